@@ -1,0 +1,152 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  startedAt: string; // RFC 3339; '0001-01-01T00:00:00Z' when never
+  finishedAt: string;
+}
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: string;
+}
+
+/** What the container runs: the image's config merged with the create request, camelCase. */
+export interface ContainerConfig {
+  hostname: string;
+  domainname: string;
+  user: string;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  image: string;
+  workingDir: string;
+  labels: Record<string, string>;
+  stopSignal: string;
+  stopTimeout: number | null;
+  exposedPorts: Record<string, object>;
+  volumes: Record<string, object>;
+}
+
+export interface HostConfig {
+  autoRemove: boolean;
+  networkMode: string;
+  binds: string[];
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  restartPolicy: { name: string; maximumRetryCount: number };
+  portBindings: Record<string, PortBinding[]>;
+  logType: string;
+  /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
+  raw: Record<string, unknown>;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string; // without the leading '/'
+  created: string;
+  imageId: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  restartCount: number;
+  /** chain IDs of the image layers, bottom to top, for the rootfs. */
+  layers: string[];
+  driver: string;
+}
+
+interface Row {
+  data: string;
+}
+
+/** Container records in SQLite: one JSON document per container, the name unique. */
+export class ContainerStore {
+  readonly #db: BetterSqlite3.Database;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    db.exec(`CREATE TABLE IF NOT EXISTS containers (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      image_id TEXT NOT NULL,
+      created TEXT NOT NULL,
+      data TEXT NOT NULL
+    )`);
+  }
+
+  insert(rec: ContainerRecord): void {
+    try {
+      this.#db
+        .prepare('INSERT INTO containers (id, name, image_id, created, data) VALUES (?, ?, ?, ?, ?)')
+        .run(rec.id, rec.name, rec.imageId, rec.created, JSON.stringify(rec));
+    } catch (e) {
+      if (e instanceof Error && /UNIQUE/.test(e.message)) {
+        const other = this.#byName(rec.name);
+        throw new Conflict(
+          `Conflict. The container name "/${rec.name}" is already in use by container "${other?.id ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Writes a changed record; the name column follows the record (rename). */
+  update(rec: ContainerRecord): void {
+    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(rec.name, JSON.stringify(rec), rec.id);
+  }
+
+  delete(id: string): void {
+    this.#db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  get(id: string): ContainerRecord | undefined {
+    const row = this.#db.prepare('SELECT data FROM containers WHERE id = ?').get(id) as Row | undefined;
+    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+  }
+
+  #byName(name: string): ContainerRecord | undefined {
+    const row = this.#db.prepare('SELECT data FROM containers WHERE name = ?').get(name) as Row | undefined;
+    return row ? (JSON.parse(row.data) as ContainerRecord) : undefined;
+  }
+
+  /** Docker's lookup order: full id, exact name (with or without '/'), then a unique id prefix. */
+  resolve(idOrName: string): ContainerRecord {
+    const key = idOrName.startsWith('/') ? idOrName.slice(1) : idOrName;
+    const exact = this.get(key) ?? this.#byName(key);
+    if (exact) return exact;
+    if (/^[a-f0-9]+$/.test(key)) {
+      const rows = this.#db.prepare("SELECT data FROM containers WHERE id LIKE ? || '%' LIMIT 2").all(key) as Row[];
+      if (rows.length > 1) throw new InvalidArgument(`multiple IDs found with provided prefix: ${key}`);
+      if (rows[0]) return JSON.parse(rows[0].data) as ContainerRecord;
+    }
+    throw new NotFound(`No such container: ${idOrName}`);
+  }
+
+  list(): ContainerRecord[] {
+    const rows = this.#db.prepare('SELECT data FROM containers ORDER BY created DESC, rowid DESC').all() as Row[];
+    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+
+  usingImage(imageId: string): ContainerRecord[] {
+    const rows = this.#db.prepare('SELECT data FROM containers WHERE image_id = ?').all(imageId) as Row[];
+    return rows.map((r) => JSON.parse(r.data) as ContainerRecord);
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, release } from 'node:os';
+import { join } from 'node:path';
+import { Conflict } from '../errdefs/index.js';
+import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
+import { createContentStore } from '../core/content/index.js';
+import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
+import { applyLayer } from '../core/diff/index.js';
+import { createRuntime, readLogs, resolveUser } from '../core/runtime/index.js';
+import { ContainerService, ImageService } from '../services/index.js';
+import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
+import { imageArchives, imageRecords, references } from './adapters.js';
+import type { DaemonOptions } from './options.js';
+import type { Logger } from './logger.js';
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+}
+
+/** The composition root: opens the data root, wires core → services → server, recovers, listens. */
+export async function startDaemon(opts: DaemonOptions, log: Logger, version: string): Promise<RunningDaemon> {
+  await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
+  await claimPidfile(opts.pidfile);
+
+  const db = openDatabase(join(opts.dataRoot, 'berth.db'));
+  const imageStore = new ImageStore(db);
+  const containerStore = new ContainerStore(db);
+  const content = createContentStore(opts.dataRoot);
+  const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
+  const runtime = createRuntime({ stateDir: join(opts.execRoot, 'runtime'), runtimePath: opts.runtimePath, conmonPath: opts.conmonPath });
+  log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}`);
+
+  const refs = references();
+  let containers: ContainerService | undefined;
+  const images = new ImageService({
+    records: imageRecords(imageStore),
+    blobs: content,
+    layers: snapshotter,
+    applyLayer,
+    archives: imageArchives(content),
+    refs,
+    containersUsing: (imageId) =>
+      containerStore.usingImage(imageId).map((c) => ({ id: c.id, running: c.state.status === 'running' || c.state.status === 'paused' })),
+    layersInUse: () => new Set(containerStore.list().flatMap((c) => c.layers)),
+  });
+  containers = new ContainerService({
+    store: containerStore,
+    images: { resolveImage: (ref) => images.resolveImage(ref) },
+    rootfs: {
+      driver: snapshotter.driver,
+      prepare: (id, chainIds, rootfs) => snapshotter.prepare(id, chainIds as never, rootfs),
+      mount: (mounts) => mountAll(mounts),
+      unmount: (target) => unmountAll(target),
+      remove: (id) => snapshotter.remove(id),
+      upperPath: (id) => snapshotter.upperPath(id),
+    },
+    runtime: {
+      create: (spec, o) => runtime.create(spec, o),
+      start: (id) => runtime.start(id),
+      kill: (id, sig) => runtime.kill(id, sig),
+      pause: (id) => runtime.pause(id),
+      resume: (id) => runtime.resume(id),
+      delete: (id, o) => runtime.delete(id, o),
+      state: (id) => runtime.state(id),
+      waitExit: (id, s) => runtime.waitExit(id, s),
+      exitStatus: (id) => runtime.exitStatus(id),
+      attachStdin: (id) => runtime.attachStdin(id),
+      readLogs: (path, o) => readLogs(path, o),
+      resolveUser: (rootfs, user) => resolveUser(rootfs, user),
+    },
+    containersDir: join(opts.dataRoot, 'containers'),
+    log: (msg, err) => log.warn(msg, err),
+  });
+  const svc = containers;
+  await svc.restore();
+
+  const server = createEngineServer({
+    containers: svc,
+    images,
+    system: {
+      id: await daemonId(opts.dataRoot),
+      name: hostname(),
+      version,
+      apiVersion: API_VERSION,
+      minApiVersion: MIN_API_VERSION,
+      dataRoot: opts.dataRoot,
+      driver: snapshotter.driver,
+      runtimePath: opts.runtimePath,
+      kernelVersion: release(),
+      operatingSystem: await osName(),
+      cgroupVersion: await cgroupVersion(),
+    },
+    inspectPaths: (c) => ({
+      dir: svc.dir(c.id),
+      logPath: svc.logPath(c.id),
+      rootfs: svc.rootfsPath(c.id),
+      upper: snapshotter.upperPath(c.id),
+      lowers: [...c.layers].reverse().map((l) => snapshotter.layerPath(l as never)),
+    }),
+    layerPath: (c) => snapshotter.layerPath(c as never),
+    log: (msg, err) => log.warn(msg, err),
+  });
+  await server.listen(opts.socketPath);
+  log.info(`API listening on ${opts.socketPath}`);
+
+  return {
+    async stop() {
+      await server.close();
+      db.close();
+      await rm(opts.pidfile, { force: true });
+    },
+  };
+}
+
+async function claimPidfile(path: string): Promise<void> {
+  const old = await readFile(path, 'utf8').catch(() => '');
+  const pid = Number(old.trim());
+  if (pid > 0 && pid !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Conflict(`pid file found, ensure berthd is not running or delete ${path}`);
+  }
+  await writeFile(path, `${process.pid}\n`);
+}
+
+async function daemonId(dataRoot: string): Promise<string> {
+  const p = join(dataRoot, 'engine-id');
+  const existing = (await readFile(p, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const id = crypto.randomUUID();
+  await writeFile(p, id);
+  return id;
+}
+
+async function osName(): Promise<string> {
+  const text = await readFile('/etc/os-release', 'utf8').catch(() => '');
+  return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? 'Linux';
+}
+
+async function cgroupVersion(): Promise<'1' | '2'> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  return / \/sys\/fs\/cgroup [^\n]* - cgroup2 /.test(text) ? '2' : '1';
+}

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOptions } from './options.js';
+
+test('dockerd flags set where berthd lives and listens', async () => {
+  const o = await loadOptions(['-H', 'unix:///tmp/x.sock', '--data-root', '/tmp/d', '--exec-root', '/tmp/e'], {});
+  assert.ok(typeof o === 'object');
+  assert.equal(o.socketPath, '/tmp/x.sock');
+  assert.equal(o.dataRoot, '/tmp/d');
+  assert.equal(o.pidfile, '/tmp/e/berthd.pid');
+});
+
+test('daemon.json fills what flags leave open; flags win', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'log-level': 'warn', 'exec-root': '/run/x' }));
+    const o = await loadOptions(['--config-file', cfg, '--log-level', 'debug'], {});
+    assert.ok(typeof o === 'object');
+    assert.equal(o.dataRoot, '/srv/berth');
+    assert.equal(o.logLevel, 'debug');
+    assert.equal(o.socketPath, '/run/x/berth.sock');
+    await writeFile(cfg, '{bad');
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /unable to configure/);
+    await assert.rejects(loadOptions(['--bogus'], {}), /Unknown option/);
+    await assert.rejects(loadOptions(['-H', 'tcp://0.0.0.0:2375'], {}), /unix:\/\/ sockets only/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,83 @@
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { CreateInput } from '../../services/index.js';
+import { bool, obj, str, strList, strMap } from './request.js';
+
+/** Converts Docker's ContainerCreate body (Config + HostConfig at top level) into a CreateInput. */
+export function createInputFromWire(body: Record<string, unknown>, name: string | null): CreateInput {
+  const image = str(body['Image']);
+  if (!image) throw new InvalidArgument('config cannot be empty in order to create a container');
+  const hc = obj(body['HostConfig']) ?? {};
+  const input: CreateInput = { image, hostConfig: { raw: hc } };
+  if (name) input.name = name;
+  const cmd = strList(body['Cmd'], 'Config.Cmd');
+  if (cmd !== undefined) input.cmd = cmd;
+  if (body['Entrypoint'] !== undefined && body['Entrypoint'] !== null) {
+    const ep = strList(body['Entrypoint'], 'Config.Entrypoint') ?? [];
+    // `--entrypoint ""` arrives as [""]: it means "no entrypoint", not an empty program name.
+    input.entrypoint = ep.length === 1 && ep[0] === '' ? [] : ep;
+  }
+  const env = strList(body['Env'], 'Config.Env');
+  if (env) {
+    for (const e of env) if (e.startsWith('=') || e === '') throw new InvalidArgument(`invalid environment variable: ${e}`);
+    input.env = env;
+  }
+  const setStr = (k: keyof CreateInput & string, wire: string): void => {
+    const v = str(body[wire]);
+    if (v !== undefined) (input as unknown as Record<string, unknown>)[k] = v;
+  };
+  setStr('workingDir', 'WorkingDir');
+  setStr('user', 'User');
+  setStr('hostname', 'Hostname');
+  setStr('domainname', 'Domainname');
+  setStr('stopSignal', 'StopSignal');
+  const setBool = (k: keyof CreateInput & string, wire: string): void => {
+    const v = bool(body[wire]);
+    if (v !== undefined) (input as unknown as Record<string, unknown>)[k] = v;
+  };
+  setBool('tty', 'Tty');
+  setBool('openStdin', 'OpenStdin');
+  setBool('stdinOnce', 'StdinOnce');
+  setBool('attachStdin', 'AttachStdin');
+  setBool('attachStdout', 'AttachStdout');
+  setBool('attachStderr', 'AttachStderr');
+  const labels = strMap(body['Labels']);
+  if (labels) input.labels = labels;
+  if (typeof body['StopTimeout'] === 'number') input.stopTimeout = body['StopTimeout'];
+  const exposed = obj(body['ExposedPorts']);
+  if (exposed) input.exposedPorts = exposed as Record<string, object>;
+  const volumes = obj(body['Volumes']);
+  if (volumes) input.volumes = volumes as Record<string, object>;
+  if (input.workingDir && !input.workingDir.startsWith('/')) {
+    throw new InvalidArgument(`the working directory '${input.workingDir}' is invalid, it needs to be an absolute path`);
+  }
+
+  const h = input.hostConfig;
+  const b = (k: string): boolean | undefined => bool(hc[k]);
+  if (b('AutoRemove') !== undefined) h.autoRemove = b('AutoRemove') as boolean;
+  if (b('Privileged') !== undefined) h.privileged = b('Privileged') as boolean;
+  if (b('ReadonlyRootfs') !== undefined) h.readonlyRootfs = b('ReadonlyRootfs') as boolean;
+  const nm = str(hc['NetworkMode']);
+  if (nm) h.networkMode = nm;
+  const binds = strList(hc['Binds'], 'HostConfig.Binds');
+  if (binds && binds.length) throw new InvalidArgument('bind mounts and volumes are not supported by berth yet');
+  const capAdd = strList(hc['CapAdd'], 'HostConfig.CapAdd');
+  if (capAdd) h.capAdd = capAdd;
+  const capDrop = strList(hc['CapDrop'], 'HostConfig.CapDrop');
+  if (capDrop) h.capDrop = capDrop;
+  const rp = obj(hc['RestartPolicy']);
+  if (rp && str(rp['Name'])) {
+    const policy = str(rp['Name']) as string;
+    if (!['no', 'always', 'on-failure', 'unless-stopped', ''].includes(policy)) throw new InvalidArgument(`invalid restart policy: ${policy}`);
+    h.restartPolicy = { name: policy || 'no', maximumRetryCount: typeof rp['MaximumRetryCount'] === 'number' ? rp['MaximumRetryCount'] : 0 };
+    if (h.autoRemove && h.restartPolicy.name !== 'no') {
+      throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
+    }
+  }
+  const pb = obj(hc['PortBindings']);
+  if (pb && Object.keys(pb).length > 0) throw new InvalidArgument('published ports need container networks, which berth does not have yet');
+  const lc = obj(hc['LogConfig']);
+  if (lc && str(lc['Type']) && !['', 'json-file', 'k8s-file', 'local'].includes(str(lc['Type']) as string)) {
+    throw new InvalidArgument(`logging driver ${str(lc['Type'])} is not supported by berth`);
+  }
+  return input;
+}

@@ -1,0 +1,174 @@
+import type { Writable } from 'node:stream';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { HttpContext } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+import { frame } from './stdcopy.js';
+import { param } from './containers.js';
+
+/** RFC 3339 with nanoseconds, as Docker prints log timestamps. */
+function rfc3339Nano(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
+function writeEntry(out: Writable, tty: boolean, stream: 'stdout' | 'stderr', line: Buffer): boolean {
+  return out.write(tty ? line : frame(stream, line));
+}
+
+/** POST /containers/{id}/attach: hijacked (docker CLI, docker-py) or a plain 200 stream (dockerode). */
+export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promise<void> {
+  const svc = deps.containers;
+  const rec = svc.get(param(ctx, 'id'));
+  const id = rec.id;
+  const tty = rec.config.tty;
+  const wantStdin = ctx.bool('stdin') && rec.config.openStdin;
+  const wantOut = ctx.bool('stdout');
+  const wantErr = ctx.bool('stderr');
+  const conn = ctx.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+  const live = rec.state.status === 'running' || rec.state.status === 'paused';
+
+  const stopped = new Promise<void>((resolve) => {
+    const done = (eid: string): void => {
+      if (eid !== id) return;
+      svc.events.off('exit', done);
+      svc.events.off('removed', done);
+      resolve();
+    };
+    svc.events.on('exit', done);
+    svc.events.on('removed', done);
+  });
+  const abort = new AbortController();
+  conn.once('close', () => abort.abort());
+
+  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce, abort.signal);
+
+  if (!wantOut && !wantErr) {
+    await stopped;
+    conn.end();
+    return;
+  }
+  // Output since the attach: a fresh container's whole log, else only what comes next.
+  const logs = deps.containers.deps.runtime.readLogs(svc.logPath(id), {
+    follow: true,
+    ...(ctx.bool('logs') ? {} : { tail: 0 }),
+    stdout: wantOut,
+    stderr: wantErr,
+    signal: abort.signal,
+    stopWhen: stopped,
+  });
+  try {
+    for await (const e of logs) {
+      if (!writeEntry(conn, tty, e.stream, e.line)) await onceDrainOrClose(conn);
+      if (abort.signal.aborted) break;
+    }
+  } catch (e) {
+    if (!abort.signal.aborted) deps.log(`attach ${id}`, e);
+  }
+  conn.end();
+}
+
+async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: NodeJS.ReadableStream, live: boolean, stdinOnce: boolean, signal: AbortSignal): Promise<void> {
+  const svc = deps.containers;
+  try {
+    if (!live) {
+      conn.pause();
+      await new Promise<void>((resolve, reject) => {
+        const onStart = (sid: string): void => {
+          if (sid !== id) return;
+          svc.events.off('start', onStart);
+          resolve();
+        };
+        svc.events.on('start', onStart);
+        signal.addEventListener('abort', () => {
+          svc.events.off('start', onStart);
+          reject(new Error('client went away'));
+        });
+      });
+    }
+    const stdin = await svc.deps.runtime.attachStdin(id);
+    stdin.on('error', () => undefined);
+    conn.on('data', (chunk: Buffer) => {
+      if (!stdin.write(chunk)) {
+        conn.pause();
+        stdin.once('drain', () => conn.resume());
+      }
+    });
+    conn.once('end', () => {
+      // The client closed its stdin: with StdinOnce the container's stdin closes too.
+      if (stdinOnce) stdin.end();
+    });
+    conn.resume();
+  } catch (e) {
+    if (!signal.aborted) deps.log(`attach stdin ${id}`, e);
+  }
+  void ctx;
+}
+
+function onceDrainOrClose(s: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.once('drain', done);
+    s.once('close', done);
+  });
+}
+
+/** GET /containers/{id}/logs */
+export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise<void> {
+  const svc = deps.containers;
+  const rec = svc.get(param(ctx, 'id'));
+  const stdout = ctx.bool('stdout');
+  const stderr = ctx.bool('stderr');
+  if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
+  const follow = ctx.bool('follow');
+  const tailRaw = ctx.query.get('tail');
+  const tail = tailRaw && tailRaw !== 'all' ? Number(tailRaw) : undefined;
+  if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgument(`invalid value for "tail": ${tailRaw}`);
+  const since = timeParam(ctx.query.get('since'));
+  const until = timeParam(ctx.query.get('until'));
+  const timestamps = ctx.bool('timestamps');
+  const live = rec.state.status === 'running' || rec.state.status === 'paused';
+  const stopped = new Promise<void>((resolve) => {
+    if (!live) return resolve();
+    const done = (eid: string): void => {
+      if (eid !== rec.id) return;
+      svc.events.off('exit', done);
+      svc.events.off('removed', done);
+      resolve();
+    };
+    svc.events.on('exit', done);
+    svc.events.on('removed', done);
+  });
+  const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+  const logs = svc.deps.runtime.readLogs(svc.logPath(rec.id), {
+    follow: follow && live,
+    ...(tail !== undefined && tail >= 0 ? { tail } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    stdout,
+    stderr,
+    signal: ctx.signal,
+    stopWhen: stopped,
+  });
+  try {
+    for await (const e of logs) {
+      const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), e.line]) : e.line;
+      if (!writeEntry(res, rec.config.tty, e.stream, line)) await onceDrainOrClose(res);
+      if (ctx.signal.aborted) break;
+    }
+  } catch (e) {
+    if (!ctx.signal.aborted) deps.log(`logs ${rec.id}`, e);
+  }
+  res.end();
+}
+
+/** Unix seconds (with fraction) or RFC 3339; 0 or empty means none. */
+function timeParam(v: string | null): Date | undefined {
+  if (!v || v === '0') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return new Date(Number(v) * 1000);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgument(`invalid time value: ${v}`);
+  return new Date(t);
+}

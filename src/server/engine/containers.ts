@@ -1,0 +1,139 @@
+import { InvalidArgument } from '../../errdefs/index.js';
+import { containerMatches, validateContainerFilters, type ContainerService, type WaitCondition } from '../../services/index.js';
+import type { Handler, HttpContext, Router } from '../http/index.js';
+import { createInputFromWire } from './container-create.js';
+import { containerInspect, containerSummary } from './convert.js';
+import { jsonBody, parseFilters } from './request.js';
+import { attachContainer, containerLogs } from './container-streams.js';
+import type { EngineDeps } from './deps.js';
+
+export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const svc: ContainerService = deps.containers;
+
+  r.add('POST', '/containers/create', async (ctx) => {
+    const body = await jsonBody(ctx);
+    const input = createInputFromWire(body, ctx.query.get('name'));
+    const rec = await svc.create(input);
+    ctx.sendJson(201, { Id: rec.id, Warnings: [] });
+  });
+
+  r.add('GET', '/containers/json', (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    validateContainerFilters(filters);
+    const all = ctx.bool('all');
+    const limit = ctx.int('limit') ?? -1;
+    let list = svc.list();
+    if (!all && !filters.has('status') && !filters.has('exited')) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+    list = list.filter((c) =>
+      containerMatches(c, filters, {
+        ancestorIds: (v) => deps.images.ancestorIds(v),
+        resolve: (v) => {
+          try {
+            return svc.get(v);
+          } catch {
+            return undefined;
+          }
+        },
+      }),
+    );
+    if (ctx.bool('latest')) list = list.slice(0, 1);
+    if (limit > 0) list = list.slice(0, limit);
+    ctx.sendJson(
+      200,
+      list.map((c) => containerSummary(c, deps.images.displayName(c.imageId, c.config.image))),
+    );
+  });
+
+  r.add('GET', '/containers/{id}/json', (ctx) => {
+    const c = svc.get(param(ctx, 'id'));
+    ctx.sendJson(200, containerInspect(c, deps.inspectPaths(c)));
+  });
+
+  r.add('POST', '/containers/{id}/start', async (ctx) => {
+    await svc.start(param(ctx, 'id'));
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/stop', async (ctx) => {
+    await svc.stop(param(ctx, 'id'), { timeout: ctx.int('t'), signal: ctx.query.get('signal') ?? undefined });
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/restart', async (ctx) => {
+    await svc.restart(param(ctx, 'id'), { timeout: ctx.int('t'), signal: ctx.query.get('signal') ?? undefined });
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/kill', async (ctx) => {
+    await svc.kill(param(ctx, 'id'), ctx.query.get('signal') || 'SIGKILL');
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/pause', async (ctx) => {
+    await svc.pause(param(ctx, 'id'));
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/unpause', async (ctx) => {
+    await svc.unpause(param(ctx, 'id'));
+    ctx.sendStatus(204);
+  });
+
+  r.add('DELETE', '/containers/{id}', async (ctx) => {
+    await svc.remove(param(ctx, 'id'), { force: ctx.bool('force') });
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/wait', async (ctx) => {
+    const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new InvalidArgument(`invalid condition: "${condition}"`);
+    const id = svc.get(param(ctx, 'id')).id;
+    const waiting = svc.wait(id, condition, ctx.signal);
+    // The docker CLI sends `start` only once these headers arrive.
+    const res = ctx.startStream('application/json');
+    try {
+      const r = await waiting;
+      res.end(JSON.stringify({ StatusCode: r.statusCode, Error: null }) + '\n');
+    } catch {
+      res.destroy();
+    }
+  });
+
+  r.add('POST', '/containers/{id}/attach', (ctx) => attachContainer(ctx, deps));
+  r.add('GET', '/containers/{id}/logs', (ctx) => containerLogs(ctx, deps));
+
+  r.add('POST', '/containers/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    for (const k of filters.keys()) if (k !== 'label' && k !== 'label!' && k !== 'until') throw new InvalidArgument(`invalid filter '${k}'`);
+    const until = filters.get('until')?.[0];
+    const untilMs = until === undefined ? undefined : parseUntil(until);
+    const labels = filters.get('label') ?? [];
+    const notLabels = filters.get('label!') ?? [];
+    const deleted = await svc.prune((c) => {
+      if (untilMs !== undefined && Date.parse(c.created) >= untilMs) return true;
+      if (!labels.every((l) => labelHas(c.config.labels, l))) return true;
+      if (notLabels.some((l) => labelHas(c.config.labels, l))) return true;
+      return false;
+    });
+    ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+  });
+}
+
+function labelHas(labels: Record<string, string>, l: string): boolean {
+  const eq = l.indexOf('=');
+  return eq < 0 ? l in labels : labels[l.slice(0, eq)] === l.slice(eq + 1);
+}
+
+/** `until` as a Unix time, an RFC 3339 date or a Go duration ("10m", "1h30m") before now. */
+export function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const d = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
+  if (d && v !== '') return Date.now() - ((Number(d[1] ?? 0) * 60 + Number(d[2] ?? 0)) * 60 + Number(d[3] ?? 0)) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgument(`invalid filter 'until=${v}'`);
+  return t;
+}
+
+export function param(ctx: HttpContext, name: string): string {
+  return ctx.params[name] ?? '';
+}

@@ -1,0 +1,177 @@
+import type { ContainerRecord } from '../../core/metadata/index.js';
+
+/** Docker's units.HumanDuration: "Less than a second", "About a minute", "3 hours" … */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(ms / 3_600_000);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(hours / 24 / 365)} years`;
+}
+
+/** The STATUS column text of `docker ps`. */
+export function statusText(c: ContainerRecord, now = Date.now()): string {
+  const s = c.state;
+  switch (s.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'created':
+      return 'Created';
+    case 'exited':
+      return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+  }
+}
+
+function commandLine(c: ContainerRecord): string {
+  return [c.path, ...c.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+export function wireConfig(c: ContainerRecord): Record<string, unknown> {
+  const k = c.config;
+  const out: Record<string, unknown> = {
+    Hostname: k.hostname,
+    Domainname: k.domainname,
+    User: k.user,
+    AttachStdin: k.attachStdin,
+    AttachStdout: k.attachStdout,
+    AttachStderr: k.attachStderr,
+    Tty: k.tty,
+    OpenStdin: k.openStdin,
+    StdinOnce: k.stdinOnce,
+    Env: k.env,
+    Cmd: k.cmd,
+    Image: k.image,
+    Volumes: Object.keys(k.volumes).length ? k.volumes : null,
+    WorkingDir: k.workingDir,
+    Entrypoint: k.entrypoint,
+    OnBuild: null,
+    Labels: k.labels,
+    StopSignal: k.stopSignal,
+  };
+  if (Object.keys(k.exposedPorts).length) out['ExposedPorts'] = k.exposedPorts;
+  if (k.stopTimeout !== null) out['StopTimeout'] = k.stopTimeout;
+  return out;
+}
+
+export function wireHostConfig(c: ContainerRecord): Record<string, unknown> {
+  const h = c.hostConfig;
+  return {
+    ...h.raw,
+    Binds: h.binds.length ? h.binds : null,
+    NetworkMode: h.networkMode,
+    PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
+    RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.maximumRetryCount },
+    AutoRemove: h.autoRemove,
+    CapAdd: h.capAdd.length ? h.capAdd : null,
+    CapDrop: h.capDrop.length ? h.capDrop : null,
+    Privileged: h.privileged,
+    ReadonlyRootfs: h.readonlyRootfs,
+    LogConfig: { Type: h.logType, Config: {} },
+  };
+}
+
+export interface InspectPaths {
+  dir: string;
+  logPath: string;
+  rootfs: string;
+  upper: string;
+  lowers: string[];
+}
+
+export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<string, unknown> {
+  const s = c.state;
+  const overlay = c.driver === 'overlay';
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: c.path,
+    Args: c.args,
+    State: {
+      Status: s.status,
+      Running: s.status === 'running' || s.status === 'paused',
+      Paused: s.status === 'paused',
+      Restarting: s.status === 'restarting',
+      OOMKilled: s.oomKilled,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: c.imageId,
+    ResolvConfPath: `${p.dir}/resolv.conf`,
+    HostnamePath: `${p.dir}/hostname`,
+    HostsPath: `${p.dir}/hosts`,
+    LogPath: p.logPath,
+    Name: `/${c.name}`,
+    RestartCount: c.restartCount,
+    Driver: overlay ? 'overlay2' : 'vfs',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: wireHostConfig(c),
+    GraphDriver: {
+      Name: overlay ? 'overlay2' : 'vfs',
+      Data: overlay
+        ? { LowerDir: p.lowers.join(':'), MergedDir: p.rootfs, UpperDir: p.upper, WorkDir: p.upper.replace(/upper$/, 'work') }
+        : { MergedDir: p.rootfs },
+    },
+    Mounts: [],
+    Config: wireConfig(c),
+    NetworkSettings: networkSettings(c),
+  };
+}
+
+function networkSettings(c: ContainerRecord): Record<string, unknown> {
+  const mode = c.hostConfig.networkMode === 'host' ? 'host' : 'none';
+  return {
+    Bridge: '',
+    SandboxID: '',
+    HairpinMode: false,
+    Ports: {},
+    SandboxKey: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    MacAddress: '',
+    Networks: { [mode]: { NetworkID: mode, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' } },
+  };
+}
+
+export function containerSummary(c: ContainerRecord, imageName: string): Record<string, unknown> {
+  return {
+    Id: c.id,
+    Names: [`/${c.name}`],
+    Image: imageName,
+    ImageID: c.imageId,
+    Command: commandLine(c),
+    Created: Math.floor(Date.parse(c.created) / 1000),
+    Ports: [],
+    Labels: c.config.labels,
+    State: c.state.status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.hostConfig.networkMode },
+    NetworkSettings: { Networks: networkSettings(c)['Networks'] },
+    Mounts: [],
+  };
+}

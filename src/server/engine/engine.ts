@@ -1,0 +1,51 @@
+import { InvalidArgument } from '../../errdefs/index.js';
+import { compareVersions, HttpServer, Router, type Handler } from '../http/index.js';
+import { containerRoutes } from './containers.js';
+import type { EngineDeps } from './deps.js';
+import { messageOf, statusOf } from './errors.js';
+import { imageRoutes } from './images.js';
+import { systemRoutes } from './system.js';
+
+export const API_VERSION = '1.43';
+export const MIN_API_VERSION = '1.24';
+
+export function engineRouter(deps: EngineDeps): Router<Handler> {
+  const r = new Router<Handler>();
+  systemRoutes(r, deps);
+  containerRoutes(r, deps);
+  imageRoutes(r, deps);
+  return r;
+}
+
+/** The Docker Engine API over HTTP: routing, version negotiation, and errors as Docker sends them. */
+export function createEngineServer(deps: EngineDeps): HttpServer {
+  return new HttpServer({
+    router: engineRouter(deps),
+    headers: {
+      'Api-Version': API_VERSION,
+      'Docker-Experimental': 'false',
+      Ostype: 'linux',
+      Server: `Docker/${deps.system.version} (linux)`,
+    },
+    negotiate(requested) {
+      if (requested === null) return API_VERSION;
+      if (compareVersions(requested, API_VERSION) > 0) {
+        throw new InvalidArgument(`client version ${requested} is too new. Maximum supported API version is ${API_VERSION}`);
+      }
+      if (compareVersions(requested, MIN_API_VERSION) < 0) {
+        throw new InvalidArgument(`client version ${requested} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+      }
+      return requested;
+    },
+    onError(ctx, err) {
+      const status = statusOf(err);
+      if (status >= 500) deps.log(`${ctx.req.method} ${ctx.req.url} failed`, err);
+      if (status === 304) return ctx.sendStatus(304);
+      ctx.sendJson(status, { message: messageOf(err) });
+    },
+    onNotFound(ctx, kind) {
+      if (kind === 'method-not-allowed') return ctx.sendJson(405, { message: 'Method Not Allowed' });
+      ctx.sendJson(404, { message: `page not found` });
+    },
+  });
+}

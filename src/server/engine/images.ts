@@ -1,0 +1,167 @@
+import { Readable } from 'node:stream';
+import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { labelMatches, type ImageService } from '../../services/index.js';
+import type { Handler, HttpContext, Router } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+import { parseFilters } from './request.js';
+import { param } from './containers.js';
+
+export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const svc = deps.images;
+
+  r.add('GET', '/images/json', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    for (const k of filters.keys()) {
+      if (!['dangling', 'reference', 'label', 'before', 'since', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+    }
+    const out: Record<string, unknown>[] = [];
+    for (const img of svc.list()) {
+      const tags = svc.tagsOf(img.id);
+      const cfg = await svc.config(img);
+      const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
+      if (!imageMatches(svc, filters, tags, labels, img.created)) continue;
+      out.push({
+        Id: img.id,
+        ParentId: '',
+        RepoTags: tags,
+        RepoDigests: svc.repoDigestsOf(img.id),
+        Created: Math.floor(Date.parse(img.created) / 1000) || 0,
+        Size: img.size,
+        SharedSize: -1,
+        VirtualSize: img.size,
+        Labels: Object.keys(labels).length ? labels : null,
+        Containers: -1,
+      });
+    }
+    out.sort((a, b) => (b['Created'] as number) - (a['Created'] as number));
+    ctx.sendJson(200, out);
+  });
+
+  r.add('GET', '/images/{name:.*}/json', async (ctx) => {
+    const img = svc.get(param(ctx, 'name'));
+    const cfg = await svc.config(img);
+    const chains = svc.chainIdsOf(img);
+    ctx.sendJson(200, {
+      Id: img.id,
+      RepoTags: svc.tagsOf(img.id),
+      RepoDigests: svc.repoDigestsOf(img.id),
+      Parent: '',
+      Comment: cfg.comment ?? '',
+      Created: cfg.created ?? img.created,
+      Container: '',
+      ContainerConfig: cfg.container_config ?? {},
+      DockerVersion: cfg.docker_version ?? '',
+      Author: cfg.author ?? '',
+      Config: cfg.config ?? null,
+      Architecture: cfg.architecture ?? '',
+      ...(cfg.variant ? { Variant: cfg.variant } : {}),
+      Os: cfg.os ?? 'linux',
+      Size: img.size,
+      VirtualSize: img.size,
+      GraphDriver: {
+        Name: deps.system.driver === 'overlay' ? 'overlay2' : 'vfs',
+        Data: { LowerDir: chains.map((c) => deps.layerPath(c)).reverse().join(':') },
+      },
+      RootFS: { Type: 'layers', Layers: img.layers.map((l) => l.diffId) },
+      Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+    });
+  });
+
+  r.add('GET', '/images/{name:.*}/history', async (ctx) => {
+    ctx.sendJson(200, await svc.history(param(ctx, 'name')));
+  });
+
+  r.add('POST', '/images/{name:.*}/tag', (ctx) => {
+    const repo = ctx.query.get('repo') ?? '';
+    svc.tag(param(ctx, 'name'), repo, ctx.query.get('tag') || null);
+    ctx.sendStatus(201);
+  });
+
+  r.add('DELETE', '/images/{name:.*}', async (ctx) => {
+    const actions = await svc.remove(param(ctx, 'name'), { force: ctx.bool('force'), prune: !ctx.bool('noprune') });
+    ctx.sendJson(200, actions);
+  });
+
+  const save = async (ctx: HttpContext, names: string[]): Promise<void> => {
+    for (const n of names) svc.get(n); // 404 before the 200 goes out
+    const res = ctx.startStream('application/x-tar');
+    try {
+      await svc.save(names, res, ctx.signal);
+      res.end();
+    } catch (e) {
+      deps.log('save failed', e);
+      res.destroy(e instanceof Error ? e : undefined);
+    }
+  };
+  r.add('GET', '/images/get', (ctx) => save(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean)));
+  r.add('GET', '/images/{name:.*}/get', (ctx) => save(ctx, [param(ctx, 'name')]));
+
+  r.add('POST', '/images/load', async (ctx) => {
+    const quiet = ctx.bool('quiet');
+    // Failures after this point travel inside the 200 stream as errorDetail, as Docker does.
+    const res = ctx.startStream('application/json');
+    try {
+      const images = await svc.load(ctx.req, ctx.signal);
+      for (const img of images) {
+        const lines = img.tags.length ? img.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${img.id}`];
+        for (const l of lines) res.write(JSON.stringify({ stream: `${l}\n` }) + '\n');
+      }
+      void quiet;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
+    }
+    res.end();
+  });
+
+  r.add('POST', '/images/create', async (ctx) => {
+    const fromSrc = ctx.query.get('fromSrc');
+    if (fromSrc === null) {
+      throw new NotImplemented(`pulling ${ctx.query.get('fromImage') ?? 'images'} from a registry is not supported by berth yet: load or import the image instead`);
+    }
+    if (fromSrc !== '-') throw new NotImplemented('importing from a URL is not supported by berth: pass the archive on stdin (-)');
+    const repo = ctx.query.get('repo') ?? '';
+    const tag = ctx.query.get('tag') ?? '';
+    const ref = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
+    const changes = ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== '');
+    const message = ctx.query.get('message') ?? undefined;
+    const res = ctx.startStream('application/json');
+    try {
+      const id = await svc.importRootfs(ctx.req as Readable, { ...(ref ? { ref } : {}), changes, ...(message ? { message } : {}), signal: ctx.signal });
+      res.write(JSON.stringify({ status: id }) + '\n');
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      res.write(JSON.stringify({ errorDetail: { message: msg }, error: msg }) + '\n');
+    }
+    res.end();
+  });
+}
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
+}
+
+function imageMatches(svc: ImageService, f: Map<string, string[]>, tags: string[], labels: Record<string, string>, created: string): boolean {
+  const dangling = f.get('dangling')?.[0];
+  if (dangling !== undefined) {
+    const want = dangling === 'true' || dangling === '1';
+    if (want !== (tags.length === 0)) return false;
+  }
+  const refs = f.get('reference');
+  if (refs && refs.length) {
+    const ok = refs.some((p) => {
+      const re = globToRegex(p);
+      return tags.some((t) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')));
+    });
+    if (!ok) return false;
+  }
+  if (!(f.get('label') ?? []).every((l) => labelMatches(labels, l))) return false;
+  for (const key of ['before', 'since'] as const) {
+    const v = f.get(key)?.[0];
+    if (v === undefined) continue;
+    const other = svc.get(v);
+    const cmp = Date.parse(created) - Date.parse(other.created);
+    if (key === 'before' ? cmp >= 0 : cmp <= 0) return false;
+  }
+  return true;
+}

@@ -1,0 +1,13 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFilters } from './request.js';
+
+test('filters in map and list form', () => {
+  assert.deepEqual([...parseFilters('{"label":{"a=b":true},"status":["running"]}')], [
+    ['label', ['a=b']],
+    ['status', ['running']],
+  ]);
+  assert.equal(parseFilters(null).size, 0);
+  assert.throws(() => parseFilters('{nope'), /invalid filter/);
+  assert.throws(() => parseFilters('{"a":1}'), /must be a list or a map/);
+});

@@ -1,0 +1,97 @@
+import { arch, cpus, totalmem } from 'node:os';
+import type { Handler, Router } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+
+const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
+const UNAME_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', s390x: 's390x', ppc64: 'ppc64le' };
+
+export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const s = deps.system;
+  const ping: Handler = (ctx) => {
+    ctx.res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
+    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : 'OK');
+  };
+  r.add('GET', '/_ping', ping);
+  r.add('HEAD', '/_ping', ping);
+
+  r.add('GET', '/version', (ctx) => {
+    const goArch = GO_ARCH[arch()] ?? arch();
+    ctx.sendJson(200, {
+      Platform: { Name: 'berth' },
+      Components: [
+        {
+          Name: 'Engine',
+          Version: s.version,
+          Details: { ApiVersion: s.apiVersion, MinAPIVersion: s.minApiVersion, Os: 'linux', Arch: goArch, KernelVersion: s.kernelVersion, GitCommit: '', GoVersion: process.version, BuildTime: '' },
+        },
+        { Name: 'runc', Version: 'runc', Details: { GitCommit: '' } },
+      ],
+      Version: s.version,
+      ApiVersion: s.apiVersion,
+      MinAPIVersion: s.minApiVersion,
+      GitCommit: '',
+      GoVersion: `node ${process.version}`,
+      Os: 'linux',
+      Arch: goArch,
+      KernelVersion: s.kernelVersion,
+      BuildTime: '',
+    });
+  });
+
+  r.add('GET', '/info', (ctx) => {
+    const containers = deps.containers.list();
+    const count = (st: string): number => containers.filter((c) => c.state.status === st).length;
+    ctx.sendJson(200, {
+      ID: s.id,
+      Containers: containers.length,
+      ContainersRunning: count('running'),
+      ContainersPaused: count('paused'),
+      ContainersStopped: containers.length - count('running') - count('paused'),
+      Images: deps.images.count(),
+      Driver: s.driver === 'overlay' ? 'overlay2' : 'vfs',
+      DriverStatus: [
+        ['Backing Filesystem', 'extfs'],
+        ['Snapshotter', s.driver],
+      ],
+      Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['k8s-file'] },
+      MemoryLimit: true,
+      SwapLimit: true,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      Debug: false,
+      NFd: 0,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'k8s-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: s.cgroupVersion,
+      NEventsListener: 0,
+      KernelVersion: s.kernelVersion,
+      OperatingSystem: s.operatingSystem,
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: UNAME_ARCH[arch()] ?? arch(),
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      DockerRootDir: s.dataRoot,
+      Name: s.name,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: s.version,
+      Runtimes: { runc: { path: s.runtimePath } },
+      DefaultRuntime: 'runc',
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: 'catatonit',
+      SecurityOptions: ['name=cgroupns'],
+      Warnings: null,
+    });
+  });
+}

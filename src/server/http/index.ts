@@ -1,0 +1,5 @@
+export { Router, stripVersion, compareVersions } from './router.js';
+export type { RouteMatch } from './router.js';
+export { HttpContext } from './context.js';
+export { HttpServer } from './server.js';
+export type { Handler, HttpServerOptions } from './server.js';

@@ -1,0 +1,53 @@
+import type { Writable } from 'node:stream';
+import type { ContainerSpecInput, LogEntry } from '../../core/runtime/index.js';
+import type { Mount } from '../../core/snapshots/index.js';
+
+/**
+ * The narrow roles the container service needs from the layers below. daemon/ passes the real
+ * implementations; naming them here keeps the service independent of how each is built.
+ */
+export interface ImageLookup {
+  /** Resolves a name, tag, digest or id (prefix) to an image; NotFound "No such image: X". */
+  resolveImage(ref: string): Promise<{ id: string; chainIds: string[]; config: ImageRuntimeConfig }>;
+}
+
+/** The part of an OCI image config that a container starts from. */
+export interface ImageRuntimeConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  ExposedPorts?: Record<string, object> | null;
+  Volumes?: Record<string, object> | null;
+}
+
+export interface RootfsProvider {
+  readonly driver: string;
+  prepare(containerId: string, chainIds: string[], rootfs: string): Promise<Mount[]>;
+  mount(mounts: Mount[]): Promise<void>;
+  unmount(target: string): Promise<void>;
+  remove(containerId: string): Promise<void>;
+  upperPath(containerId: string): string;
+}
+
+export interface ContainerRuntime {
+  create(spec: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: string | number): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  state(id: string): Promise<{ status: 'created' | 'running' | 'paused' | 'stopped'; pid: number } | null>;
+  waitExit(id: string, signal?: AbortSignal): Promise<{ exitCode: number; exitedAt: Date; oomKilled: boolean }>;
+  exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
+  attachStdin(id: string): Promise<Writable>;
+  readLogs(
+    path: string,
+    opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown> },
+  ): AsyncIterable<LogEntry>;
+  resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[]; home: string }>;
+}
+

@@ -1,0 +1,363 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemented, NotModified } from '../../errdefs/index.js';
+import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
+import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
+import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
+
+export interface ContainerServiceDeps {
+  store: ContainerStore;
+  images: ImageLookup;
+  rootfs: RootfsProvider;
+  runtime: ContainerRuntime;
+  /** <data-root>/containers: one folder per container (rootfs mount point, bundle, log, etc files). */
+  containersDir: string;
+  log: (msg: string, err?: unknown) => void;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/**
+ * The container use cases: create, start, stop, kill, pause, remove, wait; and the exit monitor
+ * that keeps records true while conmon supervises the processes.
+ */
+export class ContainerService {
+  readonly events = new EventEmitter<{ exit: [id: string, code: number]; removed: [id: string]; start: [id: string] }>();
+  readonly #monitored = new Set<string>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly deps: ContainerServiceDeps) {
+    this.events.setMaxListeners(0);
+  }
+
+  dir(id: string): string {
+    return join(this.deps.containersDir, id);
+  }
+  logPath(id: string): string {
+    return join(this.dir(id), 'container.log');
+  }
+  rootfsPath(id: string): string {
+    return join(this.dir(id), 'rootfs');
+  }
+
+  get(idOrName: string): ContainerRecord {
+    return this.deps.store.resolve(idOrName);
+  }
+
+  list(): ContainerRecord[] {
+    return this.deps.store.list();
+  }
+
+  /** Serializes state changes per container: a stop racing a start or a remove sees a settled state. */
+  async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(fn);
+    this.#locks.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === run) this.#locks.delete(id);
+    }
+  }
+
+  async create(input: CreateInput): Promise<ContainerRecord> {
+    const image = await this.deps.images.resolveImage(input.image);
+    const names = new Set(this.deps.store.list().map((c) => c.name));
+    const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
+    const mode = input.hostConfig.networkMode ?? 'default';
+    if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) {
+      throw new NotImplemented(`network ${mode} not found: berth has no user-defined networks yet (use none or host)`);
+    }
+    const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
+    await mkdir(this.dir(rec.id), { recursive: true });
+    try {
+      this.deps.store.insert(rec);
+      await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
+    } catch (e) {
+      this.deps.store.delete(rec.id);
+      await this.deps.rootfs.remove(rec.id).catch(() => undefined);
+      await rm(this.dir(rec.id), { recursive: true, force: true });
+      throw e;
+    }
+    return rec;
+  }
+
+  async start(idOrName: string): Promise<void> {
+    const rec0 = this.get(idOrName);
+    await this.#locked(rec0.id, async () => {
+      const rec = this.get(rec0.id);
+      if (rec.state.status === 'paused') throw new Conflict('cannot start a paused container, try unpause instead');
+      if (rec.state.status === 'running') throw new NotModified('container already started');
+      if (rec.state.status === 'removing' || rec.state.status === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
+      await this.#startLocked(rec);
+    });
+  }
+
+  async #startLocked(rec: ContainerRecord): Promise<void> {
+    const { runtime } = this.deps;
+    const rootfs = this.rootfsPath(rec.id);
+    // A runtime state left over from an earlier run (e.g. a crash) would make `runc create` fail.
+    await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+    const mounts = await this.deps.rootfs.prepare(rec.id, rec.layers, rootfs);
+    await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
+    await this.deps.rootfs.mount(mounts);
+    try {
+      const spec = await this.#spec(rec, rootfs);
+      await runtime.create(spec, { logPath: this.logPath(rec.id) });
+      await runtime.start(rec.id);
+    } catch (e) {
+      await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
+      const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
+      rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
+      this.deps.store.update(rec);
+      throw e;
+    }
+    const st = await runtime.state(rec.id);
+    rec.state = {
+      status: 'running',
+      pid: st?.pid ?? 0,
+      exitCode: 0,
+      oomKilled: false,
+      error: '',
+      startedAt: new Date().toISOString(),
+      finishedAt: rec.state.finishedAt,
+    };
+    this.deps.store.update(rec);
+    this.events.emit('start', rec.id);
+    this.#monitor(rec.id);
+  }
+
+  async #spec(rec: ContainerRecord, rootfs: string): Promise<ContainerSpecInput> {
+    const user = await this.deps.runtime.resolveUser(rootfs, rec.config.user);
+    const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
+    if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const hostname = rec.config.hostname;
+    const dir = this.dir(rec.id);
+    const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+    await writeFile(join(dir, 'hosts'), hosts);
+    await writeFile(join(dir, 'hostname'), `${hostname}\n`);
+    const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+    return {
+      id: rec.id,
+      rootfs,
+      bundleDir: dir,
+      args: [rec.path, ...rec.args],
+      env,
+      cwd: rec.config.workingDir || '/',
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      hostname,
+      tty: rec.config.tty,
+      openStdin: rec.config.openStdin,
+      readonlyRootfs: rec.hostConfig.readonlyRootfs,
+      network: rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+      etcHosts: join(dir, 'hosts'),
+      etcHostname: join(dir, 'hostname'),
+      resolvConf: join(dir, 'resolv.conf'),
+      capAdd: rec.hostConfig.capAdd,
+      capDrop: rec.hostConfig.capDrop,
+      privileged: rec.hostConfig.privileged,
+    };
+  }
+
+  /** Follows one running container until it exits, then records the exit. Idempotent. */
+  #monitor(id: string): void {
+    if (this.#monitored.has(id)) return;
+    this.#monitored.add(id);
+    this.deps.runtime
+      .waitExit(id)
+      .then((exit) => this.#onExit(id, exit.exitCode, exit.exitedAt, exit.oomKilled))
+      .catch((e: unknown) => this.deps.log(`exit monitor for ${id} failed`, e))
+      .finally(() => this.#monitored.delete(id));
+  }
+
+  async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
+    await this.#locked(id, async () => {
+      const rec = this.deps.store.get(id);
+      if (!rec) return;
+      await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
+      await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
+      rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
+      this.deps.store.update(rec);
+    });
+    this.events.emit('exit', id, exitCode);
+    const rec = this.deps.store.get(id);
+    if (rec?.hostConfig.autoRemove) {
+      await this.remove(id, { force: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
+    }
+  }
+
+  async stop(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new NotModified('container already stopped');
+    const exited = this.#nextExit(rec.id);
+    const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+    if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
+    if (timeout !== 0) {
+      await this.deps.runtime.kill(rec.id, opts.signal || rec.config.stopSignal || 'SIGTERM').catch(() => undefined);
+      const done = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
+      if (done) return;
+    }
+    await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
+    await exited;
+  }
+
+  async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new Conflict(`Container ${rec.id} is not running`);
+    if (!/^(SIG)?[A-Z0-9+-]+$/i.test(signal)) throw new InvalidArgument(`Invalid signal: ${signal}`);
+    const sig = /^\d+$/.test(signal) ? Number(signal) : signal;
+    await this.deps.runtime.kill(rec.id, sig);
+  }
+
+  async restart(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
+    const rec = this.get(idOrName);
+    await this.stop(rec.id, opts).catch((e: unknown) => {
+      if (!(e instanceof NotModified)) throw e;
+    });
+    await this.#locked(rec.id, async () => {
+      const now = this.get(rec.id);
+      now.restartCount += 0; // manual restarts do not count, as in Docker
+      await this.#startLocked(now);
+    });
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const rec0 = this.get(idOrName);
+    await this.#locked(rec0.id, async () => {
+      const rec = this.get(rec0.id);
+      if (rec.state.status === 'paused') throw new Conflict(`Container ${rec.id} is already paused`);
+      if (rec.state.status !== 'running') throw new Conflict(`Container ${rec.id} is not running`);
+      await this.deps.runtime.pause(rec.id);
+      rec.state.status = 'paused';
+      this.deps.store.update(rec);
+    });
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const rec0 = this.get(idOrName);
+    await this.#locked(rec0.id, async () => {
+      const rec = this.get(rec0.id);
+      if (rec.state.status !== 'paused') throw new Conflict(`Container ${rec.id} is not paused`);
+      await this.deps.runtime.resume(rec.id);
+      rec.state.status = 'running';
+      this.deps.store.update(rec);
+    });
+  }
+
+  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.get(idOrName);
+    const live = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
+    if (live && !opts.force) {
+      const what = rec.state.status === 'paused' ? 'paused' : 'running';
+      throw new Conflict(`You cannot remove a ${what} container ${rec.id}. Stop the container before attempting removal or force remove`);
+    }
+    if (live) {
+      const exited = this.#nextExit(rec.id);
+      if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
+      await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
+      await Promise.race([exited, sleep(10_000)]);
+    }
+    await this.#locked(rec.id, async () => {
+      if (!this.deps.store.get(rec.id)) return;
+      await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
+      await this.deps.rootfs.remove(rec.id);
+      await rm(this.dir(rec.id), { recursive: true, force: true });
+      this.deps.store.delete(rec.id);
+    });
+    this.events.emit('removed', rec.id);
+  }
+
+  /** Resolves with the exit code; registered before the caller acts, so no exit is missed. */
+  #nextExit(id: string): Promise<number> {
+    return new Promise((resolve) => {
+      const onExit = (eid: string, code: number): void => {
+        if (eid !== id) return;
+        this.events.off('exit', onExit);
+        this.events.off('removed', onRemoved);
+        resolve(code);
+      };
+      const onRemoved = (rid: string): void => {
+        if (rid !== id) return;
+        this.events.off('exit', onExit);
+        this.events.off('removed', onRemoved);
+        resolve(this.deps.store.get(id)?.state.exitCode ?? 0);
+      };
+      this.events.on('exit', onExit);
+      this.events.on('removed', onRemoved);
+    });
+  }
+
+  /** Docker's wait conditions; resolves with the exit code. */
+  async wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
+    const rec = this.get(idOrName);
+    const live = ['running', 'paused', 'restarting'].includes(rec.state.status);
+    if (condition === 'not-running' && !live) return { statusCode: rec.state.exitCode };
+    const id = rec.id;
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        this.events.off('exit', onExit);
+        this.events.off('removed', onRemoved);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      let lastCode = rec.state.exitCode;
+      const onExit = (eid: string, code: number): void => {
+        if (eid !== id) return;
+        lastCode = code;
+        if (condition === 'removed') return;
+        cleanup();
+        resolve({ statusCode: code });
+      };
+      const onRemoved = (rid: string): void => {
+        if (rid !== id) return;
+        cleanup();
+        resolve({ statusCode: lastCode });
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('wait aborted'));
+      };
+      this.events.on('exit', onExit);
+      this.events.on('removed', onRemoved);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Start-up reconciliation (live restore): containers that ran while berthd was away. */
+  async restore(): Promise<void> {
+    for (const rec of this.deps.store.list()) {
+      if (!['running', 'paused', 'restarting', 'removing'].includes(rec.state.status)) continue;
+      const st = await this.deps.runtime.state(rec.id).catch(() => null);
+      if (st && (st.status === 'running' || st.status === 'paused')) {
+        if (rec.state.status !== st.status) {
+          rec.state.status = st.status;
+          this.deps.store.update(rec);
+        }
+        this.#monitor(rec.id);
+        continue;
+      }
+      const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
+      await this.#onExit(rec.id, exit?.exitCode ?? 255, exit?.exitedAt ?? new Date(), false);
+    }
+  }
+
+  /** Removes every stopped container (filters already applied by the caller's predicate). */
+  async prune(keep: (c: ContainerRecord) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const c of this.deps.store.list()) {
+      if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
+      if (keep(c)) continue;
+      await this.remove(c.id);
+      removed.push(c.id);
+    }
+    return removed;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

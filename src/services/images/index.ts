@@ -1,0 +1,3 @@
+export { ImageService } from './service.js';
+export type { ImageServiceDeps, ImageConfigJson, ImageUser, DeleteAction } from './service.js';
+export type * from './ports.js';

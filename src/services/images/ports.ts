@@ -1,0 +1,64 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Digest } from '../../util/index.js';
+
+/** A stored image as the image service sees it (the metadata store's record). */
+export interface StoredImage {
+  id: Digest;
+  configDigest: Digest;
+  manifestDigest?: Digest;
+  layers: { digest: Digest; diffId: Digest; size: number; mediaType: string }[];
+  created: string;
+  size: number;
+}
+
+export interface ImageRecords {
+  put(rec: StoredImage, tags: string[]): void;
+  get(id: Digest): StoredImage | undefined;
+  /** Name, name:tag, name@digest, full or short id; NotFound "No such image: X". */
+  resolve(ref: string): StoredImage;
+  list(): StoredImage[];
+  tag(id: Digest, ref: string): void;
+  untag(ref: string): void;
+  tagsOf(id: Digest): string[];
+  repoDigestsOf(id: Digest): string[];
+  delete(id: Digest): void;
+  /** The image a full reference (docker.io/library/x:tag) names, if any. */
+  byTag(ref: string): StoredImage | undefined;
+}
+
+export interface Blobs {
+  info(d: Digest): Promise<{ digest: Digest; size: number } | null>;
+  read(d: Digest, opts?: { signal?: AbortSignal }): Readable;
+  readAll(d: Digest, maxBytes?: number): Promise<Buffer>;
+  write(source: Readable | AsyncIterable<Uint8Array> | Buffer, expected?: { digest?: Digest; size?: number }, opts?: { signal?: AbortSignal }): Promise<{ digest: Digest; size: number }>;
+  delete(d: Digest): Promise<void>;
+}
+
+export interface LayerStore {
+  hasLayer(chainId: Digest): Promise<boolean>;
+  createLayer(chainId: Digest, parent: Digest | null, fill: (dir: string, format: 'overlay' | 'copy') => Promise<void>, signal?: AbortSignal): Promise<void>;
+  removeLayer(chainId: Digest): Promise<void>;
+  layerPath(chainId: Digest): string;
+}
+
+export type ApplyLayer = (target: string, layer: Readable, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
+
+export interface LoadedArchiveImage {
+  configDigest: Digest;
+  layers: { digest: Digest; mediaType: string; size: number }[];
+  manifestDigest?: Digest;
+  repoTags: string[];
+}
+
+export interface ArchiveCodec {
+  read(source: Readable, signal?: AbortSignal): Promise<LoadedArchiveImage[]>;
+  write(images: { record: StoredImage; repoTags: string[] }[], out: Writable, signal?: AbortSignal): Promise<void>;
+}
+
+/** Normalizes a user's reference to the stored full form; InvalidArgument when malformed. */
+export interface References {
+  normalize(ref: string): string;
+  familiar(fullRef: string): string;
+  /** docker.io/library/busybox:latest -> { repo: 'busybox', tag: 'latest' } in familiar form. */
+  split(fullRef: string): { repo: string; tag: string };
+}

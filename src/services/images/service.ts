@@ -1,0 +1,322 @@
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Conflict, InvalidArgument } from '../../errdefs/index.js';
+import { chainIds, newImageConfig, parseChanges } from '../../core/images/index.js';
+import type { Digest } from '../../util/index.js';
+import type { ApplyLayer, ArchiveCodec, Blobs, ImageRecords, LayerStore, References, StoredImage } from './ports.js';
+
+/** What an OCI image config holds that berth reads (PascalCase as in the spec's `config`). */
+export interface ImageConfigJson {
+  created?: string;
+  author?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  config?: Record<string, unknown>;
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
+  comment?: string;
+  container_config?: Record<string, unknown>;
+  docker_version?: string;
+}
+
+export interface ImageUser {
+  id: string;
+  running: boolean;
+}
+
+export interface ImageServiceDeps {
+  records: ImageRecords;
+  blobs: Blobs;
+  layers: LayerStore;
+  applyLayer: ApplyLayer;
+  archives: ArchiveCodec;
+  refs: References;
+  /** Containers made from an image (to refuse removal, and to keep their layers). */
+  containersUsing(imageId: string): ImageUser[];
+  /** Chain IDs that containers still stand on. */
+  layersInUse(): Set<string>;
+}
+
+export type DeleteAction = { Untagged: string } | { Deleted: string };
+
+export class ImageService {
+  constructor(readonly deps: ImageServiceDeps) {}
+
+  count(): number {
+    return this.deps.records.list().length;
+  }
+
+  get(ref: string): StoredImage {
+    return this.deps.records.resolve(ref);
+  }
+
+  list(): StoredImage[] {
+    return this.deps.records.list();
+  }
+
+  tagsOf(id: Digest): string[] {
+    return this.deps.records.tagsOf(id).map((t) => this.deps.refs.familiar(t));
+  }
+
+  repoDigestsOf(id: Digest): string[] {
+    return this.deps.records.repoDigestsOf(id).map((t) => this.deps.refs.familiar(t));
+  }
+
+  async config(img: StoredImage): Promise<ImageConfigJson> {
+    return JSON.parse((await this.deps.blobs.readAll(img.configDigest, 8 << 20)).toString('utf8')) as ImageConfigJson;
+  }
+
+  chainIdsOf(img: StoredImage): Digest[] {
+    return chainIds(img.layers.map((l) => l.diffId));
+  }
+
+  /** For containers: the image, its layers as chain IDs, and its runtime config. */
+  async resolveImage(ref: string): Promise<{ id: string; chainIds: string[]; config: Record<string, unknown> }> {
+    const img = this.get(ref);
+    const cfg = await this.config(img);
+    return { id: img.id, chainIds: this.chainIdsOf(img), config: cfg.config ?? {} };
+  }
+
+  ancestorIds(v: string): Set<string> {
+    try {
+      return new Set([this.get(v).id]);
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** What `ps` shows in IMAGE: the name the container was made from while it still names that image. */
+  displayName(imageId: string, asGiven: string): string {
+    try {
+      if (this.get(asGiven).id === imageId) return asGiven;
+    } catch {
+      /* the name moved or was removed */
+    }
+    return imageId.replace(/^sha256:/, '').slice(0, 12);
+  }
+
+  tag(source: string, repo: string, tag: string | null): void {
+    const img = this.get(source);
+    if (!repo) throw new InvalidArgument('repository name must have at least one component');
+    if (tag && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new InvalidArgument(`invalid tag format: ${tag}`);
+    const full = this.deps.refs.normalize(tag ? `${repo}:${tag}` : repo);
+    if (full.includes('@')) throw new InvalidArgument('refusing to create a tag with a digest reference');
+    this.deps.records.tag(img.id, full);
+  }
+
+  /** Docker's rmi: untag by name, delete by id; refuse while containers use it, unless forced. */
+  async remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<DeleteAction[]> {
+    const img = this.get(ref);
+    const tags = this.deps.records.tagsOf(img.id);
+    const byId = isIdRef(ref, img.id);
+    const users = this.deps.containersUsing(img.id);
+    const short = img.id.replace(/^sha256:/, '').slice(0, 12);
+    const actions: DeleteAction[] = [];
+    if (!byId) {
+      const full = this.deps.refs.normalize(ref);
+      const named = tags.includes(full) ? full : undefined;
+      if (named && (tags.length > 1 || (users.length > 0 && opts.force))) {
+        this.deps.records.untag(named);
+        return [{ Untagged: this.deps.refs.familiar(named) }];
+      }
+      if (named && users.length > 0) {
+        throw new Conflict(
+          `conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]?.id.slice(0, 12)} is using its referenced image ${short}`,
+        );
+      }
+    } else {
+      const running = users.find((u) => u.running);
+      if (running) throw new Conflict(`conflict: unable to delete ${short} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`);
+      if (users.length > 0 && !opts.force) {
+        throw new Conflict(`conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users[0]?.id.slice(0, 12)}`);
+      }
+      if (tags.length > 1 && !opts.force) {
+        throw new Conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
+      }
+    }
+    for (const t of tags) {
+      this.deps.records.untag(t);
+      actions.push({ Untagged: this.deps.refs.familiar(t) });
+    }
+    for (const d of this.deps.records.repoDigestsOf(img.id)) actions.push({ Untagged: this.deps.refs.familiar(d) });
+    this.deps.records.delete(img.id);
+    actions.push({ Deleted: img.id });
+    await this.#collect(img);
+    return actions;
+  }
+
+  /** Removes the layers and blobs that no other image and no container still needs. */
+  async #collect(img: StoredImage): Promise<void> {
+    const others = this.deps.records.list();
+    const usedChains = this.deps.layersInUse();
+    for (const o of others) for (const c of this.chainIdsOf(o)) usedChains.add(c);
+    for (const c of this.chainIdsOf(img).reverse()) {
+      if (!usedChains.has(c)) await this.deps.layers.removeLayer(c);
+    }
+    const usedBlobs = new Set<string>();
+    for (const o of others) {
+      usedBlobs.add(o.configDigest);
+      if (o.manifestDigest) usedBlobs.add(o.manifestDigest);
+      for (const l of o.layers) usedBlobs.add(l.digest);
+    }
+    const mine = [img.configDigest, ...(img.manifestDigest ? [img.manifestDigest] : []), ...img.layers.map((l) => l.digest)];
+    for (const b of mine) if (!usedBlobs.has(b)) await this.deps.blobs.delete(b).catch(() => undefined);
+  }
+
+  /** Unpacks every layer once, checking each layer's diff ID against the config. */
+  async unpack(img: StoredImage, signal?: AbortSignal): Promise<void> {
+    const chains = this.chainIdsOf(img);
+    let parent: Digest | null = null;
+    for (const [i, layer] of img.layers.entries()) {
+      const chain = chains[i] as Digest;
+      if (!(await this.deps.layers.hasLayer(chain))) {
+        await this.deps.layers.createLayer(
+          chain,
+          parent,
+          async (dir, format) => {
+            const { diffId } = await this.deps.applyLayer(dir, this.deps.blobs.read(layer.digest, signal ? { signal } : {}), { format, ...(signal ? { signal } : {}) });
+            if (diffId !== layer.diffId) throw new InvalidArgument(`layer ${layer.digest} has diff ID ${diffId}, but the image config says ${layer.diffId}`);
+          },
+          signal,
+        );
+      }
+      parent = chain;
+    }
+  }
+
+  /** `docker load`: every image in a save or OCI archive, stored, unpacked, then recorded and tagged. */
+  async load(source: Readable, signal?: AbortSignal): Promise<{ id: Digest; tags: string[] }[]> {
+    const loaded = await this.deps.archives.read(source, signal);
+    if (loaded.length === 0) throw new InvalidArgument('no images found in the archive (it has no manifest.json or index.json)');
+    const out: { id: Digest; tags: string[] }[] = [];
+    for (const l of loaded) {
+      const cfgBytes = await this.deps.blobs.readAll(l.configDigest, 8 << 20);
+      const cfg = parseConfig(cfgBytes);
+      const diffIds = cfg.rootfs?.diff_ids ?? [];
+      if (diffIds.length !== l.layers.length) {
+        throw new InvalidArgument(`image ${l.configDigest} has ${l.layers.length} layers but its config lists ${diffIds.length} diff IDs`);
+      }
+      const rec: StoredImage = {
+        id: l.configDigest,
+        configDigest: l.configDigest,
+        ...(l.manifestDigest ? { manifestDigest: l.manifestDigest } : {}),
+        layers: l.layers.map((x, i) => ({ ...x, diffId: diffIds[i] as Digest })),
+        created: cfg.created ?? new Date(0).toISOString(),
+        size: 0,
+      };
+      await this.unpack(rec, signal);
+      rec.size = await this.#sizeOf(rec);
+      const tags = l.repoTags.map((t) => this.deps.refs.normalize(t));
+      this.deps.records.put(rec, tags);
+      out.push({ id: rec.id, tags: tags.map((t) => this.deps.refs.familiar(t)) });
+    }
+    return out;
+  }
+
+  async #sizeOf(rec: StoredImage): Promise<number> {
+    let total = 0;
+    for (const l of rec.layers) total += l.size;
+    return total;
+  }
+
+  /** `docker save`: names keep their tag in the archive; ids are saved untagged. */
+  async save(refs: string[], out: Writable, signal?: AbortSignal): Promise<void> {
+    if (refs.length === 0) throw new InvalidArgument('no image names given');
+    const byId = new Map<Digest, { record: StoredImage; repoTags: string[] }>();
+    for (const ref of refs) {
+      const img = this.get(ref);
+      const entry = byId.get(img.id) ?? { record: img, repoTags: [] };
+      if (!isIdRef(ref, img.id)) {
+        const full = this.deps.refs.normalize(ref);
+        const tags = this.deps.records.tagsOf(img.id);
+        const chosen = tags.includes(full) ? [full] : full.includes(':') ? [] : tags.filter((t) => t.startsWith(full.split(':')[0] + ':'));
+        for (const t of chosen.length ? chosen : tags) {
+          const fam = this.deps.refs.familiar(t);
+          if (!entry.repoTags.includes(fam)) entry.repoTags.push(fam);
+        }
+      }
+      byId.set(img.id, entry);
+    }
+    await this.deps.archives.write([...byId.values()], out, signal);
+  }
+
+  /** `docker import`: a rootfs tar (plain or gzip) becomes a one-layer image. */
+  async importRootfs(source: Readable, opts: { ref?: string; changes: string[]; message?: string; signal?: AbortSignal }): Promise<Digest> {
+    const changes = parseChanges(opts.changes);
+    const plain = await decompressed(source);
+    const layer = await this.deps.blobs.write(plain, undefined, opts.signal ? { signal: opts.signal } : {});
+    const config = newImageConfig({ diffIds: [layer.digest], changes, ...(opts.message ? { comment: opts.message } : {}) });
+    const cfgBytes = Buffer.from(JSON.stringify(config));
+    const cfg = await this.deps.blobs.write(cfgBytes);
+    const rec: StoredImage = {
+      id: cfg.digest,
+      configDigest: cfg.digest,
+      layers: [{ digest: layer.digest, diffId: layer.digest, size: layer.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }],
+      created: (config as { created?: string }).created ?? new Date().toISOString(),
+      size: layer.size,
+    };
+    await this.unpack(rec, opts.signal);
+    const tags = opts.ref ? [this.deps.refs.normalize(opts.ref)] : [];
+    this.deps.records.put(rec, tags);
+    return rec.id;
+  }
+
+  async history(ref: string): Promise<{ Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[]> {
+    const img = this.get(ref);
+    const cfg = await this.config(img);
+    const hist: NonNullable<ImageConfigJson['history']> = cfg.history?.length ? cfg.history : img.layers.map(() => ({ created: cfg.created ?? '', created_by: '', comment: '' }));
+    const rows: { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[] = [];
+    let li = 0;
+    for (const h of hist) {
+      const layer = h.empty_layer ? undefined : img.layers[li++];
+      rows.push({ Id: '<missing>', Created: Math.floor(Date.parse(h.created ?? '') / 1000) || 0, CreatedBy: h.created_by ?? '', Tags: null, Size: layer?.size ?? 0, Comment: h.comment ?? '' });
+    }
+    rows.reverse();
+    if (rows[0]) {
+      rows[0].Id = img.id;
+      const tags = this.tagsOf(img.id);
+      rows[0].Tags = tags.length ? tags : null;
+    }
+    return rows;
+  }
+}
+
+function isIdRef(ref: string, id: string): boolean {
+  const hex = ref.replace(/^sha256:/, '');
+  return /^[a-f0-9]{4,64}$/.test(hex) && id.replace(/^sha256:/, '').startsWith(hex) && (ref.startsWith('sha256:') || hex.length >= 12 || !ref.includes(':'));
+}
+
+function parseConfig(bytes: Buffer): ImageConfigJson {
+  try {
+    const v: unknown = JSON.parse(bytes.toString('utf8'));
+    if (!v || typeof v !== 'object') throw new Error('not an object');
+    return v as ImageConfigJson;
+  } catch (e) {
+    throw new InvalidArgument(`invalid image config: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** The tar inside a possibly gzip-compressed stream (import accepts both, as Docker does). */
+async function decompressed(source: Readable): Promise<Readable> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) throw new InvalidArgument('the archive is empty');
+  const head = first.value as Buffer;
+  const rest = Readable.from((async function* () {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value as Buffer;
+    }
+  })());
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const out = new PassThrough();
+    pipeline(rest, createGunzip({ chunkSize: 256 * 1024 }), out).catch((e: unknown) => out.destroy(e instanceof Error ? new InvalidArgument(`invalid gzip data: ${e.message}`) : undefined));
+    return out;
+  }
+  return rest;
+}
+

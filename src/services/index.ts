@@ -1,0 +1,2 @@
+export * from './containers/index.js';
+export * from './images/index.js';

@@ -1,0 +1,165 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { makeBusyboxRootfs, tarDirectory } from './busybox.js';
+
+const execFileP = promisify(execFile);
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const BERTH = join(REPO, 'bin/berth');
+export const BERTHD = join(REPO, 'bin/berthd');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A berthd of its own on a private data root, exec root and socket, for one test file. */
+export class TestDaemon {
+  proc: ChildProcess | null = null;
+  readonly socket: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly logFile: string;
+
+  private constructor(readonly dir: string) {
+    this.socket = join(dir, 'berth.sock');
+    this.dataRoot = join(dir, 'data');
+    this.execRoot = join(dir, 'run');
+    this.logFile = join(dir, 'berthd.log');
+  }
+
+  static async start(opts: { driver?: string } = {}): Promise<TestDaemon> {
+    const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
+    d.driver = opts.driver;
+    await d.spawn();
+    return d;
+  }
+
+  driver: string | undefined;
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, BERTH_HOST: `unix://${this.socket}`, DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
+  }
+
+  async spawn(): Promise<void> {
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = openSync(this.logFile, 'a');
+    const args = ['-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug'];
+    if (this.driver) args.push('--storage-driver', this.driver);
+    this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (await this.ping()) return;
+      if (this.proc.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`berthd did not start: ${await readFile(this.logFile, 'utf8').catch(() => '')}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  ping(): Promise<boolean> {
+    return new Promise((res) => {
+      const req = request({ socketPath: this.socket, path: '/_ping', method: 'GET', timeout: 1000 }, (r) => {
+        r.resume();
+        res(r.statusCode === 200);
+      });
+      req.on('error', () => res(false));
+      req.end();
+    });
+  }
+
+  /** kill -9 berthd (containers must survive). */
+  async crash(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async stopDaemon(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+
+  /** Runs a command with this daemon's environment; never throws on a non-zero exit. */
+  async run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(cmd, args, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolvePromise({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  berth(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
+    return this.run(BERTH, args, opts);
+  }
+
+  docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
+    return this.run('docker', args, opts);
+  }
+
+  /** Imports busybox:latest (or `name`) made from the host's static busybox. */
+  async makeBusyboxImage(name = 'busybox:latest'): Promise<void> {
+    const root = join(this.dir, 'img-rootfs');
+    makeBusyboxRootfs(root);
+    const tar = join(this.dir, 'img.tar');
+    tarDirectory(root, tar);
+    await rm(root, { recursive: true, force: true });
+    const r = await this.berth(['import', '--change', 'CMD ["sh"]', tar, name]);
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+  }
+
+  /** Removes every container, stops berthd, checks that nothing is left mounted, deletes the root. */
+  async cleanup(): Promise<void> {
+    try {
+      if (this.proc && this.proc.exitCode === null) {
+        const ids = (await this.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+        if (ids.length) await this.berth(['rm', '-f', ...ids]);
+      }
+    } finally {
+      await this.stopDaemon();
+      const mounts = await leftoverMounts(this.dir);
+      for (const m of mounts.reverse()) await execFileP('umount', ['-l', m]).catch(() => undefined);
+      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      if (mounts.length) throw new Error(`mounts left behind: ${mounts.join(', ')}`);
+    }
+  }
+}
+
+export async function leftoverMounts(under: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(under));
+}
+
+/** Polls until `fn` returns a truthy value or the time runs out. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
