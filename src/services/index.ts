@@ -1,2 +1,3 @@
 export * from './containers/index.js';
 export * from './images/index.js';
+export type { ContainerRecord, ContainerState, ContainerStatus } from '../core/metadata/index.js';

@@ -1,4 +1,4 @@
-import type { ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerRecord } from '../../services/index.js';
 
 /** Docker's units.HumanDuration: "Less than a second", "About a minute", "3 hours" … */
 export function humanDuration(ms: number): string {

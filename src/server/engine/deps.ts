@@ -1,4 +1,4 @@
-import type { ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerRecord } from '../../services/index.js';
 import type { ContainerService, ImageService } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
 

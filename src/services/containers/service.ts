@@ -73,6 +73,8 @@ export class ContainerService {
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
+      // The log exists from the start, so an attach made before `start` follows it from byte 0.
+      await writeFile(this.logPath(rec.id), '', { flag: 'a' });
       this.deps.store.insert(rec);
       await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
     } catch (e) {

@@ -45,7 +45,7 @@ export type ApplyLayer = (target: string, layer: Readable, opts: { format: 'over
 
 export interface LoadedArchiveImage {
   configDigest: Digest;
-  layers: { digest: Digest; mediaType: string; size: number }[];
+  layers: { digest: Digest; mediaType: string; size: number; uncompressedSize?: number }[];
   manifestDigest?: Digest;
   repoTags: string[];
 }

@@ -202,23 +202,17 @@ export class ImageService {
         id: l.configDigest,
         configDigest: l.configDigest,
         ...(l.manifestDigest ? { manifestDigest: l.manifestDigest } : {}),
-        layers: l.layers.map((x, i) => ({ ...x, diffId: diffIds[i] as Digest })),
+        layers: l.layers.map((x, i) => ({ digest: x.digest, mediaType: x.mediaType, size: x.size, diffId: diffIds[i] as Digest })),
         created: cfg.created ?? new Date(0).toISOString(),
         size: 0,
       };
       await this.unpack(rec, signal);
-      rec.size = await this.#sizeOf(rec);
+      rec.size = l.layers.reduce((n, x) => n + (x.uncompressedSize ?? x.size), 0);
       const tags = l.repoTags.map((t) => this.deps.refs.normalize(t));
       this.deps.records.put(rec, tags);
       out.push({ id: rec.id, tags: tags.map((t) => this.deps.refs.familiar(t)) });
     }
     return out;
-  }
-
-  async #sizeOf(rec: StoredImage): Promise<number> {
-    let total = 0;
-    for (const l of rec.layers) total += l.size;
-    return total;
   }
 
   /** `docker save`: names keep their tag in the archive; ids are saved untagged. */

@@ -1,0 +1,88 @@
+// Prints bench/run's table from hyperfine's JSON export, the list of contenders not timed, and the
+// berthd figures (key=value lines). Usage: node bench/report.mjs SKIPPED_TXT EXTRA_ENV HYPERFINE_JSON...
+import { existsSync, readFileSync } from 'node:fs';
+
+const [skippedPath = '', extraPath = '', ...jsonPaths] = process.argv.slice(2);
+const FLOOR = 'runc run (floor A)';
+const RATIO_TARGETS = new Map([['berth run --rm', 3]]);
+const RSS_TARGET_MB = 80;
+
+const results = jsonPaths.filter((p) => existsSync(p)).flatMap((p) => JSON.parse(readFileSync(p, 'utf8')).results);
+const skipped = readLines(skippedPath).map((line) => {
+  const bar = line.indexOf('|');
+  return { name: line.slice(0, bar), why: line.slice(bar + 1) };
+});
+const extra = Object.fromEntries(
+  readLines(extraPath).map((line) => [line.slice(0, line.indexOf('=')), Number(line.slice(line.indexOf('=') + 1))]),
+);
+
+const floor = results.find((r) => r.command === FLOOR);
+const ms = (s) => (s * 1000).toFixed(1);
+const rows = [['contender', 'median ms', 'mean ± sd ms', 'min–max ms', 'runs', 'x raw runc', 'target']];
+for (const r of results) {
+  const ratio = floor ? r.median / floor.median : NaN;
+  const limit = RATIO_TARGETS.get(r.command);
+  rows.push([
+    r.command,
+    ms(r.median),
+    `${ms(r.mean)} ± ${ms(r.stddev ?? 0)}`,
+    `${ms(r.min)}–${ms(r.max)}`,
+    String(r.times.length),
+    Number.isNaN(ratio) ? 'n/a' : `${ratio.toFixed(2)}x`,
+    limit === undefined ? '' : `<= ${limit}x ${verdict(ratio <= limit, ratio)}`,
+  ]);
+}
+
+console.log('\nberth bench — `run --rm busybox true`: medians (hyperfine, 2 warm-up runs), ratio to raw runc\n');
+const nameWidth = printTable(rows);
+for (const s of skipped) {
+  const limit = RATIO_TARGETS.get(s.name);
+  const target = limit === undefined ? '' : `   (target <= ${limit}x raw runc: NOT MEASURED)`;
+  console.log(`${s.name.padEnd(nameWidth)}  ${s.why}${target}`);
+}
+console.log('');
+if ('rss_after' in extra) {
+  console.log(`berthd RSS after the runs:       ${extra.rss_after.toFixed(1)} MB`);
+  console.log(
+    `berthd RSS after 5 s idle:       ${extra.rss_idle.toFixed(1)} MB   ` +
+      `(target <= ${RSS_TARGET_MB} MB: ${verdict(extra.rss_idle <= RSS_TARGET_MB, extra.rss_idle)})`,
+  );
+}
+if ('cpu_failed' in extra) {
+  console.log(`CPU per \`berth run --rm\`: not measured (a run failed with exit ${extra.cpu_failed})`);
+} else if ('daemon_cpu' in extra) {
+  const total = extra.daemon_cpu + extra.daemon_child_cpu + extra.client_cpu;
+  console.log(`CPU per \`berth run --rm\` (mean of ${extra.cpu_runs} runs, /proc ticks):`);
+  console.log(`  berthd itself (utime+stime):   ${fmtCpu(extra.daemon_cpu)}`);
+  console.log(`  berthd's reaped children:      ${fmtCpu(extra.daemon_child_cpu)}   (runc start/delete …; conmon is not reaped by berthd)`);
+  console.log(`  berth client (bash times):     ${fmtCpu(extra.client_cpu)}`);
+  console.log(`  total:                         ${fmtCpu(total)}`);
+} else {
+  console.log('berthd RSS and CPU per run: not measured (berth run --rm did not work, see above)');
+}
+
+function readLines(path) {
+  if (!path || !existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+}
+
+function verdict(ok, value) {
+  return Number.isFinite(value) ? (ok ? 'OK' : 'MISSED') : 'NOT MEASURED';
+}
+
+function fmtCpu(seconds) {
+  return `${(seconds * 1000).toFixed(1)} ms`.padStart(9);
+}
+
+function printTable(table) {
+  const widths = table[0].map((_, col) => Math.max(...table.map((row) => row[col].length)));
+  for (const row of table) {
+    console.log(
+      row
+        .map((cell, col) => (col === 0 || col === row.length - 1 ? cell.padEnd(widths[col]) : cell.padStart(widths[col])))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+  return widths[0] ?? 0;
+}

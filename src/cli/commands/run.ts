@@ -1,0 +1,208 @@
+import type { Duplex } from 'node:stream';
+import { createDemuxer, isApiError, type EngineApi, type WaitResponse } from '../../api/index.js';
+import type { CliContext } from '../context.js';
+import { EXIT_ENGINE, errorLine, runErrorText, startFailureCode } from '../errors.js';
+import { buildCreatePlan, type CreatePlan, type RunFlags } from '../run-options.js';
+import { pullImage } from './image-io.js';
+
+/** Creates the container; a missing image is pulled once, as docker does. */
+async function createContainer(ctx: CliContext, api: EngineApi, plan: CreatePlan): Promise<string> {
+  const image = plan.body.Image ?? '';
+  if (plan.pull === 'always') await pullImage(ctx, api, image, plan.platform, ctx.stderr);
+  let res;
+  try {
+    res = await api.containerCreate(plan.body, plan.name, plan.platform);
+  } catch (e) {
+    if (!(isApiError(e) && e.statusCode === 404 && /no such image/i.test(e.message)) || plan.pull === 'never') throw e;
+    ctx.err(`Unable to find image '${image}' locally\n`);
+    await pullImage(ctx, api, image, plan.platform, ctx.stderr);
+    res = await api.containerCreate(plan.body, plan.name, plan.platform);
+  }
+  for (const w of res.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+  return res.Id;
+}
+
+export async function createCommand(ctx: CliContext, image: string, args: string[], flags: RunFlags): Promise<number> {
+  try {
+    const plan = buildCreatePlan(image, args, flags, ctx.env);
+    const api = await ctx.api();
+    ctx.out(`${await createContainer(ctx, api, plan)}\n`);
+    return 0;
+  } catch (e) {
+    ctx.err(runErrorText(e, 'create'));
+    return EXIT_ENGINE;
+  }
+}
+
+interface Session {
+  api: EngineApi;
+  id: string;
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  autoRemove: boolean;
+}
+
+/** Puts the local terminal in raw mode for a TTY session; returns the undo. */
+function rawMode(ctx: CliContext): () => void {
+  const stdin = ctx.stdin;
+  if (!stdin.isTTY) return () => undefined;
+  stdin.setRawMode(true);
+  return () => stdin.setRawMode(false);
+}
+
+/** Forwards the output of a hijacked attach, and stdin when asked; resolves when output ends. */
+function pump(ctx: CliContext, s: Session, sock: Duplex): Promise<void> {
+  const done = new Promise<void>((resolve) => {
+    sock.on('end', resolve);
+    sock.on('close', () => resolve());
+    sock.on('error', () => resolve());
+  });
+  if (s.tty) sock.on('data', (d: Buffer) => ctx.stdout.write(d));
+  else sock.pipe(createDemuxer(ctx.stdout, ctx.stderr));
+  if (s.stdin) {
+    ctx.stdin.on('data', (d: Buffer) => sock.write(d));
+    // Half-close: the container sees EOF on stdin and output keeps flowing.
+    ctx.stdin.on('end', () => sock.end());
+    ctx.stdin.resume();
+  } else {
+    sock.end();
+  }
+  return done;
+}
+
+async function resize(ctx: CliContext, s: Session): Promise<void> {
+  const out = ctx.stdout;
+  if (!s.tty || !out.isTTY) return;
+  try {
+    await s.api.containerResize(s.id, out.rows, out.columns);
+  } catch {
+    // The container may already have exited; docker ignores resize errors too.
+  }
+}
+
+/** attach → wait (headers received) → start → output → exit code: docker's order of requests. */
+async function attachStartWait(ctx: CliContext, s: Session, start: boolean, command: string): Promise<number> {
+  const sock = await s.api.containerAttach(s.id, { stream: true, stdin: s.stdin, stdout: s.stdout, stderr: s.stderr });
+  const { result } = await s.api.containerWait(s.id, s.autoRemove ? 'removed' : 'next-exit');
+  const undoRaw = s.tty && s.stdin ? rawMode(ctx) : () => undefined;
+  const signals: Array<[NodeJS.Signals, () => void]> = [];
+  try {
+    if (start) {
+      try {
+        await s.api.containerStart(s.id);
+      } catch (e) {
+        sock.destroy();
+        undoRaw();
+        ctx.err(runErrorText(e, command));
+        return startFailureCode(e);
+      }
+    }
+    await resize(ctx, s);
+    if (s.tty) {
+      const onWinch = (): void => { void resize(ctx, s); };
+      process.on('SIGWINCH', onWinch);
+      signals.push(['SIGWINCH', onWinch]);
+    } else {
+      // docker's --sig-proxy: signals the CLI receives go to the container.
+      for (const sig of ['SIGINT', 'SIGTERM'] as NodeJS.Signals[]) {
+        const h = (): void => { s.api.containerKill(s.id, sig).catch(() => undefined); };
+        process.on(sig, h);
+        signals.push([sig, h]);
+      }
+    }
+    const output = pump(ctx, s, sock);
+    let status: WaitResponse;
+    try {
+      status = await result;
+    } catch (e) {
+      ctx.err(`${errorLine(e)}\n`);
+      return EXIT_ENGINE;
+    }
+    // Output that is still in flight when the exit status arrives must not be lost.
+    await Promise.race([output, new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (status.Error?.Message) ctx.err(`${status.Error.Message}\n`);
+    return status.StatusCode;
+  } finally {
+    for (const [sig, h] of signals) process.off(sig, h);
+    undoRaw();
+    if (s.stdin) {
+      ctx.stdin.pause();
+      ctx.stdin.removeAllListeners('data');
+    }
+    sock.destroy();
+  }
+}
+
+export async function runCommand(ctx: CliContext, image: string, args: string[], flags: RunFlags): Promise<number> {
+  let plan: CreatePlan;
+  let api: EngineApi;
+  let id: string;
+  try {
+    plan = buildCreatePlan(image, args, flags, ctx.env);
+    if (plan.body.Tty && plan.attachStdin && !ctx.stdin.isTTY) {
+      ctx.err('the input device is not a TTY\n');
+      return 1;
+    }
+    api = await ctx.api();
+    id = await createContainer(ctx, api, plan);
+  } catch (e) {
+    ctx.err(runErrorText(e, 'run'));
+    return EXIT_ENGINE;
+  }
+  if (flags.detach) {
+    try {
+      await api.containerStart(id);
+    } catch (e) {
+      ctx.err(runErrorText(e, 'run'));
+      return startFailureCode(e);
+    }
+    ctx.out(`${id}\n`);
+    return 0;
+  }
+  try {
+    return await attachStartWait(ctx, {
+      api, id, tty: plan.body.Tty === true, stdin: plan.attachStdin, stdout: plan.attachStdout, stderr: plan.attachStderr,
+      autoRemove: flags.rm === true,
+    }, true, 'run');
+  } catch (e) {
+    ctx.err(runErrorText(e, 'run'));
+    return EXIT_ENGINE;
+  }
+}
+
+export async function startCommand(ctx: CliContext, ids: string[], opts: { attach?: boolean; interactive?: boolean }): Promise<number> {
+  const api = await ctx.api();
+  if (opts.attach || opts.interactive) {
+    if (ids.length > 1) {
+      ctx.err('berth: you cannot start and attach multiple containers at once.\n');
+      return 1;
+    }
+    const id = ids[0] ?? '';
+    try {
+      const info = await api.containerInspect(id);
+      const stdin = opts.interactive === true && info.Config.OpenStdin === true;
+      return await attachStartWait(ctx, {
+        api, id: info.Id, tty: info.Config.Tty === true, stdin, stdout: true, stderr: true,
+        autoRemove: info.HostConfig.AutoRemove === true,
+      }, true, 'start');
+    } catch (e) {
+      ctx.err(`${errorLine(e)}\n`);
+      return 1;
+    }
+  }
+  const failed: string[] = [];
+  for (const id of ids) {
+    try {
+      await api.containerStart(id);
+      ctx.out(`${id}\n`);
+    } catch (e) {
+      ctx.err(`${errorLine(e)}\n`);
+      failed.push(id);
+    }
+  }
+  if (failed.length === 0) return 0;
+  ctx.err(`Error: failed to start containers: ${failed.join(', ')}\n`);
+  return 1;
+}

@@ -1,0 +1,1 @@
+export { main, normalizeArgs, CLI_VERSION } from './main.js';

@@ -1,0 +1,200 @@
+import { Command, Option } from 'commander';
+import type { CliContext } from './context.js';
+
+type Ctx = () => CliContext;
+/** Sets the process exit code from an action's result. */
+type Exit = (code: number | Promise<number>) => Promise<void>;
+
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Options shared by `run` and `create`. */
+export function runOptions(cmd: Command): Command {
+  return cmd
+    .helpOption('--help', 'Print usage')
+    .passThroughOptions()
+    .argument('<image>')
+    .argument('[command...]')
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
+    .option('--cap-add <cap>', 'Add Linux capabilities', collect, [])
+    .option('--cap-drop <cap>', 'Drop Linux capabilities', collect, [])
+    .option('--cpus <n>', 'Number of CPUs')
+    .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-e, --env <var>', 'Set environment variables', collect, [])
+    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
+    .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
+    .option('-h, --hostname <name>', 'Container host name')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('-l, --label <label>', 'Set meta data on a container', collect, [])
+    .option('--label-file <file>', 'Read in a line delimited file of labels', collect, [])
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
+    .option('--name <name>', 'Assign a name to the container')
+    .option('--network <network>', 'Connect a container to a network')
+    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .option('--privileged', 'Give extended privileges to this container')
+    .option('-p, --publish <port>', "Publish a container's port(s) to the host", collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports')
+    .addOption(new Option('--pull <policy>', 'Pull image before running').choices(['always', 'missing', 'never']))
+    .option('--read-only', "Mount the container's root filesystem as read only")
+    .option('--restart <policy>', 'Restart policy to apply when a container exits')
+    .option('--rm', 'Automatically remove the container and its associated anonymous volumes when it exits')
+    .option('--stop-signal <signal>', 'Signal to stop the container')
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--tmpfs <mount>', 'Mount a tmpfs directory', collect, [])
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('-u, --user <user>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
+    .option('-v, --volume <volume>', 'Bind mount a volume', collect, [])
+    .option('-w, --workdir <dir>', 'Working directory inside the container');
+}
+
+function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): void {
+  const c = (_name: string): Promise<typeof import('./commands/containers.js')> => import('./commands/containers.js');
+  const run = (): Promise<typeof import('./commands/run.js')> => import('./commands/run.js');
+
+  runOptions(parent.command('run').description('Create and run a new container from an image'))
+    .option('-d, --detach', 'Run container in background and print container ID')
+    .action(async (image: string, args: string[], opts) => exit((await run()).runCommand(ctx(), image, args, opts)));
+  runOptions(parent.command('create').description('Create a new container'))
+    .action(async (image: string, args: string[], opts) => exit((await run()).createCommand(ctx(), image, args, opts)));
+  parent.command('start').description('Start one or more stopped containers').argument('<container...>')
+    .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+    .option('-i, --interactive', "Attach container's STDIN")
+    .action(async (ids: string[], opts) => exit((await run()).startCommand(ctx(), ids, opts)));
+  parent.command('stop').description('Stop one or more running containers').argument('<container...>')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container')
+    .option('-s, --signal <signal>', 'Signal to send to the container')
+    .action(async (ids: string[], opts) => exit((await c('stop')).stop(ctx(), ids, opts)));
+  parent.command('restart').description('Restart one or more containers').argument('<container...>')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container')
+    .option('-s, --signal <signal>', 'Signal to send to the container')
+    .action(async (ids: string[], opts) => exit((await c('restart')).restart(ctx(), ids, opts)));
+  parent.command('kill').description('Kill one or more running containers').argument('<container...>')
+    .option('-s, --signal <signal>', 'Signal to send to the container')
+    .action(async (ids: string[], opts) => exit((await c('kill')).kill(ctx(), ids, opts)));
+  const rm = parent.command('rm').description('Remove one or more containers').argument('<container...>')
+    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+    .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
+    .option('-l, --link', 'Remove the specified link')
+    .action(async (ids: string[], opts) => exit((await c('rm')).rm(ctx(), ids, opts)));
+  if (!top) rm.aliases(['remove']);
+  const ps = parent.command(top ? 'ps' : 'ls').description('List containers')
+    .option('-a, --all', 'Show all containers (default shows just running)')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Format output using a custom template')
+    .option('-n, --last <n>', 'Show n last created containers (includes all states)')
+    .option('-l, --latest', 'Show the latest created container (includes all states)')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only display container IDs')
+    .option('-s, --size', 'Display total file sizes')
+    .action(async (opts) => exit((await c('ps')).ps(ctx(), opts)));
+  if (!top) ps.aliases(['list', 'ps']);
+  parent.command('logs').description('Fetch the logs of a container').argument('<container>')
+    .option('-f, --follow', 'Follow log output')
+    .option('--since <time>', 'Show logs since timestamp or relative (e.g. 42m)')
+    .option('--until <time>', 'Show logs before a timestamp or relative (e.g. 42m)')
+    .option('-n, --tail <n>', 'Number of lines to show from the end of the logs', 'all')
+    .option('-t, --timestamps', 'Show timestamps')
+    .action(async (id: string, opts) => exit((await c('logs')).logs(ctx(), id, opts)));
+  parent.command('wait').description('Block until one or more containers stop, then print their exit codes').argument('<container...>')
+    .action(async (ids: string[]) => exit((await c('wait')).wait(ctx(), ids)));
+  parent.command('pause').description('Pause all processes within one or more containers').argument('<container...>')
+    .action(async (ids: string[]) => exit((await c('pause')).pause(ctx(), ids)));
+  parent.command('unpause').description('Unpause all processes within one or more containers').argument('<container...>')
+    .action(async (ids: string[]) => exit((await c('unpause')).unpause(ctx(), ids)));
+  if (!top) {
+    parent.command('inspect').description('Display detailed information on one or more containers').argument('<container...>')
+      .option('-f, --format <format>', 'Format output using a custom template')
+      .option('-s, --size', 'Display total file sizes')
+      .action(async (ids: string[], opts) => exit((await import('./commands/inspect.js')).inspect(ctx(), ids, { ...opts, type: 'container' })));
+    parent.command('prune').description('Remove all stopped containers')
+      .option('-f, --force', 'Do not prompt for confirmation')
+      .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
+      .action(async (opts) => exit((await c('prune')).prune(ctx(), opts)));
+  }
+}
+
+function imageCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): void {
+  const im = (): Promise<typeof import('./commands/images.js')> => import('./commands/images.js');
+  const io = (): Promise<typeof import('./commands/image-io.js')> => import('./commands/image-io.js');
+  const ls = parent.command(top ? 'images' : 'ls').description('List images').argument('[repository]')
+    .option('-a, --all', 'Show all images (default hides intermediate images)')
+    .option('--digests', 'Show digests')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Format output using a custom template')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only show image IDs')
+    .action(async (repo: string | undefined, opts) => exit((await im()).images(ctx(), repo, opts)));
+  if (!top) ls.aliases(['list']);
+  const rmi = parent.command(top ? 'rmi' : 'rm').description('Remove one or more images').argument('<image...>')
+    .option('-f, --force', 'Force removal of the image')
+    .option('--no-prune', 'Do not delete untagged parents')
+    .action(async (names: string[], opts) => exit((await im()).rmi(ctx(), names, opts)));
+  if (!top) rmi.aliases(['remove', 'rmi']);
+  parent.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE').argument('<source>').argument('<target>')
+    .action(async (src: string, target: string) => exit((await im()).tag(ctx(), src, target)));
+  parent.command('history').description('Show the history of an image').argument('<image>')
+    .option('-H, --human', 'Print sizes and dates in human readable format (default true)')
+    .option('--no-human', 'Print raw sizes and dates')
+    .option('--format <format>', 'Format output using a custom template')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only show image IDs')
+    .action(async (name: string, opts) => exit((await im()).history(ctx(), name, opts)));
+  parent.command('load').description('Load an image from a tar archive or STDIN')
+    .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
+    .option('-q, --quiet', 'Suppress the load output')
+    .action(async (opts) => exit((await io()).load(ctx(), opts)));
+  parent.command('save').description('Save one or more images to a tar archive (streamed to STDOUT by default)').argument('<image...>')
+    .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
+    .action(async (names: string[], opts) => exit((await io()).save(ctx(), names, opts)));
+  parent.command('import').description('Import the contents from a tarball to create a filesystem image').argument('<file>').argument('[reference]')
+    .option('-c, --change <instruction>', 'Apply Dockerfile instruction to the created image', collect, [])
+    .option('-m, --message <message>', 'Set commit message for imported image')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .action(async (file: string, ref: string | undefined, opts) => exit((await io()).importImage(ctx(), file, ref, opts)));
+  parent.command('pull').description('Download an image from a registry').argument('<name>')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .option('-q, --quiet', 'Suppress verbose output')
+    .action(async (name: string, opts) => exit((await io()).pull(ctx(), name, opts)));
+  if (!top) {
+    parent.command('inspect').description('Display detailed information on one or more images').argument('<image...>')
+      .option('-f, --format <format>', 'Format output using a custom template')
+      .action(async (names: string[], opts) => exit((await import('./commands/inspect.js')).inspect(ctx(), names, { ...opts, type: 'image' })));
+    parent.command('prune').description('Remove unused images')
+      .option('-a, --all', 'Remove all unused images, not just dangling ones')
+      .option('-f, --force', 'Do not prompt for confirmation')
+      .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
+      .action(async (opts) => exit((await im()).imagePrune(ctx(), opts)));
+  }
+}
+
+/** The whole `berth` command tree; actions import their modules only when they run. */
+export function buildProgram(ctx: Ctx, exit: Exit): Command {
+  const program = new Command('berth')
+    .description('A self-sufficient runtime for containers')
+    .enablePositionalOptions()
+    .exitOverride()
+    .option('-H, --host <host>', 'Daemon socket to connect to (unix://PATH)')
+    .option('-D, --debug', 'Enable debug mode')
+    .option('-v, --version', 'Print version information and quit');
+  containerCommands(program, ctx, exit, true);
+  imageCommands(program, ctx, exit, true);
+  program.command('inspect').description('Return low-level information on Docker objects').argument('<name...>')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .option('-s, --size', 'Display total file sizes if the type is container')
+    .option('--type <type>', 'Return JSON for specified type')
+    .action(async (names: string[], opts) => exit((await import('./commands/inspect.js')).inspect(ctx(), names, opts)));
+  program.command('version').description('Show the berth version information')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await import('./commands/system.js')).version(ctx(), opts)));
+  program.command('info').description('Display system-wide information')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+  const container = program.command('container').description('Manage containers');
+  containerCommands(container, ctx, exit, false);
+  const image = program.command('image').description('Manage images');
+  imageCommands(image, ctx, exit, false);
+  return program;
+}

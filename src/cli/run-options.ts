@@ -1,0 +1,328 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ContainerCreateRequest, HostConfig, MountSpec, PortBinding, RestartPolicy, Ulimit } from '../api/index.js';
+import { ramInBytes } from '../api/index.js';
+import { InvalidArgument } from '../errdefs/index.js';
+
+/** The `run`/`create` flags as commander hands them over (camelCase of the long names). */
+export interface RunFlags {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  name?: string;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  label?: string[];
+  labelFile?: string[];
+  attach?: string[];
+  network?: string;
+  publish?: string[];
+  publishAll?: boolean;
+  expose?: string[];
+  volume?: string[];
+  mount?: string[];
+  restart?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  init?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnly?: boolean;
+  tmpfs?: string[];
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  ulimit?: string[];
+  platform?: string;
+  pull?: string;
+  sigProxy?: boolean;
+  detachKeys?: string;
+}
+
+export interface CreatePlan {
+  body: ContainerCreateRequest;
+  name: string | undefined;
+  platform: string | undefined;
+  pull: 'missing' | 'always' | 'never';
+  /** Which of the container's streams the foreground run attaches to. */
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+}
+
+/** `-e A=1` as is; `-e A` takes A from the caller's environment, or is dropped when unset. */
+function envEntry(e: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (e.includes('=')) return e;
+  const v = env[e];
+  return v === undefined ? undefined : `${e}=${v}`;
+}
+
+function readLinesFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgument(`open ${file}: no such file or directory`, { cause: e });
+  }
+  return text.split(/\r?\n/).map((l) => l.trimStart()).filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function parsePortRange(s: string, what: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+  if (!m) throw new InvalidArgument(`invalid ${what}: ${s}`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b > 65535 || b < a) throw new InvalidArgument(`invalid ${what}: ${s}`);
+  return [a, b];
+}
+
+/** `-p [ip:][hostPort:]containerPort[/proto]`, with ranges, as docker's nat.ParsePortSpec. */
+export function parsePublish(spec: string, exposed: Record<string, Record<string, never>>, bindings: Record<string, PortBinding[]>): void {
+  let rest = spec;
+  let proto = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(slash + 1).toLowerCase();
+    rest = rest.slice(0, slash);
+    if (!['tcp', 'udp', 'sctp'].includes(proto)) throw new InvalidArgument(`invalid proto: ${proto}`);
+  }
+  let ip = '';
+  let hostPart = '';
+  let containerPart: string;
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(rest);
+  if (bracket) {
+    ip = bracket[1] ?? '';
+    rest = bracket[2] ?? '';
+  }
+  const parts = rest.split(':');
+  if (bracket) {
+    if (parts.length !== 2) throw new InvalidArgument(`invalid port format for --publish: ${spec}`);
+    hostPart = parts[0] ?? '';
+    containerPart = parts[1] ?? '';
+  } else if (parts.length === 1) {
+    containerPart = parts[0] ?? '';
+  } else if (parts.length === 2) {
+    hostPart = parts[0] ?? '';
+    containerPart = parts[1] ?? '';
+  } else if (parts.length === 3) {
+    ip = parts[0] ?? '';
+    hostPart = parts[1] ?? '';
+    containerPart = parts[2] ?? '';
+  } else {
+    throw new InvalidArgument(`invalid port format for --publish: ${spec}`);
+  }
+  if (containerPart === '') throw new InvalidArgument(`no port specified: ${spec}<empty>`);
+  const [cStart, cEnd] = parsePortRange(containerPart, 'containerPort');
+  let hStart = 0;
+  let hEnd = 0;
+  if (hostPart !== '') [hStart, hEnd] = parsePortRange(hostPart, 'hostPort');
+  const count = cEnd - cStart + 1;
+  if (hostPart !== '' && hEnd - hStart + 1 !== count && !(hEnd === hStart)) {
+    throw new InvalidArgument(`invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
+  }
+  for (let i = 0; i < count; i++) {
+    const key = `${cStart + i}/${proto}`;
+    exposed[key] = {};
+    let hostPort = '';
+    if (hostPart !== '') hostPort = hEnd - hStart + 1 === count ? String(hStart + i) : hEnd === hStart ? String(hStart) : `${hStart}-${hEnd}`;
+    (bindings[key] ??= []).push({ HostIp: ip, HostPort: hostPort });
+  }
+}
+
+/** `--mount type=bind,source=/a,target=/b,readonly`. */
+export function parseMount(spec: string): MountSpec {
+  const m: MountSpec = { Type: 'volume', Target: '' };
+  for (const field of spec.split(',')) {
+    const eq = field.indexOf('=');
+    const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
+    const value = eq < 0 ? undefined : field.slice(eq + 1);
+    const bool = (): boolean => value === undefined || ['1', 'true'].includes(value.toLowerCase());
+    switch (key) {
+      case 'type':
+        if (!['bind', 'volume', 'tmpfs', 'npipe', 'cluster'].includes(value ?? '')) throw new InvalidArgument(`invalid value for 'type': ${value ?? ''}`);
+        m.Type = value as MountSpec['Type'];
+        break;
+      case 'source': case 'src': m.Source = value ?? ''; break;
+      case 'target': case 'destination': case 'dst': m.Target = value ?? ''; break;
+      case 'readonly': case 'ro': m.ReadOnly = bool(); break;
+      case 'consistency': m.Consistency = value ?? ''; break;
+      case 'bind-propagation': m.BindOptions = { ...m.BindOptions, Propagation: value ?? '' }; break;
+      case 'bind-nonrecursive': m.BindOptions = { ...m.BindOptions, NonRecursive: bool() }; break;
+      case 'volume-nocopy': m.VolumeOptions = { ...m.VolumeOptions, NoCopy: bool() }; break;
+      case 'volume-subpath': m.VolumeOptions = { ...m.VolumeOptions, Subpath: value ?? '' }; break;
+      case 'volume-driver': m.VolumeOptions = { ...m.VolumeOptions, DriverConfig: { ...m.VolumeOptions?.DriverConfig, Name: value ?? '' } }; break;
+      case 'volume-label': {
+        const [k = '', v = ''] = (value ?? '').split('=', 2);
+        m.VolumeOptions = { ...m.VolumeOptions, Labels: { ...m.VolumeOptions?.Labels, [k]: v } };
+        break;
+      }
+      case 'volume-opt': {
+        const [k = '', v = ''] = (value ?? '').split('=', 2);
+        const dc = m.VolumeOptions?.DriverConfig ?? {};
+        m.VolumeOptions = { ...m.VolumeOptions, DriverConfig: { ...dc, Options: { ...dc.Options, [k]: v } } };
+        break;
+      }
+      case 'tmpfs-size': {
+        const n = ramInBytes(value ?? '');
+        if (n === undefined) throw new InvalidArgument(`invalid value for tmpfs-size: ${value ?? ''}`);
+        m.TmpfsOptions = { ...m.TmpfsOptions, SizeBytes: n };
+        break;
+      }
+      case 'tmpfs-mode': m.TmpfsOptions = { ...m.TmpfsOptions, Mode: parseInt(value ?? '', 8) }; break;
+      default: throw new InvalidArgument(`unexpected key '${key}' in '${field}'`);
+    }
+  }
+  if (m.Target === '') throw new InvalidArgument('target is required');
+  return m;
+}
+
+export function parseRestart(spec: string): RestartPolicy {
+  const [name = '', count] = spec.split(':', 2);
+  switch (name) {
+    case 'no': case '': case 'always': case 'unless-stopped':
+      if (count !== undefined) throw new InvalidArgument(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
+      return { Name: name === '' ? 'no' : name, MaximumRetryCount: 0 };
+    case 'on-failure': {
+      const n = count === undefined ? 0 : Number(count);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgument(`invalid restart policy format: maximum retry count must be an integer`);
+      return { Name: 'on-failure', MaximumRetryCount: n };
+    }
+    default: throw new InvalidArgument(`invalid restart policy format: unknown policy '${name}'`);
+  }
+}
+
+export function parseUlimit(spec: string): Ulimit {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
+  if (!m) throw new InvalidArgument(`invalid ulimit argument: ${spec}`);
+  const soft = Number(m[2]);
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (soft > hard && hard !== -1) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: m[1] ?? '', Soft: soft, Hard: hard };
+}
+
+function parseLabels(flags: RunFlags): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const add = (l: string): void => {
+    const eq = l.indexOf('=');
+    if (eq < 0) labels[l] = '';
+    else labels[l.slice(0, eq)] = l.slice(eq + 1);
+  };
+  for (const f of flags.labelFile ?? []) for (const l of readLinesFile(f)) add(l);
+  for (const l of flags.label ?? []) add(l);
+  return labels;
+}
+
+/** Turns a `run`/`create` command line into the create request docker would send. */
+export function buildCreatePlan(image: string, args: readonly string[], flags: RunFlags, env: NodeJS.ProcessEnv = process.env): CreatePlan {
+  if (image === '') throw new InvalidArgument('invalid reference format');
+  const detach = flags.detach === true;
+  const interactive = flags.interactive === true;
+  const attach = (flags.attach ?? []).map((a) => a.toLowerCase());
+  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) throw new InvalidArgument(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  if (detach && attach.length > 0) throw new InvalidArgument('Conflicting options: -a and -d');
+  const attachStdin = !detach && (attach.length > 0 ? attach.includes('stdin') : interactive);
+  const attachStdout = !detach && (attach.length > 0 ? attach.includes('stdout') : true);
+  const attachStderr = !detach && (attach.length > 0 ? attach.includes('stderr') : true);
+
+  const envList: string[] = [];
+  for (const f of flags.envFile ?? []) for (const l of readLinesFile(f)) { const e = envEntry(l, env); if (e !== undefined) envList.push(e); }
+  for (const e0 of flags.env ?? []) { const e = envEntry(e0, env); if (e !== undefined) envList.push(e); }
+
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, PortBinding[]> = {};
+  for (const p of flags.publish ?? []) parsePublish(p, exposed, bindings);
+  for (const e of flags.expose ?? []) {
+    const [port = '', proto = 'tcp'] = e.split('/', 2);
+    const [a, b] = parsePortRange(port, 'range format for --expose');
+    for (let i = a; i <= b; i++) exposed[`${i}/${proto}`] = {};
+  }
+
+  const binds: string[] = [];
+  const volumes: Record<string, Record<string, never>> = {};
+  for (const v of flags.volume ?? []) {
+    const parts = v.split(':');
+    if (parts.length === 1) {
+      volumes[v] = {};
+      continue;
+    }
+    const src = parts[0] ?? '';
+    if (src.startsWith('.')) parts[0] = path.resolve(src);
+    binds.push(parts.join(':'));
+  }
+  const tmpfs: Record<string, string> = {};
+  for (const t of flags.tmpfs ?? []) {
+    const i = t.indexOf(':');
+    if (i < 0) tmpfs[t] = '';
+    else tmpfs[t.slice(0, i)] = t.slice(i + 1);
+  }
+
+  const hc: HostConfig = {
+    NetworkMode: flags.network ?? 'default',
+    RestartPolicy: flags.restart === undefined ? { Name: 'no', MaximumRetryCount: 0 } : parseRestart(flags.restart),
+    AutoRemove: flags.rm === true,
+    Privileged: flags.privileged === true,
+    ReadonlyRootfs: flags.readOnly === true,
+    PublishAllPorts: flags.publishAll === true,
+  };
+  if (flags.rm && flags.restart !== undefined && !['no', ''].includes(hc.RestartPolicy?.Name ?? '')) throw new InvalidArgument('Conflicting options: --restart and --rm');
+  if (binds.length > 0) hc.Binds = binds;
+  if (Object.keys(bindings).length > 0) hc.PortBindings = bindings;
+  if (flags.mount && flags.mount.length > 0) hc.Mounts = flags.mount.map(parseMount);
+  if (flags.capAdd && flags.capAdd.length > 0) hc.CapAdd = flags.capAdd;
+  if (flags.capDrop && flags.capDrop.length > 0) hc.CapDrop = flags.capDrop;
+  if (Object.keys(tmpfs).length > 0) hc.Tmpfs = tmpfs;
+  if (flags.init === true) hc.Init = true;
+  if (flags.memory !== undefined) {
+    const n = ramInBytes(flags.memory);
+    if (n === undefined) throw new InvalidArgument(`invalid argument "${flags.memory}" for "-m, --memory" flag: invalid size: '${flags.memory}'`);
+    hc.Memory = n;
+  }
+  if (flags.cpus !== undefined) {
+    const n = Number(flags.cpus);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgument(`invalid argument "${flags.cpus}" for "--cpus" flag: failed to parse ${flags.cpus} as a rational number`);
+    hc.NanoCpus = Math.round(n * 1e9);
+  }
+  if (flags.pidsLimit !== undefined) {
+    const n = Number(flags.pidsLimit);
+    if (!Number.isInteger(n)) throw new InvalidArgument(`invalid argument "${flags.pidsLimit}" for "--pids-limit" flag: strconv.ParseInt: parsing "${flags.pidsLimit}": invalid syntax`);
+    hc.PidsLimit = n;
+  }
+  if (flags.ulimit && flags.ulimit.length > 0) hc.Ulimits = flags.ulimit.map(parseUlimit);
+
+  const body: ContainerCreateRequest = {
+    Hostname: flags.hostname ?? '',
+    User: flags.user ?? '',
+    AttachStdin: attachStdin,
+    AttachStdout: attachStdout,
+    AttachStderr: attachStderr,
+    Tty: flags.tty === true,
+    OpenStdin: interactive,
+    StdinOnce: interactive && attachStdin,
+    Env: envList,
+    Cmd: args.length > 0 ? [...args] : null,
+    Image: image,
+    WorkingDir: flags.workdir ?? '',
+    Labels: parseLabels(flags),
+    HostConfig: hc,
+    NetworkingConfig: { EndpointsConfig: {} },
+  };
+  if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
+  if (Object.keys(volumes).length > 0) body.Volumes = volumes;
+  // `--entrypoint ""` resets the image's entrypoint; docker sends [""] for it.
+  if (flags.entrypoint !== undefined) body.Entrypoint = [flags.entrypoint];
+  if (flags.stopSignal !== undefined) body.StopSignal = flags.stopSignal;
+  if (flags.stopTimeout !== undefined) {
+    const n = Number(flags.stopTimeout);
+    if (!Number.isInteger(n)) throw new InvalidArgument(`invalid argument "${flags.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${flags.stopTimeout}": invalid syntax`);
+    body.StopTimeout = n;
+  }
+  const pull = flags.pull ?? 'missing';
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new InvalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  return { body, name: flags.name, platform: flags.platform, pull, attachStdin, attachStdout, attachStderr };
+}

@@ -1,0 +1,3 @@
+export { Template } from './exec.js';
+export type { TemplateFunc } from './funcs.js';
+export { formatValue, sprintf, truthy } from './print.js';

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { sha256 } from '../../util/index.js';
+import { createContentStore } from './store.js';
+
+async function withStore(fn: (root: string, s: ReturnType<typeof createContentStore>) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'berth-content-'));
+  try {
+    await fn(root, createContentStore(root));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function collect(r: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+test('writes, verifies, reads, lists and deletes a blob', () =>
+  withStore(async (root, s) => {
+    const data = Buffer.from('hello blob');
+    const d = sha256(data);
+    assert.equal(await s.info(d), null);
+    assert.deepEqual(await s.write(Readable.from([data.subarray(0, 3), data.subarray(3)]), { digest: d, size: data.length }), { digest: d, size: data.length });
+    assert.deepEqual(await s.info(d), { digest: d, size: data.length });
+    assert.equal(s.path(d), join(root, 'blobs/sha256', d.slice(7)));
+    assert.deepEqual(await collect(s.read(d)), data);
+    assert.deepEqual(await collect(s.read(d, { start: 6 })), Buffer.from('blob'));
+    assert.deepEqual(await s.readAll(d), data);
+    await assert.rejects(s.readAll(d, 3), InvalidArgument);
+    const listed: string[] = [];
+    for await (const x of s.list()) listed.push(x);
+    assert.deepEqual(listed, [d]);
+    assert.deepEqual(await readdir(join(root, 'ingest')), [], 'ingest is cleaned up');
+    await s.delete(d);
+    assert.equal(await s.info(d), null);
+    await assert.rejects(s.delete(d), NotFound);
+    assert.throws(() => s.read(d), NotFound);
+  }));
+
+test('computes the digest when none is expected, from buffers and async iterables', () =>
+  withStore(async (_root, s) => {
+    const r1 = await s.write(Buffer.from('abc'));
+    assert.deepEqual(r1, { digest: sha256('abc'), size: 3 });
+    async function* gen(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode('x');
+      yield new TextEncoder().encode('yz');
+    }
+    assert.deepEqual(await s.write(gen()), { digest: sha256('xyz'), size: 3 });
+  }));
+
+test('a wrong digest or size is refused and leaves nothing behind', () =>
+  withStore(async (root, s) => {
+    const wrong = sha256('something else');
+    await assert.rejects(s.write(Buffer.from('data'), { digest: wrong }), (e: unknown) => e instanceof InvalidArgument && /unexpected commit digest/.test(e.message));
+    await assert.rejects(s.write(Buffer.from('data'), { size: 3 }), InvalidArgument);
+    await assert.rejects(s.write(Buffer.from('data'), { size: 5 }), InvalidArgument);
+    assert.equal(await s.info(wrong), null);
+    assert.equal(await s.info(sha256('data')), null);
+    assert.deepEqual(await readdir(join(root, 'ingest')), []);
+    const blobs = await readdir(join(root, 'blobs/sha256')).catch(() => []);
+    assert.deepEqual(blobs, []);
+  }));
+
+test('concurrent writes of the same blob all succeed with one copy', () =>
+  withStore(async (root, s) => {
+    const data = Buffer.alloc(3 << 20, 7);
+    const d = sha256(data);
+    const chunks = (): Readable => Readable.from(Array.from({ length: 48 }, (_, i) => data.subarray(i * 65536, (i + 1) * 65536)));
+    const results = await Promise.all([
+      s.write(chunks()),
+      s.write(chunks(), { digest: d }),
+      s.write(chunks(), { digest: d, size: data.length }, { ref: 'same-ref' }),
+      s.write(chunks(), {}, { ref: 'same-ref' }),
+    ]);
+    for (const r of results) assert.deepEqual(r, { digest: d, size: data.length });
+    assert.deepEqual(await readdir(join(root, 'blobs/sha256')), [d.slice(7)]);
+    assert.deepEqual(await readdir(join(root, 'ingest')), []);
+    assert.deepEqual(await s.readAll(d), data);
+  }));
+
+test('an aborted write leaves nothing behind', () =>
+  withStore(async (root, s) => {
+    const ac = new AbortController();
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('part one');
+      ac.abort();
+      yield Buffer.from('part two');
+    }
+    await assert.rejects(s.write(slow(), {}, { signal: ac.signal }));
+    assert.deepEqual(await readdir(join(root, 'ingest')), []);
+    assert.deepEqual(await readdir(join(root, 'blobs/sha256')).catch(() => []), []);
+  }));

@@ -1,0 +1,215 @@
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { digestHex, hasherDigest, isDigest, newHasher, randomHex, type Digest } from '../../util/index.js';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface ExpectedBlob {
+  digest?: Digest;
+  size?: number;
+}
+
+export type BlobSource = Readable | AsyncIterable<Uint8Array> | Buffer;
+
+/** Reading committed blobs (containerd's Provider + Info). */
+export interface ContentReader {
+  info(d: Digest): Promise<BlobInfo | null>;
+  /** For readers that need a file path; the file may not exist. */
+  path(d: Digest): string;
+  /** NotFound (thrown at once) if the blob is missing. */
+  read(d: Digest, opts?: { start?: number; signal?: AbortSignal }): Readable;
+  /** Small JSON blobs; InvalidArgument when larger than maxBytes (default 32 MiB). */
+  readAll(d: Digest, maxBytes?: number): Promise<Buffer>;
+}
+
+/** Adding blobs (containerd's Ingester). */
+export interface ContentWriter {
+  /**
+   * Streams `source` into ingest/<ref>, verifies size/digest when expected is given (else computes the
+   * digest), fsyncs, then renames into place. Nothing half-written is ever visible. Wrong digest or
+   * size → InvalidArgument, ingest removed. When `expected.digest` is already stored, returns at once
+   * and leaves `source` unread (the caller owns it).
+   */
+  write(source: BlobSource, expected?: ExpectedBlob, opts?: { ref?: string; signal?: AbortSignal }): Promise<BlobInfo>;
+}
+
+export interface ContentStore extends ContentReader, ContentWriter {
+  /** NotFound if missing. */
+  delete(d: Digest): Promise<void>;
+  list(): AsyncIterable<Digest>;
+}
+
+const DEFAULT_MAX_READ_ALL = 32 << 20;
+const REF_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function notFound(d: Digest, cause?: unknown): NotFound {
+  return new NotFound(`content digest ${d}: not found`, cause === undefined ? undefined : { cause });
+}
+
+function toIterable(source: BlobSource): AsyncIterable<Uint8Array> {
+  if (Buffer.isBuffer(source)) return Readable.from([source]);
+  return source;
+}
+
+class FsContentStore implements ContentStore {
+  readonly #blobs: string;
+  readonly #ingest: string;
+  /** Writers of the same ref take turns: the ingest directory belongs to one writer at a time. */
+  readonly #refLocks = new Map<string, Promise<void>>();
+
+  constructor(root: string) {
+    this.#blobs = join(root, 'blobs', 'sha256');
+    this.#ingest = join(root, 'ingest');
+  }
+
+  path(d: Digest): string {
+    if (!isDigest(d)) throw new InvalidArgument(`invalid digest: ${JSON.stringify(d)}`);
+    return join(this.#blobs, digestHex(d));
+  }
+
+  async info(d: Digest): Promise<BlobInfo | null> {
+    try {
+      const st = await stat(this.path(d));
+      return st.isFile() ? { digest: d, size: st.size } : null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  read(d: Digest, opts: { start?: number; signal?: AbortSignal } = {}): Readable {
+    const p = this.path(d);
+    try {
+      statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(d, e);
+      throw e;
+    }
+    return createReadStream(p, {
+      highWaterMark: 1 << 20,
+      ...(opts.start !== undefined ? { start: opts.start } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  }
+
+  async readAll(d: Digest, maxBytes = DEFAULT_MAX_READ_ALL): Promise<Buffer> {
+    const info = await this.info(d);
+    if (!info) throw notFound(d);
+    if (info.size > maxBytes) throw new InvalidArgument(`content ${d} is ${info.size} bytes, more than the ${maxBytes} allowed here`);
+    return readFile(this.path(d));
+  }
+
+  async write(source: BlobSource, expected: ExpectedBlob = {}, opts: { ref?: string; signal?: AbortSignal } = {}): Promise<BlobInfo> {
+    if (expected.digest !== undefined && !isDigest(expected.digest)) {
+      throw new InvalidArgument(`invalid digest: ${JSON.stringify(expected.digest)}`);
+    }
+    if (expected.digest !== undefined) {
+      const have = await this.info(expected.digest);
+      if (have) {
+        if (expected.size !== undefined && expected.size !== have.size) {
+          throw new InvalidArgument(`unexpected size ${expected.size} for ${expected.digest}: the stored blob has ${have.size} bytes`);
+        }
+        return have;
+      }
+    }
+    const ref = opts.ref ?? `w-${randomHex(12)}`;
+    if (!REF_RE.test(ref)) throw new InvalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    const previous = this.#refLocks.get(ref) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((res) => (release = res));
+    const chained = previous.then(() => mine);
+    this.#refLocks.set(ref, chained);
+    await previous;
+    try {
+      return await this.#ingestBlob(source, expected, ref, opts.signal);
+    } finally {
+      release();
+      if (this.#refLocks.get(ref) === chained) this.#refLocks.delete(ref);
+    }
+  }
+
+  async #ingestBlob(source: BlobSource, expected: ExpectedBlob, ref: string, signal?: AbortSignal): Promise<BlobInfo> {
+    const dir = join(this.#ingest, ref);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    try {
+      const dataPath = join(dir, 'data');
+      const hasher = newHasher();
+      let size = 0;
+      const fh = await open(dataPath, 'w', 0o444);
+      try {
+        for await (const chunk of toIterable(source)) {
+          signal?.throwIfAborted();
+          size += chunk.length;
+          if (expected.size !== undefined && size > expected.size) {
+            throw new InvalidArgument(`content size exceeds the expected ${expected.size} bytes${expected.digest ? ` for ${expected.digest}` : ''}`);
+          }
+          hasher.update(chunk);
+          await fh.write(chunk);
+        }
+        signal?.throwIfAborted();
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (expected.size !== undefined && size !== expected.size) {
+        throw new InvalidArgument(`unexpected commit size ${size}, expected ${expected.size}${expected.digest ? ` for ${expected.digest}` : ''}`);
+      }
+      const digest = hasherDigest(hasher);
+      if (expected.digest !== undefined && digest !== expected.digest) {
+        throw new InvalidArgument(`unexpected commit digest ${digest}, expected ${expected.digest}`);
+      }
+      await mkdir(this.#blobs, { recursive: true });
+      // Concurrent writers of the same blob each rename identical bytes; the last rename wins harmlessly.
+      await rename(dataPath, this.path(digest));
+      await syncDir(this.#blobs);
+      return { digest, size };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async delete(d: Digest): Promise<void> {
+    try {
+      await unlink(this.path(d));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(d, e);
+      throw e;
+    }
+  }
+
+  async *list(): AsyncIterable<Digest> {
+    let names: string[];
+    try {
+      names = await readdir(this.#blobs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const n of names) {
+      const d = `sha256:${n}`;
+      if (isDigest(d)) yield d;
+    }
+  }
+}
+
+/** Makes a rename durable: the directory entry is flushed, not only the file's data. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The blob store at <root>/blobs/sha256/<hex>, ingesting through <root>/ingest/<ref>/. */
+export function createContentStore(root: string): ContentStore {
+  return new FsContentStore(root);
+}

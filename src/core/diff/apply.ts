@@ -1,0 +1,195 @@
+import { chmod, lchown, lstat, lutimes, readdir, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { InvalidArgument } from '../../errdefs/index.js';
+import { lsetxattr, mknod, S_IFCHR } from '../../sys/index.js';
+import { hasherDigest, newHasher, type Digest } from '../../util/index.js';
+import { readTar, type TarHeader } from '../../util/tar/index.js';
+import { decompress } from './decompress.js';
+import { cleanComponents, RootResolver } from './resolve.js';
+import { writeEntry } from './entry.js';
+
+/**
+ * 'overlay': the target is a fresh directory used as an overlay lowerdir, so whiteouts become
+ * overlayfs' own markers. 'copy': the target already holds the parent's full tree, so whiteouts
+ * delete.
+ */
+export type LayerFormat = 'overlay' | 'copy';
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** Marks a directory opaque for overlayfs (as root; rootless would need user.overlay.*). */
+const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/**
+ * Applies a layer tarball (gzip, zstd or plain) to `target`. diffId is the sha256 of the
+ * uncompressed tar, size its length. No entry can write outside `target`: names are cleaned, '..'
+ * above the root is refused, and every parent path is resolved inside `target` as under chroot.
+ */
+export async function applyLayer(
+  target: string,
+  layer: Readable | AsyncIterable<Uint8Array>,
+  opts: { format: LayerFormat; signal?: AbortSignal },
+): Promise<{ diffId: Digest; size: number }> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  const dec = await decompress(layer, signal);
+  const hasher = newHasher();
+  let size = 0;
+  const hashed = (async function* (): AsyncGenerator<Buffer> {
+    for await (const c of dec.chunks) {
+      hasher.update(c);
+      size += c.length;
+      yield c;
+    }
+  })();
+  // readTar closes its source when the archive ends; keep ours open so trailing padding is hashed too.
+  const view: AsyncIterable<Buffer> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => hashed.next(),
+      return: async () => ({ done: true as const, value: undefined }),
+    }),
+  };
+  const applier = new Applier(target, opts.format);
+  try {
+    for await (const e of readTar(view, signal ? { signal } : {})) {
+      signal?.throwIfAborted();
+      await applier.apply(e.header, e.body);
+    }
+    for (;;) if ((await hashed.next()).done) break;
+    await dec.done();
+    await applier.finish();
+  } catch (e) {
+    dec.destroy();
+    // As stream.pipeline does: a failed consumer destroys its source, which also unblocks a stalled read.
+    if (layer instanceof Readable) layer.destroy();
+    void hashed.return(undefined).catch(() => undefined);
+    throw e;
+  }
+  return { diffId: hasherDigest(hasher), size };
+}
+
+class Applier {
+  private readonly resolver: RootResolver;
+  /** Paths (relative, resolved) this layer created: an opaque whiteout in 'copy' keeps them. */
+  private readonly created = new Set<string>();
+  private readonly dirTimes: { rel: string[]; mtime: Date }[] = [];
+
+  constructor(
+    readonly root: string,
+    readonly format: LayerFormat,
+  ) {
+    this.resolver = new RootResolver(root);
+  }
+
+  private onCreate = (rel: string): void => {
+    this.created.add(rel);
+  };
+
+  async apply(h: TarHeader, body: Readable): Promise<void> {
+    const comps = cleanComponents(h.name);
+    const base = comps.at(-1);
+    if (base === undefined) {
+      // The archive's root entry: take its metadata, never replace the target itself.
+      if (h.type !== 'directory') throw new InvalidArgument('invalid tar entry for the layer root: not a directory');
+      await lchown(this.root, h.uid, h.gid);
+      await chmod(this.root, h.mode);
+      this.dirTimes.push({ rel: [], mtime: h.mtime });
+      return;
+    }
+    const parent = await this.resolver.resolveDir(comps.slice(0, -1), this.onCreate);
+    const parentAbs = this.resolver.abs(parent);
+
+    if (base.startsWith(WH)) {
+      await this.whiteout(parent, base, h);
+      return;
+    }
+
+    let linkTarget: string | undefined;
+    if (h.type === 'hardlink') linkTarget = await this.hardlinkTarget(h);
+    const rel = [...parent, base];
+    const res = await writeEntry(`${parentAbs}/${base}`, h, body, linkTarget);
+    if (res.replacedDirOrLink) this.resolver.invalidate();
+    this.created.add(rel.join('/'));
+    if (h.type === 'directory') this.dirTimes.push({ rel, mtime: h.mtime });
+  }
+
+  private async hardlinkTarget(h: TarHeader): Promise<string> {
+    const comps = cleanComponents(h.linkname ?? '');
+    const base = comps.at(-1);
+    if (base === undefined) throw new InvalidArgument(`invalid tar entry ${JSON.stringify(h.name)}: hardlink to the layer root`);
+    const parent = await this.resolver.resolveDir(comps.slice(0, -1)).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    });
+    const st = parent ? await lstat(this.resolver.abs([...parent, base])).catch(() => null) : null;
+    if (!st) throw new InvalidArgument(`invalid tar entry ${JSON.stringify(h.name)}: hardlink target ${JSON.stringify(h.linkname)} does not exist`);
+    if (st.isDirectory()) throw new InvalidArgument(`invalid tar entry ${JSON.stringify(h.name)}: hardlink to a directory`);
+    return this.resolver.abs([...(parent ?? []), base]);
+  }
+
+  private async whiteout(parent: string[], base: string, h: TarHeader): Promise<void> {
+    const parentAbs = this.resolver.abs(parent);
+    if (base === OPAQUE) {
+      if (this.format === 'overlay') lsetxattr(parentAbs, OPAQUE_XATTR, 'y');
+      else await this.removeLower(parent);
+      return;
+    }
+    // Other '.wh..wh.' names are aufs bookkeeping (hardlink dirs, plinks), meaningless here.
+    if (base.startsWith(WH + WH)) return;
+    const name = base.slice(WH.length);
+    if (name === '' || name === '.' || name === '..') throw new InvalidArgument(`invalid whiteout entry ${JSON.stringify(h.name)}`);
+    const p = `${parentAbs}/${name}`;
+    const existing = await lstat(p).catch(() => null);
+    if (existing) {
+      await rm(p, { recursive: true, force: true });
+      if (existing.isDirectory() || existing.isSymbolicLink()) this.resolver.invalidate();
+    }
+    if (this.format === 'overlay') {
+      mknod(p, S_IFCHR, 0, 0);
+      await lchown(p, h.uid, h.gid);
+      await lutimes(p, h.mtime, h.mtime);
+      this.created.add([...parent, name].join('/'));
+    }
+  }
+
+  /** An opaque directory in 'copy': everything beneath it that this layer did not create goes. */
+  private async removeLower(dir: string[]): Promise<void> {
+    const abs = this.resolver.abs(dir);
+    let removed = false;
+    const walk = async (relDir: string[], absDir: string): Promise<void> => {
+      for (const n of await readdir(absDir)) {
+        const rel = [...relDir, n];
+        const p = `${absDir}/${n}`;
+        if (!this.created.has(rel.join('/'))) {
+          await rm(p, { recursive: true, force: true });
+          removed = true;
+          continue;
+        }
+        const st = await lstat(p);
+        if (st.isDirectory()) await walk(rel, p);
+      }
+    };
+    await walk(dir, abs);
+    if (removed) this.resolver.invalidate();
+  }
+
+  /**
+   * Directory times last: creating their children changed them. Deepest first. Paths are resolved
+   * again, confined, because a later entry may have replaced a parent with a symlink.
+   */
+  async finish(): Promise<void> {
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+      const d = this.dirTimes[i]!;
+      let p = this.root;
+      if (d.rel.length > 0) {
+        const parent = await this.resolver.resolveDir(d.rel.slice(0, -1)).catch(() => null);
+        if (!parent) continue;
+        p = this.resolver.abs([...parent, d.rel.at(-1)!]);
+        const st = await lstat(p).catch(() => null);
+        if (!st?.isDirectory()) continue;
+      }
+      await lutimes(p, d.mtime, d.mtime);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { applyLayer, type LayerFormat } from './apply.js';
+export { decompress, sniff, type Compression, type Decompressed } from './decompress.js';
+export { diffDirectories, exportChanges, type Change, type ChangeKind } from './changes.js';

@@ -1,0 +1,3 @@
+export { openDatabase, ensureSchema, databasePath, DATABASE_FILE, type Db } from './db.js';
+export { ImageStore, type ImageRecord, type ImageLayerRecord } from './images.js';
+export * from './containers.js';

@@ -1,0 +1,235 @@
+import { watch } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { NotFound } from '../../errdefs/index.js';
+import { parseLogLine } from './log-format.js';
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  time: Date;
+  /** The line including its '\n' if it had one. */
+  line: Buffer;
+}
+
+export interface ReadLogsOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: Date;
+  until?: Date;
+  stdout?: boolean;
+  stderr?: boolean;
+  signal?: AbortSignal;
+  /** Resolves when the container exited: what is left is drained, then the iteration ends. */
+  stopWhen?: Promise<unknown>;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * The offset where the last `n` logical lines start (a logical line is P… lines closed by an F line;
+ * trailing P lines without their F count as one). Reads backwards only as far as needed.
+ */
+async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
+  if (n <= 0) return size;
+  let pos = size;
+  let carry = Buffer.alloc(0);
+  let count = 0;
+  let sawLine = false;
+  // Returns the offset to start at, or -1 to keep going. `lineEnd` is the absolute offset of its '\n'.
+  const visit = (line: Buffer, lineEnd: number): number => {
+    const parsed = parseLogLine(line);
+    if (!parsed) return -1;
+    const first = !sawLine;
+    sawLine = true;
+    if (parsed.partial) {
+      if (first) count = 1;
+      return -1;
+    }
+    if (count + 1 > n) return lineEnd + 1;
+    count++;
+    return -1;
+  };
+  while (pos > 0) {
+    const len = Math.min(CHUNK, pos);
+    pos -= len;
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, pos);
+    const data = carry.length ? Buffer.concat([buf, carry]) : buf;
+    let end = data.length;
+    // The very end of the file: a final '\n' closes the last line, it does not start one.
+    if (pos + data.length === size && data[end - 1] === 0x0a) end--;
+    for (;;) {
+      const nl = data.lastIndexOf(0x0a, end - 1);
+      if (nl < 0) break;
+      const found = visit(data.subarray(nl + 1, end), pos + end);
+      if (found >= 0) return Math.min(found, size);
+      end = nl;
+    }
+    carry = Buffer.from(data.subarray(0, end));
+  }
+  // The file's first line, which no '\n' precedes.
+  const found = visit(carry, carry.length);
+  return found >= 0 ? Math.min(found, size) : 0;
+}
+
+/**
+ * Reads a conmon k8s-file log, joining P partials into whole lines. In follow mode it keeps reading
+ * until the signal aborts, `until` passes, or `stopWhen` resolves (then it drains and ends).
+ */
+export async function* readLogs(path: string, opts: ReadLogsOptions = {}): AsyncIterable<LogEntry> {
+  const wantOut = opts.stdout ?? true;
+  const wantErr = opts.stderr ?? true;
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && opts.follow) {
+      fh = await waitForFile(path, opts);
+    } else if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotFound(`log file ${path} does not exist`, { cause: e });
+    } else throw e;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let offset = opts.tail !== undefined && opts.tail >= 0 ? await tailOffset(fh, size, opts.tail) : 0;
+    let rest = Buffer.alloc(0);
+    const pending: Record<'stdout' | 'stderr', { time: Date; parts: Buffer[] } | null> = { stdout: null, stderr: null };
+
+    const emit = (stream: 'stdout' | 'stderr', time: Date, line: Buffer): LogEntry | null => {
+      if (stream === 'stdout' ? !wantOut : !wantErr) return null;
+      if (opts.since && time.getTime() < opts.since.getTime()) return null;
+      if (opts.until && time.getTime() > opts.until.getTime()) return null;
+      return { stream, time, line };
+    };
+
+    /** Reads what the file has now; returns the entries complete so far. */
+    const readMore = async (): Promise<LogEntry[]> => {
+      const out: LogEntry[] = [];
+      for (;;) {
+        const buf = Buffer.alloc(CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        let data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+        let start = 0;
+        for (;;) {
+          const nl = data.indexOf(0x0a, start);
+          if (nl < 0) break;
+          const raw = parseLogLine(data.subarray(start, nl));
+          start = nl + 1;
+          if (!raw) continue;
+          const p = pending[raw.stream];
+          if (raw.partial) {
+            if (p) p.parts.push(Buffer.from(raw.text));
+            else pending[raw.stream] = { time: raw.time, parts: [Buffer.from(raw.text)] };
+            continue;
+          }
+          const text = p ? Buffer.concat([...p.parts, raw.text, Buffer.from('\n')]) : Buffer.concat([raw.text, Buffer.from('\n')]);
+          const time = p ? p.time : raw.time;
+          pending[raw.stream] = null;
+          const e = emit(raw.stream, time, text);
+          if (e) out.push(e);
+        }
+        data = data.subarray(start);
+        rest = Buffer.from(data);
+        if (bytesRead < CHUNK) break;
+      }
+      return out;
+    };
+    /** At the end, a group without its F line is the container's last output without a newline. */
+    const flushPartials = (): LogEntry[] => {
+      const out: LogEntry[] = [];
+      // A last line without its '\n' (only a writer that died mid-line leaves one).
+      const last = rest.length ? parseLogLine(rest) : null;
+      rest = Buffer.alloc(0);
+      if (last) {
+        const p = pending[last.stream];
+        if (p) p.parts.push(Buffer.from(last.text));
+        else pending[last.stream] = { time: last.time, parts: [Buffer.from(last.text)] };
+        if (!last.partial) {
+          const q = pending[last.stream];
+          pending[last.stream] = null;
+          const e = q ? emit(last.stream, q.time, Buffer.concat([...q.parts, Buffer.from('\n')])) : null;
+          if (e) out.push(e);
+        }
+      }
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const p = pending[stream];
+        if (!p) continue;
+        pending[stream] = null;
+        const e = emit(stream, p.time, Buffer.concat(p.parts));
+        if (e) out.push(e);
+      }
+      return out;
+    };
+
+    for (const e of await readMore()) yield e;
+    if (!opts.follow) {
+      yield* flushPartials();
+      return;
+    }
+
+    let stopped = false;
+    opts.stopWhen?.then(
+      () => {
+        stopped = true;
+        wake();
+      },
+      () => {
+        stopped = true;
+        wake();
+      },
+    );
+    let wakeUp: (() => void) | null = null;
+    const wake = (): void => {
+      const w = wakeUp;
+      wakeUp = null;
+      w?.();
+    };
+    const watcher = (() => {
+      try {
+        return watch(path, { persistent: false }, wake);
+      } catch {
+        return null;
+      }
+    })();
+    watcher?.on('error', () => undefined);
+    const onAbort = (): void => wake();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (opts.signal?.aborted) return;
+        if (opts.until && Date.now() > opts.until.getTime()) return;
+        const wasStopped = stopped;
+        for (const e of await readMore()) yield e;
+        if (wasStopped) {
+          yield* flushPartials();
+          return;
+        }
+        // inotify wakes us at once; the timer covers what a watch can miss (and `until`).
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          setTimeout(wake, 250);
+        });
+      }
+    } finally {
+      watcher?.close();
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** follow on a log that does not exist yet (container created a moment ago): wait for it. */
+async function waitForFile(path: string, opts: ReadLogsOptions): Promise<FileHandle> {
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    try {
+      return await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

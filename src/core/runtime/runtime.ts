@@ -1,0 +1,204 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { writeFileAtomic } from '../../util/index.js';
+import { launchConmon } from './conmon.js';
+import { aliveConmonPid, containerDirExists, readExitFile, waitExitFile } from './exit.js';
+import { containerPaths, containersDir, isValidId, runcRoot } from './paths.js';
+import type { ContainerPaths } from './paths.js';
+import { runc } from './runc.js';
+import type { RuncOptions } from './runc.js';
+import { normalizeSignal } from './signals.js';
+import { generateSpec } from './spec.js';
+import type { ContainerSpecInput, HostInfo } from './spec.js';
+import { detectHostInfo } from './spec.js';
+import { openStdinStream } from './stdin.js';
+
+export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
+
+export interface Runtime {
+  /** Writes config.json, starts conmon (which runs `runc create`), waits on the sync pipe. Returns the container's host pid. */
+  create(spec: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }>;
+  start(id: string, signal?: AbortSignal): Promise<void>;
+  kill(id: string, signal: string | number): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  state(id: string): Promise<{ status: RuntimeStatus; pid: number } | null>;
+  waitExit(id: string, signal?: AbortSignal): Promise<{ exitCode: number; exitedAt: Date; oomKilled: boolean }>;
+  exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
+  attachStdin(id: string): Promise<Writable>;
+  list(): Promise<string[]>;
+}
+
+export interface RuntimeOptions {
+  /** e.g. /run/berth/runtime: runc --root, conmon pid/exit/persist files. Keep it short-ish. */
+  stateDir: string;
+  runtimePath?: string;
+  conmonPath?: string;
+  /** Host limits; read from /proc/self/limits on first create when absent. */
+  host?: HostInfo;
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  return new RuncConmonRuntime(opts);
+}
+
+class RuncConmonRuntime implements Runtime {
+  readonly #stateDir: string;
+  readonly #runc: RuncOptions;
+  readonly #conmonPath: string;
+  #host: HostInfo | undefined;
+
+  constructor(opts: RuntimeOptions) {
+    this.#stateDir = opts.stateDir;
+    this.#runc = { runtimePath: opts.runtimePath ?? '/usr/sbin/runc', root: runcRoot(opts.stateDir) };
+    this.#conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
+    this.#host = opts.host;
+  }
+
+  #paths(id: string): ContainerPaths {
+    if (!isValidId(id)) throw new InvalidArgument(`invalid container id: ${JSON.stringify(id)}`);
+    return containerPaths(this.#stateDir, id);
+  }
+
+  async create(input: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }> {
+    const paths = this.#paths(input.id);
+    if (await containerDirExists(paths)) throw new Conflict(`container ${input.id} already exists in the runtime`);
+    this.#host ??= await detectHostInfo(opts.signal);
+    const spec = generateSpec(input, this.#host);
+    await mkdir(paths.exitDir, { recursive: true });
+    await mkdir(paths.persistDir, { recursive: true });
+    await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
+    try {
+      await writeFile(paths.bundleFile, input.bundleDir);
+      await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
+      const pid = await launchConmon({
+        conmonPath: this.#conmonPath,
+        runtimePath: this.#runc.runtimePath,
+        runcRoot: this.#runc.root,
+        id: input.id,
+        bundleDir: input.bundleDir,
+        logPath: opts.logPath,
+        paths,
+        stdin: input.openStdin,
+        tty: input.tty,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      return { pid };
+    } catch (e) {
+      await this.#cleanup(input.id, paths, true).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async start(id: string, signal?: AbortSignal): Promise<void> {
+    await this.#requireKnown(id);
+    await runc(this.#runc, ['start', id], id, signal);
+  }
+
+  async kill(id: string, sig: string | number): Promise<void> {
+    const name = normalizeSignal(sig);
+    const st = await this.state(id);
+    if (!st) throw new NotFound(`No such container: ${id}`);
+    if (st.status === 'stopped') throw new Conflict(`Container ${id} is not running`);
+    await runc(this.#runc, ['kill', id, name], id);
+  }
+
+  async pause(id: string): Promise<void> {
+    const st = await this.state(id);
+    if (!st) throw new NotFound(`No such container: ${id}`);
+    if (st.status === 'paused') throw new Conflict(`Container ${id} is already paused`);
+    if (st.status !== 'running') throw new Conflict(`Container ${id} is not running`);
+    await runc(this.#runc, ['pause', id], id);
+  }
+
+  async resume(id: string): Promise<void> {
+    const st = await this.state(id);
+    if (!st) throw new NotFound(`No such container: ${id}`);
+    if (st.status !== 'paused') throw new Conflict(`Container ${id} is not paused`);
+    await runc(this.#runc, ['resume', id], id);
+  }
+
+  async delete(id: string, opts?: { force?: boolean }): Promise<void> {
+    const paths = this.#paths(id);
+    const st = await this.state(id);
+    if (!st && !(await containerDirExists(paths))) throw new NotFound(`No such container: ${id}`);
+    if (st && st.status !== 'stopped' && st.status !== 'created' && !opts?.force) {
+      throw new Conflict(`cannot delete container ${id}: it is ${st.status}; stop it first or force the removal`);
+    }
+    await this.#cleanup(id, paths, true);
+  }
+
+  /** runc delete, then wait for conmon to finish writing its exit file and leave, then remove our files. */
+  async #cleanup(id: string, paths: ContainerPaths, force: boolean): Promise<void> {
+    try {
+      await runc(this.#runc, force ? ['delete', '--force', id] : ['delete', id], id);
+    } catch (e) {
+      if (!(e instanceof NotFound)) throw e;
+    }
+    for (let i = 0; i < 100; i++) {
+      if ((await aliveConmonPid(paths)) === null) break;
+      await sleep(20);
+    }
+    const left = await aliveConmonPid(paths);
+    if (left !== null) {
+      try {
+        process.kill(left, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    const bundle = await readFile(paths.bundleFile, 'utf8').catch(() => '');
+    if (bundle) await rm(join(bundle, 'attach'), { force: true });
+    await rm(paths.dir, { recursive: true, force: true });
+  }
+
+  async #requireKnown(id: string): Promise<ContainerPaths> {
+    const paths = this.#paths(id);
+    if (!(await containerDirExists(paths))) throw new NotFound(`No such container: ${id}`);
+    return paths;
+  }
+
+  async state(id: string): Promise<{ status: RuntimeStatus; pid: number } | null> {
+    const paths = this.#paths(id);
+    let out: string;
+    try {
+      out = await runc(this.#runc, ['state', id], id);
+    } catch (e) {
+      if (e instanceof NotFound) {
+        // runc forgot it (e.g. after a reboot) but conmon recorded how it ended.
+        return (await readExitFile(paths)) ? { status: 'stopped', pid: 0 } : null;
+      }
+      throw e;
+    }
+    const j = JSON.parse(out) as { status?: string; pid?: number };
+    const status = (['created', 'running', 'paused', 'stopped'] as const).find((s) => s === j.status) ?? 'stopped';
+    return { status, pid: status === 'stopped' ? 0 : (j.pid ?? 0) };
+  }
+
+  async waitExit(id: string, signal?: AbortSignal): Promise<{ exitCode: number; exitedAt: Date; oomKilled: boolean }> {
+    return waitExitFile(this.#paths(id), id, signal);
+  }
+
+  async exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null> {
+    return readExitFile(this.#paths(id));
+  }
+
+  async attachStdin(id: string): Promise<Writable> {
+    const paths = await this.#requireKnown(id);
+    const bundle = await readFile(paths.bundleFile, 'utf8');
+    return openStdinStream(join(bundle, 'attach'), id);
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(containersDir(this.#stateDir))).filter(isValidId).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { constants } from 'node:os';
+import { InvalidArgument } from '../../errdefs/index.js';
+
+const SIGNALS = constants.signals as Record<string, number>;
+
+/** 'SIGTERM', 'TERM', 'term', 15 or '15' → 'SIGTERM' (what runc kill takes); others are InvalidArgument. */
+export function normalizeSignal(sig: string | number): string {
+  if (typeof sig === 'number' || /^[0-9]+$/.test(sig)) {
+    const n = Number(sig);
+    const name = Object.entries(SIGNALS).find(([, v]) => v === n)?.[0];
+    if (!name || n <= 0) throw new InvalidArgument(`Invalid signal: ${sig}`);
+    return name === 'SIGIOT' ? 'SIGABRT' : name;
+  }
+  const up = sig.toUpperCase();
+  const name = up.startsWith('SIG') ? up : `SIG${up}`;
+  if (!(name in SIGNALS)) throw new InvalidArgument(`Invalid signal: ${sig}`);
+  return name;
+}
+
+/** Signal number for a name, for exit codes (128+n). */
+export function signalNumber(name: string): number | undefined {
+  return SIGNALS[name];
+}

@@ -1,0 +1,85 @@
+/**
+ * The parts of the OCI runtime spec (v1.0.2, what runc 1.1 reads) that berth writes.
+ * Kept here rather than in oci/ until that module publishes runtime-spec types; the shapes are
+ * the spec's own JSON field names so the two can be merged without conversion.
+ */
+export interface OciUser {
+  uid: number;
+  gid: number;
+  additionalGids?: number[];
+  umask?: number;
+}
+
+export interface OciRlimit {
+  type: string;
+  hard: number;
+  soft: number;
+}
+
+export interface OciCapabilities {
+  bounding: string[];
+  effective: string[];
+  permitted: string[];
+  inheritable?: string[];
+  ambient?: string[];
+}
+
+export interface OciProcess {
+  terminal: boolean;
+  user: OciUser;
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: OciCapabilities;
+  rlimits: OciRlimit[];
+  noNewPrivileges: boolean;
+  oomScoreAdj?: number;
+}
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface OciNamespace {
+  type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup';
+  path?: string;
+}
+
+export interface OciDeviceRule {
+  allow: boolean;
+  type?: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  access: string;
+}
+
+export interface OciLinuxResources {
+  devices: OciDeviceRule[];
+  memory?: { limit?: number; reservation?: number; swap?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  pids?: { limit: number };
+}
+
+export interface OciLinux {
+  namespaces: OciNamespace[];
+  resources: OciLinuxResources;
+  cgroupsPath: string;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  sysctl?: Record<string, string>;
+  devices?: { path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[];
+  rootfsPropagation?: string;
+}
+
+export interface OciRuntimeSpec {
+  ociVersion: string;
+  process: OciProcess;
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: OciLinux;
+  annotations?: Record<string, string>;
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidArgument } from '../../errdefs/index.js';
+import { normalizeSignal } from './signals.js';
+import { generateSpec, resolveCapabilities } from './spec.js';
+import type { ContainerSpecInput } from './spec.js';
+
+const host = { nofile: { soft: 1024, hard: 20000 } };
+const base: ContainerSpecInput = {
+  id: 'abc',
+  rootfs: '/var/lib/berth/containers/abc/rootfs',
+  bundleDir: '/var/lib/berth/containers/abc',
+  args: ['sh'],
+  env: ['A=1'],
+  cwd: '/',
+  user: { uid: 1000, gid: 1000, additionalGids: [10] },
+  hostname: 'abc',
+  tty: false,
+  openStdin: false,
+  network: { mode: 'none' },
+};
+
+test('defaults follow Docker: namespaces, caps, masks, mounts, cgroup path', () => {
+  const s = generateSpec(base, host);
+  assert.deepEqual(
+    s.linux.namespaces.map((n) => n.type).sort(),
+    ['ipc', 'mount', 'network', 'pid', 'uts'],
+  );
+  assert.equal(s.process.capabilities.bounding.length, 14);
+  assert.ok(s.process.capabilities.effective.includes('CAP_NET_BIND_SERVICE'));
+  assert.ok(!s.process.capabilities.bounding.includes('CAP_SYS_ADMIN'));
+  assert.ok(s.linux.maskedPaths.includes('/proc/kcore'));
+  assert.ok(s.linux.readonlyPaths.includes('/proc/sys'));
+  assert.deepEqual(
+    s.mounts.map((m) => m.destination),
+    ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm'],
+  );
+  assert.ok(s.mounts.find((m) => m.destination === '/sys')?.options.includes('ro'));
+  assert.ok(s.mounts.find((m) => m.destination === '/dev/shm')?.options.includes('size=67108864'));
+  assert.equal(s.linux.cgroupsPath, '/berth/abc');
+  assert.equal(s.process.noNewPrivileges, false);
+  assert.deepEqual(s.process.user, { uid: 1000, gid: 1000, additionalGids: [10] });
+  assert.equal(s.hostname, 'abc');
+  assert.equal(s.root.readonly, false);
+  assert.ok(s.process.env.some((e) => e.startsWith('PATH=/usr/local/sbin')));
+  assert.ok(s.process.env.includes('HOSTNAME=abc'));
+  assert.ok(s.process.env.includes('A=1'));
+  assert.equal(s.linux.resources.devices[0]?.allow, false);
+});
+
+test('RLIMIT_NOFILE is clamped to the host hard limit', () => {
+  const s = generateSpec(base, host);
+  assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 20000, soft: 20000 }]);
+  const big = generateSpec(base, { nofile: { soft: 1024, hard: 4_000_000 } });
+  assert.equal(big.process.rlimits[0]?.hard, 1048576);
+});
+
+test('network modes: host shares the netns, path joins one', () => {
+  const h = generateSpec({ ...base, network: { mode: 'host' } }, host);
+  assert.ok(!h.linux.namespaces.some((n) => n.type === 'network'));
+  assert.equal(h.linux.sysctl?.['net.ipv4.ip_unprivileged_port_start'], undefined);
+  const p = generateSpec({ ...base, network: { mode: 'path', netnsPath: '/run/netns/x' } }, host);
+  assert.deepEqual(
+    p.linux.namespaces.find((n) => n.type === 'network'),
+    { type: 'network', path: '/run/netns/x' },
+  );
+});
+
+test('etc files, user mounts, readonly rootfs, annotations, tty', () => {
+  const s = generateSpec(
+    {
+      ...base,
+      tty: true,
+      readonlyRootfs: true,
+      etcHosts: '/x/hosts',
+      resolvConf: '/x/resolv.conf',
+      etcHostname: '/x/hostname',
+      mounts: [{ source: '/data', destination: '/data', type: 'bind', options: ['rbind', 'ro'] }, { source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['size=1g'] }],
+      annotations: { a: 'b' },
+    },
+    host,
+  );
+  assert.equal(s.root.readonly, true);
+  assert.equal(s.process.terminal, true);
+  assert.ok(s.process.env.includes('TERM=xterm'));
+  assert.equal(s.mounts.find((m) => m.destination === '/etc/hosts')?.source, '/x/hosts');
+  assert.equal(s.mounts.find((m) => m.destination === '/etc/resolv.conf')?.source, '/x/resolv.conf');
+  assert.equal(s.mounts.find((m) => m.destination === '/etc/hostname')?.source, '/x/hostname');
+  assert.deepEqual(s.mounts.find((m) => m.destination === '/data')?.options, ['rbind', 'ro']);
+  assert.equal(s.mounts.filter((m) => m.destination === '/dev/shm').length, 1);
+  assert.deepEqual(s.mounts.find((m) => m.destination === '/dev/shm')?.options, ['size=1g']);
+  assert.deepEqual(s.annotations, { a: 'b' });
+  assert.throws(() => generateSpec({ ...base, mounts: [{ source: '/a', destination: 'rel', type: 'bind', options: [] }] }, host), InvalidArgument);
+});
+
+test('capabilities: add, drop, ALL, privileged, unknown', () => {
+  assert.ok(resolveCapabilities({ capAdd: ['NET_ADMIN'] }).includes('CAP_NET_ADMIN'));
+  assert.ok(!resolveCapabilities({ capDrop: ['chown'] }).includes('CAP_CHOWN'));
+  assert.deepEqual(resolveCapabilities({ capDrop: ['ALL'], capAdd: ['CAP_KILL'] }), ['CAP_KILL']);
+  assert.ok(resolveCapabilities({ capAdd: ['ALL'] }).includes('CAP_SYS_ADMIN'));
+  assert.ok(!resolveCapabilities({ capAdd: ['ALL'], capDrop: ['SYS_ADMIN'] }).includes('CAP_SYS_ADMIN'));
+  assert.throws(() => resolveCapabilities({ capAdd: ['BOGUS'] }), InvalidArgument);
+  const p = generateSpec({ ...base, privileged: true }, host);
+  assert.ok(p.process.capabilities.bounding.includes('CAP_SYS_ADMIN'));
+  assert.deepEqual(p.linux.maskedPaths, []);
+  assert.deepEqual(p.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
+  assert.ok(!p.mounts.find((m) => m.destination === '/sys')?.options.includes('ro'));
+});
+
+test('empty command and relative rootfs are refused', () => {
+  assert.throws(() => generateSpec({ ...base, args: [] }, host), InvalidArgument);
+  assert.throws(() => generateSpec({ ...base, rootfs: 'rel' }, host), InvalidArgument);
+});
+
+test('signals normalize to runc names', () => {
+  assert.equal(normalizeSignal('TERM'), 'SIGTERM');
+  assert.equal(normalizeSignal('sigkill'), 'SIGKILL');
+  assert.equal(normalizeSignal(9), 'SIGKILL');
+  assert.equal(normalizeSignal('15'), 'SIGTERM');
+  assert.throws(() => normalizeSignal('NOPE'), InvalidArgument);
+  assert.throws(() => normalizeSignal(0), InvalidArgument);
+});

@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidArgument } from '../../errdefs/index.js';
+import {
+  ALL_CAPABILITIES,
+  DEFAULT_CAPABILITIES,
+  DEFAULT_PATH,
+  MASKED_PATHS,
+  READONLY_PATHS,
+  defaultDeviceRules,
+  defaultMounts,
+} from './spec-defaults.js';
+import type { OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+
+export type NetworkMode = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
+
+export interface ContainerSpecInput {
+  id: string;
+  /** Absolute real path (no symlink on the way: runc refuses those), already mounted by the caller. */
+  rootfs: string;
+  /** Where config.json goes; conmon also puts its attach socket here. */
+  bundleDir: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  hostname: string;
+  tty: boolean;
+  openStdin: boolean;
+  readonlyRootfs?: boolean;
+  /** 'none' = a new netns with only loopback (runc brings lo up). */
+  network: NetworkMode;
+  etcHosts?: string;
+  etcHostname?: string;
+  resolvConf?: string;
+  mounts?: { source: string; destination: string; type: string; options: string[] }[];
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  annotations?: Record<string, string>;
+}
+
+/** What the spec needs to know about the host; read once per daemon with detectHostInfo(). */
+export interface HostInfo {
+  /** The host's RLIMIT_NOFILE; no container may ask for more than `hard` (no CAP_SYS_RESOURCE here). */
+  nofile: { soft: number; hard: number };
+}
+
+/** Docker asks for 1048576 open files; the host's hard limit caps it. */
+const WANTED_NOFILE = 1048576;
+
+/** Reads the limits this process runs with (they bound what runc may grant). */
+export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
+  const text = await readFile('/proc/self/limits', { encoding: 'utf8', ...(signal ? { signal } : {}) });
+  const line = text.split('\n').find((l) => l.startsWith('Max open files'));
+  const parts = line?.trim().split(/\s+/) ?? [];
+  // "Max open files  <soft> <hard> files"
+  const parse = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? WANTED_NOFILE : Number(s));
+  const soft = parse(parts[3]);
+  const hard = parse(parts[4]);
+  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 } };
+}
+
+function normalizeCap(name: string): string {
+  const up = name.trim().toUpperCase();
+  return up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+/** Docker's rule: start from the defaults, add capAdd (ALL = every cap), then remove capDrop (ALL = none left but the added). */
+export function resolveCapabilities(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }): string[] {
+  if (input.privileged) return [...ALL_CAPABILITIES];
+  const add = (input.capAdd ?? []).map(normalizeCap);
+  const drop = (input.capDrop ?? []).map(normalizeCap);
+  for (const c of [...add, ...drop]) {
+    if (c !== 'CAP_ALL' && !ALL_CAPABILITIES.includes(c)) throw new InvalidArgument(`unknown capability: "${c}"`);
+  }
+  let caps: string[];
+  if (add.includes('CAP_ALL')) caps = [...ALL_CAPABILITIES];
+  else caps = [...new Set([...DEFAULT_CAPABILITIES, ...add])];
+  if (drop.includes('CAP_ALL')) caps = add.includes('CAP_ALL') ? [] : add.filter((c) => c !== 'CAP_ALL');
+  else caps = caps.filter((c) => !drop.includes(c) || add.includes(c));
+  return caps;
+}
+
+function hasEnv(env: string[], name: string): boolean {
+  return env.some((e) => e.startsWith(`${name}=`));
+}
+
+/** Builds the OCI runtime spec for one container, with Docker's defaults. Pure: no I/O. */
+export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRuntimeSpec {
+  if (!input.rootfs.startsWith('/')) throw new InvalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
+  if (input.args.length === 0) throw new InvalidArgument('no command specified');
+  const privileged = input.privileged === true;
+  const caps = resolveCapabilities(input);
+
+  const env = [...input.env];
+  if (!hasEnv(env, 'PATH')) env.unshift(`PATH=${DEFAULT_PATH}`);
+  if (!hasEnv(env, 'HOSTNAME') && input.hostname) env.splice(1, 0, `HOSTNAME=${input.hostname}`);
+  if (input.tty && !hasEnv(env, 'TERM')) env.push('TERM=xterm');
+
+  const nofileHard = Math.min(WANTED_NOFILE, host.nofile.hard);
+
+  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (input.network.mode === 'none') namespaces.push({ type: 'network' });
+  else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
+
+  const mounts: OciMount[] = defaultMounts({ privileged });
+  const bind = (source: string, destination: string): OciMount => ({
+    destination,
+    type: 'bind',
+    source,
+    options: ['rbind', 'rprivate'],
+  });
+  if (input.resolvConf) mounts.push(bind(input.resolvConf, '/etc/resolv.conf'));
+  if (input.etcHostname) mounts.push(bind(input.etcHostname, '/etc/hostname'));
+  if (input.etcHosts) mounts.push(bind(input.etcHosts, '/etc/hosts'));
+  for (const m of input.mounts ?? []) {
+    if (!m.destination.startsWith('/')) throw new InvalidArgument(`invalid mount config: mount path must be absolute: ${m.destination}`);
+    // A user mount over a default one replaces it, as in Docker (e.g. a bigger /dev/shm).
+    const i = mounts.findIndex((d) => d.destination === m.destination);
+    if (i >= 0) mounts.splice(i, 1);
+    mounts.push({ destination: m.destination, type: m.type, source: m.source, options: [...m.options] });
+  }
+
+  const sysctl: Record<string, string> = {};
+  if (input.network.mode !== 'host') {
+    // Docker ≥ 20.10 lets unprivileged processes bind low ports and ping inside their own netns.
+    sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
+    sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
+  }
+
+  const spec: OciRuntimeSpec = {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: input.tty,
+      user: { uid: input.user.uid, gid: input.user.gid, additionalGids: [...input.user.additionalGids] },
+      args: [...input.args],
+      env,
+      cwd: input.cwd || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofileHard, soft: nofileHard }],
+      noNewPrivileges: false,
+    },
+    root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
+    hostname: input.network.mode === 'host' && !input.hostname ? '' : input.hostname,
+    mounts,
+    linux: {
+      namespaces,
+      resources: { devices: defaultDeviceRules({ privileged }) },
+      cgroupsPath: `/berth/${input.id}`,
+      maskedPaths: privileged ? [] : [...MASKED_PATHS],
+      readonlyPaths: privileged ? [] : [...READONLY_PATHS],
+      sysctl,
+    },
+  };
+  if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
+  return spec;
+}

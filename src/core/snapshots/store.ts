@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Conflict, Internal, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { digestHex, randomHex, type Digest } from '../../util/index.js';
+import { mountsUnder, unmountAll } from './mounts.js';
+import type { DriverName, Mount, Snapshotter } from './types.js';
+
+const run = promisify(execFile);
+const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** `cp -a`: keeps owners, modes, times, hardlinks, devices and xattrs, which fs.cp does not. */
+export async function copyTree(src: string, dst: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await run('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1 << 20, ...(signal ? { signal } : {}) });
+  } catch (e) {
+    signal?.throwIfAborted();
+    throw new Internal(`copying ${src} to ${dst} failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });
+  }
+}
+
+/** Removes a tree so that it vanishes at once (rename) before the slow part (rm). */
+export async function removeTree(p: string, trash: string): Promise<void> {
+  const t = `${trash}/${randomHex(8)}`;
+  try {
+    await mkdir(trash, { recursive: true });
+    await rename(p, t);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  await rm(t, { recursive: true, force: true });
+}
+
+/** What both drivers share: the layer store layout, one-time unpacking, container dirs. */
+export abstract class BaseSnapshotter implements Snapshotter {
+  abstract readonly driver: DriverName;
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(readonly root: string) {}
+
+  protected layerDir(chainId: Digest): string {
+    return join(this.root, 'layers', digestHex(chainId));
+  }
+  layerPath(chainId: Digest): string {
+    return join(this.layerDir(chainId), 'diff');
+  }
+  protected get trash(): string {
+    return join(this.root, 'tmp', 'trash');
+  }
+  protected containerDir(id: string): string {
+    if (!CONTAINER_ID.test(id)) throw new InvalidArgument(`invalid container id ${JSON.stringify(id)}`);
+    return join(this.root, 'containers', id);
+  }
+  upperPath(containerId: string): string {
+    return join(this.containerDir(containerId), 'upper');
+  }
+
+  async hasLayer(chainId: Digest): Promise<boolean> {
+    return exists(this.layerPath(chainId));
+  }
+
+  protected async requireLayer(chainId: Digest): Promise<void> {
+    if (!(await this.hasLayer(chainId))) throw new NotFound(`layer ${chainId} not found`);
+  }
+
+  /** Prepares the temp layer dir before `fill` (the copy driver copies the parent in). */
+  protected abstract seed(diff: string, parent: Digest | null, signal?: AbortSignal): Promise<void>;
+  /** Runs after the layer is in place (the overlay driver adds its short link). */
+  protected abstract committed(chainId: Digest, dir: string): Promise<void>;
+  protected abstract forget(chainId: Digest, dir: string): Promise<void>;
+  abstract prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]>;
+
+  createLayer(
+    chainId: Digest,
+    parent: Digest | null,
+    fill: (dir: string, format: DriverName) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const key = digestHex(chainId);
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.unpack(chainId, parent, fill, signal).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async unpack(
+    chainId: Digest,
+    parent: Digest | null,
+    fill: (dir: string, format: DriverName) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const final = this.layerDir(chainId);
+    if (await exists(join(final, 'diff'))) return;
+    if (parent) await this.requireLayer(parent);
+    const tmp = join(this.root, 'tmp', `layer-${digestHex(chainId).slice(0, 12)}-${randomHex(6)}`);
+    await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o700 });
+    try {
+      await this.seed(join(tmp, 'diff'), parent, signal);
+      signal?.throwIfAborted();
+      await fill(join(tmp, 'diff'), this.driver);
+      signal?.throwIfAborted();
+      await mkdir(join(this.root, 'layers'), { recursive: true });
+      // A leftover dir without diff/ (crash mid-remove) would block the rename.
+      if (await exists(final)) await removeTree(final, this.trash);
+      await rename(tmp, final);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    await this.committed(chainId, final);
+  }
+
+  async removeLayer(chainId: Digest): Promise<void> {
+    const dir = this.layerDir(chainId);
+    await this.forget(chainId, dir);
+    await removeTree(dir, this.trash);
+  }
+
+  async remove(containerId: string): Promise<void> {
+    const dir = this.containerDir(containerId);
+    for (const m of await mountsUnder(dir)) await unmountAll(m);
+    if ((await mountsUnder(dir)).length > 0) throw new Conflict(`container ${containerId} still has mounts under ${dir}`);
+    await removeTree(dir, this.trash);
+  }
+}

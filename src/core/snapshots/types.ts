@@ -1,0 +1,40 @@
+import type { Digest } from '../../util/index.js';
+
+/** Plain data describing one mount; `target` is absolute. Only mountAll() performs them. */
+export interface Mount {
+  type: string;
+  source: string;
+  target: string;
+  options: string[];
+}
+
+export type DriverName = 'overlay' | 'copy';
+
+export interface Snapshotter {
+  readonly driver: DriverName;
+  /** <root>/layers/<hex>/diff: the layer's own changes (overlay) or its full tree (copy). */
+  layerPath(chainId: Digest): string;
+  hasLayer(chainId: Digest): Promise<boolean>;
+  /**
+   * Unpacks a layer once: `fill(dir, format)` writes into a temp dir that is renamed to
+   * layers/<hex> on success. Concurrent calls for the same chainId unpack once. For 'copy', dir
+   * starts as a copy of the parent's tree. An existing layer is left as it is.
+   */
+  createLayer(
+    chainId: Digest,
+    parent: Digest | null,
+    fill: (dir: string, format: DriverName) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** Removes a layer; removing one that is absent is not an error. */
+  removeLayer(chainId: Digest): Promise<void>;
+  /**
+   * Creates the container's writable layer if it does not exist yet (so a restart keeps its
+   * changes) and returns the mounts that make its rootfs at `rootfs`. chainIds bottom to top.
+   */
+  prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]>;
+  /** Deletes the container's writable layer; detaches anything still mounted beneath it first. */
+  remove(containerId: string): Promise<void>;
+  /** containers/<id>/upper: overlay's upper dir, or the copy driver's full tree. */
+  upperPath(containerId: string): string;
+}

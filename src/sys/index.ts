@@ -1,0 +1,21 @@
+export { errnoCode } from './libc.js';
+export {
+  mount,
+  umount2,
+  MS_RDONLY,
+  MS_NOSUID,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_REMOUNT,
+  MS_BIND,
+  MS_MOVE,
+  MS_REC,
+  MS_PRIVATE,
+  MS_SLAVE,
+  MS_SHARED,
+  MNT_FORCE,
+  MNT_DETACH,
+  UMOUNT_NOFOLLOW,
+} from './mount.js';
+export { mknod, makedev, S_IFCHR, S_IFBLK, S_IFIFO } from './node.js';
+export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xattr.js';

@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+export interface TarHeader {
+  /**
+   * The entry's path as in the archive, with leading './' and '/' stripped and directories without a
+   * trailing '/'. The archive root ('.' or './') becomes '' — callers that walk a tree usually skip it.
+   * '..' components are kept as they are: confinement is the extractor's job (core/diff).
+   */
+  name: string;
+  type: TarEntryType;
+  /** Body size in bytes; 0 for everything but files. */
+  size: number;
+  /** Permission bits incl. setuid/setgid/sticky (07777), no file-type bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  uname?: string;
+  gname?: string;
+  mtime: Date;
+  /** Symlink target (verbatim), or hardlink target name (normalized like `name`). */
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** From PAX 'SCHILY.xattr.*' records; values are raw bytes. */
+  xattrs?: Record<string, Buffer>;
+}
+
+export interface TarEntry {
+  header: TarHeader;
+  /** Must be consumed, or it is drained automatically when the iterator advances. */
+  body: Readable;
+}

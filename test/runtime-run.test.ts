@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CommandNotFound, CannotInvoke } from '../src/errdefs/index.js';
+import { createRuntime, readLogs } from '../src/core/runtime/index.js';
+import type { ContainerSpecInput, Runtime } from '../src/core/runtime/index.js';
+import { makeBusyboxRootfs } from './helpers/busybox.js';
+
+let dir = '';
+let rootfs = '';
+let rt: Runtime;
+const ids = new Set<string>();
+let seq = 0;
+
+before(() => {
+  // realpath: runc refuses a rootfs reached through a symlink.
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'berth-rt-run-')));
+  rootfs = join(dir, 'rootfs');
+  mkdirSync(rootfs);
+  makeBusyboxRootfs(rootfs);
+  rt = createRuntime({ stateDir: join(dir, 'state') });
+});
+
+after(async () => {
+  try {
+    for (const id of await rt.list()) await rt.delete(id, { force: true }).catch(() => undefined);
+    assertNothingLeft(dir, [...ids]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function assertNothingLeft(stateRoot: string, all: string[]): void {
+  const runcState = join(stateRoot, 'state', 'runc');
+  assert.deepEqual(existsSync(runcState) ? readdirSync(runcState) : [], [], 'runc state left');
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    if (st !== 'Z') assert.ok(!cmd.includes(stateRoot), `process ${pid} still runs: ${cmd.replace(/\0/g, ' ')}`);
+  }
+  for (const ctl of readdirSync('/sys/fs/cgroup')) {
+    for (const id of all) assert.ok(!existsSync(join('/sys/fs/cgroup', ctl, 'berth', id)), `cgroup ${ctl}/berth/${id} left`);
+  }
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(stateRoot), 'a mount under the test dir is left');
+}
+
+function input(args: string[], over: Partial<ContainerSpecInput> = {}): ContainerSpecInput {
+  const id = `run${process.pid}x${++seq}`;
+  ids.add(id);
+  const bundleDir = join(dir, 'bundles', id);
+  mkdirSync(bundleDir, { recursive: true });
+  return {
+    id,
+    rootfs,
+    bundleDir,
+    args,
+    env: [],
+    cwd: '/',
+    user: { uid: 0, gid: 0, additionalGids: [] },
+    hostname: 'berthtest',
+    tty: false,
+    openStdin: false,
+    network: { mode: 'none' },
+    ...over,
+  };
+}
+
+/** Creates, starts, waits; returns exit code and the log as [stream, text] pairs. */
+async function run(spec: ContainerSpecInput): Promise<{ exitCode: number; out: [string, string][] }> {
+  const logPath = join(spec.bundleDir, 'ctr.log');
+  try {
+    const { pid } = await rt.create(spec, { logPath });
+    assert.ok(pid > 0);
+    assert.equal((await rt.state(spec.id))?.status, 'created');
+    await rt.start(spec.id);
+    const { exitCode } = await rt.waitExit(spec.id);
+    assert.equal((await rt.state(spec.id))?.status, 'stopped');
+    const out: [string, string][] = [];
+    for await (const e of readLogs(logPath, {})) out.push([e.stream, e.line.toString()]);
+    return { exitCode, out };
+  } finally {
+    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
+}
+
+test('echo hi lands in the log as stdout, exit 0', async () => {
+  const r = await run(input(['echo', 'hi']));
+  assert.equal(r.exitCode, 0);
+  assert.deepEqual(r.out, [['stdout', 'hi\n']]);
+});
+
+test('stderr line and exit code 3', async () => {
+  const r = await run(input(['sh', '-c', 'echo err >&2; exit 3']));
+  assert.equal(r.exitCode, 3);
+  assert.deepEqual(r.out, [['stderr', 'err\n']]);
+});
+
+test('own pid namespace, hostname, user, open-files limit clamped', async () => {
+  const r = await run(
+    input(['sh', '-c', 'echo $$; hostname; id -u; id -g; ulimit -n'], { user: { uid: 1000, gid: 1000, additionalGids: [] } }),
+  );
+  const hard = Number(/Max open files\s+\S+\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+  assert.equal(r.exitCode, 0);
+  assert.deepEqual(
+    r.out.map(([, l]) => l.trim()),
+    ['1', 'berthtest', '1000', '1000', String(Math.min(hard, 1048576))],
+  );
+});
+
+test('network none: only lo, and it is up', async () => {
+  const r = await run(input(['sh', '-c', 'cat /proc/net/dev; ip link']));
+  assert.equal(r.exitCode, 0);
+  const text = r.out.map(([, l]) => l).join('');
+  const ifaces = text
+    .split('\n')
+    .filter((l) => /^\s*[^\s|]+:\s+\d/.test(l))
+    .map((l) => l.trim().split(':')[0]);
+  assert.deepEqual(ifaces, ['lo']);
+  assert.match(text, /^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
+  assert.doesNotMatch(text, /^2: /m);
+});
+
+test('command not found is CommandNotFound and leaves nothing behind', async () => {
+  const spec = input(['definitely-not-here']);
+  await assert.rejects(rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
+    assert.ok(e instanceof CommandNotFound);
+    assert.match(e.message, /executable file not found in \$PATH/);
+    return true;
+  });
+  assert.ok(!(await rt.list()).includes(spec.id));
+  assert.equal(await rt.state(spec.id), null);
+});
+
+test('a non-executable command is CannotInvoke', async () => {
+  const spec = input(['/etc/passwd']);
+  await assert.rejects(rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
+    assert.ok(e instanceof CannotInvoke);
+    assert.match(e.message, /permission denied/);
+    return true;
+  });
+});
+
+test('stdin: cat echoes what is written and exits on EOF', async () => {
+  const spec = input(['cat'], { openStdin: true });
+  const logPath = join(spec.bundleDir, 'ctr.log');
+  try {
+    await rt.create(spec, { logPath });
+    const stdin = await rt.attachStdin(spec.id);
+    await rt.start(spec.id);
+    const big = 'x'.repeat(100_000);
+    stdin.write('hello\n');
+    stdin.write(`${big}\n`);
+    stdin.end('bye\n');
+    const { exitCode } = await rt.waitExit(spec.id, AbortSignal.timeout(10_000));
+    assert.equal(exitCode, 0);
+    const lines: string[] = [];
+    for await (const e of readLogs(logPath, {})) lines.push(e.line.toString());
+    assert.deepEqual(lines, ['hello\n', `${big}\n`, 'bye\n']);
+  } finally {
+    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
+});
+
+test('tty: output goes to the log as stdout', async () => {
+  const r = await run(input(['sh', '-c', 'tty; echo on-tty'], { tty: true }));
+  assert.equal(r.exitCode, 0);
+  assert.deepEqual(r.out, [
+    ['stdout', '/dev/pts/0\r\n'],
+    ['stdout', 'on-tty\r\n'],
+  ]);
+});
+
+test('readonly rootfs refuses writes', async () => {
+  const r = await run(input(['sh', '-c', 'touch /x 2>/dev/null && echo wrote || echo refused'], { readonlyRootfs: true }));
+  assert.deepEqual(r.out, [['stdout', 'refused\n']]);
+});
