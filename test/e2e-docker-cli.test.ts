@@ -28,7 +28,7 @@ test('docker run in the foreground streams output and propagates the exit code',
   assert.equal(r.stderr, 'err\n');
   assert.equal(r.code, 5);
   const i = await d.docker(['run', '--rm', '-i', 'busybox', 'wc', '-c'], { input: '12345' });
-  assert.equal(i.stdout.trim(), '5', i.stderr);
+  assert.equal(i.stdout.trim(), '5', `code ${i.code}: ${i.stderr}`);
   const nf = await d.docker(['run', '--rm', 'busybox', 'nosuchcmd']);
   assert.equal(nf.code, 127, nf.stderr);
 });

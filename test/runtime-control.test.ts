@@ -189,3 +189,16 @@ test('readLogs follows a running container and ends when it exits', async () => 
     await rt.delete(spec.id, { force: true }).catch(() => undefined);
   }
 });
+
+test('a container killed by the OOM killer reports oomKilled and 137', async () => {
+  const spec = input(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'], { resources: { memory: 16 << 20 } });
+  try {
+    await started(spec);
+    const w = await rt.waitExit(spec.id, AbortSignal.timeout(10_000));
+    assert.equal(w.exitCode, 137);
+    assert.equal(w.oomKilled, true);
+  } finally {
+    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
+  assert.deepEqual(readdirSync(spec.bundleDir).filter((f) => f !== 'config.json' && f !== 'ctr.log'), []);
+});

@@ -147,8 +147,12 @@ test('a non-executable command is CannotInvoke', async () => {
   });
 });
 
-test('stdin: cat echoes what is written and exits on EOF', async () => {
+test('stdin: cat echoes what is written and exits on EOF (bundle path longer than sun_path)', async () => {
   const spec = input(['cat'], { openStdin: true });
+  // Like /var/lib/berth/containers/<64 hex>/: the attach socket path exceeds the 108 bytes of sun_path.
+  spec.bundleDir = join(spec.bundleDir, 'b'.repeat(64), 'c'.repeat(40));
+  mkdirSync(spec.bundleDir, { recursive: true });
+  assert.ok(join(spec.bundleDir, 'attach').length > 108);
   const logPath = join(spec.bundleDir, 'ctr.log');
   try {
     await rt.create(spec, { logPath });

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ContentStore } from '../core/content/index.js';
 import { readImageArchive, writeImageArchive } from '../core/images/index.js';
 import type { ImageStore } from '../core/metadata/index.js';
-import { familiarString, formatReference, parseReference } from '../oci/index.js';
+import { familiarString, normalizeReference, parseReference } from '../oci/index.js';
 import type { ArchiveCodec, ImageRecords, References } from '../services/index.js';
 
 /** The metadata image store in the role the image service asks for. */
@@ -25,7 +25,7 @@ export function imageRecords(store: ImageStore): ImageRecords {
 
 export function references(): References {
   return {
-    normalize: (ref) => formatReference(parseReference(ref)),
+    normalize: (ref) => normalizeReference(ref),
     familiar: (full) => familiarString(parseReference(full)),
     split: (full) => {
       const r = parseReference(full);

@@ -84,7 +84,7 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
   try {
     child = spawn(l.conmonPath, args, {
       stdio: ['ignore', 'ignore', errFile.fd, 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
       detached: true,
       ...(l.signal ? { signal: l.signal } : {}),
     });
@@ -116,10 +116,13 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     clearTimeout(timer);
   }
   child.unref();
-  const errText = (await readFile(l.paths.conmonLog, 'utf8').catch(() => '')).trim();
+  const conmonErrors = async (): Promise<string> => (await readFile(l.paths.conmonLog, 'utf8').catch(() => '')).trim();
   // Only the first JSON object matters for a container (exec sessions would send a second).
   const line = text.split('\n').find((s) => s.trim().startsWith('{'));
-  if (!line) throw new Unavailable(`conmon failed to create container ${l.id}${errText ? `: ${errText}` : ''}`);
+  if (!line) {
+    const errText = await conmonErrors();
+    throw new Unavailable(`conmon failed to create container ${l.id}${errText ? `: ${errText}` : ''}`);
+  }
   let msg: { data?: unknown; message?: unknown };
   try {
     msg = JSON.parse(line) as { data?: unknown; message?: unknown };
@@ -127,13 +130,12 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     throw new Internal(`conmon sent an unreadable sync message: ${line}`, { cause: e });
   }
   if (typeof msg.data === 'number' && msg.data > 0) return msg.data;
-  const message = typeof msg.message === 'string' ? msg.message : errText || 'unknown error';
+  const message = typeof msg.message === 'string' ? msg.message : (await conmonErrors()) || 'unknown error';
   throw runcError('create', l.id, cleanConmonMessage(message));
 }
 
 /** conmon prefixes runc's log line with its own; keep runc's sentence. */
 function cleanConmonMessage(m: string): string {
   const inner = /msg="((?:[^"\\]|\\.)*)"/.exec(m);
-  const text = inner?.[1] !== undefined ? inner[1].replace(/\\(.)/g, '$1') : m;
-  return text.replace(/^runc create failed: /, 'runc create failed: ').trim();
+  return (inner?.[1] !== undefined ? inner[1].replace(/\\(.)/g, '$1') : m).trim();
 }

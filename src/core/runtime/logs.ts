@@ -207,10 +207,12 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
           return;
         }
         // inotify wakes us at once; the timer covers what a watch can miss (and `until`).
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           wakeUp = resolve;
-          setTimeout(wake, 250);
+          timer = setTimeout(wake, 250);
         });
+        clearTimeout(timer);
       }
     } finally {
       watcher?.close();

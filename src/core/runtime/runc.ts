@@ -34,7 +34,8 @@ export function runcError(op: string, id: string, message: string, cause?: unkno
   if (/permission denied|exec format error|is a directory/.test(message) && /exec/.test(message)) {
     return new CannotInvoke(`failed to create task for container: OCI runtime ${op} failed: ${message}: unknown`, opts);
   }
-  if (/container does not exist|container with id exists: no|not exist/.test(message)) {
+  if (/container with id exists/.test(message)) return new Conflict(`container ${id} already exists in the runtime`, opts);
+  if (/container does not exist|does not exist/.test(message)) {
     return new NotFound(`No such container: ${id}`, opts);
   }
   if (/not running|container not running|cannot (kill|pause|resume)|is not paused|is paused|already paused|stopped/.test(message)) {

@@ -11,12 +11,13 @@ import type { ContainerPaths } from './paths.js';
 import { runc } from './runc.js';
 import type { RuncOptions } from './runc.js';
 import { normalizeSignal } from './signals.js';
+import { readRuncState } from './state.js';
+import type { RuntimeStatus } from './state.js';
 import { generateSpec } from './spec.js';
 import type { ContainerSpecInput, HostInfo } from './spec.js';
 import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
 
-export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
 
 export interface Runtime {
   /** Writes config.json, starts conmon (which runs `runc create`), waits on the sync pipe. Returns the container's host pid. */
@@ -36,10 +37,10 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** e.g. /run/berth/runtime: runc --root, conmon pid/exit/persist files. Keep it short-ish. */
   stateDir: string;
-  runtimePath?: string;
-  conmonPath?: string;
+  runtimePath?: string | undefined;
+  conmonPath?: string | undefined;
   /** Host limits; read from /proc/self/limits on first create when absent. */
-  host?: HostInfo;
+  host?: HostInfo | undefined;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
@@ -101,9 +102,7 @@ class RuncConmonRuntime implements Runtime {
 
   async kill(id: string, sig: string | number): Promise<void> {
     const name = normalizeSignal(sig);
-    const st = await this.state(id);
-    if (!st) throw new NotFound(`No such container: ${id}`);
-    if (st.status === 'stopped') throw new Conflict(`Container ${id} is not running`);
+    // One runc call: its refusals ("container not running", "does not exist") map to Conflict/NotFound.
     await runc(this.#runc, ['kill', id, name], id);
   }
 
@@ -152,7 +151,8 @@ class RuncConmonRuntime implements Runtime {
       }
     }
     const bundle = await readFile(paths.bundleFile, 'utf8').catch(() => '');
-    if (bundle) await rm(join(bundle, 'attach'), { force: true });
+    // conmon's sockets and FIFOs live in the bundle dir; config.json stays with its owner.
+    if (bundle) await Promise.all(['attach', 'ctl', 'winsz', 'oom'].map((f) => rm(join(bundle, f), { force: true })));
     await rm(paths.dir, { recursive: true, force: true });
   }
 
@@ -164,6 +164,9 @@ class RuncConmonRuntime implements Runtime {
 
   async state(id: string): Promise<{ status: RuntimeStatus; pid: number } | null> {
     const paths = this.#paths(id);
+    const fast = await readRuncState(this.#runc.root, id);
+    if (fast) return fast;
+    if (fast === null) return (await readExitFile(paths)) ? { status: 'stopped', pid: 0 } : null;
     let out: string;
     try {
       out = await runc(this.#runc, ['state', id], id);

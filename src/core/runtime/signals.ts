@@ -16,8 +16,3 @@ export function normalizeSignal(sig: string | number): string {
   if (!(name in SIGNALS)) throw new InvalidArgument(`Invalid signal: ${sig}`);
   return name;
 }
-
-/** Signal number for a name, for exit codes (128+n). */
-export function signalNumber(name: string): number | undefined {
-  return SIGNALS[name];
-}

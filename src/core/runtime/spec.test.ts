@@ -120,3 +120,26 @@ test('signals normalize to runc names', () => {
   assert.throws(() => normalizeSignal('NOPE'), InvalidArgument);
   assert.throws(() => normalizeSignal(0), InvalidArgument);
 });
+
+test('resources: memory with the Docker default swap, cpu, pids; tiny memory refused', () => {
+  const s = generateSpec({ ...base, resources: { memory: 64 << 20, cpuShares: 512, cpuQuota: 50000, cpuPeriod: 100000, pidsLimit: 100 } }, host);
+  assert.deepEqual(s.linux.resources.memory, { limit: 64 << 20, swap: 128 << 20 });
+  assert.deepEqual(s.linux.resources.cpu, { shares: 512, quota: 50000, period: 100000 });
+  assert.deepEqual(s.linux.resources.pids, { limit: 100 });
+  assert.equal(generateSpec({ ...base, resources: { memory: 64 << 20, memorySwap: -1 } }, host).linux.resources.memory?.swap, -1);
+  assert.equal(generateSpec(base, host).linux.resources.memory, undefined);
+  assert.throws(() => generateSpec({ ...base, resources: { memory: 1 << 20 } }, host), /Minimum memory limit allowed is 6MB/);
+  assert.throws(() => generateSpec({ ...base, resources: { memory: 64 << 20, memorySwap: 32 << 20 } }, host), InvalidArgument);
+});
+
+test('ulimits are clamped to the host hard limits', () => {
+  const h = { nofile: { soft: 1024, hard: 20000 }, hardLimits: { RLIMIT_NPROC: 500, RLIMIT_NOFILE: 20000, RLIMIT_CORE: Infinity } };
+  const s = generateSpec({ ...base, ulimits: [{ name: 'nofile', soft: 1048576, hard: 1048576 }, { name: 'nproc', soft: 100, hard: 1000 }, { name: 'core', soft: 0, hard: 0 }] }, h);
+  assert.deepEqual(s.process.rlimits, [
+    { type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 },
+    { type: 'RLIMIT_NPROC', soft: 100, hard: 500 },
+    { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+  ]);
+  assert.throws(() => generateSpec({ ...base, ulimits: [{ name: 'bogus', soft: 1, hard: 1 }] }, h), InvalidArgument);
+  assert.throws(() => generateSpec({ ...base, ulimits: [{ name: 'nofile', soft: 2, hard: 1 }] }, h), InvalidArgument);
+});

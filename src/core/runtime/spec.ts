@@ -9,7 +9,7 @@ import {
   defaultDeviceRules,
   defaultMounts,
 } from './spec-defaults.js';
-import type { OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+import type { OciLinuxResources, OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
 
 export type NetworkMode = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
 
@@ -37,13 +37,52 @@ export interface ContainerSpecInput {
   capDrop?: string[];
   privileged?: boolean;
   annotations?: Record<string, string>;
+  /** docker run --ulimit: 'nofile' or 'RLIMIT_NOFILE'; each value is clamped to the host's hard limit. */
+  ulimits?: { name: string; soft: number; hard: number }[];
+  /** cgroup limits (docker run -m, --memory-swap, --cpu-shares, --cpus, --cpuset-cpus, --pids-limit). */
+  resources?: ContainerResources;
+}
+
+export interface ContainerResources {
+  /** Bytes; 0 or absent = unlimited. */
+  memory?: number;
+  /** Memory + swap in bytes; -1 = unlimited swap. Docker's default with -m is twice the memory. */
+  memorySwap?: number;
+  memoryReservation?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  pidsLimit?: number;
 }
 
 /** What the spec needs to know about the host; read once per daemon with detectHostInfo(). */
 export interface HostInfo {
   /** The host's RLIMIT_NOFILE; no container may ask for more than `hard` (no CAP_SYS_RESOURCE here). */
   nofile: { soft: number; hard: number };
+  /** Hard limits by name ('RLIMIT_NPROC' …); Infinity = unlimited. Requests above them are clamped. */
+  hardLimits?: Record<string, number>;
 }
+
+/** /proc/self/limits row names to RLIMIT_ names. */
+const LIMIT_ROWS: Record<string, string> = {
+  'Max cpu time': 'RLIMIT_CPU',
+  'Max file size': 'RLIMIT_FSIZE',
+  'Max data size': 'RLIMIT_DATA',
+  'Max stack size': 'RLIMIT_STACK',
+  'Max core file size': 'RLIMIT_CORE',
+  'Max resident set': 'RLIMIT_RSS',
+  'Max processes': 'RLIMIT_NPROC',
+  'Max open files': 'RLIMIT_NOFILE',
+  'Max locked memory': 'RLIMIT_MEMLOCK',
+  'Max address space': 'RLIMIT_AS',
+  'Max file locks': 'RLIMIT_LOCKS',
+  'Max pending signals': 'RLIMIT_SIGPENDING',
+  'Max msgqueue size': 'RLIMIT_MSGQUEUE',
+  'Max nice priority': 'RLIMIT_NICE',
+  'Max realtime priority': 'RLIMIT_RTPRIO',
+  'Max realtime timeout': 'RLIMIT_RTTIME',
+};
 
 /** Docker asks for 1048576 open files; the host's hard limit caps it. */
 const WANTED_NOFILE = 1048576;
@@ -57,7 +96,15 @@ export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
   const parse = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? WANTED_NOFILE : Number(s));
   const soft = parse(parts[3]);
   const hard = parse(parts[4]);
-  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 } };
+  const hardLimits: Record<string, number> = {};
+  for (const row of text.split('\n')) {
+    const name = Object.keys(LIMIT_ROWS).find((k) => row.startsWith(k));
+    if (!name) continue;
+    const cols = row.slice(name.length).trim().split(/\s+/);
+    const v = cols[1] === 'unlimited' ? Infinity : Number(cols[1]);
+    if (!Number.isNaN(v)) hardLimits[LIMIT_ROWS[name] as string] = v;
+  }
+  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 }, hardLimits };
 }
 
 function normalizeCap(name: string): string {
@@ -137,7 +184,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       env,
       cwd: input.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofileHard, soft: nofileHard }],
+      rlimits: rlimits(input.ulimits ?? [], nofileHard, host),
       noNewPrivileges: false,
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
@@ -145,7 +192,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
     mounts,
     linux: {
       namespaces,
-      resources: { devices: defaultDeviceRules({ privileged }) },
+      resources: { devices: defaultDeviceRules({ privileged }), ...cgroupResources(input.resources) },
       cgroupsPath: `/berth/${input.id}`,
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
@@ -154,4 +201,46 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   };
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
   return spec;
+}
+
+function cgroupResources(r: ContainerResources | undefined): Omit<OciLinuxResources, 'devices'> {
+  const out: Omit<OciLinuxResources, 'devices'> = {};
+  if (!r) return out;
+  if (r.memory !== undefined && r.memory > 0) {
+    // Docker refuses less than 6 MiB: the container would not even start.
+    if (r.memory < 6 * 1024 * 1024) throw new InvalidArgument('Minimum memory limit allowed is 6MB');
+    const swap = r.memorySwap === undefined || r.memorySwap === 0 ? r.memory * 2 : r.memorySwap;
+    if (swap !== -1 && swap < r.memory) {
+      throw new InvalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+    }
+    out.memory = { limit: r.memory, swap };
+  }
+  if (r.memoryReservation !== undefined && r.memoryReservation > 0) out.memory = { ...out.memory, reservation: r.memoryReservation };
+  const cpu: NonNullable<OciLinuxResources['cpu']> = {};
+  if (r.cpuShares) cpu.shares = r.cpuShares;
+  if (r.cpuQuota) cpu.quota = r.cpuQuota;
+  if (r.cpuPeriod) cpu.period = r.cpuPeriod;
+  if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (Object.keys(cpu).length > 0) out.cpu = cpu;
+  if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
+  return out;
+}
+
+function rlimits(
+  ulimits: { name: string; soft: number; hard: number }[],
+  nofile: number,
+  host: HostInfo,
+): { type: string; soft: number; hard: number }[] {
+  const out = new Map<string, { type: string; soft: number; hard: number }>();
+  out.set('RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', soft: nofile, hard: nofile });
+  for (const u of ulimits) {
+    const up = u.name.trim().toUpperCase();
+    const type = up.startsWith('RLIMIT_') ? up : `RLIMIT_${up}`;
+    if (!Object.values(LIMIT_ROWS).includes(type)) throw new InvalidArgument(`invalid ulimit type: ${u.name}`);
+    if (u.soft > u.hard) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.soft} > ${u.hard}`);
+    const cap = type === 'RLIMIT_NOFILE' ? host.nofile.hard : (host.hardLimits?.[type] ?? Infinity);
+    const hard = Math.min(u.hard, cap);
+    out.set(type, { type, soft: Math.min(u.soft, hard), hard });
+  }
+  return [...out.values()];
 }

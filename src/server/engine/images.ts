@@ -16,10 +16,13 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     }
     const out: Record<string, unknown>[] = [];
     for (const img of svc.list()) {
-      const tags = svc.tagsOf(img.id);
+      const allTags = svc.tagsOf(img.id);
       const cfg = await svc.config(img);
       const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
-      if (!imageMatches(svc, filters, tags, labels, img.created)) continue;
+      if (!imageMatches(svc, filters, allTags, labels, img.created)) continue;
+      // With a reference filter Docker lists only the tags that matched.
+      const patterns = (filters.get('reference') ?? []).map(globToRegex);
+      const tags = patterns.length ? allTags.filter((t) => patterns.some((re) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')))) : allTags;
       out.push({
         Id: img.id,
         ParentId: '',

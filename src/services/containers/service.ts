@@ -115,6 +115,8 @@ export class ContainerService {
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
+      // As Docker does: an auto-remove container that cannot start is removed (clients wait for it).
+      if (rec.hostConfig.autoRemove) setImmediate(() => void this.remove(rec.id, { force: true }).catch((err: unknown) => this.deps.log(`auto-remove ${rec.id}`, err)));
       throw e;
     }
     const st = await runtime.state(rec.id);

@@ -225,8 +225,11 @@ export class ImageService {
       if (!isIdRef(ref, img.id)) {
         const full = this.deps.refs.normalize(ref);
         const tags = this.deps.records.tagsOf(img.id);
-        const chosen = tags.includes(full) ? [full] : full.includes(':') ? [] : tags.filter((t) => t.startsWith(full.split(':')[0] + ':'));
-        for (const t of chosen.length ? chosen : tags) {
+        // A name without a tag saves every tag of that repository, as docker save does.
+        const tagged = /:[^/]+$/.test(ref) || ref.includes('@');
+        const repo = full.slice(0, full.lastIndexOf(':'));
+        const chosen = tagged ? tags.filter((t) => t === full) : tags.filter((t) => t.startsWith(`${repo}:`));
+        for (const t of chosen) {
           const fam = this.deps.refs.familiar(t);
           if (!entry.repoTags.includes(fam)) entry.repoTags.push(fam);
         }
