@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -184,4 +185,23 @@ test('tty: output goes to the log as stdout', async () => {
 test('readonly rootfs refuses writes', async () => {
   const r = await run(input(['sh', '-c', 'touch /x 2>/dev/null && echo wrote || echo refused'], { readonlyRootfs: true }));
   assert.deepEqual(r.out, [['stdout', 'refused\n']]);
+});
+
+test('network path joins the given netns; host shares the host one', async () => {
+  const ns = `berth-rt-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    execFileSync('ip', ['-n', ns, 'link', 'add', 'berthva0', 'type', 'veth', 'peer', 'name', 'berthvb0']);
+    const r = await run(input(['cat', '/proc/net/dev'], { network: { mode: 'path', netnsPath: `/run/netns/${ns}` } }));
+    assert.match(r.out.map(([, l]) => l).join(''), /berthva0:/);
+  } finally {
+    execFileSync('ip', ['netns', 'delete', ns]);
+  }
+  // Other tests may add interfaces meanwhile: ask only for one the host had before.
+  const names = (text: string): string[] => [...text.matchAll(/^\s*([^\s:|]+):/gm)].map((m) => m[1] ?? '');
+  const hostIfaces = names(readFileSync('/proc/net/dev', 'utf8')).filter((n) => n !== 'lo');
+  assert.ok(hostIfaces.length > 0);
+  const h = await run(input(['cat', '/proc/net/dev'], { network: { mode: 'host' } }));
+  const seen = names(h.out.map(([, l]) => l).join(''));
+  assert.ok(hostIfaces.some((n) => seen.includes(n)), `none of ${hostIfaces.join(',')} in ${seen.join(',')}`);
 });

@@ -10,6 +10,7 @@ function clientInfo(): Record<string, unknown> {
     Platform: { Name: 'berth' },
     Version: CLIENT_VERSION,
     ApiVersion: CLI_API_VERSION,
+    APIVersion: CLI_API_VERSION,
     DefaultAPIVersion: CLI_API_VERSION,
     GitCommit: '',
     GoVersion: process.version,
@@ -31,7 +32,9 @@ export async function version(ctx: CliContext, opts: { format?: string }): Promi
   const api = await ctx.api();
   const server = await api.version();
   if (opts.format !== undefined) {
-    ctx.out(`${new Template(opts.format).execute({ Client: client, Server: server })}\n`);
+    // Templates name Go's fields: docker's Version struct spells it APIVersion.
+    const goServer = { ...server, APIVersion: server.ApiVersion };
+    ctx.out(`${new Template(opts.format).execute({ Client: client, Server: goServer })}\n`);
     return 0;
   }
   let out = 'Client:\n';

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
@@ -73,6 +73,7 @@ class RuncConmonRuntime implements Runtime {
     await mkdir(paths.exitDir, { recursive: true });
     await mkdir(paths.persistDir, { recursive: true });
     await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
+    await mkdir(dirname(opts.logPath), { recursive: true });
     try {
       await writeFile(paths.bundleFile, input.bundleDir);
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
