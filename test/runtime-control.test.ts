@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Conflict, NotFound } from '../src/errdefs/index.js';
+import { CommandNotFound, Conflict, NotFound } from '../src/errdefs/index.js';
 import { createRuntime, readLogs } from '../src/core/runtime/index.js';
 import type { ContainerSpecInput, Runtime } from '../src/core/runtime/index.js';
 import { makeBusyboxRootfs } from './helpers/busybox.js';
@@ -201,4 +201,42 @@ test('a container killed by the OOM killer reports oomKilled and 137', async () 
     await rt.delete(spec.id, { force: true }).catch(() => undefined);
   }
   assert.deepEqual(readdirSync(spec.bundleDir).filter((f) => f !== 'config.json' && f !== 'ctr.log'), []);
+});
+
+async function readAll(r: NodeJS.ReadableStream): Promise<string> {
+  let s = '';
+  for await (const c of r) s += String(c);
+  return s;
+}
+
+test('exec runs in the container: output, exit code, stdin, env, user, errors', async () => {
+  const spec = input(['sleep', '1000'], { env: ['BASE=1'] });
+  try {
+    await started(spec);
+    const p = await rt.exec(spec.id, { args: ['sh', '-c', 'echo $$ $BASE $EXTRA; id -u; echo oops >&2; exit 4'], env: ['EXTRA=2'], user: { uid: 1000, gid: 1000, additionalGids: [] } });
+    assert.ok(p.pid > 0);
+    const [out, err, st] = await Promise.all([readAll(p.stdout), readAll(p.stderr), p.wait()]);
+    assert.match(out, /^\d+ 1 2\n1000\n$/);
+    assert.notEqual(out.split(' ')[0], '1');
+    assert.equal(err, 'oops\n');
+    assert.equal(st.exitCode, 4);
+
+    const c = await rt.exec(spec.id, { args: ['cat'], openStdin: true });
+    c.stdin?.end('piped\n');
+    const [cOut, cSt] = await Promise.all([readAll(c.stdout), c.wait()]);
+    assert.equal(cOut, 'piped\n');
+    assert.equal(cSt.exitCode, 0);
+
+    await assert.rejects(rt.exec(spec.id, { args: ['nope-not-here'] }), (e: unknown) => {
+      assert.ok(e instanceof CommandNotFound, String(e));
+      assert.match(e.message, /executable file not found/);
+      return true;
+    });
+    // The log of the container is untouched by exec output.
+    const lines: string[] = [];
+    for await (const e of readLogs(join(spec.bundleDir, 'ctr.log'), {})) lines.push(e.line.toString());
+    assert.deepEqual(lines, []);
+  } finally {
+    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
 });

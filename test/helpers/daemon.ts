@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -109,12 +110,17 @@ export class TestDaemon {
     });
   }
 
-  berth(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
-    return this.run(BERTH, args, opts);
+  async berth(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
+    return this.#remember(await this.run(BERTH, args, opts));
   }
 
-  docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
-    return this.run('docker', args, opts);
+  async docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
+    return this.#remember(await this.run('docker', args, opts));
+  }
+
+  #remember(r: RunResult): RunResult {
+    for (const m of r.stdout.matchAll(/\b[a-f0-9]{64}\b/g)) this.seenIds.add(m[0]);
+    return r;
   }
 
   /** Imports busybox:latest (or `name`) made from the host's static busybox. */
@@ -130,19 +136,28 @@ export class TestDaemon {
 
   /** Removes every container, stops berthd, checks that nothing is left mounted, deletes the root. */
   async cleanup(): Promise<void> {
+    const ids = new Set<string>(this.seenIds);
     try {
       if (this.proc && this.proc.exitCode === null) {
-        const ids = (await this.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-        if (ids.length) await this.berth(['rm', '-f', ...ids]);
+        const live = (await this.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+        for (const id of live) ids.add(id);
+        if (live.length) await this.berth(['rm', '-f', ...live]);
       }
     } finally {
       await this.stopDaemon();
       const mounts = await leftoverMounts(this.dir);
       for (const m of mounts.reverse()) await execFileP('umount', ['-l', m]).catch(() => undefined);
+      const cgroups = leftoverCgroups(ids);
+      const procs = await leftoverProcesses(this.dir);
       await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
       if (mounts.length) throw new Error(`mounts left behind: ${mounts.join(', ')}`);
+      if (cgroups.length) throw new Error(`cgroups left behind: ${cgroups.join(', ')}`);
+      if (procs.length) throw new Error(`processes left behind: ${procs.join(', ')}`);
     }
   }
+
+  /** Container ids a test made, so cleanup can check that none of their cgroups stayed. */
+  readonly seenIds = new Set<string>();
 }
 
 export async function leftoverMounts(under: string): Promise<string[]> {
@@ -151,6 +166,39 @@ export async function leftoverMounts(under: string): Promise<string[]> {
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
     .filter((p) => p.startsWith(under));
+}
+
+/** cgroup directories (any v1 controller or v2) still named after one of these containers. */
+export function leftoverCgroups(ids: Set<string>): string[] {
+  const out: string[] = [];
+  let controllers: string[] = [];
+  try {
+    controllers = readdirSync('/sys/fs/cgroup');
+  } catch {
+    return out;
+  }
+  for (const c of controllers) {
+    const base = join('/sys/fs/cgroup', c, 'berth');
+    let names: string[] = [];
+    try {
+      names = readdirSync(base);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (ids.has(n)) out.push(join(base, n));
+  }
+  return out;
+}
+
+/** Processes whose command line names this test's directory (conmon, runc, berthd). */
+export async function leftoverProcesses(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (cmd.includes(dir) && !/^\d+ \([^)]*\) Z/.test(stat)) out.push(`${pid} ${cmd.replace(/\0/g, ' ').slice(0, 120)}`);
+  }
+  return out;
 }
 
 /** Polls until `fn` returns a truthy value or the time runs out. */

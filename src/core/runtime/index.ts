@@ -8,3 +8,4 @@ export { resolveUser, resolveInRoot } from './user.js';
 export { readLogs } from './logs.js';
 export type { LogEntry, ReadLogsOptions } from './logs.js';
 export { normalizeSignal } from './signals.js';
+export type { ExecOptions, ExecProcess } from './exec.js';

@@ -17,6 +17,8 @@ import { generateSpec } from './spec.js';
 import type { ContainerSpecInput, HostInfo } from './spec.js';
 import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
+import { runcExec } from './exec.js';
+import type { ExecOptions, ExecProcess } from './exec.js';
 
 
 export interface Runtime {
@@ -32,6 +34,8 @@ export interface Runtime {
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
   list(): Promise<string[]>;
+  /** docker exec: runs a process in the running container; resolves once it runs. */
+  exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
 }
 
 export interface RuntimeOptions {
@@ -102,6 +106,7 @@ class RuncConmonRuntime implements Runtime {
   }
 
   async kill(id: string, sig: string | number): Promise<void> {
+    this.#paths(id);
     const name = normalizeSignal(sig);
     // One runc call: its refusals ("container not running", "does not exist") map to Conflict/NotFound.
     await runc(this.#runc, ['kill', id, name], id);
@@ -195,6 +200,11 @@ class RuncConmonRuntime implements Runtime {
     const paths = await this.#requireKnown(id);
     const bundle = await readFile(paths.bundleFile, 'utf8');
     return openStdinStream(join(bundle, 'attach'), id);
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    const paths = await this.#requireKnown(id);
+    return runcExec(this.#runc, paths.dir, id, opts);
   }
 
   async list(): Promise<string[]> {

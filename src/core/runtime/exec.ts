@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Internal, NotImplemented } from '../../errdefs/index.js';
+import { runcError, runcMessage } from './runc.js';
+import type { RuncOptions } from './runc.js';
+
+export interface ExecOptions {
+  args: string[];
+  /** Added to the container's environment (runc exec appends, as docker exec -e does). */
+  env?: string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids: number[] };
+  openStdin?: boolean;
+  tty?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecProcess {
+  /** Host pid of the exec'd process (0 if it was over before runc reported it). */
+  pid: number;
+  stdin: Writable | null;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the process's exit code (128+n for a signal). */
+  wait(): Promise<{ exitCode: number }>;
+}
+
+/**
+ * docker exec through `runc exec`: one runc process per exec, its pipes are the process's stdio.
+ * The session belongs to this berthd (it does not survive a restart, unlike the container).
+ * Resolves once the process runs; a missing or unrunnable command rejects with
+ * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
+ */
+export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions): Promise<ExecProcess> {
+  if (opts.tty) throw new NotImplemented('exec with a TTY is not implemented yet');
+  const tmp = await mkdtemp(join(scratchDir, 'exec-'));
+  const pidFile = join(tmp, 'pid');
+  const logFile = join(tmp, 'runc.log');
+  const args = ['--root', runcOpts.root, '--log', logFile, '--log-format', 'json', 'exec', '--pid-file', pidFile];
+  if (opts.cwd) args.push('--cwd', opts.cwd);
+  if (opts.user) {
+    args.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+    for (const g of opts.user.additionalGids) args.push('--additional-gids', String(g));
+  }
+  for (const e of opts.env ?? []) args.push('--env', e);
+  args.push(id, ...opts.args);
+
+  const child = spawn(runcOpts.runtimePath, args, {
+    stdio: [opts.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  // Node resumes (and so discards) a child's untouched stdio when it exits; a fast command would
+  // lose its output before the caller reads it. Piping at once keeps it, with backpressure.
+  if (!child.stdout || !child.stderr) throw new Internal('runc exec pipes were not created');
+  const stdout = child.stdout.pipe(new PassThrough());
+  const stderr = child.stderr.pipe(new PassThrough());
+  const exited = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    // 'exit', not 'close': the caller may leave stdout unread, and the code is known at exit.
+    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
+  });
+  const failure = async (code: number): Promise<Error> => {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    return runcError('exec', id, runcMessage(log) || `runc exec exited with ${code}`);
+  };
+
+  // Started = runc wrote the pid file; runc exiting first means the exec itself failed.
+  let pid = 0;
+  let done: number | null = null;
+  void exited.then(
+    (c) => (done = c),
+    () => (done = -1),
+  );
+  for (let i = 0; ; i++) {
+    pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
+    if (pid) break;
+    if (done !== null) {
+      // runc may have written the pid file and finished between our two looks.
+      pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      if (pid || (done !== 255 && !/"level":"error"/.test(log))) break;
+      const err = await failure(done);
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    await sleep(i < 50 ? 2 : 20);
+  }
+
+  return {
+    pid,
+    stdin: child.stdin,
+    stdout,
+    stderr,
+    wait: async () => {
+      try {
+        const code = await exited;
+        // 255 with an error in runc's log is runc failing, not the process.
+        if (code === 255) {
+          const log = await readFile(logFile, 'utf8').catch(() => '');
+          if (/"level":"error"/.test(log)) throw await failure(code);
+        }
+        return { exitCode: code };
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  };
+}
