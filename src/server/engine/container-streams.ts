@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
-import { frame } from './stdcopy.js';
+import { encodeFrame, STDERR, STDOUT } from '../../api/index.js';
 import { param } from './containers.js';
 
 /** RFC 3339 with nanoseconds, as Docker prints log timestamps. */
@@ -11,7 +11,7 @@ function rfc3339Nano(d: Date): string {
 }
 
 function writeEntry(out: Writable, tty: boolean, stream: 'stdout' | 'stderr', line: Buffer): boolean {
-  return out.write(tty ? line : frame(stream, line));
+  return out.write(tty ? line : encodeFrame(stream === 'stdout' ? STDOUT : STDERR, line));
 }
 
 /** POST /containers/{id}/attach: hijacked (docker CLI, docker-py) or a plain 200 stream (dockerode). */

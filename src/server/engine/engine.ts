@@ -1,13 +1,13 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import { compareVersions, HttpServer, Router, type Handler } from '../http/index.js';
+import { API_VERSION, compareApiVersions as compareVersions, MIN_API_VERSION } from '../../api/index.js';
+import { HttpServer, Router, type Handler } from '../http/index.js';
 import { containerRoutes } from './containers.js';
 import type { EngineDeps } from './deps.js';
 import { messageOf, statusOf } from './errors.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
 
-export const API_VERSION = '1.43';
-export const MIN_API_VERSION = '1.24';
+export { API_VERSION, MIN_API_VERSION };
 
 export function engineRouter(deps: EngineDeps): Router<Handler> {
   const r = new Router<Handler>();

@@ -1,4 +1,4 @@
-export { Router, stripVersion, compareVersions } from './router.js';
+export { Router, stripVersion } from './router.js';
 export type { RouteMatch } from './router.js';
 export { HttpContext } from './context.js';
 export { HttpServer } from './server.js';

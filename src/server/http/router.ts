@@ -61,9 +61,3 @@ export function stripVersion(path: string): { version: string | null; path: stri
   if (!m) return { version: null, path };
   return { version: m[1] as string, path: m[2] as string };
 }
-
-export function compareVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
-}
