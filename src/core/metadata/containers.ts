@@ -67,6 +67,8 @@ export interface ContainerRecord {
   hostConfig: HostConfig;
   state: ContainerState;
   restartCount: number;
+  /** Set by stop (and cleared by start): a manually stopped container is not restarted by its policy. */
+  manuallyStopped?: boolean;
   /** chain IDs of the image layers, bottom to top, for the rootfs. */
   layers: string[];
   driver: string;

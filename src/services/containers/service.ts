@@ -5,6 +5,7 @@ import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemente
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
 import type { ContainerSpecInput } from '../../core/runtime/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
+import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
 
 export interface ContainerServiceDeps {
@@ -27,6 +28,9 @@ export class ContainerService {
   readonly events = new EventEmitter<{ exit: [id: string, code: number]; removed: [id: string]; start: [id: string] }>();
   readonly #monitored = new Set<string>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Pending automatic restarts and each container's current back-off. */
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
+  readonly #backoff = new Map<string, number>();
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
@@ -93,6 +97,8 @@ export class ContainerService {
       if (rec.state.status === 'paused') throw new Conflict('cannot start a paused container, try unpause instead');
       if (rec.state.status === 'running') throw new NotModified('container already started');
       if (rec.state.status === 'removing' || rec.state.status === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
+      this.#cancelRestart(rec.id);
+      rec.manuallyStopped = false;
       await this.#startLocked(rec);
     });
   }
@@ -189,13 +195,54 @@ export class ContainerService {
     });
     this.events.emit('exit', id, exitCode);
     const rec = this.deps.store.get(id);
+    if (rec && shouldRestart(rec, exitCode)) {
+      this.#scheduleRestart(rec, Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt));
+      return;
+    }
     if (rec?.hostConfig.autoRemove) {
       await this.remove(id, { force: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
     }
   }
 
+  /** Restarts by policy after Docker's growing back-off; status is 'restarting' meanwhile. */
+  #scheduleRestart(rec: ContainerRecord, ranForMs: number): void {
+    const delay = nextBackoff(this.#backoff.get(rec.id), ranForMs);
+    this.#backoff.set(rec.id, delay);
+    rec.state.status = 'restarting';
+    this.deps.store.update(rec);
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(rec.id);
+      void this.#locked(rec.id, async () => {
+        const now = this.deps.store.get(rec.id);
+        if (!now || now.state.status !== 'restarting') return;
+        now.restartCount += 1;
+        await this.#startLocked(now);
+      }).catch((e: unknown) => this.deps.log(`restart of ${rec.id} by policy failed`, e));
+    }, delay);
+    timer.unref();
+    this.#restartTimers.set(rec.id, timer);
+  }
+
+  #cancelRestart(id: string): void {
+    const t = this.#restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.#restartTimers.delete(id);
+  }
+
+  /** Leaves a container that waits for its policy restart as exited, like a stop does. */
+  #settleRestarting(rec: ContainerRecord): void {
+    this.#cancelRestart(rec.id);
+    rec.state.status = 'exited';
+    this.deps.store.update(rec);
+  }
+
   async stop(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
     const rec = this.get(idOrName);
+    if (!rec.manuallyStopped) {
+      rec.manuallyStopped = true;
+      this.deps.store.update(rec);
+    }
+    if (rec.state.status === 'restarting') return this.#settleRestarting(rec);
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new NotModified('container already stopped');
     const exited = this.#nextExit(rec.id);
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
@@ -224,7 +271,7 @@ export class ContainerService {
     });
     await this.#locked(rec.id, async () => {
       const now = this.get(rec.id);
-      now.restartCount += 0; // manual restarts do not count, as in Docker
+      now.manuallyStopped = false;
       await this.#startLocked(now);
     });
   }
@@ -254,6 +301,10 @@ export class ContainerService {
 
   async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = this.get(idOrName);
+    if (rec.state.status === 'restarting') {
+      if (!opts.force) throw new Conflict(`You cannot remove a restarting container ${rec.id}. Stop the container before attempting removal or force remove`);
+      this.#settleRestarting(rec);
+    }
     const live = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
     if (live && !opts.force) {
       const what = rec.state.status === 'paused' ? 'paused' : 'running';
@@ -346,6 +397,11 @@ export class ContainerService {
       }
       const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
       await this.#onExit(rec.id, exit?.exitCode ?? 255, exit?.exitedAt ?? new Date(), false);
+    }
+    // Containers whose policy brings them back with the daemon.
+    for (const rec of this.deps.store.list()) {
+      if (!startsWithDaemon(rec) || this.#restartTimers.has(rec.id)) continue;
+      await this.#locked(rec.id, () => this.#startLocked(rec)).catch((e: unknown) => this.deps.log(`start of ${rec.id} by policy failed`, e));
     }
   }
 
