@@ -36,7 +36,14 @@ export interface RunFlags {
   readOnly?: boolean;
   tmpfs?: string[];
   memory?: string;
+  memoryReservation?: string;
+  memorySwap?: string;
+  shmSize?: string;
   cpus?: string;
+  cpuShares?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
+  cpusetCpus?: string;
   pidsLimit?: string;
   ulimit?: string[];
   platform?: string;
@@ -283,6 +290,29 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     if (n === undefined) throw new InvalidArgument(`invalid argument "${flags.memory}" for "-m, --memory" flag: invalid size: '${flags.memory}'`);
     hc.Memory = n;
   }
+  const bytes = (v: string | undefined, flag: string, allowMinusOne = false): number | undefined => {
+    if (v === undefined) return undefined;
+    if (allowMinusOne && v === '-1') return -1;
+    const n = ramInBytes(v);
+    if (n === undefined) throw new InvalidArgument(`invalid argument "${v}" for "${flag}" flag: invalid size: '${v}'`);
+    return n;
+  };
+  const int = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgument(`invalid argument "${v}" for "${flag}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+    return n;
+  };
+  const setNum = (k: 'MemoryReservation' | 'MemorySwap' | 'ShmSize' | 'CpuShares' | 'CpuPeriod' | 'CpuQuota', v: number | undefined): void => {
+    if (v !== undefined) (hc as Record<string, unknown>)[k] = v;
+  };
+  setNum('MemoryReservation', bytes(flags.memoryReservation, '--memory-reservation'));
+  setNum('MemorySwap', bytes(flags.memorySwap, '--memory-swap', true));
+  setNum('ShmSize', bytes(flags.shmSize, '--shm-size'));
+  setNum('CpuShares', int(flags.cpuShares, '-c, --cpu-shares'));
+  setNum('CpuPeriod', int(flags.cpuPeriod, '--cpu-period'));
+  setNum('CpuQuota', int(flags.cpuQuota, '--cpu-quota'));
+  if (flags.cpusetCpus !== undefined) (hc as Record<string, unknown>)['CpusetCpus'] = flags.cpusetCpus;
   if (flags.cpus !== undefined) {
     const n = Number(flags.cpus);
     if (!Number.isFinite(n) || n < 0) throw new InvalidArgument(`invalid argument "${flags.cpus}" for "--cpus" flag: failed to parse ${flags.cpus} as a rational number`);

@@ -6,6 +6,7 @@ import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.
 import type { ContainerSpecInput } from '../../core/runtime/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
+import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
 
 export interface ContainerServiceDeps {
@@ -75,6 +76,10 @@ export class ContainerService {
       throw new NotImplemented(`network ${mode} not found: berth has no user-defined networks yet (use none or host)`);
     }
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
+    // Limits are checked at create, as Docker does, not first at start.
+    resourcesFromHostConfig(rec.hostConfig.raw);
+    ulimitsFromHostConfig(rec.hostConfig.raw);
+    if (rec.hostConfig.raw['Init'] === true) initBinary();
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.
@@ -151,11 +156,18 @@ export class ContainerService {
     await writeFile(join(dir, 'hostname'), `${hostname}\n`);
     const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+    const init = rec.hostConfig.raw['Init'] === true;
+    const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
+    const shm = rec.hostConfig.raw['ShmSize'];
+    if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
     return {
       id: rec.id,
       rootfs,
       bundleDir: dir,
-      args: [rec.path, ...rec.args],
+      args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
+      mounts,
+      resources: resourcesFromHostConfig(rec.hostConfig.raw),
+      ulimits: ulimitsFromHostConfig(rec.hostConfig.raw),
       env,
       cwd: rec.config.workingDir || '/',
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { ContainerResources } from '../../core/runtime/index.js';
+
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v : undefined;
+}
+
+/** cgroup limits from Docker's HostConfig (-m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit). */
+export function resourcesFromHostConfig(hc: Record<string, unknown>): ContainerResources {
+  const r: ContainerResources = {};
+  const memory = num(hc['Memory']);
+  if (memory !== undefined) {
+    if (memory < MIN_MEMORY) throw new InvalidArgument('Minimum memory limit allowed is 6MB');
+    r.memory = memory;
+  }
+  const swap = num(hc['MemorySwap']);
+  if (swap !== undefined) {
+    if (memory === undefined && swap > 0) throw new InvalidArgument('You should always set the Memory limit when using Memoryswap limit');
+    if (swap > 0 && memory !== undefined && swap < memory) throw new InvalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+    r.memorySwap = swap;
+  }
+  const reservation = num(hc['MemoryReservation']);
+  if (reservation !== undefined) r.memoryReservation = reservation;
+  const shares = num(hc['CpuShares']);
+  if (shares !== undefined) r.cpuShares = shares;
+  const nano = num(hc['NanoCpus']);
+  const quota = num(hc['CpuQuota']);
+  const period = num(hc['CpuPeriod']);
+  if (nano !== undefined) {
+    if (quota !== undefined || period !== undefined) throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    r.cpuPeriod = 100_000;
+    r.cpuQuota = Math.round((nano * 100_000) / 1e9);
+  } else {
+    if (quota !== undefined) r.cpuQuota = quota;
+    if (period !== undefined) r.cpuPeriod = period;
+  }
+  if (typeof hc['CpusetCpus'] === 'string' && hc['CpusetCpus'] !== '') r.cpusetCpus = hc['CpusetCpus'];
+  const pids = num(hc['PidsLimit']);
+  if (pids !== undefined && pids > 0) r.pidsLimit = pids;
+  return r;
+}
+
+export function ulimitsFromHostConfig(hc: Record<string, unknown>): { name: string; soft: number; hard: number }[] {
+  const list = hc['Ulimits'];
+  if (!Array.isArray(list)) return [];
+  return list.map((u: unknown) => {
+    const o = (u ?? {}) as Record<string, unknown>;
+    if (typeof o['Name'] !== 'string' || typeof o['Soft'] !== 'number' || typeof o['Hard'] !== 'number') throw new InvalidArgument(`invalid ulimit: ${JSON.stringify(u)}`);
+    if (o['Soft'] > o['Hard']) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${o['Soft']} > ${o['Hard']}`);
+    return { name: o['Name'], soft: o['Soft'], hard: o['Hard'] };
+  });
+}
+
+/** The init for `--init`: a static tini or catatonit from the host, mounted at /sbin/docker-init as Docker does. */
+export function initBinary(): string {
+  for (const p of ['/usr/bin/tini-static', '/usr/bin/catatonit']) if (existsSync(p)) return p;
+  throw new InvalidArgument('--init needs tini-static or catatonit on the host (Debian packages tini, catatonit)');
+}
+
+export const INIT_PATH = '/sbin/docker-init';

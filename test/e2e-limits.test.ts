@@ -1,0 +1,50 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestDaemon } from './helpers/daemon.js';
+
+let d: TestDaemon;
+before(async () => {
+  d = await TestDaemon.start();
+  await d.makeBusyboxImage();
+});
+after(async () => {
+  await d?.cleanup();
+});
+
+test('-m: a container over its memory limit is OOM-killed: exit 137 and OOMKilled true', async () => {
+  const r = await d.berth(['run', '--name', 'hog', '-m', '16m', '--memory-swap', '16m', 'busybox', 'sh', '-c', 'tail /dev/zero']);
+  assert.equal(r.code, 137, r.stderr);
+  const st = JSON.parse((await d.docker(['inspect', 'hog'])).stdout)[0].State;
+  assert.equal(st.OOMKilled, true);
+  assert.equal(st.ExitCode, 137);
+  const hc = JSON.parse((await d.docker(['inspect', 'hog'])).stdout)[0].HostConfig;
+  assert.equal(hc.Memory, 16 << 20);
+});
+
+test('--pids-limit, --cpus and --ulimit reach the container', async () => {
+  const r = await d.docker(['run', '--rm', '--pids-limit', '20', '--cpus', '0.5', '--ulimit', 'nofile=256:512', '--shm-size', '8m', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max; df -k /dev/shm | tail -1 | awk \'{print $2}\'']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['256', '512', '20', '50000', '8192']);
+});
+
+test('limits the host cannot grant, or nonsense, are refused at create with a message', async () => {
+  const small = await d.berth(['run', '--rm', '-m', '1m', 'busybox', 'true']);
+  assert.equal(small.code, 125);
+  assert.match(small.stderr, /Minimum memory limit allowed is 6MB/);
+  const nofile = await d.berth(['run', '--rm', '--ulimit', 'nofile=1048576:1048576', 'busybox', 'sh', '-c', 'ulimit -Hn']);
+  // The host's hard limit is below Docker's usual ask: berth clamps instead of failing to start.
+  assert.equal(nofile.code, 0, nofile.stderr);
+  assert.ok(Number(nofile.stdout.trim()) <= 1048576);
+});
+
+test('--init runs an init as pid 1 that reaps and forwards signals', async () => {
+  const r = await d.berth(['run', '--rm', '--init', 'busybox', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\/sbin\/docker-init -- sh -c/);
+  const id = (await d.berth(['run', '-d', '--init', 'busybox', 'sleep', '300'])).stdout.trim();
+  const t0 = Date.now();
+  const stop = await d.berth(['stop', '-t', '10', id]);
+  assert.equal(stop.code, 0);
+  assert.ok(Date.now() - t0 < 5000, 'sleep under an init stops on SIGTERM at once');
+  await d.berth(['rm', id]);
+});
