@@ -196,6 +196,12 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('version').description('Show the berth version information')
     .option('-f, --format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system.js')).version(ctx(), opts)));
+  program.command('events').description('Get real time events from the server')
+    .option('--since <time>', 'Show all events created since timestamp')
+    .option('--until <time>', 'Stream events until this timestamp')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Format the output using the given Go template')
+    .action(async (opts) => exit((await import('./commands/events.js')).events(ctx(), opts)));
   program.command('info').description('Display system-wide information')
     .option('-f, --format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));

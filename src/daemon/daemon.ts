@@ -6,6 +6,7 @@ import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { applyLayer } from '../core/diff/index.js';
+import { EventBus } from '../core/events/index.js';
 import { createRuntime, readLogs, resolveUser } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
@@ -32,6 +33,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}`);
 
   const refs = references();
+  const bus = new EventBus();
   let containers: ContainerService | undefined;
   const images = new ImageService({
     records: imageRecords(imageStore),
@@ -43,6 +45,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     containersUsing: (imageId) =>
       containerStore.usingImage(imageId).map((c) => ({ id: c.id, running: c.state.status === 'running' || c.state.status === 'paused' })),
     layersInUse: () => new Set(containerStore.list().flatMap((c) => c.layers)),
+    bus,
   });
   containers = new ContainerService({
     store: containerStore,
@@ -70,6 +73,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       resolveUser: (rootfs, user) => resolveUser(rootfs, user),
     },
     containersDir: join(opts.dataRoot, 'containers'),
+    bus,
     log: (msg, err) => log.warn(msg, err),
   });
   const svc = containers;
@@ -78,6 +82,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const server = createEngineServer({
     containers: svc,
     images,
+    bus,
     system: {
       id: await daemonId(opts.dataRoot),
       name: hostname(),

@@ -1,3 +1,4 @@
 export * from './containers/index.js';
 export * from './images/index.js';
 export type { ContainerRecord, ContainerState, ContainerStatus } from '../core/metadata/index.js';
+export type { EngineEvent, EventFilters, EventBus } from '../core/events/index.js';

@@ -1,5 +1,5 @@
 import type { ContainerRecord } from '../../services/index.js';
-import type { ContainerService, ImageService } from '../../services/index.js';
+import type { ContainerService, EventBus, ImageService } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
 
 export interface SystemFacts {
@@ -19,6 +19,7 @@ export interface SystemFacts {
 export interface EngineDeps {
   containers: ContainerService;
   images: ImageService;
+  bus: EventBus;
   system: SystemFacts;
   inspectPaths(c: ContainerRecord): InspectPaths;
   layerPath(chainId: string): string;

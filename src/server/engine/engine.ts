@@ -6,6 +6,7 @@ import type { EngineDeps } from './deps.js';
 import { messageOf, statusOf } from './errors.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
+import { eventRoutes } from './events.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -14,6 +15,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   systemRoutes(r, deps);
   containerRoutes(r, deps);
   imageRoutes(r, deps);
+  eventRoutes(r, deps);
   return r;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemented, NotModified } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
 import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
@@ -17,6 +18,8 @@ export interface ContainerServiceDeps {
   /** <data-root>/containers: one folder per container (rootfs mount point, bundle, log, etc files). */
   containersDir: string;
   log: (msg: string, err?: unknown) => void;
+  /** Engine events (docker events); optional so the service runs without a listener. */
+  bus?: EventBus;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -35,6 +38,11 @@ export class ContainerService {
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
+  }
+
+  /** Publishes a container event with Docker's attributes: image, name and the labels. */
+  #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
   }
 
   dir(id: string): string {
@@ -92,6 +100,7 @@ export class ContainerService {
       await rm(this.dir(rec.id), { recursive: true, force: true });
       throw e;
     }
+    this.#publish(rec, 'create');
     return rec;
   }
 
@@ -142,6 +151,7 @@ export class ContainerService {
     };
     this.deps.store.update(rec);
     this.events.emit('start', rec.id);
+    this.#publish(rec, 'start');
     this.#monitor(rec.id);
   }
 
@@ -207,6 +217,8 @@ export class ContainerService {
     });
     this.events.emit('exit', id, exitCode);
     const rec = this.deps.store.get(id);
+    if (rec) this.#publish(rec, 'die', { exitCode: String(exitCode) });
+    if (rec && oomKilled) this.#publish(rec, 'oom');
     if (rec && shouldRestart(rec, exitCode)) {
       this.#scheduleRestart(rec, Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt));
       return;
@@ -256,14 +268,23 @@ export class ContainerService {
     }
     if (rec.state.status === 'restarting') return this.#settleRestarting(rec);
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new NotModified('container already stopped');
+    await this.#terminate(rec, opts);
+    this.#publish(rec, 'stop');
+  }
+
+  /** The stop signal, then SIGKILL after the timeout (negative: wait forever); resolves on exit. */
+  async #terminate(rec: ContainerRecord, opts: { timeout?: number | undefined; signal?: string | undefined }): Promise<void> {
     const exited = this.#nextExit(rec.id);
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
     if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
     if (timeout !== 0) {
-      await this.deps.runtime.kill(rec.id, opts.signal || rec.config.stopSignal || 'SIGTERM').catch(() => undefined);
+      const sig = opts.signal || rec.config.stopSignal || 'SIGTERM';
+      this.#publish(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+      await this.deps.runtime.kill(rec.id, sig).catch(() => undefined);
       const done = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
       if (done) return;
     }
+    this.#publish(rec, 'kill', { signal: 'KILL' });
     await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
     await exited;
   }
@@ -274,6 +295,7 @@ export class ContainerService {
     if (!/^(SIG)?[A-Z0-9+-]+$/i.test(signal)) throw new InvalidArgument(`Invalid signal: ${signal}`);
     const sig = /^\d+$/.test(signal) ? Number(signal) : signal;
     await this.deps.runtime.kill(rec.id, sig);
+    this.#publish(rec, 'kill', { signal: String(sig).replace(/^SIG/, '') });
   }
 
   async restart(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
@@ -285,6 +307,7 @@ export class ContainerService {
       const now = this.get(rec.id);
       now.manuallyStopped = false;
       await this.#startLocked(now);
+      this.#publish(now, 'restart');
     });
   }
 
@@ -297,6 +320,7 @@ export class ContainerService {
       await this.deps.runtime.pause(rec.id);
       rec.state.status = 'paused';
       this.deps.store.update(rec);
+      this.#publish(rec, 'pause');
     });
   }
 
@@ -308,6 +332,7 @@ export class ContainerService {
       await this.deps.runtime.resume(rec.id);
       rec.state.status = 'running';
       this.deps.store.update(rec);
+      this.#publish(rec, 'unpause');
     });
   }
 
@@ -337,6 +362,7 @@ export class ContainerService {
       this.deps.store.delete(rec.id);
     });
     this.events.emit('removed', rec.id);
+    this.#publish(rec, 'destroy');
   }
 
   /** Resolves with the exit code; registered before the caller acts, so no exit is missed. */

@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import { chainIds, newImageConfig, parseChanges } from '../../core/images/index.js';
 import type { Digest } from '../../util/index.js';
+import type { EventBus } from '../../core/events/index.js';
 import type { ApplyLayer, ArchiveCodec, Blobs, ImageRecords, LayerStore, References, StoredImage } from './ports.js';
 
 /** What an OCI image config holds that berth reads (PascalCase as in the spec's `config`). */
@@ -37,12 +38,17 @@ export interface ImageServiceDeps {
   containersUsing(imageId: string): ImageUser[];
   /** Chain IDs that containers still stand on. */
   layersInUse(): Set<string>;
+  bus?: EventBus;
 }
 
 export type DeleteAction = { Untagged: string } | { Deleted: string };
 
 export class ImageService {
   constructor(readonly deps: ImageServiceDeps) {}
+
+  #publish(action: string, id: string, name?: string): void {
+    this.deps.bus?.publish('image', action, id, name ? { name } : {});
+  }
 
   count(): number {
     return this.deps.records.list().length;
@@ -104,6 +110,7 @@ export class ImageService {
     const full = this.deps.refs.normalize(tag ? `${repo}:${tag}` : repo);
     if (full.includes('@')) throw new InvalidArgument('refusing to create a tag with a digest reference');
     this.deps.records.tag(img.id, full);
+    this.#publish('tag', img.id, this.deps.refs.familiar(full));
   }
 
   /** Docker's rmi: untag by name, delete by id; refuse while containers use it, unless forced. */
@@ -119,6 +126,7 @@ export class ImageService {
       const named = tags.includes(full) ? full : undefined;
       if (named && (tags.length > 1 || (users.length > 0 && opts.force))) {
         this.deps.records.untag(named);
+        this.#publish('untag', img.id, this.deps.refs.familiar(named));
         return [{ Untagged: this.deps.refs.familiar(named) }];
       }
       if (named && users.length > 0) {
@@ -143,6 +151,10 @@ export class ImageService {
     for (const d of this.deps.records.repoDigestsOf(img.id)) actions.push({ Untagged: this.deps.refs.familiar(d) });
     this.deps.records.delete(img.id);
     actions.push({ Deleted: img.id });
+    for (const a of actions) {
+      if ('Untagged' in a) this.#publish('untag', img.id, a.Untagged);
+    }
+    this.#publish('delete', img.id);
     await this.#collect(img);
     return actions;
   }
@@ -211,6 +223,7 @@ export class ImageService {
       const tags = l.repoTags.map((t) => this.deps.refs.normalize(t));
       this.deps.records.put(rec, tags);
       out.push({ id: rec.id, tags: tags.map((t) => this.deps.refs.familiar(t)) });
+      this.#publish('load', rec.id, tags[0] ? this.deps.refs.familiar(tags[0]) : undefined);
     }
     return out;
   }
@@ -237,6 +250,7 @@ export class ImageService {
       byId.set(img.id, entry);
     }
     await this.deps.archives.write([...byId.values()], out, signal);
+    for (const id of byId.keys()) this.#publish('save', id);
   }
 
   /** `docker import`: a rootfs tar (plain or gzip) becomes a one-layer image. */
@@ -257,6 +271,7 @@ export class ImageService {
     await this.unpack(rec, opts.signal);
     const tags = opts.ref ? [this.deps.refs.normalize(opts.ref)] : [];
     this.deps.records.put(rec, tags);
+    this.#publish('import', rec.id, opts.ref);
     return rec.id;
   }
 

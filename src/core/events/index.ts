@@ -1,0 +1,2 @@
+export { EventBus, eventMatches } from './bus.js';
+export type { EngineEvent, EventFilters, EventType } from './bus.js';
