@@ -107,6 +107,19 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .action(async (id: string, opts) => exit((await c('logs')).logs(ctx(), id, opts)));
   parent.command('wait').description('Block until one or more containers stop, then print their exit codes').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('wait')).wait(ctx(), ids)));
+  const ops = (): Promise<typeof import('./commands/container-ops.js')> => import('./commands/container-ops.js');
+  parent.command('rename').description('Rename a container').argument('<container>').argument('<new-name>')
+    .action(async (id: string, name: string) => exit((await ops()).rename(ctx(), id, name)));
+  parent.command('top').description('Display the running processes of a container').argument('<container>').argument('[ps-options...]')
+    .passThroughOptions()
+    .action(async (id: string, psArgs: string[]) => exit((await ops()).top(ctx(), id, psArgs)));
+  parent.command('stats').description('Display a live stream of container(s) resource usage statistics').argument('[container...]')
+    .option('-a, --all', 'Show all containers (default shows just running)')
+    .option('--no-stream', 'Disable streaming stats and only pull the first result')
+    .option('--no-trunc', 'Do not truncate output')
+    .option('--format <format>', 'Format output using a custom template')
+    .action(async (ids: string[], opts: { stream?: boolean; all?: boolean; format?: string }) =>
+      exit((await ops()).stats(ctx(), ids, { noStream: opts.stream === false, ...(opts.all ? { all: true } : {}), ...(opts.format ? { format: opts.format } : {}) })));
   parent.command('pause').description('Pause all processes within one or more containers').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('pause')).pause(ctx(), ids)));
   parent.command('unpause').description('Unpause all processes within one or more containers').argument('<container...>')

@@ -9,3 +9,5 @@ export { readLogs } from './logs.js';
 export type { LogEntry, ReadLogsOptions } from './logs.js';
 export { normalizeSignal } from './signals.js';
 export type { ExecOptions, ExecProcess } from './exec.js';
+export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';
+export type { CgroupStats } from './cgroups.js';

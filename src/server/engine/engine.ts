@@ -7,6 +7,7 @@ import { messageOf, statusOf } from './errors.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
+import { containerOpsRoutes } from './container-ops.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -16,6 +17,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   containerRoutes(r, deps);
   imageRoutes(r, deps);
   eventRoutes(r, deps);
+  containerOpsRoutes(r, deps);
   return r;
 }
 

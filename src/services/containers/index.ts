@@ -5,3 +5,4 @@ export type { Filters, FilterContext } from './filters.js';
 export type { CreateInput } from './create-record.js';
 export { mergeEnv, validateName } from './create-record.js';
 export type * from './ports.js';
+export { containerTop, containerStats } from './observe.js';

@@ -365,6 +365,18 @@ export class ContainerService {
     this.#publish(rec, 'destroy');
   }
 
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const rec = this.get(idOrName);
+    const name = validateName(newName);
+    if (name === rec.name) throw new Conflict(`Renaming a container with the same name as its current name`);
+    const taken = this.deps.store.list().find((c) => c.name === name);
+    if (taken) throw new Conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const oldName = rec.name;
+    rec.name = name;
+    this.deps.store.update(rec);
+    this.#publish(rec, 'rename', { oldName: `/${oldName}` });
+  }
+
   /** Resolves with the exit code; registered before the caller acts, so no exit is missed. */
   #nextExit(id: string): Promise<number> {
     return new Promise((resolve) => {
