@@ -1,4 +1,5 @@
 import { after, before, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { TestDaemon } from './helpers/daemon.js';
 
@@ -47,4 +48,24 @@ test('--init runs an init as pid 1 that reaps and forwards signals', async () =>
   assert.equal(stop.code, 0);
   assert.ok(Date.now() - t0 < 5000, 'sleep under an init stops on SIGTERM at once');
   await d.berth(['rm', id]);
+});
+
+test('security options: no-new-privileges, cap-drop, sysctl, group-add, device, privileged', async () => {
+  const r = await d.docker([
+    'run', '--rm', '--security-opt', 'no-new-privileges', '--cap-drop', 'NET_RAW', '--sysctl', 'kernel.shmmax=123456789', '--group-add', '4242', '--device', '/dev/null:/dev/mynull',
+    'busybox', 'sh', '-c', 'grep NoNewPrivs /proc/self/status; grep CapEff /proc/self/status; cat /proc/sys/kernel/shmmax; id -G; echo x > /dev/mynull && echo devok',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /NoNewPrivs:\s+1/);
+  assert.equal(lines[1]?.split(/\s+/)[1], '00000000a80405fb', 'NET_RAW (bit 13) dropped from the default set');
+  assert.equal(lines[2], '123456789');
+  assert.match(lines[3] ?? '', /\b4242\b/);
+  assert.equal(lines[4], 'devok');
+  const bad = await d.berth(['run', '--rm', '--sysctl', 'kernel.hostname=x', 'busybox', 'true']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /not allowed/);
+  const priv = await d.berth(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status']);
+  const host = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  assert.equal(priv.stdout.trim().split(/\s+/)[1], host, 'privileged gets every capability the host has');
 });

@@ -44,6 +44,10 @@ export interface RunFlags {
   cpuPeriod?: string;
   cpuQuota?: string;
   cpusetCpus?: string;
+  device?: string[];
+  groupAdd?: string[];
+  securityOpt?: string[];
+  sysctl?: string[];
   pidsLimit?: string;
   ulimit?: string[];
   platform?: string;
@@ -313,6 +317,25 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   setNum('CpuPeriod', int(flags.cpuPeriod, '--cpu-period'));
   setNum('CpuQuota', int(flags.cpuQuota, '--cpu-quota'));
   if (flags.cpusetCpus !== undefined) (hc as Record<string, unknown>)['CpusetCpus'] = flags.cpusetCpus;
+  const extra = hc as Record<string, unknown>;
+  if (flags.securityOpt?.length) extra['SecurityOpt'] = flags.securityOpt;
+  if (flags.groupAdd?.length) extra['GroupAdd'] = flags.groupAdd;
+  if (flags.sysctl?.length) {
+    const map: Record<string, string> = {};
+    for (const kv of flags.sysctl) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new InvalidArgument(`invalid argument "${kv}" for "--sysctl" flag: sysctl '${kv}' is not allowed`);
+      map[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    extra['Sysctls'] = map;
+  }
+  if (flags.device?.length) {
+    extra['Devices'] = flags.device.map((spec) => {
+      const [host = '', ctr, perms] = spec.split(':');
+      const permsFirst = ctr !== undefined && /^[rwm]+$/.test(ctr) && perms === undefined;
+      return { PathOnHost: host, PathInContainer: permsFirst ? host : (ctr ?? host), CgroupPermissions: permsFirst ? ctr : (perms ?? 'rwm') };
+    });
+  }
   if (flags.cpus !== undefined) {
     const n = Number(flags.cpus);
     if (!Number.isFinite(n) || n < 0) throw new InvalidArgument(`invalid argument "${flags.cpus}" for "--cpus" flag: failed to parse ${flags.cpus} as a rational number`);

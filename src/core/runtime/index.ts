@@ -1,8 +1,8 @@
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export type { RuntimeStatus } from './state.js';
-export { generateSpec, detectHostInfo, resolveCapabilities } from './spec.js';
-export type { ContainerResources, ContainerSpecInput, HostInfo, NetworkMode } from './spec.js';
+export { generateSpec, detectHostInfo, resolveCapabilities, checkSysctl } from './spec.js';
+export type { ContainerDevice, ContainerResources, ContainerSpecInput, HostInfo, NetworkMode } from './spec.js';
 export type * from './spec-types.js';
 export { resolveUser, resolveInRoot } from './user.js';
 export { readLogs } from './logs.js';

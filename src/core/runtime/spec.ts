@@ -41,6 +41,35 @@ export interface ContainerSpecInput {
   ulimits?: { name: string; soft: number; hard: number }[];
   /** cgroup limits (docker run -m, --memory-swap, --cpu-shares, --cpus, --cpuset-cpus, --pids-limit). */
   resources?: ContainerResources;
+  /** --security-opt no-new-privileges */
+  noNewPrivileges?: boolean;
+  /** --sysctl: only keys that live in the container's own namespaces are accepted. */
+  sysctls?: Record<string, string>;
+  /** --device: host devices, already resolved (type and numbers) by the caller. */
+  devices?: ContainerDevice[];
+}
+
+export interface ContainerDevice {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+  /** cgroup access: some of 'rwm'. */
+  permissions: string;
+}
+
+/** Docker's rule for --sysctl: IPC keys and (without host networking) net.* only. */
+export function checkSysctl(key: string, networkHost: boolean): void {
+  const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+  if (ipc.includes(key) || key.startsWith('fs.mqueue.')) return;
+  if (key.startsWith('net.')) {
+    if (networkHost) throw new InvalidArgument(`sysctl '${key}' not allowed in host network namespace`);
+    return;
+  }
+  throw new InvalidArgument(`sysctl '${key}' is not allowed`);
 }
 
 export interface ContainerResources {
@@ -62,6 +91,8 @@ export interface HostInfo {
   nofile: { soft: number; hard: number };
   /** Hard limits by name ('RLIMIT_NPROC' …); Infinity = unlimited. Requests above them are clamped. */
   hardLimits?: Record<string, number>;
+  /** The host's capability bounding set (CapBnd): a container can never hold more. */
+  capBounding?: bigint;
 }
 
 /** /proc/self/limits row names to RLIMIT_ names. */
@@ -96,6 +127,8 @@ export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
   const parse = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? WANTED_NOFILE : Number(s));
   const soft = parse(parts[3]);
   const hard = parse(parts[4]);
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   const hardLimits: Record<string, number> = {};
   for (const row of text.split('\n')) {
     const name = Object.keys(LIMIT_ROWS).find((k) => row.startsWith(k));
@@ -104,7 +137,7 @@ export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
     const v = cols[1] === 'unlimited' ? Infinity : Number(cols[1]);
     if (!Number.isNaN(v)) hardLimits[LIMIT_ROWS[name] as string] = v;
   }
-  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 }, hardLimits };
+  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 }, hardLimits, ...(bnd ? { capBounding: BigInt(`0x${bnd}`) } : {}) };
 }
 
 function normalizeCap(name: string): string {
@@ -137,7 +170,8 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (!input.rootfs.startsWith('/')) throw new InvalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
   if (input.args.length === 0) throw new InvalidArgument('no command specified');
   const privileged = input.privileged === true;
-  const caps = resolveCapabilities(input);
+  // --privileged asks for every capability; the host may lack some (this sandbox lacks CAP_SYS_RESOURCE).
+  const caps = resolveCapabilities(input).filter((c) => host.capBounding === undefined || ((host.capBounding >> BigInt(ALL_CAPABILITIES.indexOf(c))) & 1n) === 1n);
 
   const env = [...input.env];
   if (!hasEnv(env, 'PATH')) env.unshift(`PATH=${DEFAULT_PATH}`);
@@ -174,6 +208,10 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
     sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
   }
+  for (const [k, v] of Object.entries(input.sysctls ?? {})) {
+    checkSysctl(k, input.network.mode === 'host');
+    sysctl[k] = v;
+  }
 
   const spec: OciRuntimeSpec = {
     ociVersion: '1.0.2-dev',
@@ -185,14 +223,23 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       cwd: input.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: rlimits(input.ulimits ?? [], nofileHard, host),
-      noNewPrivileges: false,
+      noNewPrivileges: input.noNewPrivileges === true,
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
     hostname: input.network.mode === 'host' && !input.hostname ? '' : input.hostname,
     mounts,
     linux: {
       namespaces,
-      resources: { devices: defaultDeviceRules({ privileged }), ...cgroupResources(input.resources) },
+      resources: {
+        devices: [
+          ...defaultDeviceRules({ privileged }),
+          ...(input.devices ?? []).map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.permissions })),
+        ],
+        ...cgroupResources(input.resources),
+      },
+      ...(input.devices?.length
+        ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
+        : {}),
       cgroupsPath: `/berth/${input.id}`,
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],

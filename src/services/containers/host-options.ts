@@ -61,3 +61,51 @@ export function initBinary(): string {
 }
 
 export const INIT_PATH = '/sbin/docker-init';
+
+/** --security-opt: no-new-privileges, and the seccomp/apparmor choices berth can honour. */
+export function securityFromHostConfig(hc: Record<string, unknown>): { noNewPrivileges: boolean } {
+  const opts = Array.isArray(hc['SecurityOpt']) ? (hc['SecurityOpt'] as unknown[]).map(String) : [];
+  let noNewPrivileges = false;
+  for (const o of opts) {
+    const [k = '', v = ''] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.split(':');
+    if (k === 'no-new-privileges') {
+      noNewPrivileges = v === '' || v === 'true';
+      continue;
+    }
+    if ((k === 'seccomp' || k === 'apparmor') && v === 'unconfined') continue;
+    if (k === 'seccomp') throw new InvalidArgument(`seccomp profiles are not supported by berth yet (only seccomp=unconfined): ${o}`);
+    if (k === 'label' || k === 'apparmor') throw new InvalidArgument(`${k} is not supported on this host: ${o}`);
+    throw new InvalidArgument(`Invalid --security-opt: ${JSON.stringify(o)}`);
+  }
+  return { noNewPrivileges };
+}
+
+export function sysctlsFromHostConfig(hc: Record<string, unknown>): Record<string, string> {
+  const s = hc['Sysctls'];
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return {};
+  return Object.fromEntries(Object.entries(s as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+export interface DeviceRequest {
+  pathOnHost: string;
+  pathInContainer: string;
+  permissions: string;
+}
+
+export function devicesFromHostConfig(hc: Record<string, unknown>): DeviceRequest[] {
+  const list = hc['Devices'];
+  if (!Array.isArray(list)) return [];
+  return list.map((d: unknown) => {
+    const o = (d ?? {}) as Record<string, unknown>;
+    const host = typeof o['PathOnHost'] === 'string' ? o['PathOnHost'] : '';
+    if (!host.startsWith('/')) throw new InvalidArgument(`invalid device: ${JSON.stringify(d)}`);
+    const inCtr = typeof o['PathInContainer'] === 'string' && o['PathInContainer'] !== '' ? o['PathInContainer'] : host;
+    const perms = typeof o['CgroupPermissions'] === 'string' && o['CgroupPermissions'] !== '' ? o['CgroupPermissions'] : 'rwm';
+    if (!/^[rwm]{1,3}$/.test(perms)) throw new InvalidArgument(`invalid device mode: ${perms}`);
+    return { pathOnHost: host, pathInContainer: inCtr, permissions: perms };
+  });
+}
+
+export function groupAddFromHostConfig(hc: Record<string, unknown>): string[] {
+  return Array.isArray(hc['GroupAdd']) ? (hc['GroupAdd'] as unknown[]).map(String) : [];
+}

@@ -7,7 +7,8 @@ import type { ContainerSpecInput } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
+import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
+import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
 
 export interface ContainerServiceDeps {
@@ -87,6 +88,8 @@ export class ContainerService {
     // Limits are checked at create, as Docker does, not first at start.
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
+    securityFromHostConfig(rec.hostConfig.raw);
+    await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
@@ -180,7 +183,10 @@ export class ContainerService {
       ulimits: ulimitsFromHostConfig(rec.hostConfig.raw),
       env,
       cwd: rec.config.workingDir || '/',
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(rec.hostConfig.raw, (g) => this.deps.runtime.resolveUser(rootfs, `0:${g}`)))])] },
+      ...securityFromHostConfig(rec.hostConfig.raw),
+      sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
+      devices: await resolveDevices(rec.hostConfig.raw),
       hostname,
       tty: rec.config.tty,
       openStdin: rec.config.openStdin,
