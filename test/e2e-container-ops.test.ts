@@ -49,3 +49,19 @@ test('stats --no-stream reports CPU, memory against the limit, and pids', async 
   assert.match(b.stdout, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m);
   await d.berth(['rm', '-f', id]);
 });
+
+test('update changes limits of a running container and its restart policy', async () => {
+  const id = (await d.berth(['run', '-d', '-m', '32m', 'busybox', 'sleep', '300'])).stdout.trim();
+  const u = await d.docker(['update', '--memory', '48m', '--memory-swap', '96m', '--pids-limit', '33', '--restart', 'on-failure:3', id]);
+  assert.equal(u.code, 0, u.stderr);
+  assert.equal(u.stdout.trim(), id);
+  const hc = JSON.parse((await d.docker(['inspect', id])).stdout)[0].HostConfig;
+  assert.equal(hc.Memory, 48 << 20);
+  assert.equal(hc.PidsLimit, 33);
+  assert.deepEqual(hc.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+  const cg = await d.berth(['exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']).catch(() => undefined);
+  if (cg && cg.code === 0) assert.equal(cg.stdout.trim(), String(48 << 20));
+  const st = await d.docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', id]);
+  assert.match(st.stdout, /\/ 48MiB/);
+  await d.berth(['rm', '-f', id]);
+});

@@ -114,6 +114,16 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
   const ops = (): Promise<typeof import('./commands/container-ops.js')> => import('./commands/container-ops.js');
   parent.command('rename').description('Rename a container').argument('<container>').argument('<new-name>')
     .action(async (id: string, name: string) => exit((await ops()).rename(ctx(), id, name)));
+  parent.command('update').description('Update configuration of one or more containers').argument('<container...>')
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--cpus <n>', 'Number of CPUs')
+    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)')
+    .option('--cpuset-cpus <list>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--restart <policy>', 'Restart policy to apply when a container exits')
+    .action(async (ids: string[], opts) => exit((await ops()).update(ctx(), ids, opts)));
   parent.command('top').description('Display the running processes of a container').argument('<container>').argument('[ps-options...]')
     .passThroughOptions()
     .action(async (id: string, psArgs: string[]) => exit((await ops()).top(ctx(), id, psArgs)));

@@ -63,6 +63,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       start: (id) => runtime.start(id),
       kill: (id, sig) => runtime.kill(id, sig),
       pause: (id) => runtime.pause(id),
+      update: (id, r) => runtime.update(id, r),
       resume: (id) => runtime.resume(id),
       delete: (id, o) => runtime.delete(id, o),
       state: (id) => runtime.state(id),

@@ -117,3 +117,53 @@ export async function stats(ctx: CliContext, ids: string[], opts: { noStream?: b
   );
   return 0;
 }
+
+export interface UpdateFlags {
+  memory?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
+  restart?: string;
+}
+
+/** docker update: prints each container as given, as docker does. */
+export async function update(ctx: CliContext, ids: string[], f: UpdateFlags): Promise<number> {
+  const { ramInBytes } = await import('../../api/index.js');
+  const body: Record<string, unknown> = {};
+  const bytes = (v: string | undefined, key: string): void => {
+    if (v === undefined) return;
+    const n = v === '-1' ? -1 : ramInBytes(v);
+    if (n === undefined) throw new Error(`invalid size: '${v}'`);
+    body[key] = n;
+  };
+  try {
+    bytes(f.memory, 'Memory');
+    bytes(f.memorySwap, 'MemorySwap');
+    bytes(f.memoryReservation, 'MemoryReservation');
+    if (f.cpus !== undefined) body['NanoCpus'] = Math.round(Number(f.cpus) * 1e9);
+    if (f.cpuShares !== undefined) body['CpuShares'] = Number(f.cpuShares);
+    if (f.cpusetCpus !== undefined) body['CpusetCpus'] = f.cpusetCpus;
+    if (f.pidsLimit !== undefined) body['PidsLimit'] = Number(f.pidsLimit);
+    if (f.restart !== undefined) {
+      const [name = '', max] = f.restart.split(':');
+      body['RestartPolicy'] = { Name: name, MaximumRetryCount: max === undefined ? 0 : Number(max) };
+    }
+  } catch (e) {
+    ctx.err(`berth: ${(e as Error).message}\n`);
+    return 125;
+  }
+  const api = await ctx.api();
+  let code = 0;
+  for (const id of ids) {
+    try {
+      await api.client.call('POST', `/containers/${encodeURIComponent(id)}/update`, { body });
+      ctx.out(`${id}\n`);
+    } catch (e) {
+      code = fail(ctx, e);
+    }
+  }
+  return code;
+}

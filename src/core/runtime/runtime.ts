@@ -14,7 +14,7 @@ import { normalizeSignal } from './signals.js';
 import { readRuncState } from './state.js';
 import type { RuntimeStatus } from './state.js';
 import { generateSpec } from './spec.js';
-import type { ContainerSpecInput, HostInfo } from './spec.js';
+import type { ContainerResources, ContainerSpecInput, HostInfo } from './spec.js';
 import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
 import { runcExec } from './exec.js';
@@ -34,6 +34,8 @@ export interface Runtime {
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
   list(): Promise<string[]>;
+  /** docker update: new cgroup limits for a running container. */
+  update(id: string, resources: ContainerResources): Promise<void>;
   /** docker exec: runs a process in the running container; resolves once it runs. */
   exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
 }
@@ -118,6 +120,20 @@ class RuncConmonRuntime implements Runtime {
     if (st.status === 'paused') throw new Conflict(`Container ${id} is already paused`);
     if (st.status !== 'running') throw new Conflict(`Container ${id} is not running`);
     await runc(this.#runc, ['pause', id], id);
+  }
+
+  async update(id: string, r: ContainerResources): Promise<void> {
+    const args = ['update'];
+    if (r.memory !== undefined) args.push('--memory', String(r.memory));
+    if (r.memorySwap !== undefined) args.push('--memory-swap', String(r.memorySwap));
+    if (r.memoryReservation !== undefined) args.push('--memory-reservation', String(r.memoryReservation));
+    if (r.cpuShares !== undefined) args.push('--cpu-share', String(r.cpuShares));
+    if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
+    if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
+    if (r.cpusetCpus !== undefined) args.push('--cpuset-cpus', r.cpusetCpus);
+    if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+    if (args.length === 1) return;
+    await runc(this.#runc, [...args, id], id);
   }
 
   async resume(id: string): Promise<void> {

@@ -3,6 +3,7 @@ import { containerStats, containerTop } from '../../services/index.js';
 import type { Handler, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
+import { jsonBody } from './request.js';
 
 /** rename, top and stats: what a running container shows and how it is named. */
 export function containerOpsRoutes(r: Router<Handler>, deps: EngineDeps): void {
@@ -13,6 +14,11 @@ export function containerOpsRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (!name) throw new InvalidArgument('Neither old nor new names may be empty');
     await svc.rename(param(ctx, 'id'), name);
     ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/containers/{id}/update', async (ctx) => {
+    await svc.update(param(ctx, 'id'), await jsonBody(ctx));
+    ctx.sendJson(200, { Warnings: [] });
   });
 
   r.add('GET', '/containers/{id}/top', async (ctx) => {

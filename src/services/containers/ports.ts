@@ -38,6 +38,7 @@ export interface ContainerRuntime {
   start(id: string): Promise<void>;
   kill(id: string, signal: string | number): Promise<void>;
   pause(id: string): Promise<void>;
+  update(id: string, resources: import('../../core/runtime/index.js').ContainerResources): Promise<void>;
   resume(id: string): Promise<void>;
   delete(id: string, opts?: { force?: boolean }): Promise<void>;
   state(id: string): Promise<{ status: 'created' | 'running' | 'paused' | 'stopped'; pid: number } | null>;
