@@ -18,6 +18,12 @@ export function runOptions(cmd: Command): Command {
     .option('--cap-add <cap>', 'Add Linux capabilities', collect, [])
     .option('--cap-drop <cap>', 'Drop Linux capabilities', collect, [])
     .option('--cpus <n>', 'Number of CPUs')
+    .option('--health-cmd <cmd>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h)')
+    .option('--health-retries <n>', 'Consecutive failures needed to report unhealthy')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h)')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--device <device>', 'Add a host device to the container', collect, [])
     .option('--group-add <group>', 'Add additional groups to join', collect, [])
     .option('--security-opt <opt>', 'Security Options', collect, [])
@@ -232,6 +238,9 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('info').description('Display system-wide information')
     .option('-f, --format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+  program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
+    .allowUnknownOption().passThroughOptions().argument('[args...]')
+    .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
   const container = program.command('container').description('Manage containers');
   containerCommands(container, ctx, exit, false);
   const image = program.command('image').description('Manage images');

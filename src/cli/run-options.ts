@@ -44,6 +44,12 @@ export interface RunFlags {
   cpuPeriod?: string;
   cpuQuota?: string;
   cpusetCpus?: string;
+  healthCmd?: string;
+  healthInterval?: string;
+  healthRetries?: string;
+  healthStartPeriod?: string;
+  healthTimeout?: string;
+  healthcheck?: boolean;
   device?: string[];
   groupAdd?: string[];
   securityOpt?: string[];
@@ -229,6 +235,35 @@ function parseLabels(flags: RunFlags): Record<string, string> {
   return labels;
 }
 
+/** A Go duration ("1m30s", "500ms") in nanoseconds. */
+export function goDurationNs(v: string, flag: string): number {
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  let total = 0;
+  let rest = v;
+  if (rest === '0') return 0;
+  while (rest !== '') {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
+    if (!m) throw new InvalidArgument(`invalid argument "${v}" for "${flag}" flag: time: invalid duration "${v}"`);
+    total += Number(m[1]) * (units[m[2] as string] ?? 0);
+    rest = rest.slice(m[0].length);
+  }
+  return Math.round(total);
+}
+
+function healthConfig(flags: RunFlags): Record<string, unknown> | undefined {
+  if (flags.healthcheck === false) {
+    if (flags.healthCmd !== undefined) throw new InvalidArgument('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  const h: Record<string, unknown> = {};
+  if (flags.healthCmd !== undefined) h['Test'] = ['CMD-SHELL', flags.healthCmd];
+  if (flags.healthInterval !== undefined) h['Interval'] = goDurationNs(flags.healthInterval, '--health-interval');
+  if (flags.healthTimeout !== undefined) h['Timeout'] = goDurationNs(flags.healthTimeout, '--health-timeout');
+  if (flags.healthStartPeriod !== undefined) h['StartPeriod'] = goDurationNs(flags.healthStartPeriod, '--health-start-period');
+  if (flags.healthRetries !== undefined) h['Retries'] = Number(flags.healthRetries);
+  return Object.keys(h).length ? h : undefined;
+}
+
 /** Turns a `run`/`create` command line into the create request docker would send. */
 export function buildCreatePlan(image: string, args: readonly string[], flags: RunFlags, env: NodeJS.ProcessEnv = process.env): CreatePlan {
   if (image === '') throw new InvalidArgument('invalid reference format');
@@ -375,6 +410,8 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     if (!Number.isInteger(n)) throw new InvalidArgument(`invalid argument "${flags.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${flags.stopTimeout}": invalid syntax`);
     body.StopTimeout = n;
   }
+  const health = healthConfig(flags);
+  if (health) body.Healthcheck = health as never;
   const pull = flags.pull ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new InvalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   return { body, name: flags.name, platform: flags.platform, pull, attachStdin, attachStdout, attachStderr };

@@ -2,6 +2,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { Conflict } from '../errdefs/index.js';
+import { VolumeStore } from '../core/metadata/index.js';
+import { LocalVolumeDriver } from '../core/volumes/index.js';
+import { ContainerMounts, VolumeService } from '../services/index.js';
 import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
@@ -34,6 +37,16 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
 
   const refs = references();
   const bus = new EventBus();
+  const volumes = new VolumeService({
+    store: new VolumeStore(db),
+    driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes')),
+    volumeUsers: () => {
+      const users = new Map<string, string[]>();
+      for (const c of containerStore.list()) for (const m of c.mounts ?? []) if (m.name) users.set(m.name, [...(users.get(m.name) ?? []), c.id]);
+      return users;
+    },
+    bus,
+  });
   let containers: ContainerService | undefined;
   const images = new ImageService({
     records: imageRecords(imageStore),
@@ -70,11 +83,13 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       waitExit: (id, s) => runtime.waitExit(id, s),
       exitStatus: (id) => runtime.exitStatus(id),
       attachStdin: (id) => runtime.attachStdin(id),
+      exec: (id, o) => runtime.exec(id, o),
       readLogs: (path, o) => readLogs(path, o),
       resolveUser: (rootfs, user) => resolveUser(rootfs, user),
     },
     containersDir: join(opts.dataRoot, 'containers'),
     bus,
+    mounts: new ContainerMounts(volumes),
     log: (msg, err) => log.warn(msg, err),
   });
   const svc = containers;
@@ -83,6 +98,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const server = createEngineServer({
     containers: svc,
     images,
+    volumes,
     bus,
     system: {
       id: await daemonId(opts.dataRoot),

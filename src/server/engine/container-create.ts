@@ -40,6 +40,18 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   setBool('attachStdin', 'AttachStdin');
   setBool('attachStdout', 'AttachStdout');
   setBool('attachStderr', 'AttachStderr');
+  const hc0 = obj(body['Healthcheck']);
+  if (hc0) {
+    const test = strList(hc0['Test'], 'Config.Healthcheck.Test');
+    const n = (k: string): number | undefined => (typeof hc0[k] === 'number' ? (hc0[k] as number) : undefined);
+    input.healthcheck = {
+      ...(test ? { Test: test } : {}),
+      ...(n('Interval') !== undefined ? { Interval: n('Interval') as number } : {}),
+      ...(n('Timeout') !== undefined ? { Timeout: n('Timeout') as number } : {}),
+      ...(n('StartPeriod') !== undefined ? { StartPeriod: n('StartPeriod') as number } : {}),
+      ...(n('Retries') !== undefined ? { Retries: n('Retries') as number } : {}),
+    };
+  }
   const labels = strMap(body['Labels']);
   if (labels) input.labels = labels;
   if (typeof body['StopTimeout'] === 'number') input.stopTimeout = body['StopTimeout'];
@@ -59,7 +71,8 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   const nm = str(hc['NetworkMode']);
   if (nm) h.networkMode = nm;
   const binds = strList(hc['Binds'], 'HostConfig.Binds');
-  if (binds && binds.length) throw new InvalidArgument('bind mounts and volumes are not supported by berth yet');
+  // Parsed and checked by the container service's mount planning (Mounts, Tmpfs, VolumesFrom stay in raw).
+  if (binds) h.binds = binds;
   const capAdd = strList(hc['CapAdd'], 'HostConfig.CapAdd');
   if (capAdd) h.capAdd = capAdd;
   const capDrop = strList(hc['CapDrop'], 'HostConfig.CapDrop');

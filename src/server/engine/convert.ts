@@ -1,12 +1,16 @@
 import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
+import { wireMounts } from './volume-convert.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   switch (s.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+    case 'running': {
+      const h = s.health?.Status;
+      const suffix = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}${suffix}`;
+    }
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
     case 'restarting':
@@ -50,6 +54,7 @@ export function wireConfig(c: ContainerRecord): Record<string, unknown> {
   };
   if (Object.keys(k.exposedPorts).length) out['ExposedPorts'] = k.exposedPorts;
   if (k.stopTimeout !== null) out['StopTimeout'] = k.stopTimeout;
+  if (k.healthcheck) out['Healthcheck'] = k.healthcheck;
   return out;
 }
 
@@ -98,6 +103,7 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: s.health } : {}),
     },
     Image: c.imageId,
     ResolvConfPath: `${p.dir}/resolv.conf`,
@@ -119,7 +125,7 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
         ? { LowerDir: p.lowers.join(':'), MergedDir: p.rootfs, UpperDir: p.upper, WorkDir: p.upper.replace(/upper$/, 'work') }
         : { MergedDir: p.rootfs },
     },
-    Mounts: [],
+    Mounts: wireMounts(c),
     Config: wireConfig(c),
     NetworkSettings: networkSettings(c),
   };
@@ -155,6 +161,6 @@ export function containerSummary(c: ContainerRecord, imageName: string): Record<
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.networkMode },
     NetworkSettings: { Networks: networkSettings(c)['Networks'] },
-    Mounts: [],
+    Mounts: wireMounts(c),
   };
 }

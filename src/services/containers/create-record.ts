@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../../core/metadata/index.js';
 import type { ImageRuntimeConfig } from './ports.js';
+import { mergeHealth, type HealthConfig } from './health.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -27,6 +28,7 @@ export interface CreateInput {
   stopTimeout?: number;
   exposedPorts?: Record<string, object>;
   volumes?: Record<string, object>;
+  healthcheck?: HealthConfig;
   hostConfig: Partial<Omit<HostConfig, 'raw'>> & { raw: Record<string, unknown> };
 }
 
@@ -100,6 +102,8 @@ export function newContainerRecord(
     exposedPorts: { ...(ic.ExposedPorts ?? {}), ...(input.exposedPorts ?? {}) },
     volumes: { ...(ic.Volumes ?? {}), ...(input.volumes ?? {}) },
   };
+  const health = mergeHealth(ic.Healthcheck ?? undefined, input.healthcheck);
+  if (health) config.healthcheck = health;
   const hc = input.hostConfig;
   const hostConfig: HostConfig = {
     autoRemove: hc.autoRemove ?? false,

@@ -22,6 +22,7 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   ExposedPorts?: Record<string, object> | null;
   Volumes?: Record<string, object> | null;
+  Healthcheck?: import('./health.js').HealthConfig | null;
 }
 
 export interface RootfsProvider {
@@ -45,6 +46,7 @@ export interface ContainerRuntime {
   waitExit(id: string, signal?: AbortSignal): Promise<{ exitCode: number; exitedAt: Date; oomKilled: boolean }>;
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
+  exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions): Promise<import('../../core/runtime/index.js').ExecProcess>;
   readLogs(
     path: string,
     opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown> },

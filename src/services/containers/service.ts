@@ -9,7 +9,9 @@ import { newContainerRecord, generateName, validateName, type CreateInput } from
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
+import { HealthMonitor, healthCommand } from './health.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
+import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -21,6 +23,8 @@ export interface ContainerServiceDeps {
   log: (msg: string, err?: unknown) => void;
   /** Engine events (docker events); optional so the service runs without a listener. */
   bus?: EventBus;
+  /** Volumes, binds and tmpfs mounts; without it a container has only its rootfs. */
+  mounts?: ContainerMountPlanner;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -36,6 +40,7 @@ export class ContainerService {
   /** Pending automatic restarts and each container's current back-off. */
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #backoff = new Map<string, number>();
+  readonly #health = new Map<string, HealthMonitor>();
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
@@ -91,6 +96,7 @@ export class ContainerService {
     securityFromHostConfig(rec.hostConfig.raw);
     await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
+    if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.
@@ -99,6 +105,7 @@ export class ContainerService {
       await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
     } catch (e) {
       this.deps.store.delete(rec.id);
+      await this.deps.mounts?.release(rec, true).catch(() => undefined);
       await this.deps.rootfs.remove(rec.id).catch(() => undefined);
       await rm(this.dir(rec.id), { recursive: true, force: true });
       throw e;
@@ -139,7 +146,7 @@ export class ContainerService {
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
       // As Docker does: an auto-remove container that cannot start is removed (clients wait for it).
-      if (rec.hostConfig.autoRemove) setImmediate(() => void this.remove(rec.id, { force: true }).catch((err: unknown) => this.deps.log(`auto-remove ${rec.id}`, err)));
+      if (rec.hostConfig.autoRemove) setImmediate(() => void this.remove(rec.id, { force: true, volumes: true }).catch((err: unknown) => this.deps.log(`auto-remove ${rec.id}`, err)));
       throw e;
     }
     const st = await runtime.state(rec.id);
@@ -155,6 +162,7 @@ export class ContainerService {
     this.deps.store.update(rec);
     this.events.emit('start', rec.id);
     this.#publish(rec, 'start');
+    this.#startHealth(rec);
     this.#monitor(rec.id);
   }
 
@@ -171,6 +179,7 @@ export class ContainerService {
     await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
     const init = rec.hostConfig.raw['Init'] === true;
     const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
+    if (this.deps.mounts) mounts.push(...(await this.deps.mounts.runtimeMounts(rec, rootfs)));
     const shm = rec.hostConfig.raw['ShmSize'];
     if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
     return {
@@ -201,6 +210,29 @@ export class ContainerService {
     };
   }
 
+  /** Runs the container's healthcheck while it runs; results land in State.Health. */
+  #startHealth(rec: ContainerRecord): void {
+    this.#health.get(rec.id)?.stop();
+    this.#health.delete(rec.id);
+    const h = rec.config.healthcheck;
+    if (!h || !healthCommand(h)) return;
+    const initial = { Status: 'starting' as const, FailingStreak: 0, Log: [] };
+    if (!rec.state.health) {
+      rec.state.health = initial;
+      this.deps.store.update(rec);
+    }
+    const monitor = new HealthMonitor(h, initial, (opts) => this.deps.runtime.exec(rec.id, opts), (state) => {
+      const now = this.deps.store.get(rec.id);
+      if (!now || (now.state.status !== 'running' && now.state.status !== 'paused')) return;
+      const changed = now.state.health?.Status !== state.Status;
+      now.state.health = state;
+      this.deps.store.update(now);
+      if (changed) this.#publish(now, `health_status: ${state.Status}`);
+    });
+    this.#health.set(rec.id, monitor);
+    monitor.start();
+  }
+
   /** Follows one running container until it exits, then records the exit. Idempotent. */
   #monitor(id: string): void {
     if (this.#monitored.has(id)) return;
@@ -213,6 +245,8 @@ export class ContainerService {
   }
 
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
+    this.#health.get(id)?.stop();
+    this.#health.delete(id);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
@@ -230,7 +264,7 @@ export class ContainerService {
       return;
     }
     if (rec?.hostConfig.autoRemove) {
-      await this.remove(id, { force: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
+      await this.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
     }
   }
 
@@ -342,7 +376,7 @@ export class ContainerService {
     });
   }
 
-  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.get(idOrName);
     if (rec.state.status === 'restarting') {
       if (!opts.force) throw new Conflict(`You cannot remove a restarting container ${rec.id}. Stop the container before attempting removal or force remove`);
@@ -366,6 +400,7 @@ export class ContainerService {
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
       this.deps.store.delete(rec.id);
+      await this.deps.mounts?.release(rec, opts.volumes === true).catch((e: unknown) => this.deps.log(`volumes of ${rec.id}`, e));
     });
     this.events.emit('removed', rec.id);
     this.#publish(rec, 'destroy');
@@ -473,6 +508,7 @@ export class ContainerService {
           this.deps.store.update(rec);
         }
         this.#monitor(rec.id);
+        this.#startHealth(rec);
         continue;
       }
       const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);

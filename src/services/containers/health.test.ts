@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { healthCommand, mergeHealth, recordResult, type HealthState } from './health.js';
+
+test('health commands in all three forms', () => {
+  assert.deepEqual(healthCommand({ Test: ['CMD', 'true', 'x'] }), ['true', 'x']);
+  assert.deepEqual(healthCommand({ Test: ['CMD-SHELL', 'test -f /ok'] }), ['/bin/sh', '-c', 'test -f /ok']);
+  assert.equal(healthCommand({ Test: ['NONE'] }), undefined);
+  assert.equal(healthCommand(undefined), undefined);
+  assert.deepEqual(mergeHealth({ Test: ['CMD', 'a'], Interval: 5, Retries: 2 }, { Interval: 9 }), { Test: ['CMD', 'a'], Interval: 9, Retries: 2 });
+});
+
+test('healthy at the first success, unhealthy after Retries failures in a row', () => {
+  const e = (code: number) => ({ Start: '', End: '', ExitCode: code, Output: '' });
+  let s: HealthState = { Status: 'starting', FailingStreak: 0, Log: [] };
+  s = recordResult(s, { Retries: 2 }, e(1), true);
+  assert.equal(s.Status, 'starting');
+  assert.equal(s.FailingStreak, 0, 'failures in the start period do not count');
+  s = recordResult(s, { Retries: 2 }, e(0), false);
+  assert.equal(s.Status, 'healthy');
+  s = recordResult(s, { Retries: 2 }, e(1), false);
+  assert.equal(s.Status, 'healthy');
+  s = recordResult(s, { Retries: 2 }, e(1), false);
+  assert.equal(s.Status, 'unhealthy');
+  assert.equal(s.FailingStreak, 2);
+  for (let i = 0; i < 10; i++) s = recordResult(s, { Retries: 2 }, e(1), false);
+  assert.equal(s.Log.length, 5, 'the log keeps the last five results');
+});

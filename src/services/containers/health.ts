@@ -1,0 +1,133 @@
+import type { Readable } from 'node:stream';
+import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
+
+/** Docker's HealthConfig (durations in nanoseconds; 0 means the default). */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+const NS_PER_MS = 1_000_000;
+const DEFAULT_INTERVAL_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_RETRIES = 3;
+const MAX_LOG = 5;
+const MAX_OUTPUT = 4096;
+
+/** The request's healthcheck over the image's, as Docker merges them (unset fields from the image). */
+export function mergeHealth(image: HealthConfig | undefined, req: HealthConfig | undefined): HealthConfig | undefined {
+  if (!image && !req) return undefined;
+  const out: HealthConfig = { ...(image ?? {}) };
+  for (const [k, v] of Object.entries(req ?? {})) if (v !== undefined && v !== 0 && !(Array.isArray(v) && v.length === 0)) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** The command a check runs, or undefined when there is none (no test, or NONE). */
+export function healthCommand(h: HealthConfig | undefined): string[] | undefined {
+  const t = h?.Test;
+  if (!t || t.length === 0 || t[0] === 'NONE') return undefined;
+  if (t[0] === 'CMD') return t.slice(1);
+  if (t[0] === 'CMD-SHELL') return ['/bin/sh', '-c', t.slice(1).join(' ')];
+  return t;
+}
+
+/** Docker's state machine: healthy at the first success, unhealthy after Retries failures in a row (failures in the start period do not count). */
+export function recordResult(state: HealthState, h: HealthConfig, entry: HealthLogEntry, inStartPeriod: boolean): HealthState {
+  const log = [...state.Log, entry].slice(-MAX_LOG);
+  if (entry.ExitCode === 0) return { Status: 'healthy', FailingStreak: 0, Log: log };
+  if (inStartPeriod && state.Status === 'starting') return { ...state, Log: log };
+  const streak = state.FailingStreak + 1;
+  const retries = h.Retries && h.Retries > 0 ? h.Retries : DEFAULT_RETRIES;
+  return { Status: streak >= retries ? 'unhealthy' : state.Status, FailingStreak: streak, Log: log };
+}
+
+async function collect(stream: Readable, limit: number): Promise<string> {
+  let out = '';
+  for await (const c of stream) {
+    if (out.length < limit) out += (c as Buffer).toString();
+  }
+  return out.slice(0, limit);
+}
+
+/**
+ * Runs one container's healthcheck every interval while it runs. `exec` runs a process inside
+ * the container; `report` receives each new state.
+ */
+export class HealthMonitor {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #started = Date.now();
+
+  constructor(
+    private readonly h: HealthConfig,
+    private state: HealthState,
+    private readonly exec: (opts: ExecOptions) => Promise<ExecProcess>,
+    private readonly report: (s: HealthState) => void,
+  ) {}
+
+  start(): void {
+    this.#schedule(this.h.StartInterval && this.#inStart() ? this.h.StartInterval / NS_PER_MS : this.#interval());
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #interval(): number {
+    return this.h.Interval ? this.h.Interval / NS_PER_MS : DEFAULT_INTERVAL_MS;
+  }
+
+  #inStart(): boolean {
+    return Date.now() - this.#started < (this.h.StartPeriod ?? 0) / NS_PER_MS;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#probe(), ms);
+    this.#timer.unref();
+  }
+
+  async #probe(): Promise<void> {
+    const cmd = healthCommand(this.h);
+    if (!cmd || this.#stopped) return;
+    const start = new Date();
+    const timeoutMs = this.h.Timeout ? this.h.Timeout / NS_PER_MS : DEFAULT_TIMEOUT_MS;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    let entry: HealthLogEntry;
+    try {
+      const p = await this.exec({ args: cmd, signal: ac.signal });
+      const [out, err, res] = await Promise.all([collect(p.stdout, MAX_OUTPUT), collect(p.stderr, MAX_OUTPUT), p.wait()]);
+      entry = ac.signal.aborted
+        ? { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: -1, Output: `Health check exceeded timeout (${timeoutMs / 1000}s)` }
+        : { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: res.exitCode, Output: (out + err).slice(0, MAX_OUTPUT) };
+    } catch (e) {
+      entry = { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: -1, Output: e instanceof Error ? e.message : String(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#stopped) return;
+    const inStart = this.#inStart();
+    this.state = recordResult(this.state, this.h, entry, inStart);
+    this.report(this.state);
+    this.#schedule(inStart && this.h.StartInterval ? this.h.StartInterval / NS_PER_MS : this.#interval());
+  }
+}
