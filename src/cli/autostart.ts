@@ -10,8 +10,13 @@ function isNotListening(e: unknown): boolean {
   return code === 'ENOENT' || code === 'ECONNREFUSED';
 }
 
-/** bin/berthd, found relative to this compiled file (dist/src/cli/ → bin/). */
+/**
+ * bin/berthd: beside the running launcher (bin/berth exports BERTH_BIN_DIR; the snapshot build has
+ * no module URL), else relative to this compiled file (dist/src/cli/ → bin/).
+ */
 export function berthdLauncher(): string {
+  const bin = process.env['BERTH_BIN_DIR'];
+  if (bin) return path.join(bin, 'berthd');
   return fileURLToPath(new URL('../../../bin/berthd', import.meta.url));
 }
 
