@@ -30,6 +30,7 @@ const ALLOWED: Record<string, string[]> = {
   'server/engine': ['services', 'api', 'server/http', 'oci', 'util', 'errdefs'],
   'server/registry': ['core/content', 'core/metadata', 'server/http', 'oci', 'util', 'errdefs'],
   daemon: ['*'],
+  registryd: ['*'],
   cli: ['api', 'oci', 'util', 'errdefs'],
 };
 

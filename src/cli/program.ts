@@ -64,6 +64,7 @@ export function runOptions(cmd: Command): Command {
     .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
     .option('-u, --user <user>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
     .option('-v, --volume <volume>', 'Bind mount a volume', collect, [])
+    .option('--volumes-from <container>', 'Mount volumes from the specified container(s)', collect, [])
     .option('-w, --workdir <dir>', 'Working directory inside the container');
 }
 
@@ -80,6 +81,24 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
     .option('-i, --interactive', "Attach container's STDIN")
     .action(async (ids: string[], opts) => exit((await run()).startCommand(ctx(), ids, opts)));
+  parent.command('exec').description('Execute a command in a running container').argument('<container>').argument('<command...>')
+    .helpOption('--help', 'Print usage')
+    .passThroughOptions()
+    .option('-d, --detach', 'Detached mode: run command in the background')
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('-e, --env <var>', 'Set environment variables', collect, [])
+    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('--privileged', 'Give extended privileges to the command')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('-u, --user <user>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .action(async (id: string, cmd: string[], opts) => exit((await import('./commands/exec.js')).exec(ctx(), id, cmd, opts)));
+  parent.command('attach').description("Attach local standard input, output, and error streams to a running container").argument('<container>')
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('--no-stdin', 'Do not attach STDIN')
+    .option('--sig-proxy [bool]', 'Proxy all received signals to the process (default true)')
+    .action(async (id: string, opts) => exit((await import('./commands/attach.js')).attach(ctx(), id, opts)));
   parent.command('stop').description('Stop one or more running containers').argument('<container...>')
     .option('-t, --time <seconds>', 'Seconds to wait before killing the container')
     .option('-s, --signal <signal>', 'Signal to send to the container')
@@ -144,6 +163,7 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .action(async (ids: string[]) => exit((await c('pause')).pause(ctx(), ids)));
   parent.command('unpause').description('Unpause all processes within one or more containers').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('unpause')).unpause(ctx(), ids)));
+  fsCommands(parent, ctx, exit);
   if (!top) {
     parent.command('inspect').description('Display detailed information on one or more containers').argument('<container...>')
       .option('-f, --format <format>', 'Format output using a custom template')
@@ -197,7 +217,12 @@ function imageCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): voi
   parent.command('pull').description('Download an image from a registry').argument('<name>')
     .option('--platform <platform>', 'Set platform if server is multi-platform capable')
     .option('-q, --quiet', 'Suppress verbose output')
-    .action(async (name: string, opts) => exit((await io()).pull(ctx(), name, opts)));
+    .option('-a, --all-tags', 'Download all tagged images in the repository')
+    .action(async (name: string, opts) => exit(opts.allTags ? (await import('./commands/pull.js')).pullAllTags(ctx(), name, opts) : (await io()).pull(ctx(), name, opts)));
+  parent.command('push').description('Upload an image to a registry').argument('<name>')
+    .option('-a, --all-tags', 'Push all tags of an image to the repository')
+    .option('-q, --quiet', 'Suppress verbose output')
+    .action(async (name: string, opts) => exit((await import('./commands/push.js')).push(ctx(), name, opts)));
   if (!top) {
     parent.command('inspect').description('Display detailed information on one or more images').argument('<image...>')
       .option('-f, --format <format>', 'Format output using a custom template')
@@ -208,6 +233,32 @@ function imageCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): voi
       .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
       .action(async (opts) => exit((await im()).imagePrune(ctx(), opts)));
   }
+}
+
+function volumeCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  const v = (): Promise<typeof import('./commands/volume.js')> => import('./commands/volume.js');
+  parent.command('create').description('Create a volume').argument('[volume]')
+    .option('-d, --driver <driver>', 'Specify volume driver name', 'local')
+    .option('--label <label>', 'Set metadata for a volume', collect, [])
+    .option('-o, --opt <option>', 'Set driver specific options', collect, [])
+    .option('--name <name>', 'Specify volume name')
+    .action(async (name: string | undefined, opts) => exit((await v()).volumeCreate(ctx(), name, opts)));
+  parent.command('ls').alias('list').description('List volumes')
+    .option('-q, --quiet', 'Only display volume names')
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "dangling=true")', collect, [])
+    .option('--format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await v()).volumeList(ctx(), opts)));
+  parent.command('inspect').description('Display detailed information on one or more volumes').argument('<volume...>')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (names: string[], opts) => exit((await v()).volumeInspect(ctx(), names, opts)));
+  parent.command('rm').alias('remove').description('Remove one or more volumes').argument('<volume...>')
+    .option('-f, --force', 'Force the removal of one or more volumes')
+    .action(async (names: string[], opts) => exit((await v()).volumeRemove(ctx(), names, opts)));
+  parent.command('prune').description('Remove unused local volumes')
+    .option('-a, --all', 'Remove all unused volumes, not just anonymous ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<label>")', collect, [])
+    .action(async (opts) => exit((await v()).volumePrune(ctx(), opts)));
 }
 
 /** The whole `berth` command tree; actions import their modules only when they run. */
@@ -241,9 +292,43 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
     .allowUnknownOption().passThroughOptions().argument('[args...]')
     .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
+  program.command('login').description('Authenticate to a registry').argument('[server]')
+    .option('-u, --username <username>', 'Username')
+    .option('-p, --password <password>', 'Password')
+    .option('--password-stdin', 'Take the password from stdin')
+    .action(async (server: string | undefined, opts) => exit((await import('./commands/login.js')).login(ctx(), server, opts)));
+  program.command('logout').description('Log out from a registry').argument('[server]')
+    .action(async (server: string | undefined) => exit((await import('./commands/login.js')).logout(ctx(), server)));
   const container = program.command('container').description('Manage containers');
   containerCommands(container, ctx, exit, false);
   const image = program.command('image').description('Manage images');
   imageCommands(image, ctx, exit, false);
+  volumeCommands(program.command('volume').description('Manage volumes'), ctx, exit);
+  const system = program.command('system').description('Manage berth');
+  system.command('df').description('Show berth disk usage')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .option('--format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await import('./commands/system-df.js')).systemDf(ctx(), opts)));
   return program;
+}
+
+/** cp, diff, commit, export: the same under `berth X` and `berth container X`. */
+function fsCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('cp').description("Copy files/folders between a container and the local filesystem").argument('<src>').argument('<dest>')
+    .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
+    .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+    .option('-q, --quiet', 'Suppress progress output during copy')
+    .action(async (src: string, dst: string, opts) => exit((await import('./commands/cp.js')).cp(ctx(), src, dst, opts)));
+  parent.command('diff').description("Inspect changes to files or directories on a container's filesystem").argument('<container>')
+    .action(async (id: string) => exit((await import('./commands/diff.js')).diff(ctx(), id)));
+  parent.command('commit').description("Create a new image from a container's changes").argument('<container>').argument('[repository]')
+    .option('-a, --author <author>', 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
+    .option('-c, --change <instruction>', 'Apply Dockerfile instruction to the created image', collect, [])
+    .option('-m, --message <message>', 'Commit message')
+    .option('-p, --pause [bool]', 'Pause container during commit (default true)')
+    .option('--no-pause', 'Do not pause the container during commit')
+    .action(async (id: string, ref: string | undefined, opts) => exit((await import('./commands/commit.js')).commit(ctx(), id, ref, opts)));
+  parent.command('export').description("Export a container's filesystem as a tar archive").argument('<container>')
+    .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
+    .action(async (id: string, opts) => exit((await import('./commands/export.js')).exportContainer(ctx(), id, opts)));
 }

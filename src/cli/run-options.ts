@@ -25,6 +25,7 @@ export interface RunFlags {
   publishAll?: boolean;
   expose?: string[];
   volume?: string[];
+  volumesFrom?: string[];
   mount?: string[];
   restart?: string;
   stopSignal?: string;
@@ -318,6 +319,7 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   };
   if (flags.rm && flags.restart !== undefined && !['no', ''].includes(hc.RestartPolicy?.Name ?? '')) throw new InvalidArgument('Conflicting options: --restart and --rm');
   if (binds.length > 0) hc.Binds = binds;
+  if (flags.volumesFrom && flags.volumesFrom.length > 0) hc.VolumesFrom = flags.volumesFrom;
   if (Object.keys(bindings).length > 0) hc.PortBindings = bindings;
   if (flags.mount && flags.mount.length > 0) hc.Mounts = flags.mount.map(parseMount);
   if (flags.capAdd && flags.capAdd.length > 0) hc.CapAdd = flags.capAdd;

@@ -12,7 +12,10 @@ import { applyLayer } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, readLogs, resolveUser } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
+import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
+import { RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
+import { RemoteImages } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
 import type { Logger } from './logger.js';
@@ -95,10 +98,20 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const svc = containers;
   await svc.restore();
 
+  const registryClient = new RegistryClient({ credentials: dockerConfigCredentials(), userAgent: `berth/${version}`, connections: opts.maxConcurrentDownloads * 2 });
+  const remotes = new RemoteImages({
+    remote: new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries })),
+    images,
+    addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
+    concurrency: opts.maxConcurrentDownloads,
+  });
+
   const server = createEngineServer({
     containers: svc,
     images,
     volumes,
+    remotes,
+    execs: new ExecService(svc),
     bus,
     system: {
       id: await daemonId(opts.dataRoot),
@@ -129,6 +142,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   return {
     async stop() {
       await server.close();
+      await registryClient.close();
       db.close();
       await rm(opts.pidfile, { force: true });
     },

@@ -11,6 +11,12 @@ export interface DaemonOptions {
   storageDriver: 'auto' | 'overlay' | 'copy';
   runtimePath: string;
   conmonPath: string;
+  /** Registry mirrors per domain (daemon.json `registry-mirrors`: a list for docker.io, or {domain: [mirrors]}). */
+  registryMirrors: Record<string, string[]>;
+  /** daemon.json `insecure-registries` (127.0.0.0/8 is always plain HTTP). */
+  insecureRegistries: string[];
+  /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
+  maxConcurrentDownloads: number;
 }
 
 export const DEFAULTS = {
@@ -93,7 +99,27 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     storageDriver: driverName as DaemonOptions['storageDriver'],
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
+    ...registryOptions(file),
   };
+}
+
+function stringList(v: unknown, key: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidArgument(`daemon.json: ${key} must be a list of strings`);
+  return v as string[];
+}
+
+function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads'> {
+  const raw = file['registry-mirrors'];
+  const registryMirrors: Record<string, string[]> = {};
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const [domain, list] of Object.entries(raw)) registryMirrors[domain] = stringList(list, `registry-mirrors.${domain}`);
+  } else if (raw !== undefined) {
+    registryMirrors['docker.io'] = stringList(raw, 'registry-mirrors');
+  }
+  const n = file['max-concurrent-downloads'];
+  if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1)) throw new InvalidArgument('daemon.json: max-concurrent-downloads must be a positive integer');
+  return { registryMirrors, insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'), maxConcurrentDownloads: n ?? 4 };
 }
 
 async function readDaemonJson(path: string, required: boolean): Promise<Record<string, unknown>> {

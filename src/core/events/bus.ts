@@ -86,7 +86,8 @@ export class EventBus {
         const untilMs = opts.until === undefined ? undefined : Number(opts.until / 1_000_000n) - Date.now();
         await new Promise<void>((resolve) => {
           wake = resolve;
-          if (untilMs !== undefined) setTimeout(resolve, Math.max(0, untilMs) + 1).unref();
+          // Not unref'd: a subscriber waiting for `until` must keep the process alive until then.
+          if (untilMs !== undefined) setTimeout(resolve, Math.max(0, untilMs) + 1);
         });
         wake = null;
         if (opts.until !== undefined && BigInt(Date.now()) * 1_000_000n > opts.until && queue.length === 0) return;

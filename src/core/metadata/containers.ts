@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import type { MountPoint } from './volumes.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -11,6 +12,8 @@ export interface ContainerState {
   error: string;
   startedAt: string; // RFC 3339; '0001-01-01T00:00:00Z' when never
   finishedAt: string;
+  /** Docker's Health object (Status, FailingStreak, Log) while a healthcheck runs. */
+  health?: { Status: string; FailingStreak: number; Log: { Start: string; End: string; ExitCode: number; Output: string }[] };
 }
 
 export interface PortBinding {
@@ -39,6 +42,8 @@ export interface ContainerConfig {
   stopTimeout: number | null;
   exposedPorts: Record<string, object>;
   volumes: Record<string, object>;
+  /** Docker's HealthConfig (Test, Interval, Timeout, StartPeriod, Retries; durations in ns). */
+  healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
 }
 
 export interface HostConfig {
@@ -72,6 +77,8 @@ export interface ContainerRecord {
   /** chain IDs of the image layers, bottom to top, for the rootfs. */
   layers: string[];
   driver: string;
+  /** Volumes, binds and tmpfs mounts planned at create (absent on records made before volumes existed). */
+  mounts?: MountPoint[];
 }
 
 interface Row {

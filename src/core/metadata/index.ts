@@ -1,3 +1,4 @@
 export { openDatabase, ensureSchema, databasePath, DATABASE_FILE, type Db } from './db.js';
 export { ImageStore, type ImageRecord, type ImageLayerRecord } from './images.js';
 export * from './containers.js';
+export { VolumeStore, type VolumeRecord, type MountPoint } from './volumes.js';

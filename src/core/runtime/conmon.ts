@@ -76,6 +76,8 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
   ];
   if (l.stdin) args.push('-i');
   if (l.tty) args.push('-t');
+  // Docker never closes a TTY container's stdin when a client goes (detach, reattach later).
+  if (l.tty && l.stdin) args.push('--leave-stdin-open');
 
   // conmon's own messages go to a file: a pipe would stay open in the daemonized conmon, and
   // writing to it after berthd closed its end would kill conmon with SIGPIPE.

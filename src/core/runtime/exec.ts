@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Internal, NotImplemented } from '../../errdefs/index.js';
+import { Internal } from '../../errdefs/index.js';
 import { runcError, runcMessage } from './runc.js';
 import type { RuncOptions } from './runc.js';
+import { openPty } from './pty.js';
+import type { Pty } from './pty.js';
 
 export interface ExecOptions {
   args: string[];
@@ -17,6 +19,8 @@ export interface ExecOptions {
   user?: { uid: number; gid: number; additionalGids: number[] };
   openStdin?: boolean;
   tty?: boolean;
+  /** The TTY's first window size (rows, columns). */
+  consoleSize?: { height: number; width: number };
   signal?: AbortSignal;
 }
 
@@ -28,6 +32,8 @@ export interface ExecProcess {
   stderr: Readable;
   /** Resolves with the process's exit code (128+n for a signal). */
   wait(): Promise<{ exitCode: number }>;
+  /** A TTY exec's window size; absent without a TTY. */
+  resize?(height: number, width: number): void;
 }
 
 /**
@@ -37,8 +43,14 @@ export interface ExecProcess {
  * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
  */
 export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions): Promise<ExecProcess> {
-  if (opts.tty) throw new NotImplemented('exec with a TTY is not implemented yet');
   const tmp = await mkdtemp(join(scratchDir, 'exec-'));
+  /*
+   * A TTY exec: runc 1.1 accepts --console-socket only with --detach, which would orphan the
+   * process and lose its exit code. So runc stays in the foreground with -t, and its stdio is
+   * the slave of a pty of ours: runc relays between that and the container's console, puts it
+   * in raw mode, and resizes the console from it on SIGWINCH.
+   */
+  const pty: Pty | null = opts.tty ? openPty(opts.consoleSize) : null;
   const pidFile = join(tmp, 'pid');
   const logFile = join(tmp, 'runc.log');
   const args = ['--root', runcOpts.root, '--log', logFile, '--log-format', 'json', 'exec', '--pid-file', pidFile];
@@ -48,16 +60,22 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
     for (const g of opts.user.additionalGids) args.push('--additional-gids', String(g));
   }
   for (const e of opts.env ?? []) args.push('--env', e);
+  if (pty) args.push('--tty');
   args.push(id, ...opts.args);
 
-  const child = spawn(runcOpts.runtimePath, args, {
-    stdio: [opts.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  let child;
+  try {
+    child = spawn(runcOpts.runtimePath, args, {
+      stdio: pty ? [pty.slave, pty.slave, 'pipe'] : [opts.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } finally {
+    pty?.releaseSlave();
+  }
   // Node resumes (and so discards) a child's untouched stdio when it exits; a fast command would
   // lose its output before the caller reads it. Piping at once keeps it, with backpressure.
-  if (!child.stdout || !child.stderr) throw new Internal('runc exec pipes were not created');
-  const stdout = child.stdout.pipe(new PassThrough());
+  if ((!pty && !child.stdout) || !child.stderr) throw new Internal('runc exec pipes were not created');
+  const stdout = child.stdout ? child.stdout.pipe(new PassThrough()) : new PassThrough().end();
   const stderr = child.stderr.pipe(new PassThrough());
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
@@ -85,12 +103,40 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
       const log = await readFile(logFile, 'utf8').catch(() => '');
       if (pid || (done !== 255 && !/"level":"error"/.test(log))) break;
       const err = await failure(done);
+      pty?.close();
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
     await sleep(i < 50 ? 2 : 20);
   }
 
+  if (pty) {
+    const p = pty;
+    const runcPid = child.pid;
+    // runc's stderr carries only its own complaints (in its log too); the process's is the pty.
+    stderr.resume();
+    return {
+      pid,
+      stdin: opts.openStdin ? p.input : null,
+      stdout: p.output,
+      stderr: new PassThrough().end() as PassThrough,
+      resize: (h, w) => {
+        p.resize(h, w);
+        // runc copies its stdin's size to the console when it gets SIGWINCH.
+        if (runcPid && done === null) process.kill(runcPid, 'SIGWINCH');
+      },
+      wait: async () => {
+        try {
+          const code = await exited;
+          return { exitCode: code };
+        } finally {
+          await p.drained();
+          p.close();
+          await rm(tmp, { recursive: true, force: true });
+        }
+      },
+    };
+  }
   return {
     pid,
     stdin: child.stdin,

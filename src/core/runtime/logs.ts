@@ -21,6 +21,8 @@ export interface ReadLogsOptions {
   signal?: AbortSignal;
   /** Resolves when the container exited: what is left is drained, then the iteration ends. */
   stopWhen?: Promise<unknown>;
+  /** Emit P (partial) pieces as they come instead of joining them into lines: attach needs a prompt at once. */
+  partials?: boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -119,6 +121,11 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
           start = nl + 1;
           if (!raw) continue;
           const p = pending[raw.stream];
+          if (raw.partial && opts.partials) {
+            const e = emit(raw.stream, raw.time, Buffer.from(raw.text));
+            if (e) out.push(e);
+            continue;
+          }
           if (raw.partial) {
             if (p) p.parts.push(Buffer.from(raw.text));
             else pending[raw.stream] = { time: raw.time, parts: [Buffer.from(raw.text)] };

@@ -1,4 +1,5 @@
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
+import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -38,8 +39,11 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
   });
   const abort = new AbortController();
   conn.once('close', () => abort.abort());
+  // A client that hangs up (or detaches) must not take berthd down with an EPIPE.
+  conn.on('error', () => abort.abort());
 
-  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce, abort.signal);
+  const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') ?? '');
+  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce && !tty, abort.signal, detachKeys, tty);
 
   if (!wantOut && !wantErr) {
     await stopped;
@@ -54,11 +58,13 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
     stderr: wantErr,
     signal: abort.signal,
     stopWhen: stopped,
+    // Bytes as the container writes them (a shell prompt has no newline).
+    partials: true,
   });
   try {
     for await (const e of logs) {
+      if (abort.signal.aborted || conn.destroyed) break;
       if (!writeEntry(conn, tty, e.stream, e.line)) await onceDrainOrClose(conn);
-      if (abort.signal.aborted) break;
     }
   } catch (e) {
     if (!abort.signal.aborted) deps.log(`attach ${id}`, e);
@@ -66,7 +72,8 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
   conn.end();
 }
 
-async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: NodeJS.ReadableStream, live: boolean, stdinOnce: boolean, signal: AbortSignal): Promise<void> {
+/** `stdinOnce` is false for a TTY: Docker never closes a TTY's stdin when the client's ends. */
+async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: Duplex, live: boolean, stdinOnce: boolean, signal: AbortSignal, detachKeys: Buffer, tty: boolean): Promise<void> {
   const svc = deps.containers;
   try {
     if (!live) {
@@ -86,16 +93,21 @@ async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: N
     }
     const stdin = await svc.deps.runtime.attachStdin(id);
     stdin.on('error', () => undefined);
-    conn.on('data', (chunk: Buffer) => {
+    // Docker's detach keys (ctrl-p ctrl-q): the session ends, the container keeps running.
+    const input = conn.pipe(new DetachScanner(detachKeys));
+    input.once('detach', () => conn.destroy());
+    input.on('data', (chunk: Buffer) => {
       if (!stdin.write(chunk)) {
-        conn.pause();
-        stdin.once('drain', () => conn.resume());
+        input.pause();
+        stdin.once('drain', () => input.resume());
       }
     });
-    conn.once('end', () => {
+    input.once('end', () => {
       // The client closed its stdin: with StdinOnce the container's stdin closes too.
       if (stdinOnce) stdin.end();
     });
+    // A TTY container's conmon keeps stdin open (--leave-stdin-open): let the socket go with the client.
+    if (tty) conn.once('close', () => stdin.destroy());
     conn.resume();
   } catch (e) {
     if (!signal.aborted) deps.log(`attach stdin ${id}`, e);

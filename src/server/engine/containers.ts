@@ -80,7 +80,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
   });
 
   r.add('DELETE', '/containers/{id}', async (ctx) => {
-    await svc.remove(param(ctx, 'id'), { force: ctx.bool('force') });
+    await svc.remove(param(ctx, 'id'), { force: ctx.bool('force'), volumes: ctx.bool('v') });
     ctx.sendStatus(204);
   });
 

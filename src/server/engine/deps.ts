@@ -1,5 +1,8 @@
 import type { ContainerRecord } from '../../services/index.js';
 import type { ContainerService, EventBus, ImageService } from '../../services/index.js';
+import type { VolumeService } from '../../services/index.js';
+import type { RemoteImages } from '../../services/index.js';
+import type { ExecService } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
 
 export interface SystemFacts {
@@ -19,6 +22,12 @@ export interface SystemFacts {
 export interface EngineDeps {
   containers: ContainerService;
   images: ImageService;
+  /** Optional so that a berthd wired without volumes still serves the rest (volume routes answer 501). */
+  volumes?: VolumeService;
+  /** Pull, push, login; optional so that a berthd wired without registries answers 501. */
+  remotes?: RemoteImages;
+  /** docker exec instances; optional so that a berthd wired without them answers 501. */
+  execs?: ExecService;
   bus: EventBus;
   system: SystemFacts;
   inspectPaths(c: ContainerRecord): InspectPaths;

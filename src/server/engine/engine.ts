@@ -8,6 +8,11 @@ import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
 import { containerOpsRoutes } from './container-ops.js';
+import { volumeRoutes } from './volumes.js';
+import { containerFsRoutes } from './container-fs.js';
+import { imageRemoteRoutes } from './images-remote.js';
+import { execRoutes } from './exec.js';
+import { containerTtyRoutes } from './container-tty.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -18,6 +23,11 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   imageRoutes(r, deps);
   eventRoutes(r, deps);
   containerOpsRoutes(r, deps);
+  volumeRoutes(r, deps);
+  containerFsRoutes(r, deps);
+  imageRemoteRoutes(r, deps);
+  execRoutes(r, deps);
+  containerTtyRoutes(r, deps);
   return r;
 }
 

@@ -5,6 +5,7 @@ import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
 import { param } from './containers.js';
+import { pullImage } from './images-remote.js';
 
 export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
   const svc = deps.images;
@@ -119,9 +120,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('POST', '/images/create', async (ctx) => {
     const fromSrc = ctx.query.get('fromSrc');
-    if (fromSrc === null) {
-      throw new NotImplemented(`pulling ${ctx.query.get('fromImage') ?? 'images'} from a registry is not supported by berth yet: load or import the image instead`);
-    }
+    if (fromSrc === null) return pullImage(ctx, deps);
     if (fromSrc !== '-') throw new NotImplemented('importing from a URL is not supported by berth: pass the archive on stdin (-)');
     const repo = ctx.query.get('repo') ?? '';
     const tag = ctx.query.get('tag') ?? '';

@@ -43,3 +43,11 @@ test('unknown filters and statuses are refused', () => {
   assert.throws(() => validateContainerFilters(f({ color: ['red'] })), /invalid filter 'color'/);
   assert.throws(() => validateContainerFilters(f({ status: ['sleepy'] })), /invalid filter 'status=sleepy'/);
 });
+
+test('volume filter matches a volume name or a mount destination', () => {
+  const c = { id: 'a'.repeat(64), name: 'v', created: '2024-01-01T00:00:00Z', imageId: 'sha256:x', state: { status: 'created', exitCode: 0 }, config: { labels: {}, image: 'busybox' }, mounts: [{ type: 'volume', name: 'data', source: '/s', destination: '/srv', mode: '', rw: true, propagation: '' }] } as unknown as ContainerRecord;
+  const ctx = { ancestorIds: () => new Set<string>(), resolve: () => undefined };
+  assert.equal(containerMatches(c, new Map([['volume', ['data']]]), ctx), true);
+  assert.equal(containerMatches(c, new Map([['volume', ['/srv']]]), ctx), true);
+  assert.equal(containerMatches(c, new Map([['volume', ['other']]]), ctx), false);
+});

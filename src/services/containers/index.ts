@@ -6,3 +6,8 @@ export type { CreateInput } from './create-record.js';
 export { mergeEnv, validateName } from './create-record.js';
 export type * from './ports.js';
 export { containerTop, containerStats } from './observe.js';
+export { ContainerMounts, mountRequests } from './mounts.js';
+export type { ContainerMountPlanner, RuntimeMount } from './mounts.js';
+export { ExecService } from './exec.js';
+export type { ExecConfig, ExecRecord, ExecSession, ExecStatus } from './exec.js';
+export { resizeContainerTty } from './tty.js';

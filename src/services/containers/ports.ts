@@ -49,7 +49,7 @@ export interface ContainerRuntime {
   exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions): Promise<import('../../core/runtime/index.js').ExecProcess>;
   readLogs(
     path: string,
-    opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown> },
+    opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown>; partials?: boolean },
   ): AsyncIterable<LogEntry>;
   resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[]; home: string }>;
 }

@@ -102,7 +102,16 @@ export class ContainerService {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.
       await writeFile(this.logPath(rec.id), '', { flag: 'a' });
       this.deps.store.insert(rec);
-      await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
+      const prepared = await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
+      // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
+      if (this.deps.mounts && rec.mounts?.some((m) => m.copyData)) {
+        await this.deps.rootfs.mount(prepared);
+        try {
+          await this.deps.mounts.populate(rec, this.rootfsPath(rec.id));
+        } finally {
+          await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
+        }
+      }
     } catch (e) {
       this.deps.store.delete(rec.id);
       await this.deps.mounts?.release(rec, true).catch(() => undefined);
@@ -179,7 +188,7 @@ export class ContainerService {
     await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
     const init = rec.hostConfig.raw['Init'] === true;
     const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
-    if (this.deps.mounts) mounts.push(...(await this.deps.mounts.runtimeMounts(rec, rootfs)));
+    if (this.deps.mounts) mounts.push(...(await this.deps.mounts.runtimeMounts(rec)));
     const shm = rec.hostConfig.raw['ShmSize'];
     if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
     return {
@@ -252,6 +261,7 @@ export class ContainerService {
       if (!rec) return;
       await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
+      this.deps.mounts?.unmounted(rec);
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
       this.deps.store.update(rec);
     });

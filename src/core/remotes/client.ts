@@ -1,0 +1,217 @@
+import type { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { Forbidden, Internal, NotFound, Unauthorized, Unavailable } from '../../errdefs/index.js';
+import { basicHeader, parseChallenges, type Challenge, type CredentialSource, type Credentials } from './auth.js';
+import type { RegistryEndpoint } from './hosts.js';
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query below the origin (/v2/…), or an absolute URL the registry handed out (Location). */
+  path: string;
+  headers?: Record<string, string>;
+  /** A stream body cannot be replayed: callers send it only after a cheaper request settled auth. */
+  body?: Buffer | Readable | string;
+  /** Token scopes, e.g. repository:library/busybox:pull. */
+  scopes: string[];
+  signal?: AbortSignal;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  /** The URL that answered (after redirects), for resolving a relative Location. */
+  url: string;
+}
+
+interface CachedToken {
+  header: string;
+  expires: number;
+}
+
+export interface RegistryClientOptions {
+  credentials?: CredentialSource;
+  userAgent?: string;
+  /** Connections per origin (several layers at once). */
+  connections?: number;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * HTTP to registries over one undici Agent (a pool per origin), with Docker's auth dance: anonymous
+ * first, then the challenge's basic or bearer scheme, tokens cached per origin and scope until they
+ * expire. Redirects (blob downloads from a CDN) are followed without the registry's Authorization.
+ */
+export class RegistryClient {
+  readonly #agent: Agent;
+  readonly #credentials: CredentialSource;
+  readonly #ua: string;
+  readonly #challenges = new Map<string, Challenge>();
+  readonly #tokens = new Map<string, CachedToken>();
+
+  constructor(opts: RegistryClientOptions = {}) {
+    this.#agent = new Agent({ connections: opts.connections ?? 8, keepAliveTimeout: 30_000 });
+    this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
+    this.#ua = opts.userAgent ?? 'berth';
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  /** Sends a request with auth; the caller consumes or destroys the body. */
+  async request(ep: RegistryEndpoint, req: RegistryRequest, creds?: Credentials): Promise<RegistryResponse> {
+    const url = new URL(req.path, ep.origin + '/').toString();
+    const replayable = req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body);
+    let auth = await this.#authorization(ep, req.scopes, creds, req.signal, false);
+    let res = await this.#send(url, req, auth);
+    if (res.status === 401) {
+      const challenge = parseChallenges(res.headers['www-authenticate'])[0];
+      discard(res.body);
+      if (!challenge) throw new Unauthorized(`${ep.authHost}: unauthorized (the registry sent no usable WWW-Authenticate challenge)`);
+      this.#challenges.set(ep.origin, challenge);
+      if (!replayable) throw new Unauthorized(`${ep.authHost}: authentication required before the upload`);
+      auth = await this.#authorization(ep, req.scopes, creds, req.signal, true);
+      res = await this.#send(url, req, auth);
+    }
+    return res;
+  }
+
+  /** Checks a login (`POST /auth`): GET /v2/ with the credentials must not answer 401. */
+  async ping(ep: RegistryEndpoint, creds: Credentials, signal?: AbortSignal): Promise<void> {
+    const res = await this.request(ep, { method: 'GET', path: '/v2/', scopes: [], ...(signal ? { signal } : {}) }, creds);
+    const body = await res.body.setEncoding('utf8').toArray().catch(() => []);
+    if (res.status === 401) throw new Unauthorized(`login attempt to ${ep.origin}/v2/ failed with status: 401 Unauthorized`);
+    if (res.status >= 400) throw registryError(res.status, body.join(''), `${ep.origin}/v2/`);
+  }
+
+  async #send(url: string, req: RegistryRequest, auth: string | undefined): Promise<RegistryResponse> {
+    let target = url;
+    let withAuth = auth;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.#ua, ...req.headers };
+      if (withAuth) headers['authorization'] = withAuth;
+      let res;
+      try {
+        res = await request(target, {
+          method: req.method,
+          headers,
+          dispatcher: this.#agent,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        });
+      } catch (e) {
+        if (req.signal?.aborted) throw e;
+        throw new Unavailable(`error contacting registry ${new URL(target).host}: ${(e as Error).message}`, { cause: e });
+      }
+      const location = res.headers['location'];
+      if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
+        discard(res.body);
+        const next = new URL(location, target);
+        // Credentials meant for the registry never go to the storage backend it redirects to.
+        if (next.origin !== new URL(target).origin) withAuth = undefined;
+        target = next.toString();
+        continue;
+      }
+      return { status: res.statusCode, headers: res.headers, body: res.body, url: target };
+    }
+  }
+
+  async #authorization(ep: RegistryEndpoint, scopes: string[], creds: Credentials | undefined, signal: AbortSignal | undefined, fresh: boolean): Promise<string | undefined> {
+    const challenge = this.#challenges.get(ep.origin);
+    if (!challenge) return undefined;
+    const c = creds ?? (ep.mirror ? undefined : await this.#credentials(ep.authHost));
+    if (challenge.scheme === 'basic') {
+      if (!c?.username) throw new Unauthorized(`${ep.authHost}: authentication required (no credentials: run berth login ${ep.authHost})`);
+      return basicHeader(c);
+    }
+    if (c?.registryToken) return `Bearer ${c.registryToken}`;
+    const key = `${ep.origin} ${c?.username ?? ''} ${[...scopes].sort().join(' ')}`;
+    const cached = this.#tokens.get(key);
+    if (cached && !fresh && cached.expires > Date.now()) return cached.header;
+    const token = await this.#fetchToken(challenge, scopes, c, signal);
+    this.#tokens.set(key, token);
+    return token.header;
+  }
+
+  async #fetchToken(ch: Challenge, scopes: string[], c: Credentials | undefined, signal?: AbortSignal): Promise<CachedToken> {
+    const realm = ch.params['realm'];
+    if (!realm) throw new Unauthorized('the registry sent a bearer challenge without a realm');
+    const url = new URL(realm);
+    const service = ch.params['service'];
+    const allScopes = scopes.length ? scopes : ch.params['scope'] ? [ch.params['scope']] : [];
+    let res;
+    try {
+      if (c?.identityToken) {
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'berth', ...(service ? { service } : {}) });
+        if (allScopes.length) form.set('scope', allScopes.join(' '));
+        res = await request(url, { method: 'POST', dispatcher: this.#agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
+      } else {
+        if (service) url.searchParams.set('service', service);
+        for (const s of allScopes) url.searchParams.append('scope', s);
+        const headers: Record<string, string> = { 'user-agent': this.#ua };
+        if (c?.username) headers['authorization'] = basicHeader(c);
+        res = await request(url, { method: 'GET', dispatcher: this.#agent, headers, ...(signal ? { signal } : {}) });
+      }
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new Unavailable(`error fetching a token from ${url.origin}: ${(e as Error).message}`, { cause: e });
+    }
+    const text = await res.body.text();
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      throw new Unauthorized(`unauthorized: incorrect username or password (${url.origin} answered ${res.statusCode})`);
+    }
+    if (res.statusCode >= 400) throw registryError(res.statusCode, text, url.toString());
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch (e) {
+      throw new Internal(`invalid token response from ${url.origin}`, { cause: e });
+    }
+    const token = body.token ?? body.access_token;
+    if (!token) throw new Internal(`the token response from ${url.origin} holds no token`);
+    // Renew a little early so that a long pull does not run into an expired token.
+    const life = Math.max(10, (body.expires_in ?? 60) - 5) * 1000;
+    return { header: `Bearer ${token}`, expires: Date.now() + life };
+  }
+}
+
+/** The registry's own words (`{"errors":[{"code","message"}]}`) as a berth error. */
+export function registryError(status: number, body: string, what: string): Error {
+  let reason = '';
+  try {
+    const v = JSON.parse(body) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
+    reason = (v.errors ?? []).map((e) => [e.code?.toLowerCase().replace(/_/g, ' '), e.message].filter(Boolean).join(': ')).join('; ');
+  } catch {
+    reason = body.trim().slice(0, 200);
+  }
+  const msg = reason || `${what}: HTTP ${status}`;
+  if (status === 404) return new NotFound(msg);
+  if (status === 401) return new Unauthorized(msg);
+  if (status === 403) return new Forbidden(msg);
+  if (status >= 500 || status === 429) return new Unavailable(`${msg} (HTTP ${status} from ${what})`);
+  return new Internal(`${msg} (HTTP ${status} from ${what})`);
+}
+
+/** Reads a small body whole (manifests, error documents); refuses bodies above `max`. */
+export async function readSmall(body: Readable, max = 8 << 20): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    const b = c as Buffer;
+    n += b.length;
+    if (n > max) {
+      discard(body);
+      throw new Internal(`registry response larger than ${max} bytes`);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Drops a response body without an unhandled 'error' (undici reports a destroyed body as aborted). */
+export function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}

@@ -1,0 +1,5 @@
+export { RegistryHosts, isInsecure, DOCKER_HUB, type HostsConfig, type RegistryEndpoint } from './hosts.js';
+export { parseChallenges, decodeRegistryAuth, type Challenge, type Credentials, type CredentialSource } from './auth.js';
+export { RegistryClient, registryError, type RegistryClientOptions } from './client.js';
+export { Remote, type RemoteRepo, type ResolvedManifest } from './remote.js';
+export { dockerConfigCredentials } from './credentials.js';

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOptions } from './options.js';
+
+test('daemon.json registry keys: registry-mirrors (list or per-domain map), insecure-registries, max-concurrent-downloads', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-reg-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'registry-mirrors': ['https://mirror.example.com'], 'insecure-registries': ['10.0.0.0/8'], 'max-concurrent-downloads': 6 }));
+    const o = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof o === 'object');
+    assert.deepEqual(o.registryMirrors, { 'docker.io': ['https://mirror.example.com'] });
+    assert.deepEqual(o.insecureRegistries, ['10.0.0.0/8']);
+    assert.equal(o.maxConcurrentDownloads, 6);
+    await writeFile(cfg, JSON.stringify({ 'registry-mirrors': { 'quay.io': ['http://127.0.0.1:5001'] } }));
+    const m = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof m === 'object');
+    assert.deepEqual(m.registryMirrors, { 'quay.io': ['http://127.0.0.1:5001'] });
+    assert.deepEqual(m.insecureRegistries, []);
+    assert.equal(m.maxConcurrentDownloads, 4);
+    await writeFile(cfg, JSON.stringify({ 'insecure-registries': 'x' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /insecure-registries must be a list/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

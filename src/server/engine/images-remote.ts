@@ -1,0 +1,122 @@
+import type { ServerResponse } from 'node:http';
+import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
+import type { Handler, HttpContext, Router } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+import { param } from './containers.js';
+
+/** Docker's progress bar text: `[=====>      ]  1.2MB/3.4MB`. */
+function progressBar(current: number, total: number): string {
+  const width = 50;
+  const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
+  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (filled === width ? '=' : '>') : '') + ' '.repeat(width - filled);
+  return `[${bar}] ${human(current)}/${human(total)}`;
+}
+
+function human(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(i === 1 ? 1 : 3).replace(/\.?0+$/, '')}${units[i]}`;
+}
+
+/** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
+export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
+  const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
+  if (e.current !== undefined || e.total !== undefined) {
+    m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
+    if (e.current !== undefined && e.total !== undefined && e.status !== 'Pushed') m['progress'] = progressBar(e.current, e.total);
+  } else {
+    m['progressDetail'] = {};
+  }
+  if (e.id !== undefined) m['id'] = e.id;
+  if (e.aux) m['aux'] = { Tag: e.aux.tag, Digest: e.aux.digest, Size: e.aux.size };
+  return m;
+}
+
+function writer(res: ServerResponse): (e: ProgressEvent) => void {
+  return (e) => {
+    if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(jsonMessage(e)) + '\n');
+  };
+}
+
+function writeError(res: ServerResponse, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
+}
+
+function credsOf(ctx: HttpContext): Credentials | undefined {
+  const h = ctx.req.headers['x-registry-auth'];
+  const c = decodeRegistryAuth(Array.isArray(h) ? h[0] : h);
+  if (!c) return undefined;
+  const { serverAddress: _ignored, ...rest } = c;
+  void _ignored;
+  return Object.keys(rest).length ? rest : undefined;
+}
+
+function remotesOf(deps: EngineDeps): RemoteImages {
+  if (!deps.remotes) throw new NotImplemented('this berthd is not wired to talk to registries');
+  return deps.remotes;
+}
+
+/**
+ * `POST /images/create?fromImage=&tag=` (pull): a missing tag is a direct 404; once resolved, the
+ * progress and any failure travel inside the 200 JSON message stream, as Docker sends them.
+ */
+export async function pullImage(ctx: HttpContext, deps: EngineDeps): Promise<void> {
+  const remotes = remotesOf(deps);
+  const fromImage = ctx.query.get('fromImage') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  if (fromImage === '') throw new InvalidArgument('fromImage is required');
+  const ref = tag === '' ? fromImage : tag.includes(':') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`;
+  const platform = ctx.query.get('platform') ?? '';
+  const creds = credsOf(ctx);
+  const opts = { ...(platform ? { platform } : {}), ...(creds ? { creds } : {}), signal: ctx.signal };
+  // The docker CLI asks for every tag (`pull -a`) by leaving tag empty on a name without one.
+  const all = tag === '' && !/@|:[^/]*$/.test(fromImage);
+  const job = all ? await remotes.preparePullAll(fromImage, opts) : await remotes.preparePull(ref, { ...(platform ? { platform } : {}), ...(creds ? { creds } : {}), signal: ctx.signal });
+  const res = ctx.startStream('application/json');
+  try {
+    await job.run(writer(res));
+  } catch (e) {
+    deps.log(`pull ${ref} failed`, e);
+    writeError(res, e);
+  }
+  res.end();
+}
+
+export function imageRemoteRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  r.add('POST', '/images/{name:.*}/push', async (ctx) => {
+    const remotes = remotesOf(deps);
+    const creds = credsOf(ctx);
+    const tag = ctx.query.get('tag') ?? '';
+    const job = remotes.preparePush(param(ctx, 'name'), tag || undefined, { ...(creds ? { creds } : {}), signal: ctx.signal });
+    const res = ctx.startStream('application/json');
+    try {
+      await job.run(writer(res));
+    } catch (e) {
+      deps.log(`push ${param(ctx, 'name')} failed`, e);
+      writeError(res, e);
+    }
+    res.end();
+  });
+
+  r.add('POST', '/auth', async (ctx) => {
+    const remotes = remotesOf(deps);
+    const body = JSON.parse((await ctx.readBody(1 << 20)).toString('utf8') || '{}') as Record<string, unknown>;
+    const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
+    const creds: Credentials = {};
+    const username = str('username');
+    const password = str('password');
+    const identityToken = str('identitytoken');
+    if (username !== undefined) creds.username = username;
+    if (password !== undefined) creds.password = password;
+    if (identityToken !== undefined) creds.identityToken = identityToken;
+    await remotes.login(str('serveraddress'), creds, ctx.signal);
+    ctx.sendJson(200, { Status: 'Login Succeeded', IdentityToken: '' });
+  });
+}

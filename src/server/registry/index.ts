@@ -1,0 +1,12 @@
+export { RegistryServer, type AccessLogEntry, type RegistryServerOptions } from './server.js';
+export { RegistryMetadata, type ManifestRecord, type UploadRecord } from './metadata.js';
+export { Uploads } from './uploads.js';
+export { ManifestCache } from './manifest-cache.js';
+export type { RegistryDeps } from './context.js';
+export { errorTable, toWireError, registryError, type OciCode, type Reason } from './errors.js';
+export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
+export { BasicAuthorizer, Htpasswd, parseScope, type Access, type Action, type Authorizer } from './auth.js';
+export { TokenAuthorizer, type TokenAuthorizerOptions } from './auth-token.js';
+export { bcryptHash, bcryptVerify } from './bcrypt.js';
+export { PullThrough } from './proxy.js';
+export type { UpstreamConfig } from './upstream.js';

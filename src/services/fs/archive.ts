@@ -1,0 +1,167 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { RootResolver } from '../../core/diff/index.js';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { readXattrs } from '../../sys/index.js';
+import { devMajor, devMinor, packDirectory, TarWriter, type TarEntryType, type TarHeader } from '../../util/tar/index.js';
+
+/** Docker's container path stat (X-Docker-Container-Path-Stat), mode as Go's os.FileMode bits. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** A container path resolved inside a rootfs: `host` is always `root` or beneath it. */
+export interface ResolvedPath {
+  host: string;
+  /** Components inside the rootfs after resolution. */
+  rel: string[];
+  stat: Stats;
+  /** The name the archive's entries start with (Docker's rebase name). */
+  base: string;
+  /** The path as the client gave it, for messages. */
+  given: string;
+}
+
+const GO_DIR = 2 ** 31;
+const GO_SYMLINK = 2 ** 27;
+const GO_DEVICE = 2 ** 26;
+const GO_PIPE = 2 ** 25;
+const GO_SOCKET = 2 ** 24;
+const GO_SETUID = 2 ** 23;
+const GO_SETGID = 2 ** 22;
+const GO_CHARDEV = 2 ** 21;
+const GO_STICKY = 2 ** 20;
+
+export function goFileMode(st: Stats): number {
+  let m = st.mode & 0o777;
+  if (st.mode & 0o4000) m += GO_SETUID;
+  if (st.mode & 0o2000) m += GO_SETGID;
+  if (st.mode & 0o1000) m += GO_STICKY;
+  if (st.isDirectory()) m += GO_DIR;
+  else if (st.isSymbolicLink()) m += GO_SYMLINK;
+  else if (st.isFIFO()) m += GO_PIPE;
+  else if (st.isSocket()) m += GO_SOCKET;
+  else if (st.isBlockDevice()) m += GO_DEVICE;
+  else if (st.isCharacterDevice()) m += GO_DEVICE + GO_CHARDEV;
+  return m;
+}
+
+/** Cleans a container path as Go's filepath.Clean on "/"+path: '..' stops at the root. */
+export function lexical(path: string): string[] {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out;
+}
+
+/** Docker's base name for a path: a trailing '/.' keeps '.', the root is '/'. */
+function baseName(path: string, comps: string[]): string {
+  if (/(^|\/)\.$/.test(path) && comps.length > 0) return '.';
+  return comps.at(-1) ?? '/';
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Resolves a container path inside `root` as a chroot would: every symlink on the way is followed
+ * with `root` as '/'. The last component is not followed unless the path ends in '/' or '/.'.
+ */
+export async function resolveContainerPath(root: string, path: string, container: string): Promise<ResolvedPath> {
+  const comps = lexical(path);
+  const resolver = new RootResolver(root);
+  const follow = /\/\.?$/.test(path);
+  const notFound = (): NotFound => new NotFound(`Could not find the file ${path} in container ${container}`);
+  let rel: string[];
+  try {
+    if (comps.length === 0 || follow) rel = await resolver.resolveDir(comps);
+    else rel = [...(await resolver.resolveDir(comps.slice(0, -1))), comps.at(-1) as string];
+  } catch (e) {
+    if (isMissing(e)) throw notFound();
+    if (e instanceof InvalidArgument && follow) throw new InvalidArgument(`not a directory: ${path}`, { cause: e });
+    if (e instanceof InvalidArgument) throw notFound();
+    throw e;
+  }
+  const host = resolver.abs(rel);
+  const st = await lstat(host).catch((e: unknown) => {
+    throw isMissing(e) ? notFound() : e;
+  });
+  return { host, rel, stat: st, base: baseName(path, comps), given: path };
+}
+
+/** Where a symlink leads, resolved inside the rootfs, as an absolute container path. */
+async function linkTarget(root: string, rel: string[]): Promise<string> {
+  const resolver = new RootResolver(root);
+  let cur = rel;
+  for (let hops = 0; hops < 255; hops++) {
+    const target = await readlink(resolver.abs(cur));
+    const comps = target.startsWith('/') ? lexical(target) : lexical([...cur.slice(0, -1), target].join('/'));
+    const last = comps.at(-1);
+    if (last === undefined) return '/';
+    try {
+      cur = [...(await resolver.resolveDir(comps.slice(0, -1))), last];
+    } catch {
+      return `/${comps.join('/')}`;
+    }
+    const st = await lstat(resolver.abs(cur)).catch(() => null);
+    if (!st?.isSymbolicLink()) break;
+  }
+  return `/${cur.join('/')}`;
+}
+
+export async function statOf(root: string, r: ResolvedPath): Promise<PathStat> {
+  return {
+    name: r.base,
+    size: r.stat.size,
+    mode: goFileMode(r.stat),
+    mtime: r.stat.mtime.toISOString(),
+    linkTarget: r.stat.isSymbolicLink() ? await linkTarget(root, r.rel) : '',
+  };
+}
+
+function entryType(st: Stats): TarEntryType | null {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return null;
+}
+
+/** A tar of the resolved path, its entries named from `r.base` on (a directory with everything beneath). */
+export function archiveOf(r: ResolvedPath, signal?: AbortSignal): Readable {
+  const base = r.base === '/' ? '.' : r.base;
+  if (r.stat.isDirectory()) return packDirectory(r.host, { prefix: base, xattrs: readXattrs, ...(signal ? { signal } : {}) });
+  const w = new TarWriter();
+  void (async () => {
+    const st = r.stat;
+    const type = entryType(st);
+    if (type === null) throw new InvalidArgument(`cannot archive ${r.given}: sockets cannot be copied`);
+    const h: TarHeader = { name: base, type, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    if (type === 'symlink') h.linkname = await readlink(r.host);
+    if (type === 'char' || type === 'block') {
+      h.devmajor = devMajor(st.rdev);
+      h.devminor = devMinor(st.rdev);
+    }
+    const x = await readXattrs(r.host);
+    if (Object.keys(x).length > 0) h.xattrs = x;
+    if (type === 'file' && h.size > 0) {
+      // O_NOFOLLOW: a file swapped for a symlink after resolution must not lead out of the rootfs.
+      const fh = await open(r.host, constants.O_RDONLY | constants.O_NOFOLLOW);
+      await w.add(h, fh.createReadStream({ highWaterMark: 256 * 1024, end: h.size - 1, ...(signal ? { signal } : {}) }));
+    } else await w.add(h);
+    await w.finish();
+  })().catch((e: unknown) => w.abort(e instanceof Error ? e : new Error(String(e))));
+  return w.stream;
+}

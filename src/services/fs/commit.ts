@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import { parseChanges, rfc3339 } from '../../core/images/index.js';
+import type { ContainerRecord } from '../../core/metadata/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { ImageConfigConfig } from '../../oci/index.js';
+import type { Digest } from '../../util/index.js';
+import type { ImageConfigJson, ImageService, StoredImage } from '../images/index.js';
+
+export interface CommitOptions {
+  repo?: string;
+  tag?: string;
+  comment?: string;
+  author?: string;
+  /** Dockerfile instructions (--change). */
+  changes: string[];
+}
+
+/** The uncompressed layer of a commit; null when the container changed nothing (an empty layer). */
+export type CommitLayer = Readable | null;
+
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = [...base];
+  for (const e of extra) {
+    const k = e.slice(0, e.indexOf('=') >>> 0);
+    const i = out.findIndex((x) => x.slice(0, x.indexOf('=') >>> 0) === k);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The committed image's runtime config: the container's own config (the image's merged with what
+ * `run` set), then the --change instructions on top, as Docker's BuildFromConfig applies them.
+ */
+export function commitConfig(parent: Record<string, unknown>, rec: ContainerRecord, changeLines: string[]): Record<string, unknown> {
+  const c = rec.config;
+  const cfg: Record<string, unknown> = { ...parent };
+  const set = (k: string, v: unknown, keep: boolean): void => {
+    if (keep) cfg[k] = v;
+    else delete cfg[k];
+  };
+  set('User', c.user, c.user !== '');
+  set('Env', c.env, c.env.length > 0);
+  set('Cmd', c.cmd, c.cmd !== null);
+  set('Entrypoint', c.entrypoint, c.entrypoint !== null);
+  set('WorkingDir', c.workingDir, c.workingDir !== '');
+  set('Labels', c.labels, Object.keys(c.labels).length > 0);
+  set('StopSignal', c.stopSignal, c.stopSignal !== '');
+  set('ExposedPorts', c.exposedPorts, Object.keys(c.exposedPorts).length > 0);
+  set('Volumes', c.volumes, Object.keys(c.volumes).length > 0);
+  const ch: Partial<ImageConfigConfig> = parseChanges(changeLines);
+  if (ch.Env) cfg['Env'] = mergeEnv((cfg['Env'] as string[] | undefined) ?? [], ch.Env);
+  if (ch.Labels) cfg['Labels'] = { ...((cfg['Labels'] as Record<string, string> | undefined) ?? {}), ...ch.Labels };
+  if (ch.ExposedPorts) cfg['ExposedPorts'] = { ...((cfg['ExposedPorts'] as Record<string, object> | undefined) ?? {}), ...ch.ExposedPorts };
+  if (ch.Volumes) cfg['Volumes'] = { ...((cfg['Volumes'] as Record<string, object> | undefined) ?? {}), ...ch.Volumes };
+  if (ch.Entrypoint !== undefined) {
+    cfg['Entrypoint'] = ch.Entrypoint;
+    // As in a Dockerfile: a new ENTRYPOINT drops the inherited CMD unless CMD is set as well.
+    if (ch.Cmd === undefined) delete cfg['Cmd'];
+  }
+  if (ch.Cmd !== undefined) cfg['Cmd'] = ch.Cmd;
+  for (const k of ['User', 'WorkingDir', 'StopSignal'] as const) if (ch[k] !== undefined) cfg[k] = ch[k];
+  if (ch.OnBuild) cfg['OnBuild'] = [...((cfg['OnBuild'] as string[] | null | undefined) ?? []), ...ch.OnBuild];
+  return cfg;
+}
+
+/** Checks a commit's repository and tag before any work is done; returns the full reference. */
+export function commitReference(images: ImageService, repo: string | undefined, tag: string | undefined): string | undefined {
+  if (!repo) {
+    if (tag) throw new InvalidArgument('tag is specified without a repository');
+    return undefined;
+  }
+  if (tag && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new InvalidArgument(`invalid tag format: ${tag}`);
+  const full = images.deps.refs.normalize(tag ? `${repo}:${tag}` : repo);
+  if (full.includes('@')) throw new InvalidArgument('refusing to create a tag with a digest reference');
+  return full;
+}
+
+/**
+ * Records a new image: the container's image plus `layer` (exactly one more layer; none, marked
+ * empty_layer in the history, when nothing changed), with the commit's config and history entry.
+ */
+export async function commitImage(images: ImageService, rec: ContainerRecord, layer: CommitLayer, opts: CommitOptions, signal?: AbortSignal): Promise<Digest> {
+  const ref = commitReference(images, opts.repo, opts.tag);
+  const parent: StoredImage = images.get(rec.imageId);
+  const parentCfg: ImageConfigJson = await images.config(parent);
+  const runtimeConfig = commitConfig(parentCfg.config ?? {}, rec, opts.changes);
+  const created = rfc3339(new Date());
+  const blob = layer ? await images.deps.blobs.write(layer, undefined, signal ? { signal } : {}) : null;
+  const history = [
+    ...(parentCfg.history ?? []),
+    {
+      created,
+      created_by: [rec.path, ...rec.args].join(' '),
+      ...(opts.author ? { author: opts.author } : {}),
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      ...(blob ? {} : { empty_layer: true }),
+    },
+  ];
+  const diffIds = [...(parentCfg.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId)), ...(blob ? [blob.digest] : [])];
+  const config: Record<string, unknown> = {
+    architecture: parentCfg.architecture ?? 'amd64',
+    ...(opts.author ? { author: opts.author } : {}),
+    ...(opts.comment ? { comment: opts.comment } : {}),
+    config: runtimeConfig,
+    container: rec.id,
+    created,
+    history,
+    os: parentCfg.os ?? 'linux',
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    ...(parentCfg.variant ? { variant: parentCfg.variant } : {}),
+  };
+  const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)));
+  const layers = [...parent.layers, ...(blob ? [{ digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }] : [])];
+  const img: StoredImage = {
+    id: cfgBlob.digest,
+    configDigest: cfgBlob.digest,
+    layers,
+    created,
+    size: parent.size + (blob?.size ?? 0),
+  };
+  await images.unpack(img, signal);
+  images.deps.records.put(img, ref ? [ref] : []);
+  images.deps.bus?.publish('container', 'commit', rec.id, {
+    comment: opts.comment ?? '',
+    imageID: img.id,
+    imageRef: ref ? images.deps.refs.familiar(ref) : img.id,
+    name: rec.name,
+    image: rec.config.image,
+  });
+  if (ref) images.deps.bus?.publish('image', 'tag', img.id, { name: images.deps.refs.familiar(ref) });
+  return img.id;
+}

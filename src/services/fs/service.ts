@@ -1,0 +1,209 @@
+import { lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { exportChanges, RootResolver, type Change } from '../../core/diff/index.js';
+import type { ContainerRecord } from '../../core/metadata/index.js';
+import { Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { readXattrs } from '../../sys/index.js';
+import { packDirectory } from '../../util/tar/index.js';
+import type { Digest } from '../../util/index.js';
+import type { ContainerService } from '../containers/index.js';
+import type { ImageService } from '../images/index.js';
+import { archiveOf, lexical, resolveContainerPath, statOf, type PathStat } from './archive.js';
+import { commitImage, commitReference, type CommitOptions } from './commit.js';
+import { overlayChanges, treeChanges, visibleChanges } from './changes.js';
+import { imageUsage, type DiskUsage } from './disk-usage.js';
+import { extractInto } from './extract.js';
+import { Freezer } from './freezer.js';
+import { containerView, imageView, type TreeView, type ViewDeps } from './rootfs-view.js';
+
+export interface FilesystemServiceDeps {
+  containers: ContainerService;
+  images: ImageService;
+}
+
+/**
+ * What users do with a container's files: cp both ways (archive), diff, commit, export, and the
+ * disk usage of images and containers. Works on running containers (their live rootfs) and stopped
+ * ones (a private mount made for the call).
+ */
+export class FilesystemService {
+  readonly #view: ViewDeps;
+  readonly #freezer: Freezer;
+
+  constructor(readonly deps: FilesystemServiceDeps) {
+    const { containers, images } = deps;
+    this.#view = {
+      rootfs: containers.deps.rootfs,
+      rootfsPath: (id) => containers.rootfsPath(id),
+      layerPath: (c) => images.deps.layers.layerPath(c as Digest),
+      scratchDir: join(dirname(containers.deps.containersDir), 'tmp'),
+    };
+    const rt = containers.deps.runtime;
+    this.#freezer = new Freezer((id) => rt.pause(id), (id) => rt.resume(id));
+  }
+
+  #warn(rec: ContainerRecord, what: string): (e: unknown) => void {
+    return (e) => this.deps.containers.deps.log(`${what} of ${rec.id} failed`, e);
+  }
+
+  #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.containers.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
+  }
+
+  /**
+   * Runs `fn` with the container frozen when it is running, as Docker does for cp since
+   * CVE-2018-15664: a process inside cannot swap a checked directory for a symlink mid-copy.
+   */
+  async #frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<{ value: T; thaw: () => Promise<void> }> {
+    const thaw = rec.state.status === 'running' ? await this.#freezer.hold(rec.id) : async (): Promise<void> => undefined;
+    try {
+      return { value: await fn(), thaw };
+    } catch (e) {
+      await thaw();
+      throw e;
+    }
+  }
+
+  async statPath(idOrName: string, path: string): Promise<PathStat> {
+    const rec = this.deps.containers.get(idOrName);
+    const view = await containerView(this.#view, rec, 'read');
+    try {
+      return await statOf(view.root, await resolveContainerPath(view.root, path, idOrName));
+    } finally {
+      await view.release();
+    }
+  }
+
+  /** GET archive: the path's stat and a tar of it; the container stays frozen until the tar is read. */
+  async getArchive(idOrName: string, path: string, signal?: AbortSignal): Promise<{ stat: PathStat; archive: Readable }> {
+    const rec = this.deps.containers.get(idOrName);
+    let view: TreeView | undefined;
+    const { value, thaw } = await this.#frozen(rec, async () => {
+      view = await containerView(this.#view, rec, 'read');
+      const r = await resolveContainerPath(view.root, path, idOrName);
+      return { stat: await statOf(view.root, r), archive: archiveOf(r, signal) };
+    }).catch(async (e: unknown) => {
+      await view?.release();
+      throw e;
+    });
+    const v = view as TreeView;
+    value.archive.once('close', () => void v.release().catch(this.#warn(rec, 'unmount after cp')).finally(thaw));
+    this.#publish(rec, 'archive-path');
+    return value;
+  }
+
+  /** PUT archive: extracts a tar into the directory at `path`, confined to the container's rootfs. */
+  async putArchive(idOrName: string, path: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean; signal?: AbortSignal }): Promise<void> {
+    const rec = this.deps.containers.get(idOrName);
+    if (rec.hostConfig.readonlyRootfs) throw new Forbidden('container rootfs is marked read-only');
+    let view: TreeView | undefined;
+    const { thaw } = await this.#frozen(rec, async () => {
+      try {
+        view = await containerView(this.#view, rec, 'write');
+        const dest = await new RootResolver(view.root).resolveDir(lexical(path)).catch((e: unknown) => {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') throw new NotFound(`Could not find the file ${path} in container ${idOrName}`);
+          if (e instanceof InvalidArgument) throw new InvalidArgument('extraction point is not a directory', { cause: e });
+          throw e;
+        });
+        const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
+        await extractInto(view.root, dest, body, {
+          noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+          ...(user ? { owner: { uid: user.uid, gid: user.gid } } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      } finally {
+        await view?.release();
+      }
+    });
+    await thaw();
+    this.#publish(rec, 'extract-to-dir');
+  }
+
+  async #changesOf(rec: ContainerRecord, signal?: AbortSignal): Promise<Change[]> {
+    const upper = this.#view.rootfs.upperPath(rec.id);
+    if (this.#view.rootfs.driver === 'overlay') {
+      const lower = await imageView(this.#view, rec);
+      try {
+        return visibleChanges(await overlayChanges(upper, lower?.root ?? null, signal));
+      } finally {
+        await lower?.release();
+      }
+    }
+    const top = rec.layers.at(-1);
+    if (top === undefined) await mkdir(this.#view.scratchDir, { recursive: true, mode: 0o700 });
+    const empty = top === undefined ? await mkdtemp(join(this.#view.scratchDir, 'empty-')) : '';
+    try {
+      return visibleChanges(await treeChanges(top === undefined ? null : this.#view.layerPath(top), upper, empty, signal));
+    } finally {
+      if (empty) await rmdir(empty);
+    }
+  }
+
+  /** `docker diff`: the changes in the container's writable layer, sorted by path. */
+  async changes(idOrName: string, signal?: AbortSignal): Promise<Change[]> {
+    return this.#changesOf(this.deps.containers.get(idOrName), signal);
+  }
+
+  /** `docker export`: the merged rootfs as a tar (names without a leading '/'). */
+  async export(idOrName: string, signal?: AbortSignal): Promise<Readable> {
+    const rec = this.deps.containers.get(idOrName);
+    const view = await containerView(this.#view, rec, 'read');
+    const tar = packDirectory(view.root, { xattrs: readXattrs, ...(signal ? { signal } : {}) });
+    tar.once('close', () => void view.release().catch(this.#warn(rec, 'unmount after export')));
+    this.#publish(rec, 'export');
+    return tar;
+  }
+
+  /** `docker commit`: a new image with one more layer made of the container's changes. */
+  async commit(idOrName: string, opts: CommitOptions & { pause: boolean; signal?: AbortSignal }): Promise<Digest> {
+    const rec = this.deps.containers.get(idOrName);
+    commitReference(this.deps.images, opts.repo, opts.tag);
+    const thaw = opts.pause && rec.state.status === 'running' ? await this.#freezer.hold(rec.id) : null;
+    try {
+      const changes = await this.#changesOf(rec, opts.signal);
+      if (changes.length === 0) return await commitImage(this.deps.images, rec, null, opts, opts.signal);
+      const view = await containerView(this.#view, rec, 'read');
+      try {
+        const layer = exportChanges(view.root, changes, opts.signal ? { signal: opts.signal } : {});
+        return await commitImage(this.deps.images, rec, layer, opts, opts.signal);
+      } finally {
+        await view.release();
+      }
+    } finally {
+      await thaw?.();
+    }
+  }
+
+  /** Bytes in the container's writable layer (added and modified files). */
+  async sizeRw(rec: ContainerRecord): Promise<number> {
+    const upper = this.#view.rootfs.upperPath(rec.id);
+    const changes = this.#view.rootfs.driver === 'overlay' ? visibleChanges(await overlayChanges(upper, null)) : await this.#changesOf(rec);
+    let n = 0;
+    const seen = new Set<string>();
+    for (const c of changes) {
+      if (c.kind === 'delete') continue;
+      const st = await lstat(`${upper}/${c.path}`).catch(() => null);
+      if (!st || st.isDirectory()) continue;
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      n += st.size;
+    }
+    return n;
+  }
+
+  /** `system df`: layers, images and containers with their sizes. */
+  async diskUsage(): Promise<DiskUsage> {
+    const containers = this.deps.containers.list();
+    const { layersSize, images } = imageUsage(this.deps.images, containers);
+    const imageSize = new Map(images.map((i) => [i.image.id as string, i.size]));
+    const out: DiskUsage['containers'] = [];
+    for (const c of containers) {
+      const sizeRw = await this.sizeRw(c).catch(() => 0);
+      out.push({ container: c, sizeRw, sizeRootFs: (imageSize.get(c.imageId) ?? 0) + sizeRw });
+    }
+    return { layersSize, images, containers: out };
+  }
+}

@@ -1,0 +1,50 @@
+import type { Credentials, Remote } from '../../core/remotes/index.js';
+import type { ImageService } from './service.js';
+
+/** One line of pull/push progress; the engine turns it into Docker's JSON message. */
+export interface ProgressEvent {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+  /** Push's final record (Docker's `aux`). */
+  aux?: { tag: string; digest: string; size: number };
+}
+
+export type ProgressSink = (e: ProgressEvent) => void;
+
+export interface RemoteImageDeps {
+  remote: Remote;
+  images: ImageService;
+  addRepoDigest(id: string, fullRef: string): void;
+  /** Layers fetched or pushed at once (default 4). */
+  concurrency?: number;
+}
+
+export interface RemoteOptions {
+  creds?: Credentials;
+  signal?: AbortSignal;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; the first failure wins, the rest finish first. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i] as T, i);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length) throw errors[0];
+}
+
+/** Docker's short layer id in progress lines. */
+export function shortId(d: string): string {
+  return d.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { TestDaemon } from './helpers/daemon.js';
+
+const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** A one-image registry whose layer blob misbehaves as `mode` says (the fault proxy of the issue). */
+function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' }): { server: Server; manifestDigest: string; layerDigest: string; layerGets: { n: number } } {
+  const layerGets = { n: 0 };
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+    }),
+  );
+  // An index that offers only arm64, to test platform choice.
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.length, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }],
+    }),
+  );
+  const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    if (url === '/v2/f/manifests/multi') return res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(index);
+    if (url === '/v2/') return res.writeHead(200).end('{}');
+    if (url === '/v2/f/manifests/1' || url === `/v2/f/manifests/${sha(manifest)}`) {
+      return res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': manifest.length }).end(manifest);
+    }
+    if (url === `/v2/f/blobs/${sha(config)}`) return res.writeHead(200, { 'content-length': config.length }).end(config);
+    if (url === `/v2/f/blobs/${sha(layer)}`) {
+      layerGets.n++;
+      if (mode.value === 'error500') return res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"backend exploded"}]}');
+      if (mode.value === 'cut') {
+        res.writeHead(200, { 'content-length': layer.length });
+        res.write(layer.subarray(0, layer.length >> 1));
+        setTimeout(() => res.destroy(), 20);
+        return undefined;
+      }
+      const body = Buffer.from(layer);
+      if (mode.value === 'corrupt') body.writeUInt8((body.readUInt8(body.length >> 1) ^ 0xff) & 0xff, body.length >> 1);
+      return res.writeHead(200, { 'content-length': body.length }).end(body);
+    }
+    return res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+  });
+  return { server, manifestDigest: sha(manifest), layerDigest: sha(layer), layerGets };
+}
+
+test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a retry then pulls', async (t) => {
+  // A real tar with some incompressible bulk, so a cut lands mid-blob.
+  const dir = execFileSync('mktemp', ['-d']).toString().trim();
+  t.after(() => execFileSync('rm', ['-rf', dir]));
+  execFileSync('sh', ['-c', `mkdir -p ${dir}/root/bin && cp /bin/busybox ${dir}/root/bin/sh`]);
+  execFileSync('sh', ['-c', `cat > ${dir}/root/blob`], { input: randomBytes(2 << 20) });
+  const layer = execFileSync('tar', ['-C', `${dir}/root`, '-cf', '-', '.'], { maxBuffer: 64 << 20 });
+  const mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' } = { value: 'corrupt' };
+  const fake = fakeRegistry(layer, mode);
+  await new Promise<void>((res) => fake.server.listen(0, '127.0.0.1', res));
+  t.after(() => new Promise<void>((res) => fake.server.close(() => res())));
+  const host = `127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+  const d = await TestDaemon.start();
+  t.after(() => d.cleanup());
+  const layerFile = join(d.dataRoot, 'blobs', 'sha256', fake.layerDigest.slice(7));
+
+  const bad = await d.berth(['pull', `${host}/f:1`]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /failed to pull blob sha256:[a-f0-9]{64}.*unexpected commit digest/);
+  assert.equal(existsSync(layerFile), false, 'a corrupt blob must not be stored');
+  assert.notEqual((await d.berth(['image', 'inspect', `${host}/f:1`])).code, 0);
+
+  mode.value = 'error500';
+  const e500 = await d.berth(['pull', `${host}/f:1`]);
+  assert.notEqual(e500.code, 0);
+  assert.match(e500.stderr, /backend exploded/);
+
+  mode.value = 'cut';
+  const cut = await d.berth(['pull', `${host}/f:1`]);
+  assert.notEqual(cut.code, 0);
+  assert.equal(existsSync(layerFile), false, 'half a blob must not be stored');
+
+  // An index without the host's platform: the error lists what there is; --platform picks it.
+  const noPlatform = await d.berth(['pull', `${host}/f:multi`]);
+  assert.notEqual(noPlatform.code, 0);
+  assert.match(noPlatform.stderr, /no matching manifest for linux\/\w+ in the manifest list entries \(available: linux\/arm64\/v8\)/);
+
+  mode.value = 'ok';
+  // Two pulls at once share one download of the layer.
+  fake.layerGets.n = 0;
+  const [good, twin] = await Promise.all([d.berth(['pull', `${host}/f:1`]), d.docker(['pull', `${host}/f:1`])]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.equal(twin.code, 0, twin.stderr);
+  assert.equal(fake.layerGets.n, 1, 'the layer is fetched once');
+  const arm = await d.berth(['pull', '--platform', 'linux/arm64', `${host}/f:multi`]);
+  assert.equal(arm.code, 0, arm.stderr);
+  assert.equal(fake.layerGets.n, 1, 'a layer already stored is not fetched again');
+  assert.match(good.stdout, new RegExp(`Digest: ${fake.manifestDigest}`));
+  assert.equal(existsSync(layerFile), true);
+  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo ok']);
+  assert.equal(run.stdout.trim(), 'ok', run.stderr);
+});
