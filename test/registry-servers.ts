@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 
 /** The build these tests were compiled into (dist/ or a private --outDir), so the server runs the same code. */
 const DIST = process.env['BERTH_DIST'] ?? resolve(import.meta.dirname, '..');
-const REPO = [resolve(import.meta.dirname, '../..'), process.cwd(), '/work/main'].find((d) => existsSync(join(d, 'bin/berth-registry'))) ?? process.cwd();
+const REPO = [resolve(import.meta.dirname, '../..'), process.cwd()].find((d) => existsSync(join(d, 'bin/berth-registry'))) ?? process.cwd();
 export const BERTH_REGISTRY = join(REPO, 'bin/berth-registry');
 
 export interface RunningServer {

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
  * file (dist/src/cli/commands/ → bin/). The CLI never imports the registry server: it runs it.
  */
 export function registryLauncher(): string {
+  const bin = process.env['BERTH_BIN_DIR'];
+  if (bin) return join(bin, 'berth-registry');
   const beside = process.argv[1] ? join(dirname(process.argv[1]), 'berth-registry') : '';
   if (beside && existsSync(beside)) return beside;
   return fileURLToPath(new URL('../../../../bin/berth-registry', import.meta.url));

@@ -6,7 +6,7 @@ import type { Handler, HttpContext, Router } from '../http/index.js';
 import { containerSummary } from './convert.js';
 import { param } from './containers.js';
 import type { EngineDeps } from './deps.js';
-import { wireVolume } from './volume-convert.js';
+import { volumesDiskUsage } from './volume-convert.js';
 
 const KIND = { modify: 0, add: 1, delete: 2 } as const;
 
@@ -113,7 +113,7 @@ export function containerFsRoutes(r: Router<Handler>, deps: EngineDeps): void {
       SizeRootFs: u.sizeRootFs,
     }));
     const vs = deps.volumes;
-    const volumes = vs ? await Promise.all(vs.list().map(async (v) => wireVolume(v, { size: await vs.size(v.name).catch(() => -1), refCount: vs.containersUsing(v.name).length }))) : [];
+    const volumes = await volumesDiskUsage(vs);
     ctx.sendJson(200, { LayersSize: du.layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] });
   });
 }

@@ -36,6 +36,7 @@ export function wireVolume(v: VolumeView, usage?: { size: number; refCount: numb
 export async function volumesDiskUsage(svc: VolumeService | undefined): Promise<Record<string, unknown>[]> {
   if (!svc) return [];
   const out: Record<string, unknown>[] = [];
-  for (const v of svc.list()) out.push(wireVolume(v, { size: await svc.size(v.name), refCount: svc.containersUsing(v.name).length }));
+  // A volume whose size cannot be read (removed meanwhile, unreadable) counts as -1, Docker's "unknown".
+  for (const v of svc.list()) out.push(wireVolume(v, { size: await svc.size(v.name).catch(() => -1), refCount: svc.containersUsing(v.name).length }));
   return out;
 }
