@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
 import { TestDaemon } from './helpers/daemon.js';
 
 let d: TestDaemon;
@@ -107,4 +109,37 @@ test('exec API: inspect reports Running, Pid and ExitCode; unknown ids are 404; 
   const r = await d.docker(['exec', stopped, 'true']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /is not running/);
+});
+
+test('dockerode exec: plain and hijacked starts, stdin, demultiplexed output, exit code', async () => {
+  const docker = new Docker({ socketPath: d.socket });
+  const container = docker.getContainer(cid);
+  const collect = async (stream: NodeJS.ReadableStream): Promise<{ out: string; err: string }> => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const o: Buffer[] = [];
+    const e: Buffer[] = [];
+    out.on('data', (b: Buffer) => o.push(b));
+    err.on('data', (b: Buffer) => e.push(b));
+    docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+    });
+    return { out: Buffer.concat(o).toString(), err: Buffer.concat(e).toString() };
+  };
+
+  const plain = await container.exec({ Cmd: ['sh', '-c', 'echo to-out; echo to-err >&2; exit 2'], AttachStdout: true, AttachStderr: true });
+  const got = await collect(await plain.start({}));
+  assert.equal(got.out, 'to-out\n');
+  assert.equal(got.err, 'to-err\n');
+  assert.equal((await plain.inspect()).ExitCode, 2);
+
+  const hijacked = await container.exec({ Cmd: ['sh', '-c', 'tr a-z A-Z'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const stream = await hijacked.start({ hijack: true, stdin: true });
+  const result = collect(stream);
+  stream.write('shout\n');
+  (stream as unknown as { end(): void }).end();
+  assert.equal((await result).out, 'SHOUT\n');
+  assert.equal((await hijacked.inspect()).ExitCode, 0);
 });

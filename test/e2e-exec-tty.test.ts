@@ -100,6 +100,17 @@ test('run -it, detach with ctrl-p ctrl-q, attach again, then the exit code', asy
   await d.berth(['rm', 'detachable']);
 });
 
+test('berth run -it: typing reaches the shell, ctrl-p ctrl-q detaches', async () => {
+  const t = new Terminal(`${BERTH} run -it --name berth-tty busybox sh`);
+  let at = await t.expect(/# /);
+  t.type('echo typed-$((3*3))\r');
+  at = await t.expect(/typed-9/, at);
+  t.type('\x10\x11');
+  assert.equal(await t.done(), 0, t.screen);
+  assert.equal(await status('berth-tty'), 'running 0');
+  await d.berth(['rm', '-f', 'berth-tty']);
+});
+
 test('a client that hangs up mid-attach leaves the container running', async () => {
   assert.equal((await d.berth(['run', '-dit', '--name', 'hangup', 'busybox', 'sh'])).code, 0);
   const t = new Terminal('docker attach hangup');

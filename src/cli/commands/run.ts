@@ -115,6 +115,8 @@ async function attachStartWait(ctx: CliContext, s: Session, start: boolean, comm
     const output = pump(ctx, s, sock);
     let status: WaitResponse;
     try {
+      // berthd ends the stream on the detach keys (ctrl-p ctrl-q): the container runs on, no exit comes.
+      if (s.stdin && (await detachedFrom(s, output, result))) return 0;
       status = await result;
     } catch (e) {
       ctx.err(`${errorLine(e)}\n`);
@@ -133,6 +135,16 @@ async function attachStartWait(ctx: CliContext, s: Session, start: boolean, comm
     }
     sock.destroy();
   }
+}
+
+/** True when the attach stream ended while the container keeps running (the user detached). */
+async function detachedFrom(s: Session, output: Promise<void>, result: Promise<WaitResponse>): Promise<boolean> {
+  const first = await Promise.race([result.then(() => 'exited' as const, () => 'exited' as const), output.then(() => 'ended' as const)]);
+  if (first === 'exited') return false;
+  const settled = await Promise.race([result.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
+  if (settled) return false;
+  const info = await s.api.containerInspect(s.id).catch(() => null);
+  return info?.State.Running === true;
 }
 
 export async function runCommand(ctx: CliContext, image: string, args: string[], flags: RunFlags): Promise<number> {

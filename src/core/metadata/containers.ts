@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { HealthConfig } from '../../oci/index.js';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { MountPoint } from './volumes.js';
 
@@ -43,7 +44,7 @@ export interface ContainerConfig {
   exposedPorts: Record<string, object>;
   volumes: Record<string, object>;
   /** Docker's HealthConfig (Test, Interval, Timeout, StartPeriod, Retries; durations in ns). */
-  healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  healthcheck?: HealthConfig;
 }
 
 export interface HostConfig {

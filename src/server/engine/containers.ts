@@ -46,7 +46,8 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('GET', '/containers/{id}/json', (ctx) => {
     const c = svc.get(param(ctx, 'id'));
-    ctx.sendJson(200, containerInspect(c, deps.inspectPaths(c)));
+    const execIds = deps.execs?.idsOf(c.id) ?? [];
+    ctx.sendJson(200, { ...containerInspect(c, deps.inspectPaths(c)), ExecIDs: execIds.length ? execIds : null });
   });
 
   r.add('POST', '/containers/{id}/start', async (ctx) => {

@@ -5,7 +5,7 @@ import type { ExecConfig, ExecRecord, ExecService, ExecSession } from '../../ser
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
-import { bool, jsonBody, str, strList } from './request.js';
+import { bool, jsonBody, parseJsonObject, str, strList } from './request.js';
 import { param } from './containers.js';
 
 function consoleSize(v: unknown): { height: number; width: number } | null {
@@ -81,7 +81,7 @@ export function execRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('POST', '/exec/{id}/start', async (ctx) => {
     const svc = execs();
-    const body = ctx.upgrade ? parseJson(await upgradeBody(ctx)) : await jsonBody(ctx);
+    const body = ctx.upgrade ? parseJsonObject(await upgradeBody(ctx)) : await jsonBody(ctx);
     const rec = svc.get(param(ctx, 'id'));
     const tty = bool(body['Tty']) ?? rec.config.tty;
     const size = consoleSize(body['ConsoleSize']);
@@ -143,18 +143,6 @@ async function upgradeBody(ctx: HttpContext): Promise<Buffer> {
   }
   up.head = buf.subarray(len);
   return buf.subarray(0, len);
-}
-
-function parseJson(buf: Buffer): Record<string, unknown> {
-  if (buf.length === 0) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw new InvalidArgument(`invalid JSON body: ${(e as Error).message}`, { cause: e });
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgument('invalid JSON body: expected an object');
-  return v as Record<string, unknown>;
 }
 
 /** Streams a running exec over a hijacked connection until its output ends or the client goes. */

@@ -3,7 +3,11 @@ import type { HttpContext } from '../http/index.js';
 
 /** A JSON request body; an empty body is `{}`. Malformed JSON is a 400 with the parser's words. */
 export async function jsonBody(ctx: HttpContext): Promise<Record<string, unknown>> {
-  const buf = await ctx.readBody();
+  return parseJsonObject(await ctx.readBody());
+}
+
+/** A JSON object from bytes already read; empty is `{}`. */
+export function parseJsonObject(buf: Buffer): Record<string, unknown> {
   if (buf.length === 0) return {};
   let v: unknown;
   try {

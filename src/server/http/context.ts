@@ -30,7 +30,9 @@ export class HttpContext {
     const socket = upgrade?.socket ?? req.socket;
     const onClose = (): void => this.#abort.abort(new Error('client closed the connection'));
     socket.once('close', onClose);
+    // A keep-alive connection serves many requests: each one's listener goes when its response does.
     res.once('close', () => {
+      if (!upgrade) socket.off('close', onClose);
       if (!res.writableFinished) onClose();
     });
   }

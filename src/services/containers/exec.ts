@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { CommandNotFound, Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ExecProcess } from '../../core/runtime/index.js';
 import type { ContainerService } from './service.js';
 
@@ -116,7 +116,9 @@ export class ExecService {
       });
     } catch (e) {
       rec.status = 'exited';
-      rec.exitCode = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 126;
+      // As Docker: 127 only when the command itself is missing (not e.g. the working dir), else 126.
+      const cmd0 = rec.config.cmd[0] ?? '';
+      rec.exitCode = e instanceof CommandNotFound && e.message.includes(`"${cmd0}"`) ? 127 : 126;
       this.#expire(rec.id);
       throw e;
     }
@@ -157,9 +159,14 @@ export class ExecService {
     proc.resize?.(height, width);
   }
 
+  /** Event attributes; the container may be gone by the time an exec dies. */
   #attrs(containerId: string, execId: string): Record<string, string> {
-    const c = this.containers.get(containerId);
-    return { ...c.config.labels, image: c.config.image, name: c.name, execID: execId };
+    try {
+      const c = this.containers.get(containerId);
+      return { ...c.config.labels, image: c.config.image, name: c.name, execID: execId };
+    } catch {
+      return { execID: execId };
+    }
   }
 
   #expire(id: string): void {

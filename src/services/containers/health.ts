@@ -1,15 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
+import type { HealthConfig } from '../../oci/index.js';
 
-/** Docker's HealthConfig (durations in nanoseconds; 0 means the default). */
-export interface HealthConfig {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+/** Docker's HealthConfig, as images carry it (durations in nanoseconds; 0 means the default). */
+export type { HealthConfig };
 
 export interface HealthLogEntry {
   Start: string;
