@@ -36,7 +36,13 @@ export class TestDaemon {
   static async start(opts: { driver?: string } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;
-    await d.spawn();
+    try {
+      await d.spawn();
+    } catch (e) {
+      // A daemon that did not come up still leaves nothing behind.
+      await d.cleanup().catch(() => undefined);
+      throw e;
+    }
     return d;
   }
 
@@ -53,7 +59,7 @@ export class TestDaemon {
     if (this.driver) args.push('--storage-driver', this.driver);
     this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       if (await this.ping()) return;
       if (this.proc.exitCode !== null || Date.now() > deadline) {
