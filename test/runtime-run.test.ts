@@ -1,93 +1,31 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CommandNotFound, CannotInvoke } from '../src/errdefs/index.js';
-import { createRuntime, readLogs } from '../src/core/runtime/index.js';
-import type { ContainerSpecInput, Runtime } from '../src/core/runtime/index.js';
-import { makeBusyboxRootfs } from './helpers/busybox.js';
+import { readLogs } from '../src/core/runtime/index.js';
+import type { ContainerSpecInput } from '../src/core/runtime/index.js';
+import { runtimeFixture } from './helpers/runtime.js';
 
-let dir = '';
-let rootfs = '';
-let rt: Runtime;
-const ids = new Set<string>();
-let seq = 0;
-
-before(() => {
-  // realpath: runc refuses a rootfs reached through a symlink.
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'berth-rt-run-')));
-  rootfs = join(dir, 'rootfs');
-  mkdirSync(rootfs);
-  makeBusyboxRootfs(rootfs);
-  rt = createRuntime({ stateDir: join(dir, 'state') });
-});
-
-after(async () => {
-  try {
-    for (const id of await rt.list()) await rt.delete(id, { force: true }).catch(() => undefined);
-    assertNothingLeft(dir, [...ids]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function assertNothingLeft(stateRoot: string, all: string[]): void {
-  const runcState = join(stateRoot, 'state', 'runc');
-  assert.deepEqual(existsSync(runcState) ? readdirSync(runcState) : [], [], 'runc state left');
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmd = '';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    if (st !== 'Z') assert.ok(!cmd.includes(stateRoot), `process ${pid} still runs: ${cmd.replace(/\0/g, ' ')}`);
-  }
-  for (const ctl of readdirSync('/sys/fs/cgroup')) {
-    for (const id of all) assert.ok(!existsSync(join('/sys/fs/cgroup', ctl, 'berth', id)), `cgroup ${ctl}/berth/${id} left`);
-  }
-  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(stateRoot), 'a mount under the test dir is left');
-}
-
-function input(args: string[], over: Partial<ContainerSpecInput> = {}): ContainerSpecInput {
-  const id = `run${process.pid}x${++seq}`;
-  ids.add(id);
-  const bundleDir = join(dir, 'bundles', id);
-  mkdirSync(bundleDir, { recursive: true });
-  return {
-    id,
-    rootfs,
-    bundleDir,
-    args,
-    env: [],
-    cwd: '/',
-    user: { uid: 0, gid: 0, additionalGids: [] },
-    hostname: 'berthtest',
-    tty: false,
-    openStdin: false,
-    network: { mode: 'none' },
-    ...over,
-  };
-}
+const fx = runtimeFixture('run');
+const input = fx.input;
 
 /** Creates, starts, waits; returns exit code and the log as [stream, text] pairs. */
 async function run(spec: ContainerSpecInput): Promise<{ exitCode: number; out: [string, string][] }> {
   const logPath = join(spec.bundleDir, 'ctr.log');
   try {
-    const { pid } = await rt.create(spec, { logPath });
+    const { pid } = await fx.rt.create(spec, { logPath });
     assert.ok(pid > 0);
-    assert.equal((await rt.state(spec.id))?.status, 'created');
-    await rt.start(spec.id);
-    const { exitCode } = await rt.waitExit(spec.id);
-    assert.equal((await rt.state(spec.id))?.status, 'stopped');
+    assert.equal((await fx.rt.state(spec.id))?.status, 'created');
+    await fx.rt.start(spec.id);
+    const { exitCode } = await fx.rt.waitExit(spec.id);
+    assert.equal((await fx.rt.state(spec.id))?.status, 'stopped');
     const out: [string, string][] = [];
     for await (const e of readLogs(logPath, {})) out.push([e.stream, e.line.toString()]);
     return { exitCode, out };
   } finally {
-    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+    await fx.rt.delete(spec.id, { force: true }).catch(() => undefined);
   }
 }
 
@@ -130,18 +68,18 @@ test('network none: only lo, and it is up', async () => {
 
 test('command not found is CommandNotFound and leaves nothing behind', async () => {
   const spec = input(['definitely-not-here']);
-  await assert.rejects(rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
+  await assert.rejects(fx.rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
     assert.ok(e instanceof CommandNotFound);
     assert.match(e.message, /executable file not found in \$PATH/);
     return true;
   });
-  assert.ok(!(await rt.list()).includes(spec.id));
-  assert.equal(await rt.state(spec.id), null);
+  assert.ok(!(await fx.rt.list()).includes(spec.id));
+  assert.equal(await fx.rt.state(spec.id), null);
 });
 
 test('a non-executable command is CannotInvoke', async () => {
   const spec = input(['/etc/passwd']);
-  await assert.rejects(rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
+  await assert.rejects(fx.rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') }), (e: unknown) => {
     assert.ok(e instanceof CannotInvoke);
     assert.match(e.message, /permission denied/);
     return true;
@@ -156,20 +94,20 @@ test('stdin: cat echoes what is written and exits on EOF (bundle path longer tha
   assert.ok(join(spec.bundleDir, 'attach').length > 108);
   const logPath = join(spec.bundleDir, 'ctr.log');
   try {
-    await rt.create(spec, { logPath });
-    const stdin = await rt.attachStdin(spec.id);
-    await rt.start(spec.id);
+    await fx.rt.create(spec, { logPath });
+    const stdin = await fx.rt.attachStdin(spec.id);
+    await fx.rt.start(spec.id);
     const big = 'x'.repeat(100_000);
     stdin.write('hello\n');
     stdin.write(`${big}\n`);
     stdin.end('bye\n');
-    const { exitCode } = await rt.waitExit(spec.id, AbortSignal.timeout(10_000));
+    const { exitCode } = await fx.rt.waitExit(spec.id, AbortSignal.timeout(10_000));
     assert.equal(exitCode, 0);
     const lines: string[] = [];
     for await (const e of readLogs(logPath, {})) lines.push(e.line.toString());
     assert.deepEqual(lines, ['hello\n', `${big}\n`, 'bye\n']);
   } finally {
-    await rt.delete(spec.id, { force: true }).catch(() => undefined);
+    await fx.rt.delete(spec.id, { force: true }).catch(() => undefined);
   }
 });
 
@@ -188,7 +126,7 @@ test('readonly rootfs refuses writes', async () => {
 });
 
 test('network path joins the given netns; host shares the host one', async () => {
-  const ns = `berth-rt-${process.pid}`;
+  const ns = `berth-fx.rt-${process.pid}`;
   execFileSync('ip', ['netns', 'add', ns]);
   try {
     execFileSync('ip', ['-n', ns, 'link', 'add', 'berthva0', 'type', 'veth', 'peer', 'name', 'berthvb0']);

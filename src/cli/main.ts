@@ -4,7 +4,7 @@ import { buildProgram } from './program.js';
 
 export const CLI_VERSION = '0.1.0';
 
-function flushAndExit(code: number): void {
+function flushThenQuit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
@@ -44,12 +44,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     if (argv.length === 0) {
       program.outputHelp();
-      flushAndExit(0);
+      flushThenQuit(0);
       return;
     }
     if (argv[0] === '-v' || argv[0] === '--version') {
       process.stdout.write(`berth version ${CLI_VERSION}\n`);
-      flushAndExit(0);
+      flushThenQuit(0);
       return;
     }
     await program.parseAsync(normalizeArgs(argv), { from: 'user' });
@@ -65,5 +65,5 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   context?.close();
-  flushAndExit(code);
+  flushThenQuit(code);
 }
