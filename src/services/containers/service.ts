@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemented, NotModified } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
-import type { ContainerSpecInput } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { INIT_PATH, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
-import { resolveDevices, resolveGroups } from './host-resolve.js';
+import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
+import { resolveDevices } from './host-resolve.js';
+import { buildRuntimeSpec } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
 import type { ContainerMountPlanner } from './mounts.js';
@@ -145,7 +145,7 @@ export class ContainerService {
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
     try {
-      const spec = await this.#spec(rec, rootfs);
+      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
       await runtime.create(spec, { logPath: this.logPath(rec.id) });
       await runtime.start(rec.id);
     } catch (e) {
@@ -173,50 +173,6 @@ export class ContainerService {
     this.#publish(rec, 'start');
     this.#startHealth(rec);
     this.#monitor(rec.id);
-  }
-
-  async #spec(rec: ContainerRecord, rootfs: string): Promise<ContainerSpecInput> {
-    const user = await this.deps.runtime.resolveUser(rootfs, rec.config.user);
-    const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
-    if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-    const hostname = rec.config.hostname;
-    const dir = this.dir(rec.id);
-    const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
-    await writeFile(join(dir, 'hosts'), hosts);
-    await writeFile(join(dir, 'hostname'), `${hostname}\n`);
-    const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
-    const init = rec.hostConfig.raw['Init'] === true;
-    const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
-    if (this.deps.mounts) mounts.push(...(await this.deps.mounts.runtimeMounts(rec)));
-    const shm = rec.hostConfig.raw['ShmSize'];
-    if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
-    return {
-      id: rec.id,
-      rootfs,
-      bundleDir: dir,
-      args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
-      mounts,
-      resources: resourcesFromHostConfig(rec.hostConfig.raw),
-      ulimits: ulimitsFromHostConfig(rec.hostConfig.raw),
-      env,
-      cwd: rec.config.workingDir || '/',
-      user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(rec.hostConfig.raw, (g) => this.deps.runtime.resolveUser(rootfs, `0:${g}`)))])] },
-      ...securityFromHostConfig(rec.hostConfig.raw),
-      sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
-      devices: await resolveDevices(rec.hostConfig.raw),
-      hostname,
-      tty: rec.config.tty,
-      openStdin: rec.config.openStdin,
-      readonlyRootfs: rec.hostConfig.readonlyRootfs,
-      network: rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
-      etcHosts: join(dir, 'hosts'),
-      etcHostname: join(dir, 'hostname'),
-      resolvConf: join(dir, 'resolv.conf'),
-      capAdd: rec.hostConfig.capAdd,
-      capDrop: rec.hostConfig.capDrop,
-      privileged: rec.hostConfig.privileged,
-    };
   }
 
   /** Runs the container's healthcheck while it runs; results land in State.Health. */

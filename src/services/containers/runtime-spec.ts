@@ -1,0 +1,64 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
+import { resolveDevices, resolveGroups } from './host-resolve.js';
+import type { ContainerRuntime } from './ports.js';
+import type { ContainerMountPlanner } from './mounts.js';
+
+export interface SpecContext {
+  rootfs: string;
+  /** The container's folder: bundle, log, and the hosts/hostname/resolv.conf files made here. */
+  dir: string;
+  runtime: Pick<ContainerRuntime, 'resolveUser'>;
+  mounts?: Pick<ContainerMountPlanner, 'runtimeMounts'>;
+}
+
+/**
+ * What runc is asked to run for one start of a container: its record turned into the runtime's
+ * input, with the files Docker bind-mounts (/etc/hosts, /etc/hostname, /etc/resolv.conf) written.
+ */
+export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): Promise<ContainerSpecInput> {
+const { rootfs, dir, runtime } = ctx;
+  const user = await runtime.resolveUser(rootfs, rec.config.user);
+  const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
+  if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+  const hostname = rec.config.hostname;
+  const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+  await writeFile(join(dir, 'hosts'), hosts);
+  await writeFile(join(dir, 'hostname'), `${hostname}\n`);
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  const init = rec.hostConfig.raw['Init'] === true;
+  const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
+  if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
+  const shm = rec.hostConfig.raw['ShmSize'];
+  if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
+  return {
+    id: rec.id,
+    rootfs,
+    bundleDir: dir,
+    args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
+    mounts,
+    resources: resourcesFromHostConfig(rec.hostConfig.raw),
+    ulimits: ulimitsFromHostConfig(rec.hostConfig.raw),
+    env,
+    cwd: rec.config.workingDir || '/',
+    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(rec.hostConfig.raw, (g) => runtime.resolveUser(rootfs, `0:${g}`)))])] },
+    ...securityFromHostConfig(rec.hostConfig.raw),
+    sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
+    devices: await resolveDevices(rec.hostConfig.raw),
+    hostname,
+    tty: rec.config.tty,
+    openStdin: rec.config.openStdin,
+    readonlyRootfs: rec.hostConfig.readonlyRootfs,
+    network: rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+    etcHosts: join(dir, 'hosts'),
+    etcHostname: join(dir, 'hostname'),
+    resolvConf: join(dir, 'resolv.conf'),
+    capAdd: rec.hostConfig.capAdd,
+    capDrop: rec.hostConfig.capDrop,
+    privileged: rec.hostConfig.privileged,
+  };
+}
