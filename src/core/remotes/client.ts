@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+
+type Undici = typeof import('undici');
+let undiciLoading: Promise<Undici> | undefined;
+/** undici adds about 20 MB to a process: berthd loads it on its first registry request, not at start. */
+function undici(): Promise<Undici> {
+  undiciLoading ??= import('undici');
+  return undiciLoading;
+}
 import { Forbidden, Internal, NotFound, Unauthorized, Unavailable } from '../../errdefs/index.js';
 import { basicHeader, parseChallenges, type Challenge, type CredentialSource, type Credentials } from './auth.js';
 import type { RegistryEndpoint } from './hosts.js';
@@ -44,20 +52,28 @@ const MAX_REDIRECTS = 5;
  * expire. Redirects (blob downloads from a CDN) are followed without the registry's Authorization.
  */
 export class RegistryClient {
-  readonly #agent: Agent;
+  #agent: Agent | undefined;
+  readonly #connections: number;
   readonly #credentials: CredentialSource;
   readonly #ua: string;
   readonly #challenges = new Map<string, Challenge>();
   readonly #tokens = new Map<string, CachedToken>();
 
   constructor(opts: RegistryClientOptions = {}) {
-    this.#agent = new Agent({ connections: opts.connections ?? 8, keepAliveTimeout: 30_000 });
+    this.#connections = opts.connections ?? 8;
     this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
     this.#ua = opts.userAgent ?? 'berth';
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent?.close();
+  }
+
+  /** The HTTP client and its one Agent, made on first use. */
+  async #http(): Promise<{ request: Undici['request']; agent: Agent }> {
+    const u = await undici();
+    this.#agent ??= new u.Agent({ connections: this.#connections, keepAliveTimeout: 30_000 });
+    return { request: u.request, agent: this.#agent };
   }
 
   /** Sends a request with auth; the caller consumes or destroys the body. */
@@ -94,10 +110,11 @@ export class RegistryClient {
       if (withAuth) headers['authorization'] = withAuth;
       let res;
       try {
-        res = await request(target, {
+        const http = await this.#http();
+        res = await http.request(target, {
           method: req.method,
           headers,
-          dispatcher: this.#agent,
+          dispatcher: http.agent,
           ...(req.body !== undefined ? { body: req.body } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
         });
@@ -142,17 +159,18 @@ export class RegistryClient {
     const service = ch.params['service'];
     const allScopes = scopes.length ? scopes : ch.params['scope'] ? [ch.params['scope']] : [];
     let res;
+    const http = await this.#http();
     try {
       if (c?.identityToken) {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'berth', ...(service ? { service } : {}) });
         if (allScopes.length) form.set('scope', allScopes.join(' '));
-        res = await request(url, { method: 'POST', dispatcher: this.#agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
+        res = await http.request(url, { method: 'POST', dispatcher: http.agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
       } else {
         if (service) url.searchParams.set('service', service);
         for (const s of allScopes) url.searchParams.append('scope', s);
         const headers: Record<string, string> = { 'user-agent': this.#ua };
         if (c?.username) headers['authorization'] = basicHeader(c);
-        res = await request(url, { method: 'GET', dispatcher: this.#agent, headers, ...(signal ? { signal } : {}) });
+        res = await http.request(url, { method: 'GET', dispatcher: http.agent, headers, ...(signal ? { signal } : {}) });
       }
     } catch (e) {
       if (signal?.aborted) throw e;
