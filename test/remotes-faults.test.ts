@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,8 +11,8 @@ import { TestDaemon } from './helpers/daemon.js';
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A one-image registry whose layer blob misbehaves as `mode` says (the fault proxy of the issue). */
-function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' }): { server: Server; manifestDigest: string; layerDigest: string; layerGets: { n: number } } {
-  const layerGets = { n: 0 };
+function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' }): { server: Server; manifestDigest: string; layerDigest: string; layerGets: { n: number; ranges: string[] } } {
+  const layerGets = { n: 0, ranges: [] as string[] };
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
   const manifest = Buffer.from(
     JSON.stringify({
@@ -46,6 +46,12 @@ function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500
         res.write(layer.subarray(0, layer.length >> 1));
         setTimeout(() => res.destroy(), 20);
         return undefined;
+      }
+      if (mode.value === 'ok' && req.headers.range) {
+        layerGets.ranges.push(req.headers.range);
+        const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range)?.[1] ?? 0);
+        const rest = layer.subarray(from);
+        return res.writeHead(206, { 'content-length': rest.length, 'content-range': `bytes ${from}-${layer.length - 1}/${layer.length}` }).end(rest);
       }
       const body = Buffer.from(layer);
       if (mode.value === 'corrupt') body.writeUInt8((body.readUInt8(body.length >> 1) ^ 0xff) & 0xff, body.length >> 1);
@@ -93,13 +99,20 @@ test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a re
   assert.notEqual(noPlatform.code, 0);
   assert.match(noPlatform.stderr, /no matching manifest for linux\/\w+ in the manifest list entries \(available: linux\/arm64\/v8\)/);
 
+  // The bytes that arrived before the cut are kept in the ingest area for the next try.
+  const partial = join(d.dataRoot, 'ingest', `pull-${fake.layerDigest.slice(7)}`, 'data');
+  const kept = existsSync(partial) ? statSync(partial).size : 0;
+  assert.ok(kept > 0 && kept < layer.length, `a partial download is kept (${kept} of ${layer.length} bytes)`);
+
   mode.value = 'ok';
-  // Two pulls at once share one download of the layer.
+  // Two pulls at once share one download of the layer, which resumes where the cut left it.
   fake.layerGets.n = 0;
   const [good, twin] = await Promise.all([d.berth(['pull', `${host}/f:1`]), d.docker(['pull', `${host}/f:1`])]);
   assert.equal(good.code, 0, good.stderr);
   assert.equal(twin.code, 0, twin.stderr);
   assert.equal(fake.layerGets.n, 1, 'the layer is fetched once');
+  assert.deepEqual(fake.layerGets.ranges, [`bytes=${kept}-`], 'the download resumed with HTTP Range');
+  assert.equal(existsSync(partial), false, 'the partial is gone once the blob is committed');
   const arm = await d.berth(['pull', '--platform', 'linux/arm64', `${host}/f:multi`]);
   assert.equal(arm.code, 0, arm.stderr);
   assert.equal(fake.layerGets.n, 1, 'a layer already stored is not fetched again');

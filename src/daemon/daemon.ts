@@ -34,6 +34,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const imageStore = new ImageStore(db);
   const containerStore = new ContainerStore(db);
   const content = createContentStore(opts.dataRoot);
+  // Partial downloads are kept for resumed pulls, but not forever.
+  await content.prunePartials(24 * 3600_000);
   const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
   const runtime = createRuntime({ stateDir: join(opts.execRoot, 'runtime'), runtimePath: opts.runtimePath, conmonPath: opts.conmonPath });
   log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}`);

@@ -6,4 +6,6 @@ export {
   type ContentStore,
   type ContentWriter,
   type ExpectedBlob,
+  type WriteOptions,
+  type ContentPartials,
 } from './store.js';

@@ -98,3 +98,28 @@ test('an aborted write leaves nothing behind', () =>
     assert.deepEqual(await readdir(join(root, 'ingest')), []);
     assert.deepEqual(await readdir(join(root, 'blobs/sha256')).catch(() => []), []);
   }));
+
+test('a failed source keeps its partial for a resumed write; a wrong resumed digest removes it; old partials are pruned', () =>
+  withStore(async (root, store) => {
+    const data = Buffer.alloc(300_000, 7);
+    const digest = sha256(data);
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield data.subarray(0, 100_000);
+      throw new Error('connection reset');
+    }
+    await assert.rejects(store.write(cut(), { digest, size: data.length }, { ref: 'dl', keepPartial: true }), /connection reset/);
+    assert.equal(await store.partialSize('dl'), 100_000);
+    const info = await store.write(data.subarray(100_000), { digest, size: data.length }, { ref: 'dl', resume: true, keepPartial: true });
+    assert.deepEqual(info, { digest, size: data.length });
+    assert.equal(await store.partialSize('dl'), 0, 'the partial is gone once committed');
+
+    const other = Buffer.alloc(1000, 9);
+    await assert.rejects(store.write(cut(), { digest: sha256(other), size: 300_000 }, { ref: 'bad', keepPartial: true }));
+    await assert.rejects(store.write(Buffer.alloc(200_000, 1), { digest: sha256(other), size: 300_000 }, { ref: 'bad', resume: true, keepPartial: true }), InvalidArgument);
+    assert.equal(await store.partialSize('bad'), 0, 'a partial that does not add up is dropped');
+
+    await assert.rejects(store.write(cut(), {}, { ref: 'old', keepPartial: true }));
+    assert.equal(await store.prunePartials(60_000), 0, 'a fresh partial stays');
+    assert.equal(await store.prunePartials(-1), 1);
+    assert.deepEqual(await readdir(join(root, 'ingest')), []);
+  }));

@@ -36,10 +36,33 @@ export interface ContentWriter {
    * size → InvalidArgument, ingest removed. When `expected.digest` is already stored, returns at once
    * and leaves `source` unread (the caller owns it).
    */
-  write(source: BlobSource, expected?: ExpectedBlob, opts?: { ref?: string; signal?: AbortSignal }): Promise<BlobInfo>;
+  write(source: BlobSource, expected?: ExpectedBlob, opts?: WriteOptions): Promise<BlobInfo>;
 }
 
-export interface ContentStore extends ContentReader, ContentWriter {
+export interface WriteOptions {
+  ref?: string;
+  signal?: AbortSignal;
+  /**
+   * `source` continues what ingest/<ref> already holds (a download resumed with HTTP Range): the
+   * partial is hashed first and the source appended. Needs `ref`.
+   */
+  resume?: boolean;
+  /**
+   * Keep what was written when the source fails or the signal aborts, so a later write with
+   * `resume` can continue it. A digest or size mismatch still removes it.
+   */
+  keepPartial?: boolean;
+}
+
+/** Partial ingests kept for resumed downloads (containerd's Ingester status). */
+export interface ContentPartials {
+  /** Bytes already in ingest/<ref> (0 when there is none). */
+  partialSize(ref: string): Promise<number>;
+  /** Removes partial ingests not written to for longer than `maxAgeMs`; returns how many. */
+  prunePartials(maxAgeMs: number): Promise<number>;
+}
+
+export interface ContentStore extends ContentReader, ContentWriter, ContentPartials {
   /** NotFound if missing. */
   delete(d: Digest): Promise<void>;
   list(): AsyncIterable<Digest>;
@@ -105,7 +128,36 @@ class FsContentStore implements ContentStore {
     return readFile(this.path(d));
   }
 
-  async write(source: BlobSource, expected: ExpectedBlob = {}, opts: { ref?: string; signal?: AbortSignal } = {}): Promise<BlobInfo> {
+  async partialSize(ref: string): Promise<number> {
+    if (!REF_RE.test(ref)) throw new InvalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    try {
+      return (await stat(join(this.#ingest, ref, 'data'))).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  async prunePartials(maxAgeMs: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.#ingest);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const n of names) {
+      if (this.#refLocks.has(n)) continue;
+      const st = await stat(join(this.#ingest, n)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > maxAgeMs) {
+        await rm(join(this.#ingest, n), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async write(source: BlobSource, expected: ExpectedBlob = {}, opts: WriteOptions = {}): Promise<BlobInfo> {
+    if (opts.resume && opts.ref === undefined) throw new InvalidArgument('a resumed write needs its ingest ref');
     if (expected.digest !== undefined && !isDigest(expected.digest)) {
       throw new InvalidArgument(`invalid digest: ${JSON.stringify(expected.digest)}`);
     }
@@ -127,34 +179,50 @@ class FsContentStore implements ContentStore {
     this.#refLocks.set(ref, chained);
     await previous;
     try {
-      return await this.#ingestBlob(source, expected, ref, opts.signal);
+      return await this.#ingestBlob(source, expected, ref, opts);
     } finally {
       release();
       if (this.#refLocks.get(ref) === chained) this.#refLocks.delete(ref);
     }
   }
 
-  async #ingestBlob(source: BlobSource, expected: ExpectedBlob, ref: string, signal?: AbortSignal): Promise<BlobInfo> {
+  async #ingestBlob(source: BlobSource, expected: ExpectedBlob, ref: string, opts: WriteOptions): Promise<BlobInfo> {
+    const signal = opts.signal;
     const dir = join(this.#ingest, ref);
-    await rm(dir, { recursive: true, force: true });
+    if (!opts.resume) await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
+    let keep = false;
     try {
       const dataPath = join(dir, 'data');
       const hasher = newHasher();
       let size = 0;
-      const fh = await open(dataPath, 'w', 0o444);
-      try {
-        for await (const chunk of toIterable(source)) {
-          signal?.throwIfAborted();
-          size += chunk.length;
-          if (expected.size !== undefined && size > expected.size) {
-            throw new InvalidArgument(`content size exceeds the expected ${expected.size} bytes${expected.digest ? ` for ${expected.digest}` : ''}`);
-          }
+      if (opts.resume && (await this.partialSize(ref)) > 0) {
+        // What an earlier attempt wrote counts toward the digest: hash it again, then append.
+        for await (const chunk of createReadStream(dataPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
           hasher.update(chunk);
-          await fh.write(chunk);
+          size += chunk.length;
         }
-        signal?.throwIfAborted();
-        await fh.sync();
+      }
+      const fh = await open(dataPath, opts.resume ? 'a' : 'w', 0o444);
+      try {
+        try {
+          for await (const chunk of toIterable(source)) {
+            signal?.throwIfAborted();
+            size += chunk.length;
+            if (expected.size !== undefined && size > expected.size) {
+              throw new InvalidArgument(`content size exceeds the expected ${expected.size} bytes${expected.digest ? ` for ${expected.digest}` : ''}`);
+            }
+            hasher.update(chunk);
+            await fh.write(chunk);
+          }
+          signal?.throwIfAborted();
+        } catch (e) {
+          // A source that failed (not bytes that were wrong) leaves a partial worth resuming.
+          keep = opts.keepPartial === true && !(e instanceof InvalidArgument);
+          throw e;
+        } finally {
+          await fh.sync().catch(() => undefined);
+        }
       } finally {
         await fh.close();
       }
@@ -171,7 +239,7 @@ class FsContentStore implements ContentStore {
       await syncDir(this.#blobs);
       return { digest, size };
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (!keep) await rm(dir, { recursive: true, force: true });
     }
   }
 

@@ -97,16 +97,25 @@ export class Remote {
   }
 
   /** A blob's bytes from `start` on (HTTP Range), for the content store to verify while it writes. */
-  fetchBlob(repo: RemoteRepo, desc: Descriptor, opts: { creds?: Credentials; start?: number; signal?: AbortSignal } = {}): Promise<Readable> {
+  async fetchBlob(repo: RemoteRepo, desc: Descriptor, opts: { creds?: Credentials; signal?: AbortSignal } = {}): Promise<Readable> {
+    return (await this.fetchBlobFrom(repo, desc, 0, opts)).body;
+  }
+
+  /**
+   * The blob from byte `start` on (HTTP Range). `start` in the answer is where the body really
+   * begins: 0 when the registry ignored the range and sent the whole blob.
+   */
+  fetchBlobFrom(repo: RemoteRepo, desc: Descriptor, start: number, opts: { creds?: Credentials; signal?: AbortSignal } = {}): Promise<{ body: Readable; start: number }> {
     return this.#firstOf(repo, async (ep) => {
       const headers: Record<string, string> = {};
-      if (opts.start) headers['range'] = `bytes=${opts.start}-`;
+      if (start > 0) headers['range'] = `bytes=${start}-`;
       const res = await this.client.request(
         ep,
         { method: 'GET', path: `/v2/${repo.path}/blobs/${desc.digest}`, headers, scopes: [`repository:${repo.path}:pull`], ...(opts.signal ? { signal: opts.signal } : {}) },
         opts.creds,
       );
-      if (res.status === 200 || (res.status === 206 && opts.start)) return res.body;
+      if (res.status === 200) return { body: res.body, start: 0 };
+      if (res.status === 206 && start > 0) return { body: res.body, start };
       const text = (await readSmall(res.body).catch(() => Buffer.alloc(0))).toString('utf8');
       throw registryError(res.status, text, `${ep.origin}/v2/${repo.path}/blobs/${desc.digest}`);
     });

@@ -30,7 +30,13 @@ export interface Blobs {
   info(d: Digest): Promise<{ digest: Digest; size: number } | null>;
   read(d: Digest, opts?: { signal?: AbortSignal }): Readable;
   readAll(d: Digest, maxBytes?: number): Promise<Buffer>;
-  write(source: Readable | AsyncIterable<Uint8Array> | Buffer, expected?: { digest?: Digest; size?: number }, opts?: { signal?: AbortSignal }): Promise<{ digest: Digest; size: number }>;
+  write(
+    source: Readable | AsyncIterable<Uint8Array> | Buffer,
+    expected?: { digest?: Digest; size?: number },
+    opts?: { signal?: AbortSignal; ref?: string; resume?: boolean; keepPartial?: boolean },
+  ): Promise<{ digest: Digest; size: number }>;
+  /** Bytes a partial download under this ingest ref already holds (0 when none). */
+  partialSize(ref: string): Promise<number>;
   delete(d: Digest): Promise<void>;
 }
 

@@ -141,8 +141,11 @@ export class ImagePuller {
     const job = (async () => {
       const { blobs } = this.deps.images.deps;
       if (await blobs.info(desc.digest)) return;
-      const body = await this.deps.remote.fetchBlob(repo, desc, { ...(opts.creds ? { creds: opts.creds } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-      let n = 0;
+      // One ingest ref per blob: what an interrupted pull (or a killed berthd) wrote is continued with HTTP Range.
+      const ref = `pull-${desc.digest.slice('sha256:'.length)}`;
+      const have = await blobs.partialSize(ref);
+      const { body, start } = await this.deps.remote.fetchBlobFrom(repo, desc, have < desc.size ? have : 0, { ...(opts.creds ? { creds: opts.creds } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      let n = start;
       let last = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -159,7 +162,7 @@ export class ImagePuller {
       counter.on('error', () => body.destroy());
       body.pipe(counter);
       try {
-        await blobs.write(counter, { digest: desc.digest, size: desc.size }, opts.signal ? { signal: opts.signal } : {});
+        await blobs.write(counter, { digest: desc.digest, size: desc.size }, { ref, resume: start > 0, keepPartial: true, ...(opts.signal ? { signal: opts.signal } : {}) });
       } catch (e) {
         body.on('error', () => undefined);
         body.destroy();
