@@ -6,12 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { TestDaemon } from './helpers/daemon.js';
+import { BERTH, TestDaemon } from './helpers/daemon.js';
+import { spawn } from 'node:child_process';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A one-image registry whose layer blob misbehaves as `mode` says (the fault proxy of the issue). */
-function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' }): { server: Server; manifestDigest: string; layerDigest: string; layerGets: { n: number; ranges: string[] } } {
+function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' | 'stall' }): { server: Server; manifestDigest: string; layerDigest: string; layerGets: { n: number; ranges: string[] } } {
   const layerGets = { n: 0, ranges: [] as string[] };
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
   const manifest = Buffer.from(
@@ -41,6 +42,12 @@ function fakeRegistry(layer: Buffer, mode: { value: 'ok' | 'corrupt' | 'error500
     if (url === `/v2/f/blobs/${sha(layer)}`) {
       layerGets.n++;
       if (mode.value === 'error500') return res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"backend exploded"}]}');
+      if (mode.value === 'stall') {
+        // Half the blob, then silence: the download hangs until someone gives up.
+        res.writeHead(200, { 'content-length': layer.length });
+        res.write(layer.subarray(0, layer.length >> 1));
+        return undefined;
+      }
       if (mode.value === 'cut') {
         res.writeHead(200, { 'content-length': layer.length });
         res.write(layer.subarray(0, layer.length >> 1));
@@ -120,4 +127,39 @@ test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a re
   assert.equal(existsSync(layerFile), true);
   const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo ok']);
   assert.equal(run.stdout.trim(), 'ok', run.stderr);
+});
+
+test('a pull cut by a kill -9 of berthd resumes with HTTP Range after the restart', async (t) => {
+  const dir = execFileSync('mktemp', ['-d']).toString().trim();
+  t.after(() => execFileSync('rm', ['-rf', dir]));
+  execFileSync('sh', ['-c', `mkdir -p ${dir}/root/bin && cp /bin/busybox ${dir}/root/bin/sh`]);
+  execFileSync('sh', ['-c', `cat > ${dir}/root/blob`], { input: randomBytes(2 << 20) });
+  const layer = execFileSync('tar', ['-C', `${dir}/root`, '-cf', '-', '.'], { maxBuffer: 64 << 20 });
+  const mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' | 'stall' } = { value: 'stall' };
+  const fake = fakeRegistry(layer, mode);
+  await new Promise<void>((res) => fake.server.listen(0, '127.0.0.1', res));
+  t.after(() => {
+    fake.server.closeAllConnections();
+    return new Promise<void>((res) => fake.server.close(() => res()));
+  });
+  const host = `127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+  const d = await TestDaemon.start();
+  t.after(() => d.cleanup());
+  const partial = join(d.dataRoot, 'ingest', `pull-${fake.layerDigest.slice(7)}`, 'data');
+
+  const client = spawn(BERTH, ['pull', `${host}/f:1`], { env: d.env, stdio: 'ignore' });
+  const deadline = Date.now() + 15_000;
+  while (!(existsSync(partial) && statSync(partial).size >= layer.length >> 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await d.crash();
+  client.kill('SIGKILL');
+  const kept = statSync(partial).size;
+  assert.ok(kept > 0 && kept < layer.length, `the partial survives the crash (${kept} bytes)`);
+
+  await d.spawn();
+  mode.value = 'ok';
+  const again = await d.berth(['pull', `${host}/f:1`]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(fake.layerGets.ranges, [`bytes=${kept}-`]);
+  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed']);
+  assert.equal(run.stdout.trim(), 'resumed', run.stderr);
 });
