@@ -27,17 +27,19 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
   const conn = ctx.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
 
+  const abort = new AbortController();
   const stopped = new Promise<void>((resolve) => {
-    const done = (eid: string): void => {
-      if (eid !== id) return;
+    const done = (eid?: string): void => {
+      if (eid !== undefined && eid !== id) return;
       svc.events.off('exit', done);
       svc.events.off('removed', done);
       resolve();
     };
     svc.events.on('exit', done);
     svc.events.on('removed', done);
+    // A client that leaves before the container exits takes its listeners with it.
+    abort.signal.addEventListener('abort', () => done(), { once: true });
   });
-  const abort = new AbortController();
   conn.once('close', () => abort.abort());
   // A client that hangs up (or detaches) must not take berthd down with an EPIPE.
   conn.on('error', () => abort.abort());
