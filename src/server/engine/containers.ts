@@ -37,10 +37,20 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
       }),
     );
     if (ctx.bool('latest')) list = list.slice(0, 1);
+    const names = new Map<string, string>();
     if (limit > 0) list = list.slice(0, limit);
     ctx.sendJson(
       200,
-      list.map((c) => containerSummary(c, deps.images.displayName(c.imageId, c.config.image))),
+      // Many containers share a few images: resolve each image name once per listing.
+      list.map((c) => {
+        const key = `${c.imageId} ${c.config.image}`;
+        let name = names.get(key);
+        if (name === undefined) {
+          name = deps.images.displayName(c.imageId, c.config.image);
+          names.set(key, name);
+        }
+        return containerSummary(c, name);
+      }),
     );
   });
 
