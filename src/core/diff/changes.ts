@@ -3,7 +3,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Internal } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
-import { devMajor, devMinor, TarWriter, type TarEntryType, type TarHeader } from '../../util/tar/index.js';
+import { devMajor, devMinor, entryTypeOf, TarWriter, type TarHeader } from '../../util/tar/index.js';
 
 /** Docker's change kinds (`docker diff` prints them as C, A, D). */
 export type ChangeKind = 'modify' | 'add' | 'delete';
@@ -86,16 +86,6 @@ export async function* diffDirectories(lower: string, upper: string, opts: { sig
   yield* walk('');
 }
 
-function typeOf(st: BigIntStats): TarEntryType | null {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return null;
-}
-
 /**
  * A layer tar of `changes` read from `upper`: added and modified paths as entries (with xattrs,
  * hardlinks among them kept), deleted ones as OCI whiteouts ('.wh.NAME').
@@ -114,7 +104,7 @@ export function exportChanges(upper: string, changes: AsyncIterable<Change> | It
       }
       const p = `${upper}/${c.path}`;
       const st = await stat(p);
-      const type = st && typeOf(st);
+      const type = st && entryTypeOf(st);
       if (!st || !type) continue; // vanished meanwhile, or a socket
       const h: TarHeader = { name: c.path, type, size: 0, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtime: st.mtime };
       if (type === 'file' && st.nlink > 1n) {

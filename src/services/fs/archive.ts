@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { RootResolver } from '../../core/diff/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
-import { devMajor, devMinor, packDirectory, TarWriter, type TarEntryType, type TarHeader } from '../../util/tar/index.js';
+import { devMajor, devMinor, entryTypeOf, packDirectory, TarWriter, type TarHeader } from '../../util/tar/index.js';
 
 /** Docker's container path stat (X-Docker-Container-Path-Stat), mode as Go's os.FileMode bits. */
 export interface PathStat {
@@ -129,16 +129,6 @@ export async function statOf(root: string, r: ResolvedPath): Promise<PathStat> {
   };
 }
 
-function entryType(st: Stats): TarEntryType | null {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return null;
-}
-
 /** A tar of the resolved path, its entries named from `r.base` on (a directory with everything beneath). */
 export function archiveOf(r: ResolvedPath, signal?: AbortSignal): Readable {
   const base = r.base === '/' ? '.' : r.base;
@@ -146,7 +136,7 @@ export function archiveOf(r: ResolvedPath, signal?: AbortSignal): Readable {
   const w = new TarWriter();
   void (async () => {
     const st = r.stat;
-    const type = entryType(st);
+    const type = entryTypeOf(st);
     if (type === null) throw new InvalidArgument(`cannot archive ${r.given}: sockets cannot be copied`);
     const h: TarHeader = { name: base, type, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
     if (type === 'symlink') h.linkname = await readlink(r.host);

@@ -109,20 +109,9 @@ function writeNumeric(b: Buffer, off: number, len: number, v: number): void {
   b[off] = (b[off] ?? 0) | (v < 0 ? 0xff : 0x80);
 }
 
-export interface BlockFields {
-  name: Buffer;
+/** What a block is written from: the raw fields plus the ustar name prefix. */
+export interface BlockFields extends RawHeader {
   prefix: Buffer;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname: Buffer;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
 }
 
 /** Encodes a POSIX ustar header block; callers make sure strings fit (long ones go to PAX). */

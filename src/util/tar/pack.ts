@@ -20,7 +20,8 @@ export interface PackOptions {
   xattrs?: XattrReader;
 }
 
-function typeOf(st: import('node:fs').Stats): TarEntryType | null {
+/** The tar entry type of a file by its lstat; null for what tar does not carry (sockets, as in Docker). */
+export function entryTypeOf(st: import('node:fs').Stats | import('node:fs').BigIntStats): TarEntryType | null {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
@@ -49,7 +50,7 @@ export function packDirectory(dir: string, opts: PackOptions = {}): Readable {
   const addPath = async (abs: string, rel: string): Promise<boolean> => {
     opts.signal?.throwIfAborted();
     const st = await lstat(abs);
-    const type = typeOf(st);
+    const type = entryTypeOf(st);
     if (!type) return false;
     const name = prefix ? (rel ? `${prefix}/${rel}` : prefix) : rel;
     const h: TarHeader = {
