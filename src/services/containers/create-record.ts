@@ -115,7 +115,8 @@ export function newContainerRecord(
     capDrop: hc.capDrop ?? [],
     restartPolicy: hc.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
     portBindings: hc.portBindings ?? {},
-    logType: hc.logType || 'k8s-file',
+    // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
+    logType: hc.logType || 'json-file',
     raw: hc.raw,
   };
   return {
