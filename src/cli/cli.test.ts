@@ -160,6 +160,7 @@ test('ps prints docker\'s table; errors print docker\'s lines and exit codes', a
     assert.equal(ins.stderr, 'Error: No such object: nope\n');
     const bad = await berth(fake.sock, ['-H', host, 'ps', '--bogus']);
     assert.equal(bad.code, 125);
+    assert.equal(bad.stderr, 'berth: unknown flag: --bogus\n');
     const badRun = await berth(fake.sock, ['-H', host, 'run', '-p', 'x', 'busybox']);
     assert.equal(badRun.code, 125);
     assert.match(badRun.stderr, /^berth: invalid containerPort: x\.\nSee 'berth run --help'\.\n$/);

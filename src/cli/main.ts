@@ -23,24 +23,30 @@ export function normalizeArgs(argv: readonly string[]): string[] {
   });
 }
 
-/** Entry point of bin/berth. Exits the process with docker's exit codes. */
-export async function main(argv: readonly string[]): Promise<void> {
-  let context: CliContext | undefined;
-  let program: ReturnType<typeof buildProgram> | undefined;
+/** The CLI's command tree, built before any argument is known: inside the startup snapshot, once. */
+export interface PreparedCli {
+  program: ReturnType<typeof buildProgram>;
+  state: { context: CliContext | undefined; code: number };
+}
+
+export function prepareCli(): PreparedCli {
+  const state: PreparedCli['state'] = { context: undefined, code: 0 };
   const ctx = (): CliContext => {
-    context ??= new CliContext(program?.opts<GlobalOptions>() ?? {}, {
+    state.context ??= new CliContext(program.opts<GlobalOptions>(), {
       stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env,
     });
-    return context;
+    return state.context;
   };
-  let code = 0;
   const exit = async (result: number | Promise<number>): Promise<void> => {
-    code = await result;
+    state.code = await result;
   };
-  program = buildProgram(ctx, exit);
-  program.configureOutput({
-    outputError: (str, write) => write(str.replace(/^error: /, 'berth: ')),
-  });
+  const program = buildProgram(ctx, exit);
+  return { program, state };
+}
+
+/** Entry point of bin/berth. Exits the process with docker's exit codes. */
+export async function main(argv: readonly string[], prepared: PreparedCli = prepareCli()): Promise<void> {
+  const { program, state } = prepared;
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -56,14 +62,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not failures; flag errors are docker's 125.
-      code = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 125;
+      state.code = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 125;
     } else {
       const { errorLine } = await import('./errors.js');
       process.stderr.write(`${errorLine(e)}\n`);
-      if (context?.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-      code = 1;
+      if (state.context?.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      state.code = 1;
     }
   }
-  context?.close();
-  flushThenQuit(code);
+  state.context?.close();
+  flushThenQuit(state.code);
 }

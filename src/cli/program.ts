@@ -261,12 +261,21 @@ function volumeCommands(parent: Command, ctx: Ctx, exit: Exit): void {
     .action(async (opts) => exit((await v()).volumePrune(ctx(), opts)));
 }
 
+/** commander's complaints in docker's words: `unknown flag: --x` rather than `error: unknown option '--x'`. */
+export function flagError(message: string): string {
+  const m = message.replace(/^error: /, '');
+  const unknown = /^unknown option '([^']+)'/.exec(m);
+  return `berth: ${unknown ? `unknown flag: ${unknown[1]}\n` : m}`;
+}
+
 /** The whole `berth` command tree; actions import their modules only when they run. */
 export function buildProgram(ctx: Ctx, exit: Exit): Command {
   const program = new Command('berth')
     .description('A self-sufficient runtime for containers')
     .enablePositionalOptions()
     .exitOverride()
+    // Before any subcommand is added, so that every command inherits it.
+    .configureOutput({ outputError: (str, write) => write(flagError(str)) })
     .option('-H, --host <host>', 'Daemon socket to connect to (unix://PATH)')
     .option('-D, --debug', 'Enable debug mode')
     .option('-v, --version', 'Print version information and quit');
