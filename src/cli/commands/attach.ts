@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { errorLine } from '../errors.js';
-import { pumpSession, rawMode, stopStdin } from './exec.js';
+import { pumpSession, rawMode, stopStdin } from './session.js';
 
 export interface AttachFlags {
   stdin?: boolean;

@@ -1,9 +1,9 @@
-import type { Duplex } from 'node:stream';
-import { createDemuxer, isApiError, type EngineApi, type WaitResponse } from '../../api/index.js';
+import { isApiError, type EngineApi, type WaitResponse } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_ENGINE, errorLine, runErrorText, startFailureCode } from '../errors.js';
 import { buildCreatePlan, type CreatePlan, type RunFlags } from '../run-options.js';
 import { pullImage } from './image-io.js';
+import { pumpSession, rawMode } from './session.js';
 
 /** Creates the container; a missing image is pulled once, as docker does. */
 async function createContainer(ctx: CliContext, api: EngineApi, plan: CreatePlan): Promise<string> {
@@ -44,34 +44,6 @@ interface Session {
   autoRemove: boolean;
 }
 
-/** Puts the local terminal in raw mode for a TTY session; returns the undo. */
-function rawMode(ctx: CliContext): () => void {
-  const stdin = ctx.stdin;
-  if (!stdin.isTTY) return () => undefined;
-  stdin.setRawMode(true);
-  return () => stdin.setRawMode(false);
-}
-
-/** Forwards the output of a hijacked attach, and stdin when asked; resolves when output ends. */
-function pump(ctx: CliContext, s: Session, sock: Duplex): Promise<void> {
-  const done = new Promise<void>((resolve) => {
-    sock.on('end', resolve);
-    sock.on('close', () => resolve());
-    sock.on('error', () => resolve());
-  });
-  if (s.tty) sock.on('data', (d: Buffer) => ctx.stdout.write(d));
-  else sock.pipe(createDemuxer(ctx.stdout, ctx.stderr));
-  if (s.stdin) {
-    ctx.stdin.on('data', (d: Buffer) => sock.write(d));
-    // Half-close: the container sees EOF on stdin and output keeps flowing.
-    ctx.stdin.on('end', () => sock.end());
-    ctx.stdin.resume();
-  } else {
-    sock.end();
-  }
-  return done;
-}
-
 async function resize(ctx: CliContext, s: Session): Promise<void> {
   const out = ctx.stdout;
   if (!s.tty || !out.isTTY) return;
@@ -86,7 +58,7 @@ async function resize(ctx: CliContext, s: Session): Promise<void> {
 async function attachStartWait(ctx: CliContext, s: Session, start: boolean, command: string): Promise<number> {
   const sock = await s.api.containerAttach(s.id, { stream: true, stdin: s.stdin, stdout: s.stdout, stderr: s.stderr });
   const { result } = await s.api.containerWait(s.id, s.autoRemove ? 'removed' : 'next-exit');
-  const undoRaw = s.tty && s.stdin ? rawMode(ctx) : () => undefined;
+  const undoRaw = s.tty && s.stdin ? rawMode(ctx.stdin) : () => undefined;
   const signals: Array<[NodeJS.Signals, () => void]> = [];
   try {
     if (start) {
@@ -112,7 +84,7 @@ async function attachStartWait(ctx: CliContext, s: Session, start: boolean, comm
         signals.push([sig, h]);
       }
     }
-    const output = pump(ctx, s, sock);
+    const output = pumpSession(ctx, sock, s.tty, s.stdin);
     let status: WaitResponse;
     try {
       // berthd ends the stream on the detach keys (ctrl-p ctrl-q): the container runs on, no exit comes.
