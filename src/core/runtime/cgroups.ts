@@ -31,10 +31,10 @@ function keyValues(t: string | undefined): Record<string, number> {
 }
 
 /** A v1 controller dir if that controller is mounted separately, else the v2 dir. */
-async function dir(controller: string, id: string): Promise<{ path: string; v2: boolean } | undefined> {
-  const v1 = join(ROOT, controller, 'berth', id);
+async function dir(controller: string, id: string, root = ROOT): Promise<{ path: string; v2: boolean } | undefined> {
+  const v1 = join(root, controller, 'berth', id);
   if ((await text(join(v1, 'cgroup.procs'))) !== undefined) return { path: v1, v2: false };
-  const v2 = join(ROOT, 'berth', id);
+  const v2 = join(root, 'berth', id);
   if ((await text(join(v2, 'cgroup.procs'))) !== undefined) return { path: v2, v2: true };
   return undefined;
 }
@@ -58,11 +58,12 @@ export interface CgroupStats {
 
 const TICK_NS = 1e9 / 100;
 
-export async function cgroupStats(id: string): Promise<CgroupStats | undefined> {
-  const cpu = await dir('cpuacct', id);
-  const mem = await dir('memory', id);
-  const pids = await dir('pids', id);
-  const blk = await dir('blkio', id);
+/** `root` is the cgroup mount point (another one only in tests). */
+export async function cgroupStats(id: string, root = ROOT): Promise<CgroupStats | undefined> {
+  const cpu = await dir('cpuacct', id, root);
+  const mem = await dir('memory', id, root);
+  const pids = await dir('pids', id, root);
+  const blk = await dir('blkio', id, root);
   if (!cpu && !mem) return undefined;
   const out: CgroupStats = {
     cpu: { totalNs: 0, userNs: 0, systemNs: 0, perCpuNs: [], throttledPeriods: 0, throttledNs: 0, periods: 0 },
@@ -76,7 +77,7 @@ export async function cgroupStats(id: string): Promise<CgroupStats | undefined> 
     const st = keyValues(await text(join(cpu.path, 'cpuacct.stat')));
     out.cpu.userNs = (st['user'] ?? 0) * TICK_NS;
     out.cpu.systemNs = (st['system'] ?? 0) * TICK_NS;
-    const th = keyValues(await text(join(ROOT, 'cpu', 'berth', id, 'cpu.stat')));
+    const th = keyValues(await text(join(root, 'cpu', 'berth', id, 'cpu.stat')));
     out.cpu.periods = th['nr_periods'] ?? 0;
     out.cpu.throttledPeriods = th['nr_throttled'] ?? 0;
     out.cpu.throttledNs = th['throttled_time'] ?? 0;
@@ -108,6 +109,16 @@ export async function cgroupStats(id: string): Promise<CgroupStats | undefined> 
     for (const line of ((await text(join(blk.path, 'blkio.throttle.io_service_bytes'))) ?? '').split('\n')) {
       const m = /^(\d+):(\d+) (\w+) (\d+)$/.exec(line.trim());
       if (m) out.blkio.push({ major: Number(m[1]), minor: Number(m[2]), op: m[3] as string, value: Number(m[4]) });
+    }
+  } else if (blk) {
+    // v2 io.stat: `MAJ:MIN rbytes=N wbytes=N rios=N wios=N …`; Docker reports bytes as read/write.
+    for (const line of ((await text(join(blk.path, 'io.stat'))) ?? '').split('\n')) {
+      const m = /^(\d+):(\d+) (.*)$/.exec(line.trim());
+      if (!m) continue;
+      const kv = Object.fromEntries((m[3] as string).split(' ').map((f) => f.split('=')));
+      for (const [key, op] of [['rbytes', 'read'], ['wbytes', 'write']] as const) {
+        if (kv[key] !== undefined) out.blkio.push({ major: Number(m[1]), minor: Number(m[2]), op, value: Number(kv[key]) });
+      }
     }
   }
   return out;
