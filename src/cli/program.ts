@@ -314,6 +314,12 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   imageCommands(image, ctx, exit, false);
   volumeCommands(program.command('volume').description('Manage volumes'), ctx, exit);
   const system = program.command('system').description('Manage berth');
+  system.command('prune').description('Remove unused data')
+    .option('-a, --all', 'Remove all unused images not just dangling ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--volumes', 'Prune anonymous volumes')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect, [])
+    .action(async (opts) => exit((await import('./commands/system-prune.js')).systemPrune(ctx(), opts)));
   system.command('df').description('Show berth disk usage')
     .option('-v, --verbose', 'Show detailed information on space usage')
     .option('--format <format>', 'Format output using a custom template')

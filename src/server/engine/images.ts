@@ -4,7 +4,7 @@ import { labelMatches, type ImageService } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
-import { param } from './containers.js';
+import { param, parseUntil } from './containers.js';
 import { pullImage } from './images-remote.js';
 
 export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
@@ -79,6 +79,26 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const repo = ctx.query.get('repo') ?? '';
     svc.tag(param(ctx, 'name'), repo, ctx.query.get('tag') || null);
     ctx.sendStatus(201);
+  });
+
+  r.add('POST', '/images/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    for (const k of filters.keys()) {
+      if (!['dangling', 'until', 'label', 'label!'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+    }
+    // Only untagged images unless dangling=false (docker image prune -a).
+    const dangling = filters.get('dangling')?.[0];
+    const onlyDangling = dangling === undefined || ['true', '1'].includes(dangling);
+    const until = filters.get('until')?.[0];
+    const untilMs = until === undefined ? undefined : parseUntil(until);
+    const { actions, reclaimed } = await svc.prune((img, tags, cfg) => {
+      if (onlyDangling && tags.length > 0) return false;
+      if (untilMs !== undefined && Date.parse(img.created) >= untilMs) return false;
+      const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
+      if (!(filters.get('label') ?? []).every((l) => labelMatches(labels, l))) return false;
+      return !(filters.get('label!') ?? []).some((l) => labelMatches(labels, l));
+    });
+    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: reclaimed });
   });
 
   r.add('DELETE', '/images/{name:.*}', async (ctx) => {

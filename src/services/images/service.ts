@@ -159,8 +159,33 @@ export class ImageService {
     return actions;
   }
 
-  /** Removes the layers and blobs that no other image and no container still needs. */
-  async #collect(img: StoredImage): Promise<void> {
+  /**
+   * docker image prune: every image no container uses (in any state) that `chosen` picks, with all
+   * its tags; returns what happened and the bytes the content store gave back.
+   */
+  async prune(chosen: (img: StoredImage, tags: string[], config: ImageConfigJson) => boolean): Promise<{ actions: DeleteAction[]; reclaimed: number }> {
+    const actions: DeleteAction[] = [];
+    let reclaimed = 0;
+    for (const img of this.deps.records.list()) {
+      if (this.deps.containersUsing(img.id).length > 0) continue;
+      const tags = this.deps.records.tagsOf(img.id);
+      if (!chosen(img, tags.map((t) => this.deps.refs.familiar(t)), await this.config(img))) continue;
+      for (const t of [...tags, ...this.deps.records.repoDigestsOf(img.id)]) {
+        if (tags.includes(t)) this.deps.records.untag(t);
+        actions.push({ Untagged: this.deps.refs.familiar(t) });
+        this.#publish('untag', img.id, this.deps.refs.familiar(t));
+      }
+      this.deps.records.delete(img.id);
+      actions.push({ Deleted: img.id });
+      this.#publish('delete', img.id);
+      reclaimed += await this.#collect(img);
+    }
+    this.deps.bus?.publish('image', 'prune', '', { reclaimed: String(reclaimed) });
+    return { actions, reclaimed };
+  }
+
+  /** Removes the layers and blobs that no other image and no container still needs; returns the blob bytes freed. */
+  async #collect(img: StoredImage): Promise<number> {
     const others = this.deps.records.list();
     const usedChains = this.deps.layersInUse();
     for (const o of others) for (const c of this.chainIdsOf(o)) usedChains.add(c);
@@ -174,7 +199,13 @@ export class ImageService {
       for (const l of o.layers) usedBlobs.add(l.digest);
     }
     const mine = [img.configDigest, ...(img.manifestDigest ? [img.manifestDigest] : []), ...img.layers.map((l) => l.digest)];
-    for (const b of mine) if (!usedBlobs.has(b)) await this.deps.blobs.delete(b).catch(() => undefined);
+    let freed = 0;
+    for (const b of new Set(mine)) {
+      if (usedBlobs.has(b)) continue;
+      const size = (await this.deps.blobs.info(b as Digest).catch(() => null))?.size ?? 0;
+      if (await this.deps.blobs.delete(b).then(() => true, () => false)) freed += size;
+    }
+    return freed;
   }
 
   /** Unpacks every layer once, checking each layer's diff ID against the config. */
