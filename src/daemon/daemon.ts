@@ -18,7 +18,7 @@ import { RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '
 import { RemoteImages } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
-import { RemapAreas, resolveRemap } from './userns.js';
+import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
 import { rootOwner } from '../util/index.js';
 import type { Logger } from './logger.js';
 
@@ -31,6 +31,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
+  const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
+  if (remap) await checkRemappedAccess(opts.dataRoot, remap);
 
   const db = openDatabase(join(opts.dataRoot, 'berth.db'));
   const imageStore = new ImageStore(db);
@@ -40,7 +42,6 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await content.prunePartials(24 * 3600_000);
   const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
   // Remapped containers keep their layers in their own shifted storage areas; the record says which.
-  const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
   const areas = new RemapAreas(snapshotter, opts.dataRoot);
   const layersOf = (id: string): Pick<typeof snapshotter, 'prepare' | 'remove' | 'upperPath' | 'layerPath'> => {
     const m = containerStore.get(id)?.idMap;

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Internal, InvalidArgument } from '../errdefs/index.js';
 import { RemappedSnapshotter, type Snapshotter } from '../core/snapshots/index.js';
-import { mappingKey, type Digest, type IdMapping, type IdRange } from '../util/index.js';
+import { mappingKey, rootOwner, type Digest, type IdMapping, type IdRange } from '../util/index.js';
 
 const run = promisify(execFile);
 
@@ -74,6 +74,16 @@ function firstRange(text: string, who: Entry, file: string): IdRange {
   return { containerId: 0, hostId: r.start, size: r.size };
 }
 
+/** As Docker picks one: the first gap of 65536 ids from 100000 on that no existing range overlaps. */
+export function freeRangeStart(used: { start: number; size: number }[]): number {
+  let start = DEFAULT_RANGE_START;
+  for (const r of [...used].sort((a, b) => a.start - b.start)) {
+    if (start + DEFAULT_RANGE_SIZE <= r.start) break;
+    start = Math.max(start, r.start + r.size);
+  }
+  return start;
+}
+
 /** Docker's AddNamespaceRangesUser: a system user without a shell, and 65536 ids after every range in use. */
 async function createDefaultUser(etc: string): Promise<void> {
   const passwd = parseDb(await readText(join(etc, 'passwd')));
@@ -86,7 +96,7 @@ async function createDefaultUser(etc: string): Promise<void> {
   const gids = parseSubordinate(await readText(join(etc, 'subgid')));
   const has = (l: { owner: string }[]): boolean => l.some((x) => x.owner === DEFAULT_REMAP_USER);
   if (has(uids) && has(gids)) return;
-  const start = Math.max(DEFAULT_RANGE_START, ...[...uids, ...gids].map((x) => x.start + x.size));
+  const start = freeRangeStart([...uids, ...gids]);
   const range = `${start}-${start + DEFAULT_RANGE_SIZE - 1}`;
   const args = [...(has(uids) ? [] : ['-v', range]), ...(has(gids) ? [] : ['-w', range]), DEFAULT_REMAP_USER];
   await run('usermod', args).catch((e: unknown) => {
@@ -143,5 +153,23 @@ export class RemapAreas {
   async removeLayer(chainId: Digest): Promise<void> {
     const names = await readdir(this.dataRoot).catch(() => [] as string[]);
     for (const n of names) if (/^\d+\.\d+$/.test(n)) await this.host.withRoot(join(this.dataRoot, n)).removeLayer(chainId);
+  }
+}
+
+/**
+ * runc mounts the rootfs from inside the user namespace, as the remapped root: every directory on
+ * the way to the data root must let it pass, or every start fails. Checked at start-up, as Docker does.
+ */
+export async function checkRemappedAccess(dataRoot: string, m: IdMapping): Promise<void> {
+  const root = rootOwner(m);
+  for (let dir = resolve(dataRoot); ; dir = dirname(dir)) {
+    const st = await stat(dir);
+    const ok = st.mode & 0o001 || (st.uid === root.uid && st.mode & 0o100) || (st.gid === root.gid && st.mode & 0o010);
+    if (!ok) {
+      throw new InvalidArgument(
+        `a directory on the path to the data root (${dir}) restricts access to the remapped root ${root.uid}:${root.gid}; allow 'o+x' on it (chmod o+x ${dir})`,
+      );
+    }
+    if (dir === '/') return;
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,8 @@ export class TestDaemon {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;
     d.extraArgs = opts.args ?? [];
+    // A remapped container root must pass through the test dir to its rootfs (berthd checks it, as Docker does).
+    if (d.extraArgs.includes('--userns-remap')) await chmod(d.dir, 0o711);
     try {
       await d.spawn();
     } catch (e) {

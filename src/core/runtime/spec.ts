@@ -213,7 +213,9 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (input.network.mode !== 'host') {
     // Docker ≥ 20.10 lets unprivileged processes bind low ports and ping inside their own netns.
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
-    sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
+    // Inside a user namespace both ends must be gids it maps, or the kernel refuses the write.
+    const gids = input.idMap?.gids.reduce((n, r) => Math.max(n, r.containerId + r.size), 0);
+    sysctl['net.ipv4.ping_group_range'] = `0 ${gids ? gids - 1 : 2147483647}`;
   }
   for (const [k, v] of Object.entries(input.sysctls ?? {})) {
     checkSysctl(k, input.network.mode === 'host');
