@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, rename, stat, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTHD, TestDaemon } from './helpers/daemon.js';
+import { lsetxattr } from '../src/sys/index.js';
 
 /**
  * berthd --userns-remap UID:GID with ranges this file adds to /etc/subuid and /etc/subgid (and
@@ -115,6 +116,21 @@ test('other owners and setuid bits survive the shift', async () => {
   await ok(['rmi', 'owned:1']);
 });
 
+test('file capabilities of image files take effect for the remapped root', async () => {
+  await ok(['run', '--userns=host', '--name', 'capmk', 'busybox', 'sh', '-c', 'mkdir /capd && cp /bin/busybox /capd/grep']);
+  const upper = (await ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'capmk'])).trim();
+  // cap_net_raw+ep as the host's root writes it (revision 2, no namespace root).
+  const v2 = Buffer.alloc(20);
+  v2.writeUInt32LE(0x02000001, 0);
+  v2.writeUInt32LE(1 << 13, 4);
+  lsetxattr(join(upper, 'capd', 'grep'), 'security.capability', v2);
+  await ok(['commit', 'capmk', 'caps:1']);
+  await ok(['rm', 'capmk']);
+  const eff = (await ok(['run', '--rm', '-u', '1000', 'caps:1', '/capd/grep', 'CapEff', '/proc/self/status'])).trim();
+  assert.equal(eff.split(/\s+/)[1], '0000000000002000');
+  await ok(['rmi', 'caps:1']);
+});
+
 test('files written to a bind mount and a named volume belong to the remapped root on the host', async () => {
   const dir = join(d.dir, 'bind');
   await mkdir(dir);
@@ -187,6 +203,20 @@ test('logs, stop and kill work in the user namespace', async () => {
   await ok(['kill', 'l1']);
   assert.equal((await ok(['wait', 'l1'])).trim(), '137');
   await ok(['rm', 'l1']);
+});
+
+test('a remapped container outlives berthd and keeps its storage after the restart', async () => {
+  await ok(['run', '-d', '--name', 'r1', 'busybox', 'sh', '-c', 'echo kept > /kept && sleep 300']);
+  await ok(['exec', 'r1', 'test', '-f', '/kept']);
+  await d.crash();
+  await d.spawn();
+  assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', 'r1'])).trim(), 'running');
+  assert.equal((await ok(['exec', 'r1', 'cat', '/kept'])).trim(), 'kept');
+  assert.deepEqual(await hostUid('r1'), { uid: BASE, gid: BASE });
+  await ok(['stop', '-t', '1', 'r1']);
+  await ok(['start', 'r1']);
+  assert.equal((await ok(['exec', 'r1', 'stat', '-c', '%u %n', '/kept'])).trim(), '0 /kept');
+  await ok(['rm', '-f', 'r1']);
 });
 
 test('a remap user without subordinate ranges is a clear start-up error', async () => {
