@@ -8,7 +8,6 @@ import type { Snapshotter } from './types.js';
 export type { DriverName, Mount, Snapshotter } from './types.js';
 export { mountAll, unmountAll, mountsUnder } from './mounts.js';
 export { RemappedSnapshotter } from './remap.js';
-export { shiftOwnership } from './shift.js';
 
 /**
  * A snapshotter over `root` (layers/, containers/, l/, tmp/). 'auto' mounts a tiny overlay on

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { cleanComponents, decompress, RootResolver, writeEntry } from '../../core/diff/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { readTar, type TarHeader } from '../../util/tar/index.js';
+import type { Owner } from '../../util/index.js';
 
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory or the other way round. */
@@ -10,7 +11,7 @@ export interface ExtractOptions {
   /** Every entry owned by this user instead of the archive's ids (copyUIDGID with a container user). */
   owner?: { uid: number; gid: number };
   /** The owner on disk for an entry's (e.g. a user namespace's ids shifted to the host's). */
-  mapOwner?: (o: { uid: number; gid: number }) => { uid: number; gid: number };
+  mapOwner?: (o: Owner) => Owner;
   signal?: AbortSignal;
 }
 

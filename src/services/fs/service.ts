@@ -32,7 +32,7 @@ export class FilesystemService {
   readonly #freezer: Freezer;
 
   constructor(readonly deps: FilesystemServiceDeps) {
-    const { containers, images } = deps;
+    const { containers } = deps;
     this.#view = {
       rootfs: containers.deps.rootfs,
       rootfsPath: (id) => containers.rootfsPath(id),
