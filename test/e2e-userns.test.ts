@@ -225,3 +225,28 @@ test('a remap user without subordinate ranges is a clear start-up error', async 
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, new RegExp(`berthd: cannot set up user namespace remapping: no subordinate ranges for "${UID + 1}" in /etc/subuid`));
 });
+
+test('--userns-remap default creates the user dockremap and its ranges when missing, as Docker does', async () => {
+  const had = (await d.run('getent', ['passwd', 'dockremap'])).code === 0;
+  const before = { uid: await readFile('/etc/subuid', 'utf8'), gid: await readFile('/etc/subgid', 'utf8') };
+  let other: TestDaemon | undefined;
+  try {
+    other = await TestDaemon.start({ args: ['--userns-remap', 'default'] });
+    assert.equal((await other.run('getent', ['passwd', 'dockremap'])).code, 0);
+    const range = (await readFile('/etc/subuid', 'utf8')).split('\n').find((l) => l.startsWith('dockremap:'));
+    assert.ok(range, 'a dockremap line in /etc/subuid');
+    assert.ok((await readFile('/etc/subgid', 'utf8')).split('\n').includes(range), 'the same range in /etc/subgid');
+    const [, start, size] = range.split(':');
+    await other.makeBusyboxImage();
+    const r = await other.docker(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split(/\s+/), ['0', start, size]);
+  } finally {
+    await other?.cleanup();
+    // Leave the host as it was: only what this test added goes.
+    for (const [file, text] of [['/etc/subuid', before.uid], ['/etc/subgid', before.gid]] as const) {
+      for (const l of (await readFile(file, 'utf8')).split('\n')) if (l.startsWith('dockremap:') && !text.split('\n').includes(l)) await removeLine(file, l);
+    }
+    if (!had) await d.run('userdel', ['dockremap']);
+  }
+});
