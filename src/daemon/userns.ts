@@ -13,7 +13,7 @@ const run = promisify(execFile);
  * name Docker uses, so a host that ran Docker with remapping keeps its ranges and the files in
  * volumes keep their owners, and Docker's documentation reads true for berth.
  */
-export const DEFAULT_REMAP_USER = 'dockremap';
+const DEFAULT_REMAP_USER = 'dockremap';
 const DEFAULT_RANGE_START = 100000;
 const DEFAULT_RANGE_SIZE = 65536;
 
@@ -60,7 +60,7 @@ async function readText(path: string): Promise<string> {
 }
 
 /** A user or group given by name or number; a number need not have an entry (its ranges are looked up by number). */
-function lookup(db: Entry[], spec: string, kind: 'user' | 'group'): Entry | undefined {
+function lookup(db: Entry[], spec: string, kind: 'user' | 'group'): Entry {
   if (/^\d+$/.test(spec)) return db.find((e) => e.id === Number(spec)) ?? { name: spec, id: Number(spec) };
   const e = db.find((x) => x.name === spec);
   if (!e) throw new InvalidArgument(`--userns-remap: no ${kind} named ${JSON.stringify(spec)} (in /etc/${kind === 'user' ? 'passwd' : 'group'})`);
@@ -84,7 +84,7 @@ export function freeRangeStart(used: { start: number; size: number }[]): number 
   return start;
 }
 
-/** Docker's AddNamespaceRangesUser: a system user without a shell, and 65536 ids after every range in use. */
+/** Docker's AddNamespaceRangesUser: a system user without a shell, and a free range of 65536 ids for it. */
 async function createDefaultUser(etc: string): Promise<void> {
   const passwd = parseDb(await readText(join(etc, 'passwd')));
   if (!passwd.some((e) => e.name === DEFAULT_REMAP_USER)) {
@@ -118,12 +118,12 @@ export async function resolveRemap(spec: string, files: RemapFiles = { etc: '/et
     if (files.create) await createDefaultUser(files.etc);
     user = DEFAULT_REMAP_USER;
   }
-  const u = lookup(parseDb(await readText(join(files.etc, 'passwd'))), user, 'user') as Entry;
-  const groups = parseDb(await readText(join(files.etc, 'group')));
-  const g = group !== undefined ? (lookup(groups, group, 'group') as Entry) : /^\d+$/.test(user) ? (lookup(groups, user, 'group') as Entry) : lookup(groups, u.name, 'group');
+  const u = lookup(parseDb(await readText(join(files.etc, 'passwd'))), user, 'user');
+  // Without a group: a number names the gid of the same number, a name the group of the same name (as Docker).
+  const g = lookup(parseDb(await readText(join(files.etc, 'group'))), group ?? (/^\d+$/.test(user) ? user : u.name), 'group');
   return {
     uids: [firstRange(await readText(join(files.etc, 'subuid')), u, '/etc/subuid')],
-    gids: [firstRange(await readText(join(files.etc, 'subgid')), g as Entry, '/etc/subgid')],
+    gids: [firstRange(await readText(join(files.etc, 'subgid')), g, '/etc/subgid')],
   };
 }
 
