@@ -219,6 +219,23 @@ test('a remapped container outlives berthd and keeps its storage after the resta
   await ok(['rm', '-f', 'r1']);
 });
 
+test('the copy driver keeps a shifted full copy per mapping too', async () => {
+  const other = await TestDaemon.start({ driver: 'copy', args: ['--userns-remap', `${UID}:${UID}`] });
+  try {
+    await other.makeBusyboxImage();
+    const r = await other.docker(['run', '--name', 'cp1', 'busybox', 'sh', '-c', 'stat -c %u:%g /bin/busybox /; touch /new']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['0:0', '0:0']);
+    const diff = await other.docker(['diff', 'cp1']);
+    assert.equal(diff.stdout.trim(), 'A /new');
+    const id = (await other.docker(['inspect', '-f', '{{.Id}}', 'cp1'])).stdout.trim();
+    const upper = join(other.dataRoot, `${BASE}.${BASE}`, 'containers', id, 'upper');
+    assert.deepEqual([(await stat(join(upper, 'new'))).uid, (await stat(join(upper, 'bin', 'busybox'))).uid], [BASE, BASE]);
+  } finally {
+    await other.cleanup();
+  }
+});
+
 test('a remap user without subordinate ranges is a clear start-up error', async () => {
   const args = ['-H', `unix://${join(d.dir, 'other.sock')}`, '--data-root', join(d.dir, 'other'), '--exec-root', join(d.dir, 'other-run'), '--userns-remap', `${UID + 1}`];
   const r = await d.run(BERTHD, args, { timeoutMs: 30_000 });
