@@ -63,6 +63,7 @@ export function runOptions(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
     .option('-u, --user <user>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
+    .option('--userns <mode>', 'User namespace to use ("host" opts out of the daemon\'s --userns-remap)')
     .option('-v, --volume <volume>', 'Bind mount a volume', collect, [])
     .option('--volumes-from <container>', 'Mount volumes from the specified container(s)', collect, [])
     .option('-w, --workdir <dir>', 'Working directory inside the container');

@@ -32,6 +32,7 @@ export interface RunFlags {
   stopTimeout?: string;
   init?: boolean;
   privileged?: boolean;
+  userns?: string;
   capAdd?: string[];
   capDrop?: string[];
   readOnly?: boolean;
@@ -326,6 +327,10 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   if (flags.capDrop && flags.capDrop.length > 0) hc.CapDrop = flags.capDrop;
   if (Object.keys(tmpfs).length > 0) hc.Tmpfs = tmpfs;
   if (flags.init === true) hc.Init = true;
+  if (flags.userns !== undefined) {
+    if (flags.userns !== '' && flags.userns !== 'host') throw new InvalidArgument(`invalid argument "${flags.userns}" for "--userns" flag: --userns: invalid USER mode`);
+    hc.UsernsMode = flags.userns;
+  }
   if (flags.memory !== undefined) {
     const n = ramInBytes(flags.memory);
     if (n === undefined) throw new InvalidArgument(`invalid argument "${flags.memory}" for "-m, --memory" flag: invalid size: '${flags.memory}'`);

@@ -18,6 +18,8 @@ import { RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '
 import { RemoteImages } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
+import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
+import { rootOwner } from '../util/index.js';
 import type { Logger } from './logger.js';
 
 export interface RunningDaemon {
@@ -29,6 +31,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
+  const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
+  if (remap) await checkRemappedAccess(opts.dataRoot, remap);
 
   const db = openDatabase(join(opts.dataRoot, 'berth.db'));
   const imageStore = new ImageStore(db);
@@ -37,14 +41,20 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Partial downloads are kept for resumed pulls, but not forever.
   await content.prunePartials(24 * 3600_000);
   const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
+  // Remapped containers keep their layers in their own shifted storage areas; the record says which.
+  const areas = new RemapAreas(snapshotter, opts.dataRoot);
+  const layersOf = (id: string): Pick<typeof snapshotter, 'prepare' | 'remove' | 'upperPath' | 'layerPath'> => {
+    const m = containerStore.get(id)?.idMap;
+    return m ? areas.get(m) : snapshotter;
+  };
   const runtime = createRuntime({ stateDir: join(opts.execRoot, 'runtime'), runtimePath: opts.runtimePath, conmonPath: opts.conmonPath });
-  log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}`);
+  log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}${remap ? `, containers remapped to ${rootOwner(remap).uid}:${rootOwner(remap).gid}` : ''}`);
 
   const refs = references();
   const bus = new EventBus();
   const volumes = new VolumeService({
     store: new VolumeStore(db),
-    driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes')),
+    driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined),
     volumeUsers: () => {
       const users = new Map<string, string[]>();
       for (const c of containerStore.list()) for (const m of c.mounts ?? []) if (m.name) users.set(m.name, [...(users.get(m.name) ?? []), c.id]);
@@ -56,7 +66,15 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
-    layers: snapshotter,
+    layers: {
+      hasLayer: (c) => snapshotter.hasLayer(c),
+      createLayer: (c, parent, fill, signal) => snapshotter.createLayer(c, parent, fill, signal),
+      layerPath: (c) => snapshotter.layerPath(c),
+      removeLayer: async (c) => {
+        await snapshotter.removeLayer(c);
+        await areas.removeLayer(c);
+      },
+    },
     applyLayer,
     archives: imageArchives(content),
     refs,
@@ -70,11 +88,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     images: { resolveImage: (ref) => images.resolveImage(ref) },
     rootfs: {
       driver: snapshotter.driver,
-      prepare: (id, chainIds, rootfs) => snapshotter.prepare(id, chainIds as never, rootfs),
+      prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
       mount: (mounts) => mountAll(mounts),
       unmount: (target) => unmountAll(target),
-      remove: (id) => snapshotter.remove(id),
-      upperPath: (id) => snapshotter.upperPath(id),
+      remove: (id) => layersOf(id).remove(id),
+      upperPath: (id) => layersOf(id).upperPath(id),
+      layerPath: (id, c) => layersOf(id).layerPath(c as never),
     },
     runtime: {
       create: (spec, o) => runtime.create(spec, o),
@@ -96,6 +115,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
     mounts: new ContainerMounts(volumes),
     log: (msg, err) => log.warn(msg, err),
+    ...(remap ? { userns: remap } : {}),
   });
   const svc = containers;
   await svc.restore();
@@ -127,13 +147,14 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       kernelVersion: release(),
       operatingSystem: await osName(),
       cgroupVersion: await cgroupVersion(),
+      userns: remap !== undefined,
     },
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
       logPath: svc.logPath(c.id),
       rootfs: svc.rootfsPath(c.id),
-      upper: snapshotter.upperPath(c.id),
-      lowers: [...c.layers].reverse().map((l) => snapshotter.layerPath(l as never)),
+      upper: layersOf(c.id).upperPath(c.id),
+      lowers: [...c.layers].reverse().map((l) => layersOf(c.id).layerPath(l as never)),
     }),
     layerPath: (c) => snapshotter.layerPath(c as never),
     log: (msg, err) => log.warn(msg, err),

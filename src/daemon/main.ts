@@ -27,7 +27,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     daemon = await startDaemon(opts, log, VERSION);
   } catch (e) {
-    log.error('failed to start daemon', e);
+    // A configuration the daemon cannot run with (e.g. --userns-remap without ranges): one clear line.
+    if (e instanceof InvalidArgument) process.stderr.write(`berthd: ${e.message}\n`);
+    else log.error('failed to start daemon', e);
     process.exit(1);
   }
   let stopping = false;

@@ -31,3 +31,24 @@ test('daemon.json fills what flags leave open; flags win', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--userns-remap comes from the flag or daemon.json; off by default', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'userns-remap': 'default' }));
+    const none = await loadOptions([], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof none === 'object');
+    assert.equal(none.usernsRemap, '');
+    const fromFile = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof fromFile === 'object');
+    assert.equal(fromFile.usernsRemap, 'default');
+    const fromFlag = await loadOptions(['--config-file', cfg, '--userns-remap', '1000:1000'], {});
+    assert.ok(typeof fromFlag === 'object');
+    assert.equal(fromFlag.usernsRemap, '1000:1000');
+    await writeFile(cfg, JSON.stringify({ 'userns-remap': 5 }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /userns-remap must be a string/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,8 @@ export interface DaemonOptions {
   insecureRegistries: string[];
   /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
   maxConcurrentDownloads: number;
+  /** --userns-remap / daemon.json `userns-remap`: default|USER[:GROUP]|UID[:GID]; '' = containers share the host's ids. */
+  usernsRemap: string;
 }
 
 export const DEFAULTS = {
@@ -38,6 +40,7 @@ Options:
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
+      --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -63,6 +66,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'log-level': { type: 'string', short: 'l' },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
+        'userns-remap': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -90,6 +94,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const driver = pick(f['storage-driver'], 'storage-driver', 'BERTH_STORAGE_DRIVER', 'auto');
   const driverName = driver === 'overlay2' ? 'overlay' : driver === 'vfs' ? 'copy' : driver;
   if (!['auto', 'overlay', 'copy'].includes(driverName)) throw new InvalidArgument(`unknown storage driver ${driver}: use overlay, copy or auto`);
+  const remap = f['userns-remap'] ?? file['userns-remap'] ?? '';
+  if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
   return {
     socketPath: host.slice('unix://'.length),
     dataRoot,
@@ -99,6 +105,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     storageDriver: driverName as DaemonOptions['storageDriver'],
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
+    usernsRemap: remap,
     ...registryOptions(file),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,9 +33,13 @@ export class TestDaemon {
     this.logFile = join(dir, 'berthd.log');
   }
 
-  static async start(opts: { driver?: string } = {}): Promise<TestDaemon> {
+  /** `args`: more berthd flags (e.g. --userns-remap). */
+  static async start(opts: { driver?: string; args?: string[] } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;
+    d.extraArgs = opts.args ?? [];
+    // A remapped container root must pass through the test dir to its rootfs (berthd checks it, as Docker does).
+    if (d.extraArgs.includes('--userns-remap')) await chmod(d.dir, 0o711);
     try {
       await d.spawn();
     } catch (e) {
@@ -47,6 +51,7 @@ export class TestDaemon {
   }
 
   driver: string | undefined;
+  extraArgs: string[] = [];
 
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, BERTH_HOST: `unix://${this.socket}`, DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
@@ -57,6 +62,7 @@ export class TestDaemon {
     const fd = openSync(this.logFile, 'a');
     const args = ['-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug'];
     if (this.driver) args.push('--storage-driver', this.driver);
+    args.push(...this.extraArgs);
     this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const deadline = Date.now() + 30_000;

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Internal } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
 import { devMajor, devMinor, entryTypeOf, TarWriter, type TarHeader } from '../../util/tar/index.js';
+import type { Owner } from '../../util/index.js';
 
 /** Docker's change kinds (`docker diff` prints them as C, A, D). */
 export type ChangeKind = 'modify' | 'add' | 'delete';
@@ -90,7 +91,11 @@ export async function* diffDirectories(lower: string, upper: string, opts: { sig
  * A layer tar of `changes` read from `upper`: added and modified paths as entries (with xattrs,
  * hardlinks among them kept), deleted ones as OCI whiteouts ('.wh.NAME').
  */
-export function exportChanges(upper: string, changes: AsyncIterable<Change> | Iterable<Change>, opts: { signal?: AbortSignal } = {}): Readable {
+export function exportChanges(
+  upper: string,
+  changes: AsyncIterable<Change> | Iterable<Change>,
+  opts: { signal?: AbortSignal; mapOwner?: (o: Owner) => Owner } = {},
+): Readable {
   const w = new TarWriter();
   const inodes = new Map<string, string>();
   (async () => {
@@ -106,7 +111,8 @@ export function exportChanges(upper: string, changes: AsyncIterable<Change> | It
       const st = await stat(p);
       const type = st && entryTypeOf(st);
       if (!st || !type) continue; // vanished meanwhile, or a socket
-      const h: TarHeader = { name: c.path, type, size: 0, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtime: st.mtime };
+      const owner = { uid: Number(st.uid), gid: Number(st.gid) };
+      const h: TarHeader = { name: c.path, type, size: 0, mode: Number(st.mode) & 0o7777, ...(opts.mapOwner ? opts.mapOwner(owner) : owner), mtime: st.mtime };
       if (type === 'file' && st.nlink > 1n) {
         const key = `${st.dev}:${st.ino}`;
         const first = inodes.get(key);

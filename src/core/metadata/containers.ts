@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { HealthConfig } from '../../oci/index.js';
+import type { IdMapping } from '../../util/index.js';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { MountPoint } from './volumes.js';
 
@@ -80,6 +81,8 @@ export interface ContainerRecord {
   driver: string;
   /** Volumes, binds and tmpfs mounts planned at create (absent on records made before volumes existed). */
   mounts?: MountPoint[];
+  /** The user namespace it runs in (daemon --userns-remap, not --userns=host); its storage is the shifted copy for this mapping. */
+  idMap?: IdMapping;
 }
 
 interface Row {

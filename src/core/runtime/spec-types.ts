@@ -72,6 +72,14 @@ export interface OciLinux {
   sysctl?: Record<string, string>;
   devices?: { path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[];
   rootfsPropagation?: string;
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
+}
+
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 export interface OciRuntimeSpec {

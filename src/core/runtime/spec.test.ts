@@ -143,3 +143,18 @@ test('ulimits are clamped to the host hard limits', () => {
   assert.throws(() => generateSpec({ ...base, ulimits: [{ name: 'bogus', soft: 1, hard: 1 }] }, h), InvalidArgument);
   assert.throws(() => generateSpec({ ...base, ulimits: [{ name: 'nofile', soft: 2, hard: 1 }] }, h), InvalidArgument);
 });
+
+test('a remapped container gets a user namespace with its maps; ping range and cgroup mount fit inside it', () => {
+  const idMap = { uids: [{ containerId: 0, hostId: 100000, size: 65536 }], gids: [{ containerId: 0, hostId: 200000, size: 1000 }] };
+  const s = generateSpec({ ...base, idMap }, host);
+  assert.ok(s.linux.namespaces.some((n) => n.type === 'user' && n.path === undefined));
+  assert.deepEqual(s.linux.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+  assert.deepEqual(s.linux.gidMappings, [{ containerID: 0, hostID: 200000, size: 1000 }]);
+  assert.equal(s.linux.sysctl?.['net.ipv4.ping_group_range'], '0 999');
+  assert.ok(!s.mounts.find((m) => m.type === 'cgroup')?.options.includes('ro'));
+  const plain = generateSpec(base, host);
+  assert.ok(!plain.linux.namespaces.some((n) => n.type === 'user'));
+  assert.equal(plain.linux.uidMappings, undefined);
+  assert.equal(plain.linux.sysctl?.['net.ipv4.ping_group_range'], '0 2147483647');
+  assert.ok(plain.mounts.find((m) => m.type === 'cgroup')?.options.includes('ro'));
+});

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
+import type { IdMapping, IdRange } from '../../util/index.js';
 import {
   ALL_CAPABILITIES,
   DEFAULT_CAPABILITIES,
@@ -47,6 +48,8 @@ export interface ContainerSpecInput {
   sysctls?: Record<string, string>;
   /** --device: host devices, already resolved (type and numbers) by the caller. */
   devices?: ContainerDevice[];
+  /** A new user namespace with these maps (daemon --userns-remap); absent = the host's ids. */
+  idMap?: IdMapping;
 }
 
 export interface ContainerDevice {
@@ -184,7 +187,11 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
 
+  if (input.idMap) namespaces.push({ type: 'user' });
+
   const mounts: OciMount[] = defaultMounts({ privileged });
+  // As Docker: a read-only remount of the cgroup mount is refused inside a user namespace.
+  if (input.idMap) for (const m of mounts) if (m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
   const bind = (source: string, destination: string): OciMount => ({
     destination,
     type: 'bind',
@@ -206,7 +213,9 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (input.network.mode !== 'host') {
     // Docker ≥ 20.10 lets unprivileged processes bind low ports and ping inside their own netns.
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
-    sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
+    // Inside a user namespace both ends must be gids it maps, or the kernel refuses the write.
+    const gids = input.idMap?.gids.reduce((n, r) => Math.max(n, r.containerId + r.size), 0);
+    sysctl['net.ipv4.ping_group_range'] = `0 ${gids ? gids - 1 : 2147483647}`;
   }
   for (const [k, v] of Object.entries(input.sysctls ?? {})) {
     checkSysctl(k, input.network.mode === 'host');
@@ -244,10 +253,15 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
       sysctl,
+      ...(input.idMap ? { uidMappings: input.idMap.uids.map(ociRange), gidMappings: input.idMap.gids.map(ociRange) } : {}),
     },
   };
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
   return spec;
+}
+
+function ociRange(r: IdRange): { containerID: number; hostID: number; size: number } {
+  return { containerID: r.containerId, hostID: r.hostId, size: r.size };
 }
 
 function cgroupResources(r: ContainerResources | undefined): Omit<OciLinuxResources, 'devices'> {

@@ -12,6 +12,10 @@ import type { Mount } from './types.js';
 export class CopySnapshotter extends BaseSnapshotter {
   readonly driver = 'copy' as const;
 
+  withRoot(root: string): CopySnapshotter {
+    return new CopySnapshotter(root);
+  }
+
   protected async seed(diff: string, parent: Digest | null, signal?: AbortSignal): Promise<void> {
     if (parent) await copyTree(this.layerPath(parent), diff, signal);
   }

@@ -7,6 +7,7 @@ import type { Snapshotter } from './types.js';
 
 export type { DriverName, Mount, Snapshotter } from './types.js';
 export { mountAll, unmountAll, mountsUnder } from './mounts.js';
+export { RemappedSnapshotter } from './remap.js';
 
 /**
  * A snapshotter over `root` (layers/, containers/, l/, tmp/). 'auto' mounts a tiny overlay on

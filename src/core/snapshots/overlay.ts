@@ -23,6 +23,10 @@ export class OverlaySnapshotter extends BaseSnapshotter {
     super(root);
   }
 
+  withRoot(root: string): OverlaySnapshotter {
+    return new OverlaySnapshotter(root, this.extraOptions);
+  }
+
   protected async seed(): Promise<void> {}
 
   private async shortName(dir: string): Promise<string> {

@@ -81,6 +81,7 @@ export abstract class BaseSnapshotter implements Snapshotter {
   protected abstract committed(chainId: Digest, dir: string): Promise<void>;
   protected abstract forget(chainId: Digest, dir: string): Promise<void>;
   abstract prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]>;
+  abstract withRoot(root: string): Snapshotter;
 
   createLayer(
     chainId: Digest,

@@ -37,4 +37,6 @@ export interface Snapshotter {
   remove(containerId: string): Promise<void>;
   /** containers/<id>/upper: overlay's upper dir, or the copy driver's full tree. */
   upperPath(containerId: string): string;
+  /** The same driver, with the same options, over another root (a remapped storage area). */
+  withRoot(root: string): Snapshotter;
 }

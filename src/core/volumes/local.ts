@@ -1,6 +1,7 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
+import type { Owner } from '../../util/index.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** The options the local driver takes, as Docker's (`-o type=tmpfs -o device=tmpfs -o o=size=10m`). */
@@ -31,10 +32,16 @@ export interface VolumeMountSource {
   options: string[];
 }
 
-/** The local volume driver: one directory per volume, <root>/<name>/_data. */
+/**
+ * The local volume driver: one directory per volume, <root>/<name>/_data. With `owner` (the
+ * remapped root of daemon --userns-remap) new data directories belong to it, as in Docker.
+ */
 export class LocalVolumeDriver {
   readonly name = 'local';
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    readonly owner?: Owner,
+  ) {}
 
   dataPath(name: string): string {
     return join(this.root, name, '_data');
@@ -45,6 +52,7 @@ export class LocalVolumeDriver {
     validateLocalOptions(options);
     await mkdir(join(this.root, name), { recursive: true, mode: 0o701 });
     await mkdir(this.dataPath(name), { recursive: true, mode: 0o755 });
+    if (this.owner) await chown(this.dataPath(name), this.owner.uid, this.owner.gid);
     return this.dataPath(name);
   }
 
@@ -56,7 +64,7 @@ export class LocalVolumeDriver {
   /** The data directory, recreated if someone deleted it behind berth's back (Docker does the same). */
   async path(name: string): Promise<string> {
     const p = this.dataPath(name);
-    await mkdir(p, { recursive: true, mode: 0o755 });
+    if ((await mkdir(p, { recursive: true, mode: 0o755 })) !== undefined && this.owner) await chown(p, this.owner.uid, this.owner.gid);
     return p;
   }
 

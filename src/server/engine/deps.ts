@@ -17,6 +17,8 @@ export interface SystemFacts {
   kernelVersion: string;
   operatingSystem: string;
   cgroupVersion: '1' | '2';
+  /** Containers run in a remapped user namespace (berthd --userns-remap). */
+  userns?: boolean;
 }
 
 export interface EngineDeps {

@@ -32,6 +32,8 @@ export interface RootfsProvider {
   unmount(target: string): Promise<void>;
   remove(containerId: string): Promise<void>;
   upperPath(containerId: string): string;
+  /** An image layer as the container's storage holds it (a remapped container has its own shifted copy). */
+  layerPath(containerId: string, chainId: string): string;
 }
 
 export interface ContainerRuntime {

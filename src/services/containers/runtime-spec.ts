@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import { rootOwner } from '../../util/index.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
@@ -20,7 +21,7 @@ export interface SpecContext {
  * input, with the files Docker bind-mounts (/etc/hosts, /etc/hostname, /etc/resolv.conf) written.
  */
 export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): Promise<ContainerSpecInput> {
-const { rootfs, dir, runtime } = ctx;
+  const { rootfs, dir, runtime } = ctx;
   const user = await runtime.resolveUser(rootfs, rec.config.user);
   const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -30,6 +31,11 @@ const { rootfs, dir, runtime } = ctx;
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
   const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  if (rec.idMap) {
+    // The container's root owns its own /etc files, as in Docker (else they show as nobody, read-only).
+    const root = rootOwner(rec.idMap);
+    for (const f of ['hosts', 'hostname', 'resolv.conf']) await chown(join(dir, f), root.uid, root.gid);
+  }
   const init = rec.hostConfig.raw['Init'] === true;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
@@ -60,5 +66,6 @@ const { rootfs, dir, runtime } = ctx;
     capAdd: rec.hostConfig.capAdd,
     capDrop: rec.hostConfig.capDrop,
     privileged: rec.hostConfig.privileged,
+    ...(rec.idMap ? { idMap: rec.idMap } : {}),
   };
 }

@@ -10,6 +10,8 @@ import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFro
 import { resolveDevices } from './host-resolve.js';
 import { buildRuntimeSpec } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
+import { applyUserns } from './userns.js';
+import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
@@ -25,6 +27,8 @@ export interface ContainerServiceDeps {
   bus?: EventBus;
   /** Volumes, binds and tmpfs mounts; without it a container has only its rootfs. */
   mounts?: ContainerMountPlanner;
+  /** daemon --userns-remap: new containers run in a user namespace with this mapping. */
+  userns?: IdMapping;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -90,6 +94,7 @@ export class ContainerService {
       throw new NotImplemented(`network ${mode} not found: berth has no user-defined networks yet (use none or host)`);
     }
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
+    applyUserns(rec, this.deps.userns);
     // Limits are checked at create, as Docker does, not first at start.
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
@@ -113,9 +118,10 @@ export class ContainerService {
         }
       }
     } catch (e) {
+      // The record goes last: it tells the rootfs provider where the container's layer is.
+      await this.deps.rootfs.remove(rec.id).catch(() => undefined);
       this.deps.store.delete(rec.id);
       await this.deps.mounts?.release(rec, true).catch(() => undefined);
-      await this.deps.rootfs.remove(rec.id).catch(() => undefined);
       await rm(this.dir(rec.id), { recursive: true, force: true });
       throw e;
     }

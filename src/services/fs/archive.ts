@@ -5,6 +5,7 @@ import { RootResolver } from '../../core/diff/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
 import { devMajor, devMinor, entryTypeOf, packDirectory, TarWriter, type TarHeader } from '../../util/tar/index.js';
+import type { Owner } from '../../util/index.js';
 
 /** Docker's container path stat (X-Docker-Container-Path-Stat), mode as Go's os.FileMode bits. */
 export interface PathStat {
@@ -130,15 +131,16 @@ export async function statOf(root: string, r: ResolvedPath): Promise<PathStat> {
 }
 
 /** A tar of the resolved path, its entries named from `r.base` on (a directory with everything beneath). */
-export function archiveOf(r: ResolvedPath, signal?: AbortSignal): Readable {
+export function archiveOf(r: ResolvedPath, signal?: AbortSignal, mapOwner?: (o: Owner) => Owner): Readable {
   const base = r.base === '/' ? '.' : r.base;
-  if (r.stat.isDirectory()) return packDirectory(r.host, { prefix: base, xattrs: readXattrs, ...(signal ? { signal } : {}) });
+  if (r.stat.isDirectory()) return packDirectory(r.host, { prefix: base, xattrs: readXattrs, ...(signal ? { signal } : {}), ...(mapOwner ? { mapOwner } : {}) });
   const w = new TarWriter();
   void (async () => {
     const st = r.stat;
     const type = entryTypeOf(st);
     if (type === null) throw new InvalidArgument(`cannot archive ${r.given}: sockets cannot be copied`);
-    const h: TarHeader = { name: base, type, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    const owner = mapOwner ? mapOwner({ uid: st.uid, gid: st.gid }) : { uid: st.uid, gid: st.gid };
+    const h: TarHeader = { name: base, type, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777, ...owner, mtime: st.mtime };
     if (type === 'symlink') h.linkname = await readlink(r.host);
     if (type === 'char' || type === 'block') {
       h.devmajor = devMajor(st.rdev);

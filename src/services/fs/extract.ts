@@ -3,12 +3,15 @@ import type { Readable } from 'node:stream';
 import { cleanComponents, decompress, RootResolver, writeEntry } from '../../core/diff/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { readTar, type TarHeader } from '../../util/tar/index.js';
+import type { Owner } from '../../util/index.js';
 
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory or the other way round. */
   noOverwriteDirNonDir: boolean;
   /** Every entry owned by this user instead of the archive's ids (copyUIDGID with a container user). */
   owner?: { uid: number; gid: number };
+  /** The owner on disk for an entry's (e.g. a user namespace's ids shifted to the host's). */
+  mapOwner?: (o: Owner) => Owner;
   signal?: AbortSignal;
 }
 
@@ -41,7 +44,8 @@ export async function extractInto(root: string, dest: string[], source: Readable
       const parent = await resolver.resolveDir([...dest, ...comps.slice(0, -1)], () => undefined);
       const rel = [...parent, base];
       const target = resolver.abs(rel);
-      const h: TarHeader = opts.owner ? { ...e.header, uid: opts.owner.uid, gid: opts.owner.gid } : e.header;
+      const owner = opts.owner ?? { uid: e.header.uid, gid: e.header.gid };
+      const h: TarHeader = opts.owner || opts.mapOwner ? { ...e.header, ...(opts.mapOwner ? opts.mapOwner(owner) : owner) } : e.header;
       if (opts.noOverwriteDirNonDir) await checkOverwrite(target, `/${rel.join('/')}`, h);
       const link = h.type === 'hardlink' ? await hardlinkTarget(resolver, dest, h) : undefined;
       const res = await writeEntry(target, h, e.body, link);

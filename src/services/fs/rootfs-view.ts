@@ -16,8 +16,6 @@ export interface ViewDeps {
   rootfs: RootfsProvider;
   /** Where the container's rootfs is mounted while it runs. */
   rootfsPath(id: string): string;
-  /** A layer's directory (the copy driver's is the whole tree up to it). */
-  layerPath(chainId: string): string;
   /** Where private mounts are made (<data-root>/tmp), so that none is ever left outside the data root. */
   scratchDir: string;
 }
@@ -87,9 +85,9 @@ export async function imageView(deps: ViewDeps, rec: ContainerRecord): Promise<T
   if (top === undefined) return null;
   const mounts = await deps.rootfs.prepare(rec.id, rec.layers, '/');
   const m = mounts[0];
-  if (!m || m.type !== 'overlay') return { root: deps.layerPath(top), release: noop };
+  if (!m || m.type !== 'overlay') return { root: deps.rootfs.layerPath(rec.id, top), release: noop };
   const lowers = (option(m, 'lowerdir') ?? '').split(':').filter((l) => l !== '');
-  if (lowers.length <= 1) return { root: await realpath(deps.layerPath(top)), release: noop };
+  if (lowers.length <= 1) return { root: await realpath(deps.rootfs.layerPath(rec.id, top)), release: noop };
   const rest = m.options.filter((o) => !/^(upperdir|workdir|lowerdir)=/.test(o));
   return mountedAt(deps, [{ ...m, options: [`lowerdir=${lowers.join(':')}`, ...rest, 'ro'] }]);
 }

@@ -6,7 +6,7 @@ import type { ContainerRecord } from '../../core/metadata/index.js';
 import { Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
 import { packDirectory } from '../../util/tar/index.js';
-import type { Digest } from '../../util/index.js';
+import { ownerToContainer, ownerToHost, type Digest, type Owner } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
 import type { ImageService } from '../images/index.js';
 import { archiveOf, lexical, resolveContainerPath, statOf, type PathStat } from './archive.js';
@@ -32,11 +32,10 @@ export class FilesystemService {
   readonly #freezer: Freezer;
 
   constructor(readonly deps: FilesystemServiceDeps) {
-    const { containers, images } = deps;
+    const { containers } = deps;
     this.#view = {
       rootfs: containers.deps.rootfs,
       rootfsPath: (id) => containers.rootfsPath(id),
-      layerPath: (c) => images.deps.layers.layerPath(c as Digest),
       scratchDir: join(dirname(containers.deps.containersDir), 'tmp'),
     };
     const rt = containers.deps.runtime;
@@ -82,7 +81,7 @@ export class FilesystemService {
     const { value, thaw } = await this.#frozen(rec, async () => {
       view = await containerView(this.#view, rec, 'read');
       const r = await resolveContainerPath(view.root, path, idOrName);
-      return { stat: await statOf(view.root, r), archive: archiveOf(r, signal) };
+      return { stat: await statOf(view.root, r), archive: archiveOf(r, signal, outward(rec)) };
     }).catch(async (e: unknown) => {
       await view?.release();
       throw e;
@@ -108,8 +107,10 @@ export class FilesystemService {
           throw e;
         });
         const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
+        const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {
           noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+          ...(idMap ? { mapOwner: (o: Owner) => ownerToHost(idMap, o) } : {}),
           ...(user ? { owner: { uid: user.uid, gid: user.gid } } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
@@ -135,7 +136,7 @@ export class FilesystemService {
     if (top === undefined) await mkdir(this.#view.scratchDir, { recursive: true, mode: 0o700 });
     const empty = top === undefined ? await mkdtemp(join(this.#view.scratchDir, 'empty-')) : '';
     try {
-      return visibleChanges(await treeChanges(top === undefined ? null : this.#view.layerPath(top), upper, empty, signal));
+      return visibleChanges(await treeChanges(top === undefined ? null : this.#view.rootfs.layerPath(rec.id, top), upper, empty, signal));
     } finally {
       if (empty) await rmdir(empty);
     }
@@ -150,7 +151,8 @@ export class FilesystemService {
   async export(idOrName: string, signal?: AbortSignal): Promise<Readable> {
     const rec = this.deps.containers.get(idOrName);
     const view = await containerView(this.#view, rec, 'read');
-    const tar = packDirectory(view.root, { xattrs: readXattrs, ...(signal ? { signal } : {}) });
+    const mapOwner = outward(rec);
+    const tar = packDirectory(view.root, { xattrs: readXattrs, ...(signal ? { signal } : {}), ...(mapOwner ? { mapOwner } : {}) });
     tar.once('close', () => void view.release().catch(this.#warn(rec, 'unmount after export')));
     this.#publish(rec, 'export');
     return tar;
@@ -166,7 +168,8 @@ export class FilesystemService {
       if (changes.length === 0) return await commitImage(this.deps.images, rec, null, opts, opts.signal);
       const view = await containerView(this.#view, rec, 'read');
       try {
-        const layer = exportChanges(view.root, changes, opts.signal ? { signal: opts.signal } : {});
+        const mapOwner = outward(rec);
+        const layer = exportChanges(view.root, changes, { ...(opts.signal ? { signal: opts.signal } : {}), ...(mapOwner ? { mapOwner } : {}) });
         return await commitImage(this.deps.images, rec, layer, opts, opts.signal);
       } finally {
         await view.release();
@@ -206,4 +209,10 @@ export class FilesystemService {
     }
     return { layersSize, images, containers: out };
   }
+}
+
+/** Files leaving a remapped container carry the ids its processes see, not the shifted host ids. */
+function outward(rec: ContainerRecord): ((o: Owner) => Owner) | undefined {
+  const m = rec.idMap;
+  return m ? (o) => ownerToContainer(m, o) : undefined;
 }

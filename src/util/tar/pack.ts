@@ -3,6 +3,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Internal } from '../../errdefs/index.js';
+import type { Owner } from '../idmap.js';
 import type { TarEntryType, TarHeader } from './types.js';
 import { TarWriter } from './writer.js';
 
@@ -18,6 +19,8 @@ export interface PackOptions {
    * injects sys's reader; without one no xattrs are written.
    */
   xattrs?: XattrReader;
+  /** The owner an entry gets from the file's (e.g. host ids back to a user namespace's own). */
+  mapOwner?: (o: Owner) => Owner;
 }
 
 /** The tar entry type of a file by its lstat; null for what tar does not carry (sockets, as in Docker). */
@@ -58,8 +61,7 @@ export function packDirectory(dir: string, opts: PackOptions = {}): Readable {
       type,
       size: 0,
       mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
+      ...(opts.mapOwner ? opts.mapOwner({ uid: st.uid, gid: st.gid }) : { uid: st.uid, gid: st.gid }),
       mtime: st.mtime,
     };
     if (type === 'file' && st.nlink > 1) {
