@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createContentStore } from '../core/content/index.js';
 import {
+  AccessRules,
   BasicAuthorizer,
   Htpasswd,
   ManifestCache,
@@ -37,10 +38,16 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
   let auth: Pick<RegistryServerOptions, 'auth' | 'tokenHandler'> = {};
   if (opts.auth !== 'none' && opts.htpasswd !== undefined) {
     const users = new Htpasswd(opts.htpasswd);
+    const rules = opts.access.length > 0 ? new AccessRules(opts.access) : null;
     if (opts.auth === 'basic') {
-      auth = { auth: new BasicAuthorizer(users) };
+      auth = { auth: new BasicAuthorizer(users, rules, opts.realm) };
     } else {
-      const t = new TokenAuthorizer({ users, keyPath: opts.tokenKey ?? join(opts.root, 'token-key.pem'), ...(opts.anonymousPull ? { anonymous: ['pull'] } : {}) });
+      const t = new TokenAuthorizer({
+        users,
+        keyPath: opts.tokenKey ?? join(opts.root, 'token-key.pem'),
+        ...(opts.anonymousPull ? { anonymous: ['pull'] } : {}),
+        ...(rules ? { rules } : {}),
+      });
       const a: Authorizer = t;
       auth = { auth: a, tokenHandler: t.issue };
     }

@@ -5,6 +5,7 @@ export { ManifestCache } from './manifest-cache.js';
 export type { RegistryDeps } from './context.js';
 export { errorTable, toWireError, registryError, type OciCode, type Reason } from './errors.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
+export { AccessRules, type AccessRule } from './access.js';
 export { BasicAuthorizer, Htpasswd, parseScope, type Access, type Action, type Authorizer } from './auth.js';
 export { TokenAuthorizer, type TokenAuthorizerOptions } from './auth-token.js';
 export { bcryptHash, bcryptVerify } from './bcrypt.js';

@@ -80,7 +80,9 @@ export class RegistryServer {
         return;
       }
       if ((path === '/' || path.startsWith('/ui/')) && (method === 'GET' || method === 'HEAD')) {
-        if (auth) await auth.check(req, []);
+        // The page lists what the catalog and pulls would show: it needs the same rights.
+        needed = path === '/' ? [{ type: 'registry', name: 'catalog', actions: ['*'] }] : [{ type: 'repository', name: path.slice('/ui/'.length), actions: ['pull'] }];
+        if (auth) await auth.check(req, needed);
         await renderUi(path, query, this.opts.deps, res);
         return;
       }
