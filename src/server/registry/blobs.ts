@@ -33,8 +33,6 @@ export function parseByteRange(header: string, size: number): { start: number; e
 
 export async function getBlob(r: RegistryRequest): Promise<void> {
   const d = checkDigestParam(r.ref, 'DIGEST_INVALID');
-  if (r.deps.proxy && r.deps.meta.blobLink(r.repo, d) === null) await r.deps.proxy.blob(r.repo, d, r.signal);
-  const size = blobSize(r, d);
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': d,
@@ -42,6 +40,8 @@ export async function getBlob(r: RegistryRequest): Promise<void> {
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'max-age=31536000',
   };
+  if (r.deps.proxy && (await r.deps.proxy.serveBlob(r, d, headers))) return;
+  const size = blobSize(r, d);
   const rangeHeader = r.req.headers.range;
   let range: { start: number; end: number } | null = null;
   if (rangeHeader !== undefined) {
