@@ -2,16 +2,13 @@ import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createContentStore } from '../core/content/index.js';
 import {
-  AccessRules,
-  BasicAuthorizer,
-  Htpasswd,
   ManifestCache,
-  PullThrough,
   RegistryMetadata,
   RegistryServer,
-  TokenAuthorizer,
   Uploads,
-  collectGarbage,
+  loadAuth,
+  loadGc,
+  loadPullThrough,
   type Authorizer,
   type GcReport,
   type RegistryServerOptions,
@@ -37,6 +34,7 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
   const { meta, content, uploads } = open(opts.root);
   let auth: Pick<RegistryServerOptions, 'auth' | 'tokenHandler'> = {};
   if (opts.auth !== 'none' && opts.htpasswd !== undefined) {
+    const { Htpasswd, BasicAuthorizer, TokenAuthorizer, AccessRules } = await loadAuth();
     const users = new Htpasswd(opts.htpasswd);
     const rules = opts.access.length > 0 ? new AccessRules(opts.access) : null;
     if (opts.auth === 'basic') {
@@ -53,7 +51,7 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
     }
   }
   const manifests = new ManifestCache(content);
-  const proxy = opts.proxies.length > 0 ? new PullThrough(opts.proxies, meta, content, manifests) : undefined;
+  const proxy = opts.proxies.length > 0 ? new (await loadPullThrough())(opts.proxies, meta, content, manifests) : undefined;
   const tls = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) } : undefined;
   const server = new RegistryServer({
     ...auth,
@@ -64,9 +62,10 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
   });
   const addr = await server.listen(opts.host, opts.port);
   // Online GC: one pass at a time, beside the requests; the grace period protects pushes in flight.
+  const collectGarbage = opts.gcIntervalMs > 0 ? await loadGc() : null;
   let gcRunning: Promise<unknown> | null = null;
   const timer =
-    opts.gcIntervalMs > 0
+    collectGarbage
       ? setInterval(() => {
           if (gcRunning) return;
           gcRunning = collectGarbage(meta, content, uploads, { graceMs: opts.graceMs, uploadMaxAgeMs: opts.uploadMaxAgeMs, deleteUntagged: false, dryRun: false })
@@ -90,7 +89,7 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
 export async function runGc(opts: GcCommandOptions): Promise<GcReport> {
   const { meta, content, uploads } = open(opts.root);
   try {
-    return await collectGarbage(meta, content, uploads, opts);
+    return await (await loadGc())(meta, content, uploads, opts);
   } finally {
     meta.close();
   }
