@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createContentStore } from '../core/content/index.js';
 import {
+  FileSender,
   ManifestCache,
   RegistryMetadata,
   RegistryServer,
@@ -56,7 +57,7 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
   const server = new RegistryServer({
     ...auth,
     ...(tls ? { tls } : {}),
-    deps: { content, meta, uploads, manifests, readOnly: opts.readOnly, ...(proxy ? { proxy } : {}) },
+    deps: { content, meta, uploads, manifests, files: new FileSender(), readOnly: opts.readOnly, ...(proxy ? { proxy } : {}) },
     ...(opts.accessLog ? { accessLog: (e) => log(JSON.stringify({ time: new Date().toISOString(), msg: 'request', ...e })) } : {}),
     onInternalError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: err instanceof Error ? (err.stack ?? err.message) : String(err) })),
   });

@@ -2,6 +2,7 @@ export { RegistryServer, type AccessLogEntry, type RegistryServerOptions } from 
 export { RegistryMetadata, type ManifestRecord, type UploadRecord } from './metadata.js';
 export { Uploads } from './uploads.js';
 export { ManifestCache } from './manifest-cache.js';
+export { FileSender } from './file-sender.js';
 export type { RegistryDeps } from './context.js';
 export { errorTable, toWireError, registryError, type OciCode, type Reason } from './errors.js';
 export type { GcOptions, GcReport } from './gc.js';
