@@ -55,7 +55,9 @@ export function configFlags(path: string, command: 'serve' | 'gc'): string[] {
     return v as Obj;
   };
   obj(c, '(top level)', ['version', 'log', 'root', 'addr', 'readOnly', 'accessLog', 'auth', 'tls', 'proxy', 'gc', 'http', 'storage']);
-  const root = c['root'] ?? (c['storage'] !== undefined ? distributionRoot(obj(c['storage'], 'storage', ['filesystem', 'delete', 'maintenance', 'cache']), obj) : undefined);
+  const storage = c['storage'] === undefined ? {} : obj(c['storage'], 'storage', ['filesystem', 'delete', 'maintenance', 'cache']);
+  const filesystem = storage['filesystem'] === undefined ? {} : obj(storage['filesystem'], 'storage.filesystem', ['rootdirectory', 'maxthreads']);
+  const root = c['root'] ?? filesystem['rootdirectory'];
   if (root !== undefined) out.push('--root', str(root, 'root'));
   if (command === 'gc') {
     const gc = c['gc'] === undefined ? {} : obj(c['gc'], 'gc', ['grace', 'uploadMaxAge', 'deleteUntagged']);
@@ -67,7 +69,6 @@ export function configFlags(path: string, command: 'serve' | 'gc'): string[] {
   const http = c['http'] === undefined ? {} : obj(c['http'], 'http', ['addr', 'tls', 'secret', 'headers', 'relativeurls', 'host']);
   const addr = c['addr'] ?? http['addr'];
   if (addr !== undefined) out.push('--addr', str(addr, 'addr'));
-  const storage = c['storage'] === undefined ? {} : (c['storage'] as Obj);
   const maintenance = storage['maintenance'] === undefined ? {} : obj(storage['maintenance'], 'storage.maintenance', ['readonly', 'uploadpurging']);
   const readonly = maintenance['readonly'] === undefined ? {} : obj(maintenance['readonly'], 'storage.maintenance.readonly', ['enabled']);
   if ((c['readOnly'] !== undefined && bool(c['readOnly'], 'readOnly')) || (readonly['enabled'] !== undefined && bool(readonly['enabled'], 'storage.maintenance.readonly.enabled'))) {
@@ -97,11 +98,6 @@ export function configFlags(path: string, command: 'serve' | 'gc'): string[] {
     out.push('--proxy-remote', u.href.replace(/\/$/, ''));
   }
   return out;
-}
-
-function distributionRoot(storage: Obj, obj: (v: unknown, key: string, known: readonly string[]) => Obj): unknown {
-  if (storage['filesystem'] === undefined) return undefined;
-  return obj(storage['filesystem'], 'storage.filesystem', ['rootdirectory', 'maxthreads'])['rootdirectory'];
 }
 
 function authFlags(
