@@ -67,10 +67,13 @@ test('the web page in headless Chromium: repositories, search, tags with digest/
     ]);
 
     await page.type('input[name=q]', 'debug');
+    const visible = `[...document.querySelectorAll('#repositories tr[data-repo]')].filter((tr) => !tr.hidden).map((tr) => tr.dataset.repo)`;
+    assert.deepEqual(await page.eval(visible), ['tools/debug'], 'the list filters as one types');
+    assert.equal(await page.eval('location.search'), '', 'without a round trip');
     await page.navigation(() => page.press('Enter'));
     assert.equal(await page.eval('location.search'), '?q=debug');
     assert.equal(await page.eval(`document.querySelector('input[name=q]').value`), 'debug');
-    assert.deepEqual(await page.eval(cells('#repositories')), [['tools/debug', '1']], 'the search filters the list');
+    assert.deepEqual(await page.eval(cells('#repositories')), [['tools/debug', '1']], 'Enter asks the server, which filters too');
 
     await page.navigation(() => page.click('#repositories a'));
     assert.equal(await page.eval('location.pathname'), '/ui/tools/debug');
