@@ -201,6 +201,10 @@ test('pull-through cache: blobs stream to the client while cached, one upstream 
     // Wrong bytes from the upstream: the client's body is cut short and nothing is cached.
     const cData = randomBytes(1 << 20);
     const c = await pushBlob(upstream.url, 'lib/big', cData);
+    const headUncached = await fetch(`${mirror.url}/v2/up/lib/big/blobs/${c}`, { method: 'HEAD' });
+    assert.equal(headUncached.status, 200);
+    assert.equal(headUncached.headers.get('content-length'), String(cData.length));
+    assert.equal(relay.blobGets.get(c), undefined, 'HEAD fetches nothing');
     relay.corrupt.add(c);
     const bad = await fetch(`${mirror.url}/v2/up/lib/big/blobs/${c}`);
     await assert.rejects(bad.arrayBuffer(), 'a blob whose digest does not match never completes');

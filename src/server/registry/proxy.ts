@@ -124,7 +124,8 @@ export class PullThrough {
    * GET of a blob a mirrored repository does not hold yet: streamed to the client while it is
    * written to the cache (hashed on the way, committed only when the digest matches; the last chunk
    * is held back until then, so a client never receives a whole wrong blob). Concurrent requests for
-   * the same blob wait for the one fetch; HEAD and ranges wait for the whole blob. Returns true when
+   * the same blob wait for the one fetch; a range waits for the whole blob; HEAD asks the upstream's
+   * HEAD. Returns true when
    * it answered the request, false when the cache can now answer it (or the repository is not mirrored).
    */
   async serveBlob(r: RegistryRequest, d: Digest, headers: Record<string, string | number>): Promise<boolean> {
@@ -153,7 +154,18 @@ export class PullThrough {
       if (info) this.meta.linkBlob(r.repo, d, info.size);
       return false;
     }
-    const tap = r.req.method === 'GET' && r.req.headers.range === undefined ? r.res : null;
+    if (r.req.method === 'HEAD') {
+      // Existence and size only: the upstream's HEAD answers, nothing is fetched or cached.
+      const head = await route.up.get(route.remote, `blobs/${d}`, { method: 'HEAD', signal: r.signal }).catch((e: unknown) => {
+        throw registryError('BLOB_UNKNOWN', { message: `upstream unavailable and blob not cached: ${(e as Error).message}`, cause: e });
+      });
+      const size = Number(head.headers.get('content-length') ?? NaN);
+      if (!head.ok || !Number.isSafeInteger(size)) throw registryError('BLOB_UNKNOWN', { detail: { digest: d } });
+      r.res.writeHead(200, { ...headers, 'Content-Length': size });
+      r.res.end();
+      return true;
+    }
+    const tap = r.req.headers.range === undefined ? r.res : null;
     const entry: Inflight = { waiters: 0, done: Promise.resolve() };
     entry.done = this.#fetch(r.repo, d, route, entry, r.signal, tap ? { res: tap, headers } : null);
     this.#inflight.set(key, entry);
