@@ -51,10 +51,10 @@ export function configFlags(path: string, command: 'serve' | 'gc'): string[] {
   };
   const obj = (v: unknown, key: string, known: readonly string[]): Obj => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${key} must be an object`);
-    for (const k of Object.keys(v)) if (!known.includes(k)) throw bad(`unknown key ${key}.${k} (known: ${known.join(', ')})`);
+    for (const k of Object.keys(v)) if (!known.includes(k)) throw bad(`unknown key ${key === '' ? k : `${key}.${k}`} (known: ${known.join(', ')})`);
     return v as Obj;
   };
-  obj(c, '(top level)', ['version', 'log', 'root', 'addr', 'readOnly', 'accessLog', 'auth', 'tls', 'proxy', 'gc', 'http', 'storage']);
+  obj(c, '', ['version', 'log', 'root', 'addr', 'readOnly', 'accessLog', 'auth', 'tls', 'proxy', 'gc', 'http', 'storage']);
   const storage = c['storage'] === undefined ? {} : obj(c['storage'], 'storage', ['filesystem', 'delete', 'maintenance', 'cache']);
   const filesystem = storage['filesystem'] === undefined ? {} : obj(storage['filesystem'], 'storage.filesystem', ['rootdirectory', 'maxthreads']);
   const root = c['root'] ?? filesystem['rootdirectory'];

@@ -136,7 +136,7 @@ proxy:
     writeFileSync(dist, 'http:\n  addr: 1.2.3.4:5\n  addr: 1.2.3.4:6\n');
     assert.throws(() => parseOptions(['serve', '--config', dist], {}), /config\.yml: line 3: duplicate key "addr"/);
     writeFileSync(dist, 'notifications:\n  endpoints: []\n');
-    assert.throws(() => parseOptions(['serve', '--config', dist], {}), /unknown key \(top level\)\.notifications/);
+    assert.throws(() => parseOptions(['serve', '--config', dist], {}), /unknown key notifications \(known: version, log/);
     writeFileSync(dist, 'auth:\n  access:\n    - user: alice\n      repos: x\n      actions: [pull, fly]\n');
     assert.throws(() => parseOptions(['serve', '--config', dist], {}), /unknown action "fly"/);
   } finally {
