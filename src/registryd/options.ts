@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgument } from '../errdefs/index.js';
+import type { AccessRule, Action } from '../server/registry/index.js';
 import { configFlags } from './config-file.js';
 
 export interface ServeOptions {
@@ -16,6 +17,10 @@ export interface ServeOptions {
   /** ES256 key for tokens; default <root>/token-key.pem. */
   tokenKey?: string;
   anonymousPull: boolean;
+  /** Per-user rights of htpasswd users (empty: every user may do everything). */
+  access: AccessRule[];
+  /** Realm of the Basic challenge. */
+  realm?: string;
   /** Pull-through cache upstreams. */
   proxies: UpstreamOption[];
   tlsCert?: string;
@@ -51,6 +56,21 @@ export function parseUpstream(s: string): UpstreamOption {
     out.password = decodeURIComponent(u.password);
   }
   return out;
+}
+
+const ACTIONS = new Set(['pull', 'push', 'delete', '*']);
+
+/** `USER:REPOS:ACTIONS`, e.g. `alice:team/*:pull,push` or `*:*:pull` (htpasswd names hold no colon). */
+export function parseAccessRule(s: string): AccessRule {
+  const parts = s.split(':');
+  const [user, repos, actions] = parts;
+  const bad = (why: string): InvalidArgument => new InvalidArgument(`invalid --access ${JSON.stringify(s)}: ${why}; expected USER:REPOS:ACTIONS like alice:team/*:pull,push`);
+  if (parts.length !== 3 || user === undefined || repos === undefined || actions === undefined) throw bad('three colon-separated parts needed');
+  if (user === '') throw bad('empty user');
+  if (!/^[a-z0-9*][a-z0-9._/*-]*$/.test(repos)) throw bad(`repository pattern ${JSON.stringify(repos)} has characters no repository name holds`);
+  const list = actions.split(',');
+  for (const a of list) if (!ACTIONS.has(a)) throw bad(`unknown action ${JSON.stringify(a)} (pull, push, delete or *)`);
+  return { user, repos, actions: list as Action[] };
 }
 
 export interface GcCommandOptions {
@@ -92,7 +112,7 @@ export function usage(): string {
 An OCI distribution registry over its own storage root.
 
 serve options:
-      --config FILE        JSON settings (addr, root, readOnly, auth, tls, proxy, gc); flags override
+      --config FILE        JSON or YAML settings (see src/registryd/README.md); flags override
       --addr HOST:PORT     Listen address (default 127.0.0.1:5000; port 0 picks a free one)
       --root DIR           Storage root (default $XDG_DATA_HOME/berth/registry)
       --read-only          Refuse pushes and deletes
@@ -101,6 +121,11 @@ serve options:
       --auth MODE          none, basic or token (bearer tokens issued at /token; needs --htpasswd)
       --token-key FILE     Token signing key (default ROOT/token-key.pem, created when missing)
       --anonymous-pull     With --auth token: pulls need no credentials
+      --access USER:REPOS:ACTIONS
+                           Grant USER (* = any user) ACTIONS (pull,push,delete,*) on the
+                           repositories the glob REPOS matches (repeatable; rules add up;
+                           none: every user may do everything)
+      --auth-realm REALM   Realm of the Basic challenge (default berth-registry)
       --gc-interval D      Collect garbage while serving, every D (e.g. 6h; default never)
       --grace D            GC grace period for blobs and links (default 1h)
       --tls-cert FILE      Serve HTTPS with this PEM certificate (chain)
@@ -109,7 +134,7 @@ serve options:
                            Pull-through cache of URL (repeatable; PREFIX/x maps to x upstream)
 
 gc options:
-      --config FILE        JSON settings (root, gc.grace, gc.uploadMaxAge, gc.deleteUntagged)
+      --config FILE        JSON or YAML settings (root, gc.grace, gc.uploadMaxAge, gc.deleteUntagged)
       --root DIR           Storage root
       --dry-run            Only print what would be removed
       --grace DURATION     Keep blobs and links younger than this (default 1h)
@@ -149,6 +174,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RegistryOp
   let htpasswd: string | undefined;
   let tokenKey: string | undefined;
   let anonymousPull = false;
+  const access: AccessRule[] = [];
+  let realm: string | undefined;
   const proxies: UpstreamOption[] = [];
   let tlsCert: string | undefined;
   let tlsKey: string | undefined;
@@ -212,6 +239,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RegistryOp
       case '--proxy-remote':
         proxies.push(parseUpstream(arg()));
         break;
+      case '--access':
+        if (command !== 'serve') throw new InvalidArgument(`unknown flag: ${flag}`);
+        access.push(parseAccessRule(arg()));
+        break;
+      case '--auth-realm':
+        if (command !== 'serve') throw new InvalidArgument(`unknown flag: ${flag}`);
+        realm = arg();
+        break;
       case '--anonymous-pull':
         anonymousPull = true;
         break;
@@ -225,6 +260,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RegistryOp
   if (command === 'serve') {
     const mode = auth ?? (htpasswd !== undefined ? 'basic' : 'none');
     if (mode !== 'none' && htpasswd === undefined) throw new InvalidArgument(`--auth ${mode} needs --htpasswd FILE`);
+    if (access.length > 0 && mode === 'none') throw new InvalidArgument('--access rules need users: add --htpasswd FILE');
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new InvalidArgument('--tls-cert and --tls-key go together');
     return {
       command,
@@ -235,6 +271,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RegistryOp
       accessLog,
       auth: mode,
       anonymousPull,
+      access,
       proxies,
       gcIntervalMs,
       graceMs,
@@ -242,6 +279,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RegistryOp
       ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}),
       ...(htpasswd !== undefined ? { htpasswd } : {}),
       ...(tokenKey !== undefined ? { tokenKey } : {}),
+      ...(realm !== undefined ? { realm } : {}),
     };
   }
   return { command, root, dryRun, graceMs, uploadMaxAgeMs, deleteUntagged };

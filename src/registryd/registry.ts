@@ -2,15 +2,14 @@ import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createContentStore } from '../core/content/index.js';
 import {
-  BasicAuthorizer,
-  Htpasswd,
+  FileSender,
   ManifestCache,
-  PullThrough,
   RegistryMetadata,
   RegistryServer,
-  TokenAuthorizer,
   Uploads,
-  collectGarbage,
+  loadAuth,
+  loadGc,
+  loadPullThrough,
   type Authorizer,
   type GcReport,
   type RegistryServerOptions,
@@ -36,30 +35,38 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
   const { meta, content, uploads } = open(opts.root);
   let auth: Pick<RegistryServerOptions, 'auth' | 'tokenHandler'> = {};
   if (opts.auth !== 'none' && opts.htpasswd !== undefined) {
+    const { Htpasswd, BasicAuthorizer, TokenAuthorizer, AccessRules } = await loadAuth();
     const users = new Htpasswd(opts.htpasswd);
+    const rules = opts.access.length > 0 ? new AccessRules(opts.access) : null;
     if (opts.auth === 'basic') {
-      auth = { auth: new BasicAuthorizer(users) };
+      auth = { auth: new BasicAuthorizer(users, rules, opts.realm) };
     } else {
-      const t = new TokenAuthorizer({ users, keyPath: opts.tokenKey ?? join(opts.root, 'token-key.pem'), ...(opts.anonymousPull ? { anonymous: ['pull'] } : {}) });
+      const t = new TokenAuthorizer({
+        users,
+        keyPath: opts.tokenKey ?? join(opts.root, 'token-key.pem'),
+        ...(opts.anonymousPull ? { anonymous: ['pull'] } : {}),
+        ...(rules ? { rules } : {}),
+      });
       const a: Authorizer = t;
       auth = { auth: a, tokenHandler: t.issue };
     }
   }
   const manifests = new ManifestCache(content);
-  const proxy = opts.proxies.length > 0 ? new PullThrough(opts.proxies, meta, content, manifests) : undefined;
+  const proxy = opts.proxies.length > 0 ? new (await loadPullThrough())(opts.proxies, meta, content, manifests) : undefined;
   const tls = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) } : undefined;
   const server = new RegistryServer({
     ...auth,
     ...(tls ? { tls } : {}),
-    deps: { content, meta, uploads, manifests, readOnly: opts.readOnly, ...(proxy ? { proxy } : {}) },
+    deps: { content, meta, uploads, manifests, files: new FileSender(), readOnly: opts.readOnly, ...(proxy ? { proxy } : {}) },
     ...(opts.accessLog ? { accessLog: (e) => log(JSON.stringify({ time: new Date().toISOString(), msg: 'request', ...e })) } : {}),
     onInternalError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: err instanceof Error ? (err.stack ?? err.message) : String(err) })),
   });
   const addr = await server.listen(opts.host, opts.port);
   // Online GC: one pass at a time, beside the requests; the grace period protects pushes in flight.
+  const collectGarbage = opts.gcIntervalMs > 0 ? await loadGc() : null;
   let gcRunning: Promise<unknown> | null = null;
   const timer =
-    opts.gcIntervalMs > 0
+    collectGarbage
       ? setInterval(() => {
           if (gcRunning) return;
           gcRunning = collectGarbage(meta, content, uploads, { graceMs: opts.graceMs, uploadMaxAgeMs: opts.uploadMaxAgeMs, deleteUntagged: false, dryRun: false })
@@ -83,7 +90,7 @@ export async function startRegistry(opts: ServeOptions, log: (line: string) => v
 export async function runGc(opts: GcCommandOptions): Promise<GcReport> {
   const { meta, content, uploads } = open(opts.root);
   try {
-    return await collectGarbage(meta, content, uploads, opts);
+    return await (await loadGc())(meta, content, uploads, opts);
   } finally {
     meta.close();
   }

@@ -22,7 +22,8 @@ export function registry(args: string[]): Promise<number> {
     process.stderr.write(`berth registry: launcher not found at ${launcher}\n`);
     return Promise.resolve(127);
   }
-  const child = spawn(process.execPath, [launcher, ...args], { stdio: 'inherit' });
+  // The launcher's own shebang flags do not apply when node runs it by path: pass them here.
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', launcher, ...args], { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

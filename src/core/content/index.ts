@@ -8,4 +8,5 @@ export {
   type ExpectedBlob,
   type WriteOptions,
   type ContentPartials,
+  type ContentAdopter,
 } from './store.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -122,4 +123,19 @@ test('a failed source keeps its partial for a resumed write; a wrong resumed dig
     assert.equal(await store.prunePartials(60_000), 0, 'a fresh partial stays');
     assert.equal(await store.prunePartials(-1), 1);
     assert.deepEqual(await readdir(join(root, 'ingest')), []);
+  }));
+
+test('adopt moves a file written and hashed elsewhere into the store; a wrong size is refused and the file kept', () =>
+  withStore(async (root, s) => {
+    const data = Buffer.from('uploaded elsewhere');
+    const d = sha256(data);
+    const file = join(root, 'session-data');
+    await writeFile(file, data);
+    await assert.rejects(s.adopt(file, { digest: d, size: data.length + 1 }), InvalidArgument);
+    assert.equal(await s.info(d), null);
+    assert.deepEqual(await s.adopt(file, { digest: d, size: data.length }), { digest: d, size: data.length });
+    assert.deepEqual(await collect(s.read(d)), data);
+    assert.equal(existsSync(file), false, 'moved, not copied');
+    await writeFile(file, data);
+    assert.deepEqual(await s.adopt(file, { digest: d, size: data.length }), { digest: d, size: data.length }, 'already stored');
   }));

@@ -62,7 +62,17 @@ export interface ContentPartials {
   prunePartials(maxAgeMs: number): Promise<number>;
 }
 
-export interface ContentStore extends ContentReader, ContentWriter, ContentPartials {
+/** Taking in a file someone else wrote and hashed (a registry's upload session). */
+export interface ContentAdopter {
+  /**
+   * Moves the file at `path` into the store as `blob` (rename: same filesystem). The caller vouches
+   * for the digest, having hashed every byte it wrote; the store checks the size, fsyncs the file and
+   * makes the rename durable. When the blob is already stored, `path` is left alone.
+   */
+  adopt(path: string, blob: BlobInfo): Promise<BlobInfo>;
+}
+
+export interface ContentStore extends ContentReader, ContentWriter, ContentPartials, ContentAdopter {
   /** NotFound if missing. */
   delete(d: Digest): Promise<void>;
   list(): AsyncIterable<Digest>;
@@ -241,6 +251,25 @@ class FsContentStore implements ContentStore {
     } finally {
       if (!keep) await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  async adopt(path: string, blob: BlobInfo): Promise<BlobInfo> {
+    const target = this.path(blob.digest);
+    const have = await this.info(blob.digest);
+    if (have) return have;
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (st.size !== blob.size) throw new InvalidArgument(`unexpected commit size ${st.size}, expected ${blob.size} for ${blob.digest}`);
+      await fh.chmod(0o444);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await mkdir(this.#blobs, { recursive: true });
+    await rename(path, target);
+    await syncDir(this.#blobs);
+    return { digest: blob.digest, size: blob.size };
   }
 
   async delete(d: Digest): Promise<void> {

@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sig
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { basicCredentials, formatScope, parseScope, type Access, type Action, type Authorizer, type Htpasswd } from './auth.js';
+import type { AccessRules } from './access.js';
 import { sendJson, type RegistryRequest } from './context.js';
 import { registryError } from './errors.js';
 
@@ -27,6 +28,8 @@ export interface TokenAuthorizerOptions {
   ttlSeconds?: number;
   /** Actions granted without credentials (e.g. ['pull'] for a public registry). */
   anonymous?: Action[];
+  /** Per-user rights; a token only ever names what they allow. None: users may do anything. */
+  rules?: AccessRules;
 }
 
 /** Loads or creates the signing key, written atomically so a crash never leaves half a key. */
@@ -75,7 +78,13 @@ export class TokenAuthorizer implements Authorizer {
     for (const n of needed) {
       const have = claims.access.find((a) => a.type === n.type && a.name === n.name);
       const ok = n.actions.every((x) => have?.actions.includes(x) || have?.actions.includes('*'));
-      if (!ok) throw registryError('UNAUTHORIZED', { message: 'insufficient scope', detail: { error: 'insufficient_scope', access: needed } });
+      if (ok) continue;
+      // A user the rules refuse gets 403 (a new token would not help); a token that merely asked for
+      // too little gets 401, so the client fetches one with the scope in the challenge.
+      if (claims.sub !== '' && this.opts.rules && this.#grant(claims.sub, n).length !== n.actions.length) {
+        throw registryError('DENIED', { detail: { access: needed } });
+      }
+      throw registryError('UNAUTHORIZED', { message: 'insufficient scope', detail: { error: 'insufficient_scope', access: needed } });
     }
   }
 
@@ -96,9 +105,9 @@ export class TokenAuthorizer implements Authorizer {
     return claims;
   }
 
-  /** What `user` (null: anonymous) gets of `want`: users get everything, anonymous what is configured. */
+  /** What `user` (null: anonymous) gets of `want`: users what the rules allow, anonymous what is configured. */
   #grant(user: string | null, want: Access): Action[] {
-    if (user !== null) return want.actions;
+    if (user !== null) return this.opts.rules ? this.opts.rules.granted(user, want) : want.actions;
     const anon = this.opts.anonymous ?? [];
     return want.type === 'repository' ? want.actions.filter((a) => anon.includes(a)) : [];
   }

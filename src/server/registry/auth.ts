@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { bcryptVerify } from './bcrypt.js';
 import { registryError } from './errors.js';
+import type { AccessRules } from './access.js';
 
 export type Action = 'pull' | 'push' | 'delete' | '*';
 
@@ -83,19 +84,26 @@ export function basicCredentials(req: IncomingMessage): { user: string; password
   return { user: raw.slice(0, i), password: raw.slice(i + 1) };
 }
 
-/** htpasswd Basic auth: any known user may do anything; everyone else gets a Basic challenge. */
+/**
+ * htpasswd Basic auth: no or wrong credentials get a Basic challenge (401); a known user lacking the
+ * right the access rules give is DENIED (403). Without rules any known user may do anything.
+ */
 export class BasicAuthorizer implements Authorizer {
   constructor(
     private readonly users: Htpasswd,
+    private readonly rules: AccessRules | null = null,
     private readonly realm = 'berth-registry',
   ) {}
 
-  check(req: IncomingMessage): void {
+  check(req: IncomingMessage, needed: readonly Access[]): void {
     const c = basicCredentials(req);
     if (!c || !this.users.verify(c.user, c.password)) throw registryError('UNAUTHORIZED');
+    if (this.rules && !this.rules.allows(c.user, needed)) {
+      throw registryError('DENIED', { detail: { access: needed } });
+    }
   }
 
   challenge(): string {
-    return `Basic realm="${this.realm}"`;
+    return `Basic realm="${this.realm.replace(/["\\]/g, '')}"`;
   }
 }

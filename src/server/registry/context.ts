@@ -4,6 +4,7 @@ import type { RegistryMetadata } from './metadata.js';
 import type { Uploads } from './uploads.js';
 import type { ManifestCache } from './manifest-cache.js';
 import type { PullThrough } from './proxy.js';
+import type { FileSender } from './file-sender.js';
 
 /** What every handler may use: the storage roles, wired by registryd. */
 export interface RegistryDeps {
@@ -11,6 +12,8 @@ export interface RegistryDeps {
   meta: RegistryMetadata;
   uploads: Uploads;
   manifests: ManifestCache;
+  /** Sends blob bytes to clients. */
+  files: FileSender;
   /** Refuse every write (read-only mode, e.g. during maintenance). */
   readOnly: boolean;
   /** Pull-through cache mode: repositories an upstream serves are fetched from it. */

@@ -21,8 +21,14 @@ function link(path: string, n: number, last: string): string {
   return `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`;
 }
 
-export function listTags(r: RegistryRequest): void {
+export async function listTags(r: RegistryRequest): Promise<void> {
   const { n, last, explicit } = page(r);
+  const upstream = await r.deps.proxy?.tags(r.repo, r.query, r.signal);
+  if (upstream) {
+    r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': upstream.body.length, ...(upstream.link ? { Link: upstream.link } : {}) });
+    r.res.end(upstream.body);
+    return;
+  }
   if (!r.deps.meta.repositoryKnown(r.repo)) throw registryError('NAME_UNKNOWN', { detail: { name: r.repo } });
   // One more than asked tells whether a next page exists.
   const tags = n === 0 ? [] : r.deps.meta.tags(r.repo, last, n + 1);

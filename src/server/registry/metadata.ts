@@ -32,6 +32,9 @@ const SCHEMA = [
    CREATE TABLE tags (repo TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY (repo, tag));
    CREATE INDEX tags_digest ON tags (repo, digest);
    CREATE TABLE uploads (uuid TEXT PRIMARY KEY, repo TEXT NOT NULL, offset INTEGER NOT NULL, started INTEGER NOT NULL);`,
+  // The pull-through cache's last upstream answer to a listing, served when the upstream fails.
+  `CREATE TABLE upstream_answers (repo TEXT NOT NULL, request TEXT NOT NULL, body BLOB NOT NULL, link TEXT, fetched INTEGER NOT NULL,
+     PRIMARY KEY (repo, request));`,
 ];
 
 interface ManifestRow {
@@ -70,6 +73,11 @@ export class RegistryMetadata {
     ensureSchema(this.#db, 'registry', SCHEMA);
     const db = this.#db;
     this.#stmts = {
+      putAnswer: db.prepare(
+        `INSERT INTO upstream_answers (repo, request, body, link, fetched) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo, request) DO UPDATE SET body = excluded.body, link = excluded.link, fetched = excluded.fetched`,
+      ),
+      answer: db.prepare('SELECT body, link FROM upstream_answers WHERE repo = ? AND request = ?'),
       addRepo: db.prepare('INSERT OR IGNORE INTO repositories (name, created) VALUES (?, ?)'),
       linkBlob: db.prepare('INSERT OR IGNORE INTO repo_blobs (repo, digest, size, created) VALUES (?, ?, ?, ?)'),
       blobLink: db.prepare('SELECT size FROM repo_blobs WHERE repo = ? AND digest = ?'),
@@ -177,6 +185,15 @@ export class RegistryMetadata {
   }
 
   /** Tags in lexical order after `last`, at most `n`. */
+  /** Remembers the upstream's answer to a listing request (pull-through cache). */
+  putUpstreamAnswer(repo: string, request: string, body: Buffer, link: string | null): void {
+    this.#stmts.putAnswer.run(repo, request, body, link, Date.now());
+  }
+
+  upstreamAnswer(repo: string, request: string): { body: Buffer; link: string | null } | null {
+    return (this.#stmts.answer.get(repo, request) as { body: Buffer; link: string | null } | undefined) ?? null;
+  }
+
   tags(repo: string, last: string, n: number): string[] {
     return (this.#stmts.tags.all(repo, last, n) as { tag: string }[]).map((r) => r.tag);
   }

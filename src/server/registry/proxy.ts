@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ServerResponse } from 'node:http';
 import type { ContentStore } from '../../core/content/index.js';
 import { isDigest, sha256, type Digest } from '../../util/index.js';
+import type { RegistryRequest } from './context.js';
 import { registryError } from './errors.js';
 import type { ManifestCache } from './manifest-cache.js';
 import { MAX_MANIFEST_BYTES, parseManifestBody } from './manifests.js';
@@ -22,6 +22,8 @@ const ACCEPT = [
  */
 export class PullThrough {
   readonly #upstreams: UpstreamClient[];
+  /** Blob fetches under way, by repository and digest. */
+  readonly #inflight = new Map<string, Inflight>();
 
   constructor(
     upstreams: readonly UpstreamConfig[],
@@ -83,30 +85,161 @@ export class PullThrough {
     return digest;
   }
 
-  /** Makes blob `d` of `repo` present locally (fetched and verified once); false when not mirrored. */
-  async blob(repo: string, d: Digest, signal: AbortSignal): Promise<boolean> {
+  /**
+   * The upstream's tag list for a mirrored repository (n and last passed on), remembered so that the
+   * last answer is served when the upstream fails; null when the repository is not mirrored or the
+   * upstream never answered (the local tags, those pulled through, are the answer then).
+   */
+  async tags(repo: string, query: URLSearchParams, signal: AbortSignal): Promise<{ body: Buffer; link: string | null } | null> {
     const route = this.route(repo);
-    if (!route) return false;
-    if (this.meta.blobLink(repo, d) !== null) return true;
-    let res: Response;
-    try {
-      res = await route.up.get(route.remote, `blobs/${d}`, { signal });
-    } catch (e) {
-      throw registryError('BLOB_UNKNOWN', { message: `upstream unavailable and blob not cached: ${(e as Error).message}`, cause: e });
+    if (!route) return null;
+    const q = new URLSearchParams();
+    for (const k of ['n', 'last']) {
+      const v = query.get(k);
+      if (v !== null) q.set(k, v);
     }
-    if (!res.ok || !res.body) {
+    const request = q.toString();
+    let unknown = false;
+    try {
+      const res = await route.up.get(route.remote, `tags/list${request ? `?${request}` : ''}`, { signal });
+      if (res.ok) {
+        const j = (await res.json()) as { tags?: unknown };
+        const tags = Array.isArray(j.tags) ? j.tags.filter((t): t is string => typeof t === 'string') : [];
+        const body = Buffer.from(JSON.stringify({ name: repo, tags }));
+        // The upstream's next-page link names its own repository path: point it at ours.
+        const link = res.headers.get('link')?.replace(`/v2/${route.remote}/`, `/v2/${repo}/`) ?? null;
+        this.meta.putUpstreamAnswer(repo, request, body, link);
+        return { body, link };
+      }
       await res.body?.cancel();
-      if (res.status === 429) throw registryError('TOOMANYREQUESTS');
-      throw registryError('BLOB_UNKNOWN', { detail: { digest: d } });
+      if (res.status === 404) unknown = true;
+    } catch {
+      // Unreachable, cut off or garbled: the last answer stands in.
     }
-    const length = Number(res.headers.get('content-length') ?? NaN);
-    const source = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
-    try {
-      const info = await this.content.write(source, { digest: d, ...(Number.isFinite(length) ? { size: length } : {}) }, { signal });
-      this.meta.linkBlob(repo, info.digest, info.size);
-    } finally {
-      source.destroy();
-    }
-    return true;
+    if (unknown) throw registryError('NAME_UNKNOWN', { message: 'repository name not known to the upstream registry', detail: { name: repo } });
+    return this.meta.upstreamAnswer(repo, request);
   }
+
+  /**
+   * GET of a blob a mirrored repository does not hold yet: streamed to the client while it is
+   * written to the cache (hashed on the way, committed only when the digest matches; the last chunk
+   * is held back until then, so a client never receives a whole wrong blob). Concurrent requests for
+   * the same blob wait for the one fetch; a range waits for the whole blob; HEAD asks the upstream's
+   * HEAD. Returns true when
+   * it answered the request, false when the cache can now answer it (or the repository is not mirrored).
+   */
+  async serveBlob(r: RegistryRequest, d: Digest, headers: Record<string, string | number>): Promise<boolean> {
+    const route = this.route(r.repo);
+    if (!route || this.meta.blobLink(r.repo, d) !== null) return false;
+    const key = `${r.repo}@${d}`;
+    const running = this.#inflight.get(key);
+    if (running) {
+      running.waiters++;
+      try {
+        await running.done;
+      } catch {
+        // That fetch failed or was abandoned: this request tries its own below, once.
+      } finally {
+        running.waiters--;
+      }
+      if (this.meta.blobLink(r.repo, d) !== null || r.signal.aborted || this.#inflight.has(key)) return false;
+    }
+    if (await this.content.info(d)) {
+      // The bytes are here for another repository: link them once the upstream confirms this one has them.
+      const head = await route.up.get(route.remote, `blobs/${d}`, { method: 'HEAD', signal: r.signal }).catch((e: unknown) => {
+        throw registryError('BLOB_UNKNOWN', { message: `upstream unavailable and blob not cached: ${(e as Error).message}`, cause: e });
+      });
+      if (!head.ok) throw registryError('BLOB_UNKNOWN', { detail: { digest: d } });
+      const info = await this.content.info(d);
+      if (info) this.meta.linkBlob(r.repo, d, info.size);
+      return false;
+    }
+    if (r.req.method === 'HEAD') {
+      // Existence and size only: the upstream's HEAD answers, nothing is fetched or cached.
+      const head = await route.up.get(route.remote, `blobs/${d}`, { method: 'HEAD', signal: r.signal }).catch((e: unknown) => {
+        throw registryError('BLOB_UNKNOWN', { message: `upstream unavailable and blob not cached: ${(e as Error).message}`, cause: e });
+      });
+      const size = Number(head.headers.get('content-length') ?? NaN);
+      if (!head.ok || !Number.isSafeInteger(size)) throw registryError('BLOB_UNKNOWN', { detail: { digest: d } });
+      r.res.writeHead(200, { ...headers, 'Content-Length': size });
+      r.res.end();
+      return true;
+    }
+    const tap = r.req.headers.range === undefined ? r.res : null;
+    const entry: Inflight = { waiters: 0, done: Promise.resolve() };
+    entry.done = this.#fetch(r.repo, d, route, entry, r.signal, tap ? { res: tap, headers } : null);
+    this.#inflight.set(key, entry);
+    try {
+      await entry.done;
+    } finally {
+      this.#inflight.delete(key);
+    }
+    return tap !== null;
+  }
+
+  async #fetch(
+    repo: string,
+    d: Digest,
+    route: { up: UpstreamClient; remote: string },
+    entry: Inflight,
+    clientSignal: AbortSignal,
+    tap: { res: ServerResponse; headers: Record<string, string | number> } | null,
+  ): Promise<void> {
+    // The fetch outlives its first client while others wait for it; with nobody left it stops.
+    const ac = new AbortController();
+    const abandon = (): void => {
+      if (entry.waiters === 0) ac.abort(new Error('every client of this blob left'));
+    };
+    clientSignal.addEventListener('abort', abandon, { once: true });
+    try {
+      let res: Response;
+      try {
+        res = await route.up.get(route.remote, `blobs/${d}`, { signal: ac.signal });
+      } catch (e) {
+        throw registryError('BLOB_UNKNOWN', { message: `upstream unavailable and blob not cached: ${(e as Error).message}`, cause: e });
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel();
+        if (res.status === 429) throw registryError('TOOMANYREQUESTS');
+        throw registryError('BLOB_UNKNOWN', { detail: { digest: d } });
+      }
+      const length = Number(res.headers.get('content-length') ?? NaN);
+      const size = Number.isFinite(length) ? length : undefined;
+      const out = tap?.res ?? null;
+      out?.writeHead(200, { ...tap?.headers, ...(size !== undefined ? { 'Content-Length': size } : {}) });
+      let held: Buffer | null = null;
+      const body = res.body as AsyncIterable<Uint8Array>;
+      async function* tee(): AsyncIterable<Buffer> {
+        for await (const u of body) {
+          const chunk = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+          if (out && held && !out.destroyed && !out.write(held)) await drained(out);
+          held = chunk;
+          yield chunk;
+        }
+      }
+      const info = await this.content.write(tee(), { digest: d, ...(size !== undefined ? { size } : {}) }, { signal: ac.signal });
+      this.meta.linkBlob(repo, info.digest, info.size);
+      if (out && !out.destroyed) out.end(held ?? undefined);
+    } finally {
+      clientSignal.removeEventListener('abort', abandon);
+    }
+  }
+}
+
+interface Inflight {
+  waiters: number;
+  done: Promise<void>;
+}
+
+/** Until the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

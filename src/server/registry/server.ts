@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { checkName } from './names.js';
 import { sendJson, type RegistryDeps, type RegistryRequest } from './context.js';
@@ -8,7 +7,6 @@ import { matchRoute } from './routes.js';
 import type { Access, Authorizer } from './auth.js';
 import type { RegistryHandler } from './context.js';
 import { Metrics } from './metrics.js';
-import { renderUi } from './ui.js';
 
 export interface AccessLogEntry {
   method: string;
@@ -38,18 +36,25 @@ const COMMON_HEADERS = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
 /** The OCI distribution server over node:http (TCP); routing on the raw path, errors in the spec's body. */
 export class RegistryServer {
-  readonly #server: Server;
+  #server: Server | null = null;
   readonly #sockets = new Set<Socket>();
   readonly #metrics = new Metrics();
+  /** The web page's renderer, loaded on its first request. */
+  #ui: Promise<typeof import('./ui.js')> | null = null;
 
-  constructor(private readonly opts: RegistryServerOptions) {
+  constructor(private readonly opts: RegistryServerOptions) {}
+
+  /** node:https (and TLS) are loaded only when the registry serves HTTPS. */
+  async #create(): Promise<Server> {
     const handle = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res);
     const common = { keepAliveTimeout: 60_000, requestTimeout: 0 };
-    this.#server = opts.tls ? createTlsServer({ ...common, cert: opts.tls.cert, key: opts.tls.key }, handle) : createServer(common, handle);
-    this.#server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
+    const tls = this.opts.tls;
+    const server = tls ? (await import('node:https')).createServer({ ...common, cert: tls.cert, key: tls.key }, handle) : createServer(common, handle);
+    server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.#sockets.add(s);
       s.once('close', () => this.#sockets.delete(s));
     });
+    return server;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -80,8 +85,11 @@ export class RegistryServer {
         return;
       }
       if ((path === '/' || path.startsWith('/ui/')) && (method === 'GET' || method === 'HEAD')) {
-        if (auth) await auth.check(req, []);
-        await renderUi(path, query, this.opts.deps, res);
+        // The page lists what the catalog and pulls would show: it needs the same rights.
+        needed = path === '/' ? [{ type: 'registry', name: 'catalog', actions: ['*'] }] : [{ type: 'repository', name: path.slice('/ui/'.length), actions: ['pull'] }];
+        if (auth) await auth.check(req, needed);
+        this.#ui ??= import('./ui.js');
+        await (await this.#ui).renderUi(path, query, this.opts.deps, res);
         return;
       }
       if (path === '/v2/' || path === '/v2') {
@@ -177,20 +185,23 @@ export class RegistryServer {
 
   /** Listens on host:port (port 0 picks a free one); returns the bound address. */
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const server = (this.#server ??= await this.#create());
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
         resolve();
       });
     });
-    const a = this.#server.address();
+    const a = server.address();
     if (a === null || typeof a === 'string') return { host, port };
     return { host: a.address, port: a.port };
   }
 
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const server = this.#server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.#sockets) s.destroy();
     await closed;
   }

@@ -6,7 +6,8 @@ import { checkName, isTag } from './names.js';
 
 /**
  * The web page: repositories (searchable), their tags with digest, size and platforms, and each
- * image's layers and config (created, command, history). Rendered on the server: no script needed.
+ * image's layers and config (created, command, history). Rendered on the server; the only script
+ * filters the repository list as one types (Enter asks the server instead).
  */
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -71,11 +72,13 @@ async function summary(deps: RegistryDeps, d: Digest): Promise<{ size: number; p
 
 async function repoList(q: string, deps: RegistryDeps): Promise<Buffer> {
   const repos = deps.meta.catalog('', 10_000).filter((r) => r.includes(q));
-  const rows = repos.map((r) => `<tr><td><a href="/ui/${esc(r)}">${esc(r)}</a></td><td>${deps.meta.tags(r, '', 10_000).length}</td></tr>`).join('');
+  const rows = repos.map((r) => `<tr data-repo="${esc(r)}"><td><a href="/ui/${esc(r)}">${esc(r)}</a></td><td>${deps.meta.tags(r, '', 10_000).length}</td></tr>`).join('');
   return page(
     'berth registry',
-    `<form><input name="q" placeholder="Search repositories" value="${esc(q)}"></form><h2>Repositories</h2>` +
-      `<table id="repositories"><tr><th>Repository</th><th>Tags</th></tr>${rows || '<tr><td colspan="2" class="muted">No repositories</td></tr>'}</table>`,
+    `<form><input name="q" placeholder="Search repositories" value="${esc(q)}" autocomplete="off"></form><h2>Repositories</h2>` +
+      `<table id="repositories"><tr><th>Repository</th><th>Tags</th></tr>${rows || '<tr><td colspan="2" class="muted">No repositories</td></tr>'}</table>` +
+      // Filters the rows as one types; without script, Enter submits the form and the server filters.
+      `<script>const q = document.querySelector('input[name=q]'); q.addEventListener('input', () => { for (const tr of document.querySelectorAll('#repositories tr[data-repo]')) tr.hidden = !tr.dataset.repo.includes(q.value); });</script>`,
   );
 }
 

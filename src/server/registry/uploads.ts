@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type Hash } from 'node:crypto';
 import type { ContentStore } from '../../core/content/index.js';
 import { isInvalidArgument } from '../../errdefs/index.js';
-import type { Digest } from '../../util/index.js';
+import { hasherDigest, newHasher, type Digest } from '../../util/index.js';
 import { registryError } from './errors.js';
 import type { RegistryMetadata, UploadRecord } from './metadata.js';
 
@@ -22,6 +22,11 @@ export class Uploads {
   readonly #dir: string;
   /** One writer per session at a time; a second concurrent PATCH waits, then sees the new offset. */
   readonly #locks = new Map<string, Promise<void>>();
+  /**
+   * The running SHA-256 of each session this process saw from its first byte, so the commit needs
+   * no second pass over the data; sessions resumed after a restart are hashed at commit instead.
+   */
+  readonly #hashes = new Map<string, { hash: Hash; offset: number }>();
 
   constructor(
     root: string,
@@ -81,11 +86,17 @@ export class Uploads {
       }
       const expected = opts.range ? opts.range.end - opts.range.start + 1 : opts.length;
       let written = 0;
+      let state = this.#hashes.get(uuid);
+      if (state?.offset !== u.offset) state = u.offset === 0 ? { hash: newHasher(), offset: 0 } : undefined;
+      this.#hashes.delete(uuid);
+      // A chunk that fails is truncated away: the hash goes back to where the chunk began.
+      const hash = state?.hash.copy();
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           written += chunk.length;
-          if (expected !== undefined && written > expected) cb(registryError('SIZE_INVALID', { message: 'chunk is longer than declared' }));
-          else cb(null, chunk);
+          if (expected !== undefined && written > expected) return cb(registryError('SIZE_INVALID', { message: 'chunk is longer than declared' }));
+          hash?.update(chunk);
+          cb(null, chunk);
         },
       });
       const out = createWriteStream(this.#path(uuid), { flags: 'r+', start: u.offset });
@@ -96,10 +107,12 @@ export class Uploads {
         }
       } catch (e) {
         await truncate(this.#path(uuid), u.offset).catch(() => undefined);
+        if (state) this.#hashes.set(uuid, state);
         throw e;
       }
       const offset = u.offset + written;
       this.meta.setUploadOffset(uuid, offset);
+      if (hash) this.#hashes.set(uuid, { hash, offset });
       return offset;
     });
   }
@@ -110,12 +123,20 @@ export class Uploads {
       const u = this.get(repo, uuid);
       // Bytes past the recorded offset belong to a chunk that never completed.
       await truncate(this.#path(uuid), u.offset);
+      const state = this.#hashes.get(uuid);
       let info;
-      try {
-        info = await this.content.write(createReadStream(this.#path(uuid)), { digest, size: u.offset }, { ...(signal ? { signal } : {}) });
-      } catch (e) {
-        if (isInvalidArgument(e)) throw registryError('DIGEST_INVALID', { message: 'provided digest did not match uploaded content', detail: { digest }, cause: e });
-        throw e;
+      if (state?.offset === u.offset) {
+        // Hashed on the way in: the file itself becomes the blob (no copy, no second read).
+        const actual = hasherDigest(state.hash.copy());
+        if (actual !== digest) throw registryError('DIGEST_INVALID', { message: 'provided digest did not match uploaded content', detail: { digest } });
+        info = await this.content.adopt(this.#path(uuid), { digest, size: u.offset });
+      } else {
+        try {
+          info = await this.content.write(createReadStream(this.#path(uuid)), { digest, size: u.offset }, { ...(signal ? { signal } : {}) });
+        } catch (e) {
+          if (isInvalidArgument(e)) throw registryError('DIGEST_INVALID', { message: 'provided digest did not match uploaded content', detail: { digest }, cause: e });
+          throw e;
+        }
       }
       this.meta.linkBlob(repo, info.digest, info.size);
       await this.#remove(uuid);
@@ -131,6 +152,7 @@ export class Uploads {
   }
 
   async #remove(uuid: string): Promise<void> {
+    this.#hashes.delete(uuid);
     this.meta.deleteUpload(uuid);
     await rm(join(this.#dir, uuid), { recursive: true, force: true });
   }

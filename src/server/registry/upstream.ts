@@ -25,20 +25,24 @@ export class UpstreamClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  /** `repository:<repo>:pull` requests; returns the response (any status); throws Unavailable when unreachable. */
+  /** `repository:<repo>:pull` requests (path relative to /v2/<repo>/, query included); returns the response (any status); throws Unavailable when unreachable. */
   async get(repo: string, path: string, init: { method?: 'GET' | 'HEAD'; accept?: string; signal?: AbortSignal } = {}): Promise<Response> {
     const url = `${this.config.url.replace(/\/$/, '')}/v2/${repo}/${path}`;
     const scope = `repository:${repo}:pull`;
     const send = async (auth: string | null): Promise<Response> => {
-      const signals = [AbortSignal.timeout(this.timeoutMs), ...(init.signal ? [init.signal] : [])];
+      // The timeout covers the wait for the response's head only: a large blob may take far longer to stream.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       try {
         return await fetch(url, {
           method: init.method ?? 'GET',
           headers: { ...(init.accept ? { Accept: init.accept } : {}), ...(auth ? { Authorization: auth } : {}) },
-          signal: AbortSignal.any(signals),
+          signal: AbortSignal.any([timeout.signal, ...(init.signal ? [init.signal] : [])]),
         });
       } catch (e) {
         throw new Unavailable(`upstream ${this.config.url} is unreachable: ${(e as Error).message}`, { cause: e });
+      } finally {
+        clearTimeout(timer);
       }
     };
     const cached = this.#tokens.get(scope);
