@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { InvalidArgument } from '../../errdefs/index.js';
 import {
   ALL_CAPABILITIES,
@@ -10,6 +11,9 @@ import {
   defaultMounts,
 } from './spec-defaults.js';
 import type { OciLinuxResources, OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+import { compileSeccomp, parseKernelVersion } from './seccomp.js';
+import type { SeccompProfile } from './seccomp.js';
+import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 
 export type NetworkMode = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
 
@@ -47,6 +51,8 @@ export interface ContainerSpecInput {
   sysctls?: Record<string, string>;
   /** --device: host devices, already resolved (type and numbers) by the caller. */
   devices?: ContainerDevice[];
+  /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
+  seccomp?: SeccompProfile | 'unconfined';
 }
 
 export interface ContainerDevice {
@@ -93,6 +99,9 @@ export interface HostInfo {
   hardLimits?: Record<string, number>;
   /** The host's capability bounding set (CapBnd): a container can never hold more. */
   capBounding?: bigint;
+  /** For seccomp rules that depend on them; absent = this process's (os.release(), process.arch). */
+  kernel?: { major: number; minor: number };
+  arch?: string;
 }
 
 /** /proc/self/limits row names to RLIMIT_ names. */
@@ -137,7 +146,13 @@ export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
     const v = cols[1] === 'unlimited' ? Infinity : Number(cols[1]);
     if (!Number.isNaN(v)) hardLimits[LIMIT_ROWS[name] as string] = v;
   }
-  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 }, hardLimits, ...(bnd ? { capBounding: BigInt(`0x${bnd}`) } : {}) };
+  return {
+    nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 },
+    hardLimits,
+    ...(bnd ? { capBounding: BigInt(`0x${bnd}`) } : {}),
+    kernel: parseKernelVersion(release()),
+    arch: process.arch,
+  };
 }
 
 function normalizeCap(name: string): string {
@@ -246,6 +261,11 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       sysctl,
     },
   };
+  // As Docker: a privileged container gets no filter, whatever profile was asked for.
+  const seccomp = privileged || input.seccomp === 'unconfined' ? undefined : (input.seccomp ?? DEFAULT_SECCOMP_PROFILE);
+  if (seccomp) {
+    spec.linux.seccomp = compileSeccomp(seccomp, { capabilities: caps, arch: host.arch ?? process.arch, kernel: host.kernel ?? parseKernelVersion(release()) });
+  }
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
   return spec;
 }
