@@ -17,6 +17,8 @@ export interface DaemonOptions {
   insecureRegistries: string[];
   /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
   maxConcurrentDownloads: number;
+  /** --seccomp-profile / daemon.json `seccomp-profile`: builtin, unconfined, or a profile file in Docker's format. */
+  seccompProfile: string;
 }
 
 export const DEFAULTS = {
@@ -38,6 +40,7 @@ Options:
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
+      --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -63,6 +66,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'log-level': { type: 'string', short: 'l' },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
+        'seccomp-profile': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,6 +103,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     storageDriver: driverName as DaemonOptions['storageDriver'],
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
+    seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
     ...registryOptions(file),
   };
 }

@@ -19,6 +19,11 @@ export interface ExecOptions {
   user?: { uid: number; gid: number; additionalGids: number[] };
   openStdin?: boolean;
   tty?: boolean;
+  /**
+   * docker exec --privileged: capabilities added to the process's sets (runc exec --cap), on top of
+   * the container's. The container's seccomp filter still applies: runc puts it on every exec.
+   */
+  addCapabilities?: string[];
   /** The TTY's first window size (rows, columns). */
   consoleSize?: { height: number; width: number };
   signal?: AbortSignal;
@@ -60,6 +65,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
     for (const g of opts.user.additionalGids) args.push('--additional-gids', String(g));
   }
   for (const e of opts.env ?? []) args.push('--env', e);
+  for (const c of opts.addCapabilities ?? []) args.push('--cap', c);
   if (pty) args.push('--tty');
   args.push(id, ...opts.args);
 

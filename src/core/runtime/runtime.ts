@@ -13,7 +13,7 @@ import type { RuncOptions } from './runc.js';
 import { normalizeSignal } from './signals.js';
 import { readRuncState } from './state.js';
 import type { RuntimeStatus } from './state.js';
-import { generateSpec } from './spec.js';
+import { generateSpec, resolveCapabilities } from './spec.js';
 import type { ContainerResources, ContainerSpecInput, HostInfo } from './spec.js';
 import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
@@ -36,8 +36,8 @@ export interface Runtime {
   list(): Promise<string[]>;
   /** docker update: new cgroup limits for a running container. */
   update(id: string, resources: ContainerResources): Promise<void>;
-  /** docker exec: runs a process in the running container; resolves once it runs. */
-  exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
+  /** docker exec: runs a process in the running container; resolves once it runs. `privileged` adds every capability the host has. */
+  exec(id: string, opts: ExecOptions & { privileged?: boolean }): Promise<ExecProcess>;
 }
 
 export interface RuntimeOptions {
@@ -218,9 +218,12 @@ class RuncConmonRuntime implements Runtime {
     return openStdinStream(join(bundle, 'attach'), id);
   }
 
-  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+  async exec(id: string, opts: ExecOptions & { privileged?: boolean }): Promise<ExecProcess> {
     const paths = await this.#requireKnown(id);
-    return runcExec(this.#runc, paths.dir, id, opts);
+    const { privileged, ...rest } = opts;
+    if (!privileged) return runcExec(this.#runc, paths.dir, id, rest);
+    this.#host ??= await detectHostInfo(opts.signal);
+    return runcExec(this.#runc, paths.dir, id, { ...rest, addCapabilities: resolveCapabilities({ privileged: true }, this.#host) });
   }
 
   async list(): Promise<string[]> {

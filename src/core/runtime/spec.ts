@@ -160,8 +160,18 @@ function normalizeCap(name: string): string {
   return up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-/** Docker's rule: start from the defaults, add capAdd (ALL = every cap), then remove capDrop (ALL = none left but the added). */
-export function resolveCapabilities(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }): string[] {
+/**
+ * Docker's rule: start from the defaults, add capAdd (ALL = every cap), then remove capDrop (ALL = none
+ * left but the added). With the host given, capabilities its bounding set lacks are left out: no
+ * process here can hold them (this sandbox lacks CAP_SYS_RESOURCE), and --privileged must still start.
+ */
+export function resolveCapabilities(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }, host?: HostInfo): string[] {
+  const bnd = host?.capBounding;
+  const held = (c: string): boolean => bnd === undefined || ((bnd >> BigInt(ALL_CAPABILITIES.indexOf(c))) & 1n) === 1n;
+  return capabilitiesAsked(input).filter(held);
+}
+
+function capabilitiesAsked(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }): string[] {
   if (input.privileged) return [...ALL_CAPABILITIES];
   const add = (input.capAdd ?? []).map(normalizeCap);
   const drop = (input.capDrop ?? []).map(normalizeCap);
@@ -185,8 +195,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (!input.rootfs.startsWith('/')) throw new InvalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
   if (input.args.length === 0) throw new InvalidArgument('no command specified');
   const privileged = input.privileged === true;
-  // --privileged asks for every capability; the host may lack some (this sandbox lacks CAP_SYS_RESOURCE).
-  const caps = resolveCapabilities(input).filter((c) => host.capBounding === undefined || ((host.capBounding >> BigInt(ALL_CAPABILITIES.indexOf(c))) & 1n) === 1n);
+  const caps = resolveCapabilities(input, host);
 
   const env = [...input.env];
   if (!hasEnv(env, 'PATH')) env.unshift(`PATH=${DEFAULT_PATH}`);

@@ -17,6 +17,8 @@ export interface SystemFacts {
   kernelVersion: string;
   operatingSystem: string;
   cgroupVersion: '1' | '2';
+  /** The containers' default seccomp profile as `docker info` names it: builtin, unconfined or a file; absent = builtin. */
+  seccompProfile?: string;
 }
 
 export interface EngineDeps {

@@ -90,7 +90,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'catatonit',
-      SecurityOptions: ['name=cgroupns'],
+      SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, 'name=cgroupns'],
       Warnings: null,
     });
   });
