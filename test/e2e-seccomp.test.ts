@@ -139,6 +139,11 @@ test('docker info lists the seccomp profile', async () => {
   const r = await d.docker(['info', '--format', '{{json .SecurityOptions}}']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), ['name=seccomp,profile=builtin', 'name=cgroupns']);
+  // Both CLIs print the section alike.
+  const section = (text: string): string => /^ Security Options:\n(?: {2}.*\n)*/m.exec(text)?.[0] ?? '';
+  const docker = section((await d.docker(['info'])).stdout);
+  assert.equal(docker, ' Security Options:\n  seccomp\n   Profile: builtin\n  cgroupns\n');
+  assert.equal(section((await d.berth(['info'])).stdout), docker);
 });
 
 test('exec --privileged: every capability, but still the container\'s seccomp filter', async () => {
@@ -161,4 +166,34 @@ test('exec --privileged: every capability, but still the container\'s seccomp fi
   const no = await d.docker(['exec', u, 'sh', '-c', 'mkdir -p /tmp/m; mount -t tmpfs none /tmp/m 2>&1; echo "mount=$?"']);
   assert.match(no.stdout, /mount=1/, 'without --privileged the exec has only the container\'s capabilities');
   await d.berth(['rm', '-f', u]);
+});
+
+test('berthd --seccomp-profile (here via BERTH_SECCOMP_PROFILE) changes the default; a broken file stops berthd with a reason', async () => {
+  const file = join(d.dir, 'daemon-default.json');
+  await writeFile(file, JSON.stringify(DENY_MKDIR));
+  const broken = join(d.dir, 'daemon-broken.json');
+  await writeFile(broken, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOPE' }] }));
+  const restart = async (profile: string | undefined): Promise<void> => {
+    await d.stopDaemon();
+    if (profile === undefined) delete process.env['BERTH_SECCOMP_PROFILE'];
+    else process.env['BERTH_SECCOMP_PROFILE'] = profile;
+    try {
+      await d.spawn();
+    } finally {
+      delete process.env['BERTH_SECCOMP_PROFILE'];
+    }
+  };
+  try {
+    await assert.rejects(restart(broken), /berthd did not start: [^]*unknown action "SCMP_ACT_NOPE" in syscalls\[0\]\.action/);
+    await restart(file);
+    const info = await d.docker(['info', '--format', '{{json .SecurityOptions}}']);
+    assert.deepEqual(JSON.parse(info.stdout), [`name=seccomp,profile=${file}`, 'name=cgroupns']);
+    const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'mkdir /x 2>&1; unshare -U true && echo userns-ok']);
+    assert.equal(r.stdout, "mkdir: can't create directory '/x': Operation not permitted\nuserns-ok\n", r.stderr);
+    // As in Docker, seccomp=builtin names the daemon's default, whatever that is.
+    const b = await d.docker(['run', '--rm', '--security-opt', 'seccomp=builtin', 'busybox', 'sh', '-c', 'mkdir /x 2>&1; unshare -U true && echo userns-ok']);
+    assert.equal(b.stdout, r.stdout, b.stderr);
+  } finally {
+    await restart(undefined);
+  }
 });
