@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
 
 let d: TestDaemon;
@@ -195,4 +195,13 @@ test('berthd --seccomp-profile (here via BERTH_SECCOMP_PROFILE) changes the defa
   } finally {
     await restart(undefined);
   }
+});
+
+test('default profile: a threaded glibc program (the host\'s node, bind-mounted) runs: clone3 falls back to clone, io_uring to threads', async () => {
+  const loader = realpathSync(process.arch === 'arm64' ? '/lib/ld-linux-aarch64.so.1' : '/lib64/ld-linux-x86-64.so.2');
+  assert.ok(loader.startsWith('/usr/'), loader);
+  const js = "const {Worker}=require('worker_threads');const w=new Worker('require(\"worker_threads\").parentPort.postMessage(6*7)',{eval:true});w.on('message',async(n)=>{const t=await require('fs').promises.readFile('/etc/hostname','utf8');console.log('node',n,t.trim().length>0);process.exit(0)})";
+  const r = await d.docker(['run', '--rm', '-v', '/usr:/host/usr:ro', 'busybox', `/host${loader}`, '--library-path', `/host${dirname(loader)}`, '/host/usr/bin/node', '-e', js]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'node 42 true\n');
 });
