@@ -205,3 +205,24 @@ test('default profile: a threaded glibc program (the host\'s node, bind-mounted)
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'node 42 true\n');
 });
+
+test('profile actions reach runc: KILL_PROCESS, TRAP, LOG, ERRNO with its own errno; flags runc 1.1 lacks are refused at create', async () => {
+  const file = join(d.dir, 'actions.json');
+  await writeFile(file, JSON.stringify({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [
+      { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL_PROCESS' },
+      { names: ['rmdir'], action: 'SCMP_ACT_TRAP' },
+      { names: ['symlink', 'symlinkat'], action: 'SCMP_ACT_LOG' },
+      { names: ['link', 'linkat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+    ],
+  }));
+  const r = await d.docker(['run', '--rm', '--security-opt', `seccomp=${file}`, 'busybox', 'sh', '-c', 'mkdir /x; echo "mkdir=$?"; rmdir /tmp; echo "rmdir=$?"; ln -s /a /s && echo symlink-ok; ln /bin/sh /h 2>&1; echo "link=$?"']);
+  assert.equal(r.code, 0, r.stderr);
+  // 128 + SIGSYS (31): the filter killed the process.
+  assert.equal(r.stdout, "mkdir=159\nrmdir=159\nsymlink-ok\nln: /h: Permission denied\nlink=1\n");
+  await writeFile(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW'], syscalls: [] }));
+  const f = await d.docker(['run', '--rm', '--security-opt', `seccomp=${file}`, 'busybox', 'true']);
+  assert.equal(f.code, 125);
+  assert.match(f.stderr, /invalid seccomp profile: flags \(SECCOMP_FILTER_FLAG_SPEC_ALLOW\) are not supported by the runtime \(runc 1\.1\)/);
+});

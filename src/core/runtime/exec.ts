@@ -20,10 +20,10 @@ export interface ExecOptions {
   openStdin?: boolean;
   tty?: boolean;
   /**
-   * docker exec --privileged: capabilities added to the process's sets (runc exec --cap), on top of
-   * the container's. The container's seccomp filter still applies: runc puts it on every exec.
+   * docker exec --privileged: every capability the host has, added to the container's (runc exec --cap
+   * raises the bounding set too). The container's seccomp filter still applies: runc puts it on every exec.
    */
-  addCapabilities?: string[];
+  privileged?: boolean;
   /** The TTY's first window size (rows, columns). */
   consoleSize?: { height: number; width: number };
   signal?: AbortSignal;
@@ -47,7 +47,7 @@ export interface ExecProcess {
  * Resolves once the process runs; a missing or unrunnable command rejects with
  * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
  */
-export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions): Promise<ExecProcess> {
+export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions, addCapabilities: readonly string[] = []): Promise<ExecProcess> {
   const tmp = await mkdtemp(join(scratchDir, 'exec-'));
   /*
    * A TTY exec: runc 1.1 accepts --console-socket only with --detach, which would orphan the
@@ -65,7 +65,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
     for (const g of opts.user.additionalGids) args.push('--additional-gids', String(g));
   }
   for (const e of opts.env ?? []) args.push('--env', e);
-  for (const c of opts.addCapabilities ?? []) args.push('--cap', c);
+  for (const c of addCapabilities) args.push('--cap', c);
   if (pty) args.push('--tty');
   args.push(id, ...opts.args);
 

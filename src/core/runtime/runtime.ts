@@ -36,8 +36,8 @@ export interface Runtime {
   list(): Promise<string[]>;
   /** docker update: new cgroup limits for a running container. */
   update(id: string, resources: ContainerResources): Promise<void>;
-  /** docker exec: runs a process in the running container; resolves once it runs. `privileged` adds every capability the host has. */
-  exec(id: string, opts: ExecOptions & { privileged?: boolean }): Promise<ExecProcess>;
+  /** docker exec: runs a process in the running container; resolves once it runs. */
+  exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
 }
 
 export interface RuntimeOptions {
@@ -218,12 +218,11 @@ class RuncConmonRuntime implements Runtime {
     return openStdinStream(join(bundle, 'attach'), id);
   }
 
-  async exec(id: string, opts: ExecOptions & { privileged?: boolean }): Promise<ExecProcess> {
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
     const paths = await this.#requireKnown(id);
-    const { privileged, ...rest } = opts;
-    if (!privileged) return runcExec(this.#runc, paths.dir, id, rest);
+    if (!opts.privileged) return runcExec(this.#runc, paths.dir, id, opts);
     this.#host ??= await detectHostInfo(opts.signal);
-    return runcExec(this.#runc, paths.dir, id, { ...rest, addCapabilities: resolveCapabilities({ privileged: true }, this.#host) });
+    return runcExec(this.#runc, paths.dir, id, opts, resolveCapabilities({ privileged: true }, this.#host));
   }
 
   async list(): Promise<string[]> {

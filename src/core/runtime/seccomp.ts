@@ -33,8 +33,6 @@ const SECCOMP_ARCHES = [
   'SCMP_ARCH_S390X', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
 ];
 
-const SECCOMP_FLAGS = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
-
 export interface SeccompArgRule {
   index: number;
   value: number;
@@ -67,7 +65,6 @@ export interface SeccompProfile {
   /** Either a flat list of architectures, or archMap: the native one with its sub-architectures. */
   architectures?: string[];
   archMap?: { architecture: string; subArchitectures: string[] }[];
-  flags?: string[];
   listenerPath?: string;
   listenerMetadata?: string;
   syscalls: SeccompRule[];
@@ -207,11 +204,9 @@ export function parseSeccompProfile(text: string): SeccompProfile {
       return { architecture: arch(m['architecture'], `archMap[${i}].architecture`), subArchitectures: subs.map((s, j) => arch(s, `archMap[${i}].subArchitectures[${j}]`)) };
     });
   }
+  // runc 1.1 refuses every filter flag at create ("seccomp flags are not yet supported"): say so now.
   const flags = strings(v['flags'], 'flags');
-  if (flags?.length) {
-    for (const f of flags) if (!SECCOMP_FLAGS.includes(f)) bad(`unknown flag ${JSON.stringify(f)}`);
-    profile.flags = flags;
-  }
+  if (flags?.length) bad(`flags (${flags.join(', ')}) are not supported by the runtime (runc 1.1)`);
   for (const key of ['listenerPath', 'listenerMetadata'] as const) {
     const s = v[key];
     if (s === undefined || s === null || s === '') continue;
@@ -261,7 +256,6 @@ export function compileSeccomp(profile: SeccompProfile, target: SeccompTarget): 
     const entry = profile.archMap.find((m) => m.architecture === native.scmp);
     if (entry) out.architectures = [entry.architecture, ...entry.subArchitectures];
   }
-  if (profile.flags?.length) out.flags = [...profile.flags];
   if (profile.listenerPath) out.listenerPath = profile.listenerPath;
   if (profile.listenerMetadata) out.listenerMetadata = profile.listenerMetadata;
   const syscalls: OciSeccompSyscall[] = [];

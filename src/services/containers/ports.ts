@@ -46,7 +46,7 @@ export interface ContainerRuntime {
   waitExit(id: string, signal?: AbortSignal): Promise<{ exitCode: number; exitedAt: Date; oomKilled: boolean }>;
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
-  exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions & { privileged?: boolean }): Promise<import('../../core/runtime/index.js').ExecProcess>;
+  exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions): Promise<import('../../core/runtime/index.js').ExecProcess>;
   readLogs(
     path: string,
     opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown>; partials?: boolean },
