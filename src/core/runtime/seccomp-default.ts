@@ -15,10 +15,10 @@ import type { SeccompProfile, SeccompRule } from './seccomp.js';
  *   keyctl add_key request_key                 the kernel keyring is not namespaced
  *   bpf perf_event_open                        kernel programs and host-wide tracing (CAP_SYS_ADMIN / CAP_BPF / CAP_PERFMON)
  *   userfaultfd                                a classic exploit helper (CAP_SYS_PTRACE)
- *   open_by_handle_at name_to_handle_at        open host files by handle, around the mount namespace
+ *   open_by_handle_at                          opens host files by handle, around the mount namespace (CAP_DAC_READ_SEARCH)
  *   personality, except the safe values        some personalities weaken ASLR
  *   io_uring_setup io_uring_enter …            a large, often-exploited surface that bypasses this filter
- *   acct quotactl nfsservctl sysfs _sysctl ustat uselib vm86 vm86old lookup_dcookie memfd_secret
+ *   acct quotactl nfsservctl sysfs _sysctl ustat uselib vm86 vm86old lookup_dcookie
  *   settimeofday stime clock_settime           the clock is the host's (CAP_SYS_TIME)
  *   iopl ioperm, vhangup, syslog, NUMA policy  gated by CAP_SYS_RAWIO, CAP_SYS_TTY_CONFIG, CAP_SYSLOG, CAP_SYS_NICE
  * A capability granted with --cap-add brings back the calls it guards; --privileged (and
@@ -57,14 +57,14 @@ const FILES = [
   'statfs', 'statfs64', 'fstatfs', 'fstatfs64', 'utime', 'utimes', 'utimensat', 'utimensat_time64', 'futimesat',
   'getxattr', 'lgetxattr', 'fgetxattr', 'getxattrat', 'listxattr', 'llistxattr', 'flistxattr', 'listxattrat',
   'setxattr', 'lsetxattr', 'fsetxattr', 'setxattrat', 'removexattr', 'lremovexattr', 'fremovexattr', 'removexattrat',
-  'file_getattr', 'file_setattr', 'ioctl',
+  'file_getattr', 'file_setattr', 'ioctl', 'name_to_handle_at',
   'inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch', 'fanotify_mark',
 ];
 
 const MEMORY = [
   'brk', 'mmap', 'mmap2', 'munmap', 'mremap', 'mprotect', 'madvise', 'mincore', 'msync', 'remap_file_pages',
   'mlock', 'mlock2', 'mlockall', 'munlock', 'munlockall', 'pkey_alloc', 'pkey_free', 'pkey_mprotect',
-  'memfd_create', 'membarrier', 'map_shadow_stack', 'mseal',
+  'memfd_create', 'memfd_secret', 'membarrier', 'map_shadow_stack', 'mseal',
 ];
 
 const PROCESSES = [
@@ -102,7 +102,8 @@ const TIME = [
 
 const WAITING = [
   'select', '_newselect', 'pselect6', 'pselect6_time64', 'poll', 'ppoll', 'ppoll_time64',
-  'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2',
+  'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_ctl_old', 'epoll_wait', 'epoll_wait_old', 'epoll_pwait', 'epoll_pwait2',
+  'eventfd', 'eventfd2',
   'io_setup', 'io_destroy', 'io_submit', 'io_cancel', 'io_getevents', 'io_pgetevents', 'io_pgetevents_time64',
 ];
 
@@ -124,7 +125,7 @@ const BY_CAPABILITY: Record<string, string[]> = {
   CAP_SYS_ADMIN: [
     'mount', 'umount', 'umount2', 'mount_setattr', 'move_mount', 'open_tree', 'open_tree_attr', 'fsopen', 'fsconfig',
     'fsmount', 'fspick', 'statmount', 'listmount', 'unshare', 'setns', 'clone', 'clone3', 'sethostname', 'setdomainname',
-    'name_to_handle_at', 'fanotify_init', 'quotactl', 'quotactl_fd', 'lookup_dcookie', 'bpf', 'perf_event_open', 'syslog',
+    'fanotify_init', 'quotactl', 'quotactl_fd', 'lookup_dcookie', 'bpf', 'perf_event_open', 'syslog',
   ],
   CAP_BPF: ['bpf'],
   CAP_PERFMON: ['perf_event_open'],
@@ -155,8 +156,9 @@ export const DEFAULT_SECCOMP_PROFILE: SeccompProfile = {
     allow(['socket'], { args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }], comment: 'every address family but vsock, a channel to the host' }),
     // One rule per value: a rule's argument conditions must all hold, rules for one call are alternatives.
     ...SAFE_PERSONALITIES.map((value) => allow(['personality'], { args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] })),
-    allow(['arch_prctl', 'modify_ldt'], { includes: { arches: ['amd64', 'x86_64', 'x32', 'x86', '386'] } }),
-    allow(['breakpoint', 'cacheflush', 'set_tls'], { includes: { arches: ['arm', 'arm64', 'aarch64'] } }),
+    // Arch-specific calls; `arches` names the host's architecture (Go's names, as in Docker's profiles).
+    allow(['arch_prctl', 'modify_ldt'], { includes: { arches: ['amd64', '386'] } }),
+    allow(['breakpoint', 'cacheflush', 'set_tls'], { includes: { arches: ['arm64', 'arm'] } }),
     // ptrace lets a process get around seccomp before 4.8; from 4.8 on, the filter is re-checked after a tracer's changes.
     allow(['ptrace', 'process_vm_readv', 'process_vm_writev'], { includes: { minKernel: '4.8' } }),
     allow(['clone'], {
