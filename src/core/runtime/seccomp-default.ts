@@ -1,7 +1,9 @@
 import type { SeccompProfile, SeccompRule } from './seccomp.js';
 
 /*
- * berth's default seccomp profile: an allow-list. A syscall not named here fails with EPERM.
+ * berth's default seccomp profile: an allow-list. A syscall not named here fails with EPERM; one
+ * newer than runc's libseccomp (2.5.4 here) knows fails with ENOSYS, runc's own rule, so libc can
+ * fall back (names it does not know, like mseal, are skipped by runc: allowing them is harmless).
  *
  * What stays out, and why (each is either not namespaced, so a container could touch the host
  * with it, or a large kernel attack surface that ordinary programs do not need):
@@ -18,7 +20,8 @@ import type { SeccompProfile, SeccompRule } from './seccomp.js';
  *   open_by_handle_at                          opens host files by handle, around the mount namespace (CAP_DAC_READ_SEARCH)
  *   personality, except the safe values        some personalities weaken ASLR
  *   io_uring_setup io_uring_enter …            a large, often-exploited surface that bypasses this filter
- *   acct quotactl nfsservctl sysfs _sysctl ustat uselib vm86 vm86old lookup_dcookie
+ *   acct quotactl lookup_dcookie               host-wide accounting and quotas (CAP_SYS_PACCT, CAP_SYS_ADMIN)
+ *   nfsservctl sysfs _sysctl ustat uselib vm86 obsolete
  *   settimeofday stime clock_settime           the clock is the host's (CAP_SYS_TIME)
  *   iopl ioperm, vhangup, syslog, NUMA policy  gated by CAP_SYS_RAWIO, CAP_SYS_TTY_CONFIG, CAP_SYSLOG, CAP_SYS_NICE
  * A capability granted with --cap-add brings back the calls it guards; --privileged (and

@@ -9,7 +9,7 @@ import type { OciSeccomp, OciSeccompArg, OciSeccompSyscall } from './spec-types.
  * companions; the translation resolves those for one container on this host.
  */
 
-export const SECCOMP_ACTIONS = [
+const SECCOMP_ACTIONS = [
   'SCMP_ACT_KILL',
   'SCMP_ACT_KILL_PROCESS',
   'SCMP_ACT_KILL_THREAD',
@@ -22,7 +22,7 @@ export const SECCOMP_ACTIONS = [
 ] as const;
 export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
 
-export const SECCOMP_OPERATORS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'] as const;
+const SECCOMP_OPERATORS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'] as const;
 export type SeccompOperator = (typeof SECCOMP_OPERATORS)[number];
 
 /** The architectures libseccomp 2.5 (runc 1.1) knows. */
