@@ -101,3 +101,23 @@ test('flag value parsers', () => {
   assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly'), { Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true });
   assert.throws(() => parseMount('type=bind,src=/a'), /target is required/);
 });
+
+test('--security-opt seccomp=FILE sends the file\'s JSON inline, compacted, numbers as written', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-seccomp-'));
+  try {
+    const file = path.join(dir, 'p.json');
+    await writeFile(file, '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "syscalls": [ { "names": [ "mkdir" ], "action": "SCMP_ACT_ERRNO", "comment": "a \\" b" } ],\n  "big": 18446744073709551615\n}\n');
+    const opts = (o: string[]): unknown => buildCreatePlan('busybox', [], { ...parseRun(['run', 'busybox']).flags, securityOpt: o }).body.HostConfig?.SecurityOpt;
+    assert.deepEqual(opts([`seccomp=${file}`, 'no-new-privileges']), [
+      'seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","comment":"a \\" b"}],"big":18446744073709551615}',
+      'no-new-privileges',
+    ]);
+    assert.deepEqual(opts(['seccomp=unconfined', 'seccomp:builtin']), ['seccomp=unconfined', 'seccomp:builtin']);
+    assert.throws(() => opts([`seccomp=${path.join(dir, 'missing.json')}`]), /opening seccomp profile \(.*missing\.json\) failed/);
+    await writeFile(file, '{"defaultAction": ');
+    assert.throws(() => opts([`seccomp=${file}`]), /compacting json for seccomp profile \(.*p\.json\) failed/);
+    assert.throws(() => opts(['apparmor']), /Invalid --security-opt: "apparmor"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -92,6 +92,46 @@ function readLinesFile(file: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trimStart()).filter((l) => l !== '' && !l.startsWith('#'));
 }
 
+/** JSON text without the whitespace between tokens; numbers stay as written (no float round trip). */
+function compactJson(text: string): string {
+  JSON.parse(text);
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}
+
+/** As the docker CLI: `seccomp=FILE` is read here and its JSON sent inline (the daemon may not see the file). */
+function securityOpt(opt: string): string {
+  const sep = opt.includes('=') ? '=' : ':';
+  const at = opt.indexOf(sep);
+  const k = at < 0 ? opt : opt.slice(0, at);
+  const v = at < 0 ? '' : opt.slice(at + 1);
+  if (v === '' && k !== 'no-new-privileges') throw new InvalidArgument(`Invalid --security-opt: ${JSON.stringify(opt)}`);
+  if (k !== 'seccomp' || v === 'builtin' || v === 'unconfined') return opt;
+  let text: string;
+  try {
+    text = readFileSync(v, 'utf8');
+  } catch (e) {
+    throw new InvalidArgument(`opening seccomp profile (${v}) failed: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return `seccomp=${compactJson(text)}`;
+  } catch (e) {
+    throw new InvalidArgument(`compacting json for seccomp profile (${v}) failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 function parsePortRange(s: string, what: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
   if (!m) throw new InvalidArgument(`invalid ${what}: ${s}`);
@@ -360,7 +400,7 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   setNum('CpuQuota', int(flags.cpuQuota, '--cpu-quota'));
   if (flags.cpusetCpus !== undefined) (hc as Record<string, unknown>)['CpusetCpus'] = flags.cpusetCpus;
   const extra = hc as Record<string, unknown>;
-  if (flags.securityOpt?.length) extra['SecurityOpt'] = flags.securityOpt;
+  if (flags.securityOpt?.length) extra['SecurityOpt'] = flags.securityOpt.map(securityOpt);
   if (flags.groupAdd?.length) extra['GroupAdd'] = flags.groupAdd;
   if (flags.sysctl?.length) {
     const map: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
-import { Conflict } from '../errdefs/index.js';
+import { Conflict, InvalidArgument } from '../errdefs/index.js';
 import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, VolumeService } from '../services/index.js';
@@ -10,7 +10,8 @@ import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { applyLayer } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
-import { createRuntime, readLogs, resolveUser } from '../core/runtime/index.js';
+import { createRuntime, parseSeccompProfile, readLogs, resolveUser } from '../core/runtime/index.js';
+import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
@@ -28,6 +29,7 @@ export interface RunningDaemon {
 
 /** The composition root: opens the data root, wires core → services → server, recovers, listens. */
 export async function startDaemon(opts: DaemonOptions, log: Logger, version: string): Promise<RunningDaemon> {
+  const seccompProfile = await loadSeccompProfile(opts.seccompProfile);
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
@@ -114,6 +116,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     containersDir: join(opts.dataRoot, 'containers'),
     bus,
     mounts: new ContainerMounts(volumes),
+    ...(seccompProfile ? { seccompProfile } : {}),
     log: (msg, err) => log.warn(msg, err),
     ...(remap ? { userns: remap } : {}),
   });
@@ -148,6 +151,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       operatingSystem: await osName(),
       cgroupVersion: await cgroupVersion(),
       userns: remap !== undefined,
+      seccompProfile: opts.seccompProfile,
     },
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
@@ -170,6 +174,19 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await rm(opts.pidfile, { force: true });
     },
   };
+}
+
+/** --seccomp-profile: a file is read once, at start, so a broken one stops berthd instead of every container. */
+async function loadSeccompProfile(setting: string): Promise<SeccompProfile | 'unconfined' | undefined> {
+  if (setting === 'builtin' || setting === '') return undefined;
+  if (setting === 'unconfined') return 'unconfined';
+  let text: string;
+  try {
+    text = await readFile(setting, 'utf8');
+  } catch (e) {
+    throw new InvalidArgument(`opening seccomp profile (${setting}) failed: ${(e as Error).message}`, { cause: e });
+  }
+  return parseSeccompProfile(text);
 }
 
 async function claimPidfile(path: string): Promise<void> {

@@ -23,6 +23,14 @@ test('daemon.json fills what flags leave open; flags win', async () => {
     assert.equal(o.dataRoot, '/srv/berth');
     assert.equal(o.logLevel, 'debug');
     assert.equal(o.socketPath, '/run/x/berth.sock');
+    assert.equal(o.seccompProfile, 'builtin');
+    await writeFile(cfg, JSON.stringify({ 'seccomp-profile': '/etc/berth/seccomp.json' }));
+    const s = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof s === 'object');
+    assert.equal(s.seccompProfile, '/etc/berth/seccomp.json');
+    const f = await loadOptions(['--config-file', cfg, '--seccomp-profile', 'unconfined'], {});
+    assert.ok(typeof f === 'object');
+    assert.equal(f.seccompProfile, 'unconfined');
     await writeFile(cfg, '{bad');
     await assert.rejects(loadOptions(['--config-file', cfg], {}), /unable to configure/);
     await assert.rejects(loadOptions(['--bogus'], {}), /Unknown option/);

@@ -19,6 +19,8 @@ export interface DaemonOptions {
   maxConcurrentDownloads: number;
   /** --userns-remap / daemon.json `userns-remap`: default|USER[:GROUP]|UID[:GID]; '' = containers share the host's ids. */
   usernsRemap: string;
+  /** --seccomp-profile / daemon.json `seccomp-profile`: builtin, unconfined, or a profile file in Docker's format. */
+  seccompProfile: string;
 }
 
 export const DEFAULTS = {
@@ -41,6 +43,7 @@ Options:
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
+      --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -67,6 +70,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
+        'seccomp-profile': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -106,6 +110,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     usernsRemap: remap,
+    seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
     ...registryOptions(file),
   };
 }

@@ -93,7 +93,7 @@ export async function info(ctx: CliContext, opts: { format?: string }): Promise<
   if (i.Runtimes) lines.push(` Runtimes: ${Object.keys(i.Runtimes).sort().join(' ')}`);
   lines.push(` Default Runtime: ${i.DefaultRuntime}`);
   if (i.InitBinary) lines.push(` Init Binary: ${i.InitBinary}`);
-  if (i.SecurityOptions.length > 0) lines.push(' Security Options:', ...i.SecurityOptions.map((s) => `  ${s.replace(/^name=/, '')}`));
+  if (i.SecurityOptions.length > 0) lines.push(' Security Options:', ...i.SecurityOptions.flatMap(securityOptionLines));
   lines.push(
     ` Kernel Version: ${i.KernelVersion}`,
     ` Operating System: ${i.OperatingSystem}`,
@@ -112,4 +112,15 @@ export async function info(ctx: CliContext, opts: { format?: string }): Promise<
   ctx.out(`${lines.join('\n')}\n`);
   for (const w of i.Warnings ?? []) ctx.err(`${w}\n`);
   return 0;
+}
+
+/** "name=seccomp,profile=builtin" as the docker CLI prints it: the name, then its profile on a line of its own. */
+function securityOptionLines(opt: string): string[] {
+  const kv = new Map<string, string>();
+  for (const part of opt.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) kv.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  const profile = kv.get('profile');
+  return [`  ${kv.get('name') ?? opt}`, ...(profile !== undefined ? [`   Profile: ${profile}`] : [])];
 }

@@ -19,6 +19,11 @@ export interface ExecOptions {
   user?: { uid: number; gid: number; additionalGids: number[] };
   openStdin?: boolean;
   tty?: boolean;
+  /**
+   * docker exec --privileged: every capability the host has, added to the container's (runc exec --cap
+   * raises the bounding set too). The container's seccomp filter still applies: runc puts it on every exec.
+   */
+  privileged?: boolean;
   /** The TTY's first window size (rows, columns). */
   consoleSize?: { height: number; width: number };
   signal?: AbortSignal;
@@ -42,7 +47,7 @@ export interface ExecProcess {
  * Resolves once the process runs; a missing or unrunnable command rejects with
  * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
  */
-export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions): Promise<ExecProcess> {
+export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: string, opts: ExecOptions, addCapabilities: readonly string[] = []): Promise<ExecProcess> {
   const tmp = await mkdtemp(join(scratchDir, 'exec-'));
   /*
    * A TTY exec: runc 1.1 accepts --console-socket only with --detach, which would orphan the
@@ -60,6 +65,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
     for (const g of opts.user.additionalGids) args.push('--additional-gids', String(g));
   }
   for (const e of opts.env ?? []) args.push('--env', e);
+  for (const c of addCapabilities) args.push('--cap', c);
   if (pty) args.push('--tty');
   args.push(id, ...opts.args);
 

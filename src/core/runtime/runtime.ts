@@ -13,7 +13,7 @@ import type { RuncOptions } from './runc.js';
 import { normalizeSignal } from './signals.js';
 import { readRuncState } from './state.js';
 import type { RuntimeStatus } from './state.js';
-import { generateSpec } from './spec.js';
+import { generateSpec, resolveCapabilities } from './spec.js';
 import type { ContainerResources, ContainerSpecInput, HostInfo } from './spec.js';
 import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
@@ -220,7 +220,9 @@ class RuncConmonRuntime implements Runtime {
 
   async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
     const paths = await this.#requireKnown(id);
-    return runcExec(this.#runc, paths.dir, id, opts);
+    if (!opts.privileged) return runcExec(this.#runc, paths.dir, id, opts);
+    this.#host ??= await detectHostInfo(opts.signal);
+    return runcExec(this.#runc, paths.dir, id, opts, resolveCapabilities({ privileged: true }, this.#host));
   }
 
   async list(): Promise<string[]> {

@@ -63,6 +63,31 @@ export interface OciLinuxResources {
   pids?: { limit: number };
 }
 
+/** linux.seccomp: resolved for one container (no Docker includes/excludes left). */
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+
+export interface OciSeccompSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: OciSeccompSyscall[];
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
   resources: OciLinuxResources;
@@ -72,6 +97,7 @@ export interface OciLinux {
   sysctl?: Record<string, string>;
   devices?: { path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[];
   rootfsPropagation?: string;
+  seccomp?: OciSeccomp;
   uidMappings?: OciIdMapping[];
   gidMappings?: OciIdMapping[];
 }

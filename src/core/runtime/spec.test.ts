@@ -158,3 +158,27 @@ test('a remapped container gets a user namespace with its maps; ping range and c
   assert.equal(plain.linux.sysctl?.['net.ipv4.ping_group_range'], '0 2147483647');
   assert.ok(plain.mounts.find((m) => m.type === 'cgroup')?.options.includes('ro'));
 });
+
+test('seccomp: the default profile unless unconfined or privileged; a given profile replaces it', () => {
+  const h = { ...host, kernel: { major: 6, minor: 1 }, arch: 'x64' };
+  const s = generateSpec(base, h);
+  assert.equal(s.linux.seccomp?.defaultAction, 'SCMP_ACT_ERRNO');
+  assert.ok(s.linux.seccomp?.syscalls?.some((r) => r.names.includes('execve')));
+  assert.equal(generateSpec({ ...base, seccomp: 'unconfined' }, h).linux.seccomp, undefined);
+  assert.equal(generateSpec({ ...base, privileged: true }, h).linux.seccomp, undefined);
+  const own = { defaultAction: 'SCMP_ACT_ALLOW' as const, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' as const, errnoRet: 1 }] };
+  assert.deepEqual(generateSpec({ ...base, seccomp: own }, h).linux.seccomp, { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] });
+  assert.equal(generateSpec({ ...base, privileged: true, seccomp: own }, h).linux.seccomp, undefined, 'as Docker: privileged wins over a profile');
+  // The rules see the container's capabilities: --cap-add SYS_ADMIN allows mount.
+  const admin = generateSpec({ ...base, capAdd: ['SYS_ADMIN'] }, h).linux.seccomp;
+  assert.ok(admin?.syscalls?.some((r) => r.names.includes('mount') && r.action === 'SCMP_ACT_ALLOW'));
+  assert.ok(!s.linux.seccomp?.syscalls?.some((r) => r.names.includes('mount')));
+});
+
+test('resolveCapabilities leaves out what the host bounding set lacks', () => {
+  // Bit 24 is CAP_SYS_RESOURCE, missing in this sandbox.
+  const bnd = ((1n << 41n) - 1n) & ~(1n << 24n);
+  const caps = resolveCapabilities({ privileged: true }, { ...host, capBounding: bnd });
+  assert.equal(caps.length, 40);
+  assert.ok(!caps.includes('CAP_SYS_RESOURCE'));
+});

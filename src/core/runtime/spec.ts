@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { IdMapping, IdRange } from '../../util/index.js';
 import {
@@ -11,6 +12,9 @@ import {
   defaultMounts,
 } from './spec-defaults.js';
 import type { OciLinuxResources, OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+import { compileSeccomp, parseKernelVersion } from './seccomp.js';
+import type { SeccompProfile } from './seccomp.js';
+import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 
 export type NetworkMode = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
 
@@ -50,6 +54,8 @@ export interface ContainerSpecInput {
   devices?: ContainerDevice[];
   /** A new user namespace with these maps (daemon --userns-remap); absent = the host's ids. */
   idMap?: IdMapping;
+  /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
+  seccomp?: SeccompProfile | 'unconfined';
 }
 
 export interface ContainerDevice {
@@ -96,6 +102,9 @@ export interface HostInfo {
   hardLimits?: Record<string, number>;
   /** The host's capability bounding set (CapBnd): a container can never hold more. */
   capBounding?: bigint;
+  /** For seccomp rules that depend on them; absent = this process's (os.release(), process.arch). */
+  kernel?: { major: number; minor: number };
+  arch?: string;
 }
 
 /** /proc/self/limits row names to RLIMIT_ names. */
@@ -140,7 +149,13 @@ export async function detectHostInfo(signal?: AbortSignal): Promise<HostInfo> {
     const v = cols[1] === 'unlimited' ? Infinity : Number(cols[1]);
     if (!Number.isNaN(v)) hardLimits[LIMIT_ROWS[name] as string] = v;
   }
-  return { nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 }, hardLimits, ...(bnd ? { capBounding: BigInt(`0x${bnd}`) } : {}) };
+  return {
+    nofile: { soft: Number.isFinite(soft) ? soft : 1024, hard: Number.isFinite(hard) ? hard : 1024 },
+    hardLimits,
+    ...(bnd ? { capBounding: BigInt(`0x${bnd}`) } : {}),
+    kernel: parseKernelVersion(release()),
+    arch: process.arch,
+  };
 }
 
 function normalizeCap(name: string): string {
@@ -148,8 +163,18 @@ function normalizeCap(name: string): string {
   return up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-/** Docker's rule: start from the defaults, add capAdd (ALL = every cap), then remove capDrop (ALL = none left but the added). */
-export function resolveCapabilities(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }): string[] {
+/**
+ * Docker's rule: start from the defaults, add capAdd (ALL = every cap), then remove capDrop (ALL = none
+ * left but the added). With the host given, capabilities its bounding set lacks are left out: no
+ * process here can hold them (this sandbox lacks CAP_SYS_RESOURCE), and --privileged must still start.
+ */
+export function resolveCapabilities(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }, host?: HostInfo): string[] {
+  const bnd = host?.capBounding;
+  const held = (c: string): boolean => bnd === undefined || ((bnd >> BigInt(ALL_CAPABILITIES.indexOf(c))) & 1n) === 1n;
+  return capabilitiesAsked(input).filter(held);
+}
+
+function capabilitiesAsked(input: { capAdd?: string[]; capDrop?: string[]; privileged?: boolean }): string[] {
   if (input.privileged) return [...ALL_CAPABILITIES];
   const add = (input.capAdd ?? []).map(normalizeCap);
   const drop = (input.capDrop ?? []).map(normalizeCap);
@@ -173,8 +198,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (!input.rootfs.startsWith('/')) throw new InvalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
   if (input.args.length === 0) throw new InvalidArgument('no command specified');
   const privileged = input.privileged === true;
-  // --privileged asks for every capability; the host may lack some (this sandbox lacks CAP_SYS_RESOURCE).
-  const caps = resolveCapabilities(input).filter((c) => host.capBounding === undefined || ((host.capBounding >> BigInt(ALL_CAPABILITIES.indexOf(c))) & 1n) === 1n);
+  const caps = resolveCapabilities(input, host);
 
   const env = [...input.env];
   if (!hasEnv(env, 'PATH')) env.unshift(`PATH=${DEFAULT_PATH}`);
@@ -256,6 +280,11 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       ...(input.idMap ? { uidMappings: input.idMap.uids.map(ociRange), gidMappings: input.idMap.gids.map(ociRange) } : {}),
     },
   };
+  // As Docker: a privileged container gets no filter, whatever profile was asked for.
+  const seccomp = privileged || input.seccomp === 'unconfined' ? undefined : (input.seccomp ?? DEFAULT_SECCOMP_PROFILE);
+  if (seccomp) {
+    spec.linux.seccomp = compileSeccomp(seccomp, { capabilities: caps, arch: host.arch ?? process.arch, kernel: host.kernel ?? parseKernelVersion(release()) });
+  }
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
   return spec;
 }

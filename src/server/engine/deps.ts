@@ -19,6 +19,8 @@ export interface SystemFacts {
   cgroupVersion: '1' | '2';
   /** Containers run in a remapped user namespace (berthd --userns-remap). */
   userns?: boolean;
+  /** The containers' default seccomp profile as `docker info` names it: builtin, unconfined or a file; absent = builtin. */
+  seccompProfile?: string;
 }
 
 export interface EngineDeps {

@@ -90,7 +90,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'catatonit',
-      SecurityOptions: [...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
+      SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, ...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
       Warnings: null,
     });
   });

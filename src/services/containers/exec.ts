@@ -111,6 +111,7 @@ export class ExecService {
         ...(rec.config.workingDir ? { cwd: rec.config.workingDir } : {}),
         ...(user ? { user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } } : {}),
         openStdin: rec.config.attachStdin,
+        privileged: rec.config.privileged,
         tty,
         ...(tty && size ? { consoleSize: size } : {}),
       });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { ContainerResources } from '../../core/runtime/index.js';
+import { parseSeccompProfile } from '../../core/runtime/index.js';
+import type { ContainerResources, SeccompProfile } from '../../core/runtime/index.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 
@@ -62,22 +63,51 @@ export function initBinary(): string {
 
 export const INIT_PATH = '/sbin/docker-init';
 
-/** --security-opt: no-new-privileges, and the seccomp/apparmor choices berth can honour. */
-export function securityFromHostConfig(hc: Record<string, unknown>): { noNewPrivileges: boolean } {
+export interface SecurityOptions {
+  noNewPrivileges: boolean;
+  /** Absent: the daemon's default profile (`seccomp=builtin` asks for it too). */
+  seccomp?: SeccompProfile | 'unconfined';
+}
+
+/**
+ * --security-opt as Docker's daemon reads it: no-new-privileges, and seccomp=unconfined|builtin|<profile JSON>
+ * (the docker CLI reads a profile file itself and sends its content inline).
+ */
+export function securityFromHostConfig(hc: Record<string, unknown>): SecurityOptions {
   const opts = Array.isArray(hc['SecurityOpt']) ? (hc['SecurityOpt'] as unknown[]).map(String) : [];
-  let noNewPrivileges = false;
+  const out: SecurityOptions = { noNewPrivileges: false };
   for (const o of opts) {
-    const [k = '', v = ''] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.split(':');
-    if (k === 'no-new-privileges') {
-      noNewPrivileges = v === '' || v === 'true';
+    if (o === 'no-new-privileges') {
+      out.noNewPrivileges = true;
       continue;
     }
-    if ((k === 'seccomp' || k === 'apparmor') && v === 'unconfined') continue;
-    if (k === 'seccomp') throw new InvalidArgument(`seccomp profiles are not supported by berth yet (only seccomp=unconfined): ${o}`);
-    if (k === 'label' || k === 'apparmor') throw new InvalidArgument(`${k} is not supported on this host: ${o}`);
-    throw new InvalidArgument(`Invalid --security-opt: ${JSON.stringify(o)}`);
+    const sep = o.includes('=') ? '=' : ':';
+    const at = o.indexOf(sep);
+    if (at < 0) throw new InvalidArgument(`invalid --security-opt: ${JSON.stringify(o)}`);
+    const k = o.slice(0, at);
+    const v = o.slice(at + 1);
+    switch (k) {
+      case 'no-new-privileges':
+        if (!['true', 'false', '1', '0'].includes(v)) throw new InvalidArgument(`invalid --security-opt: ${JSON.stringify(o)}: no-new-privileges takes true or false`);
+        out.noNewPrivileges = v === 'true' || v === '1';
+        break;
+      case 'seccomp':
+        if (v === 'unconfined') out.seccomp = 'unconfined';
+        else if (v === 'builtin' || v === '') delete out.seccomp;
+        else if (!v.trimStart().startsWith('{')) {
+          throw new InvalidArgument(`invalid --security-opt ${JSON.stringify(o)}: seccomp takes unconfined, builtin or the profile's JSON text (the docker CLI reads a profile file and sends its content)`);
+        } else out.seccomp = parseSeccompProfile(v);
+        break;
+      case 'apparmor':
+        if (v !== 'unconfined') throw new InvalidArgument(`apparmor is not supported on this host: ${o}`);
+        break;
+      case 'label':
+        throw new InvalidArgument(`label is not supported on this host: ${o}`);
+      default:
+        throw new InvalidArgument(`invalid --security-opt: ${JSON.stringify(o)}`);
+    }
   }
-  return { noNewPrivileges };
+  return out;
 }
 
 export function sysctlsFromHostConfig(hc: Record<string, unknown>): Record<string, string> {

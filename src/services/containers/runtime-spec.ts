@@ -1,7 +1,7 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../core/metadata/index.js';
-import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
@@ -14,6 +14,8 @@ export interface SpecContext {
   dir: string;
   runtime: Pick<ContainerRuntime, 'resolveUser'>;
   mounts?: Pick<ContainerMountPlanner, 'runtimeMounts'>;
+  /** The daemon's seccomp profile for containers that ask for none (absent: berth's built-in one). */
+  defaultSeccomp?: SeccompProfile | 'unconfined' | undefined;
 }
 
 /**
@@ -39,6 +41,8 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   const init = rec.hostConfig.raw['Init'] === true;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
+  const security = securityFromHostConfig(rec.hostConfig.raw);
+  const seccomp = security.seccomp ?? ctx.defaultSeccomp;
   const shm = rec.hostConfig.raw['ShmSize'];
   if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
   return {
@@ -52,7 +56,8 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     env,
     cwd: rec.config.workingDir || '/',
     user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(rec.hostConfig.raw, (g) => runtime.resolveUser(rootfs, `0:${g}`)))])] },
-    ...securityFromHostConfig(rec.hostConfig.raw),
+    noNewPrivileges: security.noNewPrivileges,
+    ...(seccomp ? { seccomp } : {}),
     sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
     devices: await resolveDevices(rec.hostConfig.raw),
     hostname,

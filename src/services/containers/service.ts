@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemented, NotModified } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
+import type { SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -29,6 +30,8 @@ export interface ContainerServiceDeps {
   mounts?: ContainerMountPlanner;
   /** daemon --userns-remap: new containers run in a user namespace with this mapping. */
   userns?: IdMapping;
+  /** dockerd --seccomp-profile: the profile of containers that name none; absent = berth's built-in one. */
+  seccompProfile?: SeccompProfile | 'unconfined';
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -151,7 +154,7 @@ export class ContainerService {
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
     try {
-      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
+      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
       await runtime.create(spec, { logPath: this.logPath(rec.id) });
       await runtime.start(rec.id);
     } catch (e) {
