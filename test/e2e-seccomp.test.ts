@@ -183,7 +183,7 @@ test('berthd --seccomp-profile (here via BERTH_SECCOMP_PROFILE) changes the defa
     }
   };
   try {
-    await assert.rejects(restart(broken), /berthd did not start: [^]*invalid seccomp profile: unknown action \\"SCMP_ACT_NOPE\\" in syscalls\[0\]\.action/);
+    await assert.rejects(restart(broken), /berthd did not start: [^]*invalid seccomp profile: unknown action "SCMP_ACT_NOPE" in syscalls\[0\]\.action/);
     await restart(file);
     const info = await d.docker(['info', '--format', '{{json .SecurityOptions}}']);
     assert.deepEqual(JSON.parse(info.stdout), [`name=seccomp,profile=${file}`, 'name=cgroupns']);
