@@ -228,6 +228,11 @@ export async function readSmall(body: Readable, max = 8 << 20): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
+export function headerOf(res: RegistryResponse, h: string): string | undefined {
+  const v = res.headers[h];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 /** Drops a response body without an unhandled 'error' (undici reports a destroyed body as aborted). */
 export function discard(body: Readable): void {
   body.on('error', () => undefined);

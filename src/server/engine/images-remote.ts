@@ -5,23 +5,24 @@ import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
 
-/** Docker's progress bar text: `[=====>      ]  1.2MB/3.4MB`. */
-function progressBar(current: number, total: number): string {
-  const width = 50;
-  const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
-  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (filled === width ? '=' : '>') : '') + ' '.repeat(width - filled);
-  return `[${bar}] ${human(current)}/${human(total)}`;
+/** Docker's progress text (jsonmessage.JSONProgress.String at the daemon's width): `[=====>     ]  1.2MB/3.4MB`. */
+export function progressBar(current: number, total: number): string {
+  const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
+  const bar = `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] `;
+  const numbers = current > total ? human(current).padStart(8) : `${human(current).padStart(8)}/${human(total)}`;
+  return bar + numbers;
 }
 
+/** go-units HumanSize: decimal units, four significant digits. */
 function human(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let v = n;
   let i = 0;
   while (v >= 1000 && i < units.length - 1) {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(i === 1 ? 1 : 3).replace(/\.?0+$/, '')}${units[i]}`;
+  return `${Number(v.toPrecision(4))}${units[i]}`;
 }
 
 /** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
@@ -29,7 +30,7 @@ export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
   if (e.current !== undefined || e.total !== undefined) {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
-    if (e.current !== undefined && e.total !== undefined && e.status !== 'Pushed') m['progress'] = progressBar(e.current, e.total);
+    if (e.current !== undefined && e.total !== undefined && e.total > 0) m['progress'] = progressBar(e.current, e.total);
   } else {
     m['progressDetail'] = {};
   }
