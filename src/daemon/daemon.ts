@@ -104,6 +104,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     credentials: dockerConfigCredentials(),
     userAgent: `berth/${version}`,
     connections: Math.max(opts.maxConcurrentDownloads, opts.maxConcurrentUploads) * 2,
+    certsDirs: opts.certsDirs,
   });
   const remotes = new RemoteImages({
     remote: new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries }), {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
+import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 
 export interface DaemonOptions {
@@ -26,6 +26,8 @@ export interface DaemonOptions {
    */
   pushChunkThreshold: number;
   pushChunkSize: number;
+  /** Per-registry TLS files (`<dir>/<host:port>/ca.crt`, client.cert, client.key); BERTH_CERTS_DIRS (colon-separated) overrides. */
+  certsDirs: string[];
 }
 
 export const DEFAULTS = {
@@ -111,6 +113,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     ...registryOptions(file, f['max-concurrent-uploads']),
+    certsDirs: env['BERTH_CERTS_DIRS'] ? env['BERTH_CERTS_DIRS'].split(':').filter(Boolean) : [...DEFAULT_CERTS_DIRS],
   };
 }
 

@@ -4,3 +4,4 @@ export { RegistryClient, registryError, type RegistryClientOptions } from './cli
 export { Remote, type RemoteRepo, type ResolvedManifest } from './remote.js';
 export { dockerConfigCredentials } from './credentials.js';
 export { DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
+export { DEFAULT_CERTS_DIRS } from './certs.js';
