@@ -119,7 +119,7 @@ export class RegistryClient {
           continue;
         }
         if (fellBack) this.#transports.forget(ep);
-        throw this.#transports.error(target, e);
+        throw this.#transports.error(req.method, target, e);
       }
       const location = res.headers['location'];
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {

@@ -71,13 +71,13 @@ export class Transports {
     this.#plain.delete(ep.origin);
   }
 
-  /** An Unavailable that names x509 when the certificate was the problem. */
-  error(target: string, e: unknown): Unavailable {
+  /** An Unavailable that names x509 when the certificate was the problem (Go's wording, as Docker reports it). */
+  error(method: string, target: string, e: unknown): Unavailable {
     const host = new URL(target).host;
     const code = codeOf(e);
     if (code) {
       return new Unavailable(
-        `Get "${new URL('/v2/', target).toString()}": tls: failed to verify certificate: x509: ${X509[code]} (${(e as Error).message}); ` +
+        `${method[0]}${method.slice(1).toLowerCase()} "${target}": tls: failed to verify certificate: x509: ${X509[code]} (${(e as Error).message}); ` +
           `add ${host} to insecure-registries, or its CA to /etc/docker/certs.d/${host}/ca.crt`,
         { cause: e },
       );
