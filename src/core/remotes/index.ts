@@ -5,3 +5,4 @@ export { Remote, type RemoteRepo, type ResolvedManifest } from './remote.js';
 export { dockerConfigCredentials } from './credentials.js';
 export { DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
 export { DEFAULT_CERTS_DIRS } from './certs.js';
+export type { SearchHit } from './search.js';

@@ -4,7 +4,8 @@ import { MediaType, isIndexMediaType, isManifestMediaType, type Descriptor } fro
 import { sha256, type Digest } from '../../util/index.js';
 import type { Credentials } from './auth.js';
 import { discard, headerOf, readSmall, registryError, type RegistryClient } from './client.js';
-import type { RegistryEndpoint, RegistryHosts } from './hosts.js';
+import { DOCKER_HUB, type RegistryEndpoint, type RegistryHosts } from './hosts.js';
+import { DOCKER_HUB_INDEX, searchRegistry, type SearchHit } from './search.js';
 import { BlobUpload, DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
 
 /** A repository on a registry: domain docker.io, path library/busybox. */
@@ -153,6 +154,12 @@ export class Remote {
     const text = (await readSmall(res.body)).toString('utf8');
     if (res.status !== 201 && res.status !== 200) throw registryError(res.status, text, `${ep.origin}/v2/${repo.path}/manifests/${ref}`);
     return sha256(bytes);
+  }
+
+  /** Repositories of `domain` matching `term` (Docker Hub's index search, else the registry's catalog). */
+  search(domain: string, term: string, limit: number, opts: { creds?: Credentials; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
+    const ep = domain === DOCKER_HUB ? DOCKER_HUB_INDEX : this.hosts.pushEndpoint(domain);
+    return searchRegistry(this.client, ep, domain, term, limit, opts);
   }
 
   /** `POST /auth`: checks credentials against the registry's /v2/. */

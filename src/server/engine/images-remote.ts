@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import type { ImageSearchResult } from '../../api/index.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
+import { parseFilters } from './request.js';
 
 /** Docker's progress text (jsonmessage.JSONProgress.String at the daemon's width): `[=====>     ]  1.2MB/3.4MB`. */
 export function progressBar(current: number, total: number): string {
@@ -104,6 +106,21 @@ export function imageRemoteRoutes(r: Router<Handler>, deps: EngineDeps): void {
       writeError(res, e);
     }
     res.end();
+  });
+
+  r.add('GET', '/images/search', async (ctx) => {
+    const remotes = remotesOf(deps);
+    const creds = credsOf(ctx);
+    const limitRaw = ctx.query.get('limit');
+    if (limitRaw !== null && limitRaw !== '' && !/^-?\d+$/.test(limitRaw)) throw new InvalidArgument(`invalid limit ${JSON.stringify(limitRaw)}: not a number`);
+    const hits = await remotes.search(ctx.query.get('term') ?? '', {
+      ...(limitRaw ? { limit: Number(limitRaw) } : {}),
+      filters: parseFilters(ctx.query.get('filters')),
+      ...(creds ? { creds } : {}),
+      signal: ctx.signal,
+    });
+    const body: ImageSearchResult[] = hits.map((h) => ({ name: h.name, description: h.description, star_count: h.starCount, is_official: h.isOfficial, is_automated: h.isAutomated }));
+    ctx.sendJson(200, body);
   });
 
   r.add('POST', '/auth', async (ctx) => {
