@@ -168,8 +168,6 @@ export class Remote {
   }
 }
 
-
-
 /** A manifest served without a useful Content-Type: its own mediaType field, else OCI by shape. */
 function mediaTypeInside(bytes: Buffer): string {
   try {
