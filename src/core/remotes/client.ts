@@ -94,7 +94,7 @@ export class RegistryClient {
     const replayable = req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body);
     let target = url;
     let withAuth = auth;
-    let fellBack = false;
+    let fellBack: unknown;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': this.#ua, ...req.headers };
       if (withAuth) headers['authorization'] = withAuth;
@@ -111,15 +111,21 @@ export class RegistryClient {
       } catch (e) {
         if (req.signal?.aborted) throw e;
         // An insecure registry that does not speak TLS: the same request over plain HTTP, once.
-        const plain = replayable && !fellBack && hop === 0 ? this.#transports.fallback(ep, target) : undefined;
+        const plain = replayable && fellBack === undefined && hop === 0 ? this.#transports.fallback(ep, target) : undefined;
         if (plain) {
-          fellBack = true;
+          fellBack = e;
           target = plain;
           hop--;
           continue;
         }
-        if (fellBack) this.#transports.forget(ep);
+        if (fellBack !== undefined) this.#transports.forget(ep);
         throw this.#transports.error(req.method, target, e);
+      }
+      // A TLS server answers plain HTTP with 400: HTTPS was right, it failed for another reason.
+      if (fellBack !== undefined && hop === 0 && res.statusCode === 400) {
+        discard(res.body);
+        this.#transports.forget(ep);
+        throw this.#transports.error(req.method, target.replace(/^http:/, 'https:'), fellBack);
       }
       const location = res.headers['location'];
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
