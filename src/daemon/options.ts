@@ -14,7 +14,7 @@ export interface DaemonOptions {
   conmonPath: string;
   /** Registry mirrors per domain (daemon.json `registry-mirrors`: a list for docker.io, or {domain: [mirrors]}). */
   registryMirrors: Record<string, string[]>;
-  /** daemon.json `insecure-registries` (127.0.0.0/8 is always plain HTTP). */
+  /** daemon.json `insecure-registries` (127.0.0.0/8 is always insecure). */
   insecureRegistries: string[];
   /** daemon.json `max-concurrent-downloads`; default 4. */
   maxConcurrentDownloads: number;

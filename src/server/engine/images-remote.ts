@@ -8,7 +8,7 @@ import { param } from './containers.js';
 import { parseFilters } from './request.js';
 
 /** Docker's progress text (jsonmessage.JSONProgress.String at the daemon's width): `[=====>     ]  1.2MB/3.4MB`. */
-export function progressBar(current: number, total: number): string {
+function progressBar(current: number, total: number): string {
   const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
   const bar = `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] `;
   const numbers = current > total ? human(current).padStart(8) : `${human(current).padStart(8)}/${human(total)}`;
