@@ -75,3 +75,13 @@ export interface JSONMessage {
   time?: number;
   timeNano?: number;
 }
+
+/** One result of `GET /images/search` (Docker's snake_case shape). */
+export interface ImageSearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  /** Deprecated by Docker, always false for Docker Hub since 2023; kept in the shape. */
+  is_automated: boolean;
+}

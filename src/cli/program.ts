@@ -302,6 +302,12 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
     .allowUnknownOption().passThroughOptions().argument('[args...]')
     .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
+  program.command('search').description('Search Docker Hub (or the registry named in TERM) for images').argument('<term>')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Pretty-print search using a Go template')
+    .option('--limit <limit>', 'Max number of search results')
+    .option('--no-trunc', "Don't truncate output")
+    .action(async (term: string, opts) => exit((await import('./commands/search.js')).search(ctx(), term, opts)));
   program.command('login').description('Authenticate to a registry').argument('[server]')
     .option('-u, --username <username>', 'Username')
     .option('-p, --password <password>', 'Password')

@@ -15,7 +15,7 @@ import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
-import { RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
+import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
@@ -123,12 +123,22 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const svc = containers;
   await svc.restore();
 
-  const registryClient = new RegistryClient({ credentials: dockerConfigCredentials(), userAgent: `berth/${version}`, connections: opts.maxConcurrentDownloads * 2 });
+  const registryClient = new RegistryClient({
+    credentials: dockerConfigCredentials(),
+    userAgent: `berth/${version}`,
+    connections: Math.max(opts.maxConcurrentDownloads, opts.maxConcurrentUploads) * 2,
+    certsDirs: opts.certsDirs,
+  });
   const remotes = new RemoteImages({
-    remote: new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries })),
+    remote: new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries }), {
+      ...DEFAULT_UPLOAD_POLICY,
+      threshold: opts.pushChunkThreshold,
+      chunkSize: opts.pushChunkSize,
+    }),
     images,
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
     concurrency: opts.maxConcurrentDownloads,
+    uploadConcurrency: opts.maxConcurrentUploads,
   });
 
   const server = createEngineServer({

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 
 export interface DaemonOptions {
@@ -13,14 +14,24 @@ export interface DaemonOptions {
   conmonPath: string;
   /** Registry mirrors per domain (daemon.json `registry-mirrors`: a list for docker.io, or {domain: [mirrors]}). */
   registryMirrors: Record<string, string[]>;
-  /** daemon.json `insecure-registries` (127.0.0.0/8 is always plain HTTP). */
+  /** daemon.json `insecure-registries` (127.0.0.0/8 is always insecure). */
   insecureRegistries: string[];
-  /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
+  /** daemon.json `max-concurrent-downloads`; default 4. */
   maxConcurrentDownloads: number;
   /** --userns-remap / daemon.json `userns-remap`: default|USER[:GROUP]|UID[:GID]; '' = containers share the host's ids. */
   usernsRemap: string;
   /** --seccomp-profile / daemon.json `seccomp-profile`: builtin, unconfined, or a profile file in Docker's format. */
   seccompProfile: string;
+  /** `--max-concurrent-uploads` / daemon.json `max-concurrent-uploads`: layers pushed at once; default 5 as Docker. */
+  maxConcurrentUploads: number;
+  /**
+   * berth's own daemon.json keys `push-chunk-threshold` and `push-chunk-size` (bytes): blobs from the
+   * threshold on are pushed in PATCH chunks of that size; a threshold of 0 pushes every blob in one PUT.
+   */
+  pushChunkThreshold: number;
+  pushChunkSize: number;
+  /** Per-registry TLS files (`<dir>/<host:port>/ca.crt`, client.cert, client.key); BERTH_CERTS_DIRS (colon-separated) overrides. */
+  certsDirs: string[];
 }
 
 export const DEFAULTS = {
@@ -44,6 +55,7 @@ Options:
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
       --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
+      --max-concurrent-uploads int  Set the max concurrent uploads (default 5)
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -71,6 +83,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
         'seccomp-profile': { type: 'string' },
+        'max-concurrent-uploads': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -111,7 +124,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     usernsRemap: remap,
     seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
-    ...registryOptions(file),
+    ...registryOptions(file, f['max-concurrent-uploads']),
+    certsDirs: env['BERTH_CERTS_DIRS'] ? env['BERTH_CERTS_DIRS'].split(':').filter(Boolean) : [...DEFAULT_CERTS_DIRS],
   };
 }
 
@@ -121,7 +135,15 @@ function stringList(v: unknown, key: string): string[] {
   return v as string[];
 }
 
-function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads'> {
+function positiveInt(v: unknown, what: string, min = 1): number | undefined {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (v !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < min)) throw new InvalidArgument(`${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
+  return n as number | undefined;
+}
+
+type RegistryOptions = Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads' | 'maxConcurrentUploads' | 'pushChunkThreshold' | 'pushChunkSize'>;
+
+function registryOptions(file: Record<string, unknown>, uploadsFlag: string | undefined): RegistryOptions {
   const raw = file['registry-mirrors'];
   const registryMirrors: Record<string, string[]> = {};
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -129,9 +151,16 @@ function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 're
   } else if (raw !== undefined) {
     registryMirrors['docker.io'] = stringList(raw, 'registry-mirrors');
   }
-  const n = file['max-concurrent-downloads'];
-  if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1)) throw new InvalidArgument('daemon.json: max-concurrent-downloads must be a positive integer');
-  return { registryMirrors, insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'), maxConcurrentDownloads: n ?? 4 };
+  const downloads = positiveInt(file['max-concurrent-downloads'], 'daemon.json: max-concurrent-downloads');
+  const uploads = positiveInt(uploadsFlag, '--max-concurrent-uploads') ?? positiveInt(file['max-concurrent-uploads'], 'daemon.json: max-concurrent-uploads');
+  return {
+    registryMirrors,
+    insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'),
+    maxConcurrentDownloads: downloads ?? 4,
+    maxConcurrentUploads: uploads ?? 5,
+    pushChunkThreshold: positiveInt(file['push-chunk-threshold'], 'daemon.json: push-chunk-threshold', 0) ?? DEFAULT_UPLOAD_POLICY.threshold,
+    pushChunkSize: positiveInt(file['push-chunk-size'], 'daemon.json: push-chunk-size') ?? DEFAULT_UPLOAD_POLICY.chunkSize,
+  };
 }
 
 async function readDaemonJson(path: string, required: boolean): Promise<Record<string, unknown>> {

@@ -27,3 +27,31 @@ test('daemon.json registry keys: registry-mirrors (list or per-domain map), inse
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('push keys: max-concurrent-uploads (flag over daemon.json, default 5), push-chunk-threshold/size, BERTH_CERTS_DIRS', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-push-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, '{}');
+    const d = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof d === 'object');
+    assert.equal(d.maxConcurrentUploads, 5);
+    assert.ok(d.pushChunkThreshold > 0 && d.pushChunkSize > 0);
+    assert.deepEqual(d.certsDirs, ['/etc/berth/certs.d', '/etc/docker/certs.d']);
+    await writeFile(cfg, JSON.stringify({ 'max-concurrent-uploads': 3, 'push-chunk-threshold': 0, 'push-chunk-size': 1048576 }));
+    const f = await loadOptions(['--config-file', cfg], { BERTH_CERTS_DIRS: '/a:/b' });
+    assert.ok(typeof f === 'object');
+    assert.equal(f.maxConcurrentUploads, 3);
+    assert.equal(f.pushChunkThreshold, 0);
+    assert.equal(f.pushChunkSize, 1048576);
+    assert.deepEqual(f.certsDirs, ['/a', '/b']);
+    const flag = await loadOptions(['--config-file', cfg, '--max-concurrent-uploads', '7'], {});
+    assert.ok(typeof flag === 'object');
+    assert.equal(flag.maxConcurrentUploads, 7);
+    await assert.rejects(loadOptions(['--config-file', cfg, '--max-concurrent-uploads', '0'], {}), /--max-concurrent-uploads must be a positive integer/);
+    await writeFile(cfg, JSON.stringify({ 'push-chunk-size': 'big' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /push-chunk-size must be a positive integer/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

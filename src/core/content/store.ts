@@ -22,8 +22,8 @@ export interface ContentReader {
   info(d: Digest): Promise<BlobInfo | null>;
   /** For readers that need a file path; the file may not exist. */
   path(d: Digest): string;
-  /** NotFound (thrown at once) if the blob is missing. */
-  read(d: Digest, opts?: { start?: number; signal?: AbortSignal }): Readable;
+  /** NotFound (thrown at once) if the blob is missing. `end` is inclusive, as in fs.createReadStream. */
+  read(d: Digest, opts?: { start?: number; end?: number; signal?: AbortSignal }): Readable;
   /** Small JSON blobs; InvalidArgument when larger than maxBytes (default 32 MiB). */
   readAll(d: Digest, maxBytes?: number): Promise<Buffer>;
 }
@@ -116,7 +116,7 @@ class FsContentStore implements ContentStore {
     }
   }
 
-  read(d: Digest, opts: { start?: number; signal?: AbortSignal } = {}): Readable {
+  read(d: Digest, opts: { start?: number; end?: number; signal?: AbortSignal } = {}): Readable {
     const p = this.path(d);
     try {
       statSync(p);
@@ -127,6 +127,7 @@ class FsContentStore implements ContentStore {
     return createReadStream(p, {
       highWaterMark: 1 << 20,
       ...(opts.start !== undefined ? { start: opts.start } : {}),
+      ...(opts.end !== undefined ? { end: opts.end } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
   }

@@ -1,16 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { Agent } from 'undici';
-
-type Undici = typeof import('undici');
-let undiciLoading: Promise<Undici> | undefined;
-/** undici adds about 20 MB to a process: berthd loads it on its first registry request, not at start. */
-function undici(): Promise<Undici> {
-  undiciLoading ??= import('undici');
-  return undiciLoading;
-}
 import { Forbidden, Internal, NotFound, Unauthorized, Unavailable } from '../../errdefs/index.js';
 import { basicHeader, parseChallenges, type Challenge, type CredentialSource, type Credentials } from './auth.js';
+import { DEFAULT_CERTS_DIRS } from './certs.js';
 import type { RegistryEndpoint } from './hosts.js';
+import { Transports, undici } from './transport.js';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -42,6 +35,8 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /** Connections per origin (several layers at once). */
   connections?: number;
+  /** Per-host CA and client certificates (default /etc/berth/certs.d, then /etc/docker/certs.d). */
+  certsDirs?: readonly string[];
 }
 
 const MAX_REDIRECTS = 5;
@@ -52,36 +47,28 @@ const MAX_REDIRECTS = 5;
  * expire. Redirects (blob downloads from a CDN) are followed without the registry's Authorization.
  */
 export class RegistryClient {
-  #agent: Agent | undefined;
-  readonly #connections: number;
+  readonly #transports: Transports;
   readonly #credentials: CredentialSource;
   readonly #ua: string;
   readonly #challenges = new Map<string, Challenge>();
   readonly #tokens = new Map<string, CachedToken>();
 
   constructor(opts: RegistryClientOptions = {}) {
-    this.#connections = opts.connections ?? 8;
+    this.#transports = new Transports({ connections: opts.connections ?? 8, certsDirs: opts.certsDirs ?? DEFAULT_CERTS_DIRS });
     this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
     this.#ua = opts.userAgent ?? 'berth';
   }
 
   async close(): Promise<void> {
-    await this.#agent?.close();
-  }
-
-  /** The HTTP client and its one Agent, made on first use. */
-  async #http(): Promise<{ request: Undici['request']; agent: Agent }> {
-    const u = await undici();
-    this.#agent ??= new u.Agent({ connections: this.#connections, keepAliveTimeout: 30_000 });
-    return { request: u.request, agent: this.#agent };
+    await this.#transports.close();
   }
 
   /** Sends a request with auth; the caller consumes or destroys the body. */
   async request(ep: RegistryEndpoint, req: RegistryRequest, creds?: Credentials): Promise<RegistryResponse> {
-    const url = new URL(req.path, ep.origin + '/').toString();
+    const url = new URL(req.path, this.#transports.originOf(ep) + '/').toString();
     const replayable = req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body);
     let auth = await this.#authorization(ep, req.scopes, creds, req.signal, false);
-    let res = await this.#send(url, req, auth);
+    let res = await this.#send(ep, url, req, auth);
     if (res.status === 401) {
       const challenge = parseChallenges(res.headers['www-authenticate'])[0];
       discard(res.body);
@@ -89,7 +76,7 @@ export class RegistryClient {
       this.#challenges.set(ep.origin, challenge);
       if (!replayable) throw new Unauthorized(`${ep.authHost}: authentication required before the upload`);
       auth = await this.#authorization(ep, req.scopes, creds, req.signal, true);
-      res = await this.#send(url, req, auth);
+      res = await this.#send(ep, url, req, auth);
     }
     return res;
   }
@@ -98,29 +85,47 @@ export class RegistryClient {
   async ping(ep: RegistryEndpoint, creds: Credentials, signal?: AbortSignal): Promise<void> {
     const res = await this.request(ep, { method: 'GET', path: '/v2/', scopes: [], ...(signal ? { signal } : {}) }, creds);
     const body = await res.body.setEncoding('utf8').toArray().catch(() => []);
-    if (res.status === 401) throw new Unauthorized(`login attempt to ${ep.origin}/v2/ failed with status: 401 Unauthorized`);
-    if (res.status >= 400) throw registryError(res.status, body.join(''), `${ep.origin}/v2/`);
+    const origin = this.#transports.originOf(ep);
+    if (res.status === 401) throw new Unauthorized(`login attempt to ${origin}/v2/ failed with status: 401 Unauthorized`);
+    if (res.status >= 400) throw registryError(res.status, body.join(''), `${origin}/v2/`);
   }
 
-  async #send(url: string, req: RegistryRequest, auth: string | undefined): Promise<RegistryResponse> {
+  async #send(ep: RegistryEndpoint, url: string, req: RegistryRequest, auth: string | undefined): Promise<RegistryResponse> {
+    const replayable = req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body);
     let target = url;
     let withAuth = auth;
+    let fellBack: unknown;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': this.#ua, ...req.headers };
       if (withAuth) headers['authorization'] = withAuth;
       let res;
       try {
-        const http = await this.#http();
-        res = await http.request(target, {
+        const { request } = await undici();
+        res = await request(target, {
           method: req.method,
           headers,
-          dispatcher: http.agent,
+          dispatcher: await this.#transports.dispatcher(ep, target),
           ...(req.body !== undefined ? { body: req.body } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
         });
       } catch (e) {
         if (req.signal?.aborted) throw e;
-        throw new Unavailable(`error contacting registry ${new URL(target).host}: ${(e as Error).message}`, { cause: e });
+        // An insecure registry that does not speak TLS: the same request over plain HTTP, once.
+        const plain = replayable && fellBack === undefined && hop === 0 ? this.#transports.fallback(ep, target) : undefined;
+        if (plain) {
+          fellBack = e;
+          target = plain;
+          hop--;
+          continue;
+        }
+        if (fellBack !== undefined) this.#transports.forget(ep);
+        throw this.#transports.error(req.method, target, e);
+      }
+      // A TLS server answers plain HTTP with 400: HTTPS was right, it failed for another reason.
+      if (fellBack !== undefined && hop === 0 && res.statusCode === 400) {
+        discard(res.body);
+        this.#transports.forget(ep);
+        throw this.#transports.error(req.method, target.replace(/^http:/, 'https:'), fellBack);
       }
       const location = res.headers['location'];
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
@@ -147,30 +152,32 @@ export class RegistryClient {
     const key = `${ep.origin} ${c?.username ?? ''} ${[...scopes].sort().join(' ')}`;
     const cached = this.#tokens.get(key);
     if (cached && !fresh && cached.expires > Date.now()) return cached.header;
-    const token = await this.#fetchToken(challenge, scopes, c, signal);
+    const token = await this.#fetchToken(ep, challenge, scopes, c, signal);
     this.#tokens.set(key, token);
     return token.header;
   }
 
-  async #fetchToken(ch: Challenge, scopes: string[], c: Credentials | undefined, signal?: AbortSignal): Promise<CachedToken> {
+  async #fetchToken(ep: RegistryEndpoint, ch: Challenge, scopes: string[], c: Credentials | undefined, signal?: AbortSignal): Promise<CachedToken> {
     const realm = ch.params['realm'];
     if (!realm) throw new Unauthorized('the registry sent a bearer challenge without a realm');
     const url = new URL(realm);
     const service = ch.params['service'];
     const allScopes = scopes.length ? scopes : ch.params['scope'] ? [ch.params['scope']] : [];
     let res;
-    const http = await this.#http();
+    const { request } = await undici();
+    // A token server on the registry's own host is reached as the registry is (certs.d, insecure).
+    const dispatcher = await this.#transports.dispatcher(ep, url.toString());
     try {
       if (c?.identityToken) {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'berth', ...(service ? { service } : {}) });
         if (allScopes.length) form.set('scope', allScopes.join(' '));
-        res = await http.request(url, { method: 'POST', dispatcher: http.agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
+        res = await request(url, { method: 'POST', dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
       } else {
         if (service) url.searchParams.set('service', service);
         for (const s of allScopes) url.searchParams.append('scope', s);
         const headers: Record<string, string> = { 'user-agent': this.#ua };
         if (c?.username) headers['authorization'] = basicHeader(c);
-        res = await http.request(url, { method: 'GET', dispatcher: http.agent, headers, ...(signal ? { signal } : {}) });
+        res = await request(url, { method: 'GET', dispatcher, headers, ...(signal ? { signal } : {}) });
       }
     } catch (e) {
       if (signal?.aborted) throw e;
@@ -226,6 +233,11 @@ export async function readSmall(body: Readable, max = 8 << 20): Promise<Buffer> 
     chunks.push(b);
   }
   return Buffer.concat(chunks);
+}
+
+export function headerOf(res: RegistryResponse, h: string): string | undefined {
+  const v = res.headers[h];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Drops a response body without an unhandled 'error' (undici reports a destroyed body as aborted). */

@@ -1,11 +1,14 @@
 /**
  * Which endpoints serve a registry domain: mirrors first (in order), then the origin; and whether
- * each is spoken to over plain HTTP (127.0.0.0/8, ::1 and localhost by default, plus
- * `insecure-registries`).
+ * each is insecure (127.0.0.0/8, ::1 and localhost by default, plus `insecure-registries`): as in
+ * dockerd, an insecure registry is tried over HTTPS without verifying its certificate, then over
+ * plain HTTP.
  */
 export interface RegistryEndpoint {
-  /** http://127.0.0.1:5000 or https://registry-1.docker.io */
+  /** https://127.0.0.1:5000 or https://registry-1.docker.io (http:// only for a mirror given so). */
   origin: string;
+  /** Certificate not verified, plain HTTP when HTTPS fails. */
+  insecure: boolean;
   /** The host as credentials and tokens are keyed (docker.io for Docker Hub). */
   authHost: string;
   mirror: boolean;
@@ -14,7 +17,7 @@ export interface RegistryEndpoint {
 export interface HostsConfig {
   /** Per-domain mirror origins; `registry-mirrors` from daemon.json lands under docker.io. */
   mirrors?: Record<string, string[]>;
-  /** Hosts (host or host:port) or IPv4 CIDRs spoken to over plain HTTP. */
+  /** Hosts (host or host:port) or IPv4 CIDRs whose certificates are not verified, with plain HTTP as fallback. */
   insecure?: string[];
 }
 
@@ -46,21 +49,15 @@ function hostOnly(domain: string): string {
   return i > 0 ? domain.slice(0, i) : domain;
 }
 
-/** Whether `domain` (host[:port]) is spoken to over plain HTTP. */
+/** Whether `domain` (host[:port]) is an insecure registry. */
 export function isInsecure(domain: string, insecure: readonly string[] = []): boolean {
   const host = hostOnly(domain);
   if (host === 'localhost' || host === '::1' || inCidr(host, '127.0.0.0/8')) return true;
   return insecure.some((entry) => entry === domain || entry === host || (entry.includes('/') && inCidr(host, entry)));
 }
 
-function originOf(domain: string, insecure: readonly string[]): string {
-  if (domain === DOCKER_HUB) return DOCKER_HUB_ORIGIN;
-  return `${isInsecure(domain, insecure) ? 'http' : 'https'}://${domain}`;
-}
-
-function normalizeMirror(m: string, insecure: readonly string[]): string {
-  const withScheme = /^https?:\/\//.test(m) ? m : originOf(m, insecure);
-  return withScheme.replace(/\/+$/, '');
+function originOf(domain: string): string {
+  return domain === DOCKER_HUB ? DOCKER_HUB_ORIGIN : `https://${domain}`;
 }
 
 export class RegistryHosts {
@@ -75,14 +72,15 @@ export class RegistryHosts {
   /** Endpoints to read from, mirrors first. */
   pullEndpoints(domain: string): RegistryEndpoint[] {
     const mirrors = (this.#mirrors[domain] ?? []).map((m) => {
-      const origin = normalizeMirror(m, this.#insecure);
-      return { origin, authHost: new URL(origin).host, mirror: true };
+      const origin = (/^https?:\/\//.test(m) ? m : `https://${m}`).replace(/\/+$/, '');
+      const host = new URL(origin).host;
+      return { origin, authHost: host, mirror: true, insecure: isInsecure(host, this.#insecure) };
     });
     return [...mirrors, this.pushEndpoint(domain)];
   }
 
   /** Pushes and logins go to the origin only. */
   pushEndpoint(domain: string): RegistryEndpoint {
-    return { origin: originOf(domain, this.#insecure), authHost: domain, mirror: false };
+    return { origin: originOf(domain), authHost: domain, mirror: false, insecure: domain !== DOCKER_HUB && isInsecure(domain, this.#insecure) };
   }
 }

@@ -3,3 +3,6 @@ export { parseChallenges, decodeRegistryAuth, type Challenge, type Credentials, 
 export { RegistryClient, registryError, type RegistryClientOptions } from './client.js';
 export { Remote, type RemoteRepo, type ResolvedManifest } from './remote.js';
 export { dockerConfigCredentials } from './credentials.js';
+export { DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
+export { DEFAULT_CERTS_DIRS } from './certs.js';
+export type { SearchHit } from './search.js';

@@ -3,8 +3,10 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { MediaType, isIndexMediaType, isManifestMediaType, type Descriptor } from '../../oci/index.js';
 import { sha256, type Digest } from '../../util/index.js';
 import type { Credentials } from './auth.js';
-import { discard, readSmall, registryError, type RegistryClient, type RegistryResponse } from './client.js';
-import type { RegistryEndpoint, RegistryHosts } from './hosts.js';
+import { discard, headerOf, readSmall, registryError, type RegistryClient } from './client.js';
+import { DOCKER_HUB, type RegistryEndpoint, type RegistryHosts } from './hosts.js';
+import { DOCKER_HUB_INDEX, searchRegistry, type SearchHit } from './search.js';
+import { BlobUpload, DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
 
 /** A repository on a registry: domain docker.io, path library/busybox. */
 export interface RemoteRepo {
@@ -32,6 +34,7 @@ export class Remote {
   constructor(
     readonly client: RegistryClient,
     readonly hosts: RegistryHosts,
+    readonly uploadPolicy: UploadPolicy = DEFAULT_UPLOAD_POLICY,
   ) {}
 
   async #firstOf<T>(repo: RemoteRepo, attempt: (ep: RegistryEndpoint) => Promise<T>): Promise<T> {
@@ -133,41 +136,11 @@ export class Remote {
 
   /**
    * Uploads a blob: a cross-repository mount when `mountFrom` names a repository of the same registry
-   * that has it, else one monolithic upload (POST then PUT with the digest). Returns how it got there.
+   * that has it, else one PUT or PATCH chunks as the upload policy and the registry allow. Returns how
+   * it got there.
    */
-  async pushBlob(
-    repo: RemoteRepo,
-    desc: Descriptor,
-    open: () => Readable,
-    opts: { creds?: Credentials; mountFrom?: string; signal?: AbortSignal } = {},
-  ): Promise<'mounted' | 'uploaded'> {
-    const ep = this.hosts.pushEndpoint(repo.domain);
-    const scopes = [`repository:${repo.path}:pull,push`, ...(opts.mountFrom ? [`repository:${opts.mountFrom}:pull`] : [])];
-    const sig = opts.signal ? { signal: opts.signal } : {};
-    const query = opts.mountFrom ? `?mount=${desc.digest}&from=${encodeURIComponent(opts.mountFrom)}` : '';
-    const start = await this.client.request(ep, { method: 'POST', path: `/v2/${repo.path}/blobs/uploads/${query}`, headers: { 'content-length': '0' }, scopes, ...sig }, opts.creds);
-    const startText = (await readSmall(start.body)).toString('utf8');
-    if (start.status === 201 && opts.mountFrom) return 'mounted';
-    if (start.status !== 202) throw registryError(start.status, startText, `${ep.origin}/v2/${repo.path}/blobs/uploads/`);
-    const location = headerOf(start, 'location');
-    if (!location) throw registryError(start.status, 'the registry gave no upload location', ep.origin);
-    const url = new URL(location, start.url);
-    url.searchParams.set('digest', desc.digest);
-    const put = await this.client.request(
-      ep,
-      {
-        method: 'PUT',
-        path: url.toString(),
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-        body: open(),
-        scopes,
-        ...sig,
-      },
-      opts.creds,
-    );
-    const putText = (await readSmall(put.body)).toString('utf8');
-    if (put.status !== 201 && put.status !== 204) throw registryError(put.status, putText, `${ep.origin}/v2/${repo.path}/blobs/uploads/`);
-    return 'uploaded';
+  pushBlob(repo: RemoteRepo, desc: Descriptor, open: OpenRange, opts: UploadOptions = {}): Promise<'mounted' | 'uploaded'> {
+    return new BlobUpload(this.client, this.hosts.pushEndpoint(repo.domain), repo.path, desc, open, this.uploadPolicy, opts).run();
   }
 
   /** Puts a manifest under a tag (or its digest); returns the digest the registry reports. */
@@ -183,16 +156,16 @@ export class Remote {
     return sha256(bytes);
   }
 
+  /** Repositories of `domain` matching `term` (Docker Hub's index search, else the registry's catalog). */
+  search(domain: string, term: string, limit: number, opts: { creds?: Credentials; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
+    const ep = domain === DOCKER_HUB ? DOCKER_HUB_INDEX : this.hosts.pushEndpoint(domain);
+    return searchRegistry(this.client, ep, domain, term, limit, opts);
+  }
+
   /** `POST /auth`: checks credentials against the registry's /v2/. */
   async login(domain: string, creds: Credentials, signal?: AbortSignal): Promise<void> {
     await this.client.ping(this.hosts.pushEndpoint(domain), creds, signal);
   }
-}
-
-
-function headerOf(res: RegistryResponse, h: string): string | undefined {
-  const v = res.headers[h];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** A manifest served without a useful Content-Type: its own mediaType field, else OCI by shape. */

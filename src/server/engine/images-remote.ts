@@ -1,27 +1,30 @@
 import type { ServerResponse } from 'node:http';
+import type { ImageSearchResult } from '../../api/index.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
+import { parseFilters } from './request.js';
 
-/** Docker's progress bar text: `[=====>      ]  1.2MB/3.4MB`. */
+/** Docker's progress text (jsonmessage.JSONProgress.String at the daemon's width): `[=====>     ]  1.2MB/3.4MB`. */
 function progressBar(current: number, total: number): string {
-  const width = 50;
-  const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
-  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (filled === width ? '=' : '>') : '') + ' '.repeat(width - filled);
-  return `[${bar}] ${human(current)}/${human(total)}`;
+  const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
+  const bar = `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] `;
+  const numbers = current > total ? human(current).padStart(8) : `${human(current).padStart(8)}/${human(total)}`;
+  return bar + numbers;
 }
 
+/** go-units HumanSize: decimal units, four significant digits. */
 function human(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let v = n;
   let i = 0;
   while (v >= 1000 && i < units.length - 1) {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(i === 1 ? 1 : 3).replace(/\.?0+$/, '')}${units[i]}`;
+  return `${Number(v.toPrecision(4))}${units[i]}`;
 }
 
 /** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
@@ -29,7 +32,7 @@ export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
   if (e.current !== undefined || e.total !== undefined) {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
-    if (e.current !== undefined && e.total !== undefined && e.status !== 'Pushed') m['progress'] = progressBar(e.current, e.total);
+    if (e.current !== undefined && e.total !== undefined && e.total > 0) m['progress'] = progressBar(e.current, e.total);
   } else {
     m['progressDetail'] = {};
   }
@@ -103,6 +106,21 @@ export function imageRemoteRoutes(r: Router<Handler>, deps: EngineDeps): void {
       writeError(res, e);
     }
     res.end();
+  });
+
+  r.add('GET', '/images/search', async (ctx) => {
+    const remotes = remotesOf(deps);
+    const creds = credsOf(ctx);
+    const limitRaw = ctx.query.get('limit');
+    if (limitRaw !== null && limitRaw !== '' && !/^-?\d+$/.test(limitRaw)) throw new InvalidArgument(`invalid limit ${JSON.stringify(limitRaw)}: not a number`);
+    const hits = await remotes.search(ctx.query.get('term') ?? '', {
+      ...(limitRaw ? { limit: Number(limitRaw) } : {}),
+      filters: parseFilters(ctx.query.get('filters')),
+      ...(creds ? { creds } : {}),
+      signal: ctx.signal,
+    });
+    const body: ImageSearchResult[] = hits.map((h) => ({ name: h.name, description: h.description, star_count: h.starCount, is_official: h.isOfficial, is_automated: h.isAutomated }));
+    ctx.sendJson(200, body);
   });
 
   r.add('POST', '/auth', async (ctx) => {

@@ -28,7 +28,8 @@ export interface ImageRecords {
 
 export interface Blobs {
   info(d: Digest): Promise<{ digest: Digest; size: number } | null>;
-  read(d: Digest, opts?: { signal?: AbortSignal }): Readable;
+  /** `end` inclusive (fs.createReadStream's convention). */
+  read(d: Digest, opts?: { start?: number; end?: number; signal?: AbortSignal }): Readable;
   readAll(d: Digest, maxBytes?: number): Promise<Buffer>;
   write(
     source: Readable | AsyncIterable<Uint8Array> | Buffer,

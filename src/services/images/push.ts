@@ -11,6 +11,17 @@ export interface PreparedPush {
 
 const DOCKER_LAYER: Record<string, string> = { none: MediaType.dockerLayer, gzip: MediaType.dockerLayerGzip, zstd: MediaType.dockerLayerZstd };
 
+/** Docker's `Pushing` lines: at most one every 100 ms per layer, and the last byte always. */
+function pushingProgress(id: string, total: number, progress: ProgressSink): (sent: number) => void {
+  let last = 0;
+  return (sent) => {
+    const now = Date.now();
+    if (sent < total && now - last < 100) return;
+    last = now;
+    progress({ id, status: 'Pushing', current: sent, total });
+  };
+}
+
 /**
  * Push: for each tag, the image's blobs (skipped when the registry has them, mounted from another
  * repository of the same registry when possible, else uploaded as stored: never recompressed), then
@@ -61,16 +72,18 @@ export class ImagePusher {
         if (id) progress({ id, status: 'Layer already exists' });
         return;
       }
-      if (id) progress({ id, status: 'Pushing', current: 0, total: d.size });
-      const how = await this.deps.remote.pushBlob(repo, d, () => blobs.read(d.digest, opts.signal ? { signal: opts.signal } : {}), {
+      const how = await this.deps.remote.pushBlob(repo, d, (start, end) => blobs.read(d.digest, { start, end: end - 1, ...(opts.signal ? { signal: opts.signal } : {}) }), {
         ...credOpts,
         ...(mountFrom ? { mountFrom } : {}),
+        ...(id ? { onProgress: pushingProgress(id, d.size, progress) } : {}),
       });
-      if (id) progress({ id, status: how === 'mounted' && mountFrom ? `Mounted from ${mountFrom}` : 'Pushed', ...(how === 'uploaded' ? { current: d.size, total: d.size } : {}) });
+      if (id) progress({ id, status: how === 'mounted' && mountFrom ? `Mounted from ${mountFrom}` : 'Pushed' });
     };
+    const limit = this.deps.uploadConcurrency ?? 5;
     for (const l of layers) progress({ id: shortId(l.digest), status: 'Preparing' });
-    for (const l of layers) progress({ id: shortId(l.digest), status: 'Waiting' });
-    await eachLimited(layers, this.deps.concurrency ?? 4, (l) => upload(l, shortId(l.digest)));
+    // Docker says Waiting only for the layers queued behind the concurrency limit.
+    layers.slice(limit).forEach((l) => progress({ id: shortId(l.digest), status: 'Waiting' }));
+    await eachLimited(layers, limit, (l) => upload(l, shortId(l.digest)));
     await upload(config);
     const digest = await this.deps.remote.putManifest(repo, tag, bytes, mediaType, opts.creds, opts.signal);
     this.deps.addRepoDigest(img.id, `${repo.domain}/${repo.path}@${digest}`);

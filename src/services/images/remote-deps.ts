@@ -17,8 +17,10 @@ export interface RemoteImageDeps {
   remote: Remote;
   images: ImageService;
   addRepoDigest(id: string, fullRef: string): void;
-  /** Layers fetched or pushed at once (default 4). */
+  /** Layers fetched at once (default 4). */
   concurrency?: number;
+  /** Layers pushed at once (default 5, Docker's max-concurrent-uploads). */
+  uploadConcurrency?: number;
 }
 
 export interface RemoteOptions {

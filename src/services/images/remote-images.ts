@@ -1,4 +1,4 @@
-import type { Credentials } from '../../core/remotes/index.js';
+import type { Credentials, SearchHit } from '../../core/remotes/index.js';
 import { DOCKER_HUB } from '../../core/remotes/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { familiarName, parseReference, repositoryName } from '../../oci/index.js';
@@ -6,6 +6,7 @@ import type { Digest } from '../../util/index.js';
 import { ImagePuller, type PreparedPull } from './pull.js';
 import { ImagePusher, type PreparedPush } from './push.js';
 import type { RemoteImageDeps, RemoteOptions } from './remote-deps.js';
+import { searchImages, type SearchOptions } from './search.js';
 
 /** The registry host a login names: Docker Hub's https://index.docker.io/v1/ is docker.io. */
 export function loginHost(serverAddress: string | undefined): string {
@@ -50,6 +51,11 @@ export class RemoteImages {
 
   preparePush(name: string, tag: string | undefined, opts: RemoteOptions = {}): PreparedPush {
     return this.#pusher.prepare(name, tag, opts);
+  }
+
+  /** `GET /images/search`: Docker Hub's index, or a registry named in the term. */
+  search(term: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return searchImages(this.deps.remote, term, opts);
   }
 
   /** `POST /auth`: Unauthorized in the registry's words when the credentials are refused. */
