@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Conflict } from '../errdefs/index.js';
 import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
-import { ContainerMounts, VolumeService } from '../services/index.js';
+import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
+import { NetworkStore } from '../core/metadata/index.js';
+import { BridgeDriver } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
@@ -53,6 +55,26 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
   });
   let containers: ContainerService | undefined;
+  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
+  const networks = new NetworkService({
+    store: new NetworkStore(db),
+    containers: () => containerStore.list(),
+    driver: bridges,
+    bus,
+    defaultBridge: { name: opts.bridge, bip: opts.bip },
+    pools: opts.defaultAddressPools,
+    log: (msg, err) => log.warn(msg, err),
+  });
+  await networks.ensurePredefined();
+  const networking = new ContainerNetworking(networks, bridges, join(opts.execRoot, 'netns'), {
+    get: (idOrName) => containerStore.resolve(idOrName),
+    list: () => containerStore.list(),
+    update: (rec) => containerStore.update(rec),
+    locked: (id, fn) => {
+      if (!containers) throw new Error('container service not ready');
+      return containers.withLock(id, fn);
+    },
+  });
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
@@ -95,6 +117,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     containersDir: join(opts.dataRoot, 'containers'),
     bus,
     mounts: new ContainerMounts(volumes),
+    network: networking,
     log: (msg, err) => log.warn(msg, err),
   });
   const svc = containers;
@@ -114,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     volumes,
     remotes,
     execs: new ExecService(svc),
+    networks: networking,
     bus,
     system: {
       id: await daemonId(opts.dataRoot),
@@ -144,6 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   return {
     async stop() {
       await server.close();
+      networks.close();
       await registryClient.close();
       db.close();
       await rm(opts.pidfile, { force: true });

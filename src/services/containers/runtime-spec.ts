@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../core/metadata/index.js';
-import type { ContainerSpecInput } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, NetworkMode } from '../../core/runtime/index.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
@@ -13,6 +13,8 @@ export interface SpecContext {
   dir: string;
   runtime: Pick<ContainerRuntime, 'resolveUser'>;
   mounts?: Pick<ContainerMountPlanner, 'runtimeMounts'>;
+  /** What the network set up for this start; without it: host or none, the host's resolv.conf. */
+  network?: { mode: NetworkMode; hosts: string; resolv: string };
 }
 
 /**
@@ -25,11 +27,12 @@ const { rootfs, dir, runtime } = ctx;
   const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   const hostname = rec.config.hostname;
-  const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+  const net = ctx.network;
+  const hosts = net?.hosts ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
   await writeFile(join(dir, 'hosts'), hosts);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
-  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  const resolv = net?.resolv ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  await writeFile(join(dir, 'resolv.conf'), net || rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
   const init = rec.hostConfig.raw['Init'] === true;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
@@ -53,7 +56,7 @@ const { rootfs, dir, runtime } = ctx;
     tty: rec.config.tty,
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.hostConfig.readonlyRootfs,
-    network: rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+    network: net?.mode ?? (rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),

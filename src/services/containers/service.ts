@@ -10,7 +10,7 @@ import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFro
 import { resolveDevices } from './host-resolve.js';
 import { buildRuntimeSpec } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
-import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
+import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
@@ -25,6 +25,8 @@ export interface ContainerServiceDeps {
   bus?: EventBus;
   /** Volumes, binds and tmpfs mounts; without it a container has only its rootfs. */
   mounts?: ContainerMountPlanner;
+  /** Networks; without it containers get `none` or `host` only. */
+  network?: NetworkAttacher;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -70,6 +72,10 @@ export class ContainerService {
   }
 
   /** Serializes state changes per container: a stop racing a start or a remove sees a settled state. */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locked(id, fn);
+  }
+
   async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.#locks.get(id) ?? Promise.resolve();
     const run = prev.catch(() => undefined).then(fn);
@@ -85,11 +91,9 @@ export class ContainerService {
     const image = await this.deps.images.resolveImage(input.image);
     const names = new Set(this.deps.store.list().map((c) => c.name));
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
-    const mode = input.hostConfig.networkMode ?? 'default';
-    if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) {
-      throw new NotImplemented(`network ${mode} not found: berth has no user-defined networks yet (use none or host)`);
-    }
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
+    if (this.deps.network) this.deps.network.plan(rec, input.endpoints ?? {});
+    else if (!['default', 'none', 'host'].includes(rec.hostConfig.networkMode)) throw new NotImplemented(`network ${rec.hostConfig.networkMode} not found: this berthd runs without networks (use none or host)`);
     // Limits are checked at create, as Docker does, not first at start.
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
@@ -145,11 +149,13 @@ export class ContainerService {
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
     try {
-      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
+      const network = this.deps.network ? await this.deps.network.setUp(rec) : undefined;
+      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network } : {}) });
       await runtime.create(spec, { logPath: this.logPath(rec.id) });
       await runtime.start(rec.id);
     } catch (e) {
       await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.network?.tearDown(rec).catch((err: unknown) => this.deps.log(`network teardown ${rec.id}`, err));
       await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
@@ -217,6 +223,7 @@ export class ContainerService {
       if (!rec) return;
       await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
+      await this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e));
       this.deps.mounts?.unmounted(rec);
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
       this.deps.store.update(rec);
@@ -360,8 +367,10 @@ export class ContainerService {
       await Promise.race([exited, sleep(10_000)]);
     }
     await this.#locked(rec.id, async () => {
-      if (!this.deps.store.get(rec.id)) return;
+      const now = this.deps.store.get(rec.id);
+      if (!now) return;
       await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
