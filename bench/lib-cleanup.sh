@@ -34,6 +34,7 @@ bench_cleanup() {
 	bench_remove_api_containers "$dir/berth.sock"
 	bench_remove_api_containers "$dir/docker.sock"
 	bench_stop_pid "${berthd_pid:-}"
+	[ -n "${bench_bridge:-}" ] && ip link del "$bench_bridge" 2>/dev/null
 	bench_stop_pid "${dockerd_pid:-}"
 
 	# Containers left in any runc root under our dir (the floors', or an engine's that kept its state here).

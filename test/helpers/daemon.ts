@@ -262,6 +262,12 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
   await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
   const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
   for (const id of ids) if (rules.includes(id)) out.push(`iptables rules for ${id.slice(0, 12)}`);
+  // The default bridge's masquerade rule stays too (as docker0's does); user networks' go with them.
+  for (const line of rules.split('\n')) {
+    if (!line.startsWith('-A POSTROUTING') || !line.includes('berth ')) continue;
+    if (line.includes(` ! -o ${d.net.bridge} `)) await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
+    else if (d.net.subnets.some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
+  }
   const ipamRoot = join(d.dataRoot, 'network', 'ipam');
   let nets: string[] = [];
   try {
@@ -277,4 +283,9 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
   // A route into the daemon's /23 means a bridge of one of its user networks is still up.
   for (const line of routes.split('\n')) if (d.net.subnets.some((p) => line.startsWith(p))) out.push(`bridge left: ${line}`);
   return out;
+}
+
+/** An iptables-save rule line back into arguments (the comment is the only quoted part). */
+function splitRule(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }

@@ -50,6 +50,9 @@ export interface Attachment {
  * IPAM, then portmap for published ports.
  */
 export class BridgeDriver {
+  /** Networks whose masquerade rule this process has checked. */
+  readonly #masqueraded = new Set<string>();
+
   constructor(
     readonly pluginDir: string,
     /** host-local's state under berth's data root, so parallel daemons never share allocations. */
@@ -69,7 +72,9 @@ export class BridgeDriver {
       type: 'bridge',
       bridge: net.bridge,
       isGateway: true,
-      ipMasq: !net.internal,
+      // One masquerade rule per network (masquerade()), as Docker has, not a chain per container:
+      // the plugin's per-container rules cost two iptables runs on every start and stop.
+      ipMasq: false,
       hairpinMode: true,
       ...(net.mtu ? { mtu: net.mtu } : {}),
       ipam: {
@@ -94,6 +99,10 @@ export class BridgeDriver {
   }
 
   async attach(net: BridgeNetworkConfig, req: AttachRequest): Promise<Attachment> {
+    if (!net.internal && !this.#masqueraded.has(net.id)) {
+      await this.masquerade(net, true);
+      this.#masqueraded.add(net.id);
+    }
     const args: Record<string, string> = {};
     if (req.ip) args['IP'] = req.ip;
     if (req.mac) args['MAC'] = req.mac;
@@ -122,6 +131,19 @@ export class BridgeDriver {
   /** `lo` up in a new namespace (runc does it only for namespaces it creates itself). */
   async loopback(containerId: string, netns: string): Promise<void> {
     await invokePlugin(this.pluginDir, { name: 'lo', type: 'loopback' }, 'ADD', { containerId, netns, ifname: 'lo' });
+  }
+
+  /**
+   * Docker's rule for a bridge network: what leaves the subnet through another interface is
+   * masqueraded. Added once (checked first), removed with the network.
+   */
+  async masquerade(net: BridgeNetworkConfig, on: boolean): Promise<void> {
+    const rule = ['-t', 'nat', 'POSTROUTING', '-s', net.subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
+    const run = (op: string): Promise<unknown> => execFileP('iptables', ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);
+    const present = await run('-C').then(() => true, () => false);
+    if (on && !present) await run('-A');
+    if (!on && present) await run('-D');
+    if (!on) this.#masqueraded.delete(net.id);
   }
 
   /** Removes a network's bridge (network rm); a missing one is fine. */

@@ -18,6 +18,7 @@ import {
   type BridgeDriver,
 } from '../../core/network/index.js';
 import { networkMatches, validateNetworkFilters, type NetworkFilters } from './filters.js';
+import { bridgeConfig } from './endpoints.js';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
@@ -196,6 +197,7 @@ export class NetworkService {
     this.deps.store.delete(net.id);
     if (net.ipam) this.dns.close(net.ipam.gateway);
     if (net.bridge) await this.deps.driver.removeBridge(net.bridge);
+    if (net.driver === 'bridge' && !net.internal) await this.deps.driver.masquerade(bridgeConfig(net), false).catch((e: unknown) => this.deps.log(`masquerade rule of ${net.name}`, e));
     this.#publish(net, 'destroy');
   }
 
