@@ -260,14 +260,19 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
   const links = (await execFileP('ip', ['-o', 'link', 'show', 'master', d.net.bridge]).catch(() => ({ stdout: '' }))).stdout.trim();
   if (links) out.push(`links on ${d.net.bridge}: ${links.split('\n').map((l) => l.split(':')[1]?.trim()).join(', ')}`);
   await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
-  const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
-  for (const id of ids) if (rules.includes(id)) out.push(`iptables rules for ${id.slice(0, 12)}`);
   // The default bridge's masquerade rule stays too (as docker0's does); user networks' go with them.
-  for (const line of rules.split('\n')) {
-    if (!line.startsWith('-A POSTROUTING') || !line.includes('berth ')) continue;
-    if (line.includes(` ! -o ${d.net.bridge} `)) await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
-    else if (d.net.subnets.some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
+  const before = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
+  for (const line of before.split('\n')) {
+    if (line.startsWith('-A POSTROUTING') && line.includes('berth ') && line.includes(` ! -o ${d.net.bridge} `)) {
+      await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
+    }
   }
+  const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
+  for (const id of ids) {
+    const lines = rules.split('\n').filter((l) => l.includes(id));
+    if (lines.length) out.push(`iptables rules for ${id.slice(0, 12)}: ${lines.join(' | ')}`);
+  }
+  for (const line of rules.split('\n')) if (line.includes('berth ') && d.net.subnets.some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
   const ipamRoot = join(d.dataRoot, 'network', 'ipam');
   let nets: string[] = [];
   try {

@@ -71,11 +71,12 @@ export class ContainerService {
     return this.deps.store.list();
   }
 
-  /** Serializes state changes per container: a stop racing a start or a remove sees a settled state. */
+  /** Runs `fn` under the container's lock (network connect/disconnect change a record too). */
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return this.#locked(id, fn);
   }
 
+  /** Serializes state changes per container: a stop racing a start or a remove sees a settled state. */
   async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.#locks.get(id) ?? Promise.resolve();
     const run = prev.catch(() => undefined).then(fn);
@@ -224,6 +225,8 @@ export class ContainerService {
       await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
       await this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e));
+      // A stop may have come in while this exit was being handled: its mark must survive this write.
+      if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
       this.deps.store.update(rec);
@@ -274,12 +277,26 @@ export class ContainerService {
   }
 
   async stop(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
-    const rec = this.get(idOrName);
-    if (!rec.manuallyStopped) {
-      rec.manuallyStopped = true;
-      this.deps.store.update(rec);
+    let rec = this.get(idOrName);
+    if (rec.state.status === 'restarting') {
+      // A restart by policy may be starting it at this moment (networks make that take a while):
+      // settle it under the lock, or else stop what that start made.
+      const settled = await this.#locked(rec.id, async () => {
+        const now = this.get(rec.id);
+        if (now.state.status !== 'restarting') return false;
+        now.manuallyStopped = true;
+        this.#settleRestarting(now);
+        return true;
+      });
+      if (settled) return;
+      rec = this.get(rec.id);
     }
-    if (rec.state.status === 'restarting') return this.#settleRestarting(rec);
+    // Only the mark is written, on the stored record: an exit being recorded meanwhile keeps its fields.
+    const cur = this.deps.store.get(rec.id);
+    if (cur && !cur.manuallyStopped) {
+      cur.manuallyStopped = true;
+      this.deps.store.update(cur);
+    }
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new NotModified('container already stopped');
     await this.#terminate(rec, opts);
     this.#publish(rec, 'stop');

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/metadata/index.js';
 import { contains, interfaceCounters, parseCidr, parseIp, type BridgeDriver } from '../../core/network/index.js';
@@ -170,8 +171,19 @@ export class ContainerNetworking {
 
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */
   async tearDown(rec: ContainerRecord): Promise<void> {
-    if (!rec.netns) return;
-    const mappings = mappingsOf(rec);
+    const path = rec.netns ?? this.endpoints.netnsPath(rec.id);
+    if (!rec.netns) {
+      // A record written from a stale copy lost what the start made: rebuild it as setUp names things.
+      if (!(await stat(path).catch(() => undefined))) return;
+      rec.netns = path;
+      try {
+        for (const [i, [, ep]] of this.#bridgeEndpoints(rec).entries()) ep.ifname = `eth${i}`;
+      } catch {
+        /* a network is gone: its endpoints cannot be named */
+      }
+    }
+    // portmap's DEL finds its rules by container and network, but runs only when given some mapping.
+    const mappings = rec.ports ? mappingsOf(rec) : [{ hostPort: 1, containerPort: 1, protocol: 'tcp' as const }];
     let first = true;
     const errors: unknown[] = [];
     for (const [name, ep] of Object.entries(rec.networks ?? {}).sort(([, a], [, b]) => (a.ifname ?? '').localeCompare(b.ifname ?? ''))) {
@@ -182,7 +194,7 @@ export class ContainerNetworking {
       if (net) this.networks.publishEndpoint(net, 'disconnect', rec.id);
       else this.networks.deps.log(`network ${name} of ${rec.id} is gone`);
     }
-    await this.endpoints.removeSandbox(rec.netns);
+    await this.endpoints.removeSandbox(path);
     delete rec.netns;
     delete rec.ports;
     if (errors.length) this.networks.deps.log(`network teardown of ${rec.id}`, errors[0]);
