@@ -1,11 +1,7 @@
-export { parseCidr, parseIp, formatIp, formatCidr, contains, overlaps, firstHost, lastHost, pickSubnet, hostRouteSubnets, DEFAULT_POOLS } from './cidr.js';
+export { parseCidr, parseIp, formatIp, formatCidr, contains, overlaps, firstHost, pickSubnet, hostRouteSubnets, DEFAULT_POOLS } from './cidr.js';
 export type { Subnet, AddressPool } from './cidr.js';
 export { createNetns, removeNetns } from './netns.js';
-export { invokePlugin, CNI_VERSION } from './cni.js';
-export type { CniResult, CniCommand, CniRuntime } from './cni.js';
 export { BridgeDriver, enableIpForward, interfaceCounters } from './bridge.js';
-export type { BridgeNetworkConfig, PortMapping, AttachRequest, Attachment } from './bridge.js';
-export { hostPortFree, pickHostPort, ephemeralRange } from './host-ports.js';
-export { DnsResponder, hostNameservers } from './dns-server.js';
-export type { NameLookup } from './dns-server.js';
-export { parseQuery, buildResponse } from './dns-codec.js';
+export type { BridgeNetworkConfig, PortMapping } from './bridge.js';
+export { hostPortFree, pickHostPort } from './host-ports.js';
+export { DnsResponder } from './dns-server.js';

@@ -60,8 +60,11 @@ export interface ContainerRuntime {
 export interface NetworkAttacher {
   /** At create: checks --network and the endpoint requests, records the endpoints. */
   plan(rec: ContainerRecord, requests: Record<string, { aliases?: string[]; ip?: string; mac?: string }>): void;
-  /** At start: the namespace and endpoints; the files to bind-mount. Leaves nothing behind when it fails. */
-  setUp(rec: ContainerRecord): Promise<{ mode: NetworkMode; hosts: string; resolv: string }>;
+  /**
+   * At start: the namespace now; the endpoints while runc creates the container, `files` (/etc/hosts,
+   * resolv.conf) resolving when they are made. Leaves nothing behind when it fails.
+   */
+  setUp(rec: ContainerRecord): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
   /** After the container stopped (or vanished): endpoints and namespace removed; safe to repeat. */
   tearDown(rec: ContainerRecord): Promise<void>;
 }

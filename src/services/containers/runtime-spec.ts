@@ -13,8 +13,8 @@ export interface SpecContext {
   dir: string;
   runtime: Pick<ContainerRuntime, 'resolveUser'>;
   mounts?: Pick<ContainerMountPlanner, 'runtimeMounts'>;
-  /** What the network set up for this start; without it: host or none, the host's resolv.conf. */
-  network?: { mode: NetworkMode; hosts: string; resolv: string };
+  /** The namespace the network made for this start; without it: host or none. */
+  network?: { mode: NetworkMode };
 }
 
 /**
@@ -28,11 +28,12 @@ const { rootfs, dir, runtime } = ctx;
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   const hostname = rec.config.hostname;
   const net = ctx.network;
-  const hosts = net?.hosts ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+  // With a network, these are the first versions: writeEtcFiles() fills them in before the start.
+  const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
   await writeFile(join(dir, 'hosts'), hosts);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
-  const resolv = net?.resolv ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-  await writeFile(join(dir, 'resolv.conf'), net || rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
   const init = rec.hostConfig.raw['Init'] === true;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
@@ -64,4 +65,12 @@ const { rootfs, dir, runtime } = ctx;
     capDrop: rec.hostConfig.capDrop,
     privileged: rec.hostConfig.privileged,
   };
+}
+
+/**
+ * The network's /etc/hosts and resolv.conf, written over the files in place (same inode) so the
+ * bind mounts runc already set up show them; before the container's process starts.
+ */
+export async function writeEtcFiles(dir: string, files: { hosts: string; resolv: string }): Promise<void> {
+  await Promise.all([writeFile(join(dir, 'hosts'), files.hosts), writeFile(join(dir, 'resolv.conf'), files.resolv)]);
 }

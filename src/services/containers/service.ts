@@ -8,7 +8,7 @@ import { newContainerRecord, generateName, validateName, type CreateInput } from
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
 import { resolveDevices } from './host-resolve.js';
-import { buildRuntimeSpec } from './runtime-spec.js';
+import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
 import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
 import type { ContainerMountPlanner } from './mounts.js';
@@ -149,13 +149,19 @@ export class ContainerService {
     const mounts = await this.deps.rootfs.prepare(rec.id, rec.layers, rootfs);
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
+    let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
     try {
-      const network = this.deps.network ? await this.deps.network.setUp(rec) : undefined;
-      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network } : {}) });
-      await runtime.create(spec, { logPath: this.logPath(rec.id) });
+      network = this.deps.network ? await this.deps.network.setUp(rec) : undefined;
+      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+      // The endpoints are made while runc creates the container; its process starts once both are done.
+      const [created, files] = await Promise.allSettled([runtime.create(spec, { logPath: this.logPath(rec.id) }), network?.files]);
+      if (files.status === 'rejected') throw files.reason;
+      if (created.status === 'rejected') throw created.reason;
+      if (files.value) await writeEtcFiles(this.dir(rec.id), files.value);
       await runtime.start(rec.id);
     } catch (e) {
       await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await network?.files.catch(() => undefined);
       await this.deps.network?.tearDown(rec).catch((err: unknown) => this.deps.log(`network teardown ${rec.id}`, err));
       await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
@@ -222,9 +228,15 @@ export class ContainerService {
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
-      await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
-      await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
-      await this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e));
+      // The endpoints (CNI DEL) go while runc forgets the container and the rootfs is unmounted.
+      await Promise.all([
+        this.deps.runtime
+          .delete(id, { force: true })
+          .catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e))
+          .then(() => this.deps.rootfs.unmount(this.rootfsPath(id)))
+          .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
+        this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
+      ]);
       // A stop may have come in while this exit was being handled: its mark must survive this write.
       if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);

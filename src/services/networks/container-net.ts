@@ -4,6 +4,7 @@ import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/
 import { contains, interfaceCounters, parseCidr, parseIp, type BridgeDriver } from '../../core/network/index.js';
 import type { NetworkMode } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
+import type { PortMapping } from '../../core/network/index.js';
 import { extraHostsOf, hostsFile, resolvConf } from './etc-files.js';
 import type { NetworkService } from './service.js';
 
@@ -14,11 +15,16 @@ export interface EndpointRequest {
   mac?: string;
 }
 
-/** The network a start prepared: the namespace for the spec and the files bind-mounted into the container. */
-export interface PreparedNetwork {
-  mode: NetworkMode;
+/** /etc/hosts and /etc/resolv.conf of one start. */
+export interface EtcFiles {
   hosts: string;
   resolv: string;
+}
+
+/** The network a start prepared: the namespace for the spec now, the files once the endpoints are made. */
+export interface PreparedNetwork {
+  mode: NetworkMode;
+  files: Promise<EtcFiles>;
 }
 
 /** Container records as this module may touch them: always under the container's own lock. */
@@ -120,15 +126,23 @@ export class ContainerNetworking {
     return out.sort(([a], [b]) => (a.name === primary ? -1 : b.name === primary ? 1 : a.name.localeCompare(b.name)));
   }
 
-  /** At start (under the container's lock): the namespace, endpoints, ports and files. Undoes itself on failure. */
+  /**
+   * At start (under the container's lock): the namespace and the host ports at once; the endpoints
+   * (CNI ADD) in `files`, which the caller awaits while runc creates the container, so the two
+   * overlap. Undoes itself on failure.
+   */
   async setUp(rec: ContainerRecord): Promise<PreparedNetwork> {
     const mode = rec.hostConfig.networkMode;
     const raw = rec.hostConfig.raw;
     const extra = extraHostsOf(raw);
-    if (mode === 'host') {
-      return { mode: { mode: 'host' }, hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv: await resolvConf(raw, undefined) };
+    const settled = (f: Promise<EtcFiles>): Promise<EtcFiles> => {
+      // Awaited by the caller; this handler only keeps an early failure from counting as unhandled.
+      f.catch(() => undefined);
+      return f;
+    };
+    if (mode === 'host' || mode === 'none') {
+      return { mode: { mode }, files: settled(resolvConf(raw, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
     }
-    if (mode === 'none') return { mode: { mode: 'none' }, hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv: await resolvConf(raw, undefined) };
     if (mode.startsWith('container:')) {
       const other = this.#container(mode.slice('container:'.length));
       if (other.state.status !== 'running' && other.state.status !== 'paused') throw new Conflict(`cannot join network of a non running container: ${other.id}`);
@@ -136,37 +150,45 @@ export class ContainerNetworking {
       const userNet = ep && this.networks.get(ep.networkId).predefined === false;
       return {
         mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
-        hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }),
-        resolv: await resolvConf(raw, userNet ? ep?.gateway : undefined),
+        files: settled(resolvConf(raw, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
       };
     }
     const eps = this.#bridgeEndpoints(rec);
     const netns = await this.endpoints.createSandbox(rec);
     rec.netns = netns;
+    let mappings: PortMapping[];
     try {
-      const { bound, mappings } = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id));
-      rec.ports = bound;
-      await Promise.all([
-        this.endpoints.driver.loopback(rec.id, netns),
-        (async () => {
-          for (const [i, [net, ep]] of eps.entries()) {
-            await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
-            await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
-          }
-        })(),
-      ]);
+      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id));
+      rec.ports = ports.bound;
+      mappings = ports.mappings;
     } catch (e) {
       await this.tearDown(rec).catch(() => undefined);
       throw e;
     }
-    for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
-    const [primaryNet, primary] = eps[0] ?? [];
-    const embedded = primaryNet && !primaryNet.predefined ? primary?.gateway : undefined;
-    return {
-      mode: { mode: 'path', netnsPath: netns },
-      hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
-      resolv: await resolvConf(raw, embedded),
+    const files = async (): Promise<EtcFiles> => {
+      try {
+        await Promise.all([
+          this.endpoints.driver.loopback(rec.id, netns),
+          (async () => {
+            for (const [i, [net, ep]] of eps.entries()) {
+              await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
+              await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
+            }
+          })(),
+        ]);
+      } catch (e) {
+        await this.tearDown(rec).catch(() => undefined);
+        throw e;
+      }
+      for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
+      const [primaryNet, primary] = eps[0] ?? [];
+      const embedded = primaryNet && !primaryNet.predefined ? primary?.gateway : undefined;
+      return {
+        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        resolv: await resolvConf(raw, embedded),
+      };
     };
+    return { mode: { mode: 'path', netnsPath: netns }, files: settled(files()) };
   }
 
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */

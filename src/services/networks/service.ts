@@ -220,7 +220,7 @@ export class NetworkService {
     await this.dns.listen(net.ipam.gateway);
   }
 
-  /** Removes the Linux bridges of networks no running container uses (graceful daemon stop). */
+  /** Stops the embedded DNS (daemon stop); bridges stay for the containers that outlive berthd. */
   close(): void {
     this.dns.closeAll();
   }
