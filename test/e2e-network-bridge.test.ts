@@ -56,12 +56,13 @@ async function iptablesMention(id: string): Promise<boolean> {
 test('a container on the default bridge gets an address in the subnet, a default route and its own /etc/hosts line', async () => {
   const [prefix] = d.net.subnets;
   const gw = d.net.bip.split('/')[0] as string;
-  const r = await d.docker(['run', '--rm', '--hostname', 'boxy', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; ip route; cat /etc/hosts']);
+  const r = await d.docker(['run', '--rm', '--hostname', 'boxy', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; ip route; cat /etc/hosts; ip -o link show lo']);
   assert.equal(r.code, 0, r.stderr);
   const ip = /inet (\S+)\/25/.exec(r.stdout)?.[1];
   assert.ok(ip?.startsWith(prefix as string), r.stdout);
   assert.match(r.stdout, new RegExp(`default via ${gw.replace(/\./g, '\\.')} dev eth0`));
   assert.match(r.stdout, new RegExp(`${ip}\\tboxy\\n`));
+  assert.match(r.stdout, /lo: <LOOPBACK,UP/);
 
   const id = (await d.docker(['run', '-d', 'busybox', 'sleep', '300'])).stdout.trim();
   const ns = (await inspect(id)).NetworkSettings;

@@ -128,11 +128,6 @@ export class BridgeDriver {
     await invokePlugin(this.pluginDir, this.#bridgeConf(net), 'DEL', rt);
   }
 
-  /** `lo` up in a new namespace (runc does it only for namespaces it creates itself). */
-  async loopback(containerId: string, netns: string): Promise<void> {
-    await invokePlugin(this.pluginDir, { name: 'lo', type: 'loopback' }, 'ADD', { containerId, netns, ifname: 'lo' });
-  }
-
   /**
    * Docker's rule for a bridge network: what leaves the subnet through another interface is
    * masqueraded. Added once (checked first), removed with the network.

@@ -9,14 +9,15 @@ const execFileP = promisify(execFile);
 
 /**
  * A persistent network namespace: a new netns bind-mounted on `path` (what `ip netns add` does, but
- * under berth's own exec root so parallel daemons never share names). runc joins it by path.
- * One `unshare` process; berthd itself never changes namespaces.
+ * under berth's own exec root so parallel daemons never share names), its loopback up (runc does
+ * that only for namespaces it makes itself). runc joins it by path. One `unshare` process that
+ * execs `ip` inside the new namespace; berthd itself never changes namespaces.
  */
 export async function createNetns(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, '', { mode: 0o444 });
   try {
-    await execFileP('unshare', [`--net=${path}`, 'true']);
+    await execFileP('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
   } catch (e) {
     await rm(path, { force: true });
     throw new Unavailable(`cannot create network namespace ${path}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });

@@ -6,7 +6,7 @@ import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
+import { applyUpdate, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
 import { resolveDevices } from './host-resolve.js';
 import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
@@ -413,21 +413,7 @@ export class ContainerService {
   /** docker update: limits (applied at once to a running container) and the restart policy. */
   async update(idOrName: string, changes: Record<string, unknown>): Promise<void> {
     const rec = this.get(idOrName);
-    const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'];
-    const raw = { ...rec.hostConfig.raw };
-    for (const k of keys) if (changes[k] !== undefined && changes[k] !== null) raw[k] = changes[k];
-    if (changes['NanoCpus']) {
-      delete raw['CpuQuota'];
-      delete raw['CpuPeriod'];
-    }
-    const resources = resourcesFromHostConfig(raw);
-    const rp = changes['RestartPolicy'] as { Name?: string; MaximumRetryCount?: number } | undefined;
-    if (rp?.Name) {
-      if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(rp.Name)) throw new InvalidArgument(`invalid restart policy: ${rp.Name}`);
-      if (rec.hostConfig.autoRemove && rp.Name !== 'no') throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      rec.hostConfig.restartPolicy = { name: rp.Name, maximumRetryCount: rp.MaximumRetryCount ?? 0 };
-      raw['RestartPolicy'] = { Name: rp.Name, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
-    }
+    const { raw, resources } = applyUpdate(rec.hostConfig, changes);
     if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, resources);
     rec.hostConfig.raw = raw;
     this.deps.store.update(rec);

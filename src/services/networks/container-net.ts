@@ -167,15 +167,10 @@ export class ContainerNetworking {
     }
     const files = async (): Promise<EtcFiles> => {
       try {
-        await Promise.all([
-          this.endpoints.driver.loopback(rec.id, netns),
-          (async () => {
-            for (const [i, [net, ep]] of eps.entries()) {
-              await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
-              await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
-            }
-          })(),
-        ]);
+        for (const [i, [net, ep]] of eps.entries()) {
+          await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
+          await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
+        }
       } catch (e) {
         await this.tearDown(rec).catch(() => undefined);
         throw e;
