@@ -194,3 +194,20 @@ test('network prune removes unused user networks only', async () => {
   await d.docker(['rm', keep]);
   assert.equal((await d.docker(['network', 'rm', 'p2'])).code, 0);
 });
+
+test('berth run on a user network: --ip, --mac-address, --add-host (host-gateway), --dns-search', async () => {
+  assert.equal((await d.berth(['network', 'create', '--subnet', `${base}96/28`, 'statics'])).code, 0);
+  const r = await d.berth(['run', '--rm', '--network', 'statics', '--ip', `${base}100`, '--mac-address', '02:42:ac:11:00:99', '--add-host', 'foo:192.0.2.10',
+    '--add-host', 'gw:host-gateway', '--dns-search', 'example.test', '--hostname', 'hx', 'busybox', 'sh', '-c', 'ip -o link show eth0; ip -4 -o addr show eth0; cat /etc/hosts /etc/resolv.conf']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /link\/ether 02:42:ac:11:00:99 /);
+  assert.match(r.stdout, new RegExp(`inet ${base.replace(/\./g, '\\.')}100/28`));
+  assert.match(r.stdout, /^192\.0\.2\.10\tfoo$/m);
+  assert.match(r.stdout, new RegExp(`^${base.replace(/\./g, '\\.')}97\\tgw$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^${base.replace(/\./g, '\\.')}100\\thx$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^nameserver ${base.replace(/\./g, '\\.')}97\\nsearch example\\.test\\n$`, 'm'));
+  const outside = await d.berth(['run', '--rm', '--network', 'statics', '--ip', '192.0.2.7', 'busybox', 'true']);
+  assert.notEqual(outside.code, 0);
+  assert.match(outside.stderr, /does not belong to any of this network's subnets/);
+  assert.equal((await d.berth(['network', 'rm', 'statics'])).code, 0);
+});
