@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/metadata/index.js';
-import { contains, interfaceCounters, parseCidr, parseIp, type BridgeDriver } from '../../core/network/index.js';
+import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } from '../../core/network/index.js';
 import type { NetworkMode } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
-import type { PortMapping } from '../../core/network/index.js';
 import { extraHostsOf, hostsFile, resolvConf } from './etc-files.js';
 import type { NetworkService } from './service.js';
 
@@ -277,12 +276,5 @@ export class ContainerNetworking {
       this.containers.update(rec);
       if (wasUp) this.networks.publishEndpoint(net, 'disconnect', rec.id);
     });
-  }
-
-  /** Stats' `networks`: the counters of the container's interfaces, read in its namespace. */
-  async counters(rec: ContainerRecord): Promise<Record<string, Record<string, number>> | undefined> {
-    if (rec.hostConfig.networkMode === 'host' || rec.state.pid <= 0) return undefined;
-    const c = await interfaceCounters(rec.state.pid);
-    return Object.keys(c).length ? c : undefined;
   }
 }
