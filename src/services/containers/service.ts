@@ -501,7 +501,10 @@ export class ContainerService {
         this.#startHealth(rec);
         continue;
       }
-      const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
+      // conmon writes the exit file a moment after the process is gone: give it that moment.
+      const exit =
+        (await this.deps.runtime.exitStatus(rec.id).catch(() => null)) ??
+        (await this.deps.runtime.waitExit(rec.id, AbortSignal.timeout(2000)).catch(() => null));
       await this.#onExit(rec.id, exit?.exitCode ?? 255, exit?.exitedAt ?? new Date(), false);
     }
     // Containers whose policy brings them back with the daemon.
