@@ -211,3 +211,35 @@ test('berth run on a user network: --ip, --mac-address, --add-host (host-gateway
   assert.match(outside.stderr, /does not belong to any of this network's subnets/);
   assert.equal((await d.berth(['network', 'rm', 'statics'])).code, 0);
 });
+
+test('docker-compose up and down: the project network, services resolving each other by service name', async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const dir = `${d.dir}/compose`;
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${dir}/docker-compose.yml`, [
+    'version: "3"',
+    'services:',
+    '  web:',
+    '    image: busybox',
+    "    command: sh -c 'mkdir -p /www && echo composed > /www/index.html && exec httpd -f -p 80 -h /www'",
+    '  client:',
+    '    image: busybox',
+    "    command: sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://web/ && exit 0; sleep 0.5; done; exit 1'",
+    '    depends_on: [web]',
+    '',
+  ].join('\n'));
+  const dc = (args: string[]): ReturnType<TestDaemon['run']> => d.run('docker-compose', ['-f', `${dir}/docker-compose.yml`, '-p', 'proj', ...args], { timeoutMs: 90_000 });
+  const up = await dc(['up', '-d']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /Creating network "proj_default" with the default driver/);
+  const client = JSON.parse((await d.docker(['inspect', 'proj_client_1'])).stdout)[0];
+  assert.deepEqual(Object.keys(client.NetworkSettings.Networks), ['proj_default']);
+  assert.ok(client.NetworkSettings.Networks.proj_default.Aliases.includes('client'));
+  const code = await d.docker(['wait', 'proj_client_1']);
+  assert.equal(code.stdout.trim(), '0');
+  assert.match((await d.docker(['logs', 'proj_client_1'])).stdout, /^composed$/m);
+  const down = await dc(['down']);
+  assert.equal(down.code, 0, down.stderr);
+  assert.match(down.stderr, /Removing network proj_default/);
+  assert.equal((await d.docker(['network', 'inspect', 'proj_default'])).code, 1);
+});
