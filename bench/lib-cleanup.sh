@@ -34,6 +34,12 @@ bench_cleanup() {
 	bench_remove_api_containers "$dir/berth.sock"
 	bench_remove_api_containers "$dir/docker.sock"
 	bench_stop_pid "${berthd_pid:-}"
+	if [ -n "${bench_bridge:-}" ]; then # the default bridge and its masquerade rule stay with a stopped berthd
+		ip link del "$bench_bridge" 2>/dev/null
+		iptables-save -t nat 2>/dev/null | grep -- "! -o $bench_bridge " | sed 's/^-A //' | while IFS= read -r rule; do
+			eval "iptables -w -t nat -D $rule" 2>/dev/null
+		done
+	fi
 	bench_stop_pid "${dockerd_pid:-}"
 
 	# Containers left in any runc root under our dir (the floors', or an engine's that kept its state here).

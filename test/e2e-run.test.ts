@@ -65,7 +65,7 @@ test('stdin is piped into the container with -i', async () => {
 
 test('isolation: pid 1, own hostname, loopback only, no host mounts, Docker capabilities', async () => {
   const r = await d.berth([
-    'run', '--rm', 'busybox', 'sh', '-c',
+    'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c',
     'echo pid=$$; ls /sys/class/net | tr "\\n" " "; echo; grep CapEff /proc/self/status; cat /proc/1/cmdline | tr "\\0" " "; echo; ip link show lo | head -1',
   ]);
   assert.equal(r.code, 0, r.stderr);

@@ -48,6 +48,13 @@ export function runOptions(cmd: Command): Command {
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
     .option('--network <network>', 'Connect a container to a network')
+    .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
+    .option('--ip <address>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--mac-address <address>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
+    .option('--dns <ip>', 'Set custom DNS servers', collect, [])
+    .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
+    .option('--dns-option <option>', 'Set DNS options', collect, [])
+    .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)')
     .option('--platform <platform>', 'Set platform if server is multi-platform capable')
     .option('--privileged', 'Give extended privileges to this container')
@@ -269,6 +276,43 @@ export function flagError(message: string): string {
   return `berth: ${unknown ? `unknown flag: ${unknown[1]}\n` : m}`;
 }
 
+function networkCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  const n = (): Promise<typeof import('./commands/network.js')> => import('./commands/network.js');
+  parent.command('create').description('Create a network').argument('<network>')
+    .option('-d, --driver <driver>', 'Driver to manage the Network', 'bridge')
+    .option('--subnet <subnet>', 'Subnet in CIDR format that represents a network segment', collect, [])
+    .option('--gateway <gateway>', 'IPv4 Gateway for the master subnet', collect, [])
+    .option('--ip-range <range>', 'Allocate container ip from a sub-range', collect, [])
+    .option('--internal', 'Restrict external access to the network')
+    .option('--attachable', 'Enable manual container attachment')
+    .option('--ipv6', 'Enable or disable IPv6 networking')
+    .option('--label <label>', 'Set metadata on a network', collect, [])
+    .option('-o, --opt <option>', 'Set driver specific options', collect, [])
+    .action(async (name: string, opts) => exit((await n()).networkCreate(ctx(), name, opts)));
+  parent.command('ls').alias('list').description('List networks')
+    .option('-q, --quiet', 'Only display network IDs')
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', collect, [])
+    .option('--format <format>', 'Format output using a custom template')
+    .option('--no-trunc', 'Do not truncate the output')
+    .action(async (opts) => exit((await n()).networkList(ctx(), { ...opts, noTrunc: opts.trunc === false })));
+  parent.command('inspect').description('Display detailed information on one or more networks').argument('<network...>')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (names: string[], opts) => exit((await n()).networkInspect(ctx(), names, opts)));
+  parent.command('rm').alias('remove').description('Remove one or more networks').argument('<network...>')
+    .action(async (names: string[]) => exit((await n()).networkRemove(ctx(), names)));
+  parent.command('prune').description('Remove all unused networks')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
+    .action(async (opts) => exit((await n()).networkPrune(ctx(), opts)));
+  parent.command('connect').description('Connect a container to a network').argument('<network>').argument('<container>')
+    .option('--alias <alias>', 'Add network-scoped alias for the container', collect, [])
+    .option('--ip <address>', 'IPv4 address (e.g., 172.30.100.104)')
+    .action(async (net: string, c: string, opts) => exit((await n()).networkConnect(ctx(), net, c, opts)));
+  parent.command('disconnect').description('Disconnect a container from a network').argument('<network>').argument('<container>')
+    .option('-f, --force', 'Force the container to disconnect from a network')
+    .action(async (net: string, c: string, opts) => exit((await n()).networkDisconnect(ctx(), net, c, opts)));
+}
+
 /** The whole `berth` command tree; actions import their modules only when they run. */
 export function buildProgram(ctx: Ctx, exit: Exit): Command {
   const program = new Command('berth')
@@ -320,6 +364,9 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   const image = program.command('image').description('Manage images');
   imageCommands(image, ctx, exit, false);
   volumeCommands(program.command('volume').description('Manage volumes'), ctx, exit);
+  networkCommands(program.command('network').description('Manage networks'), ctx, exit);
+  program.command('port').description('List port mappings or a specific mapping for the container').argument('<container>').argument('[port]')
+    .action(async (c: string, p: string | undefined) => exit((await import('./commands/network.js')).port(ctx(), c, p)));
   const system = program.command('system').description('Manage berth');
   system.command('prune').description('Remove unused data')
     .option('-a, --all', 'Remove all unused images not just dangling ones')

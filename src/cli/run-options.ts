@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContainerCreateRequest, HostConfig, MountSpec, PortBinding, RestartPolicy, Ulimit } from '../api/index.js';
+import type { ContainerCreateRequest, EndpointSettings, HostConfig, MountSpec, PortBinding, RestartPolicy, Ulimit } from '../api/index.js';
 import { ramInBytes } from '../api/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 
@@ -21,6 +21,13 @@ export interface RunFlags {
   labelFile?: string[];
   attach?: string[];
   network?: string;
+  networkAlias?: string[];
+  ip?: string;
+  macAddress?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  addHost?: string[];
   publish?: string[];
   publishAll?: boolean;
   expose?: string[];
@@ -429,6 +436,19 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     hc.PidsLimit = n;
   }
   if (flags.ulimit && flags.ulimit.length > 0) hc.Ulimits = flags.ulimit.map(parseUlimit);
+  if (flags.dns?.length) hc.Dns = flags.dns;
+  if (flags.dnsSearch?.length) hc.DnsSearch = flags.dnsSearch;
+  if (flags.dnsOption?.length) hc.DnsOptions = flags.dnsOption;
+  if (flags.addHost?.length) {
+    for (const h of flags.addHost) if (!/^[^:=\s]+[:=]\S+$/.test(h)) throw new InvalidArgument(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`);
+    hc.ExtraHosts = flags.addHost;
+  }
+  const endpoint: EndpointSettings = {};
+  if (flags.networkAlias?.length) endpoint.Aliases = flags.networkAlias;
+  if (flags.ip) endpoint.IPAMConfig = { IPv4Address: flags.ip };
+  if (flags.macAddress) endpoint.MacAddress = flags.macAddress;
+  const userNet = flags.network !== undefined && !['default', 'bridge', 'host', 'none'].includes(flags.network) && !flags.network.startsWith('container:');
+  if ((endpoint.Aliases || endpoint.IPAMConfig) && !userNet) throw new InvalidArgument('network-scoped aliases and static IPs are supported only for containers in user defined networks (--network NAME)');
 
   const body: ContainerCreateRequest = {
     Hostname: flags.hostname ?? '',
@@ -445,7 +465,7 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     WorkingDir: flags.workdir ?? '',
     Labels: parseLabels(flags),
     HostConfig: hc,
-    NetworkingConfig: { EndpointsConfig: {} },
+    NetworkingConfig: { EndpointsConfig: Object.keys(endpoint).length ? { [flags.network ?? 'default']: endpoint } : {} },
   };
   if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
   if (Object.keys(volumes).length > 0) body.Volumes = volumes;

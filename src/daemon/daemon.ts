@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Conflict, InvalidArgument } from '../errdefs/index.js';
 import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
-import { ContainerMounts, VolumeService } from '../services/index.js';
+import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
+import { NetworkStore } from '../core/metadata/index.js';
+import { BridgeDriver } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
@@ -65,6 +67,26 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
   });
   let containers: ContainerService | undefined;
+  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
+  const networks = new NetworkService({
+    store: new NetworkStore(db),
+    containers: () => containerStore.list(),
+    driver: bridges,
+    bus,
+    defaultBridge: { name: opts.bridge, bip: opts.bip },
+    pools: opts.defaultAddressPools,
+    log: (msg, err) => log.warn(msg, err),
+  });
+  await networks.ensurePredefined();
+  const networking = new ContainerNetworking(networks, bridges, join(opts.execRoot, 'netns'), {
+    get: (idOrName) => containerStore.resolve(idOrName),
+    list: () => containerStore.list(),
+    update: (rec) => containerStore.update(rec),
+    locked: (id, fn) => {
+      if (!containers) throw new Error('container service not ready');
+      return containers.withLock(id, fn);
+    },
+  });
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
@@ -117,6 +139,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
     mounts: new ContainerMounts(volumes),
     ...(seccompProfile ? { seccompProfile } : {}),
+    network: networking,
     log: (msg, err) => log.warn(msg, err),
     ...(remap ? { userns: remap } : {}),
   });
@@ -147,6 +170,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     volumes,
     remotes,
     execs: new ExecService(svc),
+    networks: networking,
     bus,
     system: {
       id: await daemonId(opts.dataRoot),
@@ -179,6 +203,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   return {
     async stop() {
       await server.close();
+      networks.close();
       await registryClient.close();
       db.close();
       await rm(opts.pidfile, { force: true });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
+import { DEFAULT_POOLS } from '../core/network/index.js';
 
 export interface DaemonOptions {
   socketPath: string;
@@ -32,6 +33,14 @@ export interface DaemonOptions {
   pushChunkSize: number;
   /** Per-registry TLS files (`<dir>/<host:port>/ca.crt`, client.cert, client.key); BERTH_CERTS_DIRS (colon-separated) overrides. */
   certsDirs: string[];
+  /** The default bridge network's Linux bridge (-b/--bridge, daemon.json `bridge`); default berth0. */
+  bridge: string;
+  /** Its address and prefix (--bip, daemon.json `bip`); default 172.17.0.1/16. */
+  bip: string;
+  /** Subnets for networks created without --subnet (--default-address-pool, daemon.json `default-address-pools`). */
+  defaultAddressPools: { base: string; size: number }[];
+  /** Where the CNI plugins are (BERTH_CNI_PATH); default /usr/lib/cni. */
+  cniPath: string;
 }
 
 export const DEFAULTS = {
@@ -56,6 +65,9 @@ Options:
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
       --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
       --max-concurrent-uploads int  Set the max concurrent uploads (default 5)
+  -b, --bridge string          Linux bridge of the default bridge network (default "berth0")
+      --bip string             Address and prefix of the default bridge network (default "172.17.0.1/16")
+      --default-address-pool   Default address pool for user networks, e.g. base=10.10.0.0/16,size=24 (repeatable)
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -84,6 +96,9 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'userns-remap': { type: 'string' },
         'seccomp-profile': { type: 'string' },
         'max-concurrent-uploads': { type: 'string' },
+        bridge: { type: 'string', short: 'b' },
+        bip: { type: 'string' },
+        'default-address-pool': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -126,6 +141,10 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
     ...registryOptions(file, f['max-concurrent-uploads']),
     certsDirs: env['BERTH_CERTS_DIRS'] ? env['BERTH_CERTS_DIRS'].split(':').filter(Boolean) : [...DEFAULT_CERTS_DIRS],
+    bridge: pick(f.bridge, 'bridge', 'BERTH_BRIDGE', 'berth0'),
+    bip: pick(f.bip, 'bip', 'BERTH_BIP', '172.17.0.1/16'),
+    defaultAddressPools: addressPools(f['default-address-pool'], file['default-address-pools']),
+    cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
   };
 }
 
@@ -178,4 +197,23 @@ async function readDaemonJson(path: string, required: boolean): Promise<Record<s
   } catch (e) {
     throw new InvalidArgument(`unable to configure the berth daemon with file ${path}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** --default-address-pool base=CIDR,size=N (repeatable) or daemon.json [{base, size}]; Docker's defaults otherwise. */
+function addressPools(flags: string[] | undefined, fromFile: unknown): { base: string; size: number }[] {
+  if (flags?.length) {
+    return flags.map((f) => {
+      const kv = Object.fromEntries(f.split(',').map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()]));
+      const size = Number(kv['size']);
+      if (!kv['base'] || !Number.isInteger(size)) throw new InvalidArgument(`invalid --default-address-pool ${f}: want base=CIDR,size=N`);
+      return { base: kv['base'], size };
+    });
+  }
+  if (fromFile === undefined) return DEFAULT_POOLS;
+  if (!Array.isArray(fromFile)) throw new InvalidArgument('daemon.json: default-address-pools must be a list of {"base": CIDR, "size": N}');
+  return fromFile.map((p: unknown) => {
+    const o = (p ?? {}) as Record<string, unknown>;
+    if (typeof o['base'] !== 'string' || typeof o['size'] !== 'number') throw new InvalidArgument('daemon.json: default-address-pools must be a list of {"base": CIDR, "size": N}');
+    return { base: o['base'], size: o['size'] };
+  });
 }

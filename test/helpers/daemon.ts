@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -53,6 +54,16 @@ export class TestDaemon {
   driver: string | undefined;
   extraArgs: string[] = [];
 
+  /**
+   * Each test daemon gets its own default bridge and subnets, so test files run in parallel without
+   * sharing a bridge or an address: bridge bt<random>, --bip 10.X.Y.1/25, user networks from 10.X.Y.0/23.
+   */
+  readonly net = (() => {
+    const x = 200 + Math.floor(Math.random() * 40);
+    const y = 2 * Math.floor(Math.random() * 128);
+    return { bridge: `bt${randomBytes(4).toString('hex')}`, bip: `10.${x}.${y}.1/25`, pool: `base=10.${x}.${y}.0/23,size=26`, subnets: [`10.${x}.${y}.`, `10.${x}.${y + 1}.`] };
+  })();
+
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, BERTH_HOST: `unix://${this.socket}`, DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
   }
@@ -62,6 +73,7 @@ export class TestDaemon {
     const fd = openSync(this.logFile, 'a');
     const args = ['-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug'];
     if (this.driver) args.push('--storage-driver', this.driver);
+    if (!this.extraArgs.includes('--bip')) args.push('--bridge', this.net.bridge, '--bip', this.net.bip, '--default-address-pool', this.net.pool);
     args.push(...this.extraArgs);
     this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
@@ -154,9 +166,11 @@ export class TestDaemon {
         const live = (await this.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
         for (const id of live) ids.add(id);
         if (live.length) await this.berth(['rm', '-f', ...live]);
+        await this.api('POST', '/networks/prune').catch(() => undefined);
       }
     } finally {
       await this.stopDaemon();
+      const net = await leftoverNetwork(this, ids);
       const mounts = await leftoverMounts(this.dir);
       for (const m of mounts.reverse()) await execFileP('umount', ['-l', m]).catch(() => undefined);
       const cgroups = leftoverCgroups(ids);
@@ -165,7 +179,22 @@ export class TestDaemon {
       if (mounts.length) throw new Error(`mounts left behind: ${mounts.join(', ')}`);
       if (cgroups.length) throw new Error(`cgroups left behind: ${cgroups.join(', ')}`);
       if (procs.length) throw new Error(`processes left behind: ${procs.join(', ')}`);
+      if (net.length) throw new Error(`network state left behind: ${net.join('; ')}`);
     }
+  }
+
+  /** One Engine API request over the socket; resolves with the status and body text. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    return new Promise((res, rej) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = request({ socketPath: this.socket, path, method, headers: data ? { 'Content-Type': 'application/json' } : {} }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', rej);
+      req.end(data);
+    });
   }
 
   /** Container ids a test made, so cleanup can check that none of their cgroups stayed. */
@@ -222,4 +251,49 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false | nu
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * What a test daemon's networking may leave: veths on its bridge, user bridges, iptables rules
+ * naming its containers (CNI comments carry the container id), host-local allocations. The default
+ * bridge itself stays with a stopped daemon, as docker0 does; the test owns it, so it is removed here.
+ */
+export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<string[]> {
+  const out: string[] = [];
+  const links = (await execFileP('ip', ['-o', 'link', 'show', 'master', d.net.bridge]).catch(() => ({ stdout: '' }))).stdout.trim();
+  if (links) out.push(`links on ${d.net.bridge}: ${links.split('\n').map((l) => l.split(':')[1]?.trim()).join(', ')}`);
+  await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
+  // The default bridge's masquerade rule stays too (as docker0's does); user networks' go with them.
+  const before = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
+  for (const line of before.split('\n')) {
+    if (line.startsWith('-A POSTROUTING') && line.includes('berth ') && line.includes(` ! -o ${d.net.bridge} `)) {
+      await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
+    }
+  }
+  const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
+  for (const id of ids) {
+    const lines = rules.split('\n').filter((l) => l.includes(id));
+    if (lines.length) out.push(`iptables rules for ${id.slice(0, 12)}: ${lines.join(' | ')}`);
+  }
+  for (const line of rules.split('\n')) if (line.includes('berth ') && d.net.subnets.some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
+  const ipamRoot = join(d.dataRoot, 'network', 'ipam');
+  let nets: string[] = [];
+  try {
+    nets = readdirSync(ipamRoot);
+  } catch {
+    /* no network was ever used */
+  }
+  for (const n of nets) {
+    const held = readdirSync(join(ipamRoot, n)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    if (held.length) out.push(`IP addresses still allocated: ${held.join(', ')}`);
+  }
+  const routes = (await execFileP('ip', ['-o', 'route']).catch(() => ({ stdout: '' }))).stdout;
+  // A route into the daemon's /23 means a bridge of one of its user networks is still up.
+  for (const line of routes.split('\n')) if (d.net.subnets.some((p) => line.startsWith(p))) out.push(`bridge left: ${line}`);
+  return out;
+}
+
+/** An iptables-save rule line back into arguments (the comment is the only quoted part). */
+function splitRule(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }

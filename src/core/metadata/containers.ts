@@ -83,6 +83,29 @@ export interface ContainerRecord {
   mounts?: MountPoint[];
   /** The user namespace it runs in (daemon --userns-remap, not --userns=host); its storage is the shifted copy for this mapping. */
   idMap?: IdMapping;
+  /** The container's endpoints by network name: what was asked (aliases, static IP) and, while it runs, what it got. */
+  networks?: Record<string, EndpointRecord>;
+  /** The network namespace berthd made for this run (bridge networks); removed when the container stops. */
+  netns?: string;
+  /** Published ports as bound for this run ("80/tcp" → host addresses), random ports resolved. */
+  ports?: Record<string, PortBinding[]>;
+}
+
+/** One container's endpoint on one network. */
+export interface EndpointRecord {
+  networkId: string;
+  aliases: string[];
+  /** --ip / IPAMConfig.IPv4Address */
+  requestedIp?: string;
+  /** --mac-address */
+  requestedMac?: string;
+  /** Set while the container runs. */
+  endpointId?: string;
+  ifname?: string;
+  ip?: string;
+  prefixLen?: number;
+  gateway?: string;
+  mac?: string;
 }
 
 interface Row {

@@ -87,10 +87,48 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
     }
   }
   const pb = obj(hc['PortBindings']);
-  if (pb && Object.keys(pb).length > 0) throw new InvalidArgument('published ports need container networks, which berth does not have yet');
+  if (pb) h.portBindings = portBindingsFromWire(pb);
+  const endpoints = endpointsFromWire(body, nm ?? 'default');
+  if (Object.keys(endpoints).length) input.endpoints = endpoints;
   const lc = obj(hc['LogConfig']);
   if (lc && str(lc['Type']) && !['', 'json-file', 'k8s-file', 'local'].includes(str(lc['Type']) as string)) {
     throw new InvalidArgument(`logging driver ${str(lc['Type'])} is not supported by berth`);
   }
   return input;
+}
+
+/** HostConfig.PortBindings: {"80/tcp": [{HostIp, HostPort}]}, checked as Docker's nat package does. */
+function portBindingsFromWire(pb: Record<string, unknown>): Record<string, { hostIp: string; hostPort: string }[]> {
+  const out: Record<string, { hostIp: string; hostPort: string }[]> = {};
+  for (const [key, list] of Object.entries(pb)) {
+    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(key);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new InvalidArgument(`invalid port specification: "${key}"`);
+    const norm = `${m[1]}/${m[2] ?? 'tcp'}`;
+    const bindings = Array.isArray(list) ? list : [];
+    out[norm] = bindings.map((b: unknown) => {
+      const o = obj(b) ?? {};
+      const hostIp = str(o['HostIp']) ?? '';
+      const hostPort = str(o['HostPort']) ?? '';
+      if (hostIp && !/^[\d.]+$/.test(hostIp)) throw new InvalidArgument(`invalid host IP address: ${hostIp} (berth publishes IPv4 ports)`);
+      if (hostPort && !/^\d+(-\d+)?$/.test(hostPort)) throw new InvalidArgument(`invalid hostPort: ${hostPort}`);
+      return { hostIp, hostPort };
+    });
+  }
+  return out;
+}
+
+/** NetworkingConfig.EndpointsConfig (aliases, IPAMConfig.IPv4Address, MacAddress) and the older Config.MacAddress. */
+function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<string, { aliases?: string[]; ip?: string; mac?: string }> {
+  const out: Record<string, { aliases?: string[]; ip?: string; mac?: string }> = {};
+  const eps = obj(obj(body['NetworkingConfig'])?.['EndpointsConfig']) ?? {};
+  for (const [name, v] of Object.entries(eps)) {
+    const e = obj(v) ?? {};
+    const aliases = strList(e['Aliases'], `EndpointsConfig.${name}.Aliases`);
+    const ip = str(obj(e['IPAMConfig'])?.['IPv4Address']);
+    const mac = str(e['MacAddress']);
+    out[name] = { ...(aliases?.length ? { aliases } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) };
+  }
+  const mac = str(body['MacAddress']);
+  if (mac) out[mode] = { ...(out[mode] ?? {}), mac };
+  return out;
 }

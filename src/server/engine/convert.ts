@@ -1,6 +1,7 @@
 import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { wireMounts } from './volume-convert.js';
+import { networkSettings, summaryPorts } from './network-convert.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -131,22 +132,6 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
   };
 }
 
-function networkSettings(c: ContainerRecord): Record<string, unknown> {
-  const mode = c.hostConfig.networkMode === 'host' ? 'host' : 'none';
-  return {
-    Bridge: '',
-    SandboxID: '',
-    HairpinMode: false,
-    Ports: {},
-    SandboxKey: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    MacAddress: '',
-    Networks: { [mode]: { NetworkID: mode, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' } },
-  };
-}
-
 export function containerSummary(c: ContainerRecord, imageName: string): Record<string, unknown> {
   return {
     Id: c.id,
@@ -155,7 +140,7 @@ export function containerSummary(c: ContainerRecord, imageName: string): Record<
     ImageID: c.imageId,
     Command: commandLine(c),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: summaryPorts(c),
     Labels: c.config.labels,
     State: c.state.status,
     Status: statusText(c),

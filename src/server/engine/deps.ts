@@ -3,6 +3,7 @@ import type { ContainerService, EventBus, ImageService } from '../../services/in
 import type { VolumeService } from '../../services/index.js';
 import type { RemoteImages } from '../../services/index.js';
 import type { ExecService } from '../../services/index.js';
+import type { ContainerNetworking } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
 
 export interface SystemFacts {
@@ -32,6 +33,8 @@ export interface EngineDeps {
   remotes?: RemoteImages;
   /** docker exec instances; optional so that a berthd wired without them answers 501. */
   execs?: ExecService;
+  /** Networks and container endpoints; optional so that a berthd wired without them answers 501. */
+  networks?: ContainerNetworking;
   bus: EventBus;
   system: SystemFacts;
   inspectPaths(c: ContainerRecord): InspectPaths;

@@ -29,6 +29,8 @@ export interface CreateInput {
   exposedPorts?: Record<string, object>;
   volumes?: Record<string, object>;
   healthcheck?: HealthConfig;
+  /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
+  endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string }>;
   hostConfig: Partial<Omit<HostConfig, 'raw'>> & { raw: Record<string, unknown> };
 }
 

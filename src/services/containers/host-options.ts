@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { parseSeccompProfile } from '../../core/runtime/index.js';
 import type { ContainerResources, SeccompProfile } from '../../core/runtime/index.js';
+import type { HostConfig } from '../../core/metadata/index.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 
@@ -138,4 +139,27 @@ export function devicesFromHostConfig(hc: Record<string, unknown>): DeviceReques
 
 export function groupAddFromHostConfig(hc: Record<string, unknown>): string[] {
   return Array.isArray(hc['GroupAdd']) ? (hc['GroupAdd'] as unknown[]).map(String) : [];
+}
+
+/**
+ * docker update: the new HostConfig fields (limits, restart policy) checked as at create. Sets the
+ * restart policy on `hc`; returns the raw HostConfig to store and the limits to apply.
+ */
+export function applyUpdate(hc: HostConfig, changes: Record<string, unknown>): { raw: Record<string, unknown>; resources: ContainerResources } {
+  const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'];
+  const raw = { ...hc.raw };
+  for (const k of keys) if (changes[k] !== undefined && changes[k] !== null) raw[k] = changes[k];
+  if (changes['NanoCpus']) {
+    delete raw['CpuQuota'];
+    delete raw['CpuPeriod'];
+  }
+  const resources = resourcesFromHostConfig(raw);
+  const rp = changes['RestartPolicy'] as { Name?: string; MaximumRetryCount?: number } | undefined;
+  if (rp?.Name) {
+    if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(rp.Name)) throw new InvalidArgument(`invalid restart policy: ${rp.Name}`);
+    if (hc.autoRemove && rp.Name !== 'no') throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    hc.restartPolicy = { name: rp.Name, maximumRetryCount: rp.MaximumRetryCount ?? 0 };
+    raw['RestartPolicy'] = { Name: rp.Name, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
+  }
+  return { raw, resources };
 }

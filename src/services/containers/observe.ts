@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import { cgroupPids, cgroupStats, onlineCpus, systemCpuNs } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
+import { interfaceCounters } from '../../core/network/index.js';
 
 const execFileP = promisify(execFile);
 
@@ -38,15 +39,19 @@ export interface StatsSample {
   memory: Record<string, unknown>;
   pids: { current: number; limit?: number };
   blkio: Record<string, unknown>;
+  /** Per interface of the container's own namespace; absent with host networking. */
+  networks?: Record<string, Record<string, number>>;
 }
 
 const ZERO = '0001-01-01T00:00:00Z';
 
 async function sample(rec: ContainerRecord): Promise<StatsSample> {
-  const [st, sys, cpus] = await Promise.all([cgroupStats(rec.id), systemCpuNs(), onlineCpus()]);
+  const ownNetns = rec.hostConfig.networkMode !== 'host' && rec.state.pid > 0;
+  const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
   const host = totalmem();
   const limit = st ? Math.min(st.memory.limit || host, host) : 0;
   return {
+    ...(nets && Object.keys(nets).length ? { networks: nets } : {}),
     read: new Date().toISOString(),
     cpu: st
       ? {
@@ -83,6 +88,7 @@ export function statsJson(rec: ContainerRecord, now: StatsSample, prev: StatsSam
     cpu_stats: now.cpu,
     precpu_stats: prev?.cpu ?? { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
     memory_stats: now.memory,
+    ...(now.networks ? { networks: now.networks } : {}),
     name: `/${rec.name}`,
     id: rec.id,
   };

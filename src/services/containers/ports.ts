@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { ContainerSpecInput, LogEntry } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, LogEntry, NetworkMode } from '../../core/runtime/index.js';
+import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { Mount } from '../../core/snapshots/index.js';
 
 /**
@@ -56,3 +57,16 @@ export interface ContainerRuntime {
   resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[]; home: string }>;
 }
 
+
+/** Container networking as the container service uses it (services/networks implements it). */
+export interface NetworkAttacher {
+  /** At create: checks --network and the endpoint requests, records the endpoints. */
+  plan(rec: ContainerRecord, requests: Record<string, { aliases?: string[]; ip?: string; mac?: string }>): void;
+  /**
+   * At start: the namespace now; the endpoints while runc creates the container, `files` (/etc/hosts,
+   * resolv.conf) resolving when they are made. Leaves nothing behind when it fails.
+   */
+  setUp(rec: ContainerRecord): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
+  /** After the container stopped (or vanished): endpoints and namespace removed; safe to repeat. */
+  tearDown(rec: ContainerRecord): Promise<void>;
+}

@@ -1,7 +1,7 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../core/metadata/index.js';
-import type { ContainerSpecInput, SeccompProfile } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, NetworkMode, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
@@ -16,6 +16,8 @@ export interface SpecContext {
   mounts?: Pick<ContainerMountPlanner, 'runtimeMounts'>;
   /** The daemon's seccomp profile for containers that ask for none (absent: berth's built-in one). */
   defaultSeccomp?: SeccompProfile | 'unconfined' | undefined;
+  /** The namespace the network made for this start; without it: host or none. */
+  network?: { mode: NetworkMode };
 }
 
 /**
@@ -28,6 +30,8 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   const hostname = rec.config.hostname;
+  const net = ctx.network;
+  // With a network, these are the first versions: writeEtcFiles() fills them in before the start.
   const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
   await writeFile(join(dir, 'hosts'), hosts);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
@@ -64,7 +68,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     tty: rec.config.tty,
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.hostConfig.readonlyRootfs,
-    network: rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+    network: net?.mode ?? (rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
@@ -73,4 +77,12 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     privileged: rec.hostConfig.privileged,
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
   };
+}
+
+/**
+ * The network's /etc/hosts and resolv.conf, written over the files in place (same inode) so the
+ * bind mounts runc already set up show them; before the container's process starts.
+ */
+export async function writeEtcFiles(dir: string, files: { hosts: string; resolv: string }): Promise<void> {
+  await Promise.all([writeFile(join(dir, 'hosts'), files.hosts), writeFile(join(dir, 'resolv.conf'), files.resolv)]);
 }

@@ -7,13 +7,13 @@ import type { SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
+import { applyUpdate, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
 import { resolveDevices } from './host-resolve.js';
-import { buildRuntimeSpec } from './runtime-spec.js';
+import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
-import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
+import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
@@ -32,6 +32,8 @@ export interface ContainerServiceDeps {
   userns?: IdMapping;
   /** dockerd --seccomp-profile: the profile of containers that name none; absent = berth's built-in one. */
   seccompProfile?: SeccompProfile | 'unconfined';
+  /** Networks; without it containers get `none` or `host` only. */
+  network?: NetworkAttacher;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -76,6 +78,11 @@ export class ContainerService {
     return this.deps.store.list();
   }
 
+  /** Runs `fn` under the container's lock (network connect/disconnect change a record too). */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locked(id, fn);
+  }
+
   /** Serializes state changes per container: a stop racing a start or a remove sees a settled state. */
   async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.#locks.get(id) ?? Promise.resolve();
@@ -92,12 +99,10 @@ export class ContainerService {
     const image = await this.deps.images.resolveImage(input.image);
     const names = new Set(this.deps.store.list().map((c) => c.name));
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
-    const mode = input.hostConfig.networkMode ?? 'default';
-    if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) {
-      throw new NotImplemented(`network ${mode} not found: berth has no user-defined networks yet (use none or host)`);
-    }
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
+    if (this.deps.network) this.deps.network.plan(rec, input.endpoints ?? {});
+    else if (!['default', 'none', 'host'].includes(rec.hostConfig.networkMode)) throw new NotImplemented(`network ${rec.hostConfig.networkMode} not found: this berthd runs without networks (use none or host)`);
     // Limits are checked at create, as Docker does, not first at start.
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
@@ -153,12 +158,20 @@ export class ContainerService {
     const mounts = await this.deps.rootfs.prepare(rec.id, rec.layers, rootfs);
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
+    let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
     try {
-      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
-      await runtime.create(spec, { logPath: this.logPath(rec.id) });
+      network = this.deps.network ? await this.deps.network.setUp(rec) : undefined;
+      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+      // The endpoints are made while runc creates the container; its process starts once both are done.
+      const [created, files] = await Promise.allSettled([runtime.create(spec, { logPath: this.logPath(rec.id) }), network?.files]);
+      if (files.status === 'rejected') throw files.reason;
+      if (created.status === 'rejected') throw created.reason;
+      if (files.value) await writeEtcFiles(this.dir(rec.id), files.value);
       await runtime.start(rec.id);
     } catch (e) {
       await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await network?.files.catch(() => undefined);
+      await this.deps.network?.tearDown(rec).catch((err: unknown) => this.deps.log(`network teardown ${rec.id}`, err));
       await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
@@ -224,8 +237,17 @@ export class ContainerService {
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
-      await this.deps.runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e));
-      await this.deps.rootfs.unmount(this.rootfsPath(id)).catch((e: unknown) => this.deps.log(`unmount ${id}`, e));
+      // The endpoints (CNI DEL) go while runc forgets the container and the rootfs is unmounted.
+      await Promise.all([
+        this.deps.runtime
+          .delete(id, { force: true })
+          .catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e))
+          .then(() => this.deps.rootfs.unmount(this.rootfsPath(id)))
+          .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
+        this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
+      ]);
+      // A stop may have come in while this exit was being handled: its mark must survive this write.
+      if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
       this.deps.store.update(rec);
@@ -276,12 +298,26 @@ export class ContainerService {
   }
 
   async stop(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
-    const rec = this.get(idOrName);
-    if (!rec.manuallyStopped) {
-      rec.manuallyStopped = true;
-      this.deps.store.update(rec);
+    let rec = this.get(idOrName);
+    if (rec.state.status === 'restarting') {
+      // A restart by policy may be starting it at this moment (networks make that take a while):
+      // settle it under the lock, or else stop what that start made.
+      const settled = await this.#locked(rec.id, async () => {
+        const now = this.get(rec.id);
+        if (now.state.status !== 'restarting') return false;
+        now.manuallyStopped = true;
+        this.#settleRestarting(now);
+        return true;
+      });
+      if (settled) return;
+      rec = this.get(rec.id);
     }
-    if (rec.state.status === 'restarting') return this.#settleRestarting(rec);
+    // Only the mark is written, on the stored record: an exit being recorded meanwhile keeps its fields.
+    const cur = this.deps.store.get(rec.id);
+    if (cur && !cur.manuallyStopped) {
+      cur.manuallyStopped = true;
+      this.deps.store.update(cur);
+    }
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new NotModified('container already stopped');
     await this.#terminate(rec, opts);
     this.#publish(rec, 'stop');
@@ -369,8 +405,10 @@ export class ContainerService {
       await Promise.race([exited, sleep(10_000)]);
     }
     await this.#locked(rec.id, async () => {
-      if (!this.deps.store.get(rec.id)) return;
+      const now = this.deps.store.get(rec.id);
+      if (!now) return;
       await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
@@ -384,21 +422,7 @@ export class ContainerService {
   /** docker update: limits (applied at once to a running container) and the restart policy. */
   async update(idOrName: string, changes: Record<string, unknown>): Promise<void> {
     const rec = this.get(idOrName);
-    const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'];
-    const raw = { ...rec.hostConfig.raw };
-    for (const k of keys) if (changes[k] !== undefined && changes[k] !== null) raw[k] = changes[k];
-    if (changes['NanoCpus']) {
-      delete raw['CpuQuota'];
-      delete raw['CpuPeriod'];
-    }
-    const resources = resourcesFromHostConfig(raw);
-    const rp = changes['RestartPolicy'] as { Name?: string; MaximumRetryCount?: number } | undefined;
-    if (rp?.Name) {
-      if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(rp.Name)) throw new InvalidArgument(`invalid restart policy: ${rp.Name}`);
-      if (rec.hostConfig.autoRemove && rp.Name !== 'no') throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      rec.hostConfig.restartPolicy = { name: rp.Name, maximumRetryCount: rp.MaximumRetryCount ?? 0 };
-      raw['RestartPolicy'] = { Name: rp.Name, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
-    }
+    const { raw, resources } = applyUpdate(rec.hostConfig, changes);
     if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, resources);
     rec.hostConfig.raw = raw;
     this.deps.store.update(rec);
@@ -486,7 +510,10 @@ export class ContainerService {
         this.#startHealth(rec);
         continue;
       }
-      const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
+      // conmon writes the exit file a moment after the process is gone: give it that moment.
+      const exit =
+        (await this.deps.runtime.exitStatus(rec.id).catch(() => null)) ??
+        (await this.deps.runtime.waitExit(rec.id, AbortSignal.timeout(2000)).catch(() => null));
       await this.#onExit(rec.id, exit?.exitCode ?? 255, exit?.exitedAt ?? new Date(), false);
     }
     // Containers whose policy brings them back with the daemon.

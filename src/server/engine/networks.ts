@@ -1,0 +1,87 @@
+import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { pruneKeep, type ContainerNetworking, type NetworkService } from '../../services/index.js';
+import type { Handler, Router } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+import { bool, jsonBody, obj, parseFilters, str, strList, strMap } from './request.js';
+import { param, parseUntil } from './containers.js';
+import { networkWire } from './network-convert.js';
+
+/** The network endpoints: list, inspect, create, remove, prune, connect, disconnect. */
+export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const svc = (): NetworkService => {
+    if (!deps.networks) throw new NotImplemented('networks are not available in this berthd');
+    return deps.networks.networks;
+  };
+  const endpoints = (): ContainerNetworking => {
+    if (!deps.networks) throw new NotImplemented('networks are not available in this berthd');
+    return deps.networks;
+  };
+
+  r.add('GET', '/networks', (ctx) => {
+    const list = svc().list(parseFilters(ctx.query.get('filters')));
+    ctx.sendJson(200, list.map((n) => networkWire(svc().view(n), false)));
+  });
+
+  r.add('GET', '/networks/{id}', (ctx) => {
+    const n = svc().get(param(ctx, 'id'));
+    ctx.sendJson(200, networkWire(svc().view(n), true));
+  });
+
+  r.add('POST', '/networks/create', async (ctx) => {
+    const body = await jsonBody(ctx);
+    const name = str(body['Name']);
+    if (!name) throw new InvalidArgument('network name is empty');
+    if (body['Scope'] && body['Scope'] !== 'local') throw new NotImplemented(`scope ${String(body['Scope'])}: berth networks are local`);
+    if (body['Ingress'] === true || body['ConfigOnly'] === true || obj(body['ConfigFrom'])?.['Network']) throw new NotImplemented('swarm network options are not supported by berth');
+    const ipam = obj(body['IPAM']);
+    if (ipam && str(ipam['Driver']) && ipam['Driver'] !== 'default') throw new NotImplemented(`IPAM driver ${String(ipam['Driver'])} is not supported by berth`);
+    const configs = Array.isArray(ipam?.['Config']) ? (ipam['Config'] as unknown[]) : [];
+    const rec = await svc().create({
+      name,
+      ...(str(body['Driver']) ? { driver: str(body['Driver']) as string } : {}),
+      internal: bool(body['Internal']) === true,
+      attachable: bool(body['Attachable']) === true,
+      enableIpv6: bool(body['EnableIPv6']) === true,
+      ipam: configs.map((c) => {
+        const o = obj(c) ?? {};
+        const subnet = str(o['Subnet']);
+        const gateway = str(o['Gateway']);
+        const ipRange = str(o['IPRange']);
+        return { ...(subnet ? { subnet } : {}), ...(gateway ? { gateway } : {}), ...(ipRange ? { ipRange } : {}) };
+      }),
+      options: strMap(body['Options']) ?? {},
+      labels: strMap(body['Labels']) ?? {},
+    });
+    ctx.sendJson(201, { Id: rec.id, Warning: '' });
+  });
+
+  r.add('DELETE', '/networks/{id}', async (ctx) => {
+    await svc().remove(param(ctx, 'id'));
+    ctx.sendStatus(204);
+  });
+
+  r.add('POST', '/networks/prune', async (ctx) => {
+    const removed = await svc().prune(pruneKeep(parseFilters(ctx.query.get('filters')), parseUntil));
+    ctx.sendJson(200, { NetworksDeleted: removed });
+  });
+
+  r.add('POST', '/networks/{id}/connect', async (ctx) => {
+    const body = await jsonBody(ctx);
+    const container = str(body['Container']);
+    if (!container) throw new InvalidArgument('no container given to connect');
+    const ep = obj(body['EndpointConfig']) ?? {};
+    const aliases = strList(ep['Aliases'], 'EndpointConfig.Aliases');
+    const ip = str(obj(ep['IPAMConfig'])?.['IPv4Address']);
+    const mac = str(ep['MacAddress']);
+    await endpoints().connect(param(ctx, 'id'), container, { ...(aliases ? { aliases } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) });
+    ctx.sendStatus(200);
+  });
+
+  r.add('POST', '/networks/{id}/disconnect', async (ctx) => {
+    const body = await jsonBody(ctx);
+    const container = str(body['Container']);
+    if (!container) throw new InvalidArgument('no container given to disconnect');
+    await endpoints().disconnect(param(ctx, 'id'), container, bool(body['Force']) === true);
+    ctx.sendStatus(200);
+  });
+}

@@ -1,0 +1,280 @@
+import { stat } from 'node:fs/promises';
+import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/metadata/index.js';
+import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } from '../../core/network/index.js';
+import type { NetworkMode } from '../../core/runtime/index.js';
+import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
+import { extraHostsOf, hostsFile, resolvConf } from './etc-files.js';
+import type { NetworkService } from './service.js';
+
+/** What a create asks of one network (Docker's EndpointSettings, camelCase). */
+export interface EndpointRequest {
+  aliases?: string[];
+  ip?: string;
+  mac?: string;
+}
+
+/** /etc/hosts and /etc/resolv.conf of one start. */
+export interface EtcFiles {
+  hosts: string;
+  resolv: string;
+}
+
+/** The network a start prepared: the namespace for the spec now, the files once the endpoints are made. */
+export interface PreparedNetwork {
+  mode: NetworkMode;
+  files: Promise<EtcFiles>;
+}
+
+/** Container records as this module may touch them: always under the container's own lock. */
+export interface ContainerAccess {
+  get(idOrName: string): ContainerRecord;
+  list(): ContainerRecord[];
+  update(rec: ContainerRecord): void;
+  locked<T>(id: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** `default` is the daemon's default network: bridge, as in Docker. */
+export function networkName(mode: string): string {
+  return mode === 'default' || mode === '' ? 'bridge' : mode;
+}
+
+/**
+ * The container side of networking: endpoints planned at create, made at start (namespace, CNI ADD,
+ * published ports, /etc/hosts, resolv.conf), removed when the container stops; connect and
+ * disconnect of created, running and stopped containers.
+ */
+export class ContainerNetworking {
+  readonly endpoints: EndpointManager;
+
+  constructor(
+    readonly networks: NetworkService,
+    driver: BridgeDriver,
+    netnsDir: string,
+    readonly containers: ContainerAccess,
+  ) {
+    this.endpoints = new EndpointManager(driver, netnsDir);
+  }
+
+  /** At create: resolves --network and NetworkingConfig into the record's endpoints; refuses what cannot work. */
+  plan(rec: ContainerRecord, requests: Record<string, EndpointRequest>): void {
+    const mode = rec.hostConfig.networkMode;
+    if (mode.startsWith('container:')) {
+      const other = this.#container(mode.slice('container:'.length));
+      if (other.id === rec.id) throw new InvalidArgument('cannot join own network namespace');
+      rec.networks = {};
+      return;
+    }
+    let net: NetworkRecord;
+    try {
+      net = this.networks.get(networkName(mode));
+    } catch (e) {
+      // A 404 would make the docker CLI think the image is missing and try to pull it.
+      if (e instanceof NotFound) throw new InvalidArgument(`network ${mode} not found`, { cause: e });
+      throw e;
+    }
+    const eps: Record<string, EndpointRecord> = {};
+    const first = requests[mode] ?? requests[net.name] ?? requests[net.id] ?? {};
+    eps[net.name] = this.#endpoint(net, first);
+    for (const [key, req] of Object.entries(requests)) {
+      if (key === mode || key === net.name || key === net.id) continue;
+      if (net.driver !== 'bridge') throw new InvalidArgument(`container cannot be connected to ${net.name} and ${key}`);
+      const other = this.networks.get(key);
+      eps[other.name] = this.#endpoint(other, req);
+    }
+    rec.networks = eps;
+  }
+
+  #container(idOrName: string): ContainerRecord {
+    try {
+      return this.containers.get(idOrName);
+    } catch (e) {
+      if (e instanceof NotFound) throw new InvalidArgument(`${e.message} (in --network container:)`, { cause: e });
+      throw e;
+    }
+  }
+
+  #endpoint(net: NetworkRecord, req: EndpointRequest): EndpointRecord {
+    const aliases = (req.aliases ?? []).filter((a) => a !== '');
+    if (net.driver !== 'bridge' && (aliases.length || req.ip || req.mac)) throw new InvalidArgument(`network ${net.name} takes no aliases, IP or MAC address`);
+    if (net.name === 'bridge' && aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    if (req.ip) {
+      const ip = parseIp(req.ip);
+      if (ip === undefined) throw new InvalidArgument(`invalid IPv4 address: ${req.ip}`);
+      if (net.name === 'bridge') throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+      if (!net.ipam || !contains(parseCidr(net.ipam.subnet), ip)) throw new InvalidArgument(`invalid address ${req.ip}: it does not belong to any of this network's subnets`);
+    }
+    if (req.mac && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(req.mac)) throw new InvalidArgument(`invalid MAC address: ${req.mac}`);
+    return { networkId: net.id, aliases, ...(req.ip ? { requestedIp: req.ip } : {}), ...(req.mac ? { requestedMac: req.mac } : {}) };
+  }
+
+  #bridgeEndpoints(rec: ContainerRecord): [NetworkRecord, EndpointRecord][] {
+    const out: [NetworkRecord, EndpointRecord][] = [];
+    for (const [name, ep] of Object.entries(rec.networks ?? {})) {
+      let net: NetworkRecord;
+      try {
+        net = this.networks.get(ep.networkId);
+      } catch (e) {
+        if (e instanceof NotFound) throw new NotFound(`network ${name} not found`, { cause: e });
+        throw e;
+      }
+      if (net.driver === 'bridge') out.push([net, ep]);
+    }
+    // The network the container was created on first: it is eth0, its ports are published.
+    const primary = networkName(rec.hostConfig.networkMode);
+    return out.sort(([a], [b]) => (a.name === primary ? -1 : b.name === primary ? 1 : a.name.localeCompare(b.name)));
+  }
+
+  /**
+   * At start (under the container's lock): the namespace and the host ports at once; the endpoints
+   * (CNI ADD) in `files`, which the caller awaits while runc creates the container, so the two
+   * overlap. Undoes itself on failure.
+   */
+  async setUp(rec: ContainerRecord): Promise<PreparedNetwork> {
+    const mode = rec.hostConfig.networkMode;
+    const raw = rec.hostConfig.raw;
+    const extra = extraHostsOf(raw);
+    const settled = (f: Promise<EtcFiles>): Promise<EtcFiles> => {
+      // Awaited by the caller; this handler only keeps an early failure from counting as unhandled.
+      f.catch(() => undefined);
+      return f;
+    };
+    if (mode === 'host' || mode === 'none') {
+      return { mode: { mode }, files: settled(resolvConf(raw, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
+    }
+    if (mode.startsWith('container:')) {
+      const other = this.#container(mode.slice('container:'.length));
+      if (other.state.status !== 'running' && other.state.status !== 'paused') throw new Conflict(`cannot join network of a non running container: ${other.id}`);
+      const ep = Object.values(other.networks ?? {}).find((e) => e.ip);
+      const userNet = ep && this.networks.get(ep.networkId).predefined === false;
+      return {
+        mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
+        files: settled(resolvConf(raw, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
+      };
+    }
+    const eps = this.#bridgeEndpoints(rec);
+    const netns = await this.endpoints.createSandbox(rec);
+    rec.netns = netns;
+    let mappings: PortMapping[];
+    try {
+      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id));
+      rec.ports = ports.bound;
+      mappings = ports.mappings;
+    } catch (e) {
+      await this.tearDown(rec).catch(() => undefined);
+      throw e;
+    }
+    const files = async (): Promise<EtcFiles> => {
+      try {
+        for (const [i, [net, ep]] of eps.entries()) {
+          await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
+          await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
+        }
+      } catch (e) {
+        await this.tearDown(rec).catch(() => undefined);
+        throw e;
+      }
+      for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
+      const [primaryNet, primary] = eps[0] ?? [];
+      const embedded = primaryNet && !primaryNet.predefined ? primary?.gateway : undefined;
+      return {
+        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        resolv: await resolvConf(raw, embedded),
+      };
+    };
+    return { mode: { mode: 'path', netnsPath: netns }, files: settled(files()) };
+  }
+
+  /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */
+  async tearDown(rec: ContainerRecord): Promise<void> {
+    const path = rec.netns ?? this.endpoints.netnsPath(rec.id);
+    if (!rec.netns) {
+      // A record written from a stale copy lost what the start made: rebuild it as setUp names things.
+      if (!(await stat(path).catch(() => undefined))) return;
+      rec.netns = path;
+      try {
+        for (const [i, [, ep]] of this.#bridgeEndpoints(rec).entries()) ep.ifname = `eth${i}`;
+      } catch {
+        /* a network is gone: its endpoints cannot be named */
+      }
+    }
+    // portmap's DEL finds its rules by container and network, but runs only when given some mapping.
+    const mappings = rec.ports ? mappingsOf(rec) : [{ hostPort: 1, containerPort: 1, protocol: 'tcp' as const }];
+    let first = true;
+    const errors: unknown[] = [];
+    for (const [name, ep] of Object.entries(rec.networks ?? {}).sort(([, a], [, b]) => (a.ifname ?? '').localeCompare(b.ifname ?? ''))) {
+      if (!ep.ifname) continue;
+      const net = this.#networkOrUndefined(ep.networkId);
+      await this.endpoints.detach(rec, net, ep, first ? mappings : []).catch((e: unknown) => errors.push(e));
+      first = false;
+      if (net) this.networks.publishEndpoint(net, 'disconnect', rec.id);
+      else this.networks.deps.log(`network ${name} of ${rec.id} is gone`);
+    }
+    await this.endpoints.removeSandbox(path);
+    delete rec.netns;
+    delete rec.ports;
+    if (errors.length) this.networks.deps.log(`network teardown of ${rec.id}`, errors[0]);
+  }
+
+  #networkOrUndefined(id: string): NetworkRecord | undefined {
+    try {
+      return this.networks.get(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** docker network connect: on the record, and at once on a running container (ethN). */
+  async connect(netIdOrName: string, containerIdOrName: string, req: EndpointRequest): Promise<void> {
+    const net = this.networks.get(netIdOrName);
+    const c0 = this.containers.get(containerIdOrName);
+    await this.containers.locked(c0.id, async () => {
+      const rec = this.containers.get(c0.id);
+      const mode = rec.hostConfig.networkMode;
+      if (net.driver !== 'bridge') throw new Forbidden(`container cannot be disconnected from host network or connected to host network`);
+      if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+        throw new Forbidden('container sharing network namespace with another container or host cannot be connected to any other network');
+      }
+      if (rec.networks?.[net.name]) throw new Forbidden(`endpoint with name ${rec.name} already exists in network ${net.name}`);
+      const ep = this.#endpoint(net, req);
+      const running = rec.state.status === 'running' || rec.state.status === 'paused';
+      if (running && rec.netns) {
+        const used = new Set(Object.values(rec.networks ?? {}).map((e) => e.ifname));
+        let i = 0;
+        while (used.has(`eth${i}`)) i++;
+        await this.endpoints.attach(rec, rec.netns, net, ep, `eth${i}`, []);
+        await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
+      }
+      rec.networks = { ...(rec.networks ?? {}), [net.name]: ep };
+      this.containers.update(rec);
+      if (running) this.networks.publishEndpoint(net, 'connect', rec.id);
+    });
+  }
+
+  /** docker network disconnect: CNI DEL on a running container, then off the record. */
+  async disconnect(netIdOrName: string, containerIdOrName: string, force: boolean): Promise<void> {
+    const net = this.networks.get(netIdOrName);
+    let c0: ContainerRecord;
+    try {
+      c0 = this.containers.get(containerIdOrName);
+    } catch (e) {
+      if (force && e instanceof NotFound) return;
+      throw e;
+    }
+    await this.containers.locked(c0.id, async () => {
+      const rec = this.containers.get(c0.id);
+      const ep = rec.networks?.[net.name];
+      if (!ep || ep.networkId !== net.id) throw new Forbidden(`container ${rec.id} is not connected to network ${net.name}`);
+      if (net.driver !== 'bridge') throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+      const wasUp = ep.ifname !== undefined;
+      const primary = ep.ifname === 'eth0';
+      await this.endpoints.detach(rec, net, ep, primary ? mappingsOf(rec) : []);
+      if (primary) delete rec.ports;
+      const rest = { ...(rec.networks ?? {}) };
+      delete rest[net.name];
+      rec.networks = rest;
+      this.containers.update(rec);
+      if (wasUp) this.networks.publishEndpoint(net, 'disconnect', rec.id);
+    });
+  }
+}

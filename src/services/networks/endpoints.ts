@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Conflict, InvalidArgument } from '../../errdefs/index.js';
+import type { ContainerRecord, EndpointRecord, NetworkRecord, PortBinding } from '../../core/metadata/index.js';
+import { BridgeDriver, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
+
+/** The CNI view of a bridge network record. */
+export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
+  if (net.driver !== 'bridge' || !net.ipam || !net.bridge) throw new InvalidArgument(`network ${net.name} is not a bridge network`);
+  return {
+    id: net.id,
+    bridge: net.bridge,
+    subnet: net.ipam.subnet,
+    gateway: net.ipam.gateway,
+    ...(net.ipam.ipRange ? { ipRange: net.ipam.ipRange } : {}),
+    internal: net.internal,
+    ...(net.options['com.docker.network.driver.mtu'] ? { mtu: Number(net.options['com.docker.network.driver.mtu']) } : {}),
+  };
+}
+
+type Proto = 'tcp' | 'udp' | 'sctp';
+
+/** "80/tcp" → [80, 'tcp']. */
+function splitPort(key: string): [number, Proto] {
+  const [p = '', proto = 'tcp'] = key.split('/');
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgument(`invalid port: ${key}`);
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw new InvalidArgument(`invalid protocol: ${proto}`);
+  return [n, proto];
+}
+
+/**
+ * The host ports of one start: -p bindings as given (an empty host port or a range picks a free
+ * one), plus every EXPOSEd port with -P. A port held by another container of this daemon or by a
+ * host process is refused with Docker's words.
+ */
+export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
+  const wanted: Record<string, PortBinding[]> = {};
+  for (const [k, v] of Object.entries(rec.hostConfig.portBindings)) wanted[k] = v.length ? v : [{ hostIp: '', hostPort: '' }];
+  if (rec.hostConfig.raw['PublishAllPorts'] === true) for (const k of Object.keys(rec.config.exposedPorts)) wanted[k] ??= [{ hostIp: '', hostPort: '' }];
+  const bound: Record<string, PortBinding[]> = {};
+  const mappings: PortMapping[] = [];
+  const mine = new Set<string>();
+  const taken = (ip: string, port: number, proto: Proto): boolean => {
+    const keys = [`${ip}:${port}/${proto}`, `:${port}/${proto}`];
+    if (ip === '' || ip === '0.0.0.0') return [...takenByOthers, ...mine].some((t) => t.endsWith(`:${port}/${proto}`));
+    return keys.some((k) => takenByOthers.has(k) || mine.has(k));
+  };
+  for (const [key, list] of Object.entries(wanted)) {
+    const [containerPort, proto] = splitPort(key);
+    for (const b of list) {
+      const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
+      let hostPort: number | undefined;
+      const range = /^(\d+)-(\d+)$/.exec(b.hostPort);
+      if (b.hostPort === '') {
+        hostPort = await pickHostPort(ip, proto, (p) => taken(ip, p, proto));
+        if (hostPort === undefined) throw new Conflict(`no free host port for ${key}`);
+      } else if (range) {
+        for (let p = Number(range[1]); p <= Number(range[2]) && hostPort === undefined; p++) if (!taken(ip, p, proto) && (await hostPortFree(ip, p, proto))) hostPort = p;
+        if (hostPort === undefined) throw new Conflict(`Bind for ${ip || '0.0.0.0'}:${b.hostPort} failed: port is already allocated`);
+      } else {
+        hostPort = Number(b.hostPort);
+        if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) throw new InvalidArgument(`invalid host port: ${b.hostPort}`);
+        if (taken(ip, hostPort, proto) || !(await hostPortFree(ip, hostPort, proto))) throw new Conflict(`Bind for ${ip || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
+      }
+      mine.add(`${ip}:${hostPort}/${proto}`);
+      (bound[key] ??= []).push({ hostIp: ip || '0.0.0.0', hostPort: String(hostPort) });
+      mappings.push({ hostPort, containerPort, protocol: proto, ...(ip ? { hostIP: ip } : {}) });
+    }
+  }
+  return { bound, mappings };
+}
+
+/** Host ports held by running containers: "ip:port/proto" with '' for all addresses. */
+export function portsInUse(containers: ContainerRecord[], except: string): Set<string> {
+  const out = new Set<string>();
+  for (const c of containers) {
+    if (c.id === except || !c.ports) continue;
+    for (const [key, list] of Object.entries(c.ports)) {
+      const proto = key.split('/')[1] ?? 'tcp';
+      for (const b of list) out.add(`${b.hostIp === '0.0.0.0' ? '' : b.hostIp}:${b.hostPort}/${proto}`);
+    }
+  }
+  return out;
+}
+
+/** Attaches and detaches one container's endpoints; the records say what was made. */
+export class EndpointManager {
+  constructor(
+    readonly driver: BridgeDriver,
+    readonly netnsDir: string,
+  ) {}
+
+  netnsPath(containerId: string): string {
+    return join(this.netnsDir, containerId);
+  }
+
+  async createSandbox(rec: ContainerRecord): Promise<string> {
+    const path = this.netnsPath(rec.id);
+    await removeNetns(path);
+    await createNetns(path);
+    return path;
+  }
+
+  async removeSandbox(path: string): Promise<void> {
+    await removeNetns(path);
+  }
+
+  /** CNI ADD of one endpoint; fills in the endpoint's runtime fields. */
+  async attach(rec: ContainerRecord, netns: string, net: NetworkRecord, ep: EndpointRecord, ifname: string, ports: PortMapping[]): Promise<void> {
+    await enableIpForward();
+    const got = await this.driver.attach(bridgeConfig(net), {
+      containerId: rec.id,
+      netns,
+      ifname,
+      ...(ep.requestedIp ? { ip: ep.requestedIp } : {}),
+      ...(ep.requestedMac ? { mac: ep.requestedMac } : {}),
+      ...(ports.length ? { ports } : {}),
+    });
+    Object.assign(ep, { endpointId: randomBytes(32).toString('hex'), ifname, ip: got.ip, prefixLen: got.prefixLen, gateway: got.gateway, mac: got.mac });
+  }
+
+  /** CNI DEL of one endpoint (and its port mappings); clears the runtime fields. */
+  async detach(rec: ContainerRecord, net: NetworkRecord | undefined, ep: EndpointRecord, ports: PortMapping[]): Promise<void> {
+    if (net && ep.ifname) {
+      await this.driver.detach(bridgeConfig(net), { containerId: rec.id, netns: rec.netns ?? '', ifname: ep.ifname, ...(ports.length ? { ports } : {}) });
+    }
+    delete ep.endpointId;
+    delete ep.ifname;
+    delete ep.ip;
+    delete ep.prefixLen;
+    delete ep.gateway;
+    delete ep.mac;
+  }
+}
+
+/** The port mappings a running container holds, from its record (for CNI DEL). */
+export function mappingsOf(rec: ContainerRecord): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const [key, list] of Object.entries(rec.ports ?? {})) {
+    const [containerPort, proto] = splitPort(key);
+    for (const b of list) out.push({ hostPort: Number(b.hostPort), containerPort, protocol: proto, ...(b.hostIp && b.hostIp !== '0.0.0.0' ? { hostIP: b.hostIp } : {}) });
+  }
+  return out;
+}
