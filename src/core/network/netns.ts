@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { Unavailable } from '../../errdefs/index.js';
-import { MNT_DETACH, umount2 } from '../../sys/index.js';
+import { MNT_DETACH, MS_BIND, mount, umount2 } from '../../sys/index.js';
 
 const execFileP = promisify(execFile);
 
@@ -21,6 +21,22 @@ export async function createNetns(path: string): Promise<void> {
   } catch (e) {
     await rm(path, { force: true });
     throw new Unavailable(`cannot create network namespace ${path}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Names the network namespace a container's process is in (one runc made inside the container's
+ * own user namespace, which only that namespace may enter) with a bind mount on `path`, as
+ * createNetns names a new one: from here on both are handled alike.
+ */
+export async function adoptNetns(path: string, pid: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, '', { mode: 0o444 });
+  try {
+    mount(`/proc/${pid}/ns/net`, path, null, MS_BIND, null);
+  } catch (e) {
+    await rm(path, { force: true });
+    throw new Unavailable(`cannot name the network namespace of process ${pid}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -152,6 +152,9 @@ test('a remapped container gets a user namespace with its maps; ping range and c
   assert.deepEqual(s.linux.gidMappings, [{ containerID: 0, hostID: 200000, size: 1000 }]);
   assert.equal(s.linux.sysctl?.['net.ipv4.ping_group_range'], '0 999');
   assert.ok(!s.mounts.find((m) => m.type === 'cgroup')?.options.includes('ro'));
+  assert.equal(s.mounts.find((m) => m.destination === '/sys')?.type, 'sysfs', 'its own netns: its own sysfs');
+  const joined = generateSpec({ ...base, idMap, network: { mode: 'path', netnsPath: '/run/netns/x' } }, host);
+  assert.deepEqual(joined.mounts.find((m) => m.destination === '/sys'), { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
   const plain = generateSpec(base, host);
   assert.ok(!plain.linux.namespaces.some((n) => n.type === 'user'));
   assert.equal(plain.linux.uidMappings, undefined);

@@ -216,6 +216,12 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   const mounts: OciMount[] = defaultMounts({ privileged });
   // As Docker: a read-only remount of the cgroup mount is refused inside a user namespace.
   if (input.idMap) for (const m of mounts) if (m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
+  // sysfs may be mounted only by the owner of the network namespace: a new user namespace joining
+  // berthd's (bridge) netns cannot, so it gets the host's /sys bound read-only, as Podman does.
+  if (input.idMap && input.network.mode === 'path') {
+    const sys = mounts.find((m) => m.destination === '/sys');
+    if (sys) Object.assign(sys, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+  }
   const bind = (source: string, destination: string): OciMount => ({
     destination,
     type: 'bind',
@@ -234,7 +240,8 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   }
 
   const sysctl: Record<string, string> = {};
-  if (input.network.mode !== 'host') {
+  // A remapped container joining berthd's netns could not write these: berthd set them when it made it.
+  if (input.network.mode !== 'host' && !(input.idMap && input.network.mode === 'path')) {
     // Docker ≥ 20.10 lets unprivileged processes bind low ports and ping inside their own netns.
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
     // Inside a user namespace both ends must be gids it maps, or the kernel refuses the write.

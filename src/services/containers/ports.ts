@@ -66,7 +66,7 @@ export interface NetworkAttacher {
    * At start: the namespace now; the endpoints while runc creates the container, `files` (/etc/hosts,
    * resolv.conf) resolving when they are made. Leaves nothing behind when it fails.
    */
-  setUp(rec: ContainerRecord): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
+  setUp(rec: ContainerRecord, opts?: { netnsOf?: Promise<number> }): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
   /** After the container stopped (or vanished): endpoints and namespace removed; safe to repeat. */
   tearDown(rec: ContainerRecord): Promise<void>;
 }

@@ -160,10 +160,14 @@ export class ContainerService {
     await this.deps.rootfs.mount(mounts);
     let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
     try {
-      network = this.deps.network ? await this.deps.network.setUp(rec) : undefined;
+      // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
+      const pid = rec.idMap ? deferred<number>() : undefined;
+      network = this.deps.network ? await this.deps.network.setUp(rec, pid ? { netnsOf: pid.promise } : {}) : undefined;
       const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
       // The endpoints are made while runc creates the container; its process starts once both are done.
-      const [created, files] = await Promise.allSettled([runtime.create(spec, { logPath: this.logPath(rec.id) }), network?.files]);
+      const creating = runtime.create(spec, { logPath: this.logPath(rec.id) });
+      creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));
+      const [created, files] = await Promise.allSettled([creating, network?.files]);
       if (files.status === 'rejected') throw files.reason;
       if (created.status === 'rejected') throw created.reason;
       if (files.value) await writeEtcFiles(this.dir(rec.id), files.value);
@@ -538,4 +542,14 @@ export class ContainerService {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

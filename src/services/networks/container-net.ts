@@ -130,7 +130,12 @@ export class ContainerNetworking {
    * (CNI ADD) in `files`, which the caller awaits while runc creates the container, so the two
    * overlap. Undoes itself on failure.
    */
-  async setUp(rec: ContainerRecord): Promise<PreparedNetwork> {
+  /**
+   * `netnsOf`: for a container in its own user namespace, runc makes the network namespace (only a
+   * namespace owned by the container's user namespace lets it mount sysfs, set net sysctls and
+   * exec into it); the endpoints are attached once runc has created it, given its pid.
+   */
+  async setUp(rec: ContainerRecord, opts: { netnsOf?: Promise<number> } = {}): Promise<PreparedNetwork> {
     const mode = rec.hostConfig.networkMode;
     const raw = rec.hostConfig.raw;
     const extra = extraHostsOf(raw);
@@ -153,7 +158,8 @@ export class ContainerNetworking {
       };
     }
     const eps = this.#bridgeEndpoints(rec);
-    const netns = await this.endpoints.createSandbox(rec);
+    const owned = opts.netnsOf;
+    const netns = owned ? this.endpoints.netnsPath(rec.id) : await this.endpoints.createSandbox(rec);
     rec.netns = netns;
     let mappings: PortMapping[];
     try {
@@ -166,6 +172,7 @@ export class ContainerNetworking {
     }
     const files = async (): Promise<EtcFiles> => {
       try {
+        if (owned) await this.endpoints.adoptSandbox(netns, await owned);
         for (const [i, [net, ep]] of eps.entries()) {
           await this.endpoints.attach(rec, netns, net, ep, `eth${i}`, i === 0 ? mappings : []);
           await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
@@ -182,7 +189,7 @@ export class ContainerNetworking {
         resolv: await resolvConf(raw, embedded),
       };
     };
-    return { mode: { mode: 'path', netnsPath: netns }, files: settled(files()) };
+    return { mode: owned ? { mode: 'none' } : { mode: 'path', netnsPath: netns }, files: settled(files()) };
   }
 
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */

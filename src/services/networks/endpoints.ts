@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord, PortBinding } from '../../core/metadata/index.js';
-import { BridgeDriver, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
+import { adoptNetns, BridgeDriver, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
 
 /** The CNI view of a bridge network record. */
 export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
@@ -100,6 +100,12 @@ export class EndpointManager {
     await removeNetns(path);
     await createNetns(path);
     return path;
+  }
+
+  /** The sandbox of a container whose own process made its namespace (see setUp's `netnsOf`). */
+  async adoptSandbox(path: string, pid: number): Promise<void> {
+    await removeNetns(path);
+    await adoptNetns(path, pid);
   }
 
   async removeSandbox(path: string): Promise<void> {
