@@ -37,7 +37,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Partial downloads are kept for resumed pulls, but not forever.
   await content.prunePartials(24 * 3600_000);
   const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
-  const runtime = createRuntime({ stateDir: join(opts.execRoot, 'runtime'), runtimePath: opts.runtimePath, conmonPath: opts.conmonPath });
+  const runtime = createRuntime({
+    stateDir: join(opts.execRoot, 'runtime'),
+    runtimePath: opts.runtimePath,
+    conmonPath: opts.conmonPath,
+    log: (msg, err) => log.warn(msg, err),
+  });
   log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}`);
 
   const refs = references();
@@ -78,6 +83,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     },
     runtime: {
       create: (spec, o) => runtime.create(spec, o),
+      watchLog: (id, path, r) => runtime.watchLog(id, path, r),
       start: (id) => runtime.start(id),
       kill: (id, sig) => runtime.kill(id, sig),
       pause: (id) => runtime.pause(id),
@@ -93,6 +99,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       resolveUser: (rootfs, user) => resolveUser(rootfs, user),
     },
     containersDir: join(opts.dataRoot, 'containers'),
+    logOpts: opts.logOpts,
     bus,
     mounts: new ContainerMounts(volumes),
     log: (msg, err) => log.warn(msg, err),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { logRotationFromOpts } from '../core/runtime/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 
 export interface DaemonOptions {
@@ -17,6 +18,8 @@ export interface DaemonOptions {
   insecureRegistries: string[];
   /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
   maxConcurrentDownloads: number;
+  /** Default log options of new containers (`--log-opt`, daemon.json `log-opts`): max-size, max-file. */
+  logOpts: Record<string, string>;
 }
 
 export const DEFAULTS = {
@@ -35,6 +38,7 @@ Options:
       --exec-root string       Root directory for execution state files (default "${DEFAULTS.execRoot}")
   -H, --host string            Daemon socket to listen on (default unix://<exec-root>/berth.sock)
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+      --log-opt map            Default log driver options for containers: max-size, max-file (default max-size=20m, max-file=5)
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
@@ -61,6 +65,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         pidfile: { type: 'string', short: 'p' },
         'config-file': { type: 'string' },
         'log-level': { type: 'string', short: 'l' },
+        'log-opt': { type: 'string', multiple: true },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
         version: { type: 'boolean', short: 'v' },
@@ -100,6 +105,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     ...registryOptions(file),
+    logOpts: logOptions(f['log-opt'], file['log-opts']),
   };
 }
 
@@ -120,6 +126,25 @@ function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 're
   const n = file['max-concurrent-downloads'];
   if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1)) throw new InvalidArgument('daemon.json: max-concurrent-downloads must be a positive integer');
   return { registryMirrors, insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'), maxConcurrentDownloads: n ?? 4 };
+}
+
+/** daemon.json `log-opts` with `--log-opt k=v` flags over them; checked now, not at the first container. */
+function logOptions(flags: string[] | undefined, fromFile: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (fromFile !== undefined) {
+    if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new InvalidArgument('daemon.json: log-opts must be an object of strings');
+    for (const [k, v] of Object.entries(fromFile)) {
+      if (typeof v !== 'string') throw new InvalidArgument(`daemon.json: log-opts.${k} must be a string`);
+      out[k] = v;
+    }
+  }
+  for (const kv of flags ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new InvalidArgument(`invalid log-opt ${JSON.stringify(kv)}: expected key=value`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  logRotationFromOpts(out);
+  return out;
 }
 
 async function readDaemonJson(path: string, required: boolean): Promise<Record<string, unknown>> {

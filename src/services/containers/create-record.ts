@@ -116,6 +116,7 @@ export function newContainerRecord(
     restartPolicy: hc.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
     portBindings: hc.portBindings ?? {},
     logType: hc.logType || 'k8s-file',
+    ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
     raw: hc.raw,
   };
   return {

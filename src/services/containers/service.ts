@@ -11,6 +11,8 @@ import { resolveDevices } from './host-resolve.js';
 import { buildRuntimeSpec } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
+import { DEFAULT_LOG_OPTS, logRotationFromOpts } from '../../core/runtime/index.js';
+import type { LogRotation } from '../../core/runtime/index.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
@@ -25,6 +27,8 @@ export interface ContainerServiceDeps {
   bus?: EventBus;
   /** Volumes, binds and tmpfs mounts; without it a container has only its rootfs. */
   mounts?: ContainerMountPlanner;
+  /** The daemon's log-opts (daemon.json, --log-opt), under each container's own; berth's default otherwise. */
+  logOpts?: Record<string, string>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -94,6 +98,9 @@ export class ContainerService {
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
     securityFromHostConfig(rec.hostConfig.raw);
+    // As Docker: the daemon's options fill what the container leaves out, and inspect shows the result.
+    rec.hostConfig.logOpts = { ...DEFAULT_LOG_OPTS, ...this.deps.logOpts, ...rec.hostConfig.logOpts };
+    logRotationFromOpts(rec.hostConfig.logOpts);
     await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
@@ -146,7 +153,7 @@ export class ContainerService {
     await this.deps.rootfs.mount(mounts);
     try {
       const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
-      await runtime.create(spec, { logPath: this.logPath(rec.id) });
+      await runtime.create(spec, { logPath: this.logPath(rec.id), logRotation: this.#logRotation(rec) });
       await runtime.start(rec.id);
     } catch (e) {
       await runtime.delete(rec.id, { force: true }).catch(() => undefined);
@@ -173,6 +180,10 @@ export class ContainerService {
     this.#publish(rec, 'start');
     this.#startHealth(rec);
     this.#monitor(rec.id);
+  }
+
+  #logRotation(rec: ContainerRecord): LogRotation {
+    return logRotationFromOpts({ ...DEFAULT_LOG_OPTS, ...this.deps.logOpts, ...rec.hostConfig.logOpts });
   }
 
   /** Runs the container's healthcheck while it runs; results land in State.Health. */
@@ -475,6 +486,7 @@ export class ContainerService {
         }
         this.#monitor(rec.id);
         this.#startHealth(rec);
+        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), this.#logRotation(rec));
         continue;
       }
       const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
