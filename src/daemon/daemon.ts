@@ -5,7 +5,7 @@ import { Conflict } from '../errdefs/index.js';
 import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, VolumeService } from '../services/index.js';
-import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
+import { openDatabase, ImageStore, ContainerStore, ExecStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { applyLayer } from '../core/diff/index.js';
@@ -106,6 +106,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   const svc = containers;
   await svc.restore();
+  const execs = new ExecService(svc, new ExecStore(db));
+  await execs.restore();
 
   const registryClient = new RegistryClient({ credentials: dockerConfigCredentials(), userAgent: `berth/${version}`, connections: opts.maxConcurrentDownloads * 2 });
   const remotes = new RemoteImages({
@@ -120,7 +122,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     images,
     volumes,
     remotes,
-    execs: new ExecService(svc),
+    execs,
     bus,
     system: {
       id: await daemonId(opts.dataRoot),

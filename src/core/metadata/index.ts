@@ -2,3 +2,4 @@ export { openDatabase, ensureSchema, databasePath, DATABASE_FILE, type Db } from
 export { ImageStore, type ImageRecord, type ImageLayerRecord } from './images.js';
 export * from './containers.js';
 export { VolumeStore, type VolumeRecord, type MountPoint } from './volumes.js';
+export { ExecStore, type ExecConfig, type ExecRecord, type ExecStatus } from './execs.js';

@@ -11,5 +11,6 @@ export { readLogs } from './logs.js';
 export type { LogEntry, ReadLogsOptions } from './logs.js';
 export { normalizeSignal } from './signals.js';
 export type { ExecOptions, ExecProcess } from './exec.js';
+export { processStartTime, readExecExitFile } from './exec.js';
 export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';
 export type { CgroupStats } from './cgroups.js';
