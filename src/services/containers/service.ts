@@ -11,8 +11,7 @@ import { resolveDevices } from './host-resolve.js';
 import { buildRuntimeSpec } from './runtime-spec.js';
 import { HealthMonitor, healthCommand } from './health.js';
 import type { ContainerRuntime, ImageLookup, RootfsProvider } from './ports.js';
-import { DEFAULT_LOG_OPTS, logRotationFromOpts } from '../../core/runtime/index.js';
-import type { LogRotation } from '../../core/runtime/index.js';
+import { logRotationOf, mergeLogOpts } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
@@ -98,9 +97,7 @@ export class ContainerService {
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
     securityFromHostConfig(rec.hostConfig.raw);
-    // As Docker: the daemon's options fill what the container leaves out, and inspect shows the result.
-    rec.hostConfig.logOpts = { ...DEFAULT_LOG_OPTS, ...this.deps.logOpts, ...rec.hostConfig.logOpts };
-    logRotationFromOpts(rec.hostConfig.logOpts);
+    rec.hostConfig.logOpts = mergeLogOpts(this.deps.logOpts, rec.hostConfig.logOpts);
     await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
@@ -153,7 +150,7 @@ export class ContainerService {
     await this.deps.rootfs.mount(mounts);
     try {
       const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}) });
-      await runtime.create(spec, { logPath: this.logPath(rec.id), logRotation: this.#logRotation(rec) });
+      await runtime.create(spec, { logPath: this.logPath(rec.id), logRotation: logRotationOf(rec, this.deps.logOpts) });
       await runtime.start(rec.id);
     } catch (e) {
       await runtime.delete(rec.id, { force: true }).catch(() => undefined);
@@ -180,10 +177,6 @@ export class ContainerService {
     this.#publish(rec, 'start');
     this.#startHealth(rec);
     this.#monitor(rec.id);
-  }
-
-  #logRotation(rec: ContainerRecord): LogRotation {
-    return logRotationFromOpts({ ...DEFAULT_LOG_OPTS, ...this.deps.logOpts, ...rec.hostConfig.logOpts });
   }
 
   /** Runs the container's healthcheck while it runs; results land in State.Health. */
@@ -486,7 +479,7 @@ export class ContainerService {
         }
         this.#monitor(rec.id);
         this.#startHealth(rec);
-        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), this.#logRotation(rec));
+        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts));
         continue;
       }
       const exit = await this.deps.runtime.exitStatus(rec.id).catch(() => null);
