@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { logChain, logRotationFromOpts, parseLogSize, prepareLogForStart, settleLog } from './log-files.js';
+import { LogRotationWatch, logChain, logRotationFromOpts, parseLogSize, prepareLogForStart, settleLog } from './log-files.js';
 
 let dir = '';
 before(async () => {
@@ -22,7 +23,7 @@ async function conmonRotate(log: string): Promise<void> {
 
 async function chainText(log: string): Promise<string> {
   let s = '';
-  for (const f of await logChain(log)) s += await readFile(f.path, 'utf8');
+  for (const f of logChain(log)) s += await readFile(f.path, 'utf8');
   return s;
 }
 
@@ -44,12 +45,12 @@ test('rotations keep max-file files in order; a rotation berthd missed is still 
   await rm(join(dir, 'a'), { recursive: true, force: true });
   await mkdir(join(dir, 'a'));
   await writeFile(log, '');
-  await prepareLogForStart(log, 3);
+  prepareLogForStart(log, 3);
   await appendFile(log, 'one\n');
   for (const line of ['two\n', 'three\n', 'four\n']) {
     await conmonRotate(log);
     await appendFile(log, line);
-    await settleLog(log, 3);
+    settleLog(log, 3);
   }
   assert.equal(await chainText(log), 'two\nthree\nfour\n');
   const names = (await readdir(join(dir, 'a'))).sort();
@@ -60,10 +61,38 @@ test('rotations keep max-file files in order; a rotation berthd missed is still 
   await conmonRotate(log);
   await appendFile(log, 'six\n');
   assert.equal(await chainText(log), 'two\nthree\nfour\nfive\nsix\n', 'readers see unnamed files before berthd settles');
-  await settleLog(log, 3);
+  settleLog(log, 3);
   assert.equal(await chainText(log), 'four\nfive\nsix\n');
   // A restart with output in the current file begins a new one.
-  await prepareLogForStart(log, 3);
+  prepareLogForStart(log, 3);
   await appendFile(log, 'seven\n');
   assert.equal(await chainText(log), 'five\nsix\nseven\n');
+});
+
+test('the watch names every rotation as it happens (no poll), and stops with close', async () => {
+  const sub = join(dir, 'w');
+  await mkdir(sub);
+  const log = join(sub, 'container.log');
+  await writeFile(log, '');
+  prepareLogForStart(log, 3);
+  const errors: unknown[] = [];
+  const w = new LogRotationWatch(log, { maxSize: 1024, maxFile: 3 }, (e) => errors.push(e), 3_600_000);
+  try {
+    for (let i = 0; i < 8; i++) {
+      await appendFile(log, `line ${i}\n`);
+      // What conmon does, from another process as conmon is one.
+      execFileSync('sh', ['-c', 'f=$1; : > "$f.tmp"; mv "$f.tmp" "$f"', 'sh', log]);
+      const deadline = Date.now() + 10_000;
+      while (!(await stat(`${log}.tmp`).catch(() => null))) {
+        assert.ok(Date.now() < deadline, `rotation ${i} was not noticed`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  } finally {
+    w.close();
+  }
+  assert.deepEqual(errors, []);
+  // max-file counts the current file (empty here, the last rotation just made it).
+  assert.equal(await chainText(log), 'line 6\nline 7\n');
+  assert.equal(logChain(log).length, 3);
 });

@@ -1,6 +1,5 @@
-import { watch } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, renameSync, statSync, unlinkSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
 
@@ -30,6 +29,11 @@ export interface LogRotation {
   /** Files kept, the current one included (Docker's json-file max-file). */
   maxFile: number;
 }
+
+/** Settle rounds in a row while conmon keeps taking the prepared file at once. */
+const MAX_ROUNDS = 64;
+/** How often a running container's log is settled even without an event. */
+const SAFETY_POLL_MS = 1000;
 
 /** berth's default when neither the container nor the daemon sets one: Docker's `local` driver. */
 export const DEFAULT_LOG_OPTS: Readonly<Record<string, string>> = { 'max-size': '20m', 'max-file': '5' };
@@ -67,21 +71,16 @@ export interface LogFile {
   n: number;
 }
 
-async function inode(path: string): Promise<{ ino: number; size: number } | null> {
-  try {
-    const s = await stat(path);
-    return { ino: s.ino, size: s.size };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+function inode(path: string): { ino: number; size: number } | null {
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s ? { ino: s.ino, size: s.size } : null;
 }
 
-async function numbered(path: string): Promise<LogFile[]> {
+function numbered(path: string): LogFile[] {
   const base = basename(path);
   let names: string[];
   try {
-    names = await readdir(dirname(path));
+    names = readdirSync(dirname(path));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -90,7 +89,7 @@ async function numbered(path: string): Promise<LogFile[]> {
   for (const name of names) {
     if (!name.startsWith(`${base}.`) || !/^\d+$/.test(name.slice(base.length + 1))) continue;
     const p = join(dirname(path), name);
-    const s = await inode(p);
+    const s = inode(p);
     if (s) out.push({ path: p, ino: s.ino, n: Number(name.slice(base.length + 1)) });
   }
   return out.sort((a, b) => a.n - b.n);
@@ -100,66 +99,70 @@ async function numbered(path: string): Promise<LogFile[]> {
  * The files of one container log, oldest first, each once (by inode): the kept ones, then what
  * conmon rotated into that berthd has not named yet, then the current file.
  */
-export async function logChain(path: string): Promise<LogFile[]> {
-  const files = await numbered(path);
+export function logChain(path: string): LogFile[] {
+  // The unnamed files first, the folder after: a .next that berthd renames meanwhile is then
+  // found under its number, never missed between the two looks.
+  const next = inode(`${path}.next`);
+  const tmp = inode(`${path}.tmp`);
+  const cur = inode(path);
+  const files = numbered(path);
   const seen = new Set(files.map((f) => f.ino));
-  const next = await inode(`${path}.next`);
-  const tmp = await inode(`${path}.tmp`);
   if (next && next.size > 0 && next.ino !== tmp?.ino && !seen.has(next.ino)) {
     files.push({ path: `${path}.next`, ino: next.ino, n: Infinity });
     seen.add(next.ino);
   }
-  const cur = await inode(path);
   if (cur && !seen.has(cur.ino)) files.push({ path, ino: cur.ino, n: Infinity });
   return files;
 }
 
-function ignore(code: string): (e: unknown) => void {
-  return (e) => {
+/** Runs a file operation that may lose a race with conmon or a reader: `code` is fine. */
+function tolerate(code: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== code) throw e;
-  };
+  }
 }
 
-/** Names what conmon rotated into, drops the oldest files beyond maxFile, prepares the next file. */
-export async function settleLog(path: string, maxFile: number): Promise<void> {
+/**
+ * Names what conmon rotated into, prepares the next file, drops the oldest beyond maxFile.
+ * Synchronous on purpose: it runs in the inotify callback, and every moment until the next
+ * <log>.tmp exists is a moment in which a second rotation would lose a file.
+ */
+export function settleLog(path: string, maxFile: number): void {
   // The container was removed (its folder with it): nothing to keep.
-  if (!(await inode(path))) return;
-  let files = await numbered(path);
-  let nextN = (files.at(-1)?.n ?? 0) + 1;
-  const cur = await inode(path);
-  const next = await inode(`${path}.next`);
-  const tmp = await inode(`${path}.tmp`);
+  if (!inode(path)) return;
+  let nextN = (numbered(path).at(-1)?.n ?? 0) + 1;
+  const cur = inode(path);
+  const next = inode(`${path}.next`);
+  const tmp = inode(`${path}.tmp`);
   if (next && next.ino !== tmp?.ino) {
     // conmon took the prepared file (it is the current one, or one between it and the last named).
-    if (next.size > 0 || next.ino === cur?.ino) await rename(`${path}.next`, `${path}.${nextN++}`).catch(ignore('ENOENT'));
-    else await unlink(`${path}.next`).catch(ignore('ENOENT'));
+    if (next.size > 0 || next.ino === cur?.ino) tolerate('ENOENT', () => renameSync(`${path}.next`, `${path}.${nextN++}`));
+    else tolerate('ENOENT', () => unlinkSync(`${path}.next`));
   }
-  files = await numbered(path);
-  const now = await inode(path);
-  if (now && !files.some((f) => f.ino === now.ino)) {
-    await link(path, `${path}.${nextN}`).catch(ignore('ENOENT'));
-    files = await numbered(path);
-  }
-  for (const old of files.slice(0, Math.max(0, files.length - maxFile))) await unlink(old.path).catch(ignore('ENOENT'));
-  if (!(await inode(`${path}.tmp`))) {
-    await unlink(`${path}.next`).catch(ignore('ENOENT'));
-    const fh = await open(`${path}.next`, 'wx', 0o600);
-    await fh.close();
+  const now = inode(path);
+  if (now && !numbered(path).some((f) => f.ino === now.ino)) tolerate('ENOENT', () => linkSync(path, `${path}.${nextN}`));
+  if (!inode(`${path}.tmp`)) {
+    tolerate('ENOENT', () => unlinkSync(`${path}.next`));
+    closeSync(openSync(`${path}.next`, 'wx', 0o600));
     // conmon may have made its own .tmp meanwhile: then this file waits for the next round.
-    await link(`${path}.next`, `${path}.tmp`).catch(ignore('EEXIST'));
+    tolerate('EEXIST', () => linkSync(`${path}.next`, `${path}.tmp`));
   }
+  const files = numbered(path);
+  for (const old of files.slice(0, Math.max(0, files.length - maxFile))) tolerate('ENOENT', () => unlinkSync(old.path));
 }
 
 /**
  * Before conmon (re)opens the log: conmon counts from zero and appends, so a file with output of an
  * earlier run is rotated first to keep every file under the cap.
  */
-export async function prepareLogForStart(path: string, maxFile: number): Promise<void> {
-  await settleLog(path, maxFile);
-  const cur = await inode(path);
+export function prepareLogForStart(path: string, maxFile: number): void {
+  settleLog(path, maxFile);
+  const cur = inode(path);
   if (cur && cur.size > 0) {
-    await rename(`${path}.tmp`, path);
-    await settleLog(path, maxFile);
+    renameSync(`${path}.tmp`, path);
+    settleLog(path, maxFile);
   }
 }
 
@@ -172,43 +175,63 @@ export class LogRotationWatch {
   readonly #maxFile: number;
   readonly #onError: (e: unknown) => void;
   #watcher: FSWatcher | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
+  #watched: number | undefined;
+  #closed = false;
+  readonly #poll: NodeJS.Timeout;
 
-  constructor(path: string, rotation: LogRotation, onError: (e: unknown) => void) {
+  constructor(path: string, rotation: LogRotation, onError: (e: unknown) => void, pollMs = SAFETY_POLL_MS) {
     this.#path = path;
     this.#maxFile = rotation.maxFile;
     this.#onError = onError;
-    const base = basename(path);
-    // Only renames: conmon's writes make 'change' events, its rotation a 'rename' onto the log's name.
-    this.#watcher = watch(dirname(path), { persistent: false }, (event, name) => {
-      if (event === 'rename' && name === base) this.kick();
-    });
-    this.#watcher.on('error', (e) => this.#onError(e));
     // A rotation made before the watch began (berthd restarting) is settled at once.
-    this.kick();
+    this.#settle();
+    // What a watch cannot see (conmon made its own .tmp while berthd lagged) is caught here.
+    this.#poll = setInterval(() => this.#settle(), pollMs);
+    this.#poll.unref();
   }
 
-  kick(): void {
-    if (this.#running) {
-      this.#again = true;
-      return;
+  /**
+   * Settles, then watches the prepared file itself (not the folder, which reports every write
+   * conmon makes): its first event is conmon renaming it onto the log, the moment of a rotation.
+   */
+  #settle(): void {
+    if (this.#closed) return;
+    try {
+      // A fast writer may take the new .tmp before it is watched: then settle again at once.
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        settleLog(this.#path, this.#maxFile);
+        const prepared = inode(`${this.#path}.tmp`)?.ino;
+        if (prepared === undefined) continue;
+        // The same file still waits (the event was conmon opening it): keep its watch. A watch
+        // closed and made again on one inode can miss events (inotify reuses the descriptor).
+        if (prepared === this.#watched && this.#watcher) return;
+        this.#watcher?.close();
+        this.#watcher = null;
+        this.#watched = undefined;
+        let w: FSWatcher;
+        try {
+          w = watch(`${this.#path}.tmp`, { persistent: false }, () => this.#settle());
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw e;
+        }
+        w.on('error', (e) => this.#onError(e));
+        this.#watcher = w;
+        this.#watched = prepared;
+        // Taken between the look and the watch: the watch saw nothing of it.
+        if (inode(`${this.#path}.tmp`)?.ino === prepared) return;
+      }
+    } catch (e) {
+      this.#onError(e);
     }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await settleLog(this.#path, this.#maxFile).catch(this.#onError);
-      } while (this.#again);
-    })().finally(() => {
-      this.#running = null;
-    });
   }
 
   /** Stops watching after a last round (the container exited: conmon may have rotated at the end). */
-  async close(): Promise<void> {
+  close(): void {
+    this.#settle();
+    this.#closed = true;
+    clearInterval(this.#poll);
     this.#watcher?.close();
     this.#watcher = null;
-    await this.#running;
-    await settleLog(this.#path, this.#maxFile).catch(this.#onError);
   }
 }

@@ -1,6 +1,7 @@
 import { watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname } from 'node:path';
 import { NotFound } from '../../errdefs/index.js';
 import { logChain } from './log-files.js';
@@ -29,6 +30,16 @@ export interface ReadLogsOptions {
 }
 
 const CHUNK = 64 * 1024;
+
+/**
+ * The file a reader is in, and the number below which every kept file is older than it: its own
+ * number, or for a file not named yet the highest number there was when it was opened.
+ */
+interface Current {
+  fh: FileHandle;
+  ino: number;
+  after: number;
+}
 
 /**
  * The offset where the last `n` logical lines start (a logical line is P… lines closed by an F line;
@@ -106,21 +117,26 @@ async function tailStart(chain: LogFile[], n: number): Promise<{ index: number; 
 export async function* readLogs(path: string, opts: ReadLogsOptions = {}): AsyncIterable<LogEntry> {
   const wantOut = opts.stdout ?? true;
   const wantErr = opts.stderr ?? true;
-  let chain = await logChain(path);
+  let chain = logChain(path);
   if (chain.length === 0) {
     if (!opts.follow) throw new NotFound(`log file ${path} does not exist`);
     await waitForFile(path, opts);
-    chain = await logChain(path);
+    chain = logChain(path);
   }
   const start = opts.tail !== undefined && opts.tail >= 0 ? await tailStart(chain, opts.tail) : { index: 0, offset: 0 };
   // Without follow the read ends with the file that was current when it began.
   const lastIno = chain.at(-1)?.ino;
   let offset = start.offset;
-  /** Opens the first file of the chain from `index` on that still exists. */
-  const openFrom = async (files: LogFile[], index: number): Promise<{ fh: FileHandle; ino: number } | null> => {
+  const openFrom = async (files: LogFile[], index: number): Promise<Current | null> => {
     for (let i = index; i < files.length; i++) {
-      const fh = await open((files[i] as LogFile).path, 'r').catch(() => null);
-      if (fh) return { fh, ino: (await fh.stat()).ino };
+      const f = files[i] as LogFile;
+      let fh = await open(f.path, 'r').catch(() => null);
+      // Renamed since the listing (a .next that got its number): the same file under its new name.
+      const moved = fh ? undefined : logChain(path).find((x) => x.ino === f.ino);
+      if (moved) fh = await open(moved.path, 'r').catch(() => null);
+      if (!fh) continue;
+      const named = files.filter((x) => Number.isFinite(x.n)).at(-1)?.n ?? 0;
+      return { fh, ino: (await fh.stat()).ino, after: Number.isFinite(f.n) ? f.n : named };
     }
     return null;
   };
@@ -128,7 +144,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   if (!cur) {
     if (!opts.follow) return;
     await (await waitForFile(path, opts)).close();
-    cur = await openFrom(await logChain(path), 0);
+    cur = await openFrom(logChain(path), 0);
     if (!cur) return;
   }
   try {
@@ -183,21 +199,39 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
      * Reads the current file to its end, then the files rotated after it. A file that is no longer
      * the last of the chain gets no more writes (conmon moved on), so one more read finishes it.
      */
-    const readMore = async (): Promise<LogEntry[]> => {
+    /** The newest file the last listing showed: while it grows, there is no rotation to look for. */
+    let newest = lastIno;
+    const readMore = async (final = false): Promise<LogEntry[]> => {
       const out: LogEntry[] = [];
       for (;;) {
-        const at = cur as { fh: FileHandle; ino: number };
+        const at = cur as Current;
+        const before = offset;
         await readFile(out);
         if (!opts.follow && at.ino === lastIno) return out;
-        const files = await logChain(path);
+        if (opts.follow && !final && offset > before && at.ino === newest) return out;
+        const files = logChain(path);
+        newest = files.at(-1)?.ino;
         const pos = files.findIndex((f) => f.ino === at.ino);
+        const here = files[pos];
+        if (here && Number.isFinite(here.n)) at.after = here.n;
         if (pos === files.length - 1) return out;
+        let next: number;
+        if (pos >= 0) next = pos + 1;
+        else if ((await at.fh.stat()).nlink > 0) {
+          // Still linked: the listing crossed a rename of berthd's; look again.
+          if (opts.follow) return out;
+          await sleep(10);
+          continue;
+        } else {
+          // Gone (pruned, or lost to two rotations berthd missed): go on with what is newer.
+          next = files.findIndex((f) => f.n > at.after);
+          if (next < 0) return out;
+        }
         await readFile(out);
-        // Pruned while we read it (pos -1): every file left is newer.
-        const next = await openFrom(files, pos + 1);
-        if (!next) return out;
+        const opened = await openFrom(files, next);
+        if (!opened) return out;
         await at.fh.close();
-        cur = next;
+        cur = opened;
         offset = 0;
         // Lines never straddle files; a torn end is what a crash mid-write leaves.
         rest = Buffer.alloc(0);
@@ -272,7 +306,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         if (opts.signal?.aborted) return;
         if (opts.until && Date.now() > opts.until.getTime()) return;
         const wasStopped = stopped;
-        for (const e of await readMore()) yield e;
+        for (const e of await readMore(wasStopped)) yield e;
         if (wasStopped) {
           yield* flushPartials();
           return;

@@ -96,7 +96,7 @@ class RuncConmonRuntime implements Runtime {
     await mkdir(paths.persistDir, { recursive: true });
     await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
     await mkdir(dirname(opts.logPath), { recursive: true });
-    if (opts.logRotation) await prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
+    if (opts.logRotation) prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
     try {
       await writeFile(paths.bundleFile, input.bundleDir);
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
@@ -198,7 +198,7 @@ class RuncConmonRuntime implements Runtime {
     }
     const watch = this.#logWatches.get(id);
     this.#logWatches.delete(id);
-    await watch?.close();
+    watch?.close();
     const bundle = await readFile(paths.bundleFile, 'utf8').catch(() => '');
     // conmon's sockets and FIFOs live in the bundle dir; config.json stays with its owner.
     if (bundle) await Promise.all(['attach', 'ctl', 'winsz', 'oom'].map((f) => rm(join(bundle, f), { force: true })));
