@@ -61,7 +61,7 @@ export async function processStartTime(pid: number): Promise<string | null> {
 
 /**
  * docker exec through `runc exec`: one runc process per exec, its pipes are the process's stdio.
- * The session belongs to this berthd (it does not survive a restart, unlike the container).
+ * The streams belong to this berthd; with `exitFile` the process and its exit code outlive it.
  * Resolves once the process runs; a missing or unrunnable command rejects with
  * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
  */

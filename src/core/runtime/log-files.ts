@@ -17,10 +17,10 @@ import { InvalidArgument } from '../../errdefs/index.js';
  *                 finds it empty, and after conmon's rename the new current file already has a
  *                 name berthd owns, so the file before it stays reachable as <log>.<n>.
  *
- * After each rotation (inotify on the directory) berthd names the new file, drops the oldest beyond
- * max-file and prepares the next <log>.tmp. If conmon rotates twice before berthd reacts (a file
- * filled in the time berthd takes to answer, or berthd down), the file in between is lost, never
- * the cap.
+ * After each rotation (inotify on the prepared file) berthd names the new file, drops the oldest
+ * beyond max-file and prepares the next <log>.tmp. The limit of the design: if conmon fills two
+ * files before berthd reacts (a writer faster than a loaded berthd, or berthd down), the files in
+ * between are lost, never the cap; Docker's json-file instead slows the writer down.
  */
 
 export interface LogRotation {
@@ -33,7 +33,7 @@ export interface LogRotation {
 /** Settle rounds in a row while conmon keeps taking the prepared file at once. */
 const MAX_ROUNDS = 64;
 /** How often a running container's log is settled even without an event. */
-const SAFETY_POLL_MS = 1000;
+const SAFETY_POLL_MS = 5000;
 
 /** berth's default when neither the container nor the daemon sets one: Docker's `local` driver. */
 export const DEFAULT_LOG_OPTS: Readonly<Record<string, string>> = { 'max-size': '20m', 'max-file': '5' };
@@ -166,10 +166,7 @@ export function prepareLogForStart(path: string, maxFile: number): void {
   }
 }
 
-/**
- * Settles the log after every rotation conmon makes, until closed. Rounds never overlap; a
- * rotation during a round runs one more.
- */
+/** Settles the log after every rotation conmon makes, until closed. */
 export class LogRotationWatch {
   readonly #path: string;
   readonly #maxFile: number;
@@ -202,8 +199,7 @@ export class LogRotationWatch {
         settleLog(this.#path, this.#maxFile);
         const prepared = inode(`${this.#path}.tmp`)?.ino;
         if (prepared === undefined) continue;
-        // The same file still waits (the event was conmon opening it): keep its watch. A watch
-        // closed and made again on one inode can miss events (inotify reuses the descriptor).
+        // The same file still waits (the event was conmon opening it): its rename is still to come.
         if (prepared === this.#watched && this.#watcher) return;
         this.#watcher?.close();
         this.#watcher = null;

@@ -162,7 +162,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
     const readFile = async (out: LogEntry[]): Promise<void> => {
       for (;;) {
         const buf = Buffer.alloc(CHUNK);
-        const { bytesRead } = await (cur as { fh: FileHandle }).fh.read(buf, 0, CHUNK, offset);
+        const { bytesRead } = await (cur as Current).fh.read(buf, 0, CHUNK, offset);
         if (bytesRead === 0) break;
         offset += bytesRead;
         let data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
@@ -195,12 +195,12 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         if (bytesRead < CHUNK) break;
       }
     };
+    /** The newest file the last listing showed: while it grows, there is no rotation to look for. */
+    let newest = lastIno;
     /**
      * Reads the current file to its end, then the files rotated after it. A file that is no longer
      * the last of the chain gets no more writes (conmon moved on), so one more read finishes it.
      */
-    /** The newest file the last listing showed: while it grows, there is no rotation to look for. */
-    let newest = lastIno;
     const readMore = async (final = false): Promise<LogEntry[]> => {
       const out: LogEntry[] = [];
       for (;;) {

@@ -102,6 +102,7 @@ export class ExecService {
   }
 
   #finish(rec: ExecRecord, code: number): void {
+    if (rec.status === 'exited') return;
     rec.status = 'exited';
     rec.exitCode = code;
     rec.exitedAt = new Date();
