@@ -40,6 +40,8 @@ export function runOptions(cmd: Command): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('-l, --label <label>', 'Set meta data on a container', collect, [])
+    .option('--log-driver <driver>', 'Logging driver for the container')
+    .option('--log-opt <opt>', 'Log driver options', collect, [])
     .option('--label-file <file>', 'Read in a line delimited file of labels', collect, [])
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-reservation <bytes>', 'Memory soft limit')

@@ -63,6 +63,8 @@ export interface RunFlags {
   groupAdd?: string[];
   securityOpt?: string[];
   sysctl?: string[];
+  logDriver?: string;
+  logOpt?: string[];
   pidsLimit?: string;
   ulimit?: string[];
   platform?: string;
@@ -417,6 +419,15 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
       map[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     extra['Sysctls'] = map;
+  }
+  if (flags.logDriver !== undefined || flags.logOpt?.length) {
+    const config: Record<string, string> = {};
+    for (const kv of flags.logOpt ?? []) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new InvalidArgument(`invalid argument "${kv}" for "--log-opt" flag: invalid key value pair format: ${kv}`);
+      config[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    extra['LogConfig'] = { Type: flags.logDriver ?? '', Config: config };
   }
   if (flags.device?.length) {
     extra['Devices'] = flags.device.map((spec) => {

@@ -7,7 +7,7 @@ import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
 import { NetworkStore } from '../core/metadata/index.js';
 import { BridgeDriver } from '../core/network/index.js';
-import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
+import { openDatabase, ImageStore, ContainerStore, ExecStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { applyLayer } from '../core/diff/index.js';
@@ -51,7 +51,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     const m = containerStore.get(id)?.idMap;
     return m ? areas.get(m) : snapshotter;
   };
-  const runtime = createRuntime({ stateDir: join(opts.execRoot, 'runtime'), runtimePath: opts.runtimePath, conmonPath: opts.conmonPath });
+  const runtime = createRuntime({
+    stateDir: join(opts.execRoot, 'runtime'),
+    runtimePath: opts.runtimePath,
+    conmonPath: opts.conmonPath,
+    log: (msg, err) => log.warn(msg, err),
+  });
   log.info(`storage driver ${snapshotter.driver}, data root ${opts.dataRoot}${remap ? `, containers remapped to ${rootOwner(remap).uid}:${rootOwner(remap).gid}` : ''}`);
 
   const refs = references();
@@ -121,6 +126,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     },
     runtime: {
       create: (spec, o) => runtime.create(spec, o),
+      watchLog: (id, path, r) => runtime.watchLog(id, path, r),
       start: (id) => runtime.start(id),
       kill: (id, sig) => runtime.kill(id, sig),
       pause: (id) => runtime.pause(id),
@@ -136,6 +142,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       resolveUser: (rootfs, user) => resolveUser(rootfs, user),
     },
     containersDir: join(opts.dataRoot, 'containers'),
+    logOpts: opts.logOpts,
     bus,
     mounts: new ContainerMounts(volumes),
     ...(seccompProfile ? { seccompProfile } : {}),
@@ -145,6 +152,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   const svc = containers;
   await svc.restore();
+  const execs = new ExecService(svc, new ExecStore(db));
+  await execs.restore();
 
   const registryClient = new RegistryClient({
     credentials: dockerConfigCredentials(),
@@ -169,7 +178,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     images,
     volumes,
     remotes,
-    execs: new ExecService(svc),
+    execs,
     networks: networking,
     bus,
     system: {

@@ -60,3 +60,23 @@ test('--userns-remap comes from the flag or daemon.json; off by default', async 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('log-opts from daemon.json, --log-opt over them; bad values stop the daemon at start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'log-opts': { 'max-size': '10m', 'max-file': '3' } }));
+    const o = await loadOptions(['--config-file', cfg, '--log-opt', 'max-file=7'], {});
+    assert.ok(typeof o === 'object');
+    assert.deepEqual(o.logOpts, { 'max-size': '10m', 'max-file': '7' });
+    const none = await loadOptions([], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof none === 'object');
+    assert.deepEqual(none.logOpts, {});
+    await assert.rejects(loadOptions(['--config-file', cfg, '--log-opt', 'max-size=huge'], {}), /invalid size: 'huge'/);
+    await assert.rejects(loadOptions(['--config-file', cfg, '--log-opt', 'max-file=0'], {}), /max-file cannot be less than 1/);
+    await writeFile(cfg, JSON.stringify({ 'log-opts': { 'max-size': 5 } }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /log-opts.max-size must be a string/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

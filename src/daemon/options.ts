@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
+import { logRotationFromOpts } from '../core/runtime/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
 
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   defaultAddressPools: { base: string; size: number }[];
   /** Where the CNI plugins are (BERTH_CNI_PATH); default /usr/lib/cni. */
   cniPath: string;
+  /** Default log options of new containers (`--log-opt`, daemon.json `log-opts`): max-size, max-file. */
+  logOpts: Record<string, string>;
 }
 
 export const DEFAULTS = {
@@ -59,6 +62,7 @@ Options:
       --exec-root string       Root directory for execution state files (default "${DEFAULTS.execRoot}")
   -H, --host string            Daemon socket to listen on (default unix://<exec-root>/berth.sock)
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+      --log-opt map            Default log driver options for containers: max-size, max-file (default max-size=20m, max-file=5)
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
@@ -91,6 +95,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         pidfile: { type: 'string', short: 'p' },
         'config-file': { type: 'string' },
         'log-level': { type: 'string', short: 'l' },
+        'log-opt': { type: 'string', multiple: true },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
@@ -145,6 +150,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     bip: pick(f.bip, 'bip', 'BERTH_BIP', '172.17.0.1/16'),
     defaultAddressPools: addressPools(f['default-address-pool'], file['default-address-pools']),
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
+    logOpts: logOptions(f['log-opt'], file['log-opts']),
   };
 }
 
@@ -180,6 +186,25 @@ function registryOptions(file: Record<string, unknown>, uploadsFlag: string | un
     pushChunkThreshold: positiveInt(file['push-chunk-threshold'], 'daemon.json: push-chunk-threshold', 0) ?? DEFAULT_UPLOAD_POLICY.threshold,
     pushChunkSize: positiveInt(file['push-chunk-size'], 'daemon.json: push-chunk-size') ?? DEFAULT_UPLOAD_POLICY.chunkSize,
   };
+}
+
+/** daemon.json `log-opts` with `--log-opt k=v` flags over them; checked now, not at the first container. */
+function logOptions(flags: string[] | undefined, fromFile: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (fromFile !== undefined) {
+    if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new InvalidArgument('daemon.json: log-opts must be an object of strings');
+    for (const [k, v] of Object.entries(fromFile)) {
+      if (typeof v !== 'string') throw new InvalidArgument(`daemon.json: log-opts.${k} must be a string`);
+      out[k] = v;
+    }
+  }
+  for (const kv of flags ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new InvalidArgument(`invalid log-opt ${JSON.stringify(kv)}: expected key=value`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  logRotationFromOpts(out);
+  return out;
 }
 
 async function readDaemonJson(path: string, required: boolean): Promise<Record<string, unknown>> {

@@ -34,7 +34,7 @@ export class TestDaemon {
     this.logFile = join(dir, 'berthd.log');
   }
 
-  /** `args`: more berthd flags (e.g. --userns-remap). */
+  /** `args`: more berthd flags (e.g. --userns-remap, --log-opt max-size=1m), kept for every spawn. */
   static async start(opts: { driver?: string; args?: string[] } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;

@@ -59,6 +59,8 @@ export interface HostConfig {
   restartPolicy: { name: string; maximumRetryCount: number };
   portBindings: Record<string, PortBinding[]>;
   logType: string;
+  /** Log options merged with the daemon's at create (max-size, max-file); absent on older records. */
+  logOpts?: Record<string, string>;
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;
 }

@@ -14,6 +14,8 @@ export interface ConmonLaunch {
   id: string;
   bundleDir: string;
   logPath: string;
+  /** conmon's --log-size-max: it starts a new file before one would grow past this. */
+  logSizeMax?: number | undefined;
   paths: ContainerPaths;
   stdin: boolean;
   tty: boolean;
@@ -74,6 +76,7 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     '--runtime-arg', l.runcRoot,
     '--log-level', 'error',
   ];
+  if (l.logSizeMax !== undefined) args.push('--log-size-max', String(l.logSizeMax));
   if (l.stdin) args.push('-i');
   if (l.tty) args.push('-t');
   // Docker never closes a TTY container's stdin when a client goes (detach, reattach later).

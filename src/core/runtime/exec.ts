@@ -27,6 +27,11 @@ export interface ExecOptions {
   /** The TTY's first window size (rows, columns). */
   consoleSize?: { height: number; width: number };
   signal?: AbortSignal;
+  /**
+   * Where the exit code is written when the process ends, also if berthd is gone by then: runc
+   * runs under a small shell in its own process group that outlives berthd and records it.
+   */
+  exitFile?: string;
 }
 
 export interface ExecProcess {
@@ -41,9 +46,27 @@ export interface ExecProcess {
   resize?(height: number, width: number): void;
 }
 
+/** `sh -c` script: $1 the exit file, then the runc command; exits with runc's code. */
+const RECORD_EXIT = 'f=$1; shift; "$@"; c=$?; echo $c > "$f"; exit $c';
+
+/** An exit code written by the recording shell; null while (or if never) written. */
+export async function readExecExitFile(path: string): Promise<number | null> {
+  const text = (await readFile(path, 'utf8').catch(() => '')).trim();
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
+
+/** A process's start time in clock ticks (field 22 of /proc/<pid>/stat); null when it is gone. */
+export async function processStartTime(pid: number): Promise<string | null> {
+  if (!(pid > 0)) return null;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19] ?? null;
+}
+
 /**
  * docker exec through `runc exec`: one runc process per exec, its pipes are the process's stdio.
- * The session belongs to this berthd (it does not survive a restart, unlike the container).
+ * The streams belong to this berthd; with `exitFile` the process and its exit code outlive it.
  * Resolves once the process runs; a missing or unrunnable command rejects with
  * CommandNotFound / CannotInvoke and runc's sentence, like Docker's exec start.
  */
@@ -71,8 +94,11 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
 
   let child;
   try {
-    child = spawn(runcOpts.runtimePath, args, {
+    const [cmd, argv] = opts.exitFile ? ['/bin/sh', ['-c', RECORD_EXIT, 'sh', opts.exitFile, runcOpts.runtimePath, ...args]] : [runcOpts.runtimePath, args];
+    child = spawn(cmd, argv, {
       stdio: pty ? [pty.slave, pty.slave, 'pipe'] : [opts.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // Its own process group: a signal meant for berthd's group does not reach the exec.
+      detached: opts.exitFile !== undefined,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
   } finally {
@@ -118,7 +144,8 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
 
   if (pty) {
     const p = pty;
-    const runcPid = child.pid;
+    // With the recording shell, runc is in the shell's process group (the shell ignores SIGWINCH).
+    const winchTarget = child.pid === undefined ? undefined : opts.exitFile ? -child.pid : child.pid;
     // runc's stderr carries only its own complaints (in its log too); the process's is the pty.
     stderr.resume();
     return {
@@ -129,7 +156,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
       resize: (h, w) => {
         p.resize(h, w);
         // runc copies its stdin's size to the console when it gets SIGWINCH.
-        if (runcPid && done === null) process.kill(runcPid, 'SIGWINCH');
+        if (winchTarget && done === null) process.kill(winchTarget, 'SIGWINCH');
       },
       wait: async () => {
         try {

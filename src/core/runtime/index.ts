@@ -1,5 +1,7 @@
 export { createRuntime } from './runtime.js';
-export type { Runtime, RuntimeOptions } from './runtime.js';
+export type { CreateOptions, Runtime, RuntimeOptions } from './runtime.js';
+export { DEFAULT_LOG_OPTS, logRotationFromOpts } from './log-files.js';
+export type { LogRotation } from './log-files.js';
 export type { RuntimeStatus } from './state.js';
 export { generateSpec, detectHostInfo, resolveCapabilities, checkSysctl } from './spec.js';
 export type { ContainerDevice, ContainerResources, ContainerSpecInput, HostInfo, NetworkMode } from './spec.js';
@@ -12,5 +14,6 @@ export { readLogs } from './logs.js';
 export type { LogEntry, ReadLogsOptions } from './logs.js';
 export { normalizeSignal } from './signals.js';
 export type { ExecOptions, ExecProcess } from './exec.js';
+export { processStartTime, readExecExitFile } from './exec.js';
 export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';
 export type { CgroupStats } from './cgroups.js';

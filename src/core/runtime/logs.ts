@@ -1,7 +1,11 @@
 import { watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { basename, dirname } from 'node:path';
 import { NotFound } from '../../errdefs/index.js';
+import { logChain } from './log-files.js';
+import type { LogFile } from './log-files.js';
 import { parseLogLine } from './log-format.js';
 
 export interface LogEntry {
@@ -28,11 +32,23 @@ export interface ReadLogsOptions {
 const CHUNK = 64 * 1024;
 
 /**
- * The offset where the last `n` logical lines start (a logical line is P… lines closed by an F line;
- * trailing P lines without their F count as one). Reads backwards only as far as needed.
+ * The file a reader is in, and the number below which every kept file is older than it: its own
+ * number, or for a file not named yet the highest number there was when it was opened.
  */
-async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
-  if (n <= 0) return size;
+interface Current {
+  fh: FileHandle;
+  ino: number;
+  after: number;
+}
+
+/**
+ * The offset where the last `n` logical lines start (a logical line is P… lines closed by an F line;
+ * trailing P lines without their F count as one). Reads backwards only as far as needed. When the
+ * file holds fewer lines, `found` is false and `count` says how many it has (the rest come from the
+ * file before it).
+ */
+async function tailOffset(fh: FileHandle, size: number, n: number): Promise<{ offset: number; found: boolean; count: number }> {
+  if (n <= 0) return { offset: size, found: true, count: 0 };
   let pos = size;
   let carry = Buffer.alloc(0);
   let count = 0;
@@ -64,36 +80,74 @@ async function tailOffset(fh: FileHandle, size: number, n: number): Promise<numb
       const nl = data.lastIndexOf(0x0a, end - 1);
       if (nl < 0) break;
       const found = visit(data.subarray(nl + 1, end), pos + end);
-      if (found >= 0) return Math.min(found, size);
+      if (found >= 0) return { offset: Math.min(found, size), found: true, count };
       end = nl;
     }
     carry = Buffer.from(data.subarray(0, end));
   }
   // The file's first line, which no '\n' precedes.
   const found = visit(carry, carry.length);
-  return found >= 0 ? Math.min(found, size) : 0;
+  return found >= 0 ? { offset: Math.min(found, size), found: true, count } : { offset: 0, found: false, count };
+}
+
+/** Where `tail` lines before the end of the chain start: a file of the chain and an offset in it. */
+async function tailStart(chain: LogFile[], n: number): Promise<{ index: number; offset: number }> {
+  let remaining = n;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const f = chain[i] as LogFile;
+    const fh = await open(f.path, 'r').catch(() => null);
+    // Pruned since the listing: everything before it is older still.
+    if (!fh) return { index: i + 1, offset: 0 };
+    try {
+      const r = await tailOffset(fh, (await fh.stat()).size, remaining);
+      if (r.found) return { index: i, offset: r.offset };
+      remaining -= r.count;
+    } finally {
+      await fh.close();
+    }
+  }
+  return { index: 0, offset: 0 };
 }
 
 /**
- * Reads a conmon k8s-file log, joining P partials into whole lines. In follow mode it keeps reading
- * until the signal aborts, `until` passes, or `stopWhen` resolves (then it drains and ends).
+ * Reads a conmon k8s-file log and the files rotated out of it (oldest first), joining P partials
+ * into whole lines. In follow mode it keeps reading, across rotations, until the signal aborts,
+ * `until` passes, or `stopWhen` resolves (then it drains and ends).
  */
 export async function* readLogs(path: string, opts: ReadLogsOptions = {}): AsyncIterable<LogEntry> {
   const wantOut = opts.stdout ?? true;
   const wantErr = opts.stderr ?? true;
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && opts.follow) {
-      fh = await waitForFile(path, opts);
-    } else if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new NotFound(`log file ${path} does not exist`, { cause: e });
-    } else throw e;
+  let chain = logChain(path);
+  if (chain.length === 0) {
+    if (!opts.follow) throw new NotFound(`log file ${path} does not exist`);
+    await waitForFile(path, opts);
+    chain = logChain(path);
+  }
+  const start = opts.tail !== undefined && opts.tail >= 0 ? await tailStart(chain, opts.tail) : { index: 0, offset: 0 };
+  // Without follow the read ends with the file that was current when it began.
+  const lastIno = chain.at(-1)?.ino;
+  let offset = start.offset;
+  const openFrom = async (files: LogFile[], index: number): Promise<Current | null> => {
+    for (let i = index; i < files.length; i++) {
+      const f = files[i] as LogFile;
+      let fh = await open(f.path, 'r').catch(() => null);
+      // Renamed since the listing (a .next that got its number): the same file under its new name.
+      const moved = fh ? undefined : logChain(path).find((x) => x.ino === f.ino);
+      if (moved) fh = await open(moved.path, 'r').catch(() => null);
+      if (!fh) continue;
+      const named = files.filter((x) => Number.isFinite(x.n)).at(-1)?.n ?? 0;
+      return { fh, ino: (await fh.stat()).ino, after: Number.isFinite(f.n) ? f.n : named };
+    }
+    return null;
+  };
+  let cur = await openFrom(chain, start.index);
+  if (!cur) {
+    if (!opts.follow) return;
+    await (await waitForFile(path, opts)).close();
+    cur = await openFrom(logChain(path), 0);
+    if (!cur) return;
   }
   try {
-    const size = (await fh.stat()).size;
-    let offset = opts.tail !== undefined && opts.tail >= 0 ? await tailOffset(fh, size, opts.tail) : 0;
     let rest = Buffer.alloc(0);
     const pending: Record<'stdout' | 'stderr', { time: Date; parts: Buffer[] } | null> = { stdout: null, stderr: null };
 
@@ -104,12 +158,11 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
       return { stream, time, line };
     };
 
-    /** Reads what the file has now; returns the entries complete so far. */
-    const readMore = async (): Promise<LogEntry[]> => {
-      const out: LogEntry[] = [];
+    /** Reads what the current file has now; returns the entries complete so far. */
+    const readFile = async (out: LogEntry[]): Promise<void> => {
       for (;;) {
         const buf = Buffer.alloc(CHUNK);
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, offset);
+        const { bytesRead } = await (cur as Current).fh.read(buf, 0, CHUNK, offset);
         if (bytesRead === 0) break;
         offset += bytesRead;
         let data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
@@ -141,7 +194,48 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         rest = Buffer.from(data);
         if (bytesRead < CHUNK) break;
       }
-      return out;
+    };
+    /** The newest file the last listing showed: while it grows, there is no rotation to look for. */
+    let newest = lastIno;
+    /**
+     * Reads the current file to its end, then the files rotated after it. A file that is no longer
+     * the last of the chain gets no more writes (conmon moved on), so one more read finishes it.
+     */
+    const readMore = async (final = false): Promise<LogEntry[]> => {
+      const out: LogEntry[] = [];
+      for (;;) {
+        const at = cur as Current;
+        const before = offset;
+        await readFile(out);
+        if (!opts.follow && at.ino === lastIno) return out;
+        if (opts.follow && !final && offset > before && at.ino === newest) return out;
+        const files = logChain(path);
+        newest = files.at(-1)?.ino;
+        const pos = files.findIndex((f) => f.ino === at.ino);
+        const here = files[pos];
+        if (here && Number.isFinite(here.n)) at.after = here.n;
+        if (pos === files.length - 1) return out;
+        let next: number;
+        if (pos >= 0) next = pos + 1;
+        else if ((await at.fh.stat()).nlink > 0) {
+          // Still linked: the listing crossed a rename of berthd's; look again.
+          if (opts.follow) return out;
+          await sleep(10);
+          continue;
+        } else {
+          // Gone (pruned, or lost to two rotations berthd missed): go on with what is newer.
+          next = files.findIndex((f) => f.n > at.after);
+          if (next < 0) return out;
+        }
+        await readFile(out);
+        const opened = await openFrom(files, next);
+        if (!opened) return out;
+        await at.fh.close();
+        cur = opened;
+        offset = 0;
+        // Lines never straddle files; a torn end is what a crash mid-write leaves.
+        rest = Buffer.alloc(0);
+      }
     };
     /** At the end, a group without its F line is the container's last output without a newline. */
     const flushPartials = (): LogEntry[] => {
@@ -193,9 +287,13 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
       wakeUp = null;
       w?.();
     };
+    const base = basename(path);
     const watcher = (() => {
       try {
-        return watch(path, { persistent: false }, wake);
+        // The folder, not the file: a rotation puts a new file under the log's name.
+        return watch(dirname(path), { persistent: false }, (_event, name) => {
+          if (name?.startsWith(base)) wake();
+        });
       } catch {
         return null;
       }
@@ -208,7 +306,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         if (opts.signal?.aborted) return;
         if (opts.until && Date.now() > opts.until.getTime()) return;
         const wasStopped = stopped;
-        for (const e of await readMore()) yield e;
+        for (const e of await readMore(wasStopped)) yield e;
         if (wasStopped) {
           yield* flushPartials();
           return;
@@ -226,7 +324,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
       opts.signal?.removeEventListener('abort', onAbort);
     }
   } finally {
-    await fh.close();
+    await cur.fh.close();
   }
 }
 

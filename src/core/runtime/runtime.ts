@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { launchConmon } from './conmon.js';
+import { LogRotationWatch, prepareLogForStart } from './log-files.js';
+import type { LogRotation } from './log-files.js';
 import { aliveConmonPid, containerDirExists, readExitFile, waitExitFile } from './exit.js';
 import { containerPaths, containersDir, isValidId, runcRoot } from './paths.js';
 import type { ContainerPaths } from './paths.js';
@@ -23,7 +25,9 @@ import type { ExecOptions, ExecProcess } from './exec.js';
 
 export interface Runtime {
   /** Writes config.json, starts conmon (which runs `runc create`), waits on the sync pipe. Returns the container's host pid. */
-  create(spec: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }>;
+  create(spec: ContainerSpecInput, opts: CreateOptions): Promise<{ pid: number }>;
+  /** After a berthd restart: keeps rotating the log of a container that ran on meanwhile. */
+  watchLog(id: string, logPath: string, rotation: LogRotation): void;
   start(id: string, signal?: AbortSignal): Promise<void>;
   kill(id: string, signal: string | number): Promise<void>;
   pause(id: string): Promise<void>;
@@ -40,6 +44,13 @@ export interface Runtime {
   exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
 }
 
+export interface CreateOptions {
+  logPath: string;
+  /** Size cap and files kept; without it the log grows unbounded. */
+  logRotation?: LogRotation | undefined;
+  signal?: AbortSignal;
+}
+
 export interface RuntimeOptions {
   /** e.g. /run/berth/runtime: runc --root, conmon pid/exit/persist files. Keep it short-ish. */
   stateDir: string;
@@ -47,6 +58,8 @@ export interface RuntimeOptions {
   conmonPath?: string | undefined;
   /** Host limits; read from /proc/self/limits on first create when absent. */
   host?: HostInfo | undefined;
+  /** Failures in background work (log rotation) that no request waits for. */
+  log?: (msg: string, err?: unknown) => void;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
@@ -58,12 +71,15 @@ class RuncConmonRuntime implements Runtime {
   readonly #runc: RuncOptions;
   readonly #conmonPath: string;
   #host: HostInfo | undefined;
+  readonly #log: (msg: string, err?: unknown) => void;
+  readonly #logWatches = new Map<string, LogRotationWatch>();
 
   constructor(opts: RuntimeOptions) {
     this.#stateDir = opts.stateDir;
     this.#runc = { runtimePath: opts.runtimePath ?? '/usr/sbin/runc', root: runcRoot(opts.stateDir) };
     this.#conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
     this.#host = opts.host;
+    this.#log = opts.log ?? (() => undefined);
   }
 
   #paths(id: string): ContainerPaths {
@@ -71,7 +87,7 @@ class RuncConmonRuntime implements Runtime {
     return containerPaths(this.#stateDir, id);
   }
 
-  async create(input: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }> {
+  async create(input: ContainerSpecInput, opts: CreateOptions): Promise<{ pid: number }> {
     const paths = this.#paths(input.id);
     if (await containerDirExists(paths)) throw new Conflict(`container ${input.id} already exists in the runtime`);
     this.#host ??= await detectHostInfo(opts.signal);
@@ -80,6 +96,7 @@ class RuncConmonRuntime implements Runtime {
     await mkdir(paths.persistDir, { recursive: true });
     await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
     await mkdir(dirname(opts.logPath), { recursive: true });
+    if (opts.logRotation) prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
     try {
       await writeFile(paths.bundleFile, input.bundleDir);
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
@@ -90,16 +107,23 @@ class RuncConmonRuntime implements Runtime {
         id: input.id,
         bundleDir: input.bundleDir,
         logPath: opts.logPath,
+        logSizeMax: opts.logRotation?.maxSize,
         paths,
         stdin: input.openStdin,
         tty: input.tty,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      if (opts.logRotation) this.watchLog(input.id, opts.logPath, opts.logRotation);
       return { pid };
     } catch (e) {
       await this.#cleanup(input.id, paths, true).catch(() => undefined);
       throw e;
     }
+  }
+
+  watchLog(id: string, logPath: string, rotation: LogRotation): void {
+    if (this.#logWatches.has(id)) return;
+    this.#logWatches.set(id, new LogRotationWatch(logPath, rotation, (e) => this.#log(`log rotation of ${id}`, e)));
   }
 
   async start(id: string, signal?: AbortSignal): Promise<void> {
@@ -172,6 +196,9 @@ class RuncConmonRuntime implements Runtime {
         /* already gone */
       }
     }
+    const watch = this.#logWatches.get(id);
+    this.#logWatches.delete(id);
+    watch?.close();
     const bundle = await readFile(paths.bundleFile, 'utf8').catch(() => '');
     // conmon's sockets and FIFOs live in the bundle dir; config.json stays with its owner.
     if (bundle) await Promise.all(['attach', 'ctl', 'winsz', 'oom'].map((f) => rm(join(bundle, f), { force: true })));

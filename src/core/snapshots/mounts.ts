@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
 import {
   errnoCode,
@@ -64,7 +64,8 @@ export async function mountAll(mounts: Mount[], signal?: AbortSignal): Promise<v
     for (const m of mounts) {
       signal?.throwIfAborted();
       const { flags, propagation, data } = parse(m);
-      await mkdir(m.target, { recursive: true });
+      // A bind of a single file lands on a file that the caller made.
+      if (!(await stat(m.target).catch(() => null))) await mkdir(m.target, { recursive: true });
       const bind = (flags & MS_BIND) !== 0;
       if (bind) mount(m.source, m.target, null, flags & ~MS_RDONLY, null);
       else mount(m.source, m.target, m.type, flags, data || null);

@@ -94,6 +94,12 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   if (lc && str(lc['Type']) && !['', 'json-file', 'k8s-file', 'local'].includes(str(lc['Type']) as string)) {
     throw new InvalidArgument(`logging driver ${str(lc['Type'])} is not supported by berth`);
   }
+  if (lc && str(lc['Type'])) h.logType = str(lc['Type']) as string;
+  const logOpts = obj(lc?.['Config']);
+  if (logOpts) {
+    for (const [k, v] of Object.entries(logOpts)) if (typeof v !== 'string') throw new InvalidArgument(`HostConfig.LogConfig.Config.${k} must be a string`);
+    h.logOpts = logOpts as Record<string, string>;
+  }
   return input;
 }
 

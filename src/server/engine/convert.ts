@@ -72,7 +72,7 @@ export function wireHostConfig(c: ContainerRecord): Record<string, unknown> {
     CapDrop: h.capDrop.length ? h.capDrop : null,
     Privileged: h.privileged,
     ReadonlyRootfs: h.readonlyRootfs,
-    LogConfig: { Type: h.logType, Config: {} },
+    LogConfig: { Type: h.logType, Config: h.logOpts ?? {} },
   };
 }
 

@@ -119,6 +119,7 @@ export function newContainerRecord(
     portBindings: hc.portBindings ?? {},
     // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
     logType: hc.logType || 'json-file',
+    ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
     raw: hc.raw,
   };
   return {

@@ -1,35 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { CommandNotFound, Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import type { ExecConfig, ExecRecord, ExecStore } from '../../core/metadata/index.js';
+import { processStartTime, readExecExitFile } from '../../core/runtime/index.js';
 import type { ExecProcess } from '../../core/runtime/index.js';
 import type { ContainerService } from './service.js';
 
-export interface ExecConfig {
-  cmd: string[];
-  env: string[];
-  workingDir: string;
-  user: string;
-  tty: boolean;
-  attachStdin: boolean;
-  attachStdout: boolean;
-  attachStderr: boolean;
-  privileged: boolean;
-  detachKeys: string;
-  consoleSize: { height: number; width: number } | null;
-}
-
-/** An exec instance's life: created → running → exited (Docker keeps exited ones for inspect). */
-export type ExecStatus = 'created' | 'running' | 'exited';
-
-export interface ExecRecord {
-  id: string;
-  containerId: string;
-  config: ExecConfig;
-  status: ExecStatus;
-  exitCode: number | null;
-  pid: number;
-  createdAt: Date;
-}
+export type { ExecConfig, ExecRecord, ExecStatus } from '../../core/metadata/index.js';
 
 /** What a started exec hands to the protocol layer: its streams and how it ends. */
 export interface ExecSession {
@@ -43,18 +22,94 @@ export interface ExecSession {
 
 /** How long an exited exec stays inspectable (Docker keeps them until the container goes). */
 const KEEP_EXITED = 10 * 60 * 1000;
+/** The exit code of an exec whose end berthd could not learn (its recorder was killed too). */
+const UNKNOWN_EXIT = 255;
+/** How often an exec that outlived a berthd restart is checked for its end. */
+const POLL_MS = 250;
 
 /**
- * docker exec: exec instances live in berthd's memory, like Docker's exec store. A process
- * started by exec belongs to the container (runc joins its namespaces and cgroup), so a berthd
- * restart forgets the instance but never leaves the process outside the container.
+ * docker exec. Instances are kept in SQLite (unlike Docker's in-memory store) so that they outlive
+ * a berthd restart as their processes do: each process's exit code is written to a file by a
+ * small recorder that does not depend on berthd, and a restarted berthd picks it up from there.
  */
 export class ExecService {
   readonly #execs = new Map<string, ExecRecord>();
   readonly #processes = new Map<string, ExecProcess>();
+  readonly #store: ExecStore;
 
-  constructor(private readonly containers: ContainerService) {
+  constructor(
+    private readonly containers: ContainerService,
+    store: ExecStore,
+  ) {
+    this.#store = store;
     containers.events.on('removed', (cid) => this.#forgetContainer(cid));
+  }
+
+  #exitFile(rec: ExecRecord): string {
+    return join(this.containers.dir(rec.containerId), 'execs', rec.id);
+  }
+
+  #save(rec: ExecRecord): void {
+    if (this.#execs.has(rec.id)) this.#store.put(rec);
+  }
+
+  /**
+   * Start-up: loads the instances of containers that still exist. One that ran when berthd went
+   * away is still running (same pid, same start time) and is watched until it ends, or it ended
+   * meanwhile and its recorded exit code is taken.
+   */
+  async restore(): Promise<void> {
+    for (const rec of this.#store.list()) {
+      let exists = true;
+      try {
+        this.containers.get(rec.containerId);
+      } catch {
+        exists = false;
+      }
+      const age = rec.exitedAt ? Date.now() - rec.exitedAt.getTime() : 0;
+      if (!exists || (rec.status === 'exited' && age >= KEEP_EXITED)) {
+        this.#store.delete(rec.id);
+        continue;
+      }
+      this.#execs.set(rec.id, rec);
+      if (rec.status === 'exited') this.#expire(rec.id, KEEP_EXITED - age);
+      if (rec.status === 'running') await this.#reattach(rec);
+    }
+  }
+
+  async #reattach(rec: ExecRecord): Promise<void> {
+    const check = async (): Promise<boolean> => {
+      const code = await readExecExitFile(this.#exitFile(rec));
+      if (code !== null) {
+        this.#finish(rec, code);
+        return true;
+      }
+      const alive = rec.pid > 0 && rec.pidStart !== undefined && (await processStartTime(rec.pid)) === rec.pidStart;
+      if (alive) return false;
+      // Gone without a code: the recorder may be writing it this instant; look once more.
+      this.#finish(rec, (await readExecExitFile(this.#exitFile(rec))) ?? UNKNOWN_EXIT);
+      return true;
+    };
+    if (await check()) return;
+    const timer = setInterval(() => {
+      if (!this.#execs.has(rec.id)) return clearInterval(timer);
+      void check().then(
+        (done) => done && clearInterval(timer),
+        (e: unknown) => this.containers.deps.log(`exec ${rec.id}`, e),
+      );
+    }, POLL_MS);
+    timer.unref();
+  }
+
+  #finish(rec: ExecRecord, code: number): void {
+    if (rec.status === 'exited') return;
+    rec.status = 'exited';
+    rec.exitCode = code;
+    rec.exitedAt = new Date();
+    this.#processes.delete(rec.id);
+    this.#save(rec);
+    this.containers.deps.bus?.publish('container', 'exec_die', rec.containerId, { ...this.#attrs(rec.containerId, rec.id), exitCode: String(code) });
+    this.#expire(rec.id);
   }
 
   create(containerIdOrName: string, config: ExecConfig): ExecRecord {
@@ -72,6 +127,7 @@ export class ExecService {
       createdAt: new Date(),
     };
     this.#execs.set(rec.id, rec);
+    this.#save(rec);
     this.containers.deps.bus?.publish('container', `exec_create: ${config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
     return rec;
   }
@@ -99,13 +155,17 @@ export class ExecService {
     if (c.state.status === 'paused') throw new Conflict(`Container ${c.id} is paused, unpause the container before exec`);
     if (c.state.status !== 'running') throw new Conflict(`Container ${c.id} is not running`);
     rec.status = 'running';
+    // Saved before the process exists: after a crash here the instance must not start twice.
+    this.#save(rec);
     const tty = opts.tty ?? rec.config.tty;
     const size = opts.consoleSize ?? rec.config.consoleSize;
     const runtime = this.containers.deps.runtime;
     let proc: ExecProcess;
     try {
       const user = rec.config.user ? await runtime.resolveUser(this.containers.rootfsPath(c.id), rec.config.user) : undefined;
+      await mkdir(join(this.containers.dir(c.id), 'execs'), { recursive: true });
       proc = await runtime.exec(c.id, {
+        exitFile: this.#exitFile(rec),
         args: rec.config.cmd,
         env: rec.config.env,
         ...(rec.config.workingDir ? { cwd: rec.config.workingDir } : {}),
@@ -120,10 +180,15 @@ export class ExecService {
       // As Docker: 127 only when the command itself is missing (not e.g. the working dir), else 126.
       const cmd0 = rec.config.cmd[0] ?? '';
       rec.exitCode = e instanceof CommandNotFound && e.message.includes(`"${cmd0}"`) ? 127 : 126;
+      rec.exitedAt = new Date();
+      this.#save(rec);
       this.#expire(rec.id);
       throw e;
     }
     rec.pid = proc.pid;
+    const started = await processStartTime(proc.pid);
+    if (started) rec.pidStart = started;
+    this.#save(rec);
     this.#processes.set(rec.id, proc);
     this.containers.deps.bus?.publish('container', `exec_start: ${rec.config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
     const done = proc.wait().then(
@@ -133,11 +198,7 @@ export class ExecService {
         return e instanceof CommandNotFound ? 127 : 126;
       },
     ).then((code) => {
-      rec.status = 'exited';
-      rec.exitCode = code;
-      this.#processes.delete(rec.id);
-      this.containers.deps.bus?.publish('container', 'exec_die', c.id, { ...this.#attrs(c.id, rec.id), exitCode: String(code) });
-      this.#expire(rec.id);
+      this.#finish(rec, code);
       return code;
     });
     return { record: rec, stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr, done };
@@ -153,6 +214,7 @@ export class ExecService {
     if (!proc) {
       if (rec.status === 'created') {
         rec.config.consoleSize = { height, width };
+        this.#save(rec);
         return;
       }
       throw new Conflict(`Exec ${id} is not running`);
@@ -170,11 +232,19 @@ export class ExecService {
     }
   }
 
-  #expire(id: string): void {
-    setTimeout(() => this.#execs.delete(id), KEEP_EXITED).unref();
+  #expire(id: string, after = KEEP_EXITED): void {
+    setTimeout(() => {
+      const rec = this.#execs.get(id);
+      if (!rec) return;
+      this.#execs.delete(id);
+      this.#store.delete(id);
+      void rm(this.#exitFile(rec), { force: true }).catch(() => undefined);
+    }, after).unref();
   }
 
+  /** The container's folder (with the exit files) goes with it; so do its instances. */
   #forgetContainer(containerId: string): void {
     for (const [id, e] of this.#execs) if (e.containerId === containerId) this.#execs.delete(id);
+    this.#store.deleteOfContainer(containerId);
   }
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ContainerSpecInput, LogEntry, NetworkMode } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, CreateOptions, LogEntry, LogRotation, NetworkMode } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { Mount } from '../../core/snapshots/index.js';
 
@@ -38,7 +38,8 @@ export interface RootfsProvider {
 }
 
 export interface ContainerRuntime {
-  create(spec: ContainerSpecInput, opts: { logPath: string; signal?: AbortSignal }): Promise<{ pid: number }>;
+  create(spec: ContainerSpecInput, opts: CreateOptions): Promise<{ pid: number }>;
+  watchLog(id: string, logPath: string, rotation: LogRotation): void;
   start(id: string): Promise<void>;
   kill(id: string, signal: string | number): Promise<void>;
   pause(id: string): Promise<void>;

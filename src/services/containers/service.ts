@@ -14,6 +14,7 @@ import { HealthMonitor, healthCommand } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
+import { logRotationOf, mergeLogOpts } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface ContainerServiceDeps {
@@ -34,6 +35,8 @@ export interface ContainerServiceDeps {
   seccompProfile?: SeccompProfile | 'unconfined';
   /** Networks; without it containers get `none` or `host` only. */
   network?: NetworkAttacher;
+  /** The daemon's log-opts (daemon.json, --log-opt), under each container's own; berth's default otherwise. */
+  logOpts?: Record<string, string>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -107,6 +110,7 @@ export class ContainerService {
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
     securityFromHostConfig(rec.hostConfig.raw);
+    rec.hostConfig.logOpts = mergeLogOpts(this.deps.logOpts, rec.hostConfig.logOpts);
     await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
@@ -165,7 +169,7 @@ export class ContainerService {
       network = this.deps.network ? await this.deps.network.setUp(rec, pid ? { netnsOf: pid.promise } : {}) : undefined;
       const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
       // The endpoints are made while runc creates the container; its process starts once both are done.
-      const creating = runtime.create(spec, { logPath: this.logPath(rec.id) });
+      const creating = runtime.create(spec, { logPath: this.logPath(rec.id), logRotation: logRotationOf(rec, this.deps.logOpts) });
       creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));
       const [created, files] = await Promise.allSettled([creating, network?.files]);
       if (files.status === 'rejected') throw files.reason;
@@ -512,6 +516,7 @@ export class ContainerService {
         }
         this.#monitor(rec.id);
         this.#startHealth(rec);
+        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts));
         continue;
       }
       // conmon writes the exit file a moment after the process is gone: give it that moment.

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { exportChanges, RootResolver, type Change } from '../../core/diff/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
-import { Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
 import { packDirectory } from '../../util/tar/index.js';
 import { ownerToContainer, ownerToHost, type Digest, type Owner } from '../../util/index.js';
@@ -15,7 +15,8 @@ import { overlayChanges, treeChanges, visibleChanges } from './changes.js';
 import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
-import { containerView, imageView, type TreeView, type ViewDeps } from './rootfs-view.js';
+import { hostMounts, mountAt, mountView, type MountView } from './mount-view.js';
+import { containerView, imageView, type ViewDeps } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;
@@ -64,9 +65,15 @@ export class FilesystemService {
     }
   }
 
+  /** The rootfs alone when the container has no volumes or binds (no mounts to make), else the full view. */
+  async #treeOf(rec: ContainerRecord, mode: 'read' | 'write'): Promise<MountView> {
+    if (hostMounts(rec).length > 0) return mountView(this.#view, rec);
+    return { ...(await containerView(this.#view, rec, mode)), mounts: [] };
+  }
+
   async statPath(idOrName: string, path: string): Promise<PathStat> {
     const rec = this.deps.containers.get(idOrName);
-    const view = await containerView(this.#view, rec, 'read');
+    const view = await this.#treeOf(rec, 'read');
     try {
       return await statOf(view.root, await resolveContainerPath(view.root, path, idOrName));
     } finally {
@@ -77,35 +84,42 @@ export class FilesystemService {
   /** GET archive: the path's stat and a tar of it; the container stays frozen until the tar is read. */
   async getArchive(idOrName: string, path: string, signal?: AbortSignal): Promise<{ stat: PathStat; archive: Readable }> {
     const rec = this.deps.containers.get(idOrName);
-    let view: TreeView | undefined;
+    let view: MountView | undefined;
     const { value, thaw } = await this.#frozen(rec, async () => {
-      view = await containerView(this.#view, rec, 'read');
+      view = await this.#treeOf(rec, 'read');
       const r = await resolveContainerPath(view.root, path, idOrName);
       return { stat: await statOf(view.root, r), archive: archiveOf(r, signal, outward(rec)) };
     }).catch(async (e: unknown) => {
       await view?.release();
       throw e;
     });
-    const v = view as TreeView;
+    const v = view as MountView;
     value.archive.once('close', () => void v.release().catch(this.#warn(rec, 'unmount after cp')).finally(thaw));
     this.#publish(rec, 'archive-path');
     return value;
   }
 
-  /** PUT archive: extracts a tar into the directory at `path`, confined to the container's rootfs. */
+  /**
+   * PUT archive: extracts a tar into the directory at `path`, confined to the container's files
+   * (volumes and binds included). As Docker: refused in a read-only volume or bind, and outside
+   * them when the rootfs is read-only (400 both).
+   */
   async putArchive(idOrName: string, path: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean; signal?: AbortSignal }): Promise<void> {
     const rec = this.deps.containers.get(idOrName);
-    if (rec.hostConfig.readonlyRootfs) throw new Forbidden('container rootfs is marked read-only');
-    let view: TreeView | undefined;
+    if (rec.hostConfig.readonlyRootfs && hostMounts(rec).length === 0) throw new InvalidArgument('container rootfs is marked read-only');
+    let view: MountView | undefined;
     const { thaw } = await this.#frozen(rec, async () => {
       try {
-        view = await containerView(this.#view, rec, 'write');
+        view = await this.#treeOf(rec, 'write');
         const dest = await new RootResolver(view.root).resolveDir(lexical(path)).catch((e: unknown) => {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') throw new NotFound(`Could not find the file ${path} in container ${idOrName}`);
           if (e instanceof InvalidArgument) throw new InvalidArgument('extraction point is not a directory', { cause: e });
           throw e;
         });
+        const into = mountAt(view, dest);
+        if (into && !into.rw) throw new InvalidArgument('mounted volume is marked read-only');
+        if (!into && rec.hostConfig.readonlyRootfs) throw new InvalidArgument('container rootfs is marked read-only');
         const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
         const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {
