@@ -4,3 +4,4 @@ export * from './fs/index.js';
 export type { ContainerRecord, ContainerState, ContainerStatus } from '../core/metadata/index.js';
 export type { EngineEvent, EventFilters, EventBus } from '../core/events/index.js';
 export * from './volumes/index.js';
+export * from './build/index.js';

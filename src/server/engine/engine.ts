@@ -13,6 +13,7 @@ import { containerFsRoutes } from './container-fs.js';
 import { imageRemoteRoutes } from './images-remote.js';
 import { execRoutes } from './exec.js';
 import { containerTtyRoutes } from './container-tty.js';
+import { buildRoutes } from './build.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -28,6 +29,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   imageRemoteRoutes(r, deps);
   execRoutes(r, deps);
   containerTtyRoutes(r, deps);
+  buildRoutes(r, deps);
   return r;
 }
 

@@ -16,7 +16,9 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       if (!['dangling', 'reference', 'label', 'before', 'since', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     }
     const out: Record<string, unknown>[] = [];
+    const all = ctx.bool('all');
     for (const img of svc.list()) {
+      if (!all && svc.isIntermediate(img)) continue;
       const allTags = svc.tagsOf(img.id);
       const cfg = await svc.config(img);
       const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
@@ -26,7 +28,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       const tags = patterns.length ? allTags.filter((t) => patterns.some((re) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')))) : allTags;
       out.push({
         Id: img.id,
-        ParentId: '',
+        ParentId: img.parent ?? '',
         RepoTags: tags,
         RepoDigests: svc.repoDigestsOf(img.id),
         Created: Math.floor(Date.parse(img.created) / 1000) || 0,
@@ -49,7 +51,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       Id: img.id,
       RepoTags: svc.tagsOf(img.id),
       RepoDigests: svc.repoDigestsOf(img.id),
-      Parent: '',
+      Parent: img.parent ?? '',
       Comment: cfg.comment ?? '',
       Created: cfg.created ?? img.created,
       Container: '',

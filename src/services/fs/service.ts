@@ -15,7 +15,7 @@ import { overlayChanges, treeChanges, visibleChanges } from './changes.js';
 import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
-import { containerView, imageView, type TreeView, type ViewDeps } from './rootfs-view.js';
+import { containerView, imageView, type TreeView, type ViewDeps, type ViewMode } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;
@@ -173,6 +173,32 @@ export class FilesystemService {
       }
     } finally {
       await thaw?.();
+    }
+  }
+
+  /**
+   * Runs `fn` with the (stopped) container's merged rootfs at hand: the builder writes COPY sources
+   * into it and reads COPY --from sources out of it.
+   */
+  async withRootfs<T>(idOrName: string, mode: ViewMode, fn: (root: string) => Promise<T>): Promise<T> {
+    const view = await containerView(this.#view, this.deps.containers.get(idOrName), mode);
+    try {
+      return await fn(view.root);
+    } finally {
+      await view.release();
+    }
+  }
+
+  /** The container's changes as one uncompressed layer (null when it changed nothing), handed to `fn`. */
+  async withLayer<T>(idOrName: string, fn: (layer: Readable | null) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const rec = this.deps.containers.get(idOrName);
+    const changes = await this.#changesOf(rec, signal);
+    if (changes.length === 0) return fn(null);
+    const view = await containerView(this.#view, rec, 'read');
+    try {
+      return await fn(exportChanges(view.root, changes, signal ? { signal } : {}));
+    } finally {
+      await view.release();
     }
   }
 

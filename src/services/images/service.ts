@@ -156,7 +156,28 @@ export class ImageService {
     }
     this.#publish('delete', img.id);
     await this.#collect(img);
+    if (opts.prune) await this.#pruneParents(img, actions);
     return actions;
+  }
+
+  /** As Docker's rmi: the untagged parents (build steps) that nothing else needs go with the image. */
+  async #pruneParents(img: StoredImage, actions: DeleteAction[]): Promise<void> {
+    let id = img.parent;
+    while (id) {
+      const p = this.deps.records.get(id as Digest);
+      if (!p || this.deps.records.tagsOf(p.id).length || this.deps.records.repoDigestsOf(p.id).length) return;
+      if (this.deps.records.childrenOf(p.id).length || this.deps.containersUsing(p.id).length) return;
+      this.deps.records.delete(p.id);
+      actions.push({ Deleted: p.id });
+      this.#publish('delete', p.id);
+      await this.#collect(p);
+      id = p.parent;
+    }
+  }
+
+  /** Images `images` lists without --all: Docker hides untagged images that are parents (build steps). */
+  isIntermediate(img: StoredImage): boolean {
+    return this.deps.records.tagsOf(img.id).length === 0 && this.deps.records.childrenOf(img.id).length > 0;
   }
 
   /** Removes the layers and blobs that no other image and no container still needs. */
