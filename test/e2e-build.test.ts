@@ -50,3 +50,106 @@ test('docker build (legacy builder): steps, files, env, user, workdir and cmd of
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'hello world\n/srv/app\n1000\nhi from the context\nbuilt by 0\na.txt\nsub\n');
 });
+
+test('a second build reuses every step (Using cache); a changed context file rebuilds from its COPY on', async () => {
+  const files = { Dockerfile: 'FROM busybox\nRUN echo one > /one\nCOPY a.txt /a.txt\nRUN cat /a.txt /one > /both\nCMD ["cat", "/both"]\n', 'a.txt': 'first\n' };
+  const ctx = context('cache', files);
+  const first = await d.docker(['build', '-t', 'cached', ctx]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stdout, /Using cache/);
+  const again = await d.docker(['build', '-t', 'cached', ctx]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.match(/ ---> Using cache/g)?.length, 4, again.stdout);
+  assert.equal(/Successfully built (\w+)/.exec(again.stdout)?.[1], /Successfully built (\w+)/.exec(first.stdout)?.[1]);
+  writeFileSync(join(ctx, 'a.txt'), 'second\n');
+  const changed = await d.docker(['build', '-t', 'cached', ctx]);
+  assert.equal(changed.code, 0, changed.stderr);
+  // Only the RUN before the COPY comes from the cache.
+  assert.equal(changed.stdout.match(/ ---> Using cache/g)?.length, 1, changed.stdout);
+  assert.equal((await d.docker(['run', '--rm', 'cached'])).stdout, 'second\none\n');
+  const nocache = await d.docker(['build', '--no-cache', '-t', 'cached', ctx]);
+  assert.equal(nocache.code, 0, nocache.stderr);
+  assert.doesNotMatch(nocache.stdout, /Using cache/);
+});
+
+test('multi-stage: COPY --from a named stage, --target stops at a stage', async () => {
+  const ctx = context('multi', {
+    Dockerfile: [
+      'FROM busybox AS build',
+      'RUN mkdir /out && echo compiled > /out/app && chmod 755 /out/app',
+      'FROM busybox AS other',
+      'RUN echo other > /other',
+      'FROM busybox',
+      'COPY --from=build /out/app /usr/local/bin/app',
+      'COPY --from=1 /other /other',
+      'CMD ["sh", "-c", "cat /usr/local/bin/app /other; ls /out 2>&1 || true"]',
+    ].join('\n'),
+  });
+  const b = await d.docker(['build', '-t', 'multi', ctx]);
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  assert.match(b.stdout, /^Step 8\/8 : CMD/m);
+  const r = await d.docker(['run', '--rm', 'multi']);
+  assert.match(r.stdout, /^compiled\nother\nls: \/out: No such file or directory\n$/);
+  const t = await d.docker(['build', '--target', 'build', '-t', 'multi-build', ctx]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /^Step 2\/2 : RUN/m);
+  assert.equal((await d.docker(['run', '--rm', 'multi-build', 'cat', '/out/app'])).stdout, 'compiled\n');
+  const bad = await d.docker(['build', '--target', 'nope', ctx]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
+});
+
+test('--build-arg, ARG defaults, ARG before FROM, and history like Docker\'s', async () => {
+  const ctx = context('args', {
+    Dockerfile: [
+      'ARG BASE=busybox',
+      'FROM $BASE',
+      'ARG WHO=nobody',
+      'ARG UNSET',
+      'LABEL who=$WHO',
+      'RUN echo "hello $WHO${UNSET:-!}" > /greeting',
+      'EXPOSE 8080',
+      'CMD ["cat", "/greeting"]',
+    ].join('\n'),
+  });
+  const b = await d.docker(['build', '--build-arg', 'WHO=world', '--build-arg', 'EXTRA=1', '-t', 'args', ctx]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stdout, /\[Warning\] One or more build-args \[EXTRA\] were not consumed/);
+  assert.equal((await d.docker(['run', '--rm', 'args'])).stdout, 'hello world!\n');
+  const labels = (await d.docker(['inspect', '-f', '{{json .Config.Labels}} {{json .Config.ExposedPorts}}', 'args'])).stdout.trim();
+  assert.equal(labels, '{"who":"world"} {"8080/tcp":{}}');
+  const h = await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'args']);
+  assert.deepEqual(h.stdout.trim().split('\n').slice(0, 6), [
+    '/bin/sh -c #(nop)  CMD ["cat" "/greeting"]',
+    '/bin/sh -c #(nop)  EXPOSE 8080',
+    '|1 WHO=world /bin/sh -c echo "hello $WHO${UNSET:-!}" > /greeting',
+    '/bin/sh -c #(nop)  LABEL who=world',
+    '/bin/sh -c #(nop)  ARG UNSET',
+    '/bin/sh -c #(nop)  ARG WHO=nobody',
+  ]);
+});
+
+test('a failing RUN fails the build with Docker\'s message and exit code, leaving no container and no tag', async () => {
+  const ctx = context('fail', { Dockerfile: 'FROM busybox\nRUN echo about to fail && exit 3\n' });
+  const b = await d.docker(['build', '-t', 'failed', ctx]);
+  assert.equal(b.code, 3);
+  assert.match(b.stdout, /about to fail/);
+  assert.match(b.stderr, /The command '\/bin\/sh -c echo about to fail && exit 3' returned a non-zero code: 3/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+  assert.notEqual((await d.docker(['image', 'inspect', 'failed'])).code, 0);
+});
+
+test('bad input: parse errors name the line, missing and outside-context sources are refused', async () => {
+  const parse = await d.docker(['build', context('parse', { Dockerfile: 'FROM busybox\nRUN true\nFOO bar\n' })]);
+  assert.notEqual(parse.code, 0);
+  assert.match(parse.stderr, /dockerfile parse error on line 3: unknown instruction: FOO/);
+  const missing = await d.docker(['build', context('missing', { Dockerfile: 'FROM busybox\nCOPY missing /x\n' })]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat missing: file does not exist/);
+  const outside = await d.docker(['build', context('outside', { Dockerfile: 'FROM busybox\nCOPY ../x /x\n' })]);
+  assert.notEqual(outside.code, 0);
+  assert.match(outside.stderr, /COPY failed: forbidden path outside the build context: \.\.\/x/);
+  const noBase = await d.docker(['build', context('nobase', { Dockerfile: 'FROM nosuchimage:1\n' })]);
+  assert.notEqual(noBase.code, 0);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+});

@@ -292,6 +292,27 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
     .allowUnknownOption().passThroughOptions().argument('[args...]')
     .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
+  const buildCmd = (cmd: Command): Command => cmd.argument('<path>')
+    .option('-t, --tag <name>', 'Name and optionally a tag in the "name:tag" format', collect, [])
+    .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
+    .option('--build-arg <arg>', 'Set build-time variables', collect, [])
+    .option('--label <label>', 'Set metadata for an image', collect, [])
+    .option('--target <stage>', 'Set the target build stage to build')
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('-q, --quiet', 'Suppress the build output and print image ID on success')
+    .option('--pull', 'Always attempt to pull a newer version of the image')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .option('--network <mode>', 'Set the networking mode for the RUN instructions during build (ignored)')
+    .option('--rm', 'Remove intermediate containers after a successful build (always)')
+    .option('--force-rm', 'Always remove intermediate containers (always)')
+    .action(async (path: string, opts) => exit((await import('./commands/build.js')).build(ctx(), path, opts)));
+  buildCmd(program.command('build').description('Build an image from a Dockerfile'));
+  const builder = program.command('builder').description('Manage builds');
+  buildCmd(builder.command('build').description('Build an image from a Dockerfile'));
+  builder.command('prune').description('Remove build cache')
+    .option('-a, --all', 'Remove all unused build cache')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .action(async () => exit((await import('./commands/build.js')).builderPrune(ctx())));
   program.command('login').description('Authenticate to a registry').argument('[server]')
     .option('-u, --username <username>', 'Username')
     .option('-p, --password <password>', 'Password')

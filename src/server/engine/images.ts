@@ -120,6 +120,26 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     res.end();
   });
 
+  r.add('POST', '/images/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    for (const k of filters.keys()) if (!['dangling', 'label', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+    const dangling = filters.get('dangling')?.[0];
+    const all = dangling === 'false' || dangling === '0';
+    const until = filters.get('until')?.[0];
+    const labels = filters.get('label') ?? [];
+    const limit = until === undefined ? undefined : /^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until);
+    const keep = async (img: Parameters<ImageService['isIntermediate']>[0]): Promise<boolean> => {
+      if (limit !== undefined && Date.parse(img.created) >= limit) return true;
+      if (!labels.length) return false;
+      const l = ((await svc.config(img)).config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
+      return !labels.every((x) => labelMatches(l, x));
+    };
+    const kept = new Set<string>();
+    for (const img of svc.list()) if (await keep(img)) kept.add(img.id);
+    const actions = await svc.prune(all, (img) => kept.has(img.id));
+    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: 0 });
+  });
+
   r.add('POST', '/images/create', async (ctx) => {
     const fromSrc = ctx.query.get('fromSrc');
     if (fromSrc === null) return pullImage(ctx, deps);

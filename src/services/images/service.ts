@@ -175,6 +175,25 @@ export class ImageService {
     }
   }
 
+  /**
+   * `image prune`: dangling images (untagged, and not a parent of another image) that no container
+   * uses, with their untagged parents; with `all`, every image no container uses.
+   */
+  async prune(all: boolean, keep: (img: StoredImage) => boolean = () => false): Promise<DeleteAction[]> {
+    const out: DeleteAction[] = [];
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const img of this.list()) {
+        if (!this.deps.records.get(img.id) || keep(img)) continue;
+        const tagged = this.deps.records.tagsOf(img.id).length > 0;
+        if ((tagged && !all) || this.deps.records.childrenOf(img.id).length || this.deps.containersUsing(img.id).length) continue;
+        out.push(...(await this.remove(img.id, { force: true, prune: true })));
+        changed = true;
+      }
+    }
+    return out;
+  }
+
   /** Images `images` lists without --all: Docker hides untagged images that are parents (build steps). */
   isIntermediate(img: StoredImage): boolean {
     return this.deps.records.tagsOf(img.id).length === 0 && this.deps.records.childrenOf(img.id).length > 0;
