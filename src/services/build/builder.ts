@@ -273,9 +273,12 @@ export class Build {
       this.#say(` ---> Running in ${short(rec.id)}\n`);
       const { containers } = this.deps;
       try {
-        const exited = containers.wait(rec.id, 'next-exit', this.#signal);
+        // The client may hang up at any point, also before a wait could listen for it.
+        const hangup = aborted(this.#signal);
+        const exited = Promise.race([containers.wait(rec.id, 'next-exit', this.#signal), hangup]);
         exited.catch(() => undefined);
         await containers.start(rec.id);
+        this.#signal.throwIfAborted();
         const logs = containers.deps.runtime.readLogs(containers.logPath(rec.id), { follow: true, stopWhen: exited, signal: this.#signal });
         for await (const e of logs) this.#say(e.line.toString('utf8'));
         const { statusCode } = await exited;
@@ -339,6 +342,15 @@ export class Build {
     records.delete(s.id);
     await blobs.delete(s.configDigest).catch(() => undefined);
   }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  p.catch(() => undefined);
+  return p;
 }
 
 /** --chown's user and group (a lone user names the group too, as in Docker), looked up in the image. */
