@@ -1,8 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
+import { TarWriter } from '../src/util/tar/index.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -151,5 +153,48 @@ test('bad input: parse errors name the line, missing and outside-context sources
   assert.match(outside.stderr, /COPY failed: forbidden path outside the build context: \.\.\/x/);
   const noBase = await d.docker(['build', context('nobase', { Dockerfile: 'FROM nosuchimage:1\n' })]);
   assert.notEqual(noBase.code, 0);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+});
+
+/** POST /build with a hand-made context tar; the reply's JSON messages. */
+async function buildTar(entries: { name: string; type: 'file' | 'symlink'; body?: string; linkname?: string }[]): Promise<{ stream?: string; error?: string }[]> {
+  const w = new TarWriter();
+  const done = (async () => {
+    for (const e of entries) {
+      const body = Buffer.from(e.body ?? '');
+      await w.add({ name: e.name, type: e.type, size: e.type === 'file' ? body.length : 0, mode: 0o644, uid: 0, gid: 0, mtime: new Date(), ...(e.linkname ? { linkname: e.linkname } : {}) }, body);
+    }
+    await w.finish();
+  })();
+  const chunks: Buffer[] = [];
+  for await (const c of w.stream as AsyncIterable<Buffer>) chunks.push(c);
+  await done;
+  const res = await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: d.socket, method: 'POST', path: '/build?t=escape', headers: { 'Content-Type': 'application/x-tar' } }, (r) => {
+      let s = '';
+      r.on('data', (b: Buffer) => (s += b.toString()));
+      r.on('end', () => resolve(s));
+    });
+    req.on('error', reject);
+    req.end(Buffer.concat(chunks));
+  });
+  return res.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream?: string; error?: string });
+}
+
+test('a context tar that tries to escape stays inside the context', async () => {
+  const marker = `berth-escape-${process.pid}-${Date.now()}`;
+  const dotdot = await buildTar([{ name: 'Dockerfile', type: 'file', body: 'FROM busybox\n' }, { name: `../../${marker}`, type: 'file', body: 'x' }]);
+  assert.match(dotdot.at(-1)?.error ?? '', /path escapes the layer root/);
+  // A symlink to the host's /tmp, then a file through it: written inside the context instead.
+  const through = await buildTar([
+    { name: 'Dockerfile', type: 'file', body: 'FROM busybox\nCOPY hosttmp/ /copied/\nCOPY hostetc/hostname /h\n' },
+    { name: 'hosttmp', type: 'symlink', linkname: '/tmp' },
+    { name: `hosttmp/${marker}`, type: 'file', body: 'confined' },
+    { name: 'hostetc', type: 'symlink', linkname: '/etc' },
+  ]);
+  assert.equal(existsSync(`/tmp/${marker}`), false);
+  assert.match(through.at(-1)?.error ?? '', /COPY failed: file not found in build context or excluded by \.dockerignore: stat hostetc\/hostname/);
+  const viaLink = await buildTar([{ name: 'Dockerfile', type: 'symlink', linkname: '/etc/passwd' }]);
+  assert.match(viaLink.at(-1)?.error ?? '', /Cannot locate specified Dockerfile: Dockerfile/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });

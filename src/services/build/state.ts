@@ -158,14 +158,10 @@ export function applyMeta(ins: MetaInstruction, st: StageState, buildArgs: Recor
   const rc = st.rc;
   switch (ins.kind) {
     case 'env': {
-      const parts: string[] = [];
-      for (const [k, raw] of ins.pairs) {
-        const key = st.expand(k);
-        const v = st.expand(raw);
-        st.setEnv(key, v);
-        parts.push(`${key}=${v}`);
-      }
-      return `ENV ${parts.join(' ')}`;
+      // Every value sees the variables as they were before this line (`ENV A=1 B=$A` leaves B as A was).
+      const pairs = ins.pairs.map(([k, raw]) => [st.expand(k), st.expand(raw)] as const);
+      for (const [k, v] of pairs) st.setEnv(k, v);
+      return `ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`;
     }
     case 'label': {
       const labels = { ...((rc['Labels'] as Record<string, string> | null | undefined) ?? {}) };
