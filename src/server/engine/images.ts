@@ -136,8 +136,8 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     };
     const kept = new Set<string>();
     for (const img of svc.list()) if (await keep(img)) kept.add(img.id);
-    const actions = await svc.prune(all, (img) => kept.has(img.id));
-    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: 0 });
+    const { actions, reclaimed } = await svc.prune(all, (img) => kept.has(img.id));
+    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: reclaimed });
   });
 
   r.add('POST', '/images/create', async (ctx) => {

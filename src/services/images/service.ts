@@ -179,8 +179,9 @@ export class ImageService {
    * `image prune`: dangling images (untagged, and not a parent of another image) that no container
    * uses, with their untagged parents; with `all`, every image no container uses.
    */
-  async prune(all: boolean, keep: (img: StoredImage) => boolean = () => false): Promise<DeleteAction[]> {
+  async prune(all: boolean, keep: (img: StoredImage) => boolean = () => false): Promise<{ actions: DeleteAction[]; reclaimed: number }> {
     const out: DeleteAction[] = [];
+    const sizes = new Map(this.list().flatMap((i) => i.layers.map((l) => [l.digest, l.size] as const)));
     for (let changed = true; changed; ) {
       changed = false;
       for (const img of this.list()) {
@@ -191,7 +192,10 @@ export class ImageService {
         changed = true;
       }
     }
-    return out;
+    const kept = new Set(this.list().flatMap((i) => i.layers.map((l) => l.digest as string)));
+    let reclaimed = 0;
+    for (const [d, size] of sizes) if (!kept.has(d)) reclaimed += size;
+    return { actions: out, reclaimed };
   }
 
   /** Images `images` lists without --all: Docker hides untagged images that are parents (build steps). */
