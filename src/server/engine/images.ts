@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { labelMatches, type ImageService } from '../../services/index.js';
+import { labelMatches, type ImageService, type StoredImage } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
@@ -128,7 +128,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const until = filters.get('until')?.[0];
     const labels = filters.get('label') ?? [];
     const limit = until === undefined ? undefined : /^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until);
-    const keep = async (img: Parameters<ImageService['isIntermediate']>[0]): Promise<boolean> => {
+    const keep = async (img: StoredImage): Promise<boolean> => {
       if (limit !== undefined && Date.parse(img.created) >= limit) return true;
       if (!labels.length) return false;
       const l = ((await svc.config(img)).config?.['Labels'] as Record<string, string> | null | undefined) ?? {};

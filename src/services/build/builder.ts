@@ -112,7 +112,7 @@ export class Build {
     const name = expandWord(base.image, (n) => this.#meta.get(n), escape);
     if (name === '') throw new InvalidArgument(`base name (${base.image}) should not be blank`);
     let st: StageState;
-    const prior = this.#results.find((r) => r.name === name.toLowerCase()) ?? (/^\d+$/.test(name) ? this.#results[Number(name)] : undefined);
+    const prior = this.#results.find((r) => r.name === name.toLowerCase());
     if (name.toLowerCase() === 'scratch') {
       st = new StageState(null, SCRATCH_CONFIG, escape);
     } else if (prior) {
@@ -207,7 +207,7 @@ export class Build {
   async #withSource(from: string | undefined, fn: (root: string, fromContext: boolean) => Promise<void>): Promise<void> {
     if (from === undefined) return fn(this.contextDir, true);
     const prior = this.#results.find((r) => r.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.#results[Number(from)] : undefined);
-    if (!prior && this.#results.length === 0 && /^\d+$/.test(from)) throw new InvalidArgument(`invalid from flag value ${from}: refers to current build stage`);
+    if (!prior && /^\d+$/.test(from)) throw new InvalidArgument(`invalid from flag value ${from}: refers to current build stage or one after it`);
     const image = prior ? prior.image : await this.#image(from);
     const ref = image ? image.id : await this.#scratchRef();
     const rec = await this.#create(ref, ['#(nop)'], {});

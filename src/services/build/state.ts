@@ -107,7 +107,7 @@ export function parseDuration(s: string, what: string): number {
   return Math.round(total);
 }
 
-function healthConfig(h: HealthcheckSpec, st: StageState): Record<string, unknown> {
+function healthConfig(h: HealthcheckSpec): Record<string, unknown> {
   if (h.cmd === null) return { Test: ['NONE'] };
   const test = h.cmd.json ? ['CMD', ...h.cmd.args] : ['CMD-SHELL', h.cmd.text];
   const out: Record<string, unknown> = { Test: test };
@@ -126,7 +126,6 @@ function healthConfig(h: HealthcheckSpec, st: StageState): Record<string, unknow
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgument(`--retries cannot be negative (${h.retries})`);
     if (n) out['Retries'] = n;
   }
-  void st;
   return out;
 }
 
@@ -221,7 +220,7 @@ export function applyMeta(ins: MetaInstruction, st: StageState, buildArgs: Recor
       return `STOPSIGNAL ${sig}`;
     }
     case 'healthcheck': {
-      const hc = healthConfig(ins.health, st);
+      const hc = healthConfig(ins.health);
       rc['Healthcheck'] = hc;
       return `HEALTHCHECK ${goHealth(hc)}`;
     }
