@@ -35,7 +35,8 @@ test('docker build (legacy builder): steps, files, env, user, workdir and cmd of
       'COPY dir/ /data/',
       'RUN echo "built by $(id -u)" > /built && mkdir -p /home/u && chown 1000 /home/u',
       'USER 1000',
-      'CMD ["sh", "-c", "echo $GREETING; pwd; id -u; cat hello.txt /built; ls /data"]',
+      'RUN echo "$(id -u) in $(pwd) says $GREETING" > /home/u/ran',
+      'CMD ["sh", "-c", "echo $GREETING; pwd; id -u; cat hello.txt /built /home/u/ran; ls /data"]',
     ].join('\n'),
     'hello.txt': 'hi from the context\n',
     'dir/a.txt': 'a\n',
@@ -43,14 +44,14 @@ test('docker build (legacy builder): steps, files, env, user, workdir and cmd of
   });
   const b = await d.docker(['build', '-t', 'basic', ctx]);
   assert.equal(b.code, 0, b.stderr + b.stdout);
-  assert.match(b.stdout, /^Step 1\/8 : FROM busybox$/m);
-  assert.match(b.stdout, /^Step 6\/8 : RUN echo/m);
+  assert.match(b.stdout, /^Step 1\/9 : FROM busybox$/m);
+  assert.match(b.stdout, /^Step 6\/9 : RUN echo/m);
   assert.match(b.stdout, /^ ---> Running in [0-9a-f]{12}$/m);
   assert.match(b.stdout, /^Successfully built [0-9a-f]{12}$/m);
   assert.match(b.stdout, /^Successfully tagged basic:latest$/m);
   const r = await d.docker(['run', '--rm', 'basic']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'hello world\n/srv/app\n1000\nhi from the context\nbuilt by 0\na.txt\nsub\n');
+  assert.equal(r.stdout, 'hello world\n/srv/app\n1000\nhi from the context\nbuilt by 0\n1000 in /srv/app says hello world\na.txt\nsub\n');
 });
 
 test('a second build reuses every step (Using cache); a changed context file rebuilds from its COPY on', async () => {
