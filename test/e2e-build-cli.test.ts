@@ -170,4 +170,12 @@ test('builder prune and image prune remove the build cache; rmi takes the untagg
   assert.equal(ip.code, 0, ip.stderr);
   assert.equal((await d.docker(['images', '-q', '--filter', 'dangling=true'])).stdout, '');
   assert.equal((await d.docker(['image', 'inspect', 'prunable'])).code, 0);
+  // A base image that builds stand on: rmi by name untags it, by ID is refused (as Docker does).
+  const base = (await d.docker(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).stdout.trim();
+  const byName = await d.docker(['rmi', 'busybox']);
+  assert.equal(byName.stdout, 'Untagged: busybox:latest\n', byName.stderr);
+  const byId = await d.docker(['rmi', base]);
+  assert.notEqual(byId.code, 0);
+  assert.match(byId.stderr, /image has dependent child images/);
+  assert.equal((await d.docker(['run', '--rm', 'prunable', 'cat', '/x'])).stdout, 'x\n');
 });

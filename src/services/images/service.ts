@@ -144,6 +144,14 @@ export class ImageService {
         throw new Conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
       }
     }
+    // An image that builds stand on stays: by name it is only untagged (Docker's rmi), by ID refused.
+    if (this.deps.records.childrenOf(img.id).length > 0) {
+      if (byId) throw new Conflict(`conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`);
+      const full = this.deps.refs.normalize(ref);
+      this.deps.records.untag(full);
+      this.#publish('untag', img.id, this.deps.refs.familiar(full));
+      return [{ Untagged: this.deps.refs.familiar(full) }];
+    }
     for (const t of tags) {
       this.deps.records.untag(t);
       actions.push({ Untagged: this.deps.refs.familiar(t) });
