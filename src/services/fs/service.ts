@@ -162,15 +162,7 @@ export class FilesystemService {
     commitReference(this.deps.images, opts.repo, opts.tag);
     const thaw = opts.pause && rec.state.status === 'running' ? await this.#freezer.hold(rec.id) : null;
     try {
-      const changes = await this.#changesOf(rec, opts.signal);
-      if (changes.length === 0) return await commitImage(this.deps.images, rec, null, opts, opts.signal);
-      const view = await containerView(this.#view, rec, 'read');
-      try {
-        const layer = exportChanges(view.root, changes, opts.signal ? { signal: opts.signal } : {});
-        return await commitImage(this.deps.images, rec, layer, opts, opts.signal);
-      } finally {
-        await view.release();
-      }
+      return await this.withLayer(rec.id, (layer) => commitImage(this.deps.images, rec, layer, opts, opts.signal), opts.signal);
     } finally {
       await thaw?.();
     }
