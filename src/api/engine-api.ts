@@ -167,7 +167,7 @@ export class EngineApi {
         forcerm: true,
       },
       body: context,
-      headers: { 'Content-Type': 'application/x-tar' },
+      headers: { 'Content-Type': 'application/x-tar', ...(opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {}) },
     });
     return jsonLines<JSONMessage>(s);
   }
@@ -189,4 +189,6 @@ export interface BuildQuery {
   quiet?: boolean;
   pull?: boolean;
   platform?: string;
+  /** base64url JSON of server → credentials, for pulling base images. */
+  registryConfig?: string;
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CliContext } from '../context.js';
 import { packContext } from './build-context.js';
+import { registryConfigHeader } from './login.js';
 
 export interface BuildFlags {
   tag: string[];
@@ -40,8 +41,10 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   }
   const buildArgs = Object.fromEntries(Object.entries(keyValues(flags.buildArg, ctx.env, true)).filter(([, v]) => v !== null)) as Record<string, string>;
   const labels = keyValues(flags.label, ctx.env, false) as Record<string, string>;
+  const registryConfig = await registryConfigHeader(ctx);
   const api = await ctx.api();
   const messages = await api.imageBuild(context, {
+    ...(registryConfig ? { registryConfig } : {}),
     tags: flags.tag,
     ...(dockerfile !== undefined ? { dockerfile } : {}),
     buildArgs,
