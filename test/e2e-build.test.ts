@@ -199,3 +199,19 @@ test('a context tar that tries to escape stays inside the context', async () => 
   assert.match(viaLink.at(-1)?.error ?? '', /Cannot locate specified Dockerfile: Dockerfile/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });
+
+test('-f with a Dockerfile outside the context (docker CLI and berth): built, and it does not join the context', async () => {
+  const ctx = context('outside-df/ctx', { 'a.txt': 'A\n', '.dockerignore': 'b.txt\n', 'b.txt': 'B\n' });
+  const bare = context('outside-df/bare', { 'c.txt': 'C\n' });
+  const df = join(d.dir, 'outside-df', 'Custom.Dockerfile');
+  writeFileSync(df, 'FROM busybox\nCOPY . /ctx/\nCMD ["ls", "-A", "/ctx"]\n');
+  for (const [cli, run] of [['docker', d.docker.bind(d)], ['berth', d.berth.bind(d)]] as const) {
+    const b = await run(['build', '-f', df, '-t', `outside-${cli}`, ctx]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    // The user's .dockerignore stays in the context, as with Docker; the Dockerfile does not join it.
+    assert.equal((await d.docker(['run', '--rm', `outside-${cli}`])).stdout, '.dockerignore\na.txt\n', cli);
+    // Without a .dockerignore of its own, the one the client makes leaves the context too.
+    assert.equal((await run(['build', '-f', df, '-t', `bare-${cli}`, bare])).code, 0);
+    assert.equal((await d.docker(['run', '--rm', `bare-${cli}`])).stdout, 'c.txt\n', cli);
+  }
+});

@@ -34,6 +34,10 @@ export async function packContext(dir: string, dockerfile: string | undefined): 
   const ig = (dockerignore as unknown as typeof dockerignore.default)().add(patterns);
   const exceptions = patterns.some((p) => p.startsWith('!'));
   const keep = (rel: string): boolean => rel === dfName || rel === '.dockerignore' || !ig.ignores(rel);
+  // A Dockerfile from outside joins the context under its own name, and (as the docker CLI does)
+  // .dockerignore names it, and itself when the user had none, so the daemon drops them once read.
+  const own = (await lstat(join(root, '.dockerignore')).catch(() => null)) !== null;
+  const ignoreText = inside ? null : Buffer.from([...patterns, ...(own ? [] : ['.dockerignore']), dfName, ''].join('\n'));
   const w = new TarWriter();
   const add = async (abs: string, rel: string): Promise<void> => {
     const s = await lstat(abs);
@@ -49,16 +53,17 @@ export async function packContext(dir: string, dockerfile: string | undefined): 
       const a = join(abs, n);
       const s = await lstat(a);
       const kept = keep(r);
-      if (kept) await add(a, r);
+      if (kept && !(r === '.dockerignore' && ignoreText)) await add(a, r);
       // An excluded directory is still walked when a '!' pattern may bring something back.
       if (s.isDirectory() && (kept || exceptions)) await walk(a, r);
     }
   };
   void (async () => {
     await walk(root, '');
-    if (!inside) {
+    if (ignoreText) {
       const s = await lstat(dfAbs);
       await w.add({ name: dfName, type: 'file', size: s.size, mode: 0o644, uid: 0, gid: 0, mtime: s.mtime }, createReadStream(dfAbs));
+      await w.add({ name: '.dockerignore', type: 'file', size: ignoreText.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, ignoreText);
     }
     await w.finish();
   })().catch((e: unknown) => w.stream.destroy(e instanceof Error ? e : new Error(String(e))));

@@ -70,10 +70,24 @@ export async function receiveContext(body: AsyncIterable<Uint8Array>, scratchDir
       await writeFile(join(dir, name), Buffer.concat(chunks));
     }
     await dec.done();
-    return { dir, dockerfile: await readDockerfile(dir, name, dockerfile), release };
+    const text = await readDockerfile(dir, name, dockerfile);
+    await dropIgnoredBuildFiles(dir, name);
+    return { dir, dockerfile: text, release };
   } catch (e) {
     await release();
     throw e;
+  }
+}
+
+/**
+ * As Docker's daemon does: when .dockerignore names the Dockerfile or itself (the docker CLI adds
+ * both for a Dockerfile from outside the context), they leave the context once read.
+ */
+async function dropIgnoredBuildFiles(dir: string, dockerfile: string): Promise<void> {
+  const text = await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
+  const names = new Set(text.split(/\r?\n/).map((l) => l.trim().replace(/^(\.\/|\/)+/, '')));
+  for (const n of [dockerfile, '.dockerignore']) {
+    if (names.has(n)) await rm(await resolveInRoot(dir, n), { force: true });
   }
 }
 
