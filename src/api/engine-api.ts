@@ -150,7 +150,45 @@ export class EngineApi {
     const s = await this.client.stream('POST', '/images/load', { query: { quiet }, body });
     return jsonLines<JSONMessage>(s);
   }
+  /** `POST /build` (the classic builder) with the context tar as body: a JSON message stream. */
+  async imageBuild(context: Readable, opts: BuildQuery): Promise<AsyncIterable<JSONMessage>> {
+    const s = await this.client.stream('POST', '/build', {
+      query: {
+        t: opts.tags.length ? opts.tags : undefined,
+        dockerfile: opts.dockerfile,
+        buildargs: Object.keys(opts.buildArgs).length ? JSON.stringify(opts.buildArgs) : undefined,
+        labels: Object.keys(opts.labels).length ? JSON.stringify(opts.labels) : undefined,
+        target: opts.target,
+        nocache: opts.noCache || undefined,
+        q: opts.quiet || undefined,
+        pull: opts.pull || undefined,
+        platform: opts.platform,
+        rm: true,
+        forcerm: true,
+      },
+      body: context,
+      headers: { 'Content-Type': 'application/x-tar', ...(opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {}) },
+    });
+    return jsonLines<JSONMessage>(s);
+  }
+  buildPrune(): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.client.json('POST', '/build/prune');
+  }
   imageSave(names: string[]): Promise<Readable> {
     return this.client.stream('GET', '/images/get', { query: { names } });
   }
+}
+
+export interface BuildQuery {
+  tags: string[];
+  dockerfile?: string;
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  quiet?: boolean;
+  pull?: boolean;
+  platform?: string;
+  /** base64url JSON of server → credentials, for pulling base images. */
+  registryConfig?: string;
 }

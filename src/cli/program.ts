@@ -186,6 +186,24 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
   }
 }
 
+/** `build` (also `builder build` and `image build`): the classic builder's flags. */
+function buildCommand(cmd: Command, ctx: Ctx, exit: Exit): Command {
+  return cmd.argument('<path>')
+    .option('-t, --tag <name>', 'Name and optionally a tag in the "name:tag" format', collect, [])
+    .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
+    .option('--build-arg <arg>', 'Set build-time variables', collect, [])
+    .option('--label <label>', 'Set metadata for an image', collect, [])
+    .option('--target <stage>', 'Set the target build stage to build')
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('-q, --quiet', 'Suppress the build output and print image ID on success')
+    .option('--pull', 'Always attempt to pull a newer version of the image')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .option('--network <mode>', 'Set the networking mode for the RUN instructions during build (ignored)')
+    .option('--rm', 'Remove intermediate containers after a successful build (always)')
+    .option('--force-rm', 'Always remove intermediate containers (always)')
+    .action(async (path: string, opts) => exit((await import('./commands/build.js')).build(ctx(), path, opts)));
+}
+
 function imageCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): void {
   const im = (): Promise<typeof import('./commands/images.js')> => import('./commands/images.js');
   const io = (): Promise<typeof import('./commands/image-io.js')> => import('./commands/image-io.js');
@@ -234,6 +252,7 @@ function imageCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean): voi
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, opts) => exit((await import('./commands/push.js')).push(ctx(), name, opts)));
   if (!top) {
+    buildCommand(parent.command('build').description('Build an image from a Dockerfile'), ctx, exit);
     parent.command('inspect').description('Display detailed information on one or more images').argument('<image...>')
       .option('-f, --format <format>', 'Format output using a custom template')
       .action(async (names: string[], opts) => exit((await import('./commands/inspect.js')).inspect(ctx(), names, { ...opts, type: 'image' })));
@@ -354,6 +373,13 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     .option('--limit <limit>', 'Max number of search results')
     .option('--no-trunc', "Don't truncate output")
     .action(async (term: string, opts) => exit((await import('./commands/search.js')).search(ctx(), term, opts)));
+  buildCommand(program.command('build').description('Build an image from a Dockerfile'), ctx, exit);
+  const builder = program.command('builder').description('Manage builds');
+  buildCommand(builder.command('build').description('Build an image from a Dockerfile'), ctx, exit);
+  builder.command('prune').description('Remove build cache')
+    .option('-a, --all', 'Remove all unused build cache')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .action(async () => exit((await import('./commands/build.js')).builderPrune(ctx())));
   program.command('login').description('Authenticate to a registry').argument('[server]')
     .option('-u, --username <username>', 'Username')
     .option('-p, --password <password>', 'Password')

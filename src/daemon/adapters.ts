@@ -20,6 +20,7 @@ export function imageRecords(store: ImageStore): ImageRecords {
     repoDigestsOf: (id) => store.repoDigestsOf(id),
     delete: (id) => store.delete(id),
     byTag: (ref) => store.byTag(ref),
+    childrenOf: (id) => store.childrenOf(id as never),
   };
 }
 

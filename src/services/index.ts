@@ -5,3 +5,4 @@ export type { ContainerRecord, ContainerState, ContainerStatus } from '../core/m
 export type { EngineEvent, EventFilters, EventBus } from '../core/events/index.js';
 export * from './volumes/index.js';
 export * from './networks/index.js';
+export * from './build/index.js';

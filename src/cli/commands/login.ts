@@ -55,6 +55,19 @@ export async function registryAuthHeader(ctx: CliContext, repo: string): Promise
   return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
+/** The X-Registry-Config header of a build: every stored login, keyed by server (as the docker CLI sends it). */
+export async function registryConfigHeader(ctx: CliContext): Promise<string | undefined> {
+  const auths = (await readConfig(configPath(ctx))).auths ?? {};
+  const out: Record<string, { username: string; password: string; serveraddress: string }> = {};
+  for (const [key, entry] of Object.entries(auths)) {
+    if (!entry.auth) continue;
+    const plain = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const i = plain.indexOf(':');
+    out[key] = { username: plain.slice(0, i), password: plain.slice(i + 1), serveraddress: key };
+  }
+  return Object.keys(out).length ? Buffer.from(JSON.stringify(out)).toString('base64url') : undefined;
+}
+
 async function readStdin(ctx: CliContext): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of ctx.stdin) chunks.push(c as Buffer);

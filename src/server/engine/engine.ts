@@ -14,6 +14,7 @@ import { imageRemoteRoutes } from './images-remote.js';
 import { execRoutes } from './exec.js';
 import { containerTtyRoutes } from './container-tty.js';
 import { networkRoutes } from './networks.js';
+import { buildRoutes } from './build.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -30,6 +31,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   execRoutes(r, deps);
   containerTtyRoutes(r, deps);
   networkRoutes(r, deps);
+  buildRoutes(r, deps);
   return r;
 }
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { labelMatches, type ImageService } from '../../services/index.js';
+import { labelMatches, type ImageService, type StoredImage } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
@@ -16,7 +16,9 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       if (!['dangling', 'reference', 'label', 'before', 'since', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     }
     const out: Record<string, unknown>[] = [];
+    const all = ctx.bool('all');
     for (const img of svc.list()) {
+      if (!all && svc.isIntermediate(img)) continue;
       const allTags = svc.tagsOf(img.id);
       const cfg = await svc.config(img);
       const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
@@ -26,7 +28,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       const tags = patterns.length ? allTags.filter((t) => patterns.some((re) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')))) : allTags;
       out.push({
         Id: img.id,
-        ParentId: '',
+        ParentId: img.parent ?? '',
         RepoTags: tags,
         RepoDigests: svc.repoDigestsOf(img.id),
         Created: Math.floor(Date.parse(img.created) / 1000) || 0,
@@ -49,7 +51,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       Id: img.id,
       RepoTags: svc.tagsOf(img.id),
       RepoDigests: svc.repoDigestsOf(img.id),
-      Parent: '',
+      Parent: img.parent ?? '',
       Comment: cfg.comment ?? '',
       Created: cfg.created ?? img.created,
       Container: '',
@@ -86,18 +88,20 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     for (const k of filters.keys()) {
       if (!['dangling', 'until', 'label', 'label!'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     }
-    // Only untagged images unless dangling=false (docker image prune -a).
+    // Only dangling images unless dangling=false (docker image prune -a).
     const dangling = filters.get('dangling')?.[0];
-    const onlyDangling = dangling === undefined || ['true', '1'].includes(dangling);
+    const all = dangling === 'false' || dangling === '0';
     const until = filters.get('until')?.[0];
     const untilMs = until === undefined ? undefined : parseUntil(until);
-    const { actions, reclaimed } = await svc.prune((img, tags, cfg) => {
-      if (onlyDangling && tags.length > 0) return false;
-      if (untilMs !== undefined && Date.parse(img.created) >= untilMs) return false;
-      const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
-      if (!(filters.get('label') ?? []).every((l) => labelMatches(labels, l))) return false;
-      return !(filters.get('label!') ?? []).some((l) => labelMatches(labels, l));
-    });
+    const kept = new Set<string>();
+    for (const img of svc.list()) {
+      const labels = ((await svc.config(img)).config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
+      const keep = (untilMs !== undefined && Date.parse(img.created) >= untilMs)
+        || !(filters.get('label') ?? []).every((l) => labelMatches(labels, l))
+        || (filters.get('label!') ?? []).some((l) => labelMatches(labels, l));
+      if (keep) kept.add(img.id);
+    }
+    const { actions, reclaimed } = await svc.prune(all, (img) => kept.has(img.id));
     ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: reclaimed });
   });
 

@@ -86,7 +86,8 @@ export function newContainerRecord(
   const config: ContainerConfig = {
     hostname: input.hostname || id.slice(0, 12),
     domainname: input.domainname ?? '',
-    user: input.user ?? ic.User ?? '',
+    // An empty User in a create request (what the docker CLI sends) means the image's user.
+    user: input.user || ic.User || '',
     attachStdin: input.attachStdin ?? false,
     attachStdout: input.attachStdout ?? false,
     attachStderr: input.attachStderr ?? false,

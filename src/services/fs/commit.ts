@@ -77,6 +77,71 @@ export function commitReference(images: ImageService, repo: string | undefined, 
   return full;
 }
 
+/** A history entry of an image config, as the OCI image spec defines it. */
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+export interface NewImage {
+  /** The image below (null for an image built FROM scratch). */
+  parent: StoredImage | null;
+  parentConfig: ImageConfigJson;
+  /** The uncompressed layer on top, or null for a config-only image (empty_layer in its history). */
+  layer: CommitLayer;
+  /** The runtime config (OCI `config`). */
+  config: Record<string, unknown>;
+  history: Omit<HistoryEntry, 'empty_layer' | 'created'>;
+  /** Top-level config fields beside the required ones (author, comment, container, container_config). */
+  extra?: Record<string, unknown>;
+  /** Kept in the record as Docker keeps it: builds and commits know their parent image. */
+  parentId?: string;
+  refs?: string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Stores an image made of `parent` plus at most one layer: the layer blob, the config (history
+ * extended by one entry, diff_ids by the layer), the record, the unpacked layer. Used by commit and
+ * by the builder.
+ */
+export async function writeImage(images: ImageService, n: NewImage): Promise<StoredImage> {
+  const created = rfc3339(new Date());
+  const blob = n.layer ? await images.deps.blobs.write(n.layer, undefined, n.signal ? { signal: n.signal } : {}) : null;
+  const pc = n.parentConfig;
+  const history: HistoryEntry[] = [...(pc.history ?? []), { created, ...n.history, ...(blob ? {} : { empty_layer: true }) }];
+  const diffIds = [...(pc.rootfs?.diff_ids ?? n.parent?.layers.map((l) => l.diffId) ?? []), ...(blob ? [blob.digest] : [])];
+  const config: Record<string, unknown> = {
+    architecture: pc.architecture ?? 'amd64',
+    ...(n.history.author ? { author: n.history.author } : {}),
+    ...(n.history.comment ? { comment: n.history.comment } : {}),
+    config: n.config,
+    ...n.extra,
+    created,
+    history,
+    os: pc.os ?? 'linux',
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    ...(pc.variant ? { variant: pc.variant } : {}),
+  };
+  const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)));
+  const base = n.parent?.layers ?? [];
+  const layers = [...base, ...(blob ? [{ digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }] : [])];
+  const img: StoredImage = {
+    id: cfgBlob.digest,
+    configDigest: cfgBlob.digest,
+    layers,
+    created,
+    size: (n.parent?.size ?? 0) + (blob?.size ?? 0),
+    ...(n.parentId !== undefined ? { parent: n.parentId } : {}),
+  };
+  await images.unpack(img, n.signal);
+  images.deps.records.put(img, n.refs ?? []);
+  return img;
+}
+
 /**
  * Records a new image: the container's image plus `layer` (exactly one more layer; none, marked
  * empty_layer in the history, when nothing changed), with the commit's config and history entry.
@@ -85,43 +150,20 @@ export async function commitImage(images: ImageService, rec: ContainerRecord, la
   const ref = commitReference(images, opts.repo, opts.tag);
   const parent: StoredImage = images.get(rec.imageId);
   const parentCfg: ImageConfigJson = await images.config(parent);
-  const runtimeConfig = commitConfig(parentCfg.config ?? {}, rec, opts.changes);
-  const created = rfc3339(new Date());
-  const blob = layer ? await images.deps.blobs.write(layer, undefined, signal ? { signal } : {}) : null;
-  const history = [
-    ...(parentCfg.history ?? []),
-    {
-      created,
+  const img = await writeImage(images, {
+    parent,
+    parentConfig: parentCfg,
+    layer,
+    config: commitConfig(parentCfg.config ?? {}, rec, opts.changes),
+    history: {
       created_by: [rec.path, ...rec.args].join(' '),
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.comment ? { comment: opts.comment } : {}),
-      ...(blob ? {} : { empty_layer: true }),
     },
-  ];
-  const diffIds = [...(parentCfg.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId)), ...(blob ? [blob.digest] : [])];
-  const config: Record<string, unknown> = {
-    architecture: parentCfg.architecture ?? 'amd64',
-    ...(opts.author ? { author: opts.author } : {}),
-    ...(opts.comment ? { comment: opts.comment } : {}),
-    config: runtimeConfig,
-    container: rec.id,
-    created,
-    history,
-    os: parentCfg.os ?? 'linux',
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    ...(parentCfg.variant ? { variant: parentCfg.variant } : {}),
-  };
-  const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)));
-  const layers = [...parent.layers, ...(blob ? [{ digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }] : [])];
-  const img: StoredImage = {
-    id: cfgBlob.digest,
-    configDigest: cfgBlob.digest,
-    layers,
-    created,
-    size: parent.size + (blob?.size ?? 0),
-  };
-  await images.unpack(img, signal);
-  images.deps.records.put(img, ref ? [ref] : []);
+    extra: { container: rec.id },
+    ...(ref ? { refs: [ref] } : {}),
+    ...(signal ? { signal } : {}),
+  });
   images.deps.bus?.publish('container', 'commit', rec.id, {
     comment: opts.comment ?? '',
     imageID: img.id,

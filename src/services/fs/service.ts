@@ -16,7 +16,7 @@ import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
 import { hostMounts, mountAt, mountView, type MountView } from './mount-view.js';
-import { containerView, imageView, type ViewDeps } from './rootfs-view.js';
+import { containerView, imageView, type TreeView, type ViewDeps, type ViewMode } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;
@@ -178,18 +178,36 @@ export class FilesystemService {
     commitReference(this.deps.images, opts.repo, opts.tag);
     const thaw = opts.pause && rec.state.status === 'running' ? await this.#freezer.hold(rec.id) : null;
     try {
-      const changes = await this.#changesOf(rec, opts.signal);
-      if (changes.length === 0) return await commitImage(this.deps.images, rec, null, opts, opts.signal);
-      const view = await containerView(this.#view, rec, 'read');
-      try {
-        const mapOwner = outward(rec);
-        const layer = exportChanges(view.root, changes, { ...(opts.signal ? { signal: opts.signal } : {}), ...(mapOwner ? { mapOwner } : {}) });
-        return await commitImage(this.deps.images, rec, layer, opts, opts.signal);
-      } finally {
-        await view.release();
-      }
+      return await this.withLayer(rec.id, (layer) => commitImage(this.deps.images, rec, layer, opts, opts.signal), opts.signal);
     } finally {
       await thaw?.();
+    }
+  }
+
+  /**
+   * Runs `fn` with the (stopped) container's merged rootfs at hand: the builder writes COPY sources
+   * into it and reads COPY --from sources out of it.
+   */
+  async withRootfs<T>(idOrName: string, mode: ViewMode, fn: (root: string) => Promise<T>): Promise<T> {
+    const view = await containerView(this.#view, this.deps.containers.get(idOrName), mode);
+    try {
+      return await fn(view.root);
+    } finally {
+      await view.release();
+    }
+  }
+
+  /** The container's changes as one uncompressed layer (null when it changed nothing), handed to `fn`. */
+  async withLayer<T>(idOrName: string, fn: (layer: Readable | null) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const rec = this.deps.containers.get(idOrName);
+    const changes = await this.#changesOf(rec, signal);
+    if (changes.length === 0) return fn(null);
+    const view = await containerView(this.#view, rec, 'read');
+    try {
+      const mapOwner = outward(rec);
+      return await fn(exportChanges(view.root, changes, { ...(signal ? { signal } : {}), ...(mapOwner ? { mapOwner } : {}) }));
+    } finally {
+      await view.release();
     }
   }
 

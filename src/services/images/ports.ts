@@ -9,6 +9,8 @@ export interface StoredImage {
   layers: { digest: Digest; diffId: Digest; size: number; mediaType: string }[];
   created: string;
   size: number;
+  /** The image a build step or commit started from (kept for the build cache). */
+  parent?: string;
 }
 
 export interface ImageRecords {
@@ -22,6 +24,8 @@ export interface ImageRecords {
   tagsOf(id: Digest): string[];
   repoDigestsOf(id: Digest): string[];
   delete(id: Digest): void;
+  /** Images recorded with `id` as their parent (build steps made on top of it). */
+  childrenOf(id: string): Digest[];
   /** The image a full reference (docker.io/library/x:tag) names, if any. */
   byTag(ref: string): StoredImage | undefined;
 }

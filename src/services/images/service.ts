@@ -144,6 +144,14 @@ export class ImageService {
         throw new Conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
       }
     }
+    // An image that builds stand on stays: by name it is only untagged (Docker's rmi), by ID refused.
+    if (this.deps.records.childrenOf(img.id).length > 0) {
+      if (byId) throw new Conflict(`conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`);
+      const full = this.deps.refs.normalize(ref);
+      this.deps.records.untag(full);
+      this.#publish('untag', img.id, this.deps.refs.familiar(full));
+      return [{ Untagged: this.deps.refs.familiar(full) }];
+    }
     for (const t of tags) {
       this.deps.records.untag(t);
       actions.push({ Untagged: this.deps.refs.familiar(t) });
@@ -156,32 +164,52 @@ export class ImageService {
     }
     this.#publish('delete', img.id);
     await this.#collect(img);
+    if (opts.prune) await this.#pruneParents(img, actions);
     return actions;
   }
 
-  /**
-   * docker image prune: every image no container uses (in any state) that `chosen` picks, with all
-   * its tags; returns what happened and the bytes the content store gave back.
-   */
-  async prune(chosen: (img: StoredImage, tags: string[], config: ImageConfigJson) => boolean): Promise<{ actions: DeleteAction[]; reclaimed: number }> {
-    const actions: DeleteAction[] = [];
-    let reclaimed = 0;
-    for (const img of this.deps.records.list()) {
-      if (this.deps.containersUsing(img.id).length > 0) continue;
-      const tags = this.deps.records.tagsOf(img.id);
-      if (!chosen(img, tags.map((t) => this.deps.refs.familiar(t)), await this.config(img))) continue;
-      for (const t of [...tags, ...this.deps.records.repoDigestsOf(img.id)]) {
-        if (tags.includes(t)) this.deps.records.untag(t);
-        actions.push({ Untagged: this.deps.refs.familiar(t) });
-        this.#publish('untag', img.id, this.deps.refs.familiar(t));
-      }
-      this.deps.records.delete(img.id);
-      actions.push({ Deleted: img.id });
-      this.#publish('delete', img.id);
-      reclaimed += await this.#collect(img);
+  /** As Docker's rmi: the untagged parents (build steps) that nothing else needs go with the image. */
+  async #pruneParents(img: StoredImage, actions: DeleteAction[]): Promise<void> {
+    let id = img.parent;
+    while (id) {
+      const p = this.deps.records.get(id as Digest);
+      if (!p || this.deps.records.tagsOf(p.id).length || this.deps.records.repoDigestsOf(p.id).length) return;
+      if (this.deps.records.childrenOf(p.id).length || this.deps.containersUsing(p.id).length) return;
+      this.deps.records.delete(p.id);
+      actions.push({ Deleted: p.id });
+      this.#publish('delete', p.id);
+      await this.#collect(p);
+      id = p.parent;
     }
+  }
+
+  /**
+   * `image prune`: dangling images (untagged, and not a parent of another image) that no container
+   * uses, with their untagged parents; with `all`, every image no container uses.
+   */
+  async prune(all: boolean, keep: (img: StoredImage) => boolean = () => false): Promise<{ actions: DeleteAction[]; reclaimed: number }> {
+    const out: DeleteAction[] = [];
+    const sizes = new Map(this.list().flatMap((i) => i.layers.map((l) => [l.digest, l.size] as const)));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const img of this.list()) {
+        if (!this.deps.records.get(img.id) || keep(img)) continue;
+        const tagged = this.deps.records.tagsOf(img.id).length > 0;
+        if ((tagged && !all) || this.deps.records.childrenOf(img.id).length || this.deps.containersUsing(img.id).length) continue;
+        out.push(...(await this.remove(img.id, { force: true, prune: true })));
+        changed = true;
+      }
+    }
+    const kept = new Set(this.list().flatMap((i) => i.layers.map((l) => l.digest as string)));
+    let reclaimed = 0;
+    for (const [d, size] of sizes) if (!kept.has(d)) reclaimed += size;
     this.deps.bus?.publish('image', 'prune', '', { reclaimed: String(reclaimed) });
-    return { actions, reclaimed };
+    return { actions: out, reclaimed };
+  }
+
+  /** Images `images` lists without --all: Docker hides untagged images that are parents (build steps). */
+  isIntermediate(img: StoredImage): boolean {
+    return this.deps.records.tagsOf(img.id).length === 0 && this.deps.records.childrenOf(img.id).length > 0;
   }
 
   /** Removes the layers and blobs that no other image and no container still needs; returns the blob bytes freed. */

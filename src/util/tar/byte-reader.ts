@@ -62,6 +62,16 @@ export class ByteReader {
     while (left > 0) left -= (await this.readSome(left)).length;
   }
 
+  /** Skips up to n bytes; false when the source ended first (cleanly, at or inside them). */
+  async skipToEnd(n: number): Promise<boolean> {
+    let left = n;
+    while (left > 0) {
+      if (this.buf.length === 0 && !(await this.fill())) return false;
+      left -= (await this.readSome(left)).length;
+    }
+    return true;
+  }
+
   /** Stops the source (e.g. a child process or file) once the archive is done with it. */
   async close(): Promise<void> {
     const ret = this.it.return?.();

@@ -132,7 +132,9 @@ export async function* readTar(
       } finally {
         await body.finish();
       }
-      await r.skip(padding(header.size));
+      // The docker CLI's legacy build sends an archive that stops inside the last entry's padding
+      // (its -f outside the context): accepted as its end, as Go's archive/tar and Docker do.
+      if (!(await r.skipToEnd(padding(header.size)))) return;
     }
   } finally {
     await r.close();

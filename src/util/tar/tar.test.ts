@@ -189,6 +189,14 @@ test('truncated or corrupt archives throw InvalidArgument', async () => {
   await assert.rejects(readAll(Readable.from([Buffer.alloc(512, 0x61)])), InvalidArgument);
 });
 
+test('an archive that stops inside the last entry\'s padding ends there (what the docker CLI sends for build -f)', async () => {
+  const data = await writeArchive([[{ ...base, name: 'a', type: 'file', size: 47 }, Buffer.alloc(47, 1)]]);
+  const entries = await readAll(Readable.from([data.subarray(0, 512 + 47)]));
+  assert.deepEqual(entries.map((e) => [e.header.name, e.data.length]), [['a', 47]]);
+  // Cut inside the body is still an error.
+  await assert.rejects(readAll(Readable.from([data.subarray(0, 512 + 20)])), InvalidArgument);
+});
+
 test('the writer rejects a body whose length differs from size', async () => {
   const w = new TarWriter();
   void collect(w.stream).catch(() => undefined);

@@ -1,0 +1,97 @@
+import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials } from '../../services/index.js';
+import type { Handler, HttpContext, Router } from '../http/index.js';
+import type { EngineDeps } from './deps.js';
+
+function jsonMap(ctx: HttpContext, name: string): Record<string, string | null> {
+  const raw = ctx.query.get(name);
+  if (!raw) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new InvalidArgument(`invalid ${name} parameter: ${(e as Error).message}`, { cause: e });
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgument(`invalid ${name} parameter: expected a JSON object`);
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, x === null ? null : String(x)]));
+}
+
+/** X-Registry-Config: base64url JSON of registry host → auth config, as the docker CLI sends for builds. */
+function registryConfig(ctx: HttpContext, normalize: (ref: string) => string): (image: string) => Credentials | undefined {
+  const h = ctx.req.headers['x-registry-config'];
+  const header = Array.isArray(h) ? h[0] : h;
+  if (!header) return () => undefined;
+  let map: Record<string, unknown> = {};
+  try {
+    map = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return () => undefined;
+  }
+  return (image) => {
+    const domain = normalize(image).split('/')[0] ?? '';
+    const hosts = domain === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'] : [domain, `https://${domain}`, `http://${domain}`];
+    for (const k of hosts) {
+      const entry = map[k] ?? map[`${k}/`];
+      if (entry && typeof entry === 'object') {
+        const c = decodeRegistryAuth(Buffer.from(JSON.stringify(entry)).toString('base64'));
+        if (c) {
+          const { serverAddress: _s, ...rest } = c;
+          void _s;
+          return rest;
+        }
+      }
+    }
+    return undefined;
+  };
+}
+
+function errorMessage(e: unknown): Record<string, unknown> {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = e instanceof RunFailed ? e.exitCode : undefined;
+  return { errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message };
+}
+
+/**
+ * `POST /build` (Docker's classic builder, which the docker CLI uses without buildx) and
+ * `POST /build/prune`. The build service is made here from the services it stands on.
+ */
+export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
+  const builds = new BuildService({ containers: deps.containers, images: deps.images, fs, ...(deps.remotes ? { remotes: deps.remotes } : {}) });
+
+  r.add('POST', '/build', async (ctx) => {
+    if (ctx.query.get('remote')) throw new NotImplemented('berth builds only from a context sent with the request (no remote contexts)');
+    const platform = ctx.query.get('platform') ?? '';
+    if (platform && !/^linux(\/amd64)?$/.test(platform)) throw new NotImplemented(`berth builds only linux/amd64 images, not ${platform}`);
+    const tags = builds.normalizeTags(ctx.query.getAll('t').filter((t) => t !== ''));
+    const target = ctx.query.get('target') ?? '';
+    const opts = {
+      dockerfile: ctx.query.get('dockerfile') || 'Dockerfile',
+      tags,
+      buildArgs: jsonMap(ctx, 'buildargs'),
+      ...(target ? { target } : {}),
+      noCache: ctx.bool('nocache'),
+      quiet: ctx.bool('q'),
+      pull: ctx.bool('pull'),
+      labels: Object.fromEntries(Object.entries(jsonMap(ctx, 'labels')).map(([k, v]) => [k, v ?? ''])),
+      credentials: registryConfig(ctx, (ref) => deps.images.deps.refs.normalize(ref)),
+      signal: ctx.signal,
+    };
+    const res = ctx.startStream('application/json');
+    const send = (m: BuildMessage | Record<string, unknown>): void => {
+      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(m) + '\n');
+    };
+    try {
+      await builds.build(ctx.req, opts, send);
+    } catch (e) {
+      if (!ctx.signal.aborted) deps.log('build failed', e);
+      send(errorMessage(e));
+    }
+    res.end();
+  });
+
+  r.add('POST', '/build/prune', async (ctx) => {
+    const { deleted, spaceReclaimed } = await builds.prune();
+    ctx.sendJson(200, { CachesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
+  });
+}

@@ -1,0 +1,361 @@
+import type { Readable } from 'node:stream';
+import { cleanComponents, RootResolver } from '../../core/diff/index.js';
+import { expandWord, parseInstructions, type Dockerfile, type Instruction, type Stage } from '../../core/dockerfile/index.js';
+import { resolveUser } from '../../core/runtime/index.js';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
+import type { Digest } from '../../util/index.js';
+import type { ContainerService } from '../containers/index.js';
+import { writeImage, type FilesystemService } from '../fs/index.js';
+import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
+import { applyCopy, planCopy } from './copy.js';
+import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
+import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
+
+export interface BuildDeps {
+  containers: ContainerService;
+  images: ImageService;
+  fs: FilesystemService;
+  remotes?: RemoteImages;
+}
+
+const SCRATCH_CONFIG: ImageConfigJson = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** JSON with sorted keys, so that configs compare by content. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+}
+
+interface StageResult {
+  name: string | undefined;
+  image: StoredImage | null;
+  config: ImageConfigJson;
+}
+
+/** Makes a layer and records the step's image from it. */
+type Commit = (layer: Readable | null) => Promise<StoredImage>;
+
+/**
+ * One run of Docker's classic builder: each instruction becomes an image on top of the previous one
+ * (config-only steps with empty_layer history entries; RUN, COPY, ADD and WORKDIR with one layer made
+ * in a container), reused from an earlier build when a child of the same parent has the same
+ * container_config (Docker's classic cache key: parent + instruction + content checksum).
+ */
+export class Build {
+  #step = 0;
+  #total = 0;
+  readonly #meta = new Map<string, string | undefined>();
+  readonly #used = new Set<string>();
+  readonly #results: StageResult[] = [];
+  #scratch: StoredImage | null = null;
+
+  constructor(
+    readonly deps: BuildDeps,
+    readonly opts: BuildOptions,
+    readonly contextDir: string,
+    readonly out: (m: BuildMessage) => void,
+  ) {}
+
+  #say(text: string): void {
+    if (!this.opts.quiet) this.out({ stream: text });
+  }
+
+  get #signal(): AbortSignal {
+    return this.opts.signal;
+  }
+
+  async run(df: Dockerfile): Promise<Digest> {
+    for (const a of df.metaArgs) {
+      for (const x of a.args) {
+        this.#used.add(x.name);
+        const given = this.opts.buildArgs[x.name];
+        this.#meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => this.#meta.get(n), df.escape) : undefined);
+      }
+    }
+    let stages = df.stages;
+    if (this.opts.target) {
+      const t = this.opts.target.toLowerCase();
+      const idx = stages.findIndex((s) => s.base.stage === t);
+      if (idx < 0) throw new InvalidArgument(`failed to reach build target ${this.opts.target} in Dockerfile`);
+      stages = stages.slice(0, idx + 1);
+    }
+    const labels = Object.entries(this.opts.labels);
+    this.#total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labels.length ? 1 : 0);
+    let last: StageState | undefined;
+    try {
+      for (const [i, stage] of stages.entries()) {
+        const st = await this.#from(stage, df.escape);
+        for (const ins of stage.instructions) await this.#dispatch(ins, st, true);
+        if (i === stages.length - 1 && labels.length) {
+          const text = labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ');
+          await this.#dispatch({ kind: 'label', pairs: labels.map(([k, v]) => [k, v]), line: 0, original: `LABEL ${text}` }, st, true);
+        }
+        this.#results.push({ name: stage.base.stage, image: st.image, config: st.config });
+        last = st;
+      }
+    } finally {
+      await this.#dropScratch();
+    }
+    const image = last?.image;
+    if (!image) throw new InvalidArgument('No image was generated. Is your Dockerfile empty?');
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.#used.has(k) && !PROXY_ARGS.has(k)).sort();
+    if (unused.length) this.#say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    return image.id;
+  }
+
+  async #from(stage: Stage, escape: string): Promise<StageState> {
+    const base = stage.base;
+    this.#say(`Step ${++this.#step}/${this.#total} : ${base.original}\n`);
+    const name = expandWord(base.image, (n) => this.#meta.get(n), escape);
+    if (name === '') throw new InvalidArgument(`base name (${base.image}) should not be blank`);
+    let st: StageState;
+    const prior = this.#results.find((r) => r.name === name.toLowerCase());
+    if (name.toLowerCase() === 'scratch') {
+      st = new StageState(null, SCRATCH_CONFIG, escape);
+    } else if (prior) {
+      st = new StageState(prior.image, prior.config, escape);
+    } else {
+      const img = await this.#image(name);
+      st = new StageState(img, await this.deps.images.config(img), escape);
+    }
+    if (st.image) this.#say(` ---> ${short(st.image.id)}\n`);
+    const triggers = (st.rc['OnBuild'] as string[] | null | undefined) ?? [];
+    if (triggers.length) {
+      delete st.rc['OnBuild'];
+      this.#say(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      for (const t of triggers) for (const ins of parseInstructions(t, escape)) await this.#dispatch(ins, st, false);
+    }
+    return st;
+  }
+
+  /** A base image: the local one unless --pull (or it is missing), then pulled when berthd talks to registries. */
+  async #image(name: string): Promise<StoredImage> {
+    if (!this.opts.pull) {
+      try {
+        return this.deps.images.get(name);
+      } catch (e) {
+        if (!(e instanceof NotFound)) throw e;
+        if (!this.deps.remotes) throw e;
+      }
+    }
+    const remotes = this.deps.remotes;
+    if (!remotes) throw new NotFound(`cannot pull ${name}: this berthd is not wired to talk to registries`);
+    const creds: Credentials | undefined = this.opts.credentials?.(name);
+    const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}) });
+    const { id } = await job.run((e) => {
+      if (e.current === undefined && e.status) this.#say(`${e.id ? `${e.id}: ` : ''}${e.status}\n`);
+    });
+    return this.deps.images.get(id);
+  }
+
+  async #dispatch(ins: Instruction, st: StageState, announce: boolean): Promise<void> {
+    this.#signal.throwIfAborted();
+    if (announce) this.#say(`Step ${++this.#step}/${this.#total} : ${ins.original}\n`);
+    if (ins.kind === 'arg') for (const a of ins.args) this.#used.add(a.name);
+    if (isMeta(ins)) {
+      const comment = applyMeta(ins as MetaInstruction, st, this.opts.buildArgs, this.#meta);
+      return this.#commit(st, nopCmd(st, comment), null);
+    }
+    switch (ins.kind) {
+      case 'from':
+        throw new InvalidArgument(`line ${ins.line}: FROM is not allowed here`);
+      case 'run':
+        return this.#run(st, st.argv(ins.cmd));
+      case 'workdir': {
+        const path = st.workdir(st.expand(ins.value));
+        st.rc['WorkingDir'] = path;
+        return this.#commit(st, nopCmd(st, `WORKDIR ${path}`, true), (commit) =>
+          this.#inContainer(st, commit, async (root) => {
+            await new RootResolver(root).resolveDir(cleanComponents(path), () => undefined);
+          }),
+        );
+      }
+      case 'copy':
+      case 'add':
+        return this.#copy(ins, st);
+      default:
+        throw new InvalidArgument(`unknown instruction: ${(ins as Instruction).kind.toUpperCase()}`);
+    }
+  }
+
+  async #copy(ins: Extract<Instruction, { kind: 'copy' | 'add' }>, st: StageState): Promise<void> {
+    const sources = ins.sources.map((s) => st.expand(s));
+    let dest = st.expand(ins.dest);
+    if (!dest.startsWith('/')) dest = `${st.workdir(dest)}${dest.endsWith('/') || dest === '.' ? '/' : ''}`;
+    const chown = ins.chown !== undefined ? st.expand(ins.chown) : undefined;
+    const chmodText = ins.chmod !== undefined ? st.expand(ins.chmod) : undefined;
+    if (chmodText !== undefined && !/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidArgument(`invalid chmod parameter ${JSON.stringify(chmodText)}: use an octal mode such as 0755`);
+    const chmod = chmodText !== undefined ? parseInt(chmodText, 8) : undefined;
+    const from = ins.from !== undefined ? st.expand(ins.from) : undefined;
+    const what = ins.kind.toUpperCase();
+    await this.#withSource(from, async (root, fromContext) => {
+      const base = { fromContext, unpack: ins.kind === 'add', ...(chmod !== undefined ? { chmod } : {}), signal: this.#signal };
+      const plan = await planCopy(root, sources, { ...base, ...(chown ? { ownerKey: chown } : {}) });
+      await this.#commit(st, nopCmd(st, `${what} ${plan.hash} in ${dest} `, true), (commit) =>
+        this.#inContainer(st, commit, async (ctr) => {
+          const owner = chown ? await ownerOf(ctr, chown) : undefined;
+          await applyCopy(ctr, plan, dest, { ...base, ...(owner ? { owner } : {}) });
+        }),
+      );
+    });
+  }
+
+  /** The root COPY reads from: the context, or (--from) the rootfs of an earlier stage or an image. */
+  async #withSource(from: string | undefined, fn: (root: string, fromContext: boolean) => Promise<void>): Promise<void> {
+    if (from === undefined) return fn(this.contextDir, true);
+    const prior = this.#results.find((r) => r.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.#results[Number(from)] : undefined);
+    if (!prior && /^\d+$/.test(from)) throw new InvalidArgument(`invalid from flag value ${from}: refers to current build stage or one after it`);
+    const image = prior ? prior.image : await this.#image(from);
+    const ref = image ? image.id : await this.#scratchRef();
+    const rec = await this.#create(ref, ['#(nop)'], {});
+    try {
+      await this.deps.fs.withRootfs(rec.id, 'read', (root) => fn(root, false));
+    } finally {
+      await this.#remove(rec.id);
+    }
+  }
+
+  /**
+   * One step: reused from the cache when a child of the current image has the same container_config,
+   * otherwise made (by `produce`, or config-only when null) and recorded as a child.
+   */
+  async #commit(st: StageState, stepCmd: string[], produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<void> {
+    const cc = { ...st.rc, Cmd: stepCmd };
+    const hit = this.opts.noCache ? null : await this.#probe(st, cc);
+    let img: StoredImage;
+    if (hit) {
+      this.#say(' ---> Using cache\n');
+      img = hit;
+    } else {
+      const commit: Commit = (layer) =>
+        writeImage(this.deps.images, {
+          parent: st.image,
+          parentConfig: st.config,
+          layer,
+          config: st.rc,
+          history: { created_by: stepCmd.join(' ') },
+          extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
+          parentId: st.image?.id ?? '',
+          signal: this.#signal,
+        });
+      img = produce ? await produce(commit) : await commit(null);
+    }
+    st.image = img;
+    st.config = await this.deps.images.config(img);
+    st.rc = structuredClone(st.config.config ?? {});
+    this.#say(` ---> ${short(img.id)}\n`);
+  }
+
+  async #probe(st: StageState, cc: Record<string, unknown>): Promise<StoredImage | null> {
+    const want = canonical(cc);
+    const records = this.deps.images.deps.records;
+    for (const id of records.childrenOf(st.image?.id ?? '')) {
+      const img = records.get(id);
+      if (!img) continue;
+      const cfg = await this.deps.images.config(img).catch(() => null);
+      if (cfg && canonical(cfg.container_config) === want && (cfg.author ?? undefined) === st.author) return img;
+    }
+    return null;
+  }
+
+  async #run(st: StageState, argv: string[]): Promise<void> {
+    const { all, recorded } = st.buildArgEnv(this.#proxies());
+    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...argv] : argv;
+    await this.#commit(st, saveCmd, async (commit) => {
+      const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), argv, {
+        env: [...st.env(), ...all],
+        user: (st.rc['User'] as string | undefined) ?? '',
+        workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
+      });
+      this.#say(` ---> Running in ${short(rec.id)}\n`);
+      const { containers } = this.deps;
+      try {
+        // The client may hang up at any point, also before a wait could listen for it.
+        const hangup = aborted(this.#signal);
+        const exited = Promise.race([containers.wait(rec.id, 'next-exit', this.#signal), hangup]);
+        exited.catch(() => undefined);
+        await containers.start(rec.id);
+        this.#signal.throwIfAborted();
+        const logs = containers.deps.runtime.readLogs(containers.logPath(rec.id), { follow: true, stopWhen: exited, signal: this.#signal });
+        for await (const e of logs) this.#say(e.line.toString('utf8'));
+        const { statusCode } = await exited;
+        if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode);
+        return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+      } finally {
+        await this.#remove(rec.id);
+        this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
+      }
+    });
+  }
+
+  /** A stopped container on the current image whose rootfs `fill` changes; its changes become the layer. */
+  async #inContainer(st: StageState, commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
+    const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), ['#(nop)'], {});
+    try {
+      await this.deps.fs.withRootfs(rec.id, 'write', fill);
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+    } finally {
+      await this.#remove(rec.id);
+    }
+  }
+
+  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string }) {
+    return this.deps.containers.create({
+      image,
+      cmd,
+      entrypoint: null,
+      ...o,
+      healthcheck: { Test: ['NONE'] },
+      labels: {},
+      hostConfig: { raw: {} },
+    });
+  }
+
+  async #remove(id: string): Promise<void> {
+    await this.deps.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.containers.deps.log(`removing build container ${id}`, e));
+  }
+
+  #proxies(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.opts.buildArgs)) if (PROXY_ARGS.has(k) && v !== null) out[k] = v;
+    return out;
+  }
+
+  /** An image without layers to run FROM scratch steps on; removed when the build ends. */
+  async #scratchRef(): Promise<string> {
+    if (this.#scratch) return this.#scratch.id;
+    const { blobs, records } = this.deps.images.deps;
+    const cfg = await blobs.write(Buffer.from(JSON.stringify({ ...SCRATCH_CONFIG, created: new Date().toISOString() })));
+    this.#scratch = { id: cfg.digest, configDigest: cfg.digest, layers: [], created: new Date(0).toISOString(), size: 0 };
+    records.put(this.#scratch, []);
+    return this.#scratch.id;
+  }
+
+  async #dropScratch(): Promise<void> {
+    const s = this.#scratch;
+    if (!s) return;
+    this.#scratch = null;
+    const { blobs, records } = this.deps.images.deps;
+    records.delete(s.id);
+    await blobs.delete(s.configDigest).catch(() => undefined);
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  p.catch(() => undefined);
+  return p;
+}
+
+/** --chown's user and group (a lone user names the group too, as in Docker), looked up in the image. */
+async function ownerOf(root: string, spec: string): Promise<{ uid: number; gid: number }> {
+  const [u = '', g] = spec.split(':');
+  const r = await resolveUser(root, `${u}:${g ?? u}`);
+  return { uid: r.uid, gid: r.gid };
+}

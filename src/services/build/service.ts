@@ -1,0 +1,84 @@
+import { dirname, join } from 'node:path';
+import { parseStages } from '../../core/dockerfile/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { Digest } from '../../util/index.js';
+import type { StoredImage } from '../images/index.js';
+import { Build, type BuildDeps } from './builder.js';
+import { receiveContext } from './context.js';
+import type { BuildMessage, BuildOptions } from './types.js';
+
+/**
+ * `docker build` with Docker's classic builder: the context arrives as a tar, each Dockerfile step
+ * becomes an image; steps are reused from earlier builds (the cache is the untagged step images,
+ * children of their parent image, hidden from `images` as Docker hides them).
+ */
+export class BuildService {
+  constructor(readonly deps: BuildDeps) {}
+
+  get #scratchDir(): string {
+    return join(dirname(this.deps.containers.deps.containersDir), 'tmp');
+  }
+
+  /** Runs a build; the messages go to `out`; resolves with the image ID once tagged. */
+  async build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void): Promise<Digest> {
+    const ctx = await receiveContext(body, this.#scratchDir, opts.dockerfile || 'Dockerfile', opts.signal);
+    let id: Digest;
+    try {
+      const df = parseStages(ctx.dockerfile);
+      id = await new Build(this.deps, opts, ctx.dir, out).run(df);
+    } finally {
+      await ctx.release();
+    }
+    const { images } = this.deps;
+    out({ aux: { ID: id } });
+    if (opts.quiet) out({ stream: `${id}\n` });
+    else out({ stream: `Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n` });
+    for (const t of opts.tags) {
+      images.tag(id, t, null);
+      if (!opts.quiet) out({ stream: `Successfully tagged ${images.deps.refs.familiar(t)}\n` });
+    }
+    return id;
+  }
+
+  /** Checks and normalizes the tags before anything is built (a bad one is a 400, not a failed stream). */
+  normalizeTags(tags: string[]): string[] {
+    return tags.map((t) => {
+      const full = this.deps.images.deps.refs.normalize(t);
+      if (full.includes('@')) throw new InvalidArgument(`invalid reference format: ${t} (a build cannot be tagged with a digest)`);
+      return full;
+    });
+  }
+
+  /**
+   * The build cache: every untagged step image that no container uses, leaves first. Their tagged
+   * children (finished builds) keep their layers and lose only the parent link.
+   */
+  async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const { images } = this.deps;
+    const records = images.deps.records;
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    const isCache = (img: StoredImage): boolean =>
+      img.parent !== undefined && records.tagsOf(img.id).length === 0 && records.repoDigestsOf(img.id).length === 0 && images.deps.containersUsing(img.id).length === 0;
+    for (;;) {
+      const victims = images.list().filter(isCache);
+      const leaves = victims.filter((v) => records.childrenOf(v.id).length === 0);
+      const batch = leaves.length ? leaves : victims;
+      if (batch.length === 0) break;
+      for (const v of batch) {
+        for (const child of records.childrenOf(v.id)) {
+          const c = records.get(child);
+          if (!c) continue;
+          const { parent: _drop, ...rest } = c;
+          void _drop;
+          records.put(rest, []);
+        }
+        await images.remove(v.id, { force: false, prune: false });
+        deleted.push(v.id);
+        const top = v.layers.at(-1);
+        if (top && !(await images.deps.blobs.info(top.digest))) reclaimed += top.size;
+      }
+    }
+    return { deleted, spaceReclaimed: reclaimed };
+  }
+}

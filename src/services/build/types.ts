@@ -1,0 +1,32 @@
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { Credentials } from '../images/index.js';
+
+export interface BuildOptions {
+  /** The Dockerfile's path inside the context. */
+  dockerfile: string;
+  /** Full references to tag the result with. */
+  tags: string[];
+  /** --build-arg: a null value means "take it from the client's environment" and it was not set. */
+  buildArgs: Record<string, string | null>;
+  target?: string;
+  noCache: boolean;
+  quiet: boolean;
+  pull: boolean;
+  labels: Record<string, string>;
+  /** Registry credentials for pulling a base image (from X-Registry-Config). */
+  credentials?: (image: string) => Credentials | undefined;
+  signal: AbortSignal;
+}
+
+/** What the build says, in Docker's JSON message terms. */
+export type BuildMessage = { stream: string } | { aux: { ID: string } };
+
+/** A RUN whose command failed: the build fails with Docker's words and the command's exit code. */
+export class RunFailed extends InvalidArgument {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
