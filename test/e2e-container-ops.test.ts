@@ -1,15 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 test('rename, with Docker conflict messages', async () => {
   await d.berth(['create', '--name', 'old-name', 'busybox', 'true']);

@@ -1,17 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
 /** The copy driver serves where overlay cannot mount; the same container behaviour must hold. */
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start({ driver: 'copy' });
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon), { driver: 'copy' });
 
 test('info shows the copy driver, and containers run on it with their own writable layer', async () => {
   const info = await d.docker(['info', '--format', '{{.Driver}}']);

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { TestDaemon } from './helpers/daemon.js';
@@ -17,22 +16,6 @@ before(async () => {
 after(async () => {
   await d?.cleanup();
 });
-
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: d.socket, method, path, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, json: text.trim() ? (JSON.parse(text) as unknown) : null });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 for (const cli of ['docker', 'berth'] as const) {
   test(`${cli} exec: output, exit code, -e -w -u, piped stdin`, async () => {
@@ -75,35 +58,35 @@ for (const cli of ['docker', 'berth'] as const) {
 }
 
 test('exec API: inspect reports Running, Pid and ExitCode; unknown ids are 404; stopped containers 409', async () => {
-  const created = await api('POST', `/containers/${cid}/exec`, { Cmd: ['sh', '-c', 'sleep 0.5; exit 5'], AttachStdout: false });
+  const created = await d.api('POST', `/containers/${cid}/exec`, { Cmd: ['sh', '-c', 'sleep 0.5; exit 5'], AttachStdout: false });
   assert.equal(created.status, 201);
   const id = (created.json as { Id: string }).Id;
-  const before = (await api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
+  const before = (await d.api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
   assert.equal(before['Running'], false);
   assert.equal(before['ExitCode'], null);
   assert.equal(before['ContainerID'], cid);
   assert.deepEqual(before['ProcessConfig'], { tty: false, entrypoint: 'sh', arguments: ['-c', 'sleep 0.5; exit 5'], privileged: false });
-  assert.equal((await api('POST', `/exec/${id}/start`, { Detach: true })).status, 200);
-  const running = (await api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
+  assert.equal((await d.api('POST', `/exec/${id}/start`, { Detach: true })).status, 200);
+  const running = (await d.api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
   assert.equal(running['Running'], true);
   assert.ok((running['Pid'] as number) > 0);
-  assert.equal((await api('POST', `/exec/${id}/start`, { Detach: true })).status, 409);
+  assert.equal((await d.api('POST', `/exec/${id}/start`, { Detach: true })).status, 409);
   let done: Record<string, unknown> = running;
   for (let i = 0; i < 100 && done['Running'] === true; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    done = (await api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
+    done = (await d.api('GET', `/exec/${id}/json`)).json as Record<string, unknown>;
   }
   assert.equal(done['Running'], false);
   assert.equal(done['ExitCode'], 5);
 
-  const unknown = await api('GET', '/exec/0123456789abcdef/json');
+  const unknown = await d.api('GET', '/exec/0123456789abcdef/json');
   assert.equal(unknown.status, 404);
   assert.match((unknown.json as { message: string }).message, /No such exec instance/);
-  assert.equal((await api('POST', '/exec/0123456789abcdef/start', {})).status, 404);
-  assert.equal((await api('POST', `/containers/${cid}/exec`, { Cmd: [] })).status, 400);
+  assert.equal((await d.api('POST', '/exec/0123456789abcdef/start', {})).status, 404);
+  assert.equal((await d.api('POST', `/containers/${cid}/exec`, { Cmd: [] })).status, 400);
 
   const stopped = (await d.berth(['create', 'busybox', 'true'])).stdout.trim();
-  const refused = await api('POST', `/containers/${stopped}/exec`, { Cmd: ['true'] });
+  const refused = await d.api('POST', `/containers/${stopped}/exec`, { Cmd: ['true'] });
   assert.equal(refused.status, 409);
   assert.match((refused.json as { message: string }).message, /is not running/);
   const r = await d.docker(['exec', stopped, 'true']);

@@ -1,16 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { TestDaemon, eventually } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon, eventually } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 function api(method: string, path: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {

@@ -1,16 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 async function berthFsMounts(): Promise<string[]> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');

@@ -1,16 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 test('-m: a container over its memory limit is OOM-killed: exit 137 and OOMKilled true', async () => {
   const r = await d.berth(['run', '--name', 'hog', '-m', '16m', '--memory-swap', '16m', 'busybox', 'sh', '-c', 'tail /dev/zero']);

@@ -1,18 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { makeBusyboxRootfs, tarDirectory } from './helpers/busybox.js';
 import { join } from 'node:path';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 test('logs -f follows until the container exits; --since and --until cut by time', async () => {
   const id = (await d.berth(['run', '-d', 'busybox', 'sh', '-c', 'echo first; sleep 1.2; echo second; sleep 0.5; echo third >&2'])).stdout.trim();

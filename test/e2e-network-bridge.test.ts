@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { eventually, TestDaemon } from './helpers/daemon.js';
+import { eventually, TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
 const execFileP = promisify(execFile);
 
@@ -13,14 +13,8 @@ const execFileP = promisify(execFile);
  * The default bridge network, published ports, none / container: modes, stop and start, stats and
  * live restore. All traffic goes to 127.0.0.1 or to addresses on this daemon's own bridge.
  */
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www'];
 

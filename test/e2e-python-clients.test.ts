@@ -1,8 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
 /*
  * The Python clients, unchanged: Debian's docker-py (python3-docker) and docker-compose 1.29,
@@ -10,14 +10,8 @@ import { TestDaemon } from './helpers/daemon.js';
  */
 const PYTHON = '/usr/bin/python3';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 async function python(name: string, script: string): Promise<Map<string, string>> {
   const file = join(d.dir, name);

@@ -1,15 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, eventually } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon, eventually } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 async function state(name: string): Promise<{ Status: string; Pid: number; ExitCode: number; RestartCount: number }> {
   const j = JSON.parse((await d.berth(['inspect', name])).stdout)[0];

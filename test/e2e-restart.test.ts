@@ -1,15 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, eventually } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon, eventually } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 test('containers keep running and logging across a kill -9 of berthd', async () => {
   const long = (await d.berth(['run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c', 'i=0; while true; do echo n$i; i=$((i+1)); sleep 0.1; done'])).stdout.trim();

@@ -1,35 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
-
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: d.socket, method, path, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, json: text.trim() ? (JSON.parse(text) as unknown) : null });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 /** The Seccomp: line of /proc/self/status: 0 = no filter, 2 = filter. */
 const SECCOMP_MODE = 'grep "^Seccomp:" /proc/self/status | cut -f2';
@@ -107,7 +84,7 @@ for (const cli of ['docker', 'berth'] as const) {
 }
 
 test('a bad profile is refused at create with 400 and a sentence naming the mistake', async () => {
-  const create = (opt: string) => api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { SecurityOpt: [opt] } });
+  const create = (opt: string) => d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { SecurityOpt: [opt] } });
   const broken = await create('seccomp={"defaultAction": "SCMP_ACT_ALLOW",');
   assert.equal(broken.status, 400);
   assert.match((broken.json as { message: string }).message, /^decoding seccomp profile failed: /);
@@ -130,7 +107,7 @@ test('a bad profile is refused at create with 400 and a sentence naming the mist
     assert.notEqual(m.code, 0);
     assert.match(m.stderr, /compacting json for seccomp profile/);
   }
-  const ps = await api('GET', '/containers/json?all=1');
+  const ps = await d.api('GET', '/containers/json?all=1');
   assert.deepEqual(ps.json, [], 'no container was created by the refused requests');
 });
 

@@ -1,69 +1,45 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { TestDaemon } from './helpers/daemon.js';
+import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-  await d.makeBusyboxImage();
-});
-after(async () => {
-  await d?.cleanup();
-});
+let d!: TestDaemon;
+useBusyboxDaemon((daemon) => (d = daemon));
 
 const ok = (r: { code: number; stderr: string }, what = ''): void => assert.equal(r.code, 0, `${what} ${r.stderr}`);
 
-/** One Engine API call over the daemon's socket, as a client that speaks `version` would send it. */
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath: d.socket, method, path, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as unknown) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 test('Engine API shapes and statuses: 201 create, 404, 409 in use, prune by API version', async () => {
-  const c = await api('POST', '/v1.43/volumes/create', { Name: 'api-vol', Labels: { a: 'b' }, DriverOpts: {} });
+  const c = await d.api('POST', '/v1.43/volumes/create', { Name: 'api-vol', Labels: { a: 'b' }, DriverOpts: {} });
   assert.equal(c.status, 201);
   const v = c.json as Record<string, unknown>;
   assert.equal(v['Name'], 'api-vol');
   assert.match(String(v['CreatedAt']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.equal((await api('POST', '/v1.43/volumes/create', { Name: 'api-vol' })).status, 201, 'create of an existing name returns it');
-  const nf = await api('GET', '/v1.43/volumes/nope');
+  assert.equal((await d.api('POST', '/v1.43/volumes/create', { Name: 'api-vol' })).status, 201, 'create of an existing name returns it');
+  const nf = await d.api('GET', '/v1.43/volumes/nope');
   assert.equal(nf.status, 404);
   assert.deepEqual(nf.json, { message: 'get nope: no such volume' });
-  assert.equal((await api('DELETE', '/v1.43/volumes/nope?force=1')).status, 204);
-  assert.equal((await api('POST', '/v1.43/volumes/create', { Name: 'x', Driver: 'nfs' })).status, 404);
-  const badFilter = await api('GET', `/v1.43/volumes?filters=${encodeURIComponent('{"color":{"red":true}}')}`);
+  assert.equal((await d.api('DELETE', '/v1.43/volumes/nope?force=1')).status, 204);
+  assert.equal((await d.api('POST', '/v1.43/volumes/create', { Name: 'x', Driver: 'nfs' })).status, 404);
+  const badFilter = await d.api('GET', `/v1.43/volumes?filters=${encodeURIComponent('{"color":{"red":true}}')}`);
   assert.equal(badFilter.status, 400);
 
-  const cr = await api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: ['api-vol:/d'] } });
+  const cr = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: ['api-vol:/d'] } });
   assert.equal(cr.status, 201, JSON.stringify(cr.json));
   const id = (cr.json as { Id: string }).Id;
-  const inUse = await api('DELETE', '/v1.43/volumes/api-vol?force=1');
+  const inUse = await d.api('DELETE', '/v1.43/volumes/api-vol?force=1');
   assert.equal(inUse.status, 409);
   assert.deepEqual(inUse.json, { message: `remove api-vol: volume is in use - [${id}]` });
-  const dangling = await api('GET', `/v1.43/volumes?filters=${encodeURIComponent('{"dangling":["true"]}')}`);
+  const dangling = await d.api('GET', `/v1.43/volumes?filters=${encodeURIComponent('{"dangling":["true"]}')}`);
   assert.deepEqual((dangling.json as { Volumes: unknown[] }).Volumes, []);
-  assert.equal((await api('DELETE', `/v1.43/containers/${id}`)).status, 204);
+  assert.equal((await d.api('DELETE', `/v1.43/containers/${id}`)).status, 204);
 
   // API 1.43: a prune without all=true keeps named volumes; API 1.41 clients (docker-py) remove every unused one.
-  const p43 = await api('POST', '/v1.43/volumes/prune');
+  const p43 = await d.api('POST', '/v1.43/volumes/prune');
   assert.deepEqual(p43.json, { VolumesDeleted: [], SpaceReclaimed: 0 });
-  const p41 = await api('POST', '/v1.41/volumes/prune');
+  const p41 = await d.api('POST', '/v1.41/volumes/prune');
   assert.deepEqual((p41.json as { VolumesDeleted: string[] }).VolumesDeleted, ['api-vol']);
-  const list = await api('GET', '/volumes');
+  const list = await d.api('GET', '/volumes');
   assert.deepEqual(list.json, { Volumes: [], Warnings: [] });
 });
 

@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
@@ -17,6 +18,22 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The usual set-up of an end-to-end test file: a private berthd with busybox:latest, started before
+ * its tests and, after them, checked for leftovers and removed. `set` receives the daemon.
+ */
+export function useBusyboxDaemon(set: (d: TestDaemon) => void, opts: { driver?: string; args?: string[] } = {}): void {
+  let d: TestDaemon | undefined;
+  before(async () => {
+    d = await TestDaemon.start(opts);
+    set(d);
+    await d.makeBusyboxImage();
+  });
+  after(async () => {
+    await d?.cleanup();
+  });
 }
 
 /** A berthd of its own on a private data root, exec root and socket, for one test file. */
@@ -147,6 +164,29 @@ export class TestDaemon {
     return r;
   }
 
+  /** One Engine API call with a JSON body over the daemon's socket: the reply's status, text, and JSON (null when empty or not JSON). */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string; json: unknown }> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = request({ socketPath: this.socket, method, path, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown = null;
+          try {
+            json = text.trim() ? (JSON.parse(text) as unknown) : null;
+          } catch {
+            /* not JSON: the text is in `body` */
+          }
+          resolve({ status: res.statusCode ?? 0, body: text, json });
+        });
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
   /** Imports busybox:latest (or `name`) made from the host's static busybox. */
   async makeBusyboxImage(name = 'busybox:latest'): Promise<void> {
     const root = join(this.dir, 'img-rootfs');
@@ -181,20 +221,6 @@ export class TestDaemon {
       if (procs.length) throw new Error(`processes left behind: ${procs.join(', ')}`);
       if (net.length) throw new Error(`network state left behind: ${net.join('; ')}`);
     }
-  }
-
-  /** One Engine API request over the socket; resolves with the status and body text. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-    return new Promise((res, rej) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const req = request({ socketPath: this.socket, path, method, headers: data ? { 'Content-Type': 'application/json' } : {} }, (r) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', rej);
-      req.end(data);
-    });
   }
 
   /** Container ids a test made, so cleanup can check that none of their cgroups stayed. */
