@@ -1,6 +1,6 @@
 import { lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { exportChanges, RootResolver, type Change } from '../../core/diff/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
@@ -94,9 +94,17 @@ export class FilesystemService {
       throw e;
     });
     const v = view as MountView;
-    value.archive.once('close', () => void v.release().catch(this.#warn(rec, 'unmount after cp')).finally(thaw));
+    let done: Promise<void> | undefined;
+    const finish = (): Promise<void> => (done ??= v.release().catch(this.#warn(rec, 'unmount after cp')).finally(thaw));
+    // The tar ends for the client only once the container runs again: a command right after cp must not find it frozen.
+    const out = new PassThrough();
+    value.archive.once('end', () => void finish().then(() => out.end()));
+    value.archive.once('close', () => void finish());
+    value.archive.once('error', (e) => out.destroy(e));
+    value.archive.pipe(out, { end: false });
+    out.once('close', () => value.archive.destroy());
     this.#publish(rec, 'archive-path');
-    return value;
+    return { stat: value.stat, archive: out };
   }
 
   /**
