@@ -9,3 +9,4 @@ export * from './client.js';
 export * from './engine-api.js';
 export * from './version.js';
 export * from './exec.js';
+export * from './progress.js';

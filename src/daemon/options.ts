@@ -15,7 +15,7 @@ export interface DaemonOptions {
   registryMirrors: Record<string, string[]>;
   /** daemon.json `insecure-registries` (127.0.0.0/8 is always plain HTTP). */
   insecureRegistries: string[];
-  /** daemon.json `max-concurrent-downloads` (also used for uploads); default 4. */
+  /** `--max-concurrent-downloads` or daemon.json `max-concurrent-downloads` (also used for uploads); default 3. */
   maxConcurrentDownloads: number;
 }
 
@@ -36,6 +36,8 @@ Options:
   -H, --host string            Daemon socket to listen on (default unix://<exec-root>/berth.sock)
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -D, --debug                  Enable debug mode
+      --max-concurrent-downloads int
+                               Set the max concurrent downloads (default 3)
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
   -v, --version                Print version information and quit
@@ -63,6 +65,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'log-level': { type: 'string', short: 'l' },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
+        'max-concurrent-downloads': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,7 +102,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     storageDriver: driverName as DaemonOptions['storageDriver'],
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
-    ...registryOptions(file),
+    ...registryOptions(file, f['max-concurrent-downloads']),
   };
 }
 
@@ -109,7 +112,7 @@ function stringList(v: unknown, key: string): string[] {
   return v as string[];
 }
 
-function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads'> {
+function registryOptions(file: Record<string, unknown>, downloadsFlag: string | undefined): Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads'> {
   const raw = file['registry-mirrors'];
   const registryMirrors: Record<string, string[]> = {};
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -117,9 +120,12 @@ function registryOptions(file: Record<string, unknown>): Pick<DaemonOptions, 're
   } else if (raw !== undefined) {
     registryMirrors['docker.io'] = stringList(raw, 'registry-mirrors');
   }
-  const n = file['max-concurrent-downloads'];
+  if (downloadsFlag !== undefined && !/^[1-9]\d{0,5}$/.test(downloadsFlag)) {
+    throw new InvalidArgument(`invalid argument ${JSON.stringify(downloadsFlag)} for "--max-concurrent-downloads" flag: must be a positive integer`);
+  }
+  const n = downloadsFlag !== undefined ? Number(downloadsFlag) : file['max-concurrent-downloads'];
   if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1)) throw new InvalidArgument('daemon.json: max-concurrent-downloads must be a positive integer');
-  return { registryMirrors, insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'), maxConcurrentDownloads: n ?? 4 };
+  return { registryMirrors, insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'), maxConcurrentDownloads: n ?? 3 };
 }
 
 async function readDaemonJson(path: string, required: boolean): Promise<Record<string, unknown>> {

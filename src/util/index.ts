@@ -1,2 +1,3 @@
 export * from './digest.js';
 export * from './fs.js';
+export * from './fan-out.js';

@@ -58,6 +58,11 @@ export interface WriteOptions {
 export interface ContentPartials {
   /** Bytes already in ingest/<ref> (0 when there is none). */
   partialSize(ref: string): Promise<number>;
+  /**
+   * The first `length` bytes of the partial in ingest/<ref>, for a consumer that must see the whole
+   * blob (a layer unpacked while it downloads) when the download continues with HTTP Range.
+   */
+  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal }): Readable;
   /** Removes partial ingests not written to for longer than `maxAgeMs`; returns how many. */
   prunePartials(maxAgeMs: number): Promise<number>;
 }
@@ -135,6 +140,12 @@ class FsContentStore implements ContentStore {
     } catch {
       return 0;
     }
+  }
+
+  readPartial(ref: string, length: number, opts: { signal?: AbortSignal } = {}): Readable {
+    if (!REF_RE.test(ref)) throw new InvalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    if (length <= 0) return Readable.from([]);
+    return createReadStream(join(this.#ingest, ref, 'data'), { highWaterMark: 1 << 20, start: 0, end: length - 1, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   async prunePartials(maxAgeMs: number): Promise<number> {

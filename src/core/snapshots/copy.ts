@@ -11,6 +11,7 @@ import type { Mount } from './types.js';
  */
 export class CopySnapshotter extends BaseSnapshotter {
   readonly driver = 'copy' as const;
+  readonly independentLayers = false;
 
   protected async seed(diff: string, parent: Digest | null, signal?: AbortSignal): Promise<void> {
     if (parent) await copyTree(this.layerPath(parent), diff, signal);

@@ -6,6 +6,8 @@ test('progress events become Docker JSON messages', () => {
   assert.deepEqual(jsonMessage({ id: 'abc', status: 'Pulling fs layer' }), { status: 'Pulling fs layer', progressDetail: {}, id: 'abc' });
   const m = jsonMessage({ id: 'abc', status: 'Downloading', current: 1_500_000, total: 3_000_000 });
   assert.deepEqual(m['progressDetail'], { current: 1_500_000, total: 3_000_000 });
-  assert.match(String(m['progress']), /^\[={24}> {25}\] 1\.5MB\/3MB$/);
+  // Exactly what dockerd sends: the bar at 200 columns, the current size padded to 8.
+  assert.equal(m['progress'], `[${'='.repeat(25)}>${' '.repeat(25)}]    1.5MB/3MB`);
+  assert.equal(jsonMessage({ id: 'abc', status: 'Extracting', current: 3_000_000, total: 3_000_000 })['progress'], `[${'='.repeat(50)}>]      3MB/3MB`);
   assert.deepEqual(jsonMessage({ status: '', aux: { tag: '1', digest: 'sha256:x', size: 5 } }), { progressDetail: {}, aux: { Tag: '1', Digest: 'sha256:x', Size: 5 } });
 });

@@ -1,35 +1,18 @@
 import type { ServerResponse } from 'node:http';
+import { progressString } from '../../api/index.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
 
-/** Docker's progress bar text: `[=====>      ]  1.2MB/3.4MB`. */
-function progressBar(current: number, total: number): string {
-  const width = 50;
-  const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
-  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (filled === width ? '=' : '>') : '') + ' '.repeat(width - filled);
-  return `[${bar}] ${human(current)}/${human(total)}`;
-}
-
-function human(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(i === 1 ? 1 : 3).replace(/\.?0+$/, '')}${units[i]}`;
-}
-
 /** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
 export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
   if (e.current !== undefined || e.total !== undefined) {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
-    if (e.current !== undefined && e.total !== undefined && e.status !== 'Pushed') m['progress'] = progressBar(e.current, e.total);
+    const text = e.current !== undefined && e.status !== 'Pushed' ? progressString(e.current, e.total) : '';
+    if (text !== '') m['progress'] = text;
   } else {
     m['progressDetail'] = {};
   }

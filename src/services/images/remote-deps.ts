@@ -17,7 +17,7 @@ export interface RemoteImageDeps {
   remote: Remote;
   images: ImageService;
   addRepoDigest(id: string, fullRef: string): void;
-  /** Layers fetched or pushed at once (default 4). */
+  /** Layers fetched or pushed at once (default 3, as Docker's max-concurrent-downloads). */
   concurrency?: number;
 }
 
