@@ -1,38 +1,108 @@
-import type { Writable } from 'node:stream';
+/**
+ * A bounded byte queue between one writer and one reader. Unlike a PassThrough, a failure is
+ * delivered after the bytes queued before it (a download cut midway still hands over what
+ * arrived), and a reader that stops early (`return()` or `cancel`) only closes its own side.
+ * Chunks waiting together are handed over as one buffer, so a slow reader makes fewer calls.
+ */
+export class BytePipe implements AsyncIterable<Buffer> {
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #ended = false;
+  #error: { e: unknown } | undefined;
+  #closed = false;
+  #wakeReader: (() => void) | undefined;
+  #wakeWriter: (() => void) | undefined;
+
+  constructor(readonly limit: number) {}
+
+  /** The reader left (or was cancelled): pushes are dropped. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues a chunk; false when the queue is full (wait for `drained()`). */
+  push(chunk: Buffer): boolean {
+    if (this.#closed) return true;
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    this.#wake('reader');
+    return this.#bytes < this.limit;
+  }
+
+  drained(): Promise<void> {
+    if (this.#closed || this.#bytes < this.limit) return Promise.resolve();
+    return new Promise((resolve) => (this.#wakeWriter = resolve));
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake('reader');
+  }
+
+  /** The reader gets the queued bytes, then `e`. */
+  fail(e: unknown): void {
+    this.#error ??= { e };
+    this.#wake('reader');
+  }
+
+  /** Drops what is queued; the reader gets `e` at once, and further pushes are ignored. */
+  cancel(e: unknown): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#error ??= { e };
+    this.#closed = true;
+    this.#wake('reader');
+    this.#wake('writer');
+  }
+
+  #wake(who: 'reader' | 'writer'): void {
+    const f = who === 'reader' ? this.#wakeReader : this.#wakeWriter;
+    if (who === 'reader') this.#wakeReader = undefined;
+    else this.#wakeWriter = undefined;
+    f?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        if (this.#chunks.length > 0) {
+          const out = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#bytes);
+          this.#chunks = [];
+          this.#bytes = 0;
+          this.#wake('writer');
+          yield out;
+          continue;
+        }
+        if (this.#error) throw this.#error.e;
+        if (this.#ended) return;
+        await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+      }
+    } finally {
+      this.#closed = true;
+      this.#chunks = [];
+      this.#bytes = 0;
+      this.#wake('writer');
+    }
+  }
+}
 
 /**
- * Copies every chunk of `source` into each of `outs`, pausing for the slowest (backpressure) and
- * awaiting only when one is full. An out that is destroyed midway is skipped from then on, so
- * one consumer giving up does not stop the others. A failing source destroys every out with its
- * error; the end of the source ends them. `onChunk` sees each chunk's length as it passes.
+ * Copies every chunk of `source` into each pipe, waiting only while one is full (backpressure
+ * from the slowest). A pipe whose reader left is skipped from then on, so one consumer giving up
+ * does not stop the others. A failing source fails every pipe (after their queued bytes) and
+ * rejects; the end of the source ends them. `onChunk` sees each chunk's length as it passes.
  */
-export async function fanOut(source: AsyncIterable<Buffer>, outs: Writable[], onChunk?: (n: number) => void): Promise<void> {
+export async function fanOut(source: AsyncIterable<Buffer>, pipes: BytePipe[], onChunk?: (n: number) => void): Promise<void> {
   try {
     for await (const chunk of source) {
       onChunk?.(chunk.length);
-      let full: Writable[] | undefined;
-      for (const o of outs) {
-        if (o.destroyed || o.writableEnded) continue;
-        if (!o.write(chunk)) (full ??= []).push(o);
-      }
-      if (full) await Promise.all(full.map(drained));
+      let full = false;
+      for (const p of pipes) if (!p.push(chunk)) full = true;
+      if (full) await Promise.all(pipes.map((p) => p.drained()));
     }
   } catch (e) {
-    for (const o of outs) o.destroy(e as Error);
+    for (const p of pipes) p.fail(e);
     throw e;
   }
-  for (const o of outs) if (!o.destroyed && !o.writableEnded) o.end();
-}
-
-function drained(o: Writable): Promise<void> {
-  if (o.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      o.off('drain', done);
-      o.off('close', done);
-      resolve();
-    };
-    o.on('drain', done);
-    o.on('close', done);
-  });
+  for (const p of pipes) p.end();
 }

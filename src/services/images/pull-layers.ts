@@ -1,9 +1,9 @@
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { chainIds } from '../../core/images/index.js';
 import type { RemoteRepo } from '../../core/remotes/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Descriptor } from '../../oci/index.js';
-import { fanOut, type Digest } from '../../util/index.js';
+import { BytePipe, fanOut, type Digest } from '../../util/index.js';
 import { LayerProgress } from './layer-progress.js';
 import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
 
@@ -150,8 +150,8 @@ export class LayerPuller {
       p.parent,
       async (dir, format) => {
         const { body, start } = await this.deps.remote.fetchBlobFrom(repo, p.desc, have, fetchOpts(opts));
-        const toStore = new PassThrough({ highWaterMark: STORE_BUFFER });
-        const toUnpack = new PassThrough({ highWaterMark: UNPACK_BUFFER });
+        const toStore = new BytePipe(STORE_BUFFER);
+        const toUnpack = new BytePipe(UNPACK_BUFFER);
         let downloaded = start;
         let unpacked = 0;
         let extracting = false;
@@ -163,7 +163,7 @@ export class LayerPuller {
         const stored = blobs.write(toStore, { digest: p.desc.digest, size: p.desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
         const applied = applyLayer(dir, unpackInput, { format, ...sig(opts) });
         // A failed unpack leaves the download running: the digest's verdict is the clearer error.
-        applied.catch(() => toUnpack.destroy());
+        applied.catch((e: unknown) => toUnpack.cancel(e));
         stored.then(
           () => {
             p.progress.status('Verifying Checksum');
@@ -173,7 +173,7 @@ export class LayerPuller {
           },
           (e: unknown) => {
             body.destroy();
-            toUnpack.destroy(e instanceof Error ? e : new Error(String(e)));
+            toUnpack.cancel(e);
           },
         );
         const fed = fanOut(body, [toStore, toUnpack], (k) => p.progress.bytes('Downloading', (downloaded += k)));
