@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -89,6 +89,9 @@ test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a re
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /failed to pull blob sha256:[a-f0-9]{64}.*unexpected commit digest/);
   assert.equal(existsSync(layerFile), false, 'a corrupt blob must not be stored');
+  // The layer was unpacked while it downloaded: the digest's failure removed that too.
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('layer-')), [], 'no half-unpacked layer is left');
+  assert.equal(existsSync(join(d.dataRoot, 'layers')) ? readdirSync(join(d.dataRoot, 'layers')).length : 0, 0, 'no layer was committed');
   assert.notEqual((await d.berth(['image', 'inspect', `${host}/f:1`])).code, 0);
 
   mode.value = 'error500';

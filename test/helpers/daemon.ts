@@ -33,9 +33,10 @@ export class TestDaemon {
     this.logFile = join(dir, 'berthd.log');
   }
 
-  static async start(opts: { driver?: string } = {}): Promise<TestDaemon> {
+  static async start(opts: { driver?: string; args?: string[] } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;
+    d.extraArgs = opts.args ?? [];
     try {
       await d.spawn();
     } catch (e) {
@@ -47,6 +48,8 @@ export class TestDaemon {
   }
 
   driver: string | undefined;
+  /** More berthd flags (kept for restarts). */
+  extraArgs: string[] = [];
 
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, BERTH_HOST: `unix://${this.socket}`, DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
@@ -57,6 +60,7 @@ export class TestDaemon {
     const fd = openSync(this.logFile, 'a');
     const args = ['-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug'];
     if (this.driver) args.push('--storage-driver', this.driver);
+    args.push(...this.extraArgs);
     this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const deadline = Date.now() + 30_000;

@@ -9,5 +9,8 @@ test('progress events become Docker JSON messages', () => {
   // Exactly what dockerd sends: the bar at 200 columns, the current size padded to 8.
   assert.equal(m['progress'], `[${'='.repeat(25)}>${' '.repeat(25)}]    1.5MB/3MB`);
   assert.equal(jsonMessage({ id: 'abc', status: 'Extracting', current: 3_000_000, total: 3_000_000 })['progress'], `[${'='.repeat(50)}>]      3MB/3MB`);
+  // Plain status lines, as dockerd's progress.Message: no progressDetail.
+  assert.deepEqual(jsonMessage({ status: 'Digest: sha256:x' }), { status: 'Digest: sha256:x' });
+  assert.deepEqual(jsonMessage({ id: 'latest', status: 'Pulling from library/busybox', message: true }), { status: 'Pulling from library/busybox', id: 'latest' });
   assert.deepEqual(jsonMessage({ status: '', aux: { tag: '1', digest: 'sha256:x', size: 5 } }), { progressDetail: {}, aux: { Tag: '1', Digest: 'sha256:x', Size: 5 } });
 });

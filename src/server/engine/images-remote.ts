@@ -6,14 +6,19 @@ import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
 
-/** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
+/**
+ * One JSON message of Docker's stream. As dockerd does, a layer's line (an id) and aux carry
+ * progressDetail (`{}` when there are no byte counts): the docker CLI keeps such a line per id and
+ * rewrites it in place; a plain status (Digest:, Status:, Pulling from) goes without, and a
+ * terminal prints it on its own line.
+ */
 export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
   if (e.current !== undefined || e.total !== undefined) {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
     const text = e.current !== undefined && e.status !== 'Pushed' ? progressString(e.current, e.total) : '';
     if (text !== '') m['progress'] = text;
-  } else {
+  } else if ((e.id !== undefined && !e.message) || e.aux) {
     m['progressDetail'] = {};
   }
   if (e.id !== undefined) m['id'] = e.id;

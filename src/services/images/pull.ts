@@ -72,7 +72,7 @@ export class ImagePuller {
   ): Promise<{ id: Digest; digest: Digest }> {
     const { blobs, records } = this.deps.images.deps;
     const sig = opts.signal ? { signal: opts.signal } : {};
-    progress({ id: tag ?? top.descriptor.digest, status: `Pulling from ${repo.path}` });
+    progress({ id: tag ?? top.descriptor.digest, status: `Pulling from ${repo.path}`, message: true });
     let manifest = top;
     if (isIndexMediaType(top.descriptor.mediaType) || sniffIndex(top.bytes)) {
       const index = parseIndex(top.bytes);
