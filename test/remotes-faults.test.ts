@@ -157,12 +157,16 @@ test('a pull cut by a kill -9 of berthd resumes with HTTP Range after the restar
   client.kill('SIGKILL');
   const kept = statSync(partial).size;
   assert.ok(kept > 0 && kept < layer.length, `the partial survives the crash (${kept} bytes)`);
+  const halfUnpacked = (): string[] => readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('layer-'));
+  assert.equal(halfUnpacked().length, 1, 'the layer was being unpacked while it downloaded');
 
   await d.spawn();
+  assert.deepEqual(halfUnpacked(), [], 'the restarted berthd removed the half-unpacked layer');
   mode.value = 'ok';
   const again = await d.berth(['pull', `${host}/f:1`]);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(fake.layerGets.ranges, [`bytes=${kept}-`]);
-  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed']);
-  assert.equal(run.stdout.trim(), 'resumed', run.stderr);
+  // The kept bytes were replayed through the unpacker before the rest: the layer is whole.
+  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed; wc -c < /blob']);
+  assert.equal(run.stdout.trim(), `resumed\n${2 << 20}`, run.stderr);
 });

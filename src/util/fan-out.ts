@@ -2,7 +2,6 @@
  * A bounded byte queue between one writer and one reader. Unlike a PassThrough, a failure is
  * delivered after the bytes queued before it (a download cut midway still hands over what
  * arrived), and a reader that stops early (`return()` or `cancel`) only closes its own side.
- * Chunks waiting together are handed over as one buffer, so a slow reader makes fewer calls.
  */
 export class BytePipe implements AsyncIterable<Buffer> {
   #chunks: Buffer[] = [];
@@ -13,7 +12,11 @@ export class BytePipe implements AsyncIterable<Buffer> {
   #wakeReader: (() => void) | undefined;
   #wakeWriter: (() => void) | undefined;
 
-  constructor(readonly limit: number) {}
+  /** `onTake` sees the length of each chunk as the reader takes it (progress of a consumer). */
+  constructor(
+    readonly limit: number,
+    private readonly onTake?: (n: number) => void,
+  ) {}
 
   /** The reader left (or was cancelled): pushes are dropped. */
   get closed(): boolean {
@@ -65,11 +68,11 @@ export class BytePipe implements AsyncIterable<Buffer> {
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     try {
       for (;;) {
-        if (this.#chunks.length > 0) {
-          const out = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#bytes);
-          this.#chunks = [];
-          this.#bytes = 0;
-          this.#wake('writer');
+        const out = this.#chunks.shift();
+        if (out !== undefined) {
+          this.#bytes -= out.length;
+          if (this.#bytes < this.limit) this.#wake('writer');
+          this.onTake?.(out.length);
           yield out;
           continue;
         }

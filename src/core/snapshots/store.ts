@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, Internal, InvalidArgument, NotFound } from '../../errdefs/index.js';
@@ -127,6 +127,16 @@ export abstract class BaseSnapshotter implements Snapshotter {
       throw e;
     }
     await this.committed(chainId, final);
+  }
+
+  /**
+   * Removes what a killed process left in tmp/: layers half unpacked (a pull unpacks while it
+   * downloads, so a kill -9 mid-pull leaves one) and trees it was removing. Run at start-up only.
+   */
+  async removeLeftovers(): Promise<void> {
+    const tmp = join(this.root, 'tmp');
+    const names = await readdir(tmp).catch(() => [] as string[]);
+    for (const n of names) if (n.startsWith('layer-') || n === 'trash') await rm(join(tmp, n), { recursive: true, force: true });
   }
 
   async removeLayer(chainId: Digest): Promise<void> {

@@ -57,7 +57,7 @@ export interface LayerStore {
   layerPath(chainId: Digest): string;
 }
 
-export type ApplyLayer = (target: string, layer: Readable, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
+export type ApplyLayer = (target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
 
 export interface LoadedArchiveImage {
   configDigest: Digest;

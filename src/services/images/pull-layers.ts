@@ -150,16 +150,17 @@ export class LayerPuller {
       p.parent,
       async (dir, format) => {
         const { body, start } = await this.deps.remote.fetchBlobFrom(repo, p.desc, have, fetchOpts(opts));
-        const toStore = new BytePipe(STORE_BUFFER);
-        const toUnpack = new BytePipe(UNPACK_BUFFER);
         let downloaded = start;
         let unpacked = 0;
         let extracting = false;
-        const kept = start > 0 ? blobs.readPartial(ref, start, sig(opts)) : undefined;
-        const unpackInput = counter(kept ? concat(kept, toUnpack) : toUnpack, (k) => {
+        const took = (k: number): void => {
           unpacked += k;
           if (extracting) p.progress.bytes('Extracting', unpacked);
-        });
+        };
+        const toStore = new BytePipe(STORE_BUFFER);
+        const toUnpack = new BytePipe(UNPACK_BUFFER, took);
+        const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig(opts)), took) : undefined;
+        const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
         const stored = blobs.write(toStore, { digest: p.desc.digest, size: p.desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
         const applied = applyLayer(dir, unpackInput, { format, ...sig(opts) });
         // A failed unpack leaves the download running: the digest's verdict is the clearer error.
