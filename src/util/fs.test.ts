@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeChunks } from './fs.js';
 
-test('writeChunks writes every chunk in order across batches; a throwing onChunk stops the copy', async () => {
+test('writeChunks writes every chunk in order across batches; a throwing onChunk stops the copy after writing what came before', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-fs-'));
   try {
     // Uneven chunk sizes that cross the 1 MiB batch boundary several times.
@@ -27,6 +27,7 @@ test('writeChunks writes every chunk in order across batches; a throwing onChunk
       /too big/,
     );
     await fh2.close();
+    assert.deepEqual(await readFile(join(dir, 'b')), Buffer.concat(chunks.slice(0, 2)), 'the chunks accepted before the failure are written');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -41,6 +41,7 @@ const BATCH_BYTES = 1 << 20;
  * Writes every chunk of `source` to `fh` at its current position, in batches of about 1 MiB (one
  * writev each) while the next batch is gathered: one write in flight, no await per chunk.
  * `onChunk` sees each chunk before it is written (hashing, size checks; throwing stops the copy).
+ * When the source or `onChunk` fails, the chunks accepted before are written, then the error thrown.
  */
 export async function writeChunks(fh: FileHandle, source: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<void> {
   let batch: Uint8Array[] = [];
@@ -62,10 +63,13 @@ export async function writeChunks(fh: FileHandle, source: AsyncIterable<Uint8Arr
       bytes += chunk.length;
       if (bytes >= BATCH_BYTES) await flush();
     }
-    await flush();
-  } finally {
+  } catch (e) {
+    // What arrived before a failing source is written all the same: a resumed download continues it.
+    await flush().catch(() => undefined);
     await inFlight?.catch(() => undefined);
+    throw e;
   }
+  await flush();
   if (inFlight) await inFlight;
 }
 

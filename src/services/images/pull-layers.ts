@@ -164,9 +164,15 @@ export class LayerPuller {
         const stored = blobs.write(toStore, { digest: p.desc.digest, size: p.desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
         const applied = applyLayer(dir, unpackInput, { format, ...sig(opts) });
         // A failed unpack leaves the download running: the digest's verdict is the clearer error.
-        applied.catch((e: unknown) => toUnpack.cancel(e));
+        // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
+        applied.then(
+          () => toUnpack.cancel(new Error('the layer is unpacked')),
+          (e: unknown) => toUnpack.cancel(e),
+        );
         stored.then(
           () => {
+            // The store may answer without reading (the blob arrived meanwhile): stop feeding it.
+            toStore.cancel(new Error('the blob is stored'));
             p.progress.status('Verifying Checksum');
             p.progress.status('Download complete');
             extracting = true;
