@@ -9,6 +9,7 @@ test('progress events become Docker JSON messages', () => {
   // Exactly what dockerd sends: the bar at 200 columns, the current size padded to 8.
   assert.equal(m['progress'], `[${'='.repeat(25)}>${' '.repeat(25)}]    1.5MB/3MB`);
   assert.equal(jsonMessage({ id: 'abc', status: 'Extracting', current: 3_000_000, total: 3_000_000 })['progress'], `[${'='.repeat(50)}>]      3MB/3MB`);
+  assert.deepEqual(jsonMessage({ id: 'abc', status: 'Pushed', current: 5, total: 5 }), { status: 'Pushed', progressDetail: {}, id: 'abc' });
   // Plain status lines, as dockerd's progress.Message: no progressDetail.
   assert.deepEqual(jsonMessage({ status: 'Digest: sha256:x' }), { status: 'Digest: sha256:x' });
   assert.deepEqual(jsonMessage({ id: 'latest', status: 'Pulling from library/busybox', message: true }), { status: 'Pulling from library/busybox', id: 'latest' });

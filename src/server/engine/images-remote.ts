@@ -14,9 +14,10 @@ import { param } from './containers.js';
  */
 export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
-  if (e.current !== undefined || e.total !== undefined) {
+  // dockerd's "Pushed" carries no counts: a bar drawn from them would linger on the finished line.
+  if ((e.current !== undefined || e.total !== undefined) && e.status !== 'Pushed') {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
-    const text = e.current !== undefined && e.status !== 'Pushed' ? progressString(e.current, e.total) : '';
+    const text = e.current !== undefined ? progressString(e.current, e.total) : '';
     if (text !== '') m['progress'] = text;
   } else if ((e.id !== undefined && !e.message) || e.aux) {
     m['progressDetail'] = {};
