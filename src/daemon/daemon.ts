@@ -8,7 +8,7 @@ import { ContainerMounts, VolumeService } from '../services/index.js';
 import { openDatabase, ImageStore, ContainerStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
-import { applyLayer } from '../core/diff/index.js';
+import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, readLogs, resolveUser } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
@@ -53,11 +53,13 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
   });
   let containers: ContainerService | undefined;
+  const layerWorkers = new LayerWorkers();
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
     layers: snapshotter,
-    applyLayer,
+    // Unpacking runs on worker threads: a pull's layers use more than the main thread's core.
+    applyLayer: (target, layer, o) => layerWorkers.apply(target, layer, o),
     archives: imageArchives(content),
     refs,
     containersUsing: (imageId) =>
