@@ -32,13 +32,15 @@ interface Idle {
  */
 export class LayerWorkers {
   readonly #idle: Idle[] = [];
+  /** Numbers jobs, so that a late message of an earlier job on a reused worker is ignored. */
+  #jobs = 0;
 
   async apply(target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
     opts.signal?.throwIfAborted();
     const worker = this.#take();
     let healthy = true;
     try {
-      return await run(worker, target, layer, opts);
+      return await run(worker, ++this.#jobs, target, layer, opts);
     } catch (e) {
       healthy = !(e instanceof WorkerDied);
       throw e instanceof WorkerDied ? new errdefs.Internal(`the unpack worker failed: ${e.message}`, { cause: e }) : e;
@@ -74,11 +76,8 @@ export class LayerWorkers {
 
 class WorkerDied extends Error {}
 
-let jobs = 0;
-
-function run(worker: Worker, target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
+function run(worker: Worker, job: number, target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
   worker.ref();
-  const job = ++jobs;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => worker.postMessage(m, transfer);
   let unacked = 0;
   let wake: (() => void) | undefined;
