@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -89,6 +89,9 @@ test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a re
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /failed to pull blob sha256:[a-f0-9]{64}.*unexpected commit digest/);
   assert.equal(existsSync(layerFile), false, 'a corrupt blob must not be stored');
+  // The layer was unpacked while it downloaded: the digest's failure removed that too.
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('layer-')), [], 'no half-unpacked layer is left');
+  assert.equal(existsSync(join(d.dataRoot, 'layers')) ? readdirSync(join(d.dataRoot, 'layers')).length : 0, 0, 'no layer was committed');
   assert.notEqual((await d.berth(['image', 'inspect', `${host}/f:1`])).code, 0);
 
   mode.value = 'error500';
@@ -154,12 +157,16 @@ test('a pull cut by a kill -9 of berthd resumes with HTTP Range after the restar
   client.kill('SIGKILL');
   const kept = statSync(partial).size;
   assert.ok(kept > 0 && kept < layer.length, `the partial survives the crash (${kept} bytes)`);
+  const halfUnpacked = (): string[] => readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('layer-'));
+  assert.equal(halfUnpacked().length, 1, 'the layer was being unpacked while it downloaded');
 
   await d.spawn();
+  assert.deepEqual(halfUnpacked(), [], 'the restarted berthd removed the half-unpacked layer');
   mode.value = 'ok';
   const again = await d.berth(['pull', `${host}/f:1`]);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(fake.layerGets.ranges, [`bytes=${kept}-`]);
-  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed']);
-  assert.equal(run.stdout.trim(), 'resumed', run.stderr);
+  // The kept bytes were replayed through the unpacker before the rest: the layer is whole.
+  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed; wc -c < /blob']);
+  assert.equal(run.stdout.trim(), `resumed\n${2 << 20}`, run.stderr);
 });

@@ -10,3 +10,4 @@ export * from './engine-api.js';
 export * from './version.js';
 export * from './exec.js';
 export type * from './types-networks.js';
+export * from './progress.js';

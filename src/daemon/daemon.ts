@@ -10,7 +10,7 @@ import { BridgeDriver } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore, ExecStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
-import { applyLayer } from '../core/diff/index.js';
+import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
@@ -92,19 +92,22 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       return containers.withLock(id, fn);
     },
   });
+  const layerWorkers = new LayerWorkers();
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
     layers: {
+      independentLayers: snapshotter.independentLayers,
       hasLayer: (c) => snapshotter.hasLayer(c),
-      createLayer: (c, parent, fill, signal) => snapshotter.createLayer(c, parent, fill, signal),
+      createLayer: (c, parent, fill, signal, o) => snapshotter.createLayer(c, parent, fill, signal, o),
       layerPath: (c) => snapshotter.layerPath(c),
       removeLayer: async (c) => {
         await snapshotter.removeLayer(c);
         await areas.removeLayer(c);
       },
     },
-    applyLayer,
+    // Unpacking runs on worker threads: a pull's layers use more than the main thread's core.
+    applyLayer: (target, layer, o) => layerWorkers.apply(target, layer, o),
     archives: imageArchives(content),
     refs,
     containersUsing: (imageId) =>

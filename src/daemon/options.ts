@@ -18,7 +18,7 @@ export interface DaemonOptions {
   registryMirrors: Record<string, string[]>;
   /** daemon.json `insecure-registries` (127.0.0.0/8 is always insecure). */
   insecureRegistries: string[];
-  /** daemon.json `max-concurrent-downloads`; default 4. */
+  /** `--max-concurrent-downloads` or daemon.json `max-concurrent-downloads` (also used for uploads); default 3. */
   maxConcurrentDownloads: number;
   /** --userns-remap / daemon.json `userns-remap`: default|USER[:GROUP]|UID[:GID]; '' = containers share the host's ids. */
   usernsRemap: string;
@@ -64,6 +64,8 @@ Options:
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
       --log-opt map            Default log driver options for containers: max-size, max-file (default max-size=20m, max-file=5)
   -D, --debug                  Enable debug mode
+      --max-concurrent-downloads int
+                               Set the max concurrent downloads (default 3)
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
@@ -104,6 +106,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         bridge: { type: 'string', short: 'b' },
         bip: { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
+        'max-concurrent-downloads': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -144,7 +147,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     usernsRemap: remap,
     seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
-    ...registryOptions(file, f['max-concurrent-uploads']),
+    ...registryOptions(file, f['max-concurrent-downloads'], f['max-concurrent-uploads']),
     certsDirs: env['BERTH_CERTS_DIRS'] ? env['BERTH_CERTS_DIRS'].split(':').filter(Boolean) : [...DEFAULT_CERTS_DIRS],
     bridge: pick(f.bridge, 'bridge', 'BERTH_BRIDGE', 'berth0'),
     bip: pick(f.bip, 'bip', 'BERTH_BIP', '172.17.0.1/16'),
@@ -168,7 +171,7 @@ function positiveInt(v: unknown, what: string, min = 1): number | undefined {
 
 type RegistryOptions = Pick<DaemonOptions, 'registryMirrors' | 'insecureRegistries' | 'maxConcurrentDownloads' | 'maxConcurrentUploads' | 'pushChunkThreshold' | 'pushChunkSize'>;
 
-function registryOptions(file: Record<string, unknown>, uploadsFlag: string | undefined): RegistryOptions {
+function registryOptions(file: Record<string, unknown>, downloadsFlag: string | undefined, uploadsFlag: string | undefined): RegistryOptions {
   const raw = file['registry-mirrors'];
   const registryMirrors: Record<string, string[]> = {};
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -176,12 +179,12 @@ function registryOptions(file: Record<string, unknown>, uploadsFlag: string | un
   } else if (raw !== undefined) {
     registryMirrors['docker.io'] = stringList(raw, 'registry-mirrors');
   }
-  const downloads = positiveInt(file['max-concurrent-downloads'], 'daemon.json: max-concurrent-downloads');
+  const downloads = positiveInt(downloadsFlag, '--max-concurrent-downloads') ?? positiveInt(file['max-concurrent-downloads'], 'daemon.json: max-concurrent-downloads');
   const uploads = positiveInt(uploadsFlag, '--max-concurrent-uploads') ?? positiveInt(file['max-concurrent-uploads'], 'daemon.json: max-concurrent-uploads');
   return {
     registryMirrors,
     insecureRegistries: stringList(file['insecure-registries'], 'insecure-registries'),
-    maxConcurrentDownloads: downloads ?? 4,
+    maxConcurrentDownloads: downloads ?? 3,
     maxConcurrentUploads: uploads ?? 5,
     pushChunkThreshold: positiveInt(file['push-chunk-threshold'], 'daemon.json: push-chunk-threshold', 0) ?? DEFAULT_UPLOAD_POLICY.threshold,
     pushChunkSize: positiveInt(file['push-chunk-size'], 'daemon.json: push-chunk-size') ?? DEFAULT_UPLOAD_POLICY.chunkSize,

@@ -20,7 +20,12 @@ test('daemon.json registry keys: registry-mirrors (list or per-domain map), inse
     assert.ok(typeof m === 'object');
     assert.deepEqual(m.registryMirrors, { 'quay.io': ['http://127.0.0.1:5001'] });
     assert.deepEqual(m.insecureRegistries, []);
-    assert.equal(m.maxConcurrentDownloads, 4);
+    assert.equal(m.maxConcurrentDownloads, 3, "Docker's default");
+    // The flag wins over daemon.json, as dockerd's flags do; a bad count is refused.
+    const f = await loadOptions(['--config-file', cfg, '--max-concurrent-downloads', '2'], {});
+    assert.ok(typeof f === 'object');
+    assert.equal(f.maxConcurrentDownloads, 2);
+    await assert.rejects(loadOptions(['--config-file', cfg, '--max-concurrent-downloads', '0'], {}), /max-concurrent-downloads.*positive integer/);
     await writeFile(cfg, JSON.stringify({ 'insecure-registries': 'x' }));
     await assert.rejects(loadOptions(['--config-file', cfg], {}), /insecure-registries must be a list/);
   } finally {

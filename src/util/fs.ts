@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** Writes a file so that readers see the old content or the new, never a part: temp file, fsync, rename. */
@@ -32,4 +32,64 @@ export async function pathExists(path: string): Promise<boolean> {
 
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
+}
+
+/** Bytes gathered before one writev: large writes, few trips to the thread pool. */
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Writes every chunk of `source` to `fh` at its current position, in batches of about 1 MiB (one
+ * writev each) while the next batch is gathered: one write in flight, no await per chunk.
+ * `onChunk` sees each chunk before it is written (hashing, size checks; throwing stops the copy).
+ * When the source or `onChunk` fails, the chunks accepted before are written, then the error thrown.
+ */
+export async function writeChunks(fh: FileHandle, source: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<void> {
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  let inFlight: Promise<unknown> | undefined;
+  const flush = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    const b = batch;
+    batch = [];
+    bytes = 0;
+    inFlight = b.length ? writevAll(fh, b) : undefined;
+    // Awaited at the next flush; a failure must not go unhandled meanwhile.
+    inFlight?.catch(() => undefined);
+  };
+  try {
+    for await (const chunk of source) {
+      onChunk?.(chunk);
+      batch.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= BATCH_BYTES) await flush();
+    }
+  } catch (e) {
+    // What arrived before a failing source is written all the same: a resumed download continues it.
+    await flush().catch(() => undefined);
+    await inFlight?.catch(() => undefined);
+    throw e;
+  }
+  await flush();
+  if (inFlight) await inFlight;
+}
+
+/** writev until every byte is down (a short write continues where it stopped). */
+async function writevAll(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let left = chunks;
+  for (;;) {
+    const want = left.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await fh.writev(left);
+    if (bytesWritten >= want) return;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const c of left) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      rest.push(skip > 0 ? c.subarray(skip) : c);
+      skip = 0;
+    }
+    left = rest;
+  }
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineApi, JSONMessage } from '../../api/index.js';
 import { InvalidArgument, Unavailable } from '../../errdefs/index.js';
+import { formatReference, parseReference } from '../../oci/index.js';
 import type { CliContext } from '../context.js';
 import { ProgressRenderer } from '../progress.js';
 
@@ -32,10 +33,18 @@ export async function pullImage(ctx: CliContext, api: EngineApi, image: string, 
   await printMessages(await api.imagePull(repo, tag ?? (repo.includes('@') ? undefined : 'latest'), platform), out, quiet);
 }
 
+/** `berth pull`: docker's lines, ending with the full reference it pulled (also with -q). */
 export async function pull(ctx: CliContext, name: string, opts: { platform?: string; quiet?: boolean }): Promise<number> {
+  let ref;
+  try {
+    ref = parseReference(name);
+  } catch (e) {
+    throw new InvalidArgument(`invalid reference format: ${(e as Error).message}`, { cause: e });
+  }
+  if (ref.tag === undefined && ref.digest === undefined && !opts.quiet) ctx.out('Using default tag: latest\n');
   const api = await ctx.api();
   await pullImage(ctx, api, name, opts.platform, ctx.stdout, opts.quiet === true);
-  if (opts.quiet) ctx.out(`${name}\n`);
+  ctx.out(`${formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref)}\n`);
   return 0;
 }
 

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:f
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
-import { digestHex, hasherDigest, isDigest, newHasher, randomHex, type Digest } from '../../util/index.js';
+import { digestHex, hasherDigest, isDigest, newHasher, randomHex, writeChunks, type Digest } from '../../util/index.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -32,7 +32,7 @@ export interface ContentReader {
 export interface ContentWriter {
   /**
    * Streams `source` into ingest/<ref>, verifies size/digest when expected is given (else computes the
-   * digest), fsyncs, then renames into place. Nothing half-written is ever visible. Wrong digest or
+   * digest), fdatasyncs, then renames into place. Nothing half-written is ever visible. Wrong digest or
    * size → InvalidArgument, ingest removed. When `expected.digest` is already stored, returns at once
    * and leaves `source` unread (the caller owns it).
    */
@@ -58,6 +58,11 @@ export interface WriteOptions {
 export interface ContentPartials {
   /** Bytes already in ingest/<ref> (0 when there is none). */
   partialSize(ref: string): Promise<number>;
+  /**
+   * The first `length` bytes of the partial in ingest/<ref>, for a consumer that must see the whole
+   * blob (a layer unpacked while it downloads) when the download continues with HTTP Range.
+   */
+  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal }): Readable;
   /** Removes partial ingests not written to for longer than `maxAgeMs`; returns how many. */
   prunePartials(maxAgeMs: number): Promise<number>;
 }
@@ -148,6 +153,12 @@ class FsContentStore implements ContentStore {
     }
   }
 
+  readPartial(ref: string, length: number, opts: { signal?: AbortSignal } = {}): Readable {
+    if (!REF_RE.test(ref)) throw new InvalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    if (length <= 0) return Readable.from([]);
+    return createReadStream(join(this.#ingest, ref, 'data'), { highWaterMark: 1 << 20, start: 0, end: length - 1, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
   async prunePartials(maxAgeMs: number): Promise<number> {
     let names: string[];
     try {
@@ -217,22 +228,21 @@ class FsContentStore implements ContentStore {
       const fh = await open(dataPath, opts.resume ? 'a' : 'w', 0o444);
       try {
         try {
-          for await (const chunk of toIterable(source)) {
+          await writeChunks(fh, toIterable(source), (chunk) => {
             signal?.throwIfAborted();
             size += chunk.length;
             if (expected.size !== undefined && size > expected.size) {
               throw new InvalidArgument(`content size exceeds the expected ${expected.size} bytes${expected.digest ? ` for ${expected.digest}` : ''}`);
             }
             hasher.update(chunk);
-            await fh.write(chunk);
-          }
+          });
           signal?.throwIfAborted();
         } catch (e) {
           // A source that failed (not bytes that were wrong) leaves a partial worth resuming.
           keep = opts.keepPartial === true && !(e instanceof InvalidArgument);
           throw e;
         } finally {
-          await fh.sync().catch(() => undefined);
+          await fh.datasync().catch(() => undefined);
         }
       } finally {
         await fh.close();

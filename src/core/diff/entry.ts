@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../sys/index.js';
 import type { TarHeader } from '../../util/tar/index.js';
+import { writeChunks } from '../../util/index.js';
 
 export interface WriteResult {
   /** Whether a directory or symlink was removed to make room (resolutions must be refreshed). */
@@ -38,7 +38,11 @@ export async function writeEntry(p: string, h: TarHeader, body: Readable, hardli
     case 'file': {
       // O_EXCL|O_NOFOLLOW: the path was just cleared, so a symlink appearing here cannot redirect the write.
       const fh = await open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      await pipeline(body, fh.createWriteStream({ highWaterMark: 256 * 1024 }));
+      try {
+        await writeChunks(fh, body);
+      } finally {
+        await fh.close();
+      }
       break;
     }
     case 'symlink':

@@ -3,3 +3,4 @@ export { decompress, sniff, type Compression, type Decompressed } from './decomp
 export { diffDirectories, exportChanges, type Change, type ChangeKind } from './changes.js';
 export { RootResolver, cleanComponents } from './resolve.js';
 export { writeEntry, type WriteResult } from './entry.js';
+export { LayerWorkers } from './worker-pool.js';

@@ -11,6 +11,7 @@ import type { Mount } from './types.js';
  */
 export class CopySnapshotter extends BaseSnapshotter {
   readonly driver = 'copy' as const;
+  readonly independentLayers = false;
 
   withRoot(root: string): CopySnapshotter {
     return new CopySnapshotter(root);

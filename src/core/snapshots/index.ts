@@ -11,14 +11,15 @@ export { RemappedSnapshotter } from './remap.js';
 
 /**
  * A snapshotter over `root` (layers/, containers/, l/, tmp/). 'auto' mounts a tiny overlay on
- * root's filesystem and falls back to 'copy' when that fails.
+ * root's filesystem and falls back to 'copy' when that fails. What a killed berthd left half made
+ * in tmp/ is removed: call this once, at start-up, before any layer is being made.
  */
 export async function createSnapshotter(opts: { root: string; driver?: 'overlay' | 'copy' | 'auto' }): Promise<Snapshotter> {
   const root = resolve(opts.root);
   await mkdir(root, { recursive: true, mode: 0o711 });
   const driver = opts.driver ?? 'auto';
-  if (driver === 'copy') return new CopySnapshotter(root);
-  const extra = await overlayExtraOptions();
-  if (driver === 'overlay' || (await overlayWorks(root, extra))) return new OverlaySnapshotter(root, extra);
-  return new CopySnapshotter(root);
+  const extra = driver === 'copy' ? [] : await overlayExtraOptions();
+  const s = driver === 'overlay' || (driver === 'auto' && (await overlayWorks(root, extra))) ? new OverlaySnapshotter(root, extra) : new CopySnapshotter(root);
+  await s.removeLeftovers();
+  return s;
 }

@@ -15,6 +15,7 @@ const MAX_OPTIONS = 4095;
  */
 export class OverlaySnapshotter extends BaseSnapshotter {
   readonly driver = 'overlay' as const;
+  readonly independentLayers = true;
 
   constructor(
     root: string,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Conflict, Internal, InvalidArgument, NotFound } from '../../errdefs/index.js';
@@ -46,6 +46,7 @@ export async function removeTree(p: string, trash: string): Promise<void> {
 /** What both drivers share: the layer store layout, one-time unpacking, container dirs. */
 export abstract class BaseSnapshotter implements Snapshotter {
   abstract readonly driver: DriverName;
+  abstract readonly independentLayers: boolean;
   private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(readonly root: string) {}
@@ -88,11 +89,15 @@ export abstract class BaseSnapshotter implements Snapshotter {
     parent: Digest | null,
     fill: (dir: string, format: DriverName) => Promise<void>,
     signal?: AbortSignal,
+    opts: { parentPending?: boolean } = {},
   ): Promise<void> {
     const key = digestHex(chainId);
     const running = this.inflight.get(key);
     if (running) return running;
-    const p = this.unpack(chainId, parent, fill, signal).finally(() => this.inflight.delete(key));
+    if (opts.parentPending && !this.independentLayers) {
+      return Promise.reject(new InvalidArgument(`the ${this.driver} driver unpacks a layer only on top of its finished parent`));
+    }
+    const p = this.unpack(chainId, parent, fill, signal, opts.parentPending === true).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;
   }
@@ -101,11 +106,12 @@ export abstract class BaseSnapshotter implements Snapshotter {
     chainId: Digest,
     parent: Digest | null,
     fill: (dir: string, format: DriverName) => Promise<void>,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    parentPending: boolean,
   ): Promise<void> {
     const final = this.layerDir(chainId);
     if (await exists(join(final, 'diff'))) return;
-    if (parent) await this.requireLayer(parent);
+    if (parent && !parentPending) await this.requireLayer(parent);
     const tmp = join(this.root, 'tmp', `layer-${digestHex(chainId).slice(0, 12)}-${randomHex(6)}`);
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o700 });
     try {
@@ -122,6 +128,16 @@ export abstract class BaseSnapshotter implements Snapshotter {
       throw e;
     }
     await this.committed(chainId, final);
+  }
+
+  /**
+   * Removes what a killed process left in tmp/: layers half unpacked (a pull unpacks while it
+   * downloads, so a kill -9 mid-pull leaves one) and trees it was removing. Run at start-up only.
+   */
+  async removeLeftovers(): Promise<void> {
+    const tmp = join(this.root, 'tmp');
+    const names = await readdir(tmp).catch(() => [] as string[]);
+    for (const n of names) if (n.startsWith('layer-') || n === 'trash') await rm(join(tmp, n), { recursive: true, force: true });
   }
 
   async removeLayer(chainId: Digest): Promise<void> {

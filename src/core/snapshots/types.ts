@@ -12,19 +12,27 @@ export type DriverName = 'overlay' | 'copy';
 
 export interface Snapshotter {
   readonly driver: DriverName;
+  /**
+   * Whether a layer's dir is independent of its parent's (overlay: yes, so layers of one image can
+   * be unpacked at once; copy: no, each starts as a copy of its parent).
+   */
+  readonly independentLayers: boolean;
   /** <root>/layers/<hex>/diff: the layer's own changes (overlay) or its full tree (copy). */
   layerPath(chainId: Digest): string;
   hasLayer(chainId: Digest): Promise<boolean>;
   /**
    * Unpacks a layer once: `fill(dir, format)` writes into a temp dir that is renamed to
    * layers/<hex> on success. Concurrent calls for the same chainId unpack once. For 'copy', dir
-   * starts as a copy of the parent's tree. An existing layer is left as it is.
+   * starts as a copy of the parent's tree. An existing layer is left as it is. The parent must
+   * exist (NotFound otherwise) unless `parentPending` says it is being created at the same time,
+   * which only independent layers allow.
    */
   createLayer(
     chainId: Digest,
     parent: Digest | null,
     fill: (dir: string, format: DriverName) => Promise<void>,
     signal?: AbortSignal,
+    opts?: { parentPending?: boolean },
   ): Promise<void>;
   /** Removes a layer; removing one that is absent is not an error. */
   removeLayer(chainId: Digest): Promise<void>;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ImageSearchResult } from '../../api/index.js';
+import { progressString } from '../../api/index.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
@@ -7,33 +8,20 @@ import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
 import { parseFilters } from './request.js';
 
-/** Docker's progress text (jsonmessage.JSONProgress.String at the daemon's width): `[=====>     ]  1.2MB/3.4MB`. */
-function progressBar(current: number, total: number): string {
-  const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
-  const bar = `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] `;
-  const numbers = current > total ? human(current).padStart(8) : `${human(current).padStart(8)}/${human(total)}`;
-  return bar + numbers;
-}
-
-/** go-units HumanSize: decimal units, four significant digits. */
-function human(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
-}
-
-/** One JSON message of Docker's stream (status/progressDetail/progress/id, aux). */
+/**
+ * One JSON message of Docker's stream. As dockerd does, a layer's line (an id) and aux carry
+ * progressDetail (`{}` when there are no byte counts): the docker CLI keeps such a line per id and
+ * rewrites it in place; a plain status (Digest:, Status:, Pulling from) goes without, and a
+ * terminal prints it on its own line.
+ */
 export function jsonMessage(e: ProgressEvent): Record<string, unknown> {
   const m: Record<string, unknown> = e.status === '' ? {} : { status: e.status };
-  if (e.current !== undefined || e.total !== undefined) {
+  // dockerd's "Pushed" carries no counts: a bar drawn from them would linger on the finished line.
+  if ((e.current !== undefined || e.total !== undefined) && e.status !== 'Pushed') {
     m['progressDetail'] = { current: e.current ?? 0, ...(e.total !== undefined ? { total: e.total } : {}) };
-    if (e.current !== undefined && e.total !== undefined && e.total > 0) m['progress'] = progressBar(e.current, e.total);
-  } else {
+    const text = e.current !== undefined ? progressString(e.current, e.total) : '';
+    if (text !== '') m['progress'] = text;
+  } else if ((e.id !== undefined && !e.message) || e.aux) {
     m['progressDetail'] = {};
   }
   if (e.id !== undefined) m['id'] = e.id;

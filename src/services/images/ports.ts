@@ -42,17 +42,27 @@ export interface Blobs {
   ): Promise<{ digest: Digest; size: number }>;
   /** Bytes a partial download under this ingest ref already holds (0 when none). */
   partialSize(ref: string): Promise<number>;
+  /** The first `length` bytes of that partial. */
+  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal }): Readable;
   delete(d: Digest): Promise<void>;
 }
 
 export interface LayerStore {
+  /** Layers of one image may be unpacked at once (overlay), or only each on its finished parent (copy). */
+  readonly independentLayers: boolean;
   hasLayer(chainId: Digest): Promise<boolean>;
-  createLayer(chainId: Digest, parent: Digest | null, fill: (dir: string, format: 'overlay' | 'copy') => Promise<void>, signal?: AbortSignal): Promise<void>;
+  createLayer(
+    chainId: Digest,
+    parent: Digest | null,
+    fill: (dir: string, format: 'overlay' | 'copy') => Promise<void>,
+    signal?: AbortSignal,
+    opts?: { parentPending?: boolean },
+  ): Promise<void>;
   removeLayer(chainId: Digest): Promise<void>;
   layerPath(chainId: Digest): string;
 }
 
-export type ApplyLayer = (target: string, layer: Readable, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
+export type ApplyLayer = (target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
 
 export interface LoadedArchiveImage {
   configDigest: Digest;

@@ -7,6 +7,11 @@ export interface ProgressEvent {
   status: string;
   current?: number;
   total?: number;
+  /**
+   * A status line of its own (Docker's progress.Message, e.g. "Pulling from x"), not a layer's
+   * progress line: it goes out without progressDetail, so clients do not rewrite it in place.
+   */
+  message?: boolean;
   /** Push's final record (Docker's `aux`). */
   aux?: { tag: string; digest: string; size: number };
 }
@@ -17,7 +22,7 @@ export interface RemoteImageDeps {
   remote: Remote;
   images: ImageService;
   addRepoDigest(id: string, fullRef: string): void;
-  /** Layers fetched at once (default 4). */
+  /** Layers fetched or pushed at once (default 3, as Docker's max-concurrent-downloads). */
   concurrency?: number;
   /** Layers pushed at once (default 5, Docker's max-concurrent-uploads). */
   uploadConcurrency?: number;

@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import * as errdefs from '../../errdefs/index.js';
+import type { Digest } from '../../util/index.js';
+import type { LayerFormat } from './apply.js';
+import type { FromWorker, ToWorker } from './apply-worker.js';
+
+/** Bytes sent to a worker and not yet taken by its unpacker before the sender waits. */
+const WINDOW = 4 << 20;
+/** An idle worker is ended after this long (berthd's idle memory stays small). */
+const IDLE_MS = 10_000;
+
+type ErrorClass = new (message: string) => Error;
+const KINDS: Record<string, ErrorClass> = {
+  InvalidArgument: errdefs.InvalidArgument,
+  NotFound: errdefs.NotFound,
+  Conflict: errdefs.Conflict,
+  NotImplemented: errdefs.NotImplemented,
+  Unavailable: errdefs.Unavailable,
+  Internal: errdefs.Internal,
+};
+
+interface Idle {
+  worker: Worker;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * applyLayer on worker threads: each layer is unpacked on its own thread, fed the layer's bytes
+ * by message (a window of 4 MiB in flight), so several layers use several cores and the main
+ * thread keeps only the network and the content store. Same contract as applyLayer: the errors
+ * come back as the same errdefs classes; an abort stops the worker's unpack.
+ */
+export class LayerWorkers {
+  readonly #idle: Idle[] = [];
+  /** Numbers jobs, so that a late message of an earlier job on a reused worker is ignored. */
+  #jobs = 0;
+
+  async apply(target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
+    opts.signal?.throwIfAborted();
+    const worker = this.#take();
+    let healthy = true;
+    try {
+      return await run(worker, ++this.#jobs, target, layer, opts);
+    } catch (e) {
+      healthy = !(e instanceof WorkerDied);
+      throw e instanceof WorkerDied ? new errdefs.Internal(`the unpack worker failed: ${e.message}`, { cause: e }) : e;
+    } finally {
+      if (healthy) this.#release(worker);
+      else void worker.terminate();
+    }
+  }
+
+  #take(): Worker {
+    const idle = this.#idle.pop();
+    if (idle) {
+      clearTimeout(idle.timer);
+      return idle.worker;
+    }
+    return new Worker(new URL('./apply-worker.js', import.meta.url));
+  }
+
+  #release(worker: Worker): void {
+    const entry: Idle = {
+      worker,
+      timer: setTimeout(() => {
+        const i = this.#idle.indexOf(entry);
+        if (i >= 0) this.#idle.splice(i, 1);
+        void worker.terminate();
+      }, IDLE_MS),
+    };
+    entry.timer.unref();
+    worker.unref();
+    this.#idle.push(entry);
+  }
+}
+
+class WorkerDied extends Error {}
+
+function run(worker: Worker, job: number, target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
+  worker.ref();
+  const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => worker.postMessage(m, transfer);
+  let unacked = 0;
+  let wake: (() => void) | undefined;
+  let settled = false;
+  return new Promise((resolve, reject) => {
+    const finish = (err: Error | undefined, value?: { diffId: Digest; size: number }): void => {
+      if (settled) return;
+      settled = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      opts.signal?.removeEventListener('abort', onAbort);
+      wake?.();
+      if (err) reject(err);
+      else resolve(value as { diffId: Digest; size: number });
+    };
+    const onMessage = (m: FromWorker): void => {
+      if (m.job !== job) return;
+      if (m.type === 'ack') {
+        unacked -= m.bytes;
+        if (unacked < WINDOW) wake?.();
+      } else if (m.type === 'done') finish(undefined, { diffId: m.diffId as Digest, size: m.size });
+      else {
+        const Kind = KINDS[m.name];
+        const e = Kind ? new Kind(m.message) : Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+        if (!Kind && opts.signal?.aborted) return finish(opts.signal.reason instanceof Error ? opts.signal.reason : e);
+        finish(e);
+      }
+    };
+    const onError = (e: Error): void => finish(new WorkerDied(e.message));
+    const onExit = (code: number): void => finish(new WorkerDied(`exited with code ${code}`));
+    const onAbort = (): void => post({ job, type: 'abort', message: 'the operation was aborted' });
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    post({ job, type: 'start', target, format: opts.format });
+    void (async () => {
+      try {
+        for await (const chunk of layer) {
+          if (settled) break;
+          unacked += chunk.byteLength;
+          // A copy of exactly these bytes, moved (not cloned) to the worker: the chunk itself may
+          // share its memory with other readers (the content store gets the same buffer).
+          // (new Uint8Array(view) copies; Buffer#slice would share the memory and the transfer
+          // would detach it under the other readers.)
+          const data = new Uint8Array(chunk);
+          post({ job, type: 'chunk', data }, [data.buffer as ArrayBuffer]);
+          while (unacked >= WINDOW && !settled) await new Promise<void>((r) => (wake = r));
+        }
+        if (!settled) post({ job, type: 'end' });
+      } catch (e) {
+        // The source failed (a cut download): the unpack fails with its error.
+        if (!settled) post({ job, type: 'abort', message: (e as Error).message });
+        finish(e instanceof Error ? e : new Error(String(e)));
+      }
+    })();
+  });
+}

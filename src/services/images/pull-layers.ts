@@ -1,0 +1,232 @@
+import { Readable } from 'node:stream';
+import { chainIds } from '../../core/images/index.js';
+import type { RemoteRepo } from '../../core/remotes/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { Descriptor } from '../../oci/index.js';
+import { BytePipe, fanOut, type Digest } from '../../util/index.js';
+import { LayerProgress } from './layer-progress.js';
+import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
+
+/** Room for the unpacker to fall behind the network before the download waits for it. */
+const UNPACK_BUFFER = 8 << 20;
+const STORE_BUFFER = 1 << 20;
+
+interface LayerPlan {
+  desc: Descriptor;
+  diffId: Digest;
+  chain: Digest;
+  parent: Digest | null;
+  haveBlob: boolean;
+  haveLayer: boolean;
+  progress: LayerProgress;
+}
+
+/**
+ * Fetches and unpacks an image's layers. With independent layer dirs (overlay) each layer goes
+ * through one streaming pass — download → sha256 into the content store, and at the same time
+ * decompress → untar into the layer's own dir — several layers at once; the layer is committed
+ * only after the blob's digest has verified. With the copy driver, where each layer starts as a
+ * copy of its parent, the downloads run at once and the layers are unpacked in order afterwards.
+ */
+export class LayerPuller {
+  /** Downloads in flight by digest: two pulls sharing a blob fetch it once. */
+  readonly #inflight = new Map<Digest, Promise<void>>();
+
+  constructor(readonly deps: RemoteImageDeps) {}
+
+  /** Fetches one blob into the content store (a config), sharing a download already running. */
+  fetchBlob(repo: RemoteRepo, desc: Descriptor, opts: RemoteOptions): Promise<void> {
+    return this.#shared(desc.digest, () => this.#transfer(repo, desc, opts));
+  }
+
+  async pullLayers(repo: RemoteRepo, descs: Descriptor[], diffIds: Digest[], sink: ProgressSink, opts: RemoteOptions): Promise<void> {
+    const { blobs, layers } = this.deps.images.deps;
+    const chains = chainIds(diffIds);
+    const plans: LayerPlan[] = await Promise.all(
+      descs.map(async (desc, i) => ({
+        desc,
+        diffId: diffIds[i] as Digest,
+        chain: chains[i] as Digest,
+        parent: i > 0 ? (chains[i - 1] as Digest) : null,
+        haveBlob: (await blobs.info(desc.digest)) !== null,
+        haveLayer: await layers.hasLayer(chains[i] as Digest),
+        progress: new LayerProgress(shortId(desc.digest), desc.size, sink),
+      })),
+    );
+    const todo = plans.filter((p) => !(p.haveBlob && p.haveLayer));
+    for (const p of plans) p.progress.status(todo.includes(p) ? 'Pulling fs layer' : 'Already exists');
+    const limit = Math.max(1, this.deps.concurrency ?? 3);
+    for (const p of todo.slice(limit)) p.progress.status('Waiting');
+    const streaming = layers.independentLayers;
+    await eachLimited(todo, limit, async (p) => {
+      if (!p.haveBlob) await this.#download(repo, p, streaming && !p.haveLayer, opts);
+      if (streaming) {
+        if (!(await layers.hasLayer(p.chain))) await this.#extract(p, true, opts.signal);
+        p.progress.status('Pull complete');
+      }
+    });
+    if (streaming) return;
+    for (const p of todo) {
+      if (!(await layers.hasLayer(p.chain))) await this.#extract(p, false, opts.signal);
+      p.progress.status('Pull complete');
+    }
+  }
+
+  #shared(digest: Digest, job: () => Promise<void>): Promise<void> {
+    const running = this.#inflight.get(digest);
+    if (running) return running;
+    const p = job().finally(() => this.#inflight.delete(digest));
+    this.#inflight.set(digest, p);
+    return p;
+  }
+
+  /** Downloads a layer's blob, unpacking it on the way when `unpack`; a pull already fetching it is joined. */
+  async #download(repo: RemoteRepo, p: LayerPlan, unpack: boolean, opts: RemoteOptions): Promise<void> {
+    let mine = false;
+    await this.#shared(p.desc.digest, () => {
+      mine = true;
+      return unpack ? this.#streamLayer(repo, p, opts) : this.#transfer(repo, p.desc, opts, p.progress);
+    });
+    if (!mine) p.progress.status('Download complete');
+  }
+
+  /** Unpacks a layer from its stored blob. */
+  async #extract(p: LayerPlan, parentPending: boolean, signal?: AbortSignal): Promise<void> {
+    const { blobs, layers, applyLayer } = this.deps.images.deps;
+    await layers.createLayer(
+      p.chain,
+      p.parent,
+      async (dir, format) => {
+        let n = 0;
+        const counted = counter(blobs.read(p.desc.digest, signal ? { signal } : {}), (k) => p.progress.bytes('Extracting', (n += k)));
+        const { diffId } = await applyLayer(dir, counted, { format, ...(signal ? { signal } : {}) });
+        checkDiffId(p, diffId);
+      },
+      signal,
+      { parentPending },
+    );
+    p.progress.bytes('Extracting', p.desc.size);
+  }
+
+  /** Where an earlier, interrupted download of this blob stopped (its bytes wait in ingest/). */
+  async #resumePoint(desc: Descriptor): Promise<{ ref: string; have: number }> {
+    // One ingest ref per blob: what an interrupted pull (or a killed berthd) wrote is continued with HTTP Range.
+    const ref = `pull-${desc.digest.slice('sha256:'.length)}`;
+    const have = await this.deps.images.deps.blobs.partialSize(ref);
+    return { ref, have: have < desc.size ? have : 0 };
+  }
+
+  /** Download only: into the content store, verified there. */
+  async #transfer(repo: RemoteRepo, desc: Descriptor, opts: RemoteOptions, progress?: LayerProgress): Promise<void> {
+    const { blobs } = this.deps.images.deps;
+    if (await blobs.info(desc.digest)) return;
+    const { ref, have } = await this.#resumePoint(desc);
+    const { body, start } = await this.deps.remote.fetchBlobFrom(repo, desc, have, fetchOpts(opts));
+    let n = start;
+    const source = progress ? counter(body, (k) => progress.bytes('Downloading', (n += k))) : body;
+    try {
+      await blobs.write(source, { digest: desc.digest, size: desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
+    } catch (e) {
+      body.destroy();
+      throw blobError(repo, desc, e);
+    }
+    progress?.status('Verifying Checksum');
+    progress?.status('Download complete');
+  }
+
+  /**
+   * One pass: the network's bytes go to the content store (hashed, written, verified) and, at the
+   * same time, through decompress and untar into the layer's temp dir. The layer is committed only
+   * when both succeeded and the blob's digest verified; otherwise the temp dir is removed and a
+   * download that was cut keeps its partial for the next try. When resuming, the bytes kept from
+   * the earlier try are fed to the unpacker first, then the rest from the network.
+   */
+  async #streamLayer(repo: RemoteRepo, p: LayerPlan, opts: RemoteOptions): Promise<void> {
+    const { blobs, layers, applyLayer } = this.deps.images.deps;
+    if (await blobs.info(p.desc.digest)) return;
+    const { ref, have } = await this.#resumePoint(p.desc);
+    await layers.createLayer(
+      p.chain,
+      p.parent,
+      async (dir, format) => {
+        const { body, start } = await this.deps.remote.fetchBlobFrom(repo, p.desc, have, fetchOpts(opts));
+        let downloaded = start;
+        let unpacked = 0;
+        let extracting = false;
+        const took = (k: number): void => {
+          unpacked += k;
+          if (extracting) p.progress.bytes('Extracting', unpacked);
+        };
+        const toStore = new BytePipe(STORE_BUFFER);
+        const toUnpack = new BytePipe(UNPACK_BUFFER, took);
+        const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig(opts)), took) : undefined;
+        const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
+        const stored = blobs.write(toStore, { digest: p.desc.digest, size: p.desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
+        const applied = applyLayer(dir, unpackInput, { format, ...sig(opts) });
+        // A failed unpack leaves the download running: the digest's verdict is the clearer error.
+        // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
+        applied.then(
+          () => toUnpack.cancel(new Error('the layer is unpacked')),
+          (e: unknown) => toUnpack.cancel(e),
+        );
+        stored.then(
+          () => {
+            // The store may answer without reading (the blob arrived meanwhile): stop feeding it.
+            toStore.cancel(new Error('the blob is stored'));
+            p.progress.status('Verifying Checksum');
+            p.progress.status('Download complete');
+            extracting = true;
+            p.progress.bytes('Extracting', unpacked);
+          },
+          (e: unknown) => {
+            body.destroy();
+            toUnpack.cancel(e);
+          },
+        );
+        const fed = fanOut(body, [toStore, toUnpack], (k) => p.progress.bytes('Downloading', (downloaded += k)));
+        const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
+        if (s.status === 'rejected') throw blobError(repo, p.desc, s.reason);
+        if (f.status === 'rejected') throw blobError(repo, p.desc, f.reason);
+        if (a.status === 'rejected') throw a.reason;
+        checkDiffId(p, a.value.diffId);
+      },
+      opts.signal,
+      { parentPending: p.parent !== null },
+    );
+    p.progress.bytes('Extracting', p.desc.size);
+  }
+}
+
+function checkDiffId(p: LayerPlan, diffId: Digest): void {
+  if (diffId !== p.diffId) throw new InvalidArgument(`layer ${p.desc.digest} has diff ID ${diffId}, but the image config says ${p.diffId}`);
+}
+
+function blobError(repo: RemoteRepo, desc: Descriptor, e: unknown): unknown {
+  if (e instanceof InvalidArgument) return new InvalidArgument(`failed to pull blob ${desc.digest} from ${repo.domain}/${repo.path}: ${e.message}`, { cause: e });
+  return e;
+}
+
+function sig(opts: RemoteOptions): { signal?: AbortSignal } {
+  return opts.signal ? { signal: opts.signal } : {};
+}
+
+function fetchOpts(opts: RemoteOptions): RemoteOptions {
+  return { ...(opts.creds ? { creds: opts.creds } : {}), ...sig(opts) };
+}
+
+/** Passes chunks through, telling `onBytes` each one's length. */
+function counter(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const c of source) {
+        onBytes(c.length);
+        yield c;
+      }
+    })(),
+    { objectMode: false, highWaterMark: 1 << 20 },
+  );
+}
+
+async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const s of sources) for await (const c of s) yield c;
+}
