@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
+import { watch } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Internal } from '../../errdefs/index.js';
 import { runcError, runcMessage } from './runc.js';
 import type { RuncOptions } from './runc.js';
@@ -126,20 +126,44 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
     (c) => (done = c),
     () => (done = -1),
   );
-  for (let i = 0; ; i++) {
-    pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
-    if (pid) break;
-    if (done !== null) {
-      // runc may have written the pid file and finished between our two looks.
+  // Woken by inotify when runc renames its pid file into place, or by runc's exit; a slow poll backs both.
+  let wake: (() => void) | null = null;
+  let poked = false;
+  const poke = (): void => {
+    if (wake) wake();
+    else poked = true;
+  };
+  const watcher = watch(tmp, poke);
+  watcher.on('error', () => undefined);
+  exited.then(poke, poke);
+  try {
+    for (;;) {
       pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
-      const log = await readFile(logFile, 'utf8').catch(() => '');
-      if (pid || (done !== 255 && !/"level":"error"/.test(log))) break;
-      const err = await failure(done);
-      pty?.close();
-      await rm(tmp, { recursive: true, force: true });
-      throw err;
+      if (pid) break;
+      if (done !== null) {
+        // runc may have written the pid file and finished between our two looks.
+        pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10) || 0;
+        const log = await readFile(logFile, 'utf8').catch(() => '');
+        if (pid || (done !== 255 && !/"level":"error"/.test(log))) break;
+        const err = await failure(done);
+        pty?.close();
+        await rm(tmp, { recursive: true, force: true });
+        throw err;
+      }
+      if (!poked) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 20);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+      poked = false;
     }
-    await sleep(i < 50 ? 2 : 20);
+  } finally {
+    watcher.close();
   }
 
   if (pty) {
