@@ -2,3 +2,4 @@ export * from './digest.js';
 export * from './fs.js';
 export * from './idmap.js';
 export * from './fan-out.js';
+export * from './streams.js';

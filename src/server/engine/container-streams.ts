@@ -1,6 +1,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import { InvalidArgument } from '../../errdefs/index.js';
+import { drainedOrClosed } from '../../util/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { encodeFrame, STDERR, STDOUT } from '../../api/index.js';
@@ -66,7 +67,7 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
   try {
     for await (const e of logs) {
       if (abort.signal.aborted || conn.destroyed) break;
-      if (!writeEntry(conn, tty, e.stream, e.line)) await onceDrainOrClose(conn);
+      if (!writeEntry(conn, tty, e.stream, e.line)) await drainedOrClosed(conn);
     }
   } catch (e) {
     if (!abort.signal.aborted) deps.log(`attach ${id}`, e);
@@ -117,17 +118,6 @@ async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: D
   void ctx;
 }
 
-function onceDrainOrClose(s: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      s.off('drain', done);
-      s.off('close', done);
-      resolve();
-    };
-    s.once('drain', done);
-    s.once('close', done);
-  });
-}
 
 /** GET /containers/{id}/logs */
 export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise<void> {
@@ -169,7 +159,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   try {
     for await (const e of logs) {
       const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), e.line]) : e.line;
-      if (!writeEntry(res, rec.config.tty, e.stream, line)) await onceDrainOrClose(res);
+      if (!writeEntry(res, rec.config.tty, e.stream, line)) await drainedOrClosed(res);
       if (ctx.signal.aborted) break;
     }
   } catch (e) {

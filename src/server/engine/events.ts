@@ -1,4 +1,5 @@
 import { InvalidArgument } from '../../errdefs/index.js';
+import { drainedOrClosed } from '../../util/index.js';
 import type { EngineEvent } from '../../services/index.js';
 import type { Handler, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -44,7 +45,7 @@ export function eventRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const res = ctx.startStream('application/json');
     const stream = deps.bus.subscribe({ ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), filters, signal: ctx.signal });
     for await (const e of stream) {
-      if (!res.write(JSON.stringify(wireEvent(e)) + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+      if (!res.write(JSON.stringify(wireEvent(e)) + '\n')) await drainedOrClosed(res);
     }
     res.end();
   });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { open, type FileHandle } from 'node:fs/promises';
+import { drainedOrClosed } from '../../util/index.js';
 
 const CHUNK = 256 << 10;
 
@@ -36,7 +37,7 @@ export class FileSender {
         left -= bytesRead;
         // The callback runs once the socket has written (or dropped) the chunk: only then is the buffer free.
         const more = res.write(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead), () => this.#give(buf));
-        if (!more && left > 0) await drained(res);
+        if (!more && left > 0) await drainedOrClosed(res);
         if (res.destroyed) throw new Error('client gone');
       }
       res.end();
@@ -50,14 +51,3 @@ export class FileSender {
   }
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ContentStore } from '../../core/content/index.js';
-import { isDigest, sha256, type Digest } from '../../util/index.js';
+import { drainedOrClosed, isDigest, sha256, type Digest } from '../../util/index.js';
 import type { RegistryRequest } from './context.js';
 import { registryError } from './errors.js';
 import type { ManifestCache } from './manifest-cache.js';
@@ -212,7 +212,7 @@ export class PullThrough {
       async function* tee(): AsyncIterable<Buffer> {
         for await (const u of body) {
           const chunk = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-          if (out && held && !out.destroyed && !out.write(held)) await drained(out);
+          if (out && held && !out.destroyed && !out.write(held)) await drainedOrClosed(out);
           held = chunk;
           yield chunk;
         }
@@ -231,15 +231,3 @@ interface Inflight {
   done: Promise<void>;
 }
 
-/** Until the response can take more, or is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
