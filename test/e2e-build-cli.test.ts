@@ -1,22 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { eventually, TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
+import { writeTree } from './helpers/busybox.js';
 
 let d!: TestDaemon;
 useBusyboxDaemon((daemon) => (d = daemon));
 
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(d.dir, name);
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+/** A build context directory with these files. */
+const context = (name: string, files: Record<string, string>): string => writeTree(join(d.dir, name), files);
 
 test('berth build: -f, several -t, --label, .dockerignore, and -q printing only the ID', async () => {
   const ctx = context('cli', {

@@ -1,23 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
+import { writeTree } from './helpers/busybox.js';
 import { TarWriter } from '../src/util/tar/index.js';
 
 let d!: TestDaemon;
 useBusyboxDaemon((daemon) => (d = daemon));
 
 /** A build context directory with these files. */
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(d.dir, name);
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>): string => writeTree(join(d.dir, name), files);
 
 test('docker build (legacy builder): steps, files, env, user, workdir and cmd of the built image', async () => {
   const ctx = context('basic', {

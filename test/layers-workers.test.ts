@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InvalidArgument } from '../src/errdefs/index.js';
 import { LayerWorkers } from '../src/core/diff/index.js';
-import { makeBusyboxRootfs, tarDirectory } from './helpers/busybox.js';
+import { busyboxLayerFiles } from './helpers/busybox.js';
 
 /** `whole` in 64 KiB views of its one memory, as a socket's reader hands them out. */
 async function* views(whole: Buffer): AsyncGenerator<Buffer> {
@@ -18,16 +17,9 @@ async function* views(whole: Buffer): AsyncGenerator<Buffer> {
 test('layers unpack on worker threads, several at once, with the same diff IDs; the source memory is left intact', async () => {
   const sb = await mkdtemp(join(tmpdir(), 'berth-workers-'));
   try {
+    const { files, diffId: expected } = busyboxLayerFiles(sb);
     const src = join(sb, 'src');
-    await mkdir(src);
-    makeBusyboxRootfs(src);
-    const plain = join(sb, 'layer.tar');
-    tarDirectory(src, plain);
-    execFileSync('gzip', ['-k', plain]);
-    execFileSync('zstd', ['-q', '-k', plain, '-o', `${plain}.zst`]);
-    const expected = `sha256:${execFileSync('sha256sum', [plain], { encoding: 'utf8' }).split(' ')[0]}`;
     const workers = new LayerWorkers();
-    const files = [plain, `${plain}.gz`, `${plain}.zst`];
     const blobs = files.map((f) => readFileSync(f));
     const copies = blobs.map((b) => Buffer.from(b));
     const results = await Promise.all(

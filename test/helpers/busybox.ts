@@ -37,3 +37,28 @@ export function makeBusyboxRootfs(dir: string): void {
 export function tarDirectory(dir: string, out: string): void {
   execFileSync('tar', ['--numeric-owner', '-C', dir, '-cf', out, '.']);
 }
+
+/** Writes `files` (relative path → text) under `dir`, making the directories; returns `dir`. */
+export function writeTree(dir: string, files: Record<string, string>): string {
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}
+
+/**
+ * A busybox rootfs under `sb`/src as one layer in three forms: plain tar, gzip and zstd (by the
+ * host's tools), with the plain tar's sha256 (its diff ID).
+ */
+export function busyboxLayerFiles(sb: string): { plain: string; files: [string, string, string]; diffId: string } {
+  const src = join(sb, 'src');
+  mkdirSync(src);
+  makeBusyboxRootfs(src);
+  const plain = join(sb, 'layer.tar');
+  tarDirectory(src, plain);
+  execFileSync('gzip', ['-k', plain]);
+  execFileSync('zstd', ['-q', '-k', plain, '-o', `${plain}.zst`]);
+  const diffId = `sha256:${execFileSync('sha256sum', [plain], { encoding: 'utf8' }).split(' ')[0]}`;
+  return { plain, files: [plain, `${plain}.gz`, `${plain}.zst`], diffId };
+}
