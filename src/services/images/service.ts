@@ -212,8 +212,8 @@ export class ImageService {
     return this.deps.records.tagsOf(img.id).length === 0 && this.deps.records.childrenOf(img.id).length > 0;
   }
 
-  /** Removes the layers and blobs that no other image and no container still needs; returns the blob bytes freed. */
-  async #collect(img: StoredImage): Promise<number> {
+  /** Removes the layers and blobs that no other image and no container still needs. */
+  async #collect(img: StoredImage): Promise<void> {
     const others = this.deps.records.list();
     const usedChains = this.deps.layersInUse();
     for (const o of others) for (const c of this.chainIdsOf(o)) usedChains.add(c);
@@ -227,13 +227,7 @@ export class ImageService {
       for (const l of o.layers) usedBlobs.add(l.digest);
     }
     const mine = [img.configDigest, ...(img.manifestDigest ? [img.manifestDigest] : []), ...img.layers.map((l) => l.digest)];
-    let freed = 0;
-    for (const b of new Set(mine)) {
-      if (usedBlobs.has(b)) continue;
-      const size = (await this.deps.blobs.info(b as Digest).catch(() => null))?.size ?? 0;
-      if (await this.deps.blobs.delete(b).then(() => true, () => false)) freed += size;
-    }
-    return freed;
+    for (const b of mine) if (!usedBlobs.has(b)) await this.deps.blobs.delete(b).catch(() => undefined);
   }
 
   /** Unpacks every layer once, checking each layer's diff ID against the config. */
