@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
+import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
 import type { HealthConfig } from '../../oci/index.js';
 
 /** Docker's HealthConfig, as images carry it (durations in nanoseconds; 0 means the default). */
@@ -123,5 +124,46 @@ export class HealthMonitor {
     this.state = recordResult(this.state, this.h, entry, inStart);
     this.report(this.state);
     this.#schedule(inStart && this.h.StartInterval ? this.h.StartInterval / NS_PER_MS : this.#interval());
+  }
+}
+
+/**
+ * The health monitors of the running containers: each result lands in the stored record's
+ * State.Health, and a change of status is published as Docker's `health_status: …` event.
+ */
+export class HealthChecks {
+  readonly #monitors = new Map<string, HealthMonitor>();
+
+  constructor(
+    private readonly store: ContainerStore,
+    private readonly exec: (id: string, opts: ExecOptions) => Promise<ExecProcess>,
+    private readonly publish: (rec: ContainerRecord, action: string) => void,
+  ) {}
+
+  /** (Re)starts the container's checks; nothing without a healthcheck. */
+  start(rec: ContainerRecord): void {
+    this.stop(rec.id);
+    const h = rec.config.healthcheck;
+    if (!h || !healthCommand(h)) return;
+    const initial = { Status: 'starting' as const, FailingStreak: 0, Log: [] };
+    if (!rec.state.health) {
+      rec.state.health = initial;
+      this.store.update(rec);
+    }
+    const monitor = new HealthMonitor(h, initial, (opts) => this.exec(rec.id, opts), (state) => {
+      const now = this.store.get(rec.id);
+      if (!now || (now.state.status !== 'running' && now.state.status !== 'paused')) return;
+      const changed = now.state.health?.Status !== state.Status;
+      now.state.health = state;
+      this.store.update(now);
+      if (changed) this.publish(now, `health_status: ${state.Status}`);
+    });
+    this.#monitors.set(rec.id, monitor);
+    monitor.start();
+  }
+
+  stop(id: string): void {
+    this.#monitors.get(id)?.stop();
+    this.#monitors.delete(id);
   }
 }

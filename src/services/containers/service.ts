@@ -9,13 +9,14 @@ import { newContainerRecord, generateName, validateName, type CreateInput } from
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { applyUpdate, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
 import { resolveDevices } from './host-resolve.js';
-import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
-import { HealthMonitor, healthCommand } from './health.js';
+import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
 import { logRotationOf, mergeLogOpts } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
+import { nextExit, type ContainerEvents } from './exits.js';
+import { launch } from './launch.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -46,16 +47,17 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
  * that keeps records true while conmon supervises the processes.
  */
 export class ContainerService {
-  readonly events = new EventEmitter<{ exit: [id: string, code: number]; removed: [id: string]; start: [id: string] }>();
+  readonly events: ContainerEvents = new EventEmitter();
   readonly #monitored = new Set<string>();
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Pending automatic restarts and each container's current back-off. */
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #backoff = new Map<string, number>();
-  readonly #health = new Map<string, HealthMonitor>();
+  readonly #health: HealthChecks;
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
+    this.#health = new HealthChecks(deps.store, (id, opts) => deps.runtime.exec(id, opts), (rec, action) => this.#publish(rec, action));
   }
 
   /** Publishes a container event with Docker's attributes: image, name and the labels. */
@@ -162,25 +164,9 @@ export class ContainerService {
     const mounts = await this.deps.rootfs.prepare(rec.id, rec.layers, rootfs);
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
-    let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
     try {
-      // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
-      const pid = rec.idMap ? deferred<number>() : undefined;
-      network = this.deps.network ? await this.deps.network.setUp(rec, pid ? { netnsOf: pid.promise } : {}) : undefined;
-      const spec = await buildRuntimeSpec(rec, { rootfs, dir: this.dir(rec.id), runtime: this.deps.runtime, defaultSeccomp: this.deps.seccompProfile, ...(this.deps.mounts ? { mounts: this.deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
-      // The endpoints are made while runc creates the container; its process starts once both are done.
-      const creating = runtime.create(spec, { logPath: this.logPath(rec.id), logRotation: logRotationOf(rec, this.deps.logOpts) });
-      creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));
-      const [created, files] = await Promise.allSettled([creating, network?.files]);
-      if (files.status === 'rejected') throw files.reason;
-      if (created.status === 'rejected') throw created.reason;
-      if (files.value) await writeEtcFiles(this.dir(rec.id), files.value);
-      await runtime.start(rec.id);
+      await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) });
     } catch (e) {
-      await runtime.delete(rec.id, { force: true }).catch(() => undefined);
-      await network?.files.catch(() => undefined);
-      await this.deps.network?.tearDown(rec).catch((err: unknown) => this.deps.log(`network teardown ${rec.id}`, err));
-      await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
@@ -201,31 +187,8 @@ export class ContainerService {
     this.deps.store.update(rec);
     this.events.emit('start', rec.id);
     this.#publish(rec, 'start');
-    this.#startHealth(rec);
+    this.#health.start(rec);
     this.#monitor(rec.id);
-  }
-
-  /** Runs the container's healthcheck while it runs; results land in State.Health. */
-  #startHealth(rec: ContainerRecord): void {
-    this.#health.get(rec.id)?.stop();
-    this.#health.delete(rec.id);
-    const h = rec.config.healthcheck;
-    if (!h || !healthCommand(h)) return;
-    const initial = { Status: 'starting' as const, FailingStreak: 0, Log: [] };
-    if (!rec.state.health) {
-      rec.state.health = initial;
-      this.deps.store.update(rec);
-    }
-    const monitor = new HealthMonitor(h, initial, (opts) => this.deps.runtime.exec(rec.id, opts), (state) => {
-      const now = this.deps.store.get(rec.id);
-      if (!now || (now.state.status !== 'running' && now.state.status !== 'paused')) return;
-      const changed = now.state.health?.Status !== state.Status;
-      now.state.health = state;
-      this.deps.store.update(now);
-      if (changed) this.#publish(now, `health_status: ${state.Status}`);
-    });
-    this.#health.set(rec.id, monitor);
-    monitor.start();
   }
 
   /** Follows one running container until it exits, then records the exit. Idempotent. */
@@ -240,8 +203,7 @@ export class ContainerService {
   }
 
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
-    this.#health.get(id)?.stop();
-    this.#health.delete(id);
+    this.#health.stop(id);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
@@ -333,7 +295,7 @@ export class ContainerService {
 
   /** The stop signal, then SIGKILL after the timeout (negative: wait forever); resolves on exit. */
   async #terminate(rec: ContainerRecord, opts: { timeout?: number | undefined; signal?: string | undefined }): Promise<void> {
-    const exited = this.#nextExit(rec.id);
+    const exited = nextExit(this.events, rec);
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
     if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
     if (timeout !== 0) {
@@ -407,7 +369,7 @@ export class ContainerService {
       throw new Conflict(`You cannot remove a ${what} container ${rec.id}. Stop the container before attempting removal or force remove`);
     }
     if (live) {
-      const exited = this.#nextExit(rec.id);
+      const exited = nextExit(this.events, rec);
       if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
       await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
       await Promise.race([exited, sleep(10_000)]);
@@ -449,59 +411,12 @@ export class ContainerService {
     this.#publish(rec, 'rename', { oldName: `/${oldName}` });
   }
 
-  /** Resolves with the exit code; registered before the caller acts, so no exit is missed. */
-  #nextExit(id: string): Promise<number> {
-    return new Promise((resolve) => {
-      const onExit = (eid: string, code: number): void => {
-        if (eid !== id) return;
-        this.events.off('exit', onExit);
-        this.events.off('removed', onRemoved);
-        resolve(code);
-      };
-      const onRemoved = (rid: string): void => {
-        if (rid !== id) return;
-        this.events.off('exit', onExit);
-        this.events.off('removed', onRemoved);
-        resolve(this.deps.store.get(id)?.state.exitCode ?? 0);
-      };
-      this.events.on('exit', onExit);
-      this.events.on('removed', onRemoved);
-    });
-  }
-
   /** Docker's wait conditions; resolves with the exit code. */
   async wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
     const rec = this.get(idOrName);
     const live = ['running', 'paused', 'restarting'].includes(rec.state.status);
     if (condition === 'not-running' && !live) return { statusCode: rec.state.exitCode };
-    const id = rec.id;
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        this.events.off('exit', onExit);
-        this.events.off('removed', onRemoved);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      let lastCode = rec.state.exitCode;
-      const onExit = (eid: string, code: number): void => {
-        if (eid !== id) return;
-        lastCode = code;
-        if (condition === 'removed') return;
-        cleanup();
-        resolve({ statusCode: code });
-      };
-      const onRemoved = (rid: string): void => {
-        if (rid !== id) return;
-        cleanup();
-        resolve({ statusCode: lastCode });
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('wait aborted'));
-      };
-      this.events.on('exit', onExit);
-      this.events.on('removed', onRemoved);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return { statusCode: await nextExit(this.events, rec, { untilRemoved: condition === 'removed', signal }) };
   }
 
   /** Start-up reconciliation (live restore): containers that ran while berthd was away. */
@@ -515,7 +430,7 @@ export class ContainerService {
           this.deps.store.update(rec);
         }
         this.#monitor(rec.id);
-        this.#startHealth(rec);
+        this.#health.start(rec);
         this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts));
         continue;
       }
@@ -547,14 +462,4 @@ export class ContainerService {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }

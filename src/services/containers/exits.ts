@@ -1,0 +1,42 @@
+import type { EventEmitter } from 'node:events';
+import type { ContainerRecord } from '../../core/metadata/index.js';
+
+/** What the container service tells its in-process listeners (exec, attach, logs, wait). */
+export type ContainerEvents = EventEmitter<{ exit: [id: string, code: number]; removed: [id: string]; start: [id: string] }>;
+
+/**
+ * Resolves with the code of the container's next exit or, with `untilRemoved`, once it is removed
+ * (with the last exit code seen, the record's if none). It listens from the call on, so an exit the
+ * caller causes right after is not missed. An abort of `signal` rejects.
+ */
+export function nextExit(events: ContainerEvents, rec: Pick<ContainerRecord, 'id' | 'state'>, opts: { untilRemoved?: boolean; signal?: AbortSignal | undefined } = {}): Promise<number> {
+  const { id } = rec;
+  const { signal } = opts;
+  let lastCode = rec.state.exitCode;
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      events.off('exit', onExit);
+      events.off('removed', onRemoved);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onExit = (eid: string, code: number): void => {
+      if (eid !== id) return;
+      lastCode = code;
+      if (opts.untilRemoved) return;
+      cleanup();
+      resolve(code);
+    };
+    const onRemoved = (rid: string): void => {
+      if (rid !== id) return;
+      cleanup();
+      resolve(lastCode);
+    };
+    const onAbort = (): void => {
+      cleanup();
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('wait aborted'));
+    };
+    events.on('exit', onExit);
+    events.on('removed', onRemoved);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
