@@ -69,7 +69,7 @@ export async function decompress(layer: AsyncIterable<Uint8Array>, signal?: Abor
     return { compression, chunks: rest, done: async () => undefined, destroy: () => void (rest as AsyncGenerator).return(undefined) };
   }
   if (compression === 'gzip') {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
     const input = Readable.from(rest);
     const piped = pipeline(input, gunzip, ...(signal ? [{ signal }] : [])).catch((e: unknown) => {
       throw new InvalidArgument(`invalid gzip layer: ${(e as Error).message}`, { cause: e });
