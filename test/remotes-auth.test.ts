@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
+import { startBerthRegistry } from './registry-servers.js';
 import { startRegistry } from './remotes-helpers.js';
 
 // bcrypt (cost 4) of "s3cret-pw", for the registry's htpasswd.
@@ -53,4 +54,35 @@ test('basic auth: push refused anonymously, wrong password refused, login then p
 
   const out = await d.berth(['logout', reg.host]);
   assert.match(out.stdout, /Removing login credentials/);
+});
+
+test('bearer tokens (berth registry --auth token): login, push, then a pull whose layers download on worker threads with the token', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'berth-remotes-token-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeFile(join(root, 'htpasswd'), HTPASSWD);
+  const reg = await startBerthRegistry({ root: join(root, 'reg'), args: ['--htpasswd', join(root, 'htpasswd'), '--auth', 'token'] });
+  t.after(() => reg.stop());
+  const oldCfg = process.env['DOCKER_CONFIG'];
+  process.env['DOCKER_CONFIG'] = join(root, 'cfg');
+  t.after(() => (oldCfg === undefined ? delete process.env['DOCKER_CONFIG'] : (process.env['DOCKER_CONFIG'] = oldCfg)));
+  const d = await TestDaemon.start();
+  t.after(() => d.cleanup());
+  await d.makeBusyboxImage('busybox:latest');
+  const name = `${reg.host}/team/app:1`;
+  assert.equal((await d.berth(['tag', 'busybox', name])).code, 0);
+
+  const anon = await d.berth(['pull', name]);
+  assert.notEqual(anon.code, 0);
+  assert.match(anon.stderr, /unauthorized|authentication required/i);
+
+  const ok = await d.berth(['login', '-u', 'alice', '--password-stdin', reg.host], { input: 's3cret-pw\n' });
+  assert.equal(ok.code, 0, ok.stderr);
+  const pushed = await d.berth(['push', name]);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  assert.equal((await d.berth(['rmi', '-f', name, 'busybox'])).code, 0);
+  const pulled = await d.berth(['pull', name]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, /Pull complete/);
+  const run = await d.berth(['run', '--rm', '--network', 'none', name, 'cat', '/etc/hostname']);
+  assert.equal(run.code, 0, run.stderr);
 });

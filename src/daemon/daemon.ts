@@ -18,7 +18,7 @@ import { ContainerService, ImageService } from '../services/index.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
-import { RemoteImages } from '../services/index.js';
+import { PullWorkers, RemoteImages } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
 import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
@@ -164,12 +164,17 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     connections: Math.max(opts.maxConcurrentDownloads, opts.maxConcurrentUploads) * 2,
     certsDirs: opts.certsDirs,
   });
+  const remote = new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries }), {
+    ...DEFAULT_UPLOAD_POLICY,
+    threshold: opts.pushChunkThreshold,
+    chunkSize: opts.pushChunkSize,
+  });
+  // Each layer's download, blob store and unpack run on a thread of their own: the main thread
+  // touches none of a pull's bytes.
+  const pullWorkers = new PullWorkers(remote, opts.dataRoot);
   const remotes = new RemoteImages({
-    remote: new Remote(registryClient, new RegistryHosts({ mirrors: opts.registryMirrors, insecure: opts.insecureRegistries }), {
-      ...DEFAULT_UPLOAD_POLICY,
-      threshold: opts.pushChunkThreshold,
-      chunkSize: opts.pushChunkSize,
-    }),
+    remote,
+    streamLayer: (job, progress) => pullWorkers.stream(job, progress),
     images,
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
     concurrency: opts.maxConcurrentDownloads,

@@ -81,3 +81,42 @@ export function errorKind(e: unknown): ErrorKind {
   if (isBerthError(e)) return e.kind;
   return 'internal';
 }
+
+/** An error as it crosses to another thread (structured clone keeps no class). */
+export interface PlainError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+const CLASSES: Record<string, new (message: string) => BerthError> = {
+  InvalidArgument,
+  NotFound,
+  Conflict,
+  Forbidden,
+  Unauthorized,
+  NotModified,
+  NotImplemented,
+  Unavailable,
+  CannotInvoke,
+  CommandNotFound,
+  Internal,
+};
+
+export function toPlainError(e: unknown): PlainError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code = (err as NodeJS.ErrnoException).code;
+  return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** The error again, as the same class when it was one of ours; else a plain Error with its code. */
+export function fromPlainError(p: PlainError): Error {
+  const Kind = CLASSES[p.name];
+  if (Kind) return new Kind(p.message);
+  return Object.assign(new Error(p.message), p.code ? { code: p.code } : {});
+}
+
+/** Whether the error came back as one of ours (then it is the operation's verdict, not the thread's). */
+export function isPlainBerthError(p: PlainError): boolean {
+  return p.name in CLASSES;
+}

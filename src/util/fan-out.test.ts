@@ -57,3 +57,13 @@ test('a reader that leaves or is cancelled does not stop the others', async () =
   assert.deepEqual(rs, { bytes: 'abc' });
   assert.equal(quitter.closed, true);
 });
+
+test('BytePipe with gather hands the reader what queued up meanwhile joined, up to the limit, in order', async () => {
+  const pipe = new BytePipe(1 << 20, undefined, 10);
+  for (const s of ['abc', 'def', 'ghij', 'k', 'lmnopqrstu', 'v']) pipe.push(Buffer.from(s));
+  pipe.end();
+  const got: string[] = [];
+  for await (const c of pipe) got.push(c.toString());
+  // 'abc'+'def'+'ghij' = 10 bytes; 'k' cannot take the 10-byte chunk along; a chunk is never split.
+  assert.deepEqual(got, ['abcdefghij', 'k', 'lmnopqrstu', 'v']);
+});

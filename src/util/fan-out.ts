@@ -12,10 +12,15 @@ export class BytePipe implements AsyncIterable<Buffer> {
   #wakeReader: (() => void) | undefined;
   #wakeWriter: (() => void) | undefined;
 
-  /** `onTake` sees the length of each chunk as the reader takes it (progress of a consumer). */
+  /**
+   * `onTake` sees the length of each chunk as the reader takes it (progress of a consumer). With
+   * `gather`, the reader gets the chunks queued meanwhile joined, up to that many bytes at once (a
+   * decompressor is several times faster on big inputs than on the network's 64 KiB).
+   */
   constructor(
     readonly limit: number,
     private readonly onTake?: (n: number) => void,
+    readonly gather = 0,
   ) {}
 
   /** The reader left (or was cancelled): pushes are dropped. */
@@ -65,10 +70,23 @@ export class BytePipe implements AsyncIterable<Buffer> {
     f?.();
   }
 
+  #take(): Buffer | undefined {
+    const first = this.#chunks.shift();
+    if (first === undefined || this.#chunks.length === 0 || first.length >= this.gather) return first;
+    const parts = [first];
+    let n = first.length;
+    for (let next = this.#chunks[0]; next !== undefined && n + next.length <= this.gather; next = this.#chunks[0]) {
+      parts.push(next);
+      n += next.length;
+      this.#chunks.shift();
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, n);
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     try {
       for (;;) {
-        const out = this.#chunks.shift();
+        const out = this.#take();
         if (out !== undefined) {
           this.#bytes -= out.length;
           if (this.#bytes < this.limit) this.#wake('writer');

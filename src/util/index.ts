@@ -3,3 +3,4 @@ export * from './fs.js';
 export * from './idmap.js';
 export * from './fan-out.js';
 export * from './streams.js';
+export * from './idle-workers.js';

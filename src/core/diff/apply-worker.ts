@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { toPlainError } from '../../errdefs/index.js';
 import { BytePipe } from '../../util/index.js';
 import { applyLayer, type LayerFormat } from './apply.js';
 
@@ -34,11 +35,7 @@ if (port) {
         job = current;
         applyLayer(m.target, current.pipe, { format: m.format, signal: current.abort.signal }).then(
           (r) => send({ job: id, type: 'done', diffId: r.diffId, size: r.size }),
-          (e: unknown) => {
-            const err = e instanceof Error ? e : new Error(String(e));
-            const code = (err as NodeJS.ErrnoException).code;
-            send({ job: id, type: 'error', name: err.name, message: err.message, ...(code ? { code } : {}) });
-          },
+          (e: unknown) => send({ job: id, type: 'error', ...toPlainError(e) }),
         );
         break;
       }

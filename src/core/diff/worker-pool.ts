@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as errdefs from '../../errdefs/index.js';
-import type { Digest } from '../../util/index.js';
+import { IdleWorkers, type Digest } from '../../util/index.js';
 import type { LayerFormat } from './apply.js';
 import type { FromWorker, ToWorker } from './apply-worker.js';
 
@@ -11,21 +11,6 @@ const BATCH = 1 << 20;
 /** An idle worker is ended after this long (berthd's idle memory stays small). */
 const IDLE_MS = 10_000;
 
-type ErrorClass = new (message: string) => Error;
-const KINDS: Record<string, ErrorClass> = {
-  InvalidArgument: errdefs.InvalidArgument,
-  NotFound: errdefs.NotFound,
-  Conflict: errdefs.Conflict,
-  NotImplemented: errdefs.NotImplemented,
-  Unavailable: errdefs.Unavailable,
-  Internal: errdefs.Internal,
-};
-
-interface Idle {
-  worker: Worker;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * applyLayer on worker threads: each layer is unpacked on its own thread, fed the layer's bytes
  * by message (a window of 4 MiB in flight), so several layers use several cores and the main
@@ -33,13 +18,13 @@ interface Idle {
  * come back as the same errdefs classes; an abort stops the worker's unpack.
  */
 export class LayerWorkers {
-  readonly #idle: Idle[] = [];
+  readonly #workers = new IdleWorkers(new URL('./apply-worker.js', import.meta.url), IDLE_MS);
   /** Numbers jobs, so that a late message of an earlier job on a reused worker is ignored. */
   #jobs = 0;
 
   async apply(target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
     opts.signal?.throwIfAborted();
-    const worker = this.#take();
+    const worker = this.#workers.take();
     let healthy = true;
     try {
       return await run(worker, ++this.#jobs, target, layer, opts);
@@ -47,39 +32,15 @@ export class LayerWorkers {
       healthy = !(e instanceof WorkerDied);
       throw e instanceof WorkerDied ? new errdefs.Internal(`the unpack worker failed: ${e.message}`, { cause: e }) : e;
     } finally {
-      if (healthy) this.#release(worker);
-      else void worker.terminate();
+      if (healthy) this.#workers.release(worker);
+      else this.#workers.discard(worker);
     }
-  }
-
-  #take(): Worker {
-    const idle = this.#idle.pop();
-    if (idle) {
-      clearTimeout(idle.timer);
-      return idle.worker;
-    }
-    return new Worker(new URL('./apply-worker.js', import.meta.url));
-  }
-
-  #release(worker: Worker): void {
-    const entry: Idle = {
-      worker,
-      timer: setTimeout(() => {
-        const i = this.#idle.indexOf(entry);
-        if (i >= 0) this.#idle.splice(i, 1);
-        void worker.terminate();
-      }, IDLE_MS),
-    };
-    entry.timer.unref();
-    worker.unref();
-    this.#idle.push(entry);
   }
 }
 
 class WorkerDied extends Error {}
 
 function run(worker: Worker, job: number, target: string, layer: AsyncIterable<Uint8Array>, opts: { format: LayerFormat; signal?: AbortSignal }): Promise<{ diffId: Digest; size: number }> {
-  worker.ref();
   const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => worker.postMessage(m, transfer);
   let unacked = 0;
   let wake: (() => void) | undefined;
@@ -103,9 +64,8 @@ function run(worker: Worker, job: number, target: string, layer: AsyncIterable<U
         if (unacked < WINDOW) wake?.();
       } else if (m.type === 'done') finish(undefined, { diffId: m.diffId as Digest, size: m.size });
       else {
-        const Kind = KINDS[m.name];
-        const e = Kind ? new Kind(m.message) : Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
-        if (!Kind && opts.signal?.aborted) return finish(opts.signal.reason instanceof Error ? opts.signal.reason : e);
+        const e = errdefs.fromPlainError(m);
+        if (!errdefs.isPlainBerthError(m) && opts.signal?.aborted) return finish(opts.signal.reason instanceof Error ? opts.signal.reason : e);
         finish(e);
       }
     };

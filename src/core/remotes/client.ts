@@ -30,6 +30,20 @@ interface CachedToken {
   expires: number;
 }
 
+/**
+ * What a client has learnt (challenges, tokens, plain-HTTP fallbacks) and the credentials one
+ * request needs, as plain data: a client on another thread starts from it and does not repeat the
+ * auth dance.
+ */
+export interface ClientState {
+  options: { userAgent: string; connections: number; certsDirs: readonly string[] };
+  challenges: [string, Challenge][];
+  tokens: [string, CachedToken][];
+  plainOrigins: string[];
+  /** Stored credentials by host, for the hosts the request may go to. */
+  credentials: [string, Credentials][];
+}
+
 export interface RegistryClientOptions {
   credentials?: CredentialSource;
   userAgent?: string;
@@ -52,11 +66,40 @@ export class RegistryClient {
   readonly #ua: string;
   readonly #challenges = new Map<string, Challenge>();
   readonly #tokens = new Map<string, CachedToken>();
+  readonly #options: ClientState['options'];
 
   constructor(opts: RegistryClientOptions = {}) {
-    this.#transports = new Transports({ connections: opts.connections ?? 8, certsDirs: opts.certsDirs ?? DEFAULT_CERTS_DIRS });
+    this.#options = { connections: opts.connections ?? 8, certsDirs: opts.certsDirs ?? DEFAULT_CERTS_DIRS, userAgent: opts.userAgent ?? 'berth' };
+    this.#transports = new Transports(this.#options);
     this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
-    this.#ua = opts.userAgent ?? 'berth';
+    this.#ua = this.#options.userAgent;
+  }
+
+  /** This client's state and the stored credentials of `hosts` (see ClientState). */
+  async exportState(hosts: readonly string[]): Promise<ClientState> {
+    const now = Date.now();
+    const credentials: [string, Credentials][] = [];
+    for (const h of new Set(hosts)) {
+      const c = await this.#credentials(h);
+      if (c) credentials.push([h, c]);
+    }
+    return {
+      options: this.#options,
+      challenges: [...this.#challenges],
+      tokens: [...this.#tokens].filter(([, t]) => t.expires > now),
+      plainOrigins: this.#transports.plainOrigins,
+      credentials,
+    };
+  }
+
+  /** A client that starts where `state` left off. */
+  static fromState(state: ClientState): RegistryClient {
+    const creds = new Map(state.credentials);
+    const c = new RegistryClient({ ...state.options, credentials: (h) => Promise.resolve(creds.get(h)) });
+    for (const [k, v] of state.challenges) c.#challenges.set(k, v);
+    for (const [k, v] of state.tokens) c.#tokens.set(k, v);
+    c.#transports.addPlainOrigins(state.plainOrigins);
+    return c;
   }
 
   async close(): Promise<void> {

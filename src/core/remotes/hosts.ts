@@ -69,6 +69,10 @@ export class RegistryHosts {
     this.#insecure = cfg.insecure ?? [];
   }
 
+  get config(): HostsConfig {
+    return { mirrors: this.#mirrors, insecure: this.#insecure };
+  }
+
   /** Endpoints to read from, mirrors first. */
   pullEndpoints(domain: string): RegistryEndpoint[] {
     const mirrors = (this.#mirrors[domain] ?? []).map((m) => {

@@ -3,10 +3,16 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { MediaType, isIndexMediaType, isManifestMediaType, type Descriptor } from '../../oci/index.js';
 import { sha256, type Digest } from '../../util/index.js';
 import type { Credentials } from './auth.js';
-import { discard, headerOf, readSmall, registryError, type RegistryClient } from './client.js';
-import { DOCKER_HUB, type RegistryEndpoint, type RegistryHosts } from './hosts.js';
+import { discard, headerOf, readSmall, registryError, RegistryClient, type ClientState } from './client.js';
+import { DOCKER_HUB, RegistryHosts, type HostsConfig, type RegistryEndpoint } from './hosts.js';
 import { DOCKER_HUB_INDEX, searchRegistry, type SearchHit } from './search.js';
 import { BlobUpload, DEFAULT_UPLOAD_POLICY, type OpenRange, type UploadOptions, type UploadPolicy } from './upload.js';
+
+/** A Remote's settings and what its client learnt, as plain data (structured-clone safe). */
+export interface RemoteState {
+  hosts: HostsConfig;
+  client: ClientState;
+}
 
 /** A repository on a registry: domain docker.io, path library/busybox. */
 export interface RemoteRepo {
@@ -36,6 +42,15 @@ export class Remote {
     readonly hosts: RegistryHosts,
     readonly uploadPolicy: UploadPolicy = DEFAULT_UPLOAD_POLICY,
   ) {}
+
+  /** What a Remote on another thread needs to read `domain` as this one does (see ClientState). */
+  async exportState(domain: string): Promise<RemoteState> {
+    return { hosts: this.hosts.config, client: await this.client.exportState(this.hosts.pullEndpoints(domain).map((ep) => ep.authHost)) };
+  }
+
+  static fromState(state: RemoteState): Remote {
+    return new Remote(RegistryClient.fromState(state.client), new RegistryHosts(state.hosts));
+  }
 
   async #firstOf<T>(repo: RemoteRepo, attempt: (ep: RegistryEndpoint) => Promise<T>): Promise<T> {
     const eps = this.hosts.pullEndpoints(repo.domain);

@@ -66,6 +66,16 @@ export class Transports {
     return target.replace(/^https:/, 'http:');
   }
 
+  /** Origins reached over plain HTTP after the fallback (handed to another thread's client). */
+  get plainOrigins(): string[] {
+    return [...this.#plain];
+  }
+
+  /** Takes over fallbacks another client found. */
+  addPlainOrigins(origins: readonly string[]): void {
+    for (const o of origins) this.#plain.add(o);
+  }
+
   /** Forgets a fallback that no longer works (the registry may have come back with TLS). */
   forget(ep: RegistryEndpoint): void {
     this.#plain.delete(ep.origin);

@@ -1,15 +1,11 @@
-import { Readable } from 'node:stream';
 import { chainIds } from '../../core/images/index.js';
 import type { RemoteRepo } from '../../core/remotes/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Descriptor } from '../../oci/index.js';
-import { BytePipe, fanOut, type Digest } from '../../util/index.js';
+import type { Digest } from '../../util/index.js';
 import { LayerProgress } from './layer-progress.js';
+import { blobError, counter, pullRef, streamLayer, type LayerStreamer, type LayerStreamProgress } from './stream-layer.js';
 import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
-
-/** Room for the unpacker to fall behind the network before the download waits for it. */
-const UNPACK_BUFFER = 8 << 20;
-const STORE_BUFFER = 1 << 20;
 
 interface LayerPlan {
   desc: Descriptor;
@@ -111,7 +107,7 @@ export class LayerPuller {
   /** Where an earlier, interrupted download of this blob stopped (its bytes wait in ingest/). */
   async #resumePoint(desc: Descriptor): Promise<{ ref: string; have: number }> {
     // One ingest ref per blob: what an interrupted pull (or a killed berthd) wrote is continued with HTTP Range.
-    const ref = `pull-${desc.digest.slice('sha256:'.length)}`;
+    const ref = pullRef(desc.digest);
     const have = await this.deps.images.deps.blobs.partialSize(ref);
     return { ref, have: have < desc.size ? have : 0 };
   }
@@ -134,61 +130,32 @@ export class LayerPuller {
     progress?.status('Download complete');
   }
 
-  /**
-   * One pass: the network's bytes go to the content store (hashed, written, verified) and, at the
-   * same time, through decompress and untar into the layer's temp dir. The layer is committed only
-   * when both succeeded and the blob's digest verified; otherwise the temp dir is removed and a
-   * download that was cut keeps its partial for the next try. When resuming, the bytes kept from
-   * the earlier try are fed to the unpacker first, then the rest from the network.
-   */
+  /** Downloads and unpacks a layer in one pass (streamLayer, here or on a worker thread). */
   async #streamLayer(repo: RemoteRepo, p: LayerPlan, opts: RemoteOptions): Promise<void> {
     const { blobs, layers, applyLayer } = this.deps.images.deps;
     if (await blobs.info(p.desc.digest)) return;
-    const { ref, have } = await this.#resumePoint(p.desc);
+    const stream: LayerStreamer = this.deps.streamLayer ?? ((job, progress) => streamLayer({ remote: this.deps.remote, blobs, applyLayer }, job, progress));
+    let unpacked = 0;
+    let extracting = false;
+    const progress: LayerStreamProgress = {
+      downloaded: (n) => p.progress.bytes('Downloading', n),
+      unpacked: (n) => {
+        unpacked = n;
+        if (extracting) p.progress.bytes('Extracting', n);
+      },
+      stored: () => {
+        p.progress.status('Verifying Checksum');
+        p.progress.status('Download complete');
+        extracting = true;
+        p.progress.bytes('Extracting', unpacked);
+      },
+    };
     await layers.createLayer(
       p.chain,
       p.parent,
       async (dir, format) => {
-        const { body, start } = await this.deps.remote.fetchBlobFrom(repo, p.desc, have, fetchOpts(opts));
-        let downloaded = start;
-        let unpacked = 0;
-        let extracting = false;
-        const took = (k: number): void => {
-          unpacked += k;
-          if (extracting) p.progress.bytes('Extracting', unpacked);
-        };
-        const toStore = new BytePipe(STORE_BUFFER);
-        const toUnpack = new BytePipe(UNPACK_BUFFER, took);
-        const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig(opts)), took) : undefined;
-        const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
-        const stored = blobs.write(toStore, { digest: p.desc.digest, size: p.desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig(opts) });
-        const applied = applyLayer(dir, unpackInput, { format, ...sig(opts) });
-        // A failed unpack leaves the download running: the digest's verdict is the clearer error.
-        // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
-        applied.then(
-          () => toUnpack.cancel(new Error('the layer is unpacked')),
-          (e: unknown) => toUnpack.cancel(e),
-        );
-        stored.then(
-          () => {
-            // The store may answer without reading (the blob arrived meanwhile): stop feeding it.
-            toStore.cancel(new Error('the blob is stored'));
-            p.progress.status('Verifying Checksum');
-            p.progress.status('Download complete');
-            extracting = true;
-            p.progress.bytes('Extracting', unpacked);
-          },
-          (e: unknown) => {
-            body.destroy();
-            toUnpack.cancel(e);
-          },
-        );
-        const fed = fanOut(body, [toStore, toUnpack], (k) => p.progress.bytes('Downloading', (downloaded += k)));
-        const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
-        if (s.status === 'rejected') throw blobError(repo, p.desc, s.reason);
-        if (f.status === 'rejected') throw blobError(repo, p.desc, f.reason);
-        if (a.status === 'rejected') throw a.reason;
-        checkDiffId(p, a.value.diffId);
+        const { diffId } = await stream({ repo, desc: p.desc, dir, format, ...fetchOpts(opts) }, progress);
+        checkDiffId(p, diffId);
       },
       opts.signal,
       { parentPending: p.parent !== null },
@@ -201,32 +168,10 @@ function checkDiffId(p: LayerPlan, diffId: Digest): void {
   if (diffId !== p.diffId) throw new InvalidArgument(`layer ${p.desc.digest} has diff ID ${diffId}, but the image config says ${p.diffId}`);
 }
 
-function blobError(repo: RemoteRepo, desc: Descriptor, e: unknown): unknown {
-  if (e instanceof InvalidArgument) return new InvalidArgument(`failed to pull blob ${desc.digest} from ${repo.domain}/${repo.path}: ${e.message}`, { cause: e });
-  return e;
-}
-
 function sig(opts: RemoteOptions): { signal?: AbortSignal } {
   return opts.signal ? { signal: opts.signal } : {};
 }
 
 function fetchOpts(opts: RemoteOptions): RemoteOptions {
   return { ...(opts.creds ? { creds: opts.creds } : {}), ...sig(opts) };
-}
-
-/** Passes chunks through, telling `onBytes` each one's length. */
-function counter(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): Readable {
-  return Readable.from(
-    (async function* () {
-      for await (const c of source) {
-        onBytes(c.length);
-        yield c;
-      }
-    })(),
-    { objectMode: false, highWaterMark: 1 << 20 },
-  );
-}
-
-async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
-  for (const s of sources) for await (const c of s) yield c;
 }

@@ -1,5 +1,6 @@
 import type { Credentials, Remote } from '../../core/remotes/index.js';
 import type { ImageService } from './service.js';
+import type { LayerStreamer } from './stream-layer.js';
 
 /** One line of pull/push progress; the engine turns it into Docker's JSON message. */
 export interface ProgressEvent {
@@ -26,6 +27,8 @@ export interface RemoteImageDeps {
   concurrency?: number;
   /** Layers pushed at once (default 5, Docker's max-concurrent-uploads). */
   uploadConcurrency?: number;
+  /** Runs a layer's download-and-unpack pass (berthd: on a worker thread); default in-process. */
+  streamLayer?: LayerStreamer;
 }
 
 export interface RemoteOptions {

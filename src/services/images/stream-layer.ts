@@ -1,0 +1,114 @@
+import { Readable } from 'node:stream';
+import type { Credentials, Remote, RemoteRepo } from '../../core/remotes/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { Descriptor } from '../../oci/index.js';
+import { BytePipe, fanOut, type Digest } from '../../util/index.js';
+import type { ApplyLayer, Blobs } from './ports.js';
+
+/** Room for the unpacker to fall behind the network before the download waits for it. */
+const UNPACK_BUFFER = 8 << 20;
+const STORE_BUFFER = 1 << 20;
+/** The unpacker takes what queued up meanwhile in one piece, up to this much. */
+const GATHER = 1 << 20;
+
+/** One layer to download into the content store and unpack into `dir` in the same pass. */
+export interface LayerStreamJob {
+  repo: RemoteRepo;
+  desc: Descriptor;
+  dir: string;
+  format: 'overlay' | 'copy';
+  creds?: Credentials;
+  signal?: AbortSignal;
+}
+
+/** Running totals of a layer stream; `stored` once the blob is verified and committed. */
+export interface LayerStreamProgress {
+  downloaded(total: number): void;
+  unpacked(total: number): void;
+  stored(): void;
+}
+
+/** Runs a LayerStreamJob: in-process (streamLayer) or on a worker thread (PullWorkers). */
+export type LayerStreamer = (job: LayerStreamJob, progress: LayerStreamProgress) => Promise<{ diffId: Digest }>;
+
+export interface LayerStreamDeps {
+  remote: Remote;
+  blobs: Blobs;
+  applyLayer: ApplyLayer;
+}
+
+/** The ingest ref a blob's download keeps its partial under: the next try continues it with HTTP Range. */
+export function pullRef(d: Digest): string {
+  return `pull-${d.slice('sha256:'.length)}`;
+}
+
+/**
+ * One pass: the network's bytes go to the content store (hashed, written, verified) and, at the
+ * same time, through decompress and untar into `dir`. Resolves with the tar's digest once both
+ * succeeded and the blob's digest verified; a download that was cut keeps its partial for the next
+ * try. When resuming, the bytes kept from the earlier try are fed to the unpacker first, then the
+ * rest from the network.
+ */
+export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
+  const { blobs, applyLayer } = deps;
+  const { desc, signal } = job;
+  const ref = pullRef(desc.digest);
+  const partial = await blobs.partialSize(ref);
+  const have = partial < desc.size ? partial : 0;
+  const sig = signal ? { signal } : {};
+  const { body, start } = await deps.remote.fetchBlobFrom(job.repo, desc, have, { ...(job.creds ? { creds: job.creds } : {}), ...sig });
+  let downloaded = start;
+  let unpacked = 0;
+  const took = (k: number): void => progress.unpacked((unpacked += k));
+  const toStore = new BytePipe(STORE_BUFFER);
+  const toUnpack = new BytePipe(UNPACK_BUFFER, took, GATHER);
+  const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig), took) : undefined;
+  const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
+  const stored = blobs.write(toStore, { digest: desc.digest, size: desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig });
+  const applied = applyLayer(job.dir, unpackInput, { format: job.format, ...sig });
+  // A failed unpack leaves the download running: the digest's verdict is the clearer error.
+  // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
+  applied.then(
+    () => toUnpack.cancel(new Error('the layer is unpacked')),
+    (e: unknown) => toUnpack.cancel(e),
+  );
+  stored.then(
+    () => {
+      // The store may answer without reading (the blob arrived meanwhile): stop feeding it.
+      toStore.cancel(new Error('the blob is stored'));
+      progress.stored();
+    },
+    (e: unknown) => {
+      body.destroy();
+      toUnpack.cancel(e);
+    },
+  );
+  const fed = fanOut(body, [toStore, toUnpack], (k) => progress.downloaded((downloaded += k)));
+  const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
+  if (s.status === 'rejected') throw blobError(job.repo, desc, s.reason);
+  if (f.status === 'rejected') throw blobError(job.repo, desc, f.reason);
+  if (a.status === 'rejected') throw a.reason;
+  return { diffId: a.value.diffId };
+}
+
+export function blobError(repo: RemoteRepo, desc: Descriptor, e: unknown): unknown {
+  if (e instanceof InvalidArgument) return new InvalidArgument(`failed to pull blob ${desc.digest} from ${repo.domain}/${repo.path}: ${e.message}`, { cause: e });
+  return e;
+}
+
+/** Passes chunks through, telling `onBytes` each one's length. */
+export function counter(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const c of source) {
+        onBytes(c.length);
+        yield c;
+      }
+    })(),
+    { objectMode: false, highWaterMark: 1 << 20 },
+  );
+}
+
+async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const s of sources) for await (const c of s) yield c;
+}
