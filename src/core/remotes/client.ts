@@ -3,7 +3,7 @@ import { Forbidden, Internal, NotFound, Unauthorized, Unavailable } from '../../
 import { basicHeader, parseChallenges, type Challenge, type CredentialSource, type Credentials } from './auth.js';
 import { DEFAULT_CERTS_DIRS } from './certs.js';
 import type { RegistryEndpoint } from './hosts.js';
-import { Transports, undici } from './transport.js';
+import { Transports } from './transport.js';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,6 +51,8 @@ export interface RegistryClientOptions {
   connections?: number;
   /** Per-host CA and client certificates (default /etc/berth/certs.d, then /etc/docker/certs.d). */
   certsDirs?: readonly string[];
+  /** The HTTP implementation (see TransportOptions.engine). */
+  engine?: 'undici' | 'node';
 }
 
 const MAX_REDIRECTS = 5;
@@ -70,7 +72,7 @@ export class RegistryClient {
 
   constructor(opts: RegistryClientOptions = {}) {
     this.#options = { connections: opts.connections ?? 8, certsDirs: opts.certsDirs ?? DEFAULT_CERTS_DIRS, userAgent: opts.userAgent ?? 'berth' };
-    this.#transports = new Transports(this.#options);
+    this.#transports = new Transports({ ...this.#options, ...(opts.engine ? { engine: opts.engine } : {}) });
     this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
     this.#ua = this.#options.userAgent;
   }
@@ -93,9 +95,9 @@ export class RegistryClient {
   }
 
   /** A client that starts where `state` left off. */
-  static fromState(state: ClientState): RegistryClient {
+  static fromState(state: ClientState, engine?: 'undici' | 'node'): RegistryClient {
     const creds = new Map(state.credentials);
-    const c = new RegistryClient({ ...state.options, credentials: (h) => Promise.resolve(creds.get(h)) });
+    const c = new RegistryClient({ ...state.options, ...(engine ? { engine } : {}), credentials: (h) => Promise.resolve(creds.get(h)) });
     for (const [k, v] of state.challenges) c.#challenges.set(k, v);
     for (const [k, v] of state.tokens) c.#tokens.set(k, v);
     c.#transports.addPlainOrigins(state.plainOrigins);
@@ -143,11 +145,9 @@ export class RegistryClient {
       if (withAuth) headers['authorization'] = withAuth;
       let res;
       try {
-        const { request } = await undici();
-        res = await request(target, {
+        res = await this.#transports.send(ep, target, {
           method: req.method,
           headers,
-          dispatcher: await this.#transports.dispatcher(ep, target),
           ...(req.body !== undefined ? { body: req.body } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
         });
@@ -207,26 +207,25 @@ export class RegistryClient {
     const service = ch.params['service'];
     const allScopes = scopes.length ? scopes : ch.params['scope'] ? [ch.params['scope']] : [];
     let res;
-    const { request } = await undici();
     // A token server on the registry's own host is reached as the registry is (certs.d, insecure).
-    const dispatcher = await this.#transports.dispatcher(ep, url.toString());
     try {
       if (c?.identityToken) {
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'berth', ...(service ? { service } : {}) });
         if (allScopes.length) form.set('scope', allScopes.join(' '));
-        res = await request(url, { method: 'POST', dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), ...(signal ? { signal } : {}) });
+        const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+        res = await this.#transports.send(ep, url.toString(), { method: 'POST', headers, body: form.toString(), ...(signal ? { signal } : {}) });
       } else {
         if (service) url.searchParams.set('service', service);
         for (const s of allScopes) url.searchParams.append('scope', s);
         const headers: Record<string, string> = { 'user-agent': this.#ua };
         if (c?.username) headers['authorization'] = basicHeader(c);
-        res = await request(url, { method: 'GET', dispatcher, headers, ...(signal ? { signal } : {}) });
+        res = await this.#transports.send(ep, url.toString(), { method: 'GET', headers, ...(signal ? { signal } : {}) });
       }
     } catch (e) {
       if (signal?.aborted) throw e;
       throw new Unavailable(`error fetching a token from ${url.origin}: ${(e as Error).message}`, { cause: e });
     }
-    const text = await res.body.text();
+    const text = (await readSmall(res.body)).toString('utf8');
     if (res.statusCode === 401 || res.statusCode === 403) {
       throw new Unauthorized(`unauthorized: incorrect username or password (${url.origin} answered ${res.statusCode})`);
     }

@@ -4,7 +4,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { Descriptor } from '../../oci/index.js';
 import type { Digest } from '../../util/index.js';
 import { LayerProgress } from './layer-progress.js';
-import { blobError, counter, pullRef, streamLayer, type LayerStreamer, type LayerStreamProgress } from './stream-layer.js';
+import { blobError, counter, fetchRest, resumePoint, streamLayer, type LayerStreamer, type LayerStreamProgress } from './stream-layer.js';
 import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
 
 interface LayerPlan {
@@ -104,20 +104,12 @@ export class LayerPuller {
     p.progress.bytes('Extracting', p.desc.size);
   }
 
-  /** Where an earlier, interrupted download of this blob stopped (its bytes wait in ingest/). */
-  async #resumePoint(desc: Descriptor): Promise<{ ref: string; have: number }> {
-    // One ingest ref per blob: what an interrupted pull (or a killed berthd) wrote is continued with HTTP Range.
-    const ref = pullRef(desc.digest);
-    const have = await this.deps.images.deps.blobs.partialSize(ref);
-    return { ref, have: have < desc.size ? have : 0 };
-  }
-
   /** Download only: into the content store, verified there. */
   async #transfer(repo: RemoteRepo, desc: Descriptor, opts: RemoteOptions, progress?: LayerProgress): Promise<void> {
     const { blobs } = this.deps.images.deps;
     if (await blobs.info(desc.digest)) return;
-    const { ref, have } = await this.#resumePoint(desc);
-    const { body, start } = await this.deps.remote.fetchBlobFrom(repo, desc, have, fetchOpts(opts));
+    const { ref, have } = await resumePoint(blobs, desc);
+    const { body, start } = await fetchRest(this.deps.remote, repo, desc, have, fetchOpts(opts));
     let n = start;
     const source = progress ? counter(body, (k) => progress.bytes('Downloading', (n += k))) : body;
     try {

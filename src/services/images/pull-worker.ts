@@ -54,7 +54,8 @@ if (port) {
       if (Date.now() - counts.sent >= PROGRESS_MS) flush();
     };
     streamLayer(
-      { remote: Remote.fromState(m.remote), blobs: createContentStore(m.contentRoot), applyLayer },
+      // node:http here: undici would be compiled again in every fresh thread.
+      { remote: Remote.fromState(m.remote, 'node'), blobs: createContentStore(m.contentRoot), applyLayer },
       { repo: m.repo, desc: m.desc, dir: m.dir, format: m.format, signal: abort.signal, ...(m.creds ? { creds: m.creds } : {}) },
       {
         downloaded: (n) => {

@@ -1,32 +1,45 @@
-import type { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Remote } from '../../core/remotes/index.js';
 import { fromPlainError, Internal, isPlainBerthError } from '../../errdefs/index.js';
-import { IdleWorkers, type Digest } from '../../util/index.js';
+import type { Digest } from '../../util/index.js';
 import type { FromPullWorker, ToPullWorker } from './pull-worker.js';
 import type { LayerStreamJob, LayerStreamProgress } from './stream-layer.js';
 
 /** An idle pull worker is ended after this long (berthd's idle memory stays small). */
 const IDLE_MS = 30_000;
 
+interface Slot {
+  worker: Worker;
+  jobs: number;
+  timer?: NodeJS.Timeout | undefined;
+}
+
 /**
- * streamLayer on worker threads: each layer's download, blob store and unpack run on a thread of
- * their own, which starts from a copy of the main thread's registry state (tokens, challenges,
- * plain-HTTP fallbacks, the credentials it needs). Same contract as streamLayer: the errors come
- * back as the same errdefs classes, an abort stops the worker's job.
+ * streamLayer on worker threads: each layer's download, blob store and unpack run off the main
+ * thread, which starts each job from a copy of its registry state (tokens, challenges, plain-HTTP
+ * fallbacks, the credentials it needs). One thread per core at most, each running several layers
+ * at once if need be: a fresh thread costs a few hundred ms of CPU before it runs at full speed.
+ * Same contract as streamLayer: the errors come back as the same errdefs classes, an abort stops
+ * the worker's job.
  */
 export class PullWorkers {
-  readonly #workers = new IdleWorkers(new URL('./pull-worker.js', import.meta.url), IDLE_MS);
+  readonly #slots: Slot[] = [];
+  readonly #max: number;
   #jobs = 0;
 
   constructor(
     private readonly remote: Remote,
     private readonly contentRoot: string,
-  ) {}
+    threads = availableParallelism(),
+  ) {
+    this.#max = Math.max(1, threads);
+  }
 
   async stream(job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
     job.signal?.throwIfAborted();
     const remote = await this.remote.exportState(job.repo.domain);
-    const worker = this.#workers.take();
+    const slot = this.#take();
     const id = ++this.#jobs;
     const start: ToPullWorker = {
       type: 'start',
@@ -39,16 +52,43 @@ export class PullWorkers {
       format: job.format,
       ...(job.creds ? { creds: job.creds } : {}),
     };
-    let healthy = true;
     try {
-      return await run(worker, id, start, progress, job.signal);
+      return await run(slot.worker, id, start, progress, job.signal);
     } catch (e) {
-      healthy = !(e instanceof WorkerDied);
-      throw e instanceof WorkerDied ? new Internal(`the pull worker failed: ${e.message}`, { cause: e }) : e;
+      if (e instanceof WorkerDied) {
+        this.#drop(slot);
+        throw new Internal(`the pull worker failed: ${e.message}`, { cause: e });
+      }
+      throw e;
     } finally {
-      if (healthy) this.#workers.release(worker);
-      else this.#workers.discard(worker);
+      this.#release(slot);
     }
+  }
+
+  /** The least busy thread; a new one while every thread is busy and there are fewer than one per core. */
+  #take(): Slot {
+    let slot = this.#slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs < best.jobs ? s : best), undefined);
+    if (!slot || (slot.jobs > 0 && this.#slots.length < this.#max)) {
+      slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
+      this.#slots.push(slot);
+    }
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    if (slot.jobs++ === 0) slot.worker.ref();
+    return slot;
+  }
+
+  #release(slot: Slot): void {
+    if (--slot.jobs > 0 || !this.#slots.includes(slot)) return;
+    slot.worker.unref();
+    slot.timer = setTimeout(() => this.#drop(slot), IDLE_MS);
+    slot.timer.unref();
+  }
+
+  #drop(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    void slot.worker.terminate();
   }
 }
 

@@ -37,9 +37,23 @@ export interface LayerStreamDeps {
   applyLayer: ApplyLayer;
 }
 
-/** The ingest ref a blob's download keeps its partial under: the next try continues it with HTTP Range. */
-export function pullRef(d: Digest): string {
-  return `pull-${d.slice('sha256:'.length)}`;
+/**
+ * Where an earlier, interrupted download of this blob stopped: one ingest ref per blob, whose bytes
+ * the next try continues with HTTP Range (also after a kill -9 of berthd).
+ */
+export async function resumePoint(blobs: Blobs, desc: Descriptor): Promise<{ ref: string; have: number }> {
+  const ref = `pull-${desc.digest.slice('sha256:'.length)}`;
+  const have = await blobs.partialSize(ref);
+  return { ref, have: have <= desc.size ? have : 0 };
+}
+
+/**
+ * The blob's bytes from `have` on: none when the partial already holds them all (the earlier try
+ * was stopped before it committed), else from the registry with HTTP Range.
+ */
+export async function fetchRest(remote: Remote, repo: RemoteRepo, desc: Descriptor, have: number, opts: { creds?: Credentials; signal?: AbortSignal }): Promise<{ body: Readable; start: number }> {
+  if (have > 0 && have === desc.size) return { body: Readable.from([]), start: have };
+  return remote.fetchBlobFrom(repo, desc, have, opts);
 }
 
 /**
@@ -52,11 +66,9 @@ export function pullRef(d: Digest): string {
 export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
   const { blobs, applyLayer } = deps;
   const { desc, signal } = job;
-  const ref = pullRef(desc.digest);
-  const partial = await blobs.partialSize(ref);
-  const have = partial < desc.size ? partial : 0;
+  const { ref, have } = await resumePoint(blobs, desc);
   const sig = signal ? { signal } : {};
-  const { body, start } = await deps.remote.fetchBlobFrom(job.repo, desc, have, { ...(job.creds ? { creds: job.creds } : {}), ...sig });
+  const { body, start } = await fetchRest(deps.remote, job.repo, desc, have, { ...(job.creds ? { creds: job.creds } : {}), ...sig });
   let downloaded = start;
   let unpacked = 0;
   const took = (k: number): void => progress.unpacked((unpacked += k));
