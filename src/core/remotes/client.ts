@@ -51,14 +51,12 @@ export interface RegistryClientOptions {
   connections?: number;
   /** Per-host CA and client certificates (default /etc/berth/certs.d, then /etc/docker/certs.d). */
   certsDirs?: readonly string[];
-  /** The HTTP implementation (see TransportOptions.engine). */
-  engine?: 'undici' | 'node';
 }
 
 const MAX_REDIRECTS = 5;
 
 /**
- * HTTP to registries over one undici Agent (a pool per origin), with Docker's auth dance: anonymous
+ * HTTP to registries over node:http(s) keep-alive pools (one per TLS choice), with Docker's auth dance: anonymous
  * first, then the challenge's basic or bearer scheme, tokens cached per origin and scope until they
  * expire. Redirects (blob downloads from a CDN) are followed without the registry's Authorization.
  */
@@ -72,7 +70,7 @@ export class RegistryClient {
 
   constructor(opts: RegistryClientOptions = {}) {
     this.#options = { connections: opts.connections ?? 8, certsDirs: opts.certsDirs ?? DEFAULT_CERTS_DIRS, userAgent: opts.userAgent ?? 'berth' };
-    this.#transports = new Transports({ ...this.#options, ...(opts.engine ? { engine: opts.engine } : {}) });
+    this.#transports = new Transports(this.#options);
     this.#credentials = opts.credentials ?? (() => Promise.resolve(undefined));
     this.#ua = this.#options.userAgent;
   }
@@ -95,9 +93,9 @@ export class RegistryClient {
   }
 
   /** A client that starts where `state` left off. */
-  static fromState(state: ClientState, engine?: 'undici' | 'node'): RegistryClient {
+  static fromState(state: ClientState): RegistryClient {
     const creds = new Map(state.credentials);
-    const c = new RegistryClient({ ...state.options, ...(engine ? { engine } : {}), credentials: (h) => Promise.resolve(creds.get(h)) });
+    const c = new RegistryClient({ ...state.options, credentials: (h) => Promise.resolve(creds.get(h)) });
     for (const [k, v] of state.challenges) c.#challenges.set(k, v);
     for (const [k, v] of state.tokens) c.#tokens.set(k, v);
     c.#transports.addPlainOrigins(state.plainOrigins);
@@ -282,7 +280,7 @@ export function headerOf(res: RegistryResponse, h: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Drops a response body without an unhandled 'error' (undici reports a destroyed body as aborted). */
+/** Drops a response body without an unhandled 'error' (a destroyed body reports itself aborted). */
 export function discard(body: Readable): void {
   body.on('error', () => undefined);
   body.destroy();

@@ -48,8 +48,8 @@ export class Remote {
     return { hosts: this.hosts.config, client: await this.client.exportState(this.hosts.pullEndpoints(domain).map((ep) => ep.authHost)) };
   }
 
-  static fromState(state: RemoteState, engine?: 'undici' | 'node'): Remote {
-    return new Remote(RegistryClient.fromState(state.client, engine), new RegistryHosts(state.hosts));
+  static fromState(state: RemoteState): Remote {
+    return new Remote(RegistryClient.fromState(state.client), new RegistryHosts(state.hosts));
   }
 
   async #firstOf<T>(repo: RemoteRepo, attempt: (ep: RegistryEndpoint) => Promise<T>): Promise<T> {

@@ -3,30 +3,18 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
-import type { Agent } from 'undici';
 import { Unavailable } from '../../errdefs/index.js';
 import { readHostTls } from './certs.js';
 import type { RegistryEndpoint } from './hosts.js';
 
-type Undici = typeof import('undici');
-let undiciLoading: Promise<Undici> | undefined;
-/** undici adds about 20 MB to a process: berthd loads it on its first registry request, not at start. */
-export function undici(): Promise<Undici> {
-  undiciLoading ??= import('undici');
-  return undiciLoading;
-}
+/** A kept-alive connection with nothing to do is closed after this long. */
+const IDLE_SOCKET_MS = 30_000;
 
 export interface TransportOptions {
   /** Connections per origin (several layers at once). */
   connections: number;
   /** Directories of per-host TLS files (`<dir>/<host:port>/ca.crt`, `client.cert`, `client.key`). */
   certsDirs: readonly string[];
-  /**
-   * 'undici' (default): one pool per origin, for everything berthd sends. 'node': node:http(s), whose
-   * parser is native: a pull worker thread starts without compiling undici (and its WebAssembly
-   * parser) again, which costs a fresh thread about 0.4 s of CPU.
-   */
-  engine?: 'undici' | 'node';
 }
 
 export interface SendOptions {
@@ -72,11 +60,11 @@ function codeOf(e: unknown): string | undefined {
  * Which connection pool carries a request, as dockerd chooses its transport: the system's CAs by
  * default; for a host with a certs.d directory its CAs added and its client certificate presented;
  * for an insecure registry no verification at all, and plain HTTP once HTTPS has failed there.
+ * node:http(s), whose parser is native: a pull worker thread starts without compiling an HTTP
+ * library (undici costs a fresh thread about 0.4 s of CPU, and allocates more per byte).
  */
 export class Transports {
   #plain = new Set<string>();
-  #default: Agent | undefined;
-  readonly #tls = new Map<string, Agent>();
   #httpAgent: HttpAgent | undefined;
   readonly #https = new Map<string, HttpsAgent>();
 
@@ -142,37 +130,11 @@ export class Transports {
     };
   }
 
-  async dispatcher(ep: RegistryEndpoint | undefined, target: string): Promise<Agent> {
-    const u = await undici();
-    const tls = this.#tlsFor(ep, target);
-    if (!tls) {
-      this.#default ??= new u.Agent({ connections: this.opts.connections, keepAliveTimeout: 30_000 });
-      return this.#default;
-    }
-    let agent = this.#tls.get(tls.key);
-    if (!agent) {
-      agent = new u.Agent({ connections: this.opts.connections, keepAliveTimeout: 30_000, connect: tls.connect });
-      this.#tls.set(tls.key, agent);
-    }
-    return agent;
-  }
-
   /** One HTTP exchange (no redirects, no auth: the client does those); rejects only when no answer came. */
   async send(ep: RegistryEndpoint | undefined, target: string, opts: SendOptions): Promise<HttpResponse> {
-    if (this.opts.engine !== 'node') {
-      const { request } = await undici();
-      const res = await request(target, {
-        method: opts.method as 'GET',
-        headers: opts.headers,
-        dispatcher: await this.dispatcher(ep, target),
-        ...(opts.body !== undefined ? { body: opts.body } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      return { statusCode: res.statusCode, headers: res.headers, body: res.body };
-    }
     const https = target.startsWith('https:');
     const tls = https ? this.#tlsFor(ep, target) : undefined;
-    const agent = https ? this.#httpsAgent(tls) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections }));
+    const agent = https ? this.#httpsAgent(tls) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS }));
     return new Promise<HttpResponse>((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(target, {
         method: opts.method,
@@ -191,7 +153,7 @@ export class Transports {
     const key = tls?.key ?? '';
     let agent = this.#https.get(key);
     if (!agent) {
-      agent = new HttpsAgent({ keepAlive: true, maxSockets: this.opts.connections, ...(tls?.connect ?? {}) });
+      agent = new HttpsAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS, ...(tls?.connect ?? {}) });
       this.#https.set(key, agent);
     }
     return agent;
@@ -200,6 +162,5 @@ export class Transports {
   async close(): Promise<void> {
     this.#httpAgent?.destroy();
     for (const a of this.#https.values()) a.destroy();
-    await Promise.all([this.#default?.close(), ...[...this.#tls.values()].map((a) => a.close())]);
   }
 }

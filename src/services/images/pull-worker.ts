@@ -54,8 +54,7 @@ if (port) {
       if (Date.now() - counts.sent >= PROGRESS_MS) flush();
     };
     streamLayer(
-      // node:http here: undici would be compiled again in every fresh thread.
-      { remote: Remote.fromState(m.remote, 'node'), blobs: createContentStore(m.contentRoot), applyLayer },
+      { remote: Remote.fromState(m.remote), blobs: createContentStore(m.contentRoot), applyLayer },
       { repo: m.repo, desc: m.desc, dir: m.dir, format: m.format, signal: abort.signal, ...(m.creds ? { creds: m.creds } : {}) },
       {
         downloaded: (n) => {
