@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { InvalidArgument } from '../errdefs/index.js';
+import { nodeCrypto } from './crypto.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -17,7 +18,7 @@ export function parseDigest(s: string): Digest {
 }
 
 export function sha256(data: string | Buffer | Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(data).digest('hex')}`;
 }
 
 export function digestHex(d: Digest): string {
@@ -25,7 +26,7 @@ export function digestHex(d: Digest): string {
 }
 
 export function newHasher(): Hash {
-  return createHash('sha256');
+  return nodeCrypto().createHash('sha256');
 }
 
 export function hasherDigest(h: Hash): Digest {
@@ -33,7 +34,7 @@ export function hasherDigest(h: Hash): Digest {
 }
 
 export async function digestFile(path: string, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   let size = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
   for await (const chunk of stream as AsyncIterable<Buffer>) {

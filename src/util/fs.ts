@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { nodeCrypto } from './crypto.js';
 
 /** Writes a file so that readers see the old content or the new, never a part: temp file, fsync, rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
@@ -31,7 +31,7 @@ export async function pathExists(path: string): Promise<boolean> {
 }
 
 export function randomHex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
+  return nodeCrypto().randomBytes(bytes).toString('hex');
 }
 
 /** Bytes gathered before one writev: large writes, few trips to the thread pool. */

@@ -1,3 +1,4 @@
+export * from './crypto.js';
 export * from './digest.js';
 export * from './fs.js';
 export * from './idmap.js';

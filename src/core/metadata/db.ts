@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -15,6 +16,13 @@ export function databasePath(dataRoot: string): string {
 }
 
 /**
+ * better-sqlite3's native addon, by path. Left to itself the package finds it with the `bindings`
+ * package, which walks the call stack and tries a dozen candidate paths: that cannot work from a
+ * bundle (the registry runs as one, see scripts/setup) and is wasted work everywhere else.
+ */
+const nativeBinding = (): string => createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+
+/**
  * Opens (creating if needed) the SQLite database with WAL, foreign keys and a busy timeout, so that a
  * second reader (e.g. a test peeking at state) waits instead of failing.
  */
@@ -22,7 +30,7 @@ export function openDatabase(path: string): Db {
   mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
-    db = new Database(path);
+    db = new Database(path, { nativeBinding: nativeBinding() });
   } catch (e) {
     throw new Unavailable(`cannot open database ${path}: ${(e as Error).message}`, { cause: e });
   }

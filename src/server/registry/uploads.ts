@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { randomUUID, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import type { ContentStore } from '../../core/content/index.js';
 import { isInvalidArgument } from '../../errdefs/index.js';
-import { hasherDigest, newHasher, type Digest } from '../../util/index.js';
+import { hasherDigest, newHasher, nodeCrypto, type Digest } from '../../util/index.js';
 import { registryError } from './errors.js';
 import type { RegistryMetadata, UploadRecord } from './metadata.js';
 
@@ -41,7 +41,7 @@ export class Uploads {
   }
 
   async start(repo: string): Promise<UploadRecord> {
-    const uuid = randomUUID();
+    const uuid = nodeCrypto().randomUUID();
     await mkdir(join(this.#dir, uuid), { recursive: true });
     await (await open(this.#path(uuid), 'w', 0o600)).close();
     return this.meta.addUpload(uuid, repo);
