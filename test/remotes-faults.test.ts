@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -132,11 +132,12 @@ test('wrong bytes, a 5xx and a cut download fail clearly and store nothing; a re
   assert.equal(run.stdout.trim(), 'ok', run.stderr);
 });
 
-test('a pull cut by a kill -9 of berthd resumes with HTTP Range after the restart', async (t) => {
+test('a pull cut by a kill -9 of berthd resumes after the restart: the download with HTTP Range, the unpack where it stopped', async (t) => {
   const dir = execFileSync('mktemp', ['-d']).toString().trim();
   t.after(() => execFileSync('rm', ['-rf', dir]));
-  execFileSync('sh', ['-c', `mkdir -p ${dir}/root/bin && cp /bin/busybox ${dir}/root/bin/sh`]);
-  execFileSync('sh', ['-c', `cat > ${dir}/root/blob`], { input: randomBytes(2 << 20) });
+  execFileSync('sh', ['-c', `mkdir -p ${dir}/root/bin && cp /bin/busybox ${dir}/root/bin/sh && ln -s sh ${dir}/root/bin/sha256sum`]);
+  const blob = randomBytes(6 << 20);
+  execFileSync('sh', ['-c', `cat > ${dir}/root/blob`], { input: blob });
   const layer = execFileSync('tar', ['-C', `${dir}/root`, '-cf', '-', '.'], { maxBuffer: 64 << 20 });
   const mode: { value: 'ok' | 'corrupt' | 'error500' | 'cut' | 'stall' } = { value: 'stall' };
   const fake = fakeRegistry(layer, mode);
@@ -152,21 +153,29 @@ test('a pull cut by a kill -9 of berthd resumes with HTTP Range after the restar
 
   const client = spawn(BERTH, ['pull', `${host}/f:1`], { env: d.env, stdio: 'ignore' });
   const deadline = Date.now() + 15_000;
-  while (!(existsSync(partial) && statSync(partial).size >= layer.length >> 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // The download stalls at half; by then the unpack has noted how far it got (every MiB).
+  const tmp = join(d.dataRoot, 'tmp');
+  const progressNoted = (): boolean => existsSync(tmp) && readdirSync(tmp).some((n) => n.startsWith('partial-') && existsSync(join(tmp, n, 'progress')));
+  while (!(existsSync(partial) && statSync(partial).size >= layer.length >> 1 && progressNoted()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await d.crash();
   client.kill('SIGKILL');
   const kept = statSync(partial).size;
   assert.ok(kept > 0 && kept < layer.length, `the partial survives the crash (${kept} bytes)`);
-  const halfUnpacked = (): string[] => readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('layer-'));
+  const halfUnpacked = (): string[] => readdirSync(join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('partial-'));
   assert.equal(halfUnpacked().length, 1, 'the layer was being unpacked while it downloaded');
+  const progress = join(d.dataRoot, 'tmp', halfUnpacked()[0] as string, 'progress');
+  const noted = (JSON.parse(readFileSync(progress, 'utf8')) as { offset: number }).offset;
+  assert.ok(noted > 0 && noted <= kept, `the unpack noted how far it got (${noted} of ${kept} bytes)`);
 
   await d.spawn();
-  assert.deepEqual(halfUnpacked(), [], 'the restarted berthd removed the half-unpacked layer');
+  assert.equal(halfUnpacked().length, 1, 'the restarted berthd keeps the half-unpacked layer to continue it');
   mode.value = 'ok';
   const again = await d.berth(['pull', `${host}/f:1`]);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(fake.layerGets.ranges, [`bytes=${kept}-`]);
-  // The kept bytes were replayed through the unpacker before the rest: the layer is whole.
-  const run = await d.berth(['run', '--rm', `${host}/f:1`, 'sh', '-c', 'echo resumed; wc -c < /blob']);
-  assert.equal(run.stdout.trim(), `resumed\n${2 << 20}`, run.stderr);
+  assert.deepEqual(halfUnpacked(), [], 'the continued layer was committed');
+  // The file the first try had begun was continued, not rewritten: the layer must still be whole.
+  const run = await d.berth(['run', '--rm', `${host}/f:1`, '/bin/sha256sum', '/blob']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.split(' ')[0], createHash('sha256').update(blob).digest('hex'));
 });

@@ -248,6 +248,9 @@ async function claimPidfile(path: string): Promise<void> {
     let alive = true;
     try {
       process.kill(pid, 0);
+      // A berthd killed a moment ago may still be a zombie its parent has not reaped: it is gone.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (/\) [ZX] /.test(stat)) alive = false;
     } catch {
       alive = false;
     }

@@ -42,17 +42,30 @@ const BATCH_BYTES = 1 << 20;
  * writev each) while the next batch is gathered: one write in flight, no await per chunk.
  * `onChunk` sees each chunk before it is written (hashing, size checks; throwing stops the copy).
  * When the source or `onChunk` fails, the chunks accepted before are written, then the error thrown.
+ * `onWritten` hears the running total of bytes the file holds after each batch is down.
  */
-export async function writeChunks(fh: FileHandle, source: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<void> {
+export async function writeChunks(
+  fh: FileHandle,
+  source: AsyncIterable<Uint8Array>,
+  onChunk?: (chunk: Uint8Array) => void,
+  onWritten?: (total: number) => void,
+): Promise<void> {
   let batch: Uint8Array[] = [];
   let bytes = 0;
+  let written = 0;
   let inFlight: Promise<unknown> | undefined;
   const flush = async (): Promise<void> => {
     if (inFlight) await inFlight;
     const b = batch;
+    const n = bytes;
     batch = [];
     bytes = 0;
-    inFlight = b.length ? writevAll(fh, b) : undefined;
+    inFlight = b.length
+      ? writevAll(fh, b).then(() => {
+          written += n;
+          onWritten?.(written);
+        })
+      : undefined;
     // Awaited at the next flush; a failure must not go unhandled meanwhile.
     inFlight?.catch(() => undefined);
   };

@@ -6,7 +6,7 @@ import { hasherDigest, newHasher, type Digest } from '../../util/index.js';
 import { readTar, type TarHeader } from '../../util/tar/index.js';
 import { decompress } from './decompress.js';
 import { cleanComponents, RootResolver } from './resolve.js';
-import { writeEntry } from './entry.js';
+import { writeEntry, type EntryOptions } from './entry.js';
 
 /**
  * 'overlay': the target is a fresh directory used as an overlay lowerdir, so whiteouts become
@@ -26,11 +26,20 @@ const OPAQUE_XATTR = 'trusted.overlay.opaque';
  * uncompressed tar, size its length. No entry can write outside `target`: names are cleaned, '..'
  * above the root is refused, and every parent path is resolved inside `target` as under chroot.
  */
-export async function applyLayer(
-  target: string,
-  layer: Readable | AsyncIterable<Uint8Array>,
-  opts: { format: LayerFormat; signal?: AbortSignal },
-): Promise<{ diffId: Digest; size: number }> {
+export interface ApplyOptions {
+  format: LayerFormat;
+  signal?: AbortSignal;
+  /**
+   * `target` already holds what an earlier, interrupted apply of the same archive wrote up to this
+   * offset of the uncompressed tar (see onProgress): entries that end before it are read but not
+   * written again, and a file it falls inside is continued where it stopped.
+   */
+  resumeAt?: number;
+  /** Hears the offset of the uncompressed tar up to which `target` holds the archive (a resume point). */
+  onProgress?: (offset: number) => void;
+}
+
+export async function applyLayer(target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: ApplyOptions): Promise<{ diffId: Digest; size: number }> {
   const { signal } = opts;
   signal?.throwIfAborted();
   const dec = await decompress(layer, signal);
@@ -52,9 +61,17 @@ export async function applyLayer(
   };
   const applier = new Applier(target, opts.format);
   try {
+    const resumeAt = opts.resumeAt ?? 0;
     for await (const e of readTar(view, signal ? { signal } : {})) {
       signal?.throwIfAborted();
-      await applier.apply(e.header, e.body);
+      if (e.endOffset <= resumeAt) {
+        applier.replay(e.header);
+        continue;
+      }
+      const onWritten = opts.onProgress && ((n: number): void => opts.onProgress?.(e.dataOffset + n));
+      const continueAt = resumeAt > e.dataOffset && e.header.type === 'file' ? resumeAt - e.dataOffset : 0;
+      await applier.apply(e.header, e.body, { continueAt, ...(onWritten ? { onWritten } : {}) });
+      opts.onProgress?.(e.endOffset);
     }
     for (;;) if ((await hashed.next()).done) break;
     await dec.done();
@@ -86,7 +103,14 @@ class Applier {
     this.created.add(rel);
   };
 
-  async apply(h: TarHeader, body: Readable): Promise<void> {
+  /** An entry an earlier apply wrote: only what finish() needs is noted. */
+  replay(h: TarHeader): void {
+    const comps = cleanComponents(h.name);
+    if (h.type === 'directory') this.dirTimes.push({ rel: comps, mtime: h.mtime });
+    if (this.format === 'copy') this.created.add(comps.join('/'));
+  }
+
+  async apply(h: TarHeader, body: Readable, opts: EntryOptions = {}): Promise<void> {
     const comps = cleanComponents(h.name);
     const base = comps.at(-1);
     if (base === undefined) {
@@ -108,7 +132,7 @@ class Applier {
     let linkTarget: string | undefined;
     if (h.type === 'hardlink') linkTarget = await this.hardlinkTarget(h);
     const rel = [...parent, base];
-    const res = await writeEntry(`${parentAbs}/${base}`, h, body, linkTarget);
+    const res = await writeEntry(`${parentAbs}/${base}`, h, body, linkTarget, opts);
     if (res.replacedDirOrLink) this.resolver.invalidate();
     this.created.add(rel.join('/'));
     if (h.type === 'directory') this.dirTimes.push({ rel, mtime: h.mtime });

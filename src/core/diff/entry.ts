@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../sys/index.js';
@@ -29,17 +29,29 @@ async function clear(p: string, wantDir: boolean): Promise<{ keptDir: boolean; r
  * Creates one entry at `p`, whose parent is a real directory inside the root; `p` itself is never
  * followed. `hardlinkTarget` is the confined absolute path of a hardlink's target.
  */
-export async function writeEntry(p: string, h: TarHeader, body: Readable, hardlinkTarget?: string): Promise<WriteResult> {
-  const { keptDir, replacedDirOrLink } = await clear(p, h.type === 'directory');
+export interface EntryOptions {
+  /** A file an interrupted apply began: it holds this many bytes of the body; write the rest. */
+  continueAt?: number;
+  /** Hears how many bytes of a file's body are written so far. */
+  onWritten?: (n: number) => void;
+}
+
+export async function writeEntry(p: string, h: TarHeader, body: Readable, hardlinkTarget?: string, opts: EntryOptions = {}): Promise<WriteResult> {
+  const continueAt = opts.continueAt ?? 0;
+  const { keptDir, replacedDirOrLink } = continueAt > 0 ? { keptDir: false, replacedDirOrLink: false } : await clear(p, h.type === 'directory');
   switch (h.type) {
     case 'directory':
       if (!keptDir) await mkdir(p, 0o700);
       break;
     case 'file': {
       // O_EXCL|O_NOFOLLOW: the path was just cleared, so a symlink appearing here cannot redirect the write.
-      const fh = await open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      // Continuing: truncated to what the earlier apply noted, then appended to.
+      const flags = continueAt > 0 ? constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+      const fh = await open(p, flags, 0o600);
       try {
-        await writeChunks(fh, body);
+        if (continueAt > 0) await seekTo(fh, p, continueAt);
+        const rest = continueAt > 0 ? skipBytes(body, continueAt) : body;
+        await writeChunks(fh, rest, undefined, opts.onWritten && ((n) => opts.onWritten?.(continueAt + n)));
       } finally {
         await fh.close();
       }
@@ -68,4 +80,27 @@ export async function writeEntry(p: string, h: TarHeader, body: Readable, hardli
   if (h.type !== 'symlink') await chmod(p, h.mode);
   if (h.type !== 'directory') await lutimes(p, h.mtime, h.mtime);
   return { replacedDirOrLink };
+}
+
+/**
+ * Readies a file an interrupted apply began for the rest of its body: it must be a regular file
+ * holding at least `at` bytes (more when the last write landed after the progress was noted).
+ */
+async function seekTo(fh: FileHandle, p: string, at: number): Promise<void> {
+  const st = await fh.stat();
+  if (!st.isFile() || st.size < at) throw new InvalidArgument(`the partly unpacked file ${p} does not match the unpack's progress record`);
+  await fh.truncate(at);
+}
+
+/** The body without its first `n` bytes (written by the earlier apply). */
+async function* skipBytes(body: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let left = n;
+  for await (const c of body) {
+    if (left >= c.length) {
+      left -= c.length;
+      continue;
+    }
+    yield left > 0 ? c.subarray(left) : c;
+    left = 0;
+  }
 }

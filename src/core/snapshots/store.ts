@@ -9,6 +9,9 @@ import type { DriverName, Mount, Snapshotter } from './types.js';
 
 const run = promisify(execFile);
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Temp dirs of layers a pull may continue (see createLayer's resumable), and how long they are kept. */
+const PARTIAL = 'partial-';
+const PARTIAL_MAX_AGE_MS = 24 * 3600_000;
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -87,9 +90,9 @@ export abstract class BaseSnapshotter implements Snapshotter {
   createLayer(
     chainId: Digest,
     parent: Digest | null,
-    fill: (dir: string, format: DriverName) => Promise<void>,
+    fill: (dir: string, format: DriverName, progressFile?: string) => Promise<void>,
     signal?: AbortSignal,
-    opts: { parentPending?: boolean } = {},
+    opts: { parentPending?: boolean; resumable?: boolean } = {},
   ): Promise<void> {
     const key = digestHex(chainId);
     const running = this.inflight.get(key);
@@ -97,7 +100,8 @@ export abstract class BaseSnapshotter implements Snapshotter {
     if (opts.parentPending && !this.independentLayers) {
       return Promise.reject(new InvalidArgument(`the ${this.driver} driver unpacks a layer only on top of its finished parent`));
     }
-    const p = this.unpack(chainId, parent, fill, signal, opts.parentPending === true).finally(() => this.inflight.delete(key));
+    const resumable = opts.resumable === true && this.independentLayers;
+    const p = this.unpack(chainId, parent, fill, signal, opts.parentPending === true, resumable).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;
   }
@@ -105,26 +109,30 @@ export abstract class BaseSnapshotter implements Snapshotter {
   private async unpack(
     chainId: Digest,
     parent: Digest | null,
-    fill: (dir: string, format: DriverName) => Promise<void>,
+    fill: (dir: string, format: DriverName, progressFile?: string) => Promise<void>,
     signal: AbortSignal | undefined,
     parentPending: boolean,
+    resumable: boolean,
   ): Promise<void> {
     const final = this.layerDir(chainId);
     if (await exists(join(final, 'diff'))) return;
     if (parent && !parentPending) await this.requireLayer(parent);
-    const tmp = join(this.root, 'tmp', `layer-${digestHex(chainId).slice(0, 12)}-${randomHex(6)}`);
+    // A resumable layer's temp dir has a fixed name: the next try (after a kill -9 too) finds it.
+    const tmp = resumable ? join(this.root, 'tmp', `${PARTIAL}${digestHex(chainId)}`) : join(this.root, 'tmp', `layer-${digestHex(chainId).slice(0, 12)}-${randomHex(6)}`);
+    const progress = resumable ? join(tmp, 'progress') : undefined;
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o700 });
     try {
       await this.seed(join(tmp, 'diff'), parent, signal);
       signal?.throwIfAborted();
-      await fill(join(tmp, 'diff'), this.driver);
+      await fill(join(tmp, 'diff'), this.driver, progress);
       signal?.throwIfAborted();
+      if (progress) await rm(progress, { force: true });
       await mkdir(join(this.root, 'layers'), { recursive: true });
       // A leftover dir without diff/ (crash mid-remove) would block the rename.
       if (await exists(final)) await removeTree(final, this.trash);
       await rename(tmp, final);
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
+      if (!resumable || e instanceof InvalidArgument) await rm(tmp, { recursive: true, force: true });
       throw e;
     }
     await this.committed(chainId, final);
@@ -137,7 +145,10 @@ export abstract class BaseSnapshotter implements Snapshotter {
   async removeLeftovers(): Promise<void> {
     const tmp = join(this.root, 'tmp');
     const names = await readdir(tmp).catch(() => [] as string[]);
-    for (const n of names) if (n.startsWith('layer-') || n === 'trash') await rm(join(tmp, n), { recursive: true, force: true });
+    for (const n of names) {
+      const stale = n.startsWith(PARTIAL) && Date.now() - ((await stat(join(tmp, n)).catch(() => null))?.mtimeMs ?? 0) > PARTIAL_MAX_AGE_MS;
+      if (n.startsWith('layer-') || n === 'trash' || stale) await rm(join(tmp, n), { recursive: true, force: true });
+    }
   }
 
   async removeLayer(chainId: Digest): Promise<void> {

@@ -26,13 +26,18 @@ export interface Snapshotter {
    * starts as a copy of the parent's tree. An existing layer is left as it is. The parent must
    * exist (NotFound otherwise) unless `parentPending` says it is being created at the same time,
    * which only independent layers allow.
+   *
+   * `resumable` (independent layers only): a fill that fails for any reason but bad input
+   * (InvalidArgument) leaves its temp dir for the next createLayer of the same layer, which gets
+   * it back as it was; `fill` is then handed a file of its own (`progressFile`) to note how far it
+   * got. Such dirs are removed at start-up once older than a day.
    */
   createLayer(
     chainId: Digest,
     parent: Digest | null,
-    fill: (dir: string, format: DriverName) => Promise<void>,
+    fill: (dir: string, format: DriverName, progressFile?: string) => Promise<void>,
     signal?: AbortSignal,
-    opts?: { parentPending?: boolean },
+    opts?: { parentPending?: boolean; resumable?: boolean },
   ): Promise<void>;
   /** Removes a layer; removing one that is absent is not an error. */
   removeLayer(chainId: Digest): Promise<void>;

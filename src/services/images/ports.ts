@@ -51,18 +51,23 @@ export interface LayerStore {
   /** Layers of one image may be unpacked at once (overlay), or only each on its finished parent (copy). */
   readonly independentLayers: boolean;
   hasLayer(chainId: Digest): Promise<boolean>;
+  /** See Snapshotter.createLayer: `resumable` keeps a failed fill's dir, and its progress file, for the next try. */
   createLayer(
     chainId: Digest,
     parent: Digest | null,
-    fill: (dir: string, format: 'overlay' | 'copy') => Promise<void>,
+    fill: (dir: string, format: 'overlay' | 'copy', progressFile?: string) => Promise<void>,
     signal?: AbortSignal,
-    opts?: { parentPending?: boolean },
+    opts?: { parentPending?: boolean; resumable?: boolean },
   ): Promise<void>;
   removeLayer(chainId: Digest): Promise<void>;
   layerPath(chainId: Digest): string;
 }
 
-export type ApplyLayer = (target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: { format: 'overlay' | 'copy'; signal?: AbortSignal }) => Promise<{ diffId: Digest; size: number }>;
+export type ApplyLayer = (
+  target: string,
+  layer: Readable | AsyncIterable<Uint8Array>,
+  opts: { format: 'overlay' | 'copy'; signal?: AbortSignal; resumeAt?: number; onProgress?: (offset: number) => void },
+) => Promise<{ diffId: Digest; size: number }>;
 
 export interface LoadedArchiveImage {
   configDigest: Digest;

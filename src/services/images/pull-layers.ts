@@ -145,12 +145,13 @@ export class LayerPuller {
     await layers.createLayer(
       p.chain,
       p.parent,
-      async (dir, format) => {
-        const { diffId } = await stream({ repo, desc: p.desc, dir, format, ...fetchOpts(opts) }, progress);
+      async (dir, format, progressFile) => {
+        const { diffId } = await stream({ repo, desc: p.desc, dir, format, ...(progressFile ? { progressFile } : {}), ...fetchOpts(opts) }, progress);
         checkDiffId(p, diffId);
       },
       opts.signal,
-      { parentPending: p.parent !== null },
+      // A pull cut short (a kill -9 too) keeps what it unpacked: the next one continues it.
+      { parentPending: p.parent !== null, resumable: true },
     );
     p.progress.bytes('Extracting', p.desc.size);
   }

@@ -22,6 +22,7 @@ export type ToPullWorker =
       dir: string;
       format: 'overlay' | 'copy';
       creds?: Credentials;
+      progressFile?: string;
     }
   | { type: 'abort'; job: number; message: string };
 
@@ -55,7 +56,15 @@ if (port) {
     };
     streamLayer(
       { remote: Remote.fromState(m.remote), blobs: createContentStore(m.contentRoot), applyLayer },
-      { repo: m.repo, desc: m.desc, dir: m.dir, format: m.format, signal: abort.signal, ...(m.creds ? { creds: m.creds } : {}) },
+      {
+        repo: m.repo,
+        desc: m.desc,
+        dir: m.dir,
+        format: m.format,
+        signal: abort.signal,
+        ...(m.creds ? { creds: m.creds } : {}),
+        ...(m.progressFile ? { progressFile: m.progressFile } : {}),
+      },
       {
         downloaded: (n) => {
           counts.downloaded = n;

@@ -51,6 +51,7 @@ export class PullWorkers {
       dir: job.dir,
       format: job.format,
       ...(job.creds ? { creds: job.creds } : {}),
+      ...(job.progressFile ? { progressFile: job.progressFile } : {}),
     };
     try {
       return await run(slot.worker, id, start, progress, job.signal);

@@ -1,3 +1,4 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Credentials, Remote, RemoteRepo } from '../../core/remotes/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
@@ -19,6 +20,8 @@ export interface LayerStreamJob {
   format: 'overlay' | 'copy';
   creds?: Credentials;
   signal?: AbortSignal;
+  /** Where to note how far the unpack got, so that the next try continues it (createLayer's resumable). */
+  progressFile?: string;
 }
 
 /** Running totals of a layer stream; `stored` once the blob is verified and committed. */
@@ -77,7 +80,12 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig), took) : undefined;
   const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
   const stored = blobs.write(toStore, { digest: desc.digest, size: desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig });
-  const applied = applyLayer(job.dir, unpackInput, { format: job.format, ...sig });
+  const resume = job.progressFile ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest) : undefined;
+  const applied = applyLayer(job.dir, unpackInput, {
+    format: job.format,
+    ...sig,
+    ...(resume ? { resumeAt: resume.resumeAt, onProgress: (offset: number) => resume.note(offset) } : {}),
+  });
   // A failed unpack leaves the download running: the digest's verdict is the clearer error.
   // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
   applied.then(
@@ -99,6 +107,7 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
   if (s.status === 'rejected') throw blobError(job.repo, desc, s.reason);
   if (f.status === 'rejected') throw blobError(job.repo, desc, f.reason);
+  await resume?.flush();
   if (a.status === 'rejected') throw a.reason;
   return { diffId: a.value.diffId };
 }
@@ -123,4 +132,71 @@ export function counter(source: AsyncIterable<Buffer>, onBytes: (n: number) => v
 
 async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
   for (const s of sources) for await (const c of s) yield c;
+}
+
+/** How often (bytes of tar) the unpack's resume point is written down. */
+const NOTE_EVERY = 1 << 20;
+
+/**
+ * The resume point of a layer's unpack, kept in a small file beside the layer's temp dir: the
+ * offset of the uncompressed tar up to which the dir holds the archive. It is trusted only for the
+ * same blob and the same boot (a kill -9 keeps written data in the page cache; a crash of the
+ * machine may not): otherwise the dir is emptied and the unpack starts over.
+ */
+class UnpackProgress {
+  #noted = 0;
+  #latest = 0;
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    readonly digest: Digest,
+    readonly boot: string,
+    readonly resumeAt: number,
+  ) {
+    this.#noted = resumeAt;
+    this.#latest = resumeAt;
+  }
+
+  static async open(file: string, dir: string, digest: Digest): Promise<UnpackProgress> {
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+    let at = 0;
+    try {
+      const rec = JSON.parse(await readFile(file, 'utf8')) as { digest?: unknown; boot?: unknown; offset?: unknown };
+      if (rec.digest === digest && boot !== '' && rec.boot === boot && Number.isSafeInteger(rec.offset) && (rec.offset as number) > 0) at = rec.offset as number;
+    } catch {
+      // No record (a first try) or an unreadable one: start over.
+    }
+    if (at === 0) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+    return new UnpackProgress(file, digest, boot, at);
+  }
+
+  note(offset: number): void {
+    this.#latest = offset;
+    if (offset - this.#noted < NOTE_EVERY) return;
+    this.#noted = offset;
+    void this.#write(offset);
+  }
+
+  /** Writes down the latest point (a failed unpack's next try starts there). */
+  async flush(): Promise<void> {
+    if (this.#latest > this.#noted) {
+      this.#noted = this.#latest;
+      void this.#write(this.#latest);
+    }
+    await this.#writing;
+  }
+
+  #write(offset: number): Promise<void> {
+    const body = JSON.stringify({ digest: this.digest, boot: this.boot, offset });
+    // In order, each whole: a temp file renamed over the record.
+    this.#writing = this.#writing.then(async () => {
+      await writeFile(`${this.file}.tmp`, body);
+      await rename(`${this.file}.tmp`, this.file);
+    }).catch(() => undefined);
+    return this.#writing;
+  }
 }

@@ -128,7 +128,7 @@ export async function* readTar(
       longLink = null;
       const body = new BodyStream(r, header.size);
       try {
-        yield { header, body };
+        yield { header, body, dataOffset: r.offset, endOffset: r.offset + header.size + padding(header.size) };
       } finally {
         await body.finish();
       }

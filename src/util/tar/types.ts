@@ -31,4 +31,7 @@ export interface TarEntry {
   header: TarHeader;
   /** Must be consumed, or it is drained automatically when the iterator advances. */
   body: Readable;
+  /** Where the body starts in the archive, and where the entry (padding included) ends. */
+  dataOffset: number;
+  endOffset: number;
 }
