@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Credentials, Remote, RemoteRepo } from '../../core/remotes/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
@@ -107,7 +108,7 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
   if (s.status === 'rejected') throw blobError(job.repo, desc, s.reason);
   if (f.status === 'rejected') throw blobError(job.repo, desc, f.reason);
-  await resume?.flush();
+  resume?.close();
   if (a.status === 'rejected') throw a.reason;
   return { diffId: a.value.diffId };
 }
@@ -136,17 +137,20 @@ async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buff
 
 /** How often (bytes of tar) the unpack's resume point is written down. */
 const NOTE_EVERY = 1 << 20;
+/** The record's fixed size: each write overwrites the whole of the last one in place. */
+const RECORD = 256;
 
 /**
  * The resume point of a layer's unpack, kept in a small file beside the layer's temp dir: the
  * offset of the uncompressed tar up to which the dir holds the archive. It is trusted only for the
  * same blob and the same boot (a kill -9 keeps written data in the page cache; a crash of the
- * machine may not): otherwise the dir is emptied and the unpack starts over.
+ * machine may not): otherwise the dir is emptied and the unpack starts over. One pwrite of a
+ * fixed-size record per MiB (a write and a rename each time cost a pull a tenth of its time).
  */
 class UnpackProgress {
-  #noted = 0;
-  #latest = 0;
-  #writing: Promise<void> = Promise.resolve();
+  #noted: number;
+  #latest: number;
+  #fd: number | undefined;
 
   private constructor(
     readonly file: string,
@@ -176,27 +180,25 @@ class UnpackProgress {
 
   note(offset: number): void {
     this.#latest = offset;
-    if (offset - this.#noted < NOTE_EVERY) return;
-    this.#noted = offset;
-    void this.#write(offset);
+    if (offset - this.#noted >= NOTE_EVERY) this.#write();
   }
 
-  /** Writes down the latest point (a failed unpack's next try starts there). */
-  async flush(): Promise<void> {
-    if (this.#latest > this.#noted) {
-      this.#noted = this.#latest;
-      void this.#write(this.#latest);
+  /** Writes down the latest point (a failed unpack's next try starts there) and closes the record. */
+  close(): void {
+    if (this.#latest > this.#noted) this.#write();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #write(): void {
+    this.#noted = this.#latest;
+    const rec = Buffer.alloc(RECORD, ' ');
+    rec.write(JSON.stringify({ digest: this.digest, boot: this.boot, offset: this.#latest }));
+    try {
+      this.#fd ??= openSync(this.file, 'w', 0o600);
+      writeSync(this.#fd, rec, 0, RECORD, 0);
+    } catch {
+      // A record not written only costs the next try some work.
     }
-    await this.#writing;
-  }
-
-  #write(offset: number): Promise<void> {
-    const body = JSON.stringify({ digest: this.digest, boot: this.boot, offset });
-    // In order, each whole: a temp file renamed over the record.
-    this.#writing = this.#writing.then(async () => {
-      await writeFile(`${this.file}.tmp`, body);
-      await rename(`${this.file}.tmp`, this.file);
-    }).catch(() => undefined);
-    return this.#writing;
   }
 }
