@@ -175,6 +175,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const remotes = new RemoteImages({
     remote,
     streamLayer: (job, progress) => pullWorkers.stream(job, progress),
+    warmStreams: (layers) => pullWorkers.warm(layers),
     images,
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
     concurrency: opts.maxConcurrentDownloads,

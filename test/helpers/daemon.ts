@@ -82,7 +82,9 @@ export class TestDaemon {
   })();
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, BERTH_HOST: `unix://${this.socket}`, DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
+    // DOCKER_HOST, not BERTH_HOST: berth never starts a daemon of its own on it, so a command sent
+    // while the test's berthd is down (crashed on purpose) fails instead of leaving a stray berthd.
+    return { ...process.env, BERTH_HOST: '', DOCKER_HOST: `unix://${this.socket}`, BERTH_DATA_ROOT: this.dataRoot, BERTH_EXEC_ROOT: this.execRoot };
   }
 
   async spawn(): Promise<void> {

@@ -66,6 +66,18 @@ export class PullWorkers {
     }
   }
 
+  /**
+   * Starts threads for a pull about to need them (up to one per core, at most `layers`), so that
+   * their start-up overlaps the pull's manifest and config requests; unused, they end as idle ones do.
+   */
+  warm(layers: number): void {
+    while (this.#slots.length < Math.min(this.#max, layers)) {
+      const slot: Slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
+      this.#slots.push(slot);
+      this.#idle(slot);
+    }
+  }
+
   /** The least busy thread; a new one while every thread is busy and there are fewer than one per core. */
   #take(): Slot {
     let slot = this.#slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs < best.jobs ? s : best), undefined);
@@ -81,6 +93,10 @@ export class PullWorkers {
 
   #release(slot: Slot): void {
     if (--slot.jobs > 0 || !this.#slots.includes(slot)) return;
+    this.#idle(slot);
+  }
+
+  #idle(slot: Slot): void {
     slot.worker.unref();
     slot.timer = setTimeout(() => this.#drop(slot), IDLE_MS);
     slot.timer.unref();

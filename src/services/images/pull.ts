@@ -87,6 +87,8 @@ export class ImagePuller {
     const foreign = m.layers.find(isForeign);
     if (foreign) throw new InvalidArgument(`layer ${foreign.digest} is a foreign (non-distributable) layer (${foreign.mediaType}): berth does not fetch it`);
 
+    const missing = (await Promise.all(m.layers.map((l) => blobs.info(l.digest)))).filter((b) => b === null).length;
+    if (missing > 0) this.deps.warmStreams?.(missing);
     await this.#layers.fetchBlob(repo, m.config, opts);
     const cfgBytes = await blobs.readAll(m.config.digest, 8 << 20);
     const cfg = parseImageConfig(cfgBytes);

@@ -29,6 +29,8 @@ export interface RemoteImageDeps {
   uploadConcurrency?: number;
   /** Runs a layer's download-and-unpack pass (berthd: on a worker thread); default in-process. */
   streamLayer?: LayerStreamer;
+  /** A pull of this many layers is about to stream: get ready (berthd: start the threads). */
+  warmStreams?: (layers: number) => void;
 }
 
 export interface RemoteOptions {
