@@ -165,7 +165,9 @@ test('a pull cut by a kill -9 of berthd resumes after the restart: the download 
   assert.equal(halfUnpacked().length, 1, 'the layer was being unpacked while it downloaded');
   const progress = join(d.dataRoot, 'tmp', halfUnpacked()[0] as string, 'progress');
   const noted = (JSON.parse(readFileSync(progress, 'utf8')) as { offset: number }).offset;
-  assert.ok(noted > 0 && noted <= kept, `the unpack noted how far it got (${noted} of ${kept} bytes)`);
+  // (The unpack may be ahead of the kept download: the store writes in batches. The next try feeds
+  // the unpacker the whole stream again either way, writing only past the noted point.)
+  assert.ok(noted > 0 && noted < layer.length, `the unpack noted how far it got (${noted} of ${layer.length} bytes)`);
 
   await d.spawn();
   assert.equal(halfUnpacked().length, 1, 'the restarted berthd keeps the half-unpacked layer to continue it');

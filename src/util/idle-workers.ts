@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 interface Idle {
   worker: Worker;
   timer: NodeJS.Timeout;
+  drop: () => void;
 }
 
 /**
@@ -22,6 +23,7 @@ export class IdleWorkers {
     const idle = this.#idle.pop();
     if (idle) {
       clearTimeout(idle.timer);
+      idle.worker.off('error', idle.drop);
       idle.worker.ref();
       return idle.worker;
     }
@@ -29,16 +31,18 @@ export class IdleWorkers {
   }
 
   release(worker: Worker): void {
-    const entry: Idle = {
-      worker,
-      timer: setTimeout(() => {
-        const i = this.#idle.indexOf(entry);
-        if (i >= 0) this.#idle.splice(i, 1);
-        void worker.terminate();
-      }, this.idleMs),
+    const drop = (): void => {
+      const i = this.#idle.indexOf(entry);
+      if (i >= 0) this.#idle.splice(i, 1);
+      clearTimeout(entry.timer);
+      worker.off('error', drop);
+      void worker.terminate();
     };
+    const entry: Idle = { worker, timer: setTimeout(drop, this.idleMs), drop };
     entry.timer.unref();
     worker.unref();
+    // An idle worker that fails is dropped; with a listener its failure cannot be the process's uncaught error.
+    worker.on('error', drop);
     this.#idle.push(entry);
   }
 

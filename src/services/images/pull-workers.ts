@@ -56,10 +56,7 @@ export class PullWorkers {
     try {
       return await run(slot.worker, id, start, progress, job.signal);
     } catch (e) {
-      if (e instanceof WorkerDied) {
-        this.#drop(slot);
-        throw new Internal(`the pull worker failed: ${e.message}`, { cause: e });
-      }
+      if (e instanceof WorkerDied) throw new Internal(`the pull worker failed: ${e.message}`, { cause: e });
       throw e;
     } finally {
       this.#release(slot);
@@ -71,20 +68,23 @@ export class PullWorkers {
    * their start-up overlaps the pull's manifest and config requests; unused, they end as idle ones do.
    */
   warm(layers: number): void {
-    while (this.#slots.length < Math.min(this.#max, layers)) {
-      const slot: Slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
-      this.#slots.push(slot);
-      this.#idle(slot);
-    }
+    while (this.#slots.length < Math.min(this.#max, layers)) this.#idle(this.#spawn());
+  }
+
+  #spawn(): Slot {
+    const slot: Slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
+    // A thread that fails is never used again (its jobs hear of it through their own listeners);
+    // with a listener an idle one's failure cannot become berthd's uncaught error.
+    slot.worker.on('error', () => this.#drop(slot));
+    slot.worker.on('exit', () => this.#drop(slot));
+    this.#slots.push(slot);
+    return slot;
   }
 
   /** The least busy thread; a new one while every thread is busy and there are fewer than one per core. */
   #take(): Slot {
     let slot = this.#slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs < best.jobs ? s : best), undefined);
-    if (!slot || (slot.jobs > 0 && this.#slots.length < this.#max)) {
-      slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
-      this.#slots.push(slot);
-    }
+    if (!slot || (slot.jobs > 0 && this.#slots.length < this.#max)) slot = this.#spawn();
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = undefined;
     if (slot.jobs++ === 0) slot.worker.ref();
@@ -105,6 +105,7 @@ export class PullWorkers {
   #drop(slot: Slot): void {
     const i = this.#slots.indexOf(slot);
     if (i >= 0) this.#slots.splice(i, 1);
+    if (slot.timer) clearTimeout(slot.timer);
     void slot.worker.terminate();
   }
 }
