@@ -1,11 +1,18 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
 import { Unavailable } from '../../errdefs/index.js';
 import { readHostTls } from './certs.js';
 import type { RegistryEndpoint } from './hosts.js';
+
+let httpsLoading: Promise<typeof import('node:https')> | undefined;
+/** node:https (TLS, OpenSSL) is loaded on the first https request: an idle berthd does without it. */
+function nodeHttps(): Promise<typeof import('node:https')> {
+  httpsLoading ??= import('node:https');
+  return httpsLoading;
+}
 
 /** A kept-alive connection with nothing to do is closed after this long. */
 const IDLE_SOCKET_MS = 30_000;
@@ -132,11 +139,10 @@ export class Transports {
 
   /** One HTTP exchange (no redirects, no auth: the client does those); rejects only when no answer came. */
   async send(ep: RegistryEndpoint | undefined, target: string, opts: SendOptions): Promise<HttpResponse> {
-    const https = target.startsWith('https:');
-    const tls = https ? this.#tlsFor(ep, target) : undefined;
-    const agent = https ? this.#httpsAgent(tls) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS }));
+    const https = target.startsWith('https:') ? await nodeHttps() : undefined;
+    const agent = https ? this.#httpsAgent(https, this.#tlsFor(ep, target)) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS }));
     return new Promise<HttpResponse>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(target, {
+      const req = (https ? https.request : httpRequest)(target, {
         method: opts.method,
         headers: opts.headers,
         agent,
@@ -149,11 +155,11 @@ export class Transports {
     });
   }
 
-  #httpsAgent(tls: TlsChoice | undefined): HttpsAgent {
+  #httpsAgent(https: typeof import('node:https'), tls: TlsChoice | undefined): HttpsAgent {
     const key = tls?.key ?? '';
     let agent = this.#https.get(key);
     if (!agent) {
-      agent = new HttpsAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS, ...(tls?.connect ?? {}) });
+      agent = new https.Agent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS, ...(tls?.connect ?? {}) });
       this.#https.set(key, agent);
     }
     return agent;
