@@ -44,6 +44,18 @@ function chunks(b: Buffer, size = 64 << 10): Readable {
   return Readable.from(parts);
 }
 
+/** Applies `layer` to `target` until more than 2 MiB are written, then stops it; returns the last offset noted. */
+async function stoppedInside(target: string, layer: Buffer): Promise<number> {
+  const stop = new AbortController();
+  let noted = 0;
+  const onProgress = (offset: number): void => {
+    noted = offset;
+    if (offset > 2 << 20) stop.abort(new Error('stopped'));
+  };
+  await assert.rejects(applyLayer(target, chunks(layer), { format: 'overlay', signal: stop.signal, onProgress }));
+  return noted;
+}
+
 test('an unpack stopped partway continues from its noted offset, inside a half-written file too, to the same tree', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-resume-'));
   try {
@@ -66,18 +78,7 @@ test('an unpack stopped partway continues from its noted offset, inside a half-w
     // The first try is stopped once it has written part of data/big; what it noted is the resume point.
     const resumed = join(dir, 'resumed');
     await mkdir(resumed);
-    const stop = new AbortController();
-    let noted = 0;
-    await assert.rejects(
-      applyLayer(resumed, chunks(layer), {
-        format: 'overlay',
-        signal: stop.signal,
-        onProgress: (offset) => {
-          noted = offset;
-          if (offset > 2 << 20) stop.abort(new Error('stopped'));
-        },
-      }),
-    );
+    const noted = await stoppedInside(resumed, layer);
     assert.ok(noted > 2 << 20 && noted < (5 << 20) + 4096, `stopped inside data/big (${noted})`);
     assert.ok((await lstat(join(resumed, 'data/big'))).size < big.length, 'data/big is half written');
 
@@ -88,18 +89,7 @@ test('an unpack stopped partway continues from its noted offset, inside a half-w
     // A resume point beyond what the half-written file holds is refused, not papered over.
     const short = join(dir, 'short');
     await mkdir(short);
-    const stop2 = new AbortController();
-    let noted2 = 0;
-    await assert.rejects(
-      applyLayer(short, chunks(layer), {
-        format: 'overlay',
-        signal: stop2.signal,
-        onProgress: (offset) => {
-          noted2 = offset;
-          if (offset > 2 << 20) stop2.abort(new Error('stopped'));
-        },
-      }),
-    );
+    const noted2 = await stoppedInside(short, layer);
     await rm(join(short, 'data/big'));
     await assert.rejects(applyLayer(short, chunks(layer), { format: 'overlay', resumeAt: noted2 }), /does not match|ENOENT/);
   } finally {

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,20 +10,28 @@ import { startRegistry } from './remotes-helpers.js';
 // bcrypt (cost 4) of "s3cret-pw", for the registry's htpasswd.
 const HTPASSWD = 'alice:$2b$04$5G4DCDhJO4GVVIftDblwyeFkZoR/6Sx7A1y6ptEx2B/h48fsIfexm\n';
 
-test('basic auth: push refused anonymously, wrong password refused, login then push and pull; docker login too', async (t) => {
-  const reg = await startRegistry({ htpasswd: HTPASSWD });
-  t.after(() => reg.stop());
-  const cfgDir = await mkdtemp(join(tmpdir(), 'berth-remotes-cfg-'));
-  t.after(() => rm(cfgDir, { recursive: true, force: true }));
+/**
+ * A private berthd whose DOCKER_CONFIG is `cfgDir` (berthd and both CLIs read the same config.json,
+ * as on a host where root logs in), with busybox tagged as `name`.
+ */
+async function daemonWithBusybox(t: TestContext, cfgDir: string, name: string): Promise<TestDaemon> {
   const oldCfg = process.env['DOCKER_CONFIG'];
-  // berthd and both CLIs read the same config.json, as on a host where root logs in.
   process.env['DOCKER_CONFIG'] = cfgDir;
   t.after(() => (oldCfg === undefined ? delete process.env['DOCKER_CONFIG'] : (process.env['DOCKER_CONFIG'] = oldCfg)));
   const d = await TestDaemon.start();
   t.after(() => d.cleanup());
   await d.makeBusyboxImage('busybox:latest');
-  const name = `${reg.host}/private/app:1`;
   assert.equal((await d.berth(['tag', 'busybox', name])).code, 0);
+  return d;
+}
+
+test('basic auth: push refused anonymously, wrong password refused, login then push and pull; docker login too', async (t) => {
+  const reg = await startRegistry({ htpasswd: HTPASSWD });
+  t.after(() => reg.stop());
+  const cfgDir = await mkdtemp(join(tmpdir(), 'berth-remotes-cfg-'));
+  t.after(() => rm(cfgDir, { recursive: true, force: true }));
+  const d = await daemonWithBusybox(t, cfgDir, `${reg.host}/private/app:1`);
+  const name = `${reg.host}/private/app:1`;
 
   const anon = await d.berth(['push', name]);
   assert.notEqual(anon.code, 0);
@@ -62,14 +70,8 @@ test('bearer tokens (berth registry --auth token): login, push, then a pull whos
   await writeFile(join(root, 'htpasswd'), HTPASSWD);
   const reg = await startBerthRegistry({ root: join(root, 'reg'), args: ['--htpasswd', join(root, 'htpasswd'), '--auth', 'token'] });
   t.after(() => reg.stop());
-  const oldCfg = process.env['DOCKER_CONFIG'];
-  process.env['DOCKER_CONFIG'] = join(root, 'cfg');
-  t.after(() => (oldCfg === undefined ? delete process.env['DOCKER_CONFIG'] : (process.env['DOCKER_CONFIG'] = oldCfg)));
-  const d = await TestDaemon.start();
-  t.after(() => d.cleanup());
-  await d.makeBusyboxImage('busybox:latest');
   const name = `${reg.host}/team/app:1`;
-  assert.equal((await d.berth(['tag', 'busybox', name])).code, 0);
+  const d = await daemonWithBusybox(t, join(root, 'cfg'), name);
 
   const anon = await d.berth(['pull', name]);
   assert.notEqual(anon.code, 0);

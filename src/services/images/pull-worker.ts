@@ -1,10 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { createContentStore } from '../../core/content/index.js';
 import { applyLayer } from '../../core/diff/index.js';
-import { Remote, type Credentials, type RemoteRepo, type RemoteState } from '../../core/remotes/index.js';
+import { Remote, type RemoteState } from '../../core/remotes/index.js';
 import { toPlainError, type PlainError } from '../../errdefs/index.js';
-import type { Descriptor } from '../../oci/index.js';
-import { streamLayer } from './stream-layer.js';
+import { streamLayer, type LayerStreamJob } from './stream-layer.js';
 
 /**
  * The entry of a pull worker thread (loaded only as a Worker's script, never imported): a layer's
@@ -12,18 +11,7 @@ import { streamLayer } from './stream-layer.js';
  * main thread touches none of its bytes. See pull-workers.ts for the protocol.
  */
 export type ToPullWorker =
-  | {
-      type: 'start';
-      job: number;
-      remote: RemoteState;
-      contentRoot: string;
-      repo: RemoteRepo;
-      desc: Descriptor;
-      dir: string;
-      format: 'overlay' | 'copy';
-      creds?: Credentials;
-      progressFile?: string;
-    }
+  | { type: 'start'; job: number; remote: RemoteState; contentRoot: string; layer: Omit<LayerStreamJob, 'signal'> }
   | { type: 'abort'; job: number; message: string };
 
 export type FromPullWorker = { job: number } & (
@@ -56,15 +44,7 @@ if (port) {
     };
     streamLayer(
       { remote: Remote.fromState(m.remote), blobs: createContentStore(m.contentRoot), applyLayer },
-      {
-        repo: m.repo,
-        desc: m.desc,
-        dir: m.dir,
-        format: m.format,
-        signal: abort.signal,
-        ...(m.creds ? { creds: m.creds } : {}),
-        ...(m.progressFile ? { progressFile: m.progressFile } : {}),
-      },
+      { ...m.layer, signal: abort.signal },
       {
         downloaded: (n) => {
           counts.downloaded = n;

@@ -41,18 +41,9 @@ export class PullWorkers {
     const remote = await this.remote.exportState(job.repo.domain);
     const slot = this.#take();
     const id = ++this.#jobs;
-    const start: ToPullWorker = {
-      type: 'start',
-      job: id,
-      remote,
-      contentRoot: this.contentRoot,
-      repo: job.repo,
-      desc: job.desc,
-      dir: job.dir,
-      format: job.format,
-      ...(job.creds ? { creds: job.creds } : {}),
-      ...(job.progressFile ? { progressFile: job.progressFile } : {}),
-    };
+    // Everything of the job but its signal (an abort goes as a message of its own).
+    const { signal: _signal, ...layer } = job;
+    const start: ToPullWorker = { type: 'start', job: id, remote, contentRoot: this.contentRoot, layer };
     try {
       return await run(slot.worker, id, start, progress, job.signal);
     } catch (e) {
