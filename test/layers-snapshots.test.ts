@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile, lstat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { applyLayer } from '../src/core/diff/index.js';
 import { createSnapshotter, mountAll, unmountAll, type Snapshotter } from '../src/core/snapshots/index.js';
-import { NotFound } from '../src/errdefs/index.js';
+import { InvalidArgument, NotFound } from '../src/errdefs/index.js';
 import { sha256, type Digest } from '../src/util/digest.js';
 import { TarWriter, type TarHeader } from '../src/util/tar/index.js';
 
@@ -168,6 +168,50 @@ test("'auto' picks overlay on this machine's filesystem and leaves no probe behi
     assert.equal(s.driver, 'overlay');
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
     assert.deepEqual(mountedUnder(root), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a resumable layer keeps its half-made dir for the next try (not after bad input), and start-up drops those older than a day', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'berth-partial-'));
+  try {
+    const s = await createSnapshotter({ root, driver: 'overlay' });
+    const chain = `sha256:${'ab'.repeat(32)}` as Digest;
+    const partial = join(root, 'tmp', `partial-${'ab'.repeat(32)}`);
+    let seen: string | undefined;
+    await assert.rejects(
+      s.createLayer(chain, null, async (dir, _f, progress) => {
+        seen = progress;
+        await writeFile(join(dir, 'half'), 'x');
+        await writeFile(progress ?? '', '{}');
+        throw new Error('the network went away');
+      }, undefined, { resumable: true }),
+      /network went away/,
+    );
+    assert.equal(seen, join(partial, 'progress'));
+    assert.equal(await readFile(join(partial, 'diff', 'half'), 'utf8'), 'x', 'kept for the next try');
+    // The next try gets the same dir back and commits it; the progress record does not go along.
+    await s.createLayer(chain, null, async (dir) => assert.equal(await readFile(join(dir, 'half'), 'utf8'), 'x'), undefined, { resumable: true });
+    assert.ok(await s.hasLayer(chain));
+    assert.ok(!existsSync(partial) && !existsSync(join(s.layerPath(chain), '..', 'progress')));
+
+    const other = `sha256:${'cd'.repeat(32)}` as Digest;
+    await assert.rejects(s.createLayer(other, null, async () => { throw new InvalidArgument('bad tar'); }, undefined, { resumable: true }), /bad tar/);
+    assert.ok(!existsSync(join(root, 'tmp', `partial-${'cd'.repeat(32)}`)), 'bad input leaves nothing');
+
+    // Start-up: a fresh partial stays, one whose record is two days old goes.
+    const fresh = join(root, 'tmp', `partial-${'ef'.repeat(32)}`);
+    const old = join(root, 'tmp', `partial-${'01'.repeat(32)}`);
+    for (const d of [fresh, old]) {
+      await mkdir(join(d, 'diff'), { recursive: true });
+      await writeFile(join(d, 'progress'), '{}');
+    }
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    await utimes(join(old, 'progress'), twoDaysAgo, twoDaysAgo);
+    await createSnapshotter({ root, driver: 'overlay' });
+    assert.ok(existsSync(fresh));
+    assert.ok(!existsSync(old));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

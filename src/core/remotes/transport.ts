@@ -148,7 +148,8 @@ export class Transports {
         agent,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      req.once('error', reject);
+      // Kept after the answer: a later error of the request must not go unheard (the body reports its own).
+      req.on('error', reject);
       req.once('response', (res: IncomingMessage) => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }));
       if (opts.body instanceof Readable) pipeline(opts.body, req).catch((e: unknown) => req.destroy(e as Error));
       else req.end(opts.body);

@@ -145,8 +145,13 @@ export abstract class BaseSnapshotter implements Snapshotter {
   async removeLeftovers(): Promise<void> {
     const tmp = join(this.root, 'tmp');
     const names = await readdir(tmp).catch(() => [] as string[]);
+    // A partial layer's age is that of its progress record (written as the unpack goes), else of its dir.
+    const age = async (dir: string): Promise<number> => {
+      const st = (await stat(join(dir, 'progress')).catch(() => null)) ?? (await stat(dir).catch(() => null));
+      return Date.now() - (st?.mtimeMs ?? 0);
+    };
     for (const n of names) {
-      const stale = n.startsWith(PARTIAL) && Date.now() - ((await stat(join(tmp, n)).catch(() => null))?.mtimeMs ?? 0) > PARTIAL_MAX_AGE_MS;
+      const stale = n.startsWith(PARTIAL) && (await age(join(tmp, n))) > PARTIAL_MAX_AGE_MS;
       if (n.startsWith('layer-') || n === 'trash' || stale) await rm(join(tmp, n), { recursive: true, force: true });
     }
   }

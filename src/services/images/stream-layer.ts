@@ -106,9 +106,10 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   );
   const fed = fanOut(body, [toStore, toUnpack], (k) => progress.downloaded((downloaded += k)));
   const [f, s, a] = await Promise.allSettled([fed, stored, applied]);
+  // Whatever failed, the unpack's latest point is noted (a cut download is continued from it).
+  resume?.close();
   if (s.status === 'rejected') throw blobError(job.repo, desc, s.reason);
   if (f.status === 'rejected') throw blobError(job.repo, desc, f.reason);
-  resume?.close();
   if (a.status === 'rejected') throw a.reason;
   return { diffId: a.value.diffId };
 }
