@@ -90,6 +90,8 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     child = spawn(l.conmonPath, args, {
       stdio: ['ignore', 'ignore', errFile.fd, 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      // conmon writes an `oom` file into its working directory too: the bundle, not berthd's cwd.
+      cwd: l.bundleDir,
       detached: true,
       ...(l.signal ? { signal: l.signal } : {}),
     });
