@@ -12,3 +12,39 @@ export function drainedOrClosed(s: Writable): Promise<void> {
     s.once('close', done);
   });
 }
+
+/**
+ * Reads at least `bytes` of the source (less when it ends first) to look at, then yields the whole
+ * source again from its first byte.
+ */
+export async function peek(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
+  const it = source[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let len = 0;
+  let ended = false;
+  while (len < bytes) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    first.push(b);
+    len += b.length;
+  }
+  const head = Buffer.concat(first);
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { head, rest: rest() };
+}

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgument, Unavailable } from '../../errdefs/index.js';
+import { peek } from '../../util/index.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -25,45 +26,13 @@ export function sniff(head: Buffer): Compression {
   return 'none';
 }
 
-/** Reads enough of the source to recognize its compression, then yields it whole again. */
-async function peek(source: AsyncIterable<Uint8Array>): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
-  const it = source[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let len = 0;
-  let ended = false;
-  while (len < 4) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
-    }
-    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    first.push(b);
-    len += b.length;
-  }
-  const head = Buffer.concat(first);
-  async function* rest(): AsyncGenerator<Buffer> {
-    try {
-      if (head.length > 0) yield head;
-      if (ended) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-      }
-    } finally {
-      await it.return?.();
-    }
-  }
-  return { head, rest: rest() };
-}
 
 /**
  * Undoes gzip (node:zlib), zstd (`zstd -dc`: Node 20's zlib has none) or nothing, judged by the
  * first bytes, as Docker does.
  */
 export async function decompress(layer: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<Decompressed> {
-  const { head, rest } = await peek(layer);
+  const { head, rest } = await peek(layer, 4);
   const compression = sniff(head);
   if (compression === 'none') {
     return { compression, chunks: rest, done: async () => undefined, destroy: () => void (rest as AsyncGenerator).return(undefined) };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { decompress } from '../../core/diff/index.js';
 import { resolveInRoot } from '../../core/runtime/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
+import { peek } from '../../util/index.js';
 import { extractInto } from '../fs/index.js';
 
 export interface BuildContextDir {
@@ -31,31 +32,9 @@ export async function receiveContext(body: AsyncIterable<Uint8Array>, scratchDir
   const release = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const dec = await decompress(body, signal);
-    const it = dec.chunks[Symbol.asyncIterator]();
-    const head: Buffer[] = [];
-    let len = 0;
-    let ended = false;
-    while (len < 512) {
-      const r = await it.next();
-      if (r.done) {
-        ended = true;
-        break;
-      }
-      head.push(r.value);
-      len += r.value.length;
-    }
-    const first = Buffer.concat(head);
-    const whole = (async function* (): AsyncGenerator<Buffer> {
-      yield first;
-      if (ended) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    })();
+    const { head: first, rest: whole } = await peek(dec.chunks, 512);
     let name = dockerfile;
-    if (len === 0) throw new InvalidArgument('the build context is empty: send a tar of the context directory (or a Dockerfile) as the body');
+    if (first.length === 0) throw new InvalidArgument('the build context is empty: send a tar of the context directory (or a Dockerfile) as the body');
     if (isTarBlock(first)) {
       await extractInto(dir, [], whole, { noOverwriteDirNonDir: false, ...(signal ? { signal } : {}) });
     } else {
