@@ -1,10 +1,9 @@
-import { isApiError, parseFilters, type ContainerInspect, type Network, type NetworkCreateRequest } from '../../api/index.js';
+import { parseFilters, type ContainerInspect, type Network, type NetworkCreateRequest } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CliContext } from '../context.js';
-import { errorLine } from '../errors.js';
 import { renderFormat } from '../format/formatter.js';
-import { Template } from '../template/index.js';
 import { forEach } from './containers.js';
+import { getOrNoSuch, inspectEach } from './inspect.js';
 import { confirm } from './prompt.js';
 
 const enc = encodeURIComponent;
@@ -59,24 +58,8 @@ export async function networkList(ctx: CliContext, opts: { quiet?: boolean; filt
   return 0;
 }
 
-export async function networkInspect(ctx: CliContext, names: string[], opts: { format?: string }): Promise<number> {
-  const tmpl = opts.format && opts.format !== 'json' ? new Template(opts.format) : undefined;
-  const api = await ctx.api();
-  const found: Network[] = [];
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      found.push(await api.client.json<Network>('GET', `/networks/${enc(name)}`));
-    } catch (e) {
-      if (!isApiError(e)) throw e;
-      errors.push(e.statusCode === 404 ? `Error: No such network: ${name}` : errorLine(e));
-    }
-  }
-  if (tmpl) for (const n of found) ctx.out(`${tmpl.execute(n)}\n`);
-  else if (opts.format === 'json') for (const n of found) ctx.out(`${JSON.stringify(n)}\n`);
-  else ctx.out(`${JSON.stringify(found, null, 4)}\n`);
-  for (const e of errors) ctx.err(`${e}\n`);
-  return errors.length ? 1 : 0;
+export function networkInspect(ctx: CliContext, names: string[], opts: { format?: string }): Promise<number> {
+  return inspectEach(ctx, names, opts.format, (api, name) => getOrNoSuch<Network>(api, `/networks/${enc(name)}`, 'network', name));
 }
 
 export function networkRemove(ctx: CliContext, names: string[]): Promise<number> {

@@ -1,10 +1,9 @@
-import { humanSize, isApiError, parseFilters, type Filters, type Volume, type VolumeCreateRequest, type VolumeListResponse, type VolumePruneResponse } from '../../api/index.js';
+import { humanSize, parseFilters, type Filters, type Volume, type VolumeCreateRequest, type VolumeListResponse, type VolumePruneResponse } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CliContext } from '../context.js';
-import { errorLine } from '../errors.js';
 import { renderFormat } from '../format/formatter.js';
-import { Template } from '../template/index.js';
 import { forEach } from './containers.js';
+import { getOrNoSuch, inspectEach } from './inspect.js';
 import { confirm } from './prompt.js';
 
 const enc = encodeURIComponent;
@@ -75,24 +74,8 @@ export async function volumeList(ctx: CliContext, opts: { quiet?: boolean; filte
   return 0;
 }
 
-export async function volumeInspect(ctx: CliContext, names: string[], opts: { format?: string }): Promise<number> {
-  const tmpl = opts.format !== undefined && opts.format !== '' && opts.format !== 'json' ? new Template(opts.format) : undefined;
-  const api = await ctx.api();
-  const found: Volume[] = [];
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      found.push(await api.client.json<Volume>('GET', `/volumes/${enc(name)}`));
-    } catch (e) {
-      if (!isApiError(e)) throw e;
-      errors.push(e.statusCode === 404 ? `Error: No such volume: ${name}` : errorLine(e));
-    }
-  }
-  if (tmpl) for (const v of found) ctx.out(`${tmpl.execute(v)}\n`);
-  else if (opts.format === 'json') for (const v of found) ctx.out(`${JSON.stringify(v)}\n`);
-  else ctx.out(`${found.length === 0 ? '[]' : JSON.stringify(found, null, 4)}\n`);
-  for (const e of errors) ctx.err(`${e}\n`);
-  return errors.length > 0 ? 1 : 0;
+export function volumeInspect(ctx: CliContext, names: string[], opts: { format?: string }): Promise<number> {
+  return inspectEach(ctx, names, opts.format, (api, name) => getOrNoSuch<Volume>(api, `/volumes/${enc(name)}`, 'volume', name));
 }
 
 export async function volumeRemove(ctx: CliContext, names: string[], opts: { force?: boolean }): Promise<number> {
