@@ -5,3 +5,4 @@ export * from './idmap.js';
 export * from './fan-out.js';
 export * from './streams.js';
 export * from './idle-workers.js';
+export * from './resumable.js';
