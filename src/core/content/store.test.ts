@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -138,4 +139,49 @@ test('adopt moves a file written and hashed elsewhere into the store; a wrong si
     assert.equal(existsSync(file), false, 'moved, not copied');
     await writeFile(file, data);
     assert.deepEqual(await s.adopt(file, { digest: d, size: data.length }), { digest: d, size: data.length }, 'already stored');
+  }));
+
+test('a kept partial saves its digest state: a resumed write continues it without reading back what it kept; a record of another boot or size is not trusted', () =>
+  withStore(async (root, store) => {
+    const data = randomBytes(13 << 20);
+    const digest = sha256(data);
+    const keptBytes = 10 << 20;
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < keptBytes; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
+      throw new Error('connection reset');
+    }
+    const partial = join(root, 'ingest', 'dl', 'data');
+    const record = join(root, 'ingest', 'dl', 'hash');
+    const tryOnce = async (): Promise<void> => {
+      await assert.rejects(store.write(cut(), { digest, size: data.length }, { ref: 'dl', keepPartial: true }), /connection reset/);
+      assert.equal(await store.partialSize('dl'), keptBytes);
+    };
+    // The state saved covers the first 8 MiB: a byte changed in there afterwards is not read again
+    // (which is how this test sees that the state was used), while the rest of the partial is.
+    await tryOnce();
+    const saved = JSON.parse(await readFile(record, 'utf8')) as { size: number };
+    assert.equal(saved.size, 8 << 20);
+    const fh = await open(partial, 'r+');
+    await fh.write(Buffer.from([data[100]! ^ 1]), 0, 1, 100);
+    await fh.close();
+    const info = await store.write(data.subarray(keptBytes), { digest, size: data.length }, { ref: 'dl', resume: true, keepPartial: true });
+    assert.equal(info.digest, digest);
+    await store.delete(digest);
+
+    // A byte changed after the saved point is read, hashed, and refused.
+    await tryOnce();
+    const fh2 = await open(partial, 'r+');
+    await fh2.write(Buffer.from([data[(9 << 20) + 5]! ^ 1]), 0, 1, (9 << 20) + 5);
+    await fh2.close();
+    await assert.rejects(store.write(data.subarray(keptBytes), { digest, size: data.length }, { ref: 'dl', resume: true, keepPartial: true }), InvalidArgument);
+
+    // A record from another boot, or for more bytes than the partial holds, is ignored: all is hashed again.
+    for (const tamper of [(r: Record<string, unknown>) => ({ ...r, boot: 'another-boot' }), (r: Record<string, unknown>) => ({ ...r, size: keptBytes + 1 })]) {
+      await tryOnce();
+      const fh3 = await open(partial, 'r+');
+      await fh3.write(Buffer.from([data[100]! ^ 1]), 0, 1, 100);
+      await fh3.close();
+      await writeFile(record, JSON.stringify(tamper(JSON.parse(await readFile(record, 'utf8')) as Record<string, unknown>)));
+      await assert.rejects(store.write(data.subarray(keptBytes), { digest, size: data.length }, { ref: 'dl', resume: true, keepPartial: true }), InvalidArgument);
+    }
   }));

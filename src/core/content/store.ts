@@ -1,9 +1,9 @@
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
-import { digestHex, hasherDigest, isDigest, newHasher, randomHex, writeChunks, type Digest } from '../../util/index.js';
+import { bootId, digestHex, isDigest, newResumableHash, randomHex, writeChunks, type Digest, type ResumableHash } from '../../util/index.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -59,10 +59,11 @@ export interface ContentPartials {
   /** Bytes already in ingest/<ref> (0 when there is none). */
   partialSize(ref: string): Promise<number>;
   /**
-   * The first `length` bytes of the partial in ingest/<ref>, for a consumer that must see the whole
-   * blob (a layer unpacked while it downloads) when the download continues with HTTP Range.
+   * The first `length` bytes of the partial in ingest/<ref> (from byte `from`, default 0), for a
+   * consumer that must see the whole blob (a layer unpacked while it downloads) when the download
+   * continues with HTTP Range.
    */
-  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal }): Readable;
+  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal; from?: number }): Readable;
   /** Removes partial ingests not written to for longer than `maxAgeMs`; returns how many. */
   prunePartials(maxAgeMs: number): Promise<number>;
 }
@@ -153,10 +154,11 @@ class FsContentStore implements ContentStore {
     }
   }
 
-  readPartial(ref: string, length: number, opts: { signal?: AbortSignal } = {}): Readable {
+  readPartial(ref: string, length: number, opts: { signal?: AbortSignal; from?: number } = {}): Readable {
     if (!REF_RE.test(ref)) throw new InvalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
-    if (length <= 0) return Readable.from([]);
-    return createReadStream(join(this.#ingest, ref, 'data'), { highWaterMark: 1 << 20, start: 0, end: length - 1, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const from = opts.from ?? 0;
+    if (length <= from) return Readable.from([]);
+    return createReadStream(join(this.#ingest, ref, 'data'), { highWaterMark: 1 << 20, start: from, end: length - 1, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   async prunePartials(maxAgeMs: number): Promise<number> {
@@ -216,11 +218,15 @@ class FsContentStore implements ContentStore {
     let keep = false;
     try {
       const dataPath = join(dir, 'data');
-      const hasher = newHasher();
+      const saved = opts.keepPartial ? new SavedHash(join(dir, 'hash'), await bootId()) : undefined;
+      let hasher: ResumableHash = newResumableHash();
       let size = 0;
       if (opts.resume && (await this.partialSize(ref)) > 0) {
-        // What an earlier attempt wrote counts toward the digest: hash it again, then append.
-        for await (const chunk of createReadStream(dataPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        // What an earlier attempt wrote counts toward the digest: continue the state it saved, then
+        // hash the rest of what it wrote (all of it when nothing was saved), then append.
+        const from = saved ? await saved.load(await this.partialSize(ref)) : undefined;
+        if (from) ({ hasher, size } = from);
+        for await (const chunk of createReadStream(dataPath, { highWaterMark: 1 << 20, start: size }) as AsyncIterable<Buffer>) {
           hasher.update(chunk);
           size += chunk.length;
         }
@@ -235,6 +241,7 @@ class FsContentStore implements ContentStore {
               throw new InvalidArgument(`content size exceeds the expected ${expected.size} bytes${expected.digest ? ` for ${expected.digest}` : ''}`);
             }
             hasher.update(chunk);
+            saved?.note(hasher, size);
           });
           signal?.throwIfAborted();
         } catch (e) {
@@ -245,12 +252,13 @@ class FsContentStore implements ContentStore {
           await fh.datasync().catch(() => undefined);
         }
       } finally {
+        saved?.close();
         await fh.close();
       }
       if (expected.size !== undefined && size !== expected.size) {
         throw new InvalidArgument(`unexpected commit size ${size}, expected ${expected.size}${expected.digest ? ` for ${expected.digest}` : ''}`);
       }
-      const digest = hasherDigest(hasher);
+      const digest = hasher.digest();
       if (expected.digest !== undefined && digest !== expected.digest) {
         throw new InvalidArgument(`unexpected commit digest ${digest}, expected ${expected.digest}`);
       }
@@ -320,4 +328,56 @@ async function syncDir(dir: string): Promise<void> {
 /** The blob store at <root>/blobs/sha256/<hex>, ingesting through <root>/ingest/<ref>/. */
 export function createContentStore(root: string): ContentStore {
   return new FsContentStore(root);
+}
+
+/** How often (bytes) a kept ingest saves its digest's state. */
+const HASH_NOTE_EVERY = 4 << 20;
+const HASH_RECORD = 512;
+
+/**
+ * The digest state of a kept ingest (ingest/<ref>/hash), saved every few MiB so that a resumed
+ * write continues it instead of hashing the partial again: one pwrite of a fixed-size record, as
+ * containerd keeps its digester's state. Trusted only in the same boot, for at most the partial's size.
+ */
+class SavedHash {
+  #fd: number | undefined;
+  #noted = 0;
+
+  constructor(
+    readonly file: string,
+    readonly boot: string,
+  ) {}
+
+  async load(partialSize: number): Promise<{ hasher: ResumableHash; size: number } | undefined> {
+    try {
+      const rec = JSON.parse(await readFile(this.file, 'utf8')) as { boot?: unknown; size?: unknown; state?: unknown };
+      const size = rec.size;
+      if (this.boot === '' || rec.boot !== this.boot || typeof rec.state !== 'string' || !Number.isSafeInteger(size)) return undefined;
+      if ((size as number) <= 0 || (size as number) > partialSize) return undefined;
+      this.#noted = size as number;
+      return { hasher: newResumableHash(Buffer.from(rec.state, 'base64')), size: size as number };
+    } catch {
+      return undefined; // none, unreadable, or not a state this build can continue: hash it all again
+    }
+  }
+
+  note(hasher: ResumableHash, size: number): void {
+    if (size - this.#noted < HASH_NOTE_EVERY || this.boot === '') return;
+    const state = hasher.save();
+    if (!state) return;
+    this.#noted = size;
+    const rec = Buffer.alloc(HASH_RECORD, ' ');
+    rec.write(JSON.stringify({ boot: this.boot, size, state: state.toString('base64') }));
+    try {
+      this.#fd ??= openSync(this.file, 'w', 0o600);
+      writeSync(this.#fd, rec, 0, HASH_RECORD, 0);
+    } catch {
+      // A state not saved only costs the next try some hashing.
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
 }
