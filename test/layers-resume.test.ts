@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { applyLayer } from '../src/core/diff/index.js';
+import { applyLayer, type ApplyCheckpoint, type DirTime } from '../src/core/diff/index.js';
 import { TarWriter, type TarHeader } from '../src/util/tar/index.js';
+import { createContentStore } from '../src/core/content/index.js';
+import type { Remote } from '../src/core/remotes/index.js';
+import { streamLayer } from '../src/services/images/stream-layer.js';
+import { sha256 } from '../src/util/index.js';
 
 const T = new Date('2023-05-06T07:08:09Z');
 
@@ -92,6 +96,112 @@ test('an unpack stopped partway continues from its noted offset, inside a half-w
     const noted2 = await stoppedInside(short, layer);
     await rm(join(short, 'data/big'));
     await assert.rejects(applyLayer(short, chunks(layer), { format: 'overlay', resumeAt: noted2 }), /does not match|ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unpack continued from a checkpoint reads only the compressed bytes after it and ends in the same tree, directory times included', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-resume-ck-'));
+  try {
+    const text = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `row ${i} ${'ab'.repeat(i % 13)}\n`).join(''));
+    const entries: Parameters<typeof tarOf>[0] = [];
+    for (let d = 0; d < 12; d++) {
+      entries.push({ name: `d${d}`, type: 'directory', mtime: new Date(T.getTime() + d * 1000) });
+      for (let f = 0; f < 6; f++) entries.push({ name: `d${d}/f${f}`, type: 'file', data: randomBytes(20_000 + d * 997 + f) });
+      if (d === 5) entries.push({ name: 'd5/big', type: 'file', data: randomBytes(3 << 20) });
+      if (d === 8) entries.push({ name: 'd8/text', type: 'file', data: text });
+    }
+    entries.push({ name: 'd0/late', type: 'file', data: Buffer.from('written last, into an early directory') });
+    const layer = gzipSync(await tarOf(entries), { level: 6 });
+    const whole = join(dir, 'whole');
+    await mkdir(whole);
+    const full = await applyLayer(whole, chunks(layer), { format: 'overlay' });
+
+    // A first try notes checkpoints and is stopped once it has written 2 MiB.
+    const first = async (target: string) => {
+      const marks: { c: ApplyCheckpoint; dirs: DirTime[] }[] = [];
+      const stop = new AbortController();
+      let noted = 0;
+      await mkdir(target);
+      await assert.rejects(
+        applyLayer(target, chunks(layer), {
+          format: 'overlay',
+          signal: stop.signal,
+          onProgress: (o) => {
+            noted = o;
+            if (o > 2 << 20) stop.abort(new Error('stopped'));
+          },
+          checkpoints: { every: 256 << 10, on: (c, dirs) => marks.push({ c, dirs }) },
+        }),
+      );
+      return { marks, noted };
+    };
+    const probe = await first(join(dir, 'probe'));
+    const usable = probe.marks.filter((m) => m.c.out <= probe.noted);
+    assert.ok(usable.length >= 3, `checkpoints before the stop (${usable.length})`);
+    assert.ok(usable.some((m) => m.c.tar.entry), 'some fall inside a file body');
+
+    // Continue from the first, a middle and the last usable checkpoint: the stream handed over starts at its `in`.
+    for (const k of [0, usable.length >> 1, usable.length - 1]) {
+      const target = join(dir, `resumed-${k}`);
+      const { marks, noted } = await first(target);
+      const upTo = marks.filter((m) => m.c.out <= noted);
+      const m = upTo[k]!;
+      const dirs = upTo.slice(0, k + 1).flatMap((x) => x.dirs);
+      const again = await applyLayer(target, chunks(layer.subarray(m.c.in)), { format: 'overlay', resumeAt: noted, from: { checkpoint: m.c, dirs } });
+      assert.equal(again.diffId, full.diffId, `from checkpoint ${k} (in ${m.c.in}, out ${m.c.out})`);
+      assert.equal(again.size, full.size);
+      assert.deepEqual(await snapshot(target), await snapshot(whole), `tree from checkpoint ${k}`);
+    }
+
+    // A checkpoint beyond what the target holds cannot be continued.
+    const last = probe.marks.at(-1)!;
+    await assert.rejects(
+      applyLayer(join(dir, 'probe'), chunks(layer.subarray(last.c.in)), { format: 'overlay', resumeAt: last.c.out - 1, from: { checkpoint: last.c, dirs: [] } }),
+      /beyond what the target holds/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a layer whose blob is stored but whose unpack was stopped is unpacked from its checkpoint, without the registry', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-resume-stored-'));
+  try {
+    const layer = gzipSync(
+      await tarOf([
+        { name: 'a', type: 'directory' },
+        { name: 'a/big', type: 'file', data: randomBytes(12 << 20) },
+        { name: 'b', type: 'file', data: randomBytes(1 << 20) },
+      ]),
+      { level: 1 },
+    );
+    const desc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length };
+    const blobs = createContentStore(join(dir, 'content'));
+    await blobs.write(layer, { digest: desc.digest, size: desc.size });
+    const whole = join(dir, 'whole');
+    await mkdir(whole);
+    const full = await applyLayer(whole, chunks(layer), { format: 'overlay' });
+    const remote = {
+      fetchBlobFrom: () => {
+        throw new Error('the registry was asked');
+      },
+    } as unknown as Remote;
+    const job = { repo: { domain: 'example.invalid', path: 'x' }, desc, dir: join(dir, 'layer'), format: 'overlay' as const, progressFile: join(dir, 'progress') };
+    await mkdir(job.dir);
+
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const progress = (onUnpacked: (n: number) => void) => ({ downloaded: () => undefined, unpacked: onUnpacked, stored: () => undefined });
+    await assert.rejects(
+      streamLayer({ remote, blobs, applyLayer }, { ...job, signal: stop.signal }, progress((n) => (n > 9 << 20 ? stop.abort(new Error('stopped')) : undefined))),
+    );
+    const again = await streamLayer({ remote, blobs, applyLayer }, job, progress((n) => seen.push(n)));
+    assert.equal(again.diffId, full.diffId);
+    assert.deepEqual(await snapshot(job.dir), await snapshot(whole));
+    // The second pass read the stored blob from the checkpoint on, not from its first byte.
+    assert.ok(seen[0]! > 4 << 20, `the unpack went on from ${seen[0]}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,9 +2,9 @@ import { chmod, lchown, lstat, lutimes, readdir, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { lsetxattr, mknod, S_IFCHR } from '../../sys/index.js';
-import { hasherDigest, newHasher, type Digest } from '../../util/index.js';
-import { readTar, type TarHeader } from '../../util/tar/index.js';
-import { decompress } from './decompress.js';
+import { newResumableHash, type Digest } from '../../util/index.js';
+import { readTar, type TarEntry, type TarHeader, type TarStart } from '../../util/tar/index.js';
+import { decompress, type GunzipBoundary } from './decompress.js';
 import { cleanComponents, RootResolver } from './resolve.js';
 import { writeEntry, type EntryOptions } from './entry.js';
 
@@ -37,14 +37,48 @@ export interface ApplyOptions {
   resumeAt?: number;
   /** Hears the offset of the uncompressed tar up to which `target` holds the archive (a resume point). */
   onProgress?: (offset: number) => void;
+  /**
+   * Continue from a checkpoint an earlier apply of the same layer made (see onCheckpoint): `layer`
+   * is the compressed stream from `checkpoint.in` on, `resumeAt` must be at least `checkpoint.out`,
+   * and `dirs` are the directories of every onCheckpoint up to this one.
+   */
+  from?: { checkpoint: ApplyCheckpoint; dirs: DirTime[] };
+  /**
+   * Hears checkpoints, about every `every` bytes of tar: points an apply can continue from without
+   * the bytes before them (gzip layers, through the native addon; 'overlay' format). `dirs` are the
+   * directories met since the previous one.
+   */
+  checkpoints?: { every: number; on: (c: ApplyCheckpoint, dirs: DirTime[]) => void };
 }
+
+/** A point an apply can continue from: the decompressor's and the tar digest's states there, and where the tar read stands. */
+export interface ApplyCheckpoint {
+  /** Offset in the compressed layer. */
+  in: number;
+  /** Offset in the uncompressed tar. */
+  out: number;
+  gunzip: Buffer;
+  tarHash: Buffer;
+  tar: TarStart;
+}
+
+/** A directory of the layer (path components under the target) and its mtime in ms: set last, at the end. */
+export type DirTime = [rel: string, mtime: number];
 
 export async function applyLayer(target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: ApplyOptions): Promise<{ diffId: Digest; size: number }> {
   const { signal } = opts;
   signal?.throwIfAborted();
-  const dec = await decompress(layer, signal);
-  const hasher = newHasher();
-  let size = 0;
+  const from = opts.from?.checkpoint;
+  if (from && from.out > (opts.resumeAt ?? 0)) throw new InvalidArgument('a checkpoint beyond what the target holds cannot be continued');
+  const applier = new Applier(target, opts.format, opts.from?.dirs);
+  const marks = opts.checkpoints && opts.format === 'overlay' ? new Checkpoints(applier, opts.checkpoints.on) : undefined;
+  const hasher = newResumableHash(from?.tarHash);
+  const dec = await decompress(layer, {
+    ...(signal ? { signal } : {}),
+    ...(from ? { resume: from.gunzip } : {}),
+    ...(marks && opts.checkpoints ? { boundaries: { every: opts.checkpoints.every, on: (b: GunzipBoundary) => marks.boundary(b, hasher.save()) } } : {}),
+  });
+  let size = from?.out ?? 0;
   const hashed = (async function* (): AsyncGenerator<Buffer> {
     for await (const c of dec.chunks) {
       hasher.update(c);
@@ -59,18 +93,18 @@ export async function applyLayer(target: string, layer: Readable | AsyncIterable
       return: async () => ({ done: true as const, value: undefined }),
     }),
   };
-  const applier = new Applier(target, opts.format);
   try {
     const resumeAt = opts.resumeAt ?? 0;
-    for await (const e of readTar(view, signal ? { signal } : {})) {
+    for await (const e of readTar(view, { ...(signal ? { signal } : {}), ...(from ? { start: from.tar } : {}) })) {
       signal?.throwIfAborted();
+      marks?.entry(e);
       if (e.endOffset <= resumeAt) {
         applier.replay(e.header);
         continue;
       }
       const onWritten = opts.onProgress && ((n: number): void => opts.onProgress?.(e.dataOffset + n));
       const continueAt = resumeAt > e.dataOffset && e.header.type === 'file' ? resumeAt - e.dataOffset : 0;
-      await applier.apply(e.header, e.body, { continueAt, ...(onWritten ? { onWritten } : {}) });
+      await applier.apply(e.header, e.body, { continueAt, bodyFrom: e.bodyFrom, ...(onWritten ? { onWritten } : {}) });
       opts.onProgress?.(e.endOffset);
     }
     for (;;) if ((await hashed.next()).done) break;
@@ -83,20 +117,68 @@ export async function applyLayer(target: string, layer: Readable | AsyncIterable
     void hashed.return(undefined).catch(() => undefined);
     throw e;
   }
-  return { diffId: hasherDigest(hasher), size };
+  return { diffId: hasher.digest(), size };
+}
+
+/**
+ * Turns the decompressor's block boundaries into checkpoints: a boundary's tar offset becomes one
+ * once the read reaches the entry it falls in, if it falls at the start of an entry's headers or
+ * inside a body or its padding (a boundary inside header blocks is dropped: a read cannot start there).
+ */
+class Checkpoints {
+  readonly #pending: Omit<ApplyCheckpoint, 'tar'>[] = [];
+  #current: TarEntry | undefined;
+  #dirsSent: number;
+
+  constructor(
+    private readonly applier: Applier,
+    private readonly on: (c: ApplyCheckpoint, dirs: DirTime[]) => void,
+  ) {
+    this.#dirsSent = applier.dirTimes.length;
+  }
+
+  boundary(b: GunzipBoundary, tarHash: Buffer | null): void {
+    if (!tarHash) return;
+    this.#pending.push({ in: b.in, out: b.out, gunzip: b.state, tarHash });
+    this.#resolve();
+  }
+
+  /** An entry the read reached (before it is applied). */
+  entry(e: TarEntry): void {
+    this.#current = e;
+    this.#resolve();
+  }
+
+  #resolve(): void {
+    const e = this.#current;
+    while (e && this.#pending.length > 0) {
+      const p = this.#pending[0]!;
+      let tar: TarStart | undefined;
+      if (p.out === e.headerOffset) tar = { offset: p.out };
+      else if (p.out >= e.dataOffset && p.out < e.endOffset) tar = { offset: p.out, entry: { header: e.header, dataOffset: e.dataOffset } };
+      else if (p.out >= e.endOffset) return; // in an entry the read has not reached yet
+      this.#pending.shift();
+      if (!tar) continue;
+      const dirs = this.applier.dirTimes.slice(this.#dirsSent).map((d): DirTime => [d.rel.join('/'), d.mtime.getTime()]);
+      this.#dirsSent = this.applier.dirTimes.length;
+      this.on({ ...p, tar }, dirs);
+    }
+  }
 }
 
 class Applier {
   private readonly resolver: RootResolver;
   /** Paths (relative, resolved) this layer created: an opaque whiteout in 'copy' keeps them. */
   private readonly created = new Set<string>();
-  private readonly dirTimes: { rel: string[]; mtime: Date }[] = [];
+  readonly dirTimes: { rel: string[]; mtime: Date }[] = [];
 
   constructor(
     readonly root: string,
     readonly format: LayerFormat,
+    dirs: DirTime[] = [],
   ) {
     this.resolver = new RootResolver(root);
+    for (const [rel, mtime] of dirs) this.dirTimes.push({ rel: rel === '' ? [] : rel.split('/'), mtime: new Date(mtime) });
   }
 
   private onCreate = (rel: string): void => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgument, Unavailable } from '../../errdefs/index.js';
-import { peek } from '../../util/index.js';
+import { GUNZIP_BOUNDARY, GUNZIP_OUTPUT_FULL, nativeResumable, peek, type NativeResumable } from '../../util/index.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -27,16 +27,51 @@ export function sniff(head: Buffer): Compression {
 }
 
 
+/** A deflate block boundary of a gzip stream: a point the addon's Gunzip can continue from. */
+export interface GunzipBoundary {
+  /** Offset in the compressed stream. */
+  in: number;
+  /** Offset in the uncompressed stream. */
+  out: number;
+  /** The saved state: new Gunzip(state) continues from `in` (see DecompressOptions.resume). */
+  state: Buffer;
+}
+
+export interface DecompressOptions {
+  signal?: AbortSignal;
+  /**
+   * The layer given is a gzip stream from a boundary on: the decompressor continues from its saved
+   * state (no sniffing: the bytes start mid-stream). Needs the native addon.
+   */
+  resume?: Buffer;
+  /**
+   * Hears a boundary about every `every` bytes of output (gzip through the addon only), once the
+   * consumer has taken every byte before it (it asked for the next chunk).
+   */
+  boundaries?: { every: number; on: (b: GunzipBoundary) => void };
+}
+
+/** Output chunk of the native gunzip. */
+const CHUNK = 1 << 20;
+
 /**
- * Undoes gzip (node:zlib), zstd (`zstd -dc`: Node 20's zlib has none) or nothing, judged by the
- * first bytes, as Docker does.
+ * Undoes gzip (the native addon where it is built, else node:zlib), zstd (`zstd -dc`: Node 20's zlib
+ * has none) or nothing, judged by the first bytes, as Docker does.
  */
-export async function decompress(layer: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<Decompressed> {
+export async function decompress(layer: AsyncIterable<Uint8Array>, signalOrOpts?: AbortSignal | DecompressOptions): Promise<Decompressed> {
+  const opts: DecompressOptions = signalOrOpts instanceof AbortSignal ? { signal: signalOrOpts } : (signalOrOpts ?? {});
+  const { signal } = opts;
+  const native = nativeResumable();
+  if (opts.resume) {
+    if (!native) throw new InvalidArgument('continuing a gzip stream needs the native addon');
+    return nativeGunzip(native, layer, opts);
+  }
   const { head, rest } = await peek(layer, 4);
   const compression = sniff(head);
   if (compression === 'none') {
     return { compression, chunks: rest, done: async () => undefined, destroy: () => void (rest as AsyncGenerator).return(undefined) };
   }
+  if (compression === 'gzip' && native) return nativeGunzip(native, rest, opts);
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
     const input = Readable.from(rest);
@@ -84,5 +119,90 @@ export async function decompress(layer: AsyncIterable<Uint8Array>, signal?: Abor
     destroy: () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
+  };
+}
+
+/**
+ * gzip through the addon's Gunzip, on this thread: decompresses each input chunk as it comes into
+ * 1 MiB output buffers, and stops at a deflate block boundary when one is wanted.
+ */
+function nativeGunzip(native: NativeResumable, input: AsyncIterable<Uint8Array>, opts: DecompressOptions): Decompressed {
+  const every = opts.boundaries?.every ?? 0;
+  const onBoundary = opts.boundaries?.on;
+  let g: InstanceType<NativeResumable['Gunzip']>;
+  try {
+    g = new native.Gunzip(opts.resume);
+  } catch (e) {
+    throw new InvalidArgument(`cannot continue the gzip stream: ${(e as Error).message}`, { cause: e });
+  }
+  const res = new Float64Array(2);
+  let finished = false;
+  let stopped = false;
+  const it = input[Symbol.asyncIterator]();
+  async function* out(): AsyncGenerator<Buffer> {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let used = 0;
+    let start = 0;
+    let since = 0;
+    // Runs one input chunk (empty: what zlib holds back) through; yields as output fills or a boundary is reached.
+    async function* run(chunk: Uint8Array): AsyncGenerator<Buffer> {
+      let off = 0;
+      for (;;) {
+        let status: number;
+        try {
+          status = g.write(chunk, off, buf, used, every > 0 && since >= every, res);
+        } catch (e) {
+          throw new InvalidArgument(`invalid gzip layer: ${(e as Error).message}`, { cause: e });
+        }
+        off += res[0]!;
+        used += res[1]!;
+        since += res[1]!;
+        if (status === GUNZIP_BOUNDARY) {
+          const [inPos, outPos] = g.position();
+          const state = g.saved();
+          if (used > start) yield buf.subarray(start, used);
+          start = used;
+          since = 0;
+          onBoundary?.({ in: inPos, out: outPos, state });
+        } else if (status === GUNZIP_OUTPUT_FULL) {
+          yield buf.subarray(start, used);
+          buf = Buffer.allocUnsafe(CHUNK);
+          used = start = 0;
+        } else return;
+      }
+    }
+    try {
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const r = await it.next();
+        if (r.done) break;
+        yield* run(r.value);
+        if (used > start) yield buf.subarray(start, used);
+        start = used;
+      }
+      yield* run(new Uint8Array(0));
+      if (used > start) yield buf.subarray(start, used);
+      try {
+        g.finish();
+      } catch (e) {
+        throw new InvalidArgument(`invalid gzip layer: ${(e as Error).message}`, { cause: e });
+      }
+      finished = true;
+    } finally {
+      if (!finished) stop();
+    }
+  }
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    void it.return?.()?.catch(() => undefined);
+  };
+  return {
+    compression: 'gzip',
+    chunks: out(),
+    done: async () => {
+      if (!finished) throw new InvalidArgument('invalid gzip layer: unexpected end of file');
+    },
+    destroy: stop,
   };
 }

@@ -32,12 +32,16 @@ async function clear(p: string, wantDir: boolean): Promise<{ keptDir: boolean; r
 export interface EntryOptions {
   /** A file an interrupted apply began: it holds this many bytes of the body; write the rest. */
   continueAt?: number;
+  /** `body` starts at this byte of the entry's body (a read that started mid-archive); at most continueAt. */
+  bodyFrom?: number;
   /** Hears how many bytes of a file's body are written so far. */
   onWritten?: (n: number) => void;
 }
 
 export async function writeEntry(p: string, h: TarHeader, body: Readable, hardlinkTarget?: string, opts: EntryOptions = {}): Promise<WriteResult> {
   const continueAt = opts.continueAt ?? 0;
+  const bodyFrom = opts.bodyFrom ?? 0;
+  if (bodyFrom > 0 && (h.type !== 'file' || continueAt < bodyFrom)) throw new InvalidArgument(`the unpack of ${JSON.stringify(h.name)} cannot continue: its first ${bodyFrom} bytes are neither here nor written`);
   const { keptDir, replacedDirOrLink } = continueAt > 0 ? { keptDir: false, replacedDirOrLink: false } : await clear(p, h.type === 'directory');
   switch (h.type) {
     case 'directory':
@@ -50,7 +54,7 @@ export async function writeEntry(p: string, h: TarHeader, body: Readable, hardli
       const fh = await open(p, flags, 0o600);
       try {
         if (continueAt > 0) await seekTo(fh, p, continueAt);
-        const rest = continueAt > 0 ? skipBytes(body, continueAt) : body;
+        const rest = continueAt > bodyFrom ? skipBytes(body, continueAt - bodyFrom) : body;
         await writeChunks(fh, rest, undefined, opts.onWritten && ((n) => opts.onWritten?.(continueAt + n)));
       } finally {
         await fh.close();

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { ApplyCheckpoint, DirTime } from '../../core/diff/index.js';
 import type { Digest } from '../../util/index.js';
 
 /** A stored image as the image service sees it (the metadata store's record). */
@@ -43,7 +44,7 @@ export interface Blobs {
   /** Bytes a partial download under this ingest ref already holds (0 when none). */
   partialSize(ref: string): Promise<number>;
   /** The first `length` bytes of that partial. */
-  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal }): Readable;
+  readPartial(ref: string, length: number, opts?: { signal?: AbortSignal; from?: number }): Readable;
   delete(d: Digest): Promise<void>;
 }
 
@@ -66,7 +67,14 @@ export interface LayerStore {
 export type ApplyLayer = (
   target: string,
   layer: Readable | AsyncIterable<Uint8Array>,
-  opts: { format: 'overlay' | 'copy'; signal?: AbortSignal; resumeAt?: number; onProgress?: (offset: number) => void },
+  opts: {
+    format: 'overlay' | 'copy';
+    signal?: AbortSignal;
+    resumeAt?: number;
+    onProgress?: (offset: number) => void;
+    from?: { checkpoint: ApplyCheckpoint; dirs: DirTime[] };
+    checkpoints?: { every: number; on: (c: ApplyCheckpoint, dirs: DirTime[]) => void };
+  },
 ) => Promise<{ diffId: Digest; size: number }>;
 
 export interface LoadedArchiveImage {

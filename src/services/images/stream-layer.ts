@@ -1,17 +1,18 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Credentials, Remote, RemoteRepo } from '../../core/remotes/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Descriptor } from '../../oci/index.js';
 import { BytePipe, fanOut, type Digest } from '../../util/index.js';
 import type { ApplyLayer, Blobs } from './ports.js';
+import { UnpackProgress } from './unpack-progress.js';
 
 /** Room for the unpacker to fall behind the network before the download waits for it. */
 const UNPACK_BUFFER = 8 << 20;
 const STORE_BUFFER = 1 << 20;
 /** The unpacker takes what queued up meanwhile in one piece, up to this much. */
 const GATHER = 1 << 20;
+/** How often (bytes of tar) a resumable unpack notes a checkpoint it can continue from. */
+const CHECKPOINT_EVERY = 4 << 20;
 
 /** One layer to download into the content store and unpack into `dir` in the same pass. */
 export interface LayerStreamJob {
@@ -70,23 +71,22 @@ export async function fetchRest(remote: Remote, repo: RemoteRepo, desc: Descript
 export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
   const { blobs, applyLayer } = deps;
   const { desc, signal } = job;
-  const { ref, have } = await resumePoint(blobs, desc);
   const sig = signal ? { signal } : {};
+  if (await blobs.info(desc.digest)) return unpackStored(deps, job, progress);
+  const { ref, have } = await resumePoint(blobs, desc);
   const { body, start } = await fetchRest(deps.remote, job.repo, desc, have, { ...(job.creds ? { creds: job.creds } : {}), ...sig });
   let downloaded = start;
-  let unpacked = 0;
+  // What the earlier try unpacked and noted a checkpoint for is not read again.
+  const resume = job.progressFile ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest, start) : undefined;
+  const from = resume?.from;
+  let unpacked = from?.checkpoint.in ?? 0;
   const took = (k: number): void => progress.unpacked((unpacked += k));
   const toStore = new BytePipe(STORE_BUFFER);
   const toUnpack = new BytePipe(UNPACK_BUFFER, took, GATHER);
-  const kept = start > 0 ? counter(blobs.readPartial(ref, start, sig), took) : undefined;
+  const kept = start > unpacked ? counter(blobs.readPartial(ref, start, { ...sig, from: unpacked }), took) : undefined;
   const unpackInput = kept ? concat(kept, toUnpack) : toUnpack;
   const stored = blobs.write(toStore, { digest: desc.digest, size: desc.size }, { ref, resume: start > 0, keepPartial: true, ...sig });
-  const resume = job.progressFile ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest) : undefined;
-  const applied = applyLayer(job.dir, unpackInput, {
-    format: job.format,
-    ...sig,
-    ...(resume ? { resumeAt: resume.resumeAt, onProgress: (offset: number) => resume.note(offset) } : {}),
-  });
+  const applied = applyLayer(job.dir, unpackInput, { format: job.format, ...sig, ...resumeOptions(resume, from) });
   // A failed unpack leaves the download running: the digest's verdict is the clearer error.
   // Either way the pipe is closed once its reader is done, so the fan-out never waits on it.
   applied.then(
@@ -114,6 +114,38 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   return { diffId: a.value.diffId };
 }
 
+/**
+ * The blob is stored already (an earlier try was stopped after it committed the blob, before the
+ * unpack ended): only the unpack runs, from the stored blob, continuing what the earlier try did.
+ */
+async function unpackStored(deps: LayerStreamDeps, job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
+  const { desc, signal } = job;
+  const sig = signal ? { signal } : {};
+  const resume = job.progressFile ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest, desc.size) : undefined;
+  const from = resume?.from;
+  let unpacked = from?.checkpoint.in ?? 0;
+  progress.downloaded(desc.size);
+  progress.stored();
+  const source = counter(deps.blobs.read(desc.digest, { start: unpacked, ...sig }), (k) => progress.unpacked((unpacked += k)));
+  try {
+    const { diffId } = await deps.applyLayer(job.dir, source, { format: job.format, ...sig, ...resumeOptions(resume, from) });
+    return { diffId };
+  } finally {
+    resume?.close();
+  }
+}
+
+/** applyLayer's options to continue an earlier try's unpack, and to note where this one gets. */
+function resumeOptions(resume: UnpackProgress | undefined, from: UnpackProgress['from']): Partial<Parameters<ApplyLayer>[2]> {
+  if (!resume) return {};
+  return {
+    resumeAt: resume.resumeAt,
+    onProgress: (offset: number) => resume.note(offset),
+    ...(from ? { from } : {}),
+    checkpoints: { every: CHECKPOINT_EVERY, on: (c, dirs) => resume.checkpoint(c, dirs) },
+  };
+}
+
 export function blobError(repo: RemoteRepo, desc: Descriptor, e: unknown): unknown {
   if (e instanceof InvalidArgument) return new InvalidArgument(`failed to pull blob ${desc.digest} from ${repo.domain}/${repo.path}: ${e.message}`, { cause: e });
   return e;
@@ -134,72 +166,4 @@ export function counter(source: AsyncIterable<Buffer>, onBytes: (n: number) => v
 
 async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
   for (const s of sources) for await (const c of s) yield c;
-}
-
-/** How often (bytes of tar) the unpack's resume point is written down. */
-const NOTE_EVERY = 1 << 20;
-/** The record's fixed size: each write overwrites the whole of the last one in place. */
-const RECORD = 256;
-
-/**
- * The resume point of a layer's unpack, kept in a small file beside the layer's temp dir: the
- * offset of the uncompressed tar up to which the dir holds the archive. It is trusted only for the
- * same blob and the same boot (a kill -9 keeps written data in the page cache; a crash of the
- * machine may not): otherwise the dir is emptied and the unpack starts over. One pwrite of a
- * fixed-size record per MiB (a write and a rename each time cost a pull a tenth of its time).
- */
-class UnpackProgress {
-  #noted: number;
-  #latest: number;
-  #fd: number | undefined;
-
-  private constructor(
-    readonly file: string,
-    readonly digest: Digest,
-    readonly boot: string,
-    readonly resumeAt: number,
-  ) {
-    this.#noted = resumeAt;
-    this.#latest = resumeAt;
-  }
-
-  static async open(file: string, dir: string, digest: Digest): Promise<UnpackProgress> {
-    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
-    let at = 0;
-    try {
-      const rec = JSON.parse(await readFile(file, 'utf8')) as { digest?: unknown; boot?: unknown; offset?: unknown };
-      if (rec.digest === digest && boot !== '' && rec.boot === boot && Number.isSafeInteger(rec.offset) && (rec.offset as number) > 0) at = rec.offset as number;
-    } catch {
-      // No record (a first try) or an unreadable one: start over.
-    }
-    if (at === 0) {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-    }
-    return new UnpackProgress(file, digest, boot, at);
-  }
-
-  note(offset: number): void {
-    this.#latest = offset;
-    if (offset - this.#noted >= NOTE_EVERY) this.#write();
-  }
-
-  /** Writes down the latest point (a failed unpack's next try starts there) and closes the record. */
-  close(): void {
-    if (this.#latest > this.#noted) this.#write();
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-
-  #write(): void {
-    this.#noted = this.#latest;
-    const rec = Buffer.alloc(RECORD, ' ');
-    rec.write(JSON.stringify({ digest: this.digest, boot: this.boot, offset: this.#latest }));
-    try {
-      this.#fd ??= openSync(this.file, 'w', 0o600);
-      writeSync(this.#fd, rec, 0, RECORD, 0);
-    } catch {
-      // A record not written only costs the next try some work.
-    }
-  }
 }

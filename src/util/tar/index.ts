@@ -1,4 +1,4 @@
-export type { TarEntry, TarEntryType, TarHeader } from './types.js';
+export type { TarEntry, TarEntryType, TarHeader, TarStart } from './types.js';
 export { readTar, normalizeName } from './reader.js';
 export { TarWriter } from './writer.js';
 export { packDirectory, devMajor, devMinor, entryTypeOf, type PackOptions, type XattrReader } from './pack.js';

@@ -3,7 +3,7 @@ import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { ByteReader, truncated } from './byte-reader.js';
 import { BLOCK, decodeHeader, isZeroBlock, padding, type RawHeader } from './header.js';
 import { parsePax, paxNumber, type PaxRecords } from './pax.js';
-import type { TarEntry, TarEntryType, TarHeader } from './types.js';
+import type { TarEntry, TarEntryType, TarHeader, TarStart } from './types.js';
 
 const TYPES: Record<string, TarEntryType> = {
   '0': 'file',
@@ -92,14 +92,35 @@ function buildHeader(raw: RawHeader, pax: PaxRecords, longName: string | null, l
  */
 export async function* readTar(
   source: Readable | AsyncIterable<Uint8Array>,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; start?: TarStart } = {},
 ): AsyncGenerator<TarEntry> {
   const r = new ByteReader(source, opts.signal);
   try {
+    const start = opts.start;
+    if (start) {
+      r.offset = start.offset;
+      const e = start.entry;
+      if (e) {
+        // Picked up inside an entry: the rest of its body, then its padding, then on as usual.
+        const { header, dataOffset } = e;
+        const end = dataOffset + header.size + padding(header.size);
+        if (start.offset < dataOffset || start.offset > end) throw new InvalidArgument('invalid tar start: the offset is not inside the entry');
+        const bodyFrom = Math.min(start.offset - dataOffset, header.size);
+        const body = new BodyStream(r, header.size - bodyFrom);
+        try {
+          yield { header, body, headerOffset: -1, dataOffset, endOffset: end, bodyFrom };
+        } finally {
+          await body.finish();
+        }
+        if (!(await r.skipToEnd(end - r.offset))) return;
+      }
+    }
     let pax: PaxRecords = new Map();
     let longName: string | null = null;
     let longLink: string | null = null;
+    let headerOffset = r.offset;
     for (;;) {
+      if (pax.size === 0 && longName === null && longLink === null) headerOffset = r.offset;
       const block = await r.readExact(BLOCK);
       if (!block) {
         // An archive that ends without its zero blocks is accepted when nothing is pending, like GNU tar.
@@ -128,7 +149,7 @@ export async function* readTar(
       longLink = null;
       const body = new BodyStream(r, header.size);
       try {
-        yield { header, body, dataOffset: r.offset, endOffset: r.offset + header.size + padding(header.size) };
+        yield { header, body, headerOffset, dataOffset: r.offset, endOffset: r.offset + header.size + padding(header.size), bodyFrom: 0 };
       } finally {
         await body.finish();
       }

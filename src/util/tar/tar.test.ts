@@ -214,3 +214,41 @@ test('the writer respects backpressure', async () => {
   await w.finish();
   assert.equal((await all).length, 512 + (4 << 20) + 1024);
 });
+
+test('a read that starts mid-archive (at an entry, inside a body or its padding) gives what a whole read gives from there', async () => {
+  const body = Buffer.alloc(3000, 9);
+  const entries: [TarHeader, Buffer?][] = [
+    [{ ...base, name: 'a', type: 'directory', mode: 0o755 }],
+    [{ ...base, name: 'a/' + 'long'.repeat(40), type: 'file', size: body.length, xattrs: { 'user.x': Buffer.from('y') } }, body],
+    [{ ...base, name: 'a/b', type: 'file', size: 5 }, Buffer.from('hello')],
+    [{ ...base, name: 'c', type: 'symlink', linkname: 'a/b' }],
+  ];
+  const archive = await writeArchive(entries);
+  const whole: { e: { header: TarHeader; headerOffset: number; dataOffset: number; endOffset: number }; data: Buffer }[] = [];
+  for await (const e of readTar(Readable.from([archive]))) whole.push({ e, data: await collect(e.body) });
+  const long = whole[1]!.e;
+  assert.ok(long.headerOffset < long.dataOffset - 512, 'the long name takes header blocks of its own');
+  const from = async (offset: number, entry?: { header: TarHeader; dataOffset: number }) => {
+    const out: { name: string; data: Buffer; bodyFrom: number; endOffset: number }[] = [];
+    for await (const e of readTar(Readable.from([archive.subarray(offset)]), { start: { offset, ...(entry ? { entry } : {}) } })) {
+      out.push({ name: e.header.name, data: await collect(e.body), bodyFrom: e.bodyFrom, endOffset: e.endOffset });
+    }
+    return out;
+  };
+  // At an entry's first header block: that entry and the rest, as a whole read gives them.
+  assert.deepEqual(
+    (await from(long.headerOffset)).map((x) => [x.name, x.data.length, x.bodyFrom]),
+    whole.slice(1).map((x) => [x.e.header.name, x.data.length, 0]),
+  );
+  // Inside the body: the rest of it, then the next entries.
+  const inside = await from(long.dataOffset + 1000, { header: long.header, dataOffset: long.dataOffset });
+  assert.deepEqual(inside[0]!.data, body.subarray(1000));
+  assert.equal(inside[0]!.bodyFrom, 1000);
+  assert.equal(inside[0]!.endOffset, long.endOffset);
+  assert.deepEqual(inside.slice(1).map((x) => [x.name, x.data.toString()]), [['a/b', 'hello'], ['c', '']]);
+  // In the padding after the body: an empty rest, then the next entries.
+  const pad = await from(long.dataOffset + body.length + 7, { header: long.header, dataOffset: long.dataOffset });
+  assert.deepEqual(pad.map((x) => [x.name, x.data.length]), [[long.header.name, 0], ['a/b', 5], ['c', 0]]);
+  // An offset outside the entry named is refused.
+  await assert.rejects(from(long.endOffset + 1, { header: long.header, dataOffset: long.dataOffset }), InvalidArgument);
+});

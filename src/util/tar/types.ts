@@ -31,7 +31,24 @@ export interface TarEntry {
   header: TarHeader;
   /** Must be consumed, or it is drained automatically when the iterator advances. */
   body: Readable;
+  /** Where the entry's first header block (PAX and long-name records included) starts in the archive. */
+  headerOffset: number;
   /** Where the body starts in the archive, and where the entry (padding included) ends. */
   dataOffset: number;
   endOffset: number;
+  /**
+   * How many bytes of the body come before `body`'s first byte: 0, except for the entry a read that
+   * starts mid-archive (TarStart) picks up inside.
+   */
+  bodyFrom: number;
+}
+
+/**
+ * Where a read of an archive whose first bytes are missing picks up: the source's first byte is the
+ * archive's byte `offset`, which is either the start of an entry's header blocks or inside `entry`'s
+ * body or padding.
+ */
+export interface TarStart {
+  offset: number;
+  entry?: { header: TarHeader; dataOffset: number };
 }
