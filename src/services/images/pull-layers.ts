@@ -52,12 +52,15 @@ export class LayerPuller {
     const todo = plans.filter((p) => !(p.haveBlob && p.haveLayer));
     for (const p of plans) p.progress.status(todo.includes(p) ? 'Pulling fs layer' : 'Already exists');
     const limit = Math.max(1, this.deps.concurrency ?? 3);
-    for (const p of todo.slice(limit)) p.progress.status('Waiting');
+    const queue = await byWorkLeft(todo, blobs);
+    for (const p of queue.slice(limit)) p.progress.status('Waiting');
     const streaming = layers.independentLayers;
-    await eachLimited(todo, limit, async (p) => {
+    await eachLimited(queue, limit, async (p) => {
       if (!p.haveBlob) await this.#download(repo, p, streaming && !p.haveLayer, opts);
       if (streaming) {
-        if (!(await layers.hasLayer(p.chain))) await this.#extract(p, true, opts.signal);
+        // A stored blob whose layer is missing (a pull stopped between the two) is unpacked the
+        // resumable way too: what the stopped pull unpacked is kept.
+        if (!(await layers.hasLayer(p.chain))) await this.#streamLayer(repo, p, opts);
         p.progress.status('Pull complete');
       }
     });
@@ -122,10 +125,12 @@ export class LayerPuller {
     progress?.status('Download complete');
   }
 
-  /** Downloads and unpacks a layer in one pass (streamLayer, here or on a worker thread). */
+  /**
+   * Downloads and unpacks a layer in one pass (streamLayer, here or on a worker thread); a blob
+   * already stored is only unpacked.
+   */
   async #streamLayer(repo: RemoteRepo, p: LayerPlan, opts: RemoteOptions): Promise<void> {
     const { blobs, layers, applyLayer } = this.deps.images.deps;
-    if (await blobs.info(p.desc.digest)) return;
     const stream: LayerStreamer = this.deps.streamLayer ?? ((job, progress) => streamLayer({ remote: this.deps.remote, blobs, applyLayer }, job, progress));
     let unpacked = 0;
     let extracting = false;
@@ -155,6 +160,16 @@ export class LayerPuller {
     );
     p.progress.bytes('Extracting', p.desc.size);
   }
+}
+
+/**
+ * The layers with the most bytes left to fetch go first (a stopped pull's partials count as fetched),
+ * so that a resumed pull does not start its one big layer last, after the slots were spent on the
+ * short rests of the others. Equal ones keep the manifest's order (a fresh pull is unchanged).
+ */
+async function byWorkLeft(todo: LayerPlan[], blobs: RemoteImageDeps['images']['deps']['blobs']): Promise<LayerPlan[]> {
+  const left = await Promise.all(todo.map(async (p) => (p.haveBlob ? 0 : p.desc.size - (await resumePoint(blobs, p.desc)).have)));
+  return todo.map((p, i) => ({ p, left: left[i] ?? 0, i })).sort((a, b) => b.left - a.left || a.i - b.i).map((x) => x.p);
 }
 
 function checkDiffId(p: LayerPlan, diffId: Digest): void {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Remote } from '../../core/remotes/index.js';
@@ -63,7 +64,7 @@ export class PullWorkers {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { worker: new Worker(new URL('./pull-worker.js', import.meta.url)), jobs: 0 };
+    const slot: Slot = { worker: new Worker(workerScript()), jobs: 0 };
     // A thread that fails is never used again (its jobs hear of it through their own listeners);
     // with a listener an idle one's failure cannot become berthd's uncaught error.
     slot.worker.on('error', () => this.#drop(slot));
@@ -99,6 +100,24 @@ export class PullWorkers {
     if (slot.timer) clearTimeout(slot.timer);
     void slot.worker.terminate();
   }
+}
+
+let script: URL | undefined;
+
+/**
+ * The worker's script: dist/berth-pull-worker.cjs, the worker as one bundle (scripts/setup builds it),
+ * while it is newer than the last tsc build, else the compiled module. A fresh thread loads one file
+ * in ~30 ms instead of ~40 modules in ~90 (more while other threads compete for the cores), and a
+ * resumed pull always starts on fresh threads. BERTH_NO_BUNDLE=1 skips the bundle.
+ */
+function workerScript(): URL {
+  if (script) return script;
+  const bundle = new URL('../../../berth-pull-worker.cjs', import.meta.url);
+  const mtime = (u: URL): number | undefined => statSync(u, { throwIfNoEntry: false })?.mtimeMs;
+  const built = mtime(bundle);
+  const fresh = built !== undefined && built >= (mtime(new URL('../../../.tsbuildinfo', import.meta.url)) ?? 0);
+  script = !process.env.BERTH_NO_BUNDLE && fresh ? bundle : new URL('./pull-worker.js', import.meta.url);
+  return script;
 }
 
 class WorkerDied extends Error {}
