@@ -62,7 +62,7 @@ export interface ApplyCheckpoint {
   tar: TarStart;
 }
 
-/** A directory of the layer (path components under the target) and its mtime in ms: set last, at the end. */
+/** A directory of the layer (its path under the target, '/'-joined, '' for the root) and its mtime in ms: set last, at the end. */
 export type DirTime = [rel: string, mtime: number];
 
 export async function applyLayer(target: string, layer: Readable | AsyncIterable<Uint8Array>, opts: ApplyOptions): Promise<{ diffId: Digest; size: number }> {

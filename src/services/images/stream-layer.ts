@@ -77,7 +77,12 @@ export async function streamLayer(deps: LayerStreamDeps, job: LayerStreamJob, pr
   const { body, start } = await fetchRest(deps.remote, job.repo, desc, have, { ...(job.creds ? { creds: job.creds } : {}), ...sig });
   let downloaded = start;
   // What the earlier try unpacked and noted a checkpoint for is not read again.
-  const resume = job.progressFile ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest, start) : undefined;
+  const resume = job.progressFile
+    ? await UnpackProgress.open(job.progressFile, job.dir, desc.digest, start).catch((e: unknown) => {
+        body.destroy();
+        throw e;
+      })
+    : undefined;
   const from = resume?.from;
   let unpacked = from?.checkpoint.in ?? 0;
   const took = (k: number): void => progress.unpacked((unpacked += k));
