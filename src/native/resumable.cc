@@ -65,6 +65,38 @@ void PutU64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
 uint32_t GetU32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
 uint64_t GetU64(const uint8_t* p) { uint64_t v; std::memcpy(&v, p, 8); return v; }
 
+template <class T>
+void Finalize(napi_env, void* data, void*) {
+  delete static_cast<T*>(data);
+}
+
+// The native object behind `this`, and the call's arguments.
+template <class T>
+T* Unwrap(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv) {
+  napi_value self;
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, argc, argv, &self, nullptr) != napi_ok) return nullptr;
+  if (napi_unwrap(env, self, &data) != napi_ok) return nullptr;
+  return static_cast<T*>(data);
+}
+
+// Ties `obj` to the new JS object `self` (freed with it); on failure frees it and throws.
+template <class T>
+napi_value Wrap(napi_env env, napi_value self, T* obj) {
+  if (napi_wrap(env, self, obj, Finalize<T>, nullptr, nullptr) != napi_ok) {
+    delete obj;
+    return Throw(env, nullptr, "cannot wrap the native state");
+  }
+  return self;
+}
+
+// A constructor's optional first argument (a saved state): false when absent or undefined.
+bool SavedArg(napi_env env, size_t argc, napi_value* argv) {
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  return argc >= 1 && t != napi_undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sha256
 
@@ -75,16 +107,6 @@ struct Sha {
   SHA256_CTX ctx;
 };
 
-void ShaFinalize(napi_env, void* data, void*) { delete static_cast<Sha*>(data); }
-
-Sha* ShaThis(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv) {
-  napi_value self;
-  void* data = nullptr;
-  if (napi_get_cb_info(env, info, argc, argv, &self, nullptr) != napi_ok) return nullptr;
-  if (napi_unwrap(env, self, &data) != napi_ok) return nullptr;
-  return static_cast<Sha*>(data);
-}
-
 // new Sha256(saved?)
 napi_value ShaNew(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -94,9 +116,7 @@ napi_value ShaNew(napi_env env, napi_callback_info info) {
   Sha* s = new (std::nothrow) Sha();
   if (!s) return Throw(env, "ENOMEM", "out of memory");
   SHA256_Init(&s->ctx);
-  napi_valuetype t = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (argc >= 1 && t != napi_undefined) {
+  if (SavedArg(env, argc, argv)) {
     uint8_t* p;
     size_t n;
     if (!Bytes(env, argv[0], &p, &n) || n != SHA_SAVED || GetU32(p) != SHA_MAGIC) {
@@ -109,17 +129,13 @@ napi_value ShaNew(napi_env env, napi_callback_info info) {
       return Throw(env, "ERR_INVALID_STATE", "not a saved sha256 state");
     }
   }
-  if (napi_wrap(env, self, s, ShaFinalize, nullptr, nullptr) != napi_ok) {
-    delete s;
-    return Throw(env, nullptr, "cannot wrap the sha256 state");
-  }
-  return self;
+  return Wrap(env, self, s);
 }
 
 napi_value ShaUpdate(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  Sha* s = ShaThis(env, info, &argc, argv);
+  Sha* s = Unwrap<Sha>(env, info, &argc, argv);
   uint8_t* p;
   size_t n;
   if (!s || argc < 1 || !Bytes(env, argv[0], &p, &n)) return Throw(env, "ERR_INVALID_ARG_TYPE", "update takes a Uint8Array");
@@ -130,7 +146,7 @@ napi_value ShaUpdate(napi_env env, napi_callback_info info) {
 // The digest of what was hashed so far (32 bytes); hashing can go on.
 napi_value ShaDigest(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  Sha* s = ShaThis(env, info, &argc, nullptr);
+  Sha* s = Unwrap<Sha>(env, info, &argc, nullptr);
   if (!s) return Throw(env, nullptr, "not a Sha256");
   SHA256_CTX copy = s->ctx;
   uint8_t md[SHA256_DIGEST_LENGTH];
@@ -140,7 +156,7 @@ napi_value ShaDigest(napi_env env, napi_callback_info info) {
 
 napi_value ShaSave(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  Sha* s = ShaThis(env, info, &argc, nullptr);
+  Sha* s = Unwrap<Sha>(env, info, &argc, nullptr);
   if (!s) return Throw(env, nullptr, "not a Sha256");
   uint8_t out[SHA_SAVED];
   PutU32(out, SHA_MAGIC);
@@ -190,16 +206,6 @@ struct Gz {
   }
 };
 
-void GzFinalize(napi_env, void* data, void*) { delete static_cast<Gz*>(data); }
-
-Gz* GzThis(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv) {
-  napi_value self;
-  void* data = nullptr;
-  if (napi_get_cb_info(env, info, argc, argv, &self, nullptr) != napi_ok) return nullptr;
-  if (napi_unwrap(env, self, &data) != napi_ok) return nullptr;
-  return static_cast<Gz*>(data);
-}
-
 bool GzInflateInit(Gz* g) {
   std::memset(&g->strm, 0, sizeof g->strm);
   if (inflateInit2(&g->strm, -15) != Z_OK) return false;
@@ -218,9 +224,7 @@ napi_value GzNew(napi_env env, napi_callback_info info) {
     delete g;
     return Throw(env, "ENOMEM", "cannot start zlib");
   }
-  napi_valuetype t = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (argc >= 1 && t != napi_undefined) {
+  if (SavedArg(env, argc, argv)) {
     uint8_t* p;
     size_t n;
     bool ok = Bytes(env, argv[0], &p, &n) && n >= GZ_HEAD && GetU32(p) == GZ_MAGIC;
@@ -242,11 +246,7 @@ napi_value GzNew(napi_env env, napi_callback_info info) {
       return Throw(env, "ERR_INVALID_STATE", "not a saved gunzip state");
     }
   }
-  if (napi_wrap(env, self, g, GzFinalize, nullptr, nullptr) != napi_ok) {
-    delete g;
-    return Throw(env, nullptr, "cannot wrap the gunzip state");
-  }
-  return self;
+  return Wrap(env, self, g);
 }
 
 // Consumes gzip header bytes; returns how many, or -1 on a bad header.
@@ -343,7 +343,7 @@ bool SaveBoundary(Gz* g) {
 napi_value GzWrite(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
-  Gz* g = GzThis(env, info, &argc, argv);
+  Gz* g = Unwrap<Gz>(env, info, &argc, argv);
   if (!g || argc < 6) return Throw(env, "ERR_INVALID_ARG_TYPE", "write(input, inOff, output, outOff, wantBoundary, result)");
   uint8_t *in, *out;
   size_t inLen, outLen;
@@ -442,7 +442,7 @@ napi_value GzWrite(napi_env env, napi_callback_info info) {
 // saved(): the state at the boundary the last write() stopped at, for new Gunzip(saved).
 napi_value GzSaved(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  Gz* g = GzThis(env, info, &argc, nullptr);
+  Gz* g = Unwrap<Gz>(env, info, &argc, nullptr);
   if (!g || !g->saved) return Throw(env, "ERR_INVALID_STATE", "no boundary to save");
   return NewBuffer(env, g->saved, g->savedLen);
 }
@@ -450,7 +450,7 @@ napi_value GzSaved(napi_env env, napi_callback_info info) {
 // finish(): throws unless the input ended at the end of a member (or in trailing zeros).
 napi_value GzFinish(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  Gz* g = GzThis(env, info, &argc, nullptr);
+  Gz* g = Unwrap<Gz>(env, info, &argc, nullptr);
   if (!g) return Throw(env, nullptr, "not a Gunzip");
   if (g->phase != BETWEEN && g->phase != DONE) return Throw(env, "Z_BUF_ERROR", "unexpected end of file");
   return Undefined(env);
@@ -459,7 +459,7 @@ napi_value GzFinish(napi_env env, napi_callback_info info) {
 // position(): [compressed bytes consumed, bytes produced] from the start of the stream.
 napi_value GzPosition(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  Gz* g = GzThis(env, info, &argc, nullptr);
+  Gz* g = Unwrap<Gz>(env, info, &argc, nullptr);
   if (!g) return Throw(env, nullptr, "not a Gunzip");
   napi_value arr, a, b;
   CHECK_NAPI(env, napi_create_array_with_length(env, 2, &arr));
