@@ -61,11 +61,18 @@ export function nativeAddonPath(): string | null {
   return null;
 }
 
-/** The addon, or null when it was not built (BERTH_NO_NATIVE=1 also says null, for tests of the fallback). */
+/**
+ * The addon, or null when it was not built or does not load here (another node's build): then the
+ * pure-node paths run. BERTH_NO_NATIVE=1 also says null. Its unit test fails when it is missing.
+ */
 export function nativeResumable(): NativeResumable | null {
   if (loaded !== undefined) return loaded;
   const path = process.env.BERTH_NO_NATIVE === '1' ? null : nativeAddonPath();
-  loaded = path ? (createRequire(import.meta.url)(path) as NativeResumable) : null;
+  try {
+    loaded = path ? (createRequire(import.meta.url)(path) as NativeResumable) : null;
+  } catch {
+    loaded = null;
+  }
   return loaded;
 }
 
