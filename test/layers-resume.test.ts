@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -202,6 +203,27 @@ test('a layer whose blob is stored but whose unpack was stopped is unpacked from
     assert.deepEqual(await snapshot(job.dir), await snapshot(whole));
     // The second pass read the stored blob from the checkpoint on, not from its first byte.
     assert.ok(seen[0]! > 4 << 20, `the unpack went on from ${seen[0]}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('without the native addon (BERTH_NO_NATIVE=1) gzip layers unpack through node:zlib, and no checkpoint is claimed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-no-native-'));
+  try {
+    const tar = await tarOf([{ name: 'f', type: 'file', data: randomBytes(3 << 20) }]);
+    await writeFile(join(dir, 'layer.gz'), gzipSync(tar));
+    const script = `
+      const { applyLayer } = await import(${JSON.stringify(new URL('../src/core/diff/index.js', import.meta.url).href)});
+      const { nativeResumable } = await import(${JSON.stringify(new URL('../src/util/index.js', import.meta.url).href)});
+      const { createReadStream, mkdirSync } = await import('node:fs');
+      mkdirSync(process.argv[1] + '/t');
+      let marks = 0;
+      const r = await applyLayer(process.argv[1] + '/t', createReadStream(process.argv[1] + '/layer.gz'), { format: 'overlay', checkpoints: { every: 1 << 16, on: () => marks++ } });
+      console.log(JSON.stringify({ native: nativeResumable() !== null, diffId: r.diffId, marks }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, dir], { env: { ...process.env, BERTH_NO_NATIVE: '1' } }).toString();
+    assert.deepEqual(JSON.parse(out), { native: false, diffId: sha256(tar), marks: 0 });
+    assert.deepEqual(await readFile(join(dir, 't', 'f')), tar.subarray(512, 512 + (3 << 20)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
