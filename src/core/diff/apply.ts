@@ -45,8 +45,8 @@ export interface ApplyOptions {
   from?: { checkpoint: ApplyCheckpoint; dirs: DirTime[] };
   /**
    * Hears checkpoints, about every `every` bytes of tar: points an apply can continue from without
-   * the bytes before them (gzip layers, through the native addon; 'overlay' format). `dirs` are the
-   * directories met since the previous one.
+   * the bytes before them (uncompressed layers, and gzip through the native addon; 'overlay'
+   * format). `dirs` are the directories met since the previous one.
    */
   checkpoints?: { every: number; on: (c: ApplyCheckpoint, dirs: DirTime[]) => void };
 }
@@ -57,6 +57,7 @@ export interface ApplyCheckpoint {
   in: number;
   /** Offset in the uncompressed tar. */
   out: number;
+  /** The decompressor's saved state (empty for an uncompressed layer). */
   gunzip: Buffer;
   tarHash: Buffer;
   tar: TarStart;
@@ -75,7 +76,7 @@ export async function applyLayer(target: string, layer: Readable | AsyncIterable
   const hasher = newResumableHash(from?.tarHash);
   const dec = await decompress(layer, {
     ...(signal ? { signal } : {}),
-    ...(from ? { resume: from.gunzip } : {}),
+    ...(from ? { resume: { state: from.gunzip, in: from.in } } : {}),
     ...(marks && opts.checkpoints ? { boundaries: { every: opts.checkpoints.every, on: (b: GunzipBoundary) => marks.boundary(b, hasher.save()) } } : {}),
   });
   let size = from?.out ?? 0;

@@ -40,13 +40,14 @@ export interface GunzipBoundary {
 export interface DecompressOptions {
   signal?: AbortSignal;
   /**
-   * The layer given is a gzip stream from a boundary on: the decompressor continues from its saved
-   * state (no sniffing: the bytes start mid-stream). Needs the native addon.
+   * The layer given starts at a boundary (no sniffing: the bytes start mid-stream): a gzip stream
+   * the decompressor continues from its saved state (needs the native addon), or, for an empty
+   * state, an uncompressed one.
    */
-  resume?: Buffer;
+  resume?: { state: Buffer; in: number };
   /**
-   * Hears a boundary about every `every` bytes of output (gzip through the addon only), once the
-   * consumer has taken every byte before it (it asked for the next chunk).
+   * Hears a boundary about every `every` bytes of output (uncompressed layers, and gzip through
+   * the addon), once the consumer has taken every byte before it (it asked for the next chunk).
    */
   boundaries?: { every: number; on: (b: GunzipBoundary) => void };
 }
@@ -62,15 +63,14 @@ export async function decompress(layer: AsyncIterable<Uint8Array>, signalOrOpts?
   const opts: DecompressOptions = signalOrOpts instanceof AbortSignal ? { signal: signalOrOpts } : (signalOrOpts ?? {});
   const { signal } = opts;
   const native = nativeResumable();
+  if (opts.resume?.state.length === 0) return plain(layer, opts, opts.resume.in);
   if (opts.resume) {
     if (!native) throw new InvalidArgument('continuing a gzip stream needs the native addon');
     return nativeGunzip(native, layer, opts);
   }
   const { head, rest } = await peek(layer, 4);
   const compression = sniff(head);
-  if (compression === 'none') {
-    return { compression, chunks: rest, done: async () => undefined, destroy: () => void (rest as AsyncGenerator).return(undefined) };
-  }
+  if (compression === 'none') return plain(rest, opts, 0);
   if (compression === 'gzip' && native) return nativeGunzip(native, rest, opts);
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
@@ -123,6 +123,36 @@ export async function decompress(layer: AsyncIterable<Uint8Array>, signalOrOpts?
 }
 
 /**
+ * An uncompressed layer whose first byte is the tar's byte `start`, cut at a boundary (an empty
+ * state) every `every` bytes when asked.
+ */
+function plain(input: AsyncIterable<Uint8Array>, opts: DecompressOptions, start: number): Decompressed {
+  const it = input[Symbol.asyncIterator]();
+  const every = opts.boundaries?.every ?? 0;
+  const onBoundary = opts.boundaries?.on;
+  async function* out(): AsyncGenerator<Buffer> {
+    let pos = start;
+    let next = every > 0 ? (Math.floor(start / every) + 1) * every : 0;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      let c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      while (every > 0 && pos + c.length >= next) {
+        const head = c.subarray(0, next - pos);
+        c = c.subarray(next - pos);
+        if (head.length > 0) yield head;
+        pos = next;
+        next += every;
+        onBoundary?.({ in: pos, out: pos, state: Buffer.alloc(0) });
+      }
+      if (c.length > 0) yield c;
+      pos += c.length;
+    }
+  }
+  return { compression: 'none', chunks: out(), done: async () => undefined, destroy: () => void it.return?.()?.catch(() => undefined) };
+}
+
+/**
  * gzip through the addon's Gunzip, on this thread: decompresses each input chunk as it comes into
  * 1 MiB output buffers, and stops at a deflate block boundary when one is wanted.
  */
@@ -131,7 +161,7 @@ function nativeGunzip(native: NativeResumable, input: AsyncIterable<Uint8Array>,
   const onBoundary = opts.boundaries?.on;
   let g: InstanceType<NativeResumable['Gunzip']>;
   try {
-    g = new native.Gunzip(opts.resume);
+    g = new native.Gunzip(opts.resume?.state);
   } catch (e) {
     throw new InvalidArgument(`cannot continue the gzip stream: ${(e as Error).message}`, { cause: e });
   }
