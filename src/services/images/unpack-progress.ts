@@ -156,7 +156,7 @@ function readLog(bytes: Buffer, digest: Digest, boot: string, at: number, kept: 
     } catch {
       break;
     }
-    if (rec.digest !== digest || rec.boot !== boot || !Array.isArray(rec.dirs)) break;
+    if (rec.digest !== digest || rec.boot !== boot || !Array.isArray(rec.dirs) || !Number.isSafeInteger(rec.in) || !Number.isSafeInteger(rec.out)) break;
     dirs.push(...rec.dirs);
     if (rec.out > at || rec.in > kept) break;
     best = {
