@@ -12,6 +12,7 @@ import { TarWriter, type TarHeader } from '../src/util/tar/index.js';
 import { createContentStore } from '../src/core/content/index.js';
 import type { Remote } from '../src/core/remotes/index.js';
 import { streamLayer } from '../src/services/images/stream-layer.js';
+import { UnpackProgress } from '../src/services/images/unpack-progress.js';
 import { sha256 } from '../src/util/index.js';
 
 const T = new Date('2023-05-06T07:08:09Z');
@@ -225,6 +226,49 @@ test('without the native addon (BERTH_NO_NATIVE=1) gzip layers unpack through no
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, dir], { env: { ...process.env, BERTH_NO_NATIVE: '1' } }).toString();
     assert.deepEqual(JSON.parse(out), { native: false, diffId: sha256(tar), marks: 0 });
     assert.deepEqual(await readFile(join(dir, 't', 'f')), tar.subarray(512, 512 + (3 << 20)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the progress file: the newest checkpoint the dir holds and the kept bytes can feed is chosen; a torn or altered record ends the log; another blob starts over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-progress-'));
+  try {
+    const file = join(dir, 'progress');
+    const target = join(dir, 'diff');
+    await mkdir(target);
+    await writeFile(join(target, 'kept'), 'x');
+    const digest = sha256('layer');
+    const ck = (inAt: number, out: number): ApplyCheckpoint => ({ in: inAt, out, gunzip: Buffer.from([inAt & 255]), tarHash: Buffer.from([out & 255]), tar: { offset: out } });
+    const MiB = 1 << 20;
+    const first = await UnpackProgress.open(file, target, digest, 0);
+    assert.equal(first.resumeAt, 0);
+    first.checkpoint(ck(MiB / 2, MiB), [['a', 1]]);
+    first.checkpoint(ck(2 * MiB, 3 * MiB), [['b', 2]]);
+    first.note(5 * MiB);
+    first.checkpoint(ck(5 * MiB, 6 * MiB), [['c', 3]]); // beyond what the dir holds
+    first.close();
+    await writeFile(file, Buffer.from([7, 0, 0, 0, 1, 2, 3]), { flag: 'a' }); // a torn frame
+
+    const again = await UnpackProgress.open(file, target, digest, 10 * MiB);
+    assert.equal(again.resumeAt, 5 * MiB);
+    assert.deepEqual(again.from?.checkpoint, ck(2 * MiB, 3 * MiB));
+    assert.deepEqual(again.from?.dirs, [['a', 1], ['b', 2]]);
+    again.close();
+    assert.deepEqual((await UnpackProgress.open(file, target, digest, MiB)).from?.checkpoint, ck(MiB / 2, MiB), 'only 1 MiB kept: the first');
+
+    // An altered byte inside the second record ends the log before it.
+    const bytes = await readFile(file);
+    const at = bytes.indexOf('"b"');
+    bytes[at + 1] = 'z'.charCodeAt(0);
+    await writeFile(file, bytes);
+    assert.deepEqual((await UnpackProgress.open(file, target, digest, 10 * MiB)).from?.dirs, [['a', 1]]);
+
+    // Another blob's record: the dir is emptied and the unpack starts over.
+    const other = await UnpackProgress.open(file, target, sha256('other'), 10 * MiB);
+    assert.equal(other.resumeAt, 0);
+    assert.equal(other.from, undefined);
+    assert.deepEqual(await readdir(target), []);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
