@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lsetxattr, mknod, S_IFCHR } from '../src/sys/index.js';
@@ -15,6 +15,10 @@ test('overlay upper dirs: whiteouts are deletions, opaque dirs delete the lower 
     await writeFile(join(lower, 'etc/passwd'), 'a');
     await writeFile(join(lower, 'bin/true'), 'a');
     await writeFile(join(lower, 'opq/keep'), 'a');
+    // The lower tree is older than anything made below (the kernel's clock ticks coarsely: dirs made
+    // in the same tick would have equal times, and a changed directory would look unchanged).
+    const old = new Date('2020-01-01T00:00:00Z');
+    for (const p of ['etc', 'opq', 'opq/old', 'bin']) await utimes(join(lower, p), old, old);
     await mkdir(join(upper, 'etc'), { recursive: true });
     await mkdir(join(upper, 'bin'));
     await mkdir(join(upper, 'opq'));
