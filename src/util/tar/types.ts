@@ -31,7 +31,10 @@ export interface TarEntry {
   header: TarHeader;
   /** Must be consumed, or it is drained automatically when the iterator advances. */
   body: Readable;
-  /** Where the entry's first header block (PAX and long-name records included) starts in the archive. */
+  /**
+   * Where the entry's first header block (PAX and long-name records included) starts in the archive;
+   * -1 for the entry a read that starts mid-archive (TarStart) picks up inside.
+   */
   headerOffset: number;
   /** Where the body starts in the archive, and where the entry (padding included) ends. */
   dataOffset: number;
