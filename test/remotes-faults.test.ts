@@ -151,6 +151,8 @@ test('a pull cut by a kill -9 of berthd resumes after the restart: the download 
   });
   const host = `127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
   const d = await TestDaemon.start();
+  const threads = (): number => readdirSync(`/proc/${d.proc?.pid}/task`).length;
+  const threadsAtStart = threads();
   t.after(() => d.cleanup());
   const partial = join(d.dataRoot, 'ingest', `pull-${fake.layerDigest.slice(7)}`, 'data');
 
@@ -174,6 +176,7 @@ test('a pull cut by a kill -9 of berthd resumes after the restart: the download 
 
   await d.spawn();
   assert.equal(halfUnpacked().length, 1, 'the restarted berthd keeps the half-unpacked layer to continue it');
+  assert.ok(threads() > threadsAtStart, `with a pull to continue, the restarted berthd readied its pull threads (${threads()} threads, ${threadsAtStart} at the first start)`);
   mode.value = 'ok';
   const again = await d.berth(['pull', `${host}/f:1`]);
   assert.equal(again.code, 0, again.stderr);

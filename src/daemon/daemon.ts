@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, release } from 'node:os';
+import { availableParallelism, hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument } from '../errdefs/index.js';
 import { VolumeStore } from '../core/metadata/index.js';
@@ -172,6 +172,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Each layer's download, blob store and unpack run on a thread of their own: the main thread
   // touches none of a pull's bytes.
   const pullWorkers = new PullWorkers(remote, opts.dataRoot);
+  // Restarted with pulls cut short (a crash, a kill -9), berthd readies its pull threads at once:
+  // the retry finds them loaded. Unused, they end as idle ones do (30 s).
+  if ((await content.partialRefs()).some((r) => r.startsWith('pull-'))) pullWorkers.warm(availableParallelism());
   const remotes = new RemoteImages({
     remote,
     streamLayer: (job, progress) => pullWorkers.stream(job, progress),

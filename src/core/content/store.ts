@@ -66,6 +66,8 @@ export interface ContentPartials {
   readPartial(ref: string, length: number, opts?: { signal?: AbortSignal; from?: number }): Readable;
   /** Removes partial ingests not written to for longer than `maxAgeMs`; returns how many. */
   prunePartials(maxAgeMs: number): Promise<number>;
+  /** The refs of the partial ingests kept. */
+  partialRefs(): Promise<string[]>;
 }
 
 /** Taking in a file someone else wrote and hashed (a registry's upload session). */
@@ -159,6 +161,10 @@ class FsContentStore implements ContentStore {
     const from = opts.from ?? 0;
     if (length <= from) return Readable.from([]);
     return createReadStream(join(this.#ingest, ref, 'data'), { highWaterMark: 1 << 20, start: from, end: length - 1, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
+  async partialRefs(): Promise<string[]> {
+    return (await readdir(this.#ingest).catch(() => [] as string[])).filter((n) => REF_RE.test(n));
   }
 
   async prunePartials(maxAgeMs: number): Promise<number> {
