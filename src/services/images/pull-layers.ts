@@ -15,6 +15,8 @@ interface LayerPlan {
   haveBlob: boolean;
   haveLayer: boolean;
   progress: LayerProgress;
+  /** Bytes left to fetch (what a stopped pull kept counts as fetched); set when the layers are queued. */
+  left?: number;
 }
 
 /**
@@ -151,7 +153,8 @@ export class LayerPuller {
       p.chain,
       p.parent,
       async (dir, format, progressFile) => {
-        const { diffId } = await stream({ repo, desc: p.desc, dir, format, ...(progressFile ? { progressFile } : {}), ...fetchOpts(opts) }, progress);
+        const job = { repo, desc: p.desc, dir, format, ...(progressFile ? { progressFile } : {}), ...(p.left !== undefined ? { weight: p.left } : {}), ...fetchOpts(opts) };
+        const { diffId } = await stream(job, progress);
         checkDiffId(p, diffId);
       },
       opts.signal,
@@ -168,8 +171,8 @@ export class LayerPuller {
  * short rests of the others. Equal ones keep the manifest's order (a fresh pull is unchanged).
  */
 async function byWorkLeft(todo: LayerPlan[], blobs: RemoteImageDeps['images']['deps']['blobs']): Promise<LayerPlan[]> {
-  const left = await Promise.all(todo.map(async (p) => (p.haveBlob ? 0 : p.desc.size - (await resumePoint(blobs, p.desc)).have)));
-  return todo.map((p, i) => ({ p, left: left[i] ?? 0, i })).sort((a, b) => b.left - a.left || a.i - b.i).map((x) => x.p);
+  await Promise.all(todo.map(async (p) => (p.left = p.haveBlob ? 0 : p.desc.size - (await resumePoint(blobs, p.desc)).have)));
+  return todo.map((p, i) => ({ p, i })).sort((a, b) => (b.p.left ?? 0) - (a.p.left ?? 0) || a.i - b.i).map((x) => x.p);
 }
 
 function checkDiffId(p: LayerPlan, diffId: Digest): void {

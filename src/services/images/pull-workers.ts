@@ -13,6 +13,8 @@ const IDLE_MS = 30_000;
 interface Slot {
   worker: Worker;
   jobs: number;
+  /** The bytes its running jobs have left (their `weight`s). */
+  load: number;
   timer?: NodeJS.Timeout | undefined;
 }
 
@@ -40,7 +42,8 @@ export class PullWorkers {
   async stream(job: LayerStreamJob, progress: LayerStreamProgress): Promise<{ diffId: Digest }> {
     job.signal?.throwIfAborted();
     const remote = await this.remote.exportState(job.repo.domain);
-    const slot = this.#take();
+    const weight = job.weight ?? job.desc.size;
+    const slot = this.#take(weight);
     const id = ++this.#jobs;
     // Everything of the job but its signal (an abort goes as a message of its own).
     const { signal: _signal, ...layer } = job;
@@ -51,7 +54,7 @@ export class PullWorkers {
       if (e instanceof WorkerDied) throw new Internal(`the pull worker failed: ${e.message}`, { cause: e });
       throw e;
     } finally {
-      this.#release(slot);
+      this.#release(slot, weight);
     }
   }
 
@@ -64,7 +67,7 @@ export class PullWorkers {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerScript()), jobs: 0 };
+    const slot: Slot = { worker: new Worker(workerScript()), jobs: 0, load: 0 };
     // A thread that fails is never used again (its jobs hear of it through their own listeners);
     // with a listener an idle one's failure cannot become berthd's uncaught error.
     slot.worker.on('error', () => this.#drop(slot));
@@ -73,17 +76,23 @@ export class PullWorkers {
     return slot;
   }
 
-  /** The least busy thread; a new one while every thread is busy and there are fewer than one per core. */
-  #take(): Slot {
-    let slot = this.#slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs < best.jobs ? s : best), undefined);
+  /**
+   * The thread with the fewest bytes left to do (a job stays on its thread: two big layers on one
+   * thread and small ones on the other leave a core idle); a new one while every thread is busy and
+   * there are fewer than one per core.
+   */
+  #take(weight: number): Slot {
+    let slot = this.#slots.reduce<Slot | undefined>((best, s) => (!best || s.load < best.load || (s.load === best.load && s.jobs < best.jobs) ? s : best), undefined);
     if (!slot || (slot.jobs > 0 && this.#slots.length < this.#max)) slot = this.#spawn();
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = undefined;
+    slot.load += weight;
     if (slot.jobs++ === 0) slot.worker.ref();
     return slot;
   }
 
-  #release(slot: Slot): void {
+  #release(slot: Slot, weight: number): void {
+    slot.load -= weight;
     if (--slot.jobs > 0 || !this.#slots.includes(slot)) return;
     this.#idle(slot);
   }

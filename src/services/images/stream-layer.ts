@@ -24,6 +24,8 @@ export interface LayerStreamJob {
   signal?: AbortSignal;
   /** Where to note how far the unpack got, so that the next try continues it (createLayer's resumable). */
   progressFile?: string;
+  /** About how many bytes the job has left to fetch (a thread pool balances with it); default desc.size. */
+  weight?: number;
 }
 
 /** Running totals of a layer stream; `stored` once the blob is verified and committed. */
