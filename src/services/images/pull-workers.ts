@@ -13,7 +13,7 @@ const IDLE_MS = 30_000;
 interface Slot {
   worker: Worker;
   jobs: number;
-  /** The bytes its running jobs have left (their `weight`s). */
+  /** What its running jobs had left to fetch when they started (their `weight`s). */
   load: number;
   timer?: NodeJS.Timeout | undefined;
 }
@@ -77,7 +77,7 @@ export class PullWorkers {
   }
 
   /**
-   * The thread with the fewest bytes left to do (a job stays on its thread: two big layers on one
+   * The thread with the fewest bytes to do (a job stays on its thread: two big layers on one
    * thread and small ones on the other leave a core idle); a new one while every thread is busy and
    * there are fewer than one per core.
    */
