@@ -1,9 +1,9 @@
-import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
-import { bootId, digestHex, isDigest, newResumableHash, randomHex, writeChunks, type Digest, type ResumableHash } from '../../util/index.js';
+import { bootId, digestHex, isDigest, newResumableHash, randomHex, writeChunks, writeRecord, type Digest, type ResumableHash } from '../../util/index.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -372,11 +372,9 @@ class SavedHash {
     const state = hasher.save();
     if (!state) return;
     this.#noted = size;
-    const rec = Buffer.alloc(HASH_RECORD, ' ');
-    rec.write(JSON.stringify({ boot: this.boot, size, state: state.toString('base64') }));
     try {
       this.#fd ??= openSync(this.file, 'w', 0o600);
-      writeSync(this.#fd, rec, 0, HASH_RECORD, 0);
+      writeRecord(this.#fd, { boot: this.boot, size, state: state.toString('base64') }, HASH_RECORD);
     } catch {
       // A state not saved only costs the next try some hashing.
     }

@@ -70,7 +70,8 @@ export async function decompress(layer: AsyncIterable<Uint8Array>, signalOrOpts?
   }
   const { head, rest } = await peek(layer, 4);
   const compression = sniff(head);
-  if (compression === 'none') return plain(rest, opts, 0);
+  if (compression === 'none' && opts.boundaries) return plain(rest, opts, 0);
+  if (compression === 'none') return { compression, chunks: rest, done: async () => undefined, destroy: () => void (rest as AsyncGenerator).return(undefined) };
   if (compression === 'gzip' && native) return nativeGunzip(native, rest, opts);
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });

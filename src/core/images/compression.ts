@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgument, Unavailable } from '../../errdefs/index.js';
+import { peek } from '../../util/index.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
 
@@ -14,35 +15,6 @@ export function detectCompression(head: Uint8Array): Compression {
   if (b.length >= 3 && b.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
   if (b.length >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
   return 'none';
-}
-
-/** Reads the first bytes of a stream without losing them: returns them and a stream of the whole. */
-export async function peek(source: Readable | AsyncIterable<Uint8Array>, bytes = 6): Promise<{ head: Buffer; stream: Readable }> {
-  const it = source[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let have = 0;
-  let done = false;
-  while (have < bytes) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const chunk = Buffer.from(r.value);
-    first.push(chunk);
-    have += chunk.length;
-  }
-  const head = Buffer.concat(first);
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield Buffer.from(r.value);
-    }
-  }
-  return { head, stream: Readable.from(all(), { objectMode: false }) };
 }
 
 const TOOLS: Record<'zstd' | 'bzip2' | 'xz', string> = { zstd: 'zstd', bzip2: 'bzip2', xz: 'xz' };
@@ -113,7 +85,7 @@ function wrapZlib(e: unknown): Error {
 
 /** Detects the compression of `source` and returns the decompressed stream. */
 export async function autoDecompress(source: Readable | AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<{ stream: Readable; compression: Compression }> {
-  const { head, stream } = await peek(source);
+  const { head, rest } = await peek(source, 6);
   const compression = detectCompression(head);
-  return { stream: decompress(stream, compression, signal), compression };
+  return { stream: decompress(Readable.from(rest, { objectMode: false }), compression, signal), compression };
 }

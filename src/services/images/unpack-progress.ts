@@ -2,7 +2,7 @@ import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:f
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { ApplyCheckpoint, DirTime } from '../../core/diff/index.js';
 import type { TarHeader, TarStart } from '../../util/tar/index.js';
-import { bootId, sha256, type Digest } from '../../util/index.js';
+import { bootId, sha256, writeRecord, type Digest } from '../../util/index.js';
 
 /** How often (bytes of tar) the unpack's resume point is written down. */
 const NOTE_EVERY = 1 << 20;
@@ -117,11 +117,9 @@ export class UnpackProgress {
 
   #write(): void {
     this.#noted = this.#latest;
-    const rec = Buffer.alloc(RECORD, ' ');
-    rec.write(JSON.stringify({ digest: this.digest, boot: this.boot, offset: this.#latest }));
     try {
       this.#open();
-      writeSync(this.#fd!, rec, 0, RECORD, 0);
+      writeRecord(this.#fd!, { digest: this.digest, boot: this.boot, offset: this.#latest }, RECORD);
     } catch {
       // A record not written only costs the next try some work.
     }
