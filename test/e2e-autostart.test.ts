@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, leftoverMounts } from './helpers/daemon.js';
+import { BERTH, BERTHD, leftoverMounts } from './helpers/daemon.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -46,6 +46,12 @@ test('berth starts berthd in the background when none answers, logging to a file
   assert.ok(existsSync(join(dir, 'data', 'berth.db')), 'the daemon used the data root from the environment');
   // A second command finds the running daemon instead of starting another.
   const pid1 = (await readFile(join(dir, 'run/berthd.pid'), 'utf8')).trim();
+  // The autostarted daemon runs with the Node options of bin/berthd's own #! line, as a hand-started one does.
+  const shebang = (await readFile(BERTHD, 'utf8')).split('\n', 1)[0] ?? '';
+  const wanted = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+  assert.ok(wanted.length > 0, `bin/berthd sets Node options: ${shebang}`);
+  const argv = (await readFile(`/proc/${pid1}/cmdline`, 'utf8')).split('\0');
+  for (const opt of wanted) assert.ok(argv.includes(opt), `autostarted berthd runs with ${opt}: ${argv.join(' ')}`);
   const r2 = await run(['ps', '-q'], env);
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal((await readFile(join(dir, 'run/berthd.pid'), 'utf8')).trim(), pid1);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineApi } from '../api/index.js';
@@ -18,6 +18,18 @@ export function berthdLauncher(): string {
   const bin = process.env['BERTH_BIN_DIR'];
   if (bin) return path.join(bin, 'berthd');
   return fileURLToPath(new URL('../../../bin/berthd', import.meta.url));
+}
+
+/**
+ * The Node options on the launcher's `#!/usr/bin/env -S node …` line: an autostarted berthd must run
+ * with exactly the options bin/berthd gives itself (young-generation size, interrupt budget), so the
+ * daemon users get is the one the benchmarks measure. The launcher is run by this process's own node.
+ */
+export function launcherNodeOptions(launcher: string): string[] {
+  const first = readFileSync(launcher, 'utf8').split('\n', 1)[0] ?? '';
+  const words = first.replace(/^#!\s*/, '').split(/\s+/).filter(Boolean);
+  const node = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  return node < 0 ? [] : words.slice(node + 1);
 }
 
 function cannotConnect(socketPath: string, extra = ''): Unavailable {
@@ -46,7 +58,7 @@ export async function ensureDaemon(api: EngineApi, socketPath: string, autostart
   const log = openSync(logPath, 'a');
   let exited: number | null | undefined;
   try {
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });
+    const child = spawn(process.execPath, [...launcherNodeOptions(args[0] ?? ''), ...args], { detached: true, stdio: ['ignore', log, log], env });
     // A daemon that dies at start-up must fail the command now, not after the whole timeout.
     child.on('exit', (code) => { exited = code; });
     child.unref();
