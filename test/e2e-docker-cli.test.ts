@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,6 +15,22 @@ test('docker version and info talk to berthd', async () => {
   const i = await d.docker(['info', '--format', '{{.OSType}} {{.Driver}}']);
   assert.equal(i.code, 0, i.stderr);
   assert.match(i.stdout, /^linux (overlay2|vfs)/);
+});
+
+test('docker version and berth version list runc and conmon with the versions the tools report', async () => {
+  const runcLine = execFileSync('/usr/sbin/runc', ['--version'], { encoding: 'utf8' });
+  const runcVersion = /runc version (\S+)/.exec(runcLine)?.[1];
+  const runcCommit = /commit: (\S+)/.exec(runcLine)?.[1];
+  const conmonVersion = /conmon version (\S+)/.exec(execFileSync('/usr/bin/conmon', ['--version'], { encoding: 'utf8' }))?.[1];
+  assert.ok(runcVersion && runcCommit && conmonVersion);
+  const format = '{{range .Server.Components}}{{.Name}}={{.Version}}/{{index .Details "GitCommit"}};{{end}}';
+  const v = await d.docker(['version', '--format', format]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, new RegExp(`runc=${runcVersion.replace(/[+.]/g, '\\$&')}/${runcCommit.replace(/[+.]/g, '\\$&')};`));
+  assert.match(v.stdout, new RegExp(`conmon=${conmonVersion.replace(/[+.]/g, '\\$&')}/;`));
+  const b = await d.berth(['version']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stdout, new RegExp(` runc:\\n +Version: +${runcVersion.replace(/[+.]/g, '\\$&')}\\n +GitCommit: +${runcCommit.replace(/[+.]/g, '\\$&')}`));
 });
 
 test('docker run in the foreground streams output and propagates the exit code', async () => {

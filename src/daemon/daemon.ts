@@ -12,7 +12,7 @@ import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
-import { createRuntime, parseSeccompProfile, readLogs, resolveUser } from '../core/runtime/index.js';
+import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService } from '../services/index.js';
 import { ExecService } from '../services/index.js';
@@ -202,6 +202,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       dataRoot: opts.dataRoot,
       driver: snapshotter.driver,
       runtimePath: opts.runtimePath,
+      // Probed in the background: two process starts that berthd's start-up need not wait for.
+      components: Promise.all([probeToolVersion('runc', opts.runtimePath), probeToolVersion('conmon', opts.conmonPath)]).then((v) => v.filter((x) => x !== undefined)),
       kernelVersion: release(),
       operatingSystem: await osName(),
       cgroupVersion: await cgroupVersion(),

@@ -17,3 +17,5 @@ export type { ExecOptions, ExecProcess } from './exec.js';
 export { processStartTime, readExecExitFile } from './exec.js';
 export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';
 export type { CgroupStats } from './cgroups.js';
+export { parseToolVersion, probeToolVersion } from './tool-version.js';
+export type { ToolVersion } from './tool-version.js';

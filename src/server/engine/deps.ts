@@ -5,6 +5,7 @@ import type { RemoteImages } from '../../services/index.js';
 import type { ExecService } from '../../services/index.js';
 import type { ContainerNetworking } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
+import type { ToolVersion } from '../../services/index.js';
 
 export interface SystemFacts {
   id: string;
@@ -15,6 +16,8 @@ export interface SystemFacts {
   dataRoot: string;
   driver: string;
   runtimePath: string;
+  /** The runtime and monitor versions `docker version` lists beside the Engine. */
+  components: Promise<ToolVersion[]>;
   kernelVersion: string;
   operatingSystem: string;
   cgroupVersion: '1' | '2';

@@ -14,7 +14,8 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
   r.add('GET', '/_ping', ping);
   r.add('HEAD', '/_ping', ping);
 
-  r.add('GET', '/version', (ctx) => {
+  r.add('GET', '/version', async (ctx) => {
+    const tools = await s.components;
     const goArch = GO_ARCH[arch()] ?? arch();
     ctx.sendJson(200, {
       Platform: { Name: 'berth' },
@@ -24,7 +25,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
           Version: s.version,
           Details: { ApiVersion: s.apiVersion, MinAPIVersion: s.minApiVersion, Os: 'linux', Arch: goArch, KernelVersion: s.kernelVersion, GitCommit: '', GoVersion: process.version, BuildTime: '' },
         },
-        { Name: 'runc', Version: 'runc', Details: { GitCommit: '' } },
+        ...tools.map((t) => ({ Name: t.name, Version: t.version, Details: { GitCommit: t.gitCommit } })),
       ],
       Version: s.version,
       ApiVersion: s.apiVersion,
