@@ -19,3 +19,5 @@ export {
 } from './mount.js';
 export { mknod, makedev, S_IFCHR, S_IFBLK, S_IFIFO } from './node.js';
 export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xattr.js';
+export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
+export { EAGAIN, SHUT_WR, connectSeqpacket, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { ReadStream, WriteStream } from 'node:tty';
-import { closeFd, dupFd, openPtyPair, setWindowSize } from './pty-ffi.js';
+import { closeFd, dupFd, openPtyPair, setWindowSize } from '../../sys/index.js';
 
 /** A pty whose slave end is handed to a child process, its master end as Node streams. */
 export interface Pty {

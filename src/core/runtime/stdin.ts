@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict, Unavailable } from '../../errdefs/index.js';
-import { EAGAIN, SHUT_WR, closeSocket, connectSeqpacket, recvNonBlocking, sendNonBlocking, shutdownSocket } from './ffi-socket.js';
+import { EAGAIN, SHUT_WR, closeSocket, connectSeqpacket, recvNonBlocking, sendNonBlocking, shutdownSocket } from '../../sys/index.js';
 
 /** conmon reads at most 32 KiB - 1 per packet and drops the rest of a bigger one. */
 const PACKET = 8192;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Unavailable } from '../../errdefs/index.js';
+import { Unavailable } from '../errdefs/index.js';
 
 /*
  * conmon's attach socket is AF_UNIX SOCK_SEQPACKET, which Node's net module cannot open. These are

@@ -1,6 +1,6 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Unavailable } from '../../errdefs/index.js';
+import { Unavailable } from '../errdefs/index.js';
 
 /*
  * The pty calls Node lacks (posix_openpt, grantpt, unlockpt, ptsname_r, TIOCSWINSZ, dup),
