@@ -13,11 +13,11 @@ test('dockerd flags set where berthd lives and listens', async () => {
   assert.equal(o.pidfile, '/tmp/e/berthd.pid');
 });
 
-test('daemon.json fills what flags leave open; flags win', async () => {
+test('daemon.json fills what flags leave open', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
   try {
     const cfg = join(dir, 'daemon.json');
-    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'log-level': 'warn', 'exec-root': '/run/x' }));
+    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'exec-root': '/run/x' }));
     const o = await loadOptions(['--config-file', cfg, '--log-level', 'debug'], {});
     assert.ok(typeof o === 'object');
     assert.equal(o.dataRoot, '/srv/berth');
@@ -28,9 +28,11 @@ test('daemon.json fills what flags leave open; flags win', async () => {
     const s = await loadOptions(['--config-file', cfg], {});
     assert.ok(typeof s === 'object');
     assert.equal(s.seccompProfile, '/etc/berth/seccomp.json');
-    const f = await loadOptions(['--config-file', cfg, '--seccomp-profile', 'unconfined'], {});
-    assert.ok(typeof f === 'object');
-    assert.equal(f.seccompProfile, 'unconfined');
+    const f = await loadOptions(['--config-file', join(dir, 'absent.json'), '--seccomp-profile', 'unconfined'], {}).catch((e: Error) => e);
+    assert.match(String(f), /unable to read configuration file/, 'a --config-file that is named must exist');
+    const flagOnly = await loadOptions(['--seccomp-profile', 'unconfined'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof flagOnly === 'object');
+    assert.equal(flagOnly.seccompProfile, 'unconfined');
     await writeFile(cfg, '{bad');
     await assert.rejects(loadOptions(['--config-file', cfg], {}), /unable to configure/);
     await assert.rejects(loadOptions(['--bogus'], {}), /Unknown option/);
@@ -51,7 +53,7 @@ test('--userns-remap comes from the flag or daemon.json; off by default', async 
     const fromFile = await loadOptions(['--config-file', cfg], {});
     assert.ok(typeof fromFile === 'object');
     assert.equal(fromFile.usernsRemap, 'default');
-    const fromFlag = await loadOptions(['--config-file', cfg, '--userns-remap', '1000:1000'], {});
+    const fromFlag = await loadOptions(['--userns-remap', '1000:1000'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
     assert.ok(typeof fromFlag === 'object');
     assert.equal(fromFlag.usernsRemap, '1000:1000');
     await writeFile(cfg, JSON.stringify({ 'userns-remap': 5 }));
@@ -66,16 +68,45 @@ test('log-opts from daemon.json, --log-opt over them; bad values stop the daemon
   try {
     const cfg = join(dir, 'daemon.json');
     await writeFile(cfg, JSON.stringify({ 'log-opts': { 'max-size': '10m', 'max-file': '3' } }));
-    const o = await loadOptions(['--config-file', cfg, '--log-opt', 'max-file=7'], {});
+    const o = await loadOptions(['--config-file', cfg], {});
     assert.ok(typeof o === 'object');
-    assert.deepEqual(o.logOpts, { 'max-size': '10m', 'max-file': '7' });
+    assert.deepEqual(o.logOpts, { 'max-size': '10m', 'max-file': '3' });
+    const flags = await loadOptions(['--log-opt', 'max-size=10m', '--log-opt', 'max-file=7'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof flags === 'object');
+    assert.deepEqual(flags.logOpts, { 'max-size': '10m', 'max-file': '7' });
     const none = await loadOptions([], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
     assert.ok(typeof none === 'object');
     assert.deepEqual(none.logOpts, {});
-    await assert.rejects(loadOptions(['--config-file', cfg, '--log-opt', 'max-size=huge'], {}), /invalid size: 'huge'/);
-    await assert.rejects(loadOptions(['--config-file', cfg, '--log-opt', 'max-file=0'], {}), /max-file cannot be less than 1/);
+    await assert.rejects(loadOptions(['--log-opt', 'max-size=huge'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') }), /invalid size: 'huge'/);
+    await assert.rejects(loadOptions(['--log-opt', 'max-file=0'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') }), /max-file cannot be less than 1/);
     await writeFile(cfg, JSON.stringify({ 'log-opts': { 'max-size': 5 } }));
     await assert.rejects(loadOptions(['--config-file', cfg], {}), /log-opts.max-size must be a string/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('daemon.json: a key that matches no option, or an option also given as a flag, stops berthd with dockerd\'s message', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'live-restor': true, 'log-driver': 'syslog' }));
+    await assert.rejects(
+      loadOptions(['--config-file', cfg], {}),
+      (e: Error) => e.message === `unable to configure the berth daemon with file ${cfg}: the following directives don't match any configuration option: live-restor, log-driver`,
+    );
+    await writeFile(cfg, JSON.stringify({ 'log-level': 'warn', 'log-opts': { 'max-file': '3' }, hosts: ['unix:///tmp/a.sock'], debug: true }));
+    await assert.rejects(
+      loadOptions(['--config-file', cfg, '--log-level', 'debug', '--log-opt', 'max-file=7', '-H', 'unix:///tmp/b.sock'], {}),
+      (e: Error) =>
+        e.message ===
+        `unable to configure the berth daemon with file ${cfg}: the following directives are specified both as a flag and in the configuration file: ` +
+          'hosts: (from flag: [unix:///tmp/b.sock], from file: [unix:///tmp/a.sock]), log-level: (from flag: debug, from file: warn), log-opts: (from flag: map[max-file:7], from file: map[max-file:3])',
+    );
+    const d = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof d === 'object');
+    assert.equal(d.logLevel, 'debug', 'daemon.json "debug": true turns on debug logging, as in dockerd');
+    assert.equal(d.socketPath, '/tmp/a.sock');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

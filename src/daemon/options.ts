@@ -119,6 +119,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   if (f.version) return 'version';
   const configFile = f['config-file'] ?? env['BERTH_CONFIG_FILE'] ?? DEFAULTS.configFile;
   const file = await readDaemonJson(configFile, f['config-file'] !== undefined);
+  checkDirectives(configFile, file, f);
   const pick = (flag: string | undefined, key: string, envName: string, dflt: string): string => {
     const fromFile = file[key];
     return flag ?? env[envName] ?? (typeof fromFile === 'string' ? fromFile : undefined) ?? dflt;
@@ -129,7 +130,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const host = hosts?.[0] ?? env['BERTH_HOST'] ?? `unix://${execRoot}/berth.sock`;
   if (hosts && hosts.length > 1) throw new InvalidArgument('berthd listens on one socket; give -H once');
   if (!host.startsWith('unix://')) throw new InvalidArgument(`unsupported host ${host}: berthd listens on unix:// sockets only`);
-  const level = f.debug ? 'debug' : pick(f['log-level'], 'log-level', 'BERTH_LOG_LEVEL', 'info');
+  const level = f.debug || file['debug'] === true ? 'debug' : pick(f['log-level'], 'log-level', 'BERTH_LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(level)) throw new InvalidArgument(`unable to parse logging level: ${level}`);
   const driver = pick(f['storage-driver'], 'storage-driver', 'BERTH_STORAGE_DRIVER', 'auto');
   const driverName = driver === 'overlay2' ? 'overlay' : driver === 'vfs' ? 'copy' : driver;
@@ -155,6 +156,58 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
     logOpts: logOptions(f['log-opt'], file['log-opts']),
   };
+}
+
+/** Every daemon.json key berthd reads, with the flag that sets the same option (null: the file only). */
+const DIRECTIVES: Record<string, string | null> = {
+  'data-root': 'data-root',
+  'exec-root': 'exec-root',
+  hosts: 'host',
+  pidfile: 'pidfile',
+  'log-level': 'log-level',
+  debug: 'debug',
+  'log-opts': 'log-opt',
+  'storage-driver': 'storage-driver',
+  'userns-remap': 'userns-remap',
+  'seccomp-profile': 'seccomp-profile',
+  bridge: 'bridge',
+  bip: 'bip',
+  'default-address-pools': 'default-address-pool',
+  'max-concurrent-downloads': 'max-concurrent-downloads',
+  'max-concurrent-uploads': 'max-concurrent-uploads',
+  'registry-mirrors': null,
+  'insecure-registries': null,
+  'push-chunk-threshold': null,
+  'push-chunk-size': null,
+};
+
+/** A value as Go's %v prints it, the form of dockerd's conflict message. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (v && typeof v === 'object') return `map[${Object.entries(v).map(([k, x]) => `${k}:${goValue(x)}`).join(' ')}]`;
+  return String(v);
+}
+
+/**
+ * dockerd's two refusals of a configuration file: a key that matches no option (a typo or an option
+ * berthd does not have must not be silently ignored), and an option given both as a flag and in the file.
+ */
+function checkDirectives(path: string, file: Record<string, unknown>, flags: Record<string, unknown>): void {
+  const unknown = Object.keys(file).filter((k) => !Object.hasOwn(DIRECTIVES, k));
+  const fail = (msg: string): never => {
+    throw new InvalidArgument(`unable to configure the berth daemon with file ${path}: ${msg}`);
+  };
+  if (unknown.length > 0) fail(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  const conflicts: string[] = [];
+  for (const [key, flag] of Object.entries(DIRECTIVES)) {
+    if (flag === null || file[key] === undefined) continue;
+    const given = flags[flag];
+    if (given === undefined) continue;
+    // --log-opt k=v is a map option in dockerd, printed as one.
+    const shown = flag === 'log-opt' && Array.isArray(given) ? Object.fromEntries(given.map((kv: string) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : given;
+    conflicts.push(`${key}: (from flag: ${goValue(shown)}, from file: ${goValue(file[key])})`);
+  }
+  if (conflicts.length > 0) fail(`the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
 }
 
 function stringList(v: unknown, key: string): string[] {

@@ -50,10 +50,11 @@ test('push keys: max-concurrent-uploads (flag over daemon.json, default 5), push
     assert.equal(f.pushChunkThreshold, 0);
     assert.equal(f.pushChunkSize, 1048576);
     assert.deepEqual(f.certsDirs, ['/a', '/b']);
-    const flag = await loadOptions(['--config-file', cfg, '--max-concurrent-uploads', '7'], {});
+    const flag = await loadOptions(['--max-concurrent-uploads', '7'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
     assert.ok(typeof flag === 'object');
     assert.equal(flag.maxConcurrentUploads, 7);
-    await assert.rejects(loadOptions(['--config-file', cfg, '--max-concurrent-uploads', '0'], {}), /--max-concurrent-uploads must be a positive integer/);
+    await assert.rejects(loadOptions(['--config-file', cfg, '--max-concurrent-uploads', '7'], {}), /specified both as a flag and in the configuration file: max-concurrent-uploads: \(from flag: 7, from file: 3\)/);
+    await assert.rejects(loadOptions(['--max-concurrent-uploads', '0'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') }), /--max-concurrent-uploads must be a positive integer/);
     await writeFile(cfg, JSON.stringify({ 'push-chunk-size': 'big' }));
     await assert.rejects(loadOptions(['--config-file', cfg], {}), /push-chunk-size must be a positive integer/);
   } finally {
