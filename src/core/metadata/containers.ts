@@ -46,6 +46,8 @@ export interface ContainerConfig {
   volumes: Record<string, object>;
   /** Docker's HealthConfig (Test, Interval, Timeout, StartPeriod, Retries; durations in ns). */
   healthcheck?: HealthConfig;
+  /** The terminal's size at start (ConsoleSize, rows x columns), when a TTY was asked for with one. */
+  consoleSize?: { height: number; width: number };
 }
 
 export interface HostConfig {

@@ -26,6 +26,7 @@ export interface OciCapabilities {
 
 export interface OciProcess {
   terminal: boolean;
+  consoleSize?: { height: number; width: number };
   user: OciUser;
   args: string[];
   env: string[];

@@ -30,6 +30,8 @@ export interface ContainerSpecInput {
   user: { uid: number; gid: number; additionalGids: number[] };
   hostname: string;
   tty: boolean;
+  /** The TTY's first size; the client resizes it afterwards. */
+  consoleSize?: { height: number; width: number } | undefined;
   openStdin: boolean;
   readonlyRootfs?: boolean;
   /** 'none' = a new netns with only loopback (runc brings lo up). */
@@ -257,6 +259,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
     ociVersion: '1.0.2-dev',
     process: {
       terminal: input.tty,
+      ...(input.tty && input.consoleSize ? { consoleSize: input.consoleSize } : {}),
       user: { uid: input.user.uid, gid: input.user.gid, additionalGids: [...input.user.additionalGids] },
       args: [...input.args],
       env,

@@ -1,11 +1,13 @@
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CreateInput } from '../../services/index.js';
 import { bool, obj, str, strList, strMap } from './request.js';
+import { refuseUnsupportedCreateFields } from './create-unsupported.js';
 
 /** Converts Docker's ContainerCreate body (Config + HostConfig at top level) into a CreateInput. */
 export function createInputFromWire(body: Record<string, unknown>, name: string | null): CreateInput {
   const image = str(body['Image']);
   if (!image) throw new InvalidArgument('config cannot be empty in order to create a container');
+  refuseUnsupportedCreateFields(body);
   const hc = obj(body['HostConfig']) ?? {};
   const input: CreateInput = { image, hostConfig: { raw: hc } };
   if (name) input.name = name;
@@ -40,6 +42,8 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   setBool('attachStdin', 'AttachStdin');
   setBool('attachStdout', 'AttachStdout');
   setBool('attachStderr', 'AttachStderr');
+  const size = hcConsoleSize(obj(body['HostConfig'])?.['ConsoleSize']);
+  if (size) input.consoleSize = size;
   const hc0 = obj(body['Healthcheck']);
   if (hc0) {
     const test = strList(hc0['Test'], 'Config.Healthcheck.Test');
@@ -137,4 +141,12 @@ function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<
   const mac = str(body['MacAddress']);
   if (mac) out[mode] = { ...(out[mode] ?? {}), mac };
   return out;
+}
+
+/** HostConfig.ConsoleSize [rows, columns] (the docker CLI sends [0, 0] without a terminal). */
+function hcConsoleSize(v: unknown): { height: number; width: number } | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) throw new InvalidArgument('HostConfig.ConsoleSize must be [height, width]');
+  return v[0] > 0 && v[1] > 0 ? { height: v[0], width: v[1] } : undefined;
 }

@@ -29,6 +29,7 @@ export interface CreateInput {
   exposedPorts?: Record<string, object>;
   volumes?: Record<string, object>;
   healthcheck?: HealthConfig;
+  consoleSize?: { height: number; width: number };
   /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
   endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string }>;
   hostConfig: Partial<Omit<HostConfig, 'raw'>> & { raw: Record<string, unknown> };
@@ -107,6 +108,7 @@ export function newContainerRecord(
   };
   const health = mergeHealth(ic.Healthcheck ?? undefined, input.healthcheck);
   if (health) config.healthcheck = health;
+  if (input.consoleSize && input.tty) config.consoleSize = input.consoleSize;
   const hc = input.hostConfig;
   const hostConfig: HostConfig = {
     autoRemove: hc.autoRemove ?? false,

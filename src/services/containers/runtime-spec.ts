@@ -66,6 +66,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     devices: await resolveDevices(rec.hostConfig.raw),
     hostname,
     tty: rec.config.tty,
+    consoleSize: rec.config.consoleSize,
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.hostConfig.readonlyRootfs,
     network: net?.mode ?? (rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' }),
