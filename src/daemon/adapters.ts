@@ -4,6 +4,7 @@ import { readImageArchive, writeImageArchive } from '../core/images/index.js';
 import type { ImageStore } from '../core/metadata/index.js';
 import { familiarString, normalizeReference, parseReference } from '../oci/index.js';
 import type { ArchiveCodec, ImageRecords, References } from '../services/index.js';
+import type { Digest } from '../util/index.js';
 
 /** The metadata image store in the role the image service asks for. */
 export function imageRecords(store: ImageStore): ImageRecords {
@@ -37,8 +38,8 @@ export function references(): References {
 
 export function imageArchives(content: ContentStore): ArchiveCodec {
   return {
-    async read(source: Readable, signal?: AbortSignal) {
-      const loaded = await readImageArchive(source, content, signal ? { signal } : {});
+    async read(source: Readable, signal?: AbortSignal, onCommit?: (digest: Digest) => void) {
+      const loaded = await readImageArchive(source, content, { ...(signal ? { signal } : {}), ...(onCommit ? { onCommit } : {}) });
       return loaded.map((l) => ({
         configDigest: l.configDigest,
         layers: l.layers.map((x) => ({ digest: x.digest, mediaType: x.mediaType, size: x.size, ...(x.uncompressedSize !== undefined ? { uncompressedSize: x.uncompressedSize } : {}) })),

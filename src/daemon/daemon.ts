@@ -7,7 +7,7 @@ import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
 import { NetworkStore } from '../core/metadata/index.js';
 import { BridgeDriver } from '../core/network/index.js';
-import { openDatabase, ImageStore, ContainerStore, ExecStore } from '../core/metadata/index.js';
+import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { LayerWorkers } from '../core/diff/index.js';
@@ -114,10 +114,13 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       containerStore.usingImage(imageId).map((c) => ({ id: c.id, running: c.state.status === 'running' || c.state.status === 'paused' })),
     layersInUse: () => new Set(containerStore.list().flatMap((c) => c.layers)),
     bus,
+    leases: new LeaseStore(db),
   });
+  // What the operations of a killed berthd had assembled is collected once their leases expire.
+  await images.expireLeases();
   containers = new ContainerService({
     store: containerStore,
-    images: { resolveImage: (ref) => images.resolveImage(ref) },
+    images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },
     rootfs: {
       driver: snapshotter.driver,
       prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),

@@ -217,7 +217,9 @@ export class TestDaemon {
       for (const m of mounts.reverse()) await execFileP('umount', ['-l', m]).catch(() => undefined);
       const cgroups = leftoverCgroups(ids);
       const procs = await leftoverProcesses(this.dir);
-      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      // BERTH_KEEP_TEST_DIR=1 keeps the daemon's log and data root for a look after a failure.
+      if (process.env['BERTH_KEEP_TEST_DIR']) console.error(`kept ${this.dir}`);
+      else await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
       if (mounts.length) throw new Error(`mounts left behind: ${mounts.join(', ')}`);
       if (cgroups.length) throw new Error(`cgroups left behind: ${cgroups.join(', ')}`);
       if (procs.length) throw new Error(`processes left behind: ${procs.join(', ')}`);

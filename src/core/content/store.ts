@@ -52,6 +52,11 @@ export interface WriteOptions {
    * `resume` can continue it. A digest or size mismatch still removes it.
    */
   keepPartial?: boolean;
+  /**
+   * Told the digest before the blob becomes readable (and of a blob already stored), so that a lease
+   * names it before any collector can see it unreferenced.
+   */
+  onCommit?: (digest: Digest) => void;
 }
 
 /** Partial ingests kept for resumed downloads (containerd's Ingester status). */
@@ -197,6 +202,7 @@ class FsContentStore implements ContentStore {
         if (expected.size !== undefined && expected.size !== have.size) {
           throw new InvalidArgument(`unexpected size ${expected.size} for ${expected.digest}: the stored blob has ${have.size} bytes`);
         }
+        opts.onCommit?.(have.digest);
         return have;
       }
     }
@@ -268,6 +274,7 @@ class FsContentStore implements ContentStore {
       if (expected.digest !== undefined && digest !== expected.digest) {
         throw new InvalidArgument(`unexpected commit digest ${digest}, expected ${expected.digest}`);
       }
+      opts.onCommit?.(digest);
       await mkdir(this.#blobs, { recursive: true });
       // Concurrent writers of the same blob each rename identical bytes; the last rename wins harmlessly.
       await rename(dataPath, this.path(digest));

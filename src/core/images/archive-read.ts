@@ -49,6 +49,8 @@ export interface ReadArchiveOptions {
   signal?: AbortSignal;
   /** Decompress and hash every layer to check its diff ID (default true). */
   verifyDiffIds?: boolean;
+  /** Told each blob's digest as it is stored (a lease names it). */
+  onCommit?: (digest: Digest) => void;
 }
 
 const METADATA = new Set(['manifest.json', 'repositories', 'index.json', 'oci-layout']);
@@ -189,7 +191,7 @@ export async function readImageArchive(source: Readable, content: ContentStore, 
     const hex = BLOB_RE.exec(name)?.[1] ?? LEGACY_CONFIG_RE.exec(name)?.[1];
     const expected = hex !== undefined ? { digest: `sha256:${hex}` as Digest, size: header.size } : { size: header.size };
     try {
-      files.files.set(name, await content.write(body, expected, signal ? { signal } : {}));
+      files.files.set(name, await content.write(body, expected, { ...(signal ? { signal } : {}), ...(opts.onCommit ? { onCommit: opts.onCommit } : {}) }));
     } catch (e) {
       if (e instanceof InvalidArgument) throw new InvalidArgument(`invalid archive: ${name}: ${e.message}`, { cause: e });
       throw e;

@@ -10,6 +10,11 @@ import type { Mount } from '../../core/snapshots/index.js';
 export interface ImageLookup {
   /** Resolves a name, tag, digest or id (prefix) to an image; NotFound "No such image: X". */
   resolveImage(ref: string): Promise<{ id: string; chainIds: string[]; config: ImageRuntimeConfig }>;
+  /**
+   * A removed container no longer holds these layers: those no image, container or lease still
+   * names are collected (an image removed with rmi -f while the container used it left them).
+   */
+  releaseLayers?(chainIds: string[]): Promise<void>;
 }
 
 /** The part of an OCI image config that a container starts from. */

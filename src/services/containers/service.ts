@@ -384,6 +384,7 @@ export class ContainerService {
       await rm(this.dir(rec.id), { recursive: true, force: true });
       this.deps.store.delete(rec.id);
       await this.deps.mounts?.release(rec, opts.volumes === true).catch((e: unknown) => this.deps.log(`volumes of ${rec.id}`, e));
+      await this.deps.images.releaseLayers?.([...rec.layers]).catch((e: unknown) => this.deps.log(`layers of ${rec.id}`, e));
     });
     this.events.emit('removed', rec.id);
     this.#publish(rec, 'destroy');

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { parseChanges, rfc3339 } from '../../core/images/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
-import { InvalidArgument } from '../../errdefs/index.js';
+import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ImageConfigConfig } from '../../oci/index.js';
 import type { Digest } from '../../util/index.js';
-import type { ImageConfigJson, ImageService, StoredImage } from '../images/index.js';
+import type { ImageConfigJson, ImageService, OperationLease, StoredImage } from '../images/index.js';
 
 export interface CommitOptions {
   repo?: string;
@@ -109,8 +109,38 @@ export interface NewImage {
  * by the builder.
  */
 export async function writeImage(images: ImageService, n: NewImage): Promise<StoredImage> {
+  const lease = images.lease();
+  try {
+    const img = await writeLeased(images, n, lease);
+    await lease.end(true);
+    return img;
+  } catch (e) {
+    // A layer not read to its end is drained while the container's files are still mounted: its
+    // exporter is already running, and would fail later, unheard, on files that are gone.
+    const layer = n.layer;
+    if (layer && !layer.readableEnded && !layer.destroyed) {
+      await new Promise<void>((done) => {
+        layer.once('end', done).once('error', () => done()).once('close', done);
+        layer.resume();
+      });
+    }
+    // What a failed commit or build step stored goes again, unless something else uses it.
+    await lease.end(false);
+    throw e;
+  }
+}
+
+async function writeLeased(images: ImageService, n: NewImage, lease: OperationLease): Promise<StoredImage> {
+  // The parent's content is named first, then checked: an rmi -f that took it meanwhile fails this
+  // step cleanly instead of leaving an image whose layers are gone.
+  const base = n.parent?.layers ?? [];
+  for (const l of base) lease.blob(l.digest);
+  if (n.parent) for (const c of images.chainIdsOf(n.parent)) lease.layer(c);
+  for (const l of base) {
+    if (!(await images.deps.blobs.info(l.digest))) throw new NotFound(`the base image's layer ${l.digest} was removed during the operation`);
+  }
   const created = rfc3339(new Date());
-  const blob = n.layer ? await images.deps.blobs.write(n.layer, undefined, n.signal ? { signal: n.signal } : {}) : null;
+  const blob = n.layer ? await images.deps.blobs.write(n.layer, undefined, { ...(n.signal ? { signal: n.signal } : {}), onCommit: lease.onCommit }) : null;
   const pc = n.parentConfig;
   const history: HistoryEntry[] = [...(pc.history ?? []), { created, ...n.history, ...(blob ? {} : { empty_layer: true }) }];
   const diffIds = [...(pc.rootfs?.diff_ids ?? n.parent?.layers.map((l) => l.diffId) ?? []), ...(blob ? [blob.digest] : [])];
@@ -126,8 +156,7 @@ export async function writeImage(images: ImageService, n: NewImage): Promise<Sto
     rootfs: { type: 'layers', diff_ids: diffIds },
     ...(pc.variant ? { variant: pc.variant } : {}),
   };
-  const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)));
-  const base = n.parent?.layers ?? [];
+  const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)), undefined, { onCommit: lease.onCommit });
   const layers = [...base, ...(blob ? [{ digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }] : [])];
   const img: StoredImage = {
     id: cfgBlob.digest,
@@ -137,6 +166,7 @@ export async function writeImage(images: ImageService, n: NewImage): Promise<Sto
     size: (n.parent?.size ?? 0) + (blob?.size ?? 0),
     ...(n.parentId !== undefined ? { parent: n.parentId } : {}),
   };
+  for (const c of images.chainIdsOf(img)) lease.layer(c);
   await images.unpack(img, n.signal);
   images.deps.records.put(img, n.refs ?? []);
   return img;

@@ -39,7 +39,7 @@ export interface Blobs {
   write(
     source: Readable | AsyncIterable<Uint8Array> | Buffer,
     expected?: { digest?: Digest; size?: number },
-    opts?: { signal?: AbortSignal; ref?: string; resume?: boolean; keepPartial?: boolean },
+    opts?: { signal?: AbortSignal; ref?: string; resume?: boolean; keepPartial?: boolean; onCommit?: (digest: Digest) => void },
   ): Promise<{ digest: Digest; size: number }>;
   /** Bytes a partial download under this ingest ref already holds (0 when none). */
   partialSize(ref: string): Promise<number>;
@@ -85,7 +85,8 @@ export interface LoadedArchiveImage {
 }
 
 export interface ArchiveCodec {
-  read(source: Readable, signal?: AbortSignal): Promise<LoadedArchiveImage[]>;
+  /** `onCommit` is told each blob stored (the load's lease names it). */
+  read(source: Readable, signal?: AbortSignal, onCommit?: (digest: Digest) => void): Promise<LoadedArchiveImage[]>;
   write(images: { record: StoredImage; repoTags: string[] }[], out: Writable, signal?: AbortSignal): Promise<void>;
 }
 

@@ -17,6 +17,8 @@ import {
 } from '../../oci/index.js';
 import type { Digest } from '../../util/index.js';
 import { LayerPuller } from './pull-layers.js';
+import { PULL_LEASE_TTL_MS, type OperationLease } from './lease.js';
+import { chainIds } from '../../core/images/index.js';
 import type { ProgressSink, RemoteImageDeps, RemoteOptions } from './remote-deps.js';
 import type { StoredImage } from './ports.js';
 
@@ -70,8 +72,6 @@ export class ImagePuller {
     progress: ProgressSink,
     opts: RemoteOptions,
   ): Promise<{ id: Digest; digest: Digest }> {
-    const { blobs, records } = this.deps.images.deps;
-    const sig = opts.signal ? { signal: opts.signal } : {};
     progress({ id: tag ?? top.descriptor.digest, status: `Pulling from ${repo.path}`, message: true });
     let manifest = top;
     if (isIndexMediaType(top.descriptor.mediaType) || sniffIndex(top.bytes)) {
@@ -86,7 +86,28 @@ export class ImagePuller {
     const m = parseManifest(manifest.bytes);
     const foreign = m.layers.find(isForeign);
     if (foreign) throw new InvalidArgument(`layer ${foreign.digest} is a foreign (non-distributable) layer (${foreign.mediaType}): berth does not fetch it`);
+    // Named before anything is looked up: an rmi racing this pull cannot take a blob or layer it counts on.
+    // A pull cut short keeps its lease (a day): what it stored waits for the retry to resume.
+    const lease = this.deps.images.lease(PULL_LEASE_TTL_MS);
+    for (const d of [manifest.descriptor.digest, m.config.digest, ...m.layers.map((l) => l.digest)]) lease.blob(d);
+    const result = await this.#fetch(repo, tag, top, manifest, m, familiar, progress, opts, lease);
+    await lease.end(true);
+    return result;
+  }
 
+  async #fetch(
+    repo: RemoteRepo,
+    tag: string | undefined,
+    top: ResolvedManifest,
+    manifest: ResolvedManifest,
+    m: ReturnType<typeof parseManifest>,
+    familiar: string,
+    progress: ProgressSink,
+    opts: RemoteOptions,
+    lease: OperationLease,
+  ): Promise<{ id: Digest; digest: Digest }> {
+    const { blobs, records } = this.deps.images.deps;
+    const sig = opts.signal ? { signal: opts.signal } : {};
     const missing = (await Promise.all(m.layers.map((l) => blobs.info(l.digest)))).filter((b) => b === null).length;
     if (missing > 0) this.deps.warmStreams?.(missing);
     await this.#layers.fetchBlob(repo, m.config, opts);
@@ -96,6 +117,7 @@ export class ImagePuller {
     if (diffIds.length !== m.layers.length) {
       throw new InvalidArgument(`image ${m.config.digest} has ${m.layers.length} layers but its config lists ${diffIds.length} diff IDs`);
     }
+    for (const c of chainIds(diffIds as Digest[])) lease.layer(c);
 
     await this.#layers.pullLayers(repo, m.layers, diffIds as Digest[], progress, opts);
 

@@ -6,6 +6,7 @@ import { chainIds, newImageConfig, parseChanges } from '../../core/images/index.
 import type { Digest } from '../../util/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import type { ApplyLayer, ArchiveCodec, Blobs, ImageRecords, LayerStore, References, StoredImage } from './ports.js';
+import { LEASE_TTL_MS, MemoryLeases, OperationLease, type LeaseKind, type LeaseRecords } from './lease.js';
 
 /** What an OCI image config holds that berth reads (PascalCase as in the spec's `config`). */
 export interface ImageConfigJson {
@@ -39,12 +40,39 @@ export interface ImageServiceDeps {
   /** Chain IDs that containers still stand on. */
   layersInUse(): Set<string>;
   bus?: EventBus;
+  /** Leases of operations in flight (SQLite, so a killed berthd's survive it); in memory when absent. */
+  leases?: LeaseRecords;
 }
 
 export type DeleteAction = { Untagged: string } | { Deleted: string };
 
 export class ImageService {
-  constructor(readonly deps: ImageServiceDeps) {}
+  readonly #leases: LeaseRecords;
+
+  constructor(readonly deps: ImageServiceDeps) {
+    this.#leases = deps.leases ?? new MemoryLeases();
+  }
+
+  /** A lease for an operation that assembles content: what it names is not collected until it ends. */
+  lease(ttlMs = LEASE_TTL_MS): OperationLease {
+    return new OperationLease(this.#leases.create(ttlMs), this.#leases, (refs) => this.#collectRefs(refs));
+  }
+
+  /** Ends the leases a killed berthd left that have expired, and removes what only they held. */
+  async expireLeases(): Promise<void> {
+    const refs = this.#leases.expire();
+    if (refs.length > 0) await this.#collectRefs(refs);
+  }
+
+  /** Layers a removed container held: those nothing else names go (children first). */
+  async releaseLayers(chains: string[]): Promise<void> {
+    await this.#collectUnused([...chains].reverse(), []);
+  }
+
+  async #collectRefs(refs: { kind: LeaseKind; ref: string }[]): Promise<void> {
+    const of = (k: LeaseKind): string[] => refs.filter((r) => r.kind === k).map((r) => r.ref);
+    await this.#collectUnused(of('layer').reverse(), of('blob'));
+  }
 
   #publish(action: string, id: string, name?: string): void {
     this.deps.bus?.publish('image', action, id, name ? { name } : {});
@@ -188,6 +216,7 @@ export class ImageService {
    * uses, with their untagged parents; with `all`, every image no container uses.
    */
   async prune(all: boolean, keep: (img: StoredImage) => boolean = () => false): Promise<{ actions: DeleteAction[]; reclaimed: number }> {
+    await this.expireLeases();
     const out: DeleteAction[] = [];
     const sizes = new Map(this.list().flatMap((i) => i.layers.map((l) => [l.digest, l.size] as const)));
     for (let changed = true; changed; ) {
@@ -212,22 +241,31 @@ export class ImageService {
     return this.deps.records.tagsOf(img.id).length === 0 && this.deps.records.childrenOf(img.id).length > 0;
   }
 
-  /** Removes the layers and blobs that no other image and no container still needs. */
+  /** Removes the layers and blobs of a removed image that no other image and no container still needs. */
   async #collect(img: StoredImage): Promise<void> {
+    const mine = [img.configDigest, ...(img.manifestDigest ? [img.manifestDigest] : []), ...img.layers.map((l) => l.digest)];
+    await this.#collectUnused(this.chainIdsOf(img).reverse(), mine);
+  }
+
+  /**
+   * Removes those of `chains` (children first) and `blobs` that no image record, no container and no
+   * lease names: the one place that deletes content.
+   */
+  async #collectUnused(chains: string[], blobs: string[]): Promise<void> {
     const others = this.deps.records.list();
     const usedChains = this.deps.layersInUse();
     for (const o of others) for (const c of this.chainIdsOf(o)) usedChains.add(c);
-    for (const c of this.chainIdsOf(img).reverse()) {
-      if (!usedChains.has(c)) await this.deps.layers.removeLayer(c);
+    for (const c of this.#leases.held('layer')) usedChains.add(c);
+    for (const c of chains) {
+      if (!usedChains.has(c)) await this.deps.layers.removeLayer(c as Digest);
     }
-    const usedBlobs = new Set<string>();
+    const usedBlobs = this.#leases.held('blob');
     for (const o of others) {
       usedBlobs.add(o.configDigest);
       if (o.manifestDigest) usedBlobs.add(o.manifestDigest);
       for (const l of o.layers) usedBlobs.add(l.digest);
     }
-    const mine = [img.configDigest, ...(img.manifestDigest ? [img.manifestDigest] : []), ...img.layers.map((l) => l.digest)];
-    for (const b of mine) if (!usedBlobs.has(b)) await this.deps.blobs.delete(b).catch(() => undefined);
+    for (const b of blobs) if (!usedBlobs.has(b)) await this.deps.blobs.delete(b as Digest).catch(() => undefined);
   }
 
   /** Unpacks every layer once, checking each layer's diff ID against the config. */
@@ -253,7 +291,20 @@ export class ImageService {
 
   /** `docker load`: every image in a save or OCI archive, stored, unpacked, then recorded and tagged. */
   async load(source: Readable, signal?: AbortSignal): Promise<{ id: Digest; tags: string[] }[]> {
-    const loaded = await this.deps.archives.read(source, signal);
+    const lease = this.lease();
+    try {
+      const out = await this.#load(source, lease, signal);
+      await lease.end(true);
+      return out;
+    } catch (e) {
+      // A rejected archive leaves nothing behind that it stored.
+      await lease.end(false);
+      throw e;
+    }
+  }
+
+  async #load(source: Readable, lease: OperationLease, signal?: AbortSignal): Promise<{ id: Digest; tags: string[] }[]> {
+    const loaded = await this.deps.archives.read(source, signal, lease.onCommit);
     if (loaded.length === 0) throw new InvalidArgument('no images found in the archive (it has no manifest.json or index.json)');
     const out: { id: Digest; tags: string[] }[] = [];
     for (const l of loaded) {
@@ -271,6 +322,7 @@ export class ImageService {
         created: cfg.created ?? new Date(0).toISOString(),
         size: 0,
       };
+      for (const c of this.chainIdsOf(rec)) lease.layer(c);
       await this.unpack(rec, signal);
       rec.size = l.layers.reduce((n, x) => n + (x.uncompressedSize ?? x.size), 0);
       const tags = l.repoTags.map((t) => this.deps.refs.normalize(t));
@@ -309,11 +361,23 @@ export class ImageService {
   /** `docker import`: a rootfs tar (plain or gzip) becomes a one-layer image. */
   async importRootfs(source: Readable, opts: { ref?: string; changes: string[]; message?: string; signal?: AbortSignal }): Promise<Digest> {
     const changes = parseChanges(opts.changes);
+    const lease = this.lease();
+    try {
+      const id = await this.#import(source, changes, opts, lease);
+      await lease.end(true);
+      return id;
+    } catch (e) {
+      await lease.end(false);
+      throw e;
+    }
+  }
+
+  async #import(source: Readable, changes: ReturnType<typeof parseChanges>, opts: { ref?: string; message?: string; signal?: AbortSignal }, lease: OperationLease): Promise<Digest> {
     const plain = await decompressed(source);
-    const layer = await this.deps.blobs.write(plain, undefined, opts.signal ? { signal: opts.signal } : {});
+    const layer = await this.deps.blobs.write(plain, undefined, { ...(opts.signal ? { signal: opts.signal } : {}), onCommit: lease.onCommit });
     const config = newImageConfig({ diffIds: [layer.digest], changes, ...(opts.message ? { comment: opts.message } : {}) });
     const cfgBytes = Buffer.from(JSON.stringify(config));
-    const cfg = await this.deps.blobs.write(cfgBytes);
+    const cfg = await this.deps.blobs.write(cfgBytes, undefined, { onCommit: lease.onCommit });
     const rec: StoredImage = {
       id: cfg.digest,
       configDigest: cfg.digest,
@@ -321,6 +385,7 @@ export class ImageService {
       created: (config as { created?: string }).created ?? new Date().toISOString(),
       size: layer.size,
     };
+    for (const c of this.chainIdsOf(rec)) lease.layer(c);
     await this.unpack(rec, opts.signal);
     const tags = opts.ref ? [this.deps.refs.normalize(opts.ref)] : [];
     this.deps.records.put(rec, tags);
