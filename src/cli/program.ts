@@ -406,6 +406,9 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     .option('-v, --verbose', 'Show detailed information on space usage')
     .option('--format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system-df.js')).systemDf(ctx(), opts)));
+  system.command('check').description("Check the data root against berthd's records")
+    .option('--repair', 'Remove what no record names (orphaned blobs, layers, folders, mounts, network namespaces)')
+    .action(async (opts: { repair?: boolean }) => exit((await import('./commands/system-check.js')).systemCheck(ctx(), opts)));
   return program;
 }
 

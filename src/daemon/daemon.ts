@@ -14,7 +14,8 @@ import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { ContainerService, ImageService } from '../services/index.js';
+import { ContainerService, ImageService, checkStore } from '../services/index.js';
+import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
@@ -61,8 +62,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
 
   const refs = references();
   const bus = new EventBus();
+  const volumeStore = new VolumeStore(db);
   const volumes = new VolumeService({
-    store: new VolumeStore(db),
+    store: volumeStore,
     driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined),
     volumeUsers: () => {
       const users = new Map<string, string[]>();
@@ -93,6 +95,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     },
   });
   const layerWorkers = new LayerWorkers();
+  const leases = new LeaseStore(db);
   const images = new ImageService({
     records: imageRecords(imageStore),
     blobs: content,
@@ -114,7 +117,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       containerStore.usingImage(imageId).map((c) => ({ id: c.id, running: c.state.status === 'running' || c.state.status === 'paused' })),
     layersInUse: () => new Set(containerStore.list().flatMap((c) => c.layers)),
     bus,
-    leases: new LeaseStore(db),
+    leases,
   });
   // What the operations of a killed berthd had assembled is collected once their leases expire.
   await images.expireLeases();
@@ -213,6 +216,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       userns: remap !== undefined,
       seccompProfile: opts.seccompProfile,
     },
+    check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }), o),
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
       logPath: svc.logPath(c.id),

@@ -7,3 +7,4 @@ export type { ToolVersion } from '../core/runtime/index.js';
 export * from './volumes/index.js';
 export * from './networks/index.js';
 export * from './build/index.js';
+export * from './check/index.js';

@@ -5,7 +5,7 @@ import type { RemoteImages } from '../../services/index.js';
 import type { ExecService } from '../../services/index.js';
 import type { ContainerNetworking } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
-import type { ToolVersion } from '../../services/index.js';
+import type { CheckReport, ToolVersion } from '../../services/index.js';
 
 export interface SystemFacts {
   id: string;
@@ -40,6 +40,8 @@ export interface EngineDeps {
   networks?: ContainerNetworking;
   bus: EventBus;
   system: SystemFacts;
+  /** `berth system check`: the data root against its records; optional so that a berthd wired without it answers 501. */
+  check?: (opts: { repair: boolean; signal?: AbortSignal }) => Promise<CheckReport>;
   inspectPaths(c: ContainerRecord): InspectPaths;
   layerPath(chainId: string): string;
   log(msg: string, err?: unknown): void;

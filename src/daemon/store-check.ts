@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ContentStore } from '../core/content/index.js';
+import type { ContainerStore, ImageStore, LeaseStore, VolumeStore } from '../core/metadata/index.js';
+import { removeNetns } from '../core/network/index.js';
+import { chainIds } from '../core/images/index.js';
+import type { Runtime } from '../core/runtime/index.js';
+import { mountsUnder, unmountAll, type Snapshotter } from '../core/snapshots/index.js';
+import type { CheckPorts } from '../services/index.js';
+import { isDigest, type Digest } from '../util/index.js';
+
+export interface StoreCheckParts {
+  dataRoot: string;
+  execRoot: string;
+  images: ImageStore;
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  leases: LeaseStore;
+  containers: ContainerStore;
+  volumes: VolumeStore;
+  runtime: Runtime;
+  /** docker.io/library/x:latest -> x:latest, as the user names images. */
+  familiar: (ref: string) => string;
+}
+
+async function names(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+const CONTAINER_IN_PATH = /\/containers\/([a-f0-9]{64})(\/|$)/;
+
+/** The ports of `system check` over berthd's own stores and folders. */
+export function storeCheckPorts(p: StoreCheckParts): CheckPorts {
+  const containersDir = join(p.dataRoot, 'containers');
+  const volumesDir = join(p.dataRoot, 'volumes');
+  const netnsDir = join(p.execRoot, 'netns');
+  const layersDir = join(p.dataRoot, 'layers');
+  return {
+    images: () =>
+      p.images.list().map((r) => ({
+        id: r.id,
+        name: p.images.tagsOf(r.id).map(p.familiar)[0] ?? '<none>',
+        blobs: [r.configDigest, ...(r.manifestDigest ? [r.manifestDigest] : []), ...r.layers.map((l) => l.digest)],
+        chainIds: chainIds(r.layers.map((l) => l.diffId)),
+      })),
+    blobs: {
+      list: () => p.content.list(),
+      async verify(d, signal) {
+        if (!(await p.content.info(d))) return 'missing';
+        const h = createHash('sha256');
+        await pipeline(createReadStream(p.content.path(d)), h, ...(signal ? [{ signal }] : []));
+        return `sha256:${h.digest('hex')}` === d ? 'ok' : 'corrupt';
+      },
+      remove: (d) => p.content.delete(d),
+    },
+    layers: {
+      list: async () => (await names(layersDir)).map((n) => `sha256:${n}`).filter((d) => isDigest(d)),
+      remove: (c) => p.snapshotter.removeLayer(c as Digest),
+    },
+    leased: (kind) => p.leases.held(kind),
+    containers: () => p.containers.list().map((c) => ({ id: c.id, name: c.name.replace(/^\//, ''), status: c.state.status, layers: c.layers })),
+    containerDirs: async () => (await names(containersDir)).filter((n) => /^[a-f0-9]{64}$/.test(n)),
+    async removeContainerDir(id) {
+      // Nothing mounted beneath is deleted through: detach first, deepest first.
+      for (const m of await mountsUnder(join(containersDir, id))) await unmountAll(m);
+      await p.snapshotter.remove(id);
+      await rm(join(containersDir, id), { recursive: true, force: true });
+    },
+    runtimeStatus: async (id) => (await p.runtime.state(id).catch(() => null))?.status ?? null,
+    volumes: () => p.volumes.list().map((v) => v.name),
+    volumeDirs: () => names(volumesDir),
+    async removeVolumeDir(name) {
+      for (const m of await mountsUnder(join(volumesDir, name))) await unmountAll(m);
+      await rm(join(volumesDir, name), { recursive: true, force: true });
+    },
+    async mounts() {
+      const all = [...(await mountsUnder(p.dataRoot)), ...(await mountsUnder(p.execRoot))];
+      return all.filter((m) => !m.startsWith(`${netnsDir}/`)).map((path) => ({ path, containerId: CONTAINER_IN_PATH.exec(path)?.[1] ?? null }));
+    },
+    unmount: (path) => unmountAll(path),
+    netns: async () => (await names(netnsDir)).filter((n) => /^[a-f0-9]{64}$/.test(n)),
+    removeNetns: (id) => removeNetns(join(netnsDir, id)),
+  };
+}

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Digest } from '../../util/index.js';
+import { checkStore } from './check.js';
+import type { CheckPorts } from './ports.js';
+
+const d = (c: string): Digest => `sha256:${c.repeat(64)}` as Digest;
+const cid = (c: string): string => c.repeat(64);
+
+function fakeStore() {
+  const removed: string[] = [];
+  const blobs = new Map<string, 'ok' | 'corrupt'>([[d('a'), 'ok'], [d('b'), 'corrupt'], [d('e'), 'ok'], [d('f'), 'ok']]);
+  const layers = new Set([d('1'), d('9'), d('8')]);
+  const containerDirs = new Set([cid('c'), cid('d')]);
+  const volumeDirs = new Set(['kept', 'stray']);
+  const mounts = [{ path: `/data/containers/${cid('d')}/rootfs`, containerId: cid('d') }, { path: `/data/containers/${cid('c')}/rootfs`, containerId: cid('c') }];
+  const netns = new Set([cid('c'), cid('d')]);
+  const ports: CheckPorts = {
+    // Image "web" names a, b (corrupt) and a missing c; its second layer is not unpacked.
+    images: () => [{ id: d('7'), name: 'web:latest', blobs: [d('a'), d('b'), d('c')], chainIds: [d('1'), d('2')] }],
+    blobs: {
+      async *list() {
+        yield* [...blobs.keys()] as Digest[];
+      },
+      verify: async (x) => blobs.get(x) ?? 'missing',
+      remove: async (x) => {
+        removed.push(`blob ${x}`);
+        blobs.delete(x);
+      },
+    },
+    layers: {
+      list: async () => [...layers],
+      remove: async (c) => {
+        removed.push(`layer ${c}`);
+        layers.delete(c as Digest);
+      },
+    },
+    leased: (kind) => new Set(kind === 'blob' ? [d('f')] : [d('8')]),
+    containers: () => [{ id: cid('c'), name: 'app', status: 'running', layers: [d('1')] }, { id: cid('e'), name: 'gone', status: 'exited', layers: [] }],
+    containerDirs: async () => [...containerDirs],
+    removeContainerDir: async (id) => {
+      removed.push(`dir ${id}`);
+      containerDirs.delete(id);
+    },
+    runtimeStatus: async () => 'stopped',
+    volumes: () => ['kept', 'lost'],
+    volumeDirs: async () => [...volumeDirs],
+    removeVolumeDir: async (n) => {
+      removed.push(`volume ${n}`);
+      volumeDirs.delete(n);
+    },
+    mounts: async () => mounts.filter((m) => !removed.includes(`mount ${m.path}`)),
+    unmount: async (p) => {
+      removed.push(`mount ${p}`);
+    },
+    netns: async () => [...netns],
+    removeNetns: async (id) => {
+      removed.push(`netns ${id}`);
+      netns.delete(id);
+    },
+  };
+  return { ports, removed };
+}
+
+test('system check names every fault; leased content and what records name are not orphans', async () => {
+  const { ports, removed } = fakeStore();
+  const r = await checkStore(ports, { repair: false });
+  assert.deepEqual(r.faults.map((f) => `${f.kind} ${f.object}`).sort(), [
+    `container-dir-missing gone (${'e'.repeat(12)})`,
+    `container-not-running app (${'c'.repeat(12)})`,
+    `image-blob-corrupt web:latest (${'7'.repeat(12)})`,
+    `image-blob-missing web:latest (${'7'.repeat(12)})`,
+    `image-layer-missing web:latest (${'7'.repeat(12)})`,
+    `orphan-blob ${d('e')}`,
+    `orphan-container-dir ${cid('d')}`,
+    `orphan-layer ${d('9')}`,
+    `orphan-mount /data/containers/${cid('d')}/rootfs`,
+    `orphan-netns ${cid('d')}`,
+    'orphan-volume-dir stray',
+    'volume-dir-missing lost',
+  ]);
+  assert.ok(r.faults.every((f) => !f.repaired));
+  assert.deepEqual(removed, [], 'without --repair nothing is touched');
+  assert.match(r.faults.find((f) => f.kind === 'image-blob-missing')?.message ?? '', new RegExp(`image web:latest \\(7{12}\\) lacks blob ${d('c')}`));
+});
+
+test('system check --repair removes the orphans (mounts before folders) and never what a record names', async () => {
+  const { ports, removed } = fakeStore();
+  const r = await checkStore(ports, { repair: true });
+  assert.deepEqual(removed, [
+    `blob ${d('e')}`,
+    `layer ${d('9')}`,
+    `mount /data/containers/${cid('d')}/rootfs`,
+    `dir ${cid('d')}`,
+    'volume stray',
+    `netns ${cid('d')}`,
+  ]);
+  assert.deepEqual(r.faults.filter((f) => !f.repaired).map((f) => f.kind).sort(), [
+    'container-dir-missing', 'container-not-running', 'image-blob-corrupt', 'image-blob-missing', 'image-layer-missing', 'volume-dir-missing',
+  ]);
+  const again = await checkStore(ports, { repair: false });
+  assert.equal(again.faults.filter((f) => f.kind.startsWith('orphan')).length, 0, 'a second check finds no orphan left');
+});
