@@ -107,9 +107,11 @@ class ArchiveFiles {
   }
 }
 
-function tagsFromNames(names: readonly string[] | null | undefined): string[] {
+function tagsFromNames(names: unknown): string[] {
+  if (names === null || names === undefined) return [];
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new InvalidArgument('invalid archive: RepoTags in manifest.json must be a list of names');
   const out: string[] = [];
-  for (const n of names ?? []) {
+  for (const n of names as string[]) {
     const r = parseReference(n, { defaultTag: true });
     if (r.digest !== undefined) continue;
     out.push(formatReference(r));
@@ -228,7 +230,9 @@ async function fromDockerManifest(bytes: Buffer, indexJson: Buffer | undefined, 
   }
   const out: LoadedImage[] = [];
   for (const e of entries) {
-    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new InvalidArgument('invalid archive: bad entry in manifest.json');
+    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers) || !e.Layers.every((l) => typeof l === 'string')) {
+      throw new InvalidArgument('invalid archive: bad entry in manifest.json');
+    }
     const cfg = files.resolve(e.Config);
     const config = parseImageConfig(await loadBlobJson(content, cfg.digest, 'config'));
     const oci = byConfig.get(cfg.digest);
