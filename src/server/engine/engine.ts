@@ -15,6 +15,7 @@ import { execRoutes } from './exec.js';
 import { containerTtyRoutes } from './container-tty.js';
 import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
+import { swarmRoutes } from './swarm.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -32,6 +33,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   containerTtyRoutes(r, deps);
   networkRoutes(r, deps);
   buildRoutes(r, deps);
+  swarmRoutes(r);
   return r;
 }
 
