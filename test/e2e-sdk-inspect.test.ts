@@ -35,6 +35,17 @@ const INSPECT_KEYS = [
   'RestartCount', 'Driver', 'Platform', 'MountLabel', 'ProcessLabel', 'AppArmorProfile', 'ExecIDs', 'HostConfig',
   'GraphDriver', 'Mounts', 'Config', 'NetworkSettings',
 ];
+/** dockerd's types.Info keys (API 1.43; the omitempty ones berth has no value for left out), in its order. */
+const INFO_KEYS = [
+  'ID', 'Containers', 'ContainersRunning', 'ContainersPaused', 'ContainersStopped', 'Images', 'Driver', 'DriverStatus',
+  'Plugins', 'MemoryLimit', 'SwapLimit', 'CpuCfsPeriod', 'CpuCfsQuota', 'CPUShares', 'CPUSet', 'PidsLimit', 'IPv4Forwarding',
+  'BridgeNfIptables', 'BridgeNfIp6tables', 'Debug', 'NFd', 'OomKillDisable', 'NGoroutines', 'SystemTime', 'LoggingDriver',
+  'CgroupDriver', 'CgroupVersion', 'NEventsListener', 'KernelVersion', 'OperatingSystem', 'OSVersion', 'OSType',
+  'Architecture', 'IndexServerAddress', 'RegistryConfig', 'NCPU', 'MemTotal', 'GenericResources', 'DockerRootDir',
+  'HttpProxy', 'HttpsProxy', 'NoProxy', 'Name', 'Labels', 'ExperimentalBuild', 'ServerVersion', 'Runtimes', 'DefaultRuntime',
+  'Swarm', 'LiveRestoreEnabled', 'Isolation', 'InitBinary', 'ContainerdCommit', 'RuncCommit', 'InitCommit', 'SecurityOptions',
+  'Warnings',
+];
 const NOT_A_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 
 async function python(name: string, script: string): Promise<Map<string, string>> {
@@ -89,6 +100,7 @@ test('docker CLI outside a swarm: node ls, service ls, swarm leave print dockerd
   const info = await d.docker(['info']);
   assert.match(info.stdout, /^ Swarm: inactive$/m);
   const swarm = await d.api('GET', '/info');
+  assert.deepEqual(Object.keys(swarm.json as object), INFO_KEYS, 'every key of dockerd /info, in its order');
   assert.deepEqual((swarm.json as { Swarm: unknown }).Swarm, { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null });
 });
 
