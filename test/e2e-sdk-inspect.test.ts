@@ -174,5 +174,15 @@ test('log drivers: an unknown one gets dockerd message; none runs, attach still 
   assert.equal(logs.stderr.trim(), 'Error response from daemon: configured logging driver does not support reading');
   const api = await d.api('GET', `/containers/${id}/logs?stdout=1`);
   assert.equal(api.status, 501);
+  const seen = await python('logs-none.py', `
+import docker
+c = docker.from_env()
+try:
+    c.containers.get('${id}').logs()
+    print('logs=no error')
+except docker.errors.APIError as e:
+    print('logs=' + str(e.response.status_code) + ' ' + e.explanation)
+`);
+  assert.equal(seen.get('logs'), '501 configured logging driver does not support reading');
   await d.docker(['rm', id]);
 });
