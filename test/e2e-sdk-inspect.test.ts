@@ -137,6 +137,9 @@ ct.remove()
     assert.equal(cfg['OnBuild'], null);
   }
   assert.equal(py['HostConfig']?.['Dns'], null, 'docker-py sent no Dns: Go zero value');
+  const rt = await d.docker(['create', '--runtime', 'crun-x', 'busybox']);
+  assert.notEqual(rt.code, 0, 'a runtime berthd does not have is refused, not echoed');
+  assert.match(rt.stderr, /Error response from daemon: unknown or invalid runtime name: crun-x/);
 });
 
 test('image inspect: Config and ContainerConfig hold every key of Docker container config, OnBuild null', async () => {

@@ -95,6 +95,9 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   if (pb) h.portBindings = portBindingsFromWire(pb);
   const endpoints = endpointsFromWire(body, nm ?? 'default');
   if (Object.keys(endpoints).length) input.endpoints = endpoints;
+  // berthd offers one runtime, named runc in /info (whatever binary the daemon was set to run).
+  const runtime = str(hc['Runtime']);
+  if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
   const lc = obj(hc['LogConfig']);
   const logType = str(lc?.['Type']);
   if (logType) {
