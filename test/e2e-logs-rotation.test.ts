@@ -110,9 +110,9 @@ test('invalid log options are refused at create with 400 and a clear message', a
   assert.equal((await d.berth(['ps', '-aq'])).stdout, before, 'nothing was created');
 });
 
-test('defaults: 20m x 5 unless the daemon sets log-opts; a container overrides one key', async () => {
+test('inspect shows the options asked for ({} by default: the 20m x 5 cap applies at use), over the daemon log-opts; a container overrides one key', async () => {
   const plain = (await d.berth(['create', 'busybox', 'true'])).stdout.trim();
-  assert.equal((await d.docker(['inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', plain])).stdout.trim(), '{"max-file":"5","max-size":"20m"}');
+  assert.equal((await d.docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', plain])).stdout.trim(), '{"Type":"json-file","Config":{}}');
   await d.berth(['rm', plain]);
   const d2 = await TestDaemon.start({ args: ['--log-opt', 'max-size=1m', '--log-opt', 'max-file=2'] });
   try {

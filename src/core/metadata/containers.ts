@@ -61,7 +61,10 @@ export interface HostConfig {
   restartPolicy: { name: string; maximumRetryCount: number };
   portBindings: Record<string, PortBinding[]>;
   logType: string;
-  /** Log options merged with the daemon's at create (max-size, max-file); absent on older records. */
+  /**
+   * Log options as the client gave them (over the daemon's, for its driver); absent on older records,
+   * and older ones hold berth's default cap merged in. The default applies at use, not here.
+   */
   logOpts?: Record<string, string>;
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;

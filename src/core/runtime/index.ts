@@ -3,6 +3,7 @@ export type { CreateOptions, Runtime, RuntimeOptions } from './runtime.js';
 export { DEFAULT_LOG_OPTS, logRotationFromOpts } from './log-files.js';
 export type { LogRotation } from './log-files.js';
 export type { RuntimeStatus } from './state.js';
+export { MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 export { generateSpec, detectHostInfo, resolveCapabilities, checkSysctl } from './spec.js';
 export type { ContainerDevice, ContainerResources, ContainerSpecInput, HostInfo, NetworkMode } from './spec.js';
 export type * from './spec-types.js';

@@ -3,6 +3,11 @@ import type { CreateInput } from '../../services/index.js';
 import { bool, obj, str, strList, strMap } from './request.js';
 import { refuseUnsupportedCreateFields } from './create-unsupported.js';
 
+/** The log drivers dockerd registers on Linux: a name outside them gets dockerd's "not registered". */
+const DOCKER_LOG_DRIVERS: ReadonlySet<string> = new Set(['none', 'local', 'json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'gcplogs', 'logentries']);
+/** The ones berth runs: its conmon log (k8s-file, the format it writes) read back as json-file or local, and none. */
+const BERTH_LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'k8s-file', 'none']);
+
 /** Converts Docker's ContainerCreate body (Config + HostConfig at top level) into a CreateInput. */
 export function createInputFromWire(body: Record<string, unknown>, name: string | null): CreateInput {
   const image = str(body['Image']);
@@ -94,11 +99,16 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   if (pb) h.portBindings = portBindingsFromWire(pb);
   const endpoints = endpointsFromWire(body, nm ?? 'default');
   if (Object.keys(endpoints).length) input.endpoints = endpoints;
+  // berthd offers one runtime, named runc in /info (whatever binary the daemon was set to run).
+  const runtime = str(hc['Runtime']);
+  if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
   const lc = obj(hc['LogConfig']);
-  if (lc && str(lc['Type']) && !['', 'json-file', 'k8s-file', 'local'].includes(str(lc['Type']) as string)) {
-    throw new InvalidArgument(`logging driver ${str(lc['Type'])} is not supported by berth`);
+  const logType = str(lc?.['Type']);
+  if (logType) {
+    if (!DOCKER_LOG_DRIVERS.has(logType) && !BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
+    if (!BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logging driver ${logType} is not supported by berth`);
+    h.logType = logType;
   }
-  if (lc && str(lc['Type'])) h.logType = str(lc['Type']) as string;
   const logOpts = obj(lc?.['Config']);
   if (logOpts) {
     for (const [k, v] of Object.entries(logOpts)) if (typeof v !== 'string') throw new InvalidArgument(`HostConfig.LogConfig.Config.${k} must be a string`);

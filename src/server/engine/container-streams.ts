@@ -1,6 +1,6 @@
 import type { Duplex, Writable } from 'node:stream';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
-import { InvalidArgument } from '../../errdefs/index.js';
+import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { drainedOrClosed } from '../../util/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -126,6 +126,8 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const stdout = ctx.bool('stdout');
   const stderr = ctx.bool('stderr');
   if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
+  // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
+  if (rec.hostConfig.logType === 'none') throw new NotImplemented('configured logging driver does not support reading');
   const follow = ctx.bool('follow');
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw && tailRaw !== 'all' ? Number(tailRaw) : undefined;

@@ -2,6 +2,7 @@ import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { wireMounts } from './volume-convert.js';
 import { networkSettings, summaryPorts } from './network-convert.js';
+import { wireHostConfig } from './host-config-convert.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -31,48 +32,31 @@ function commandLine(c: ContainerRecord): string {
   return [c.path, ...c.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
+/** Container inspect's Config: the keys of Docker's container.Config in its order, `omitempty` ones only when set. */
 export function wireConfig(c: ContainerRecord): Record<string, unknown> {
   const k = c.config;
-  const out: Record<string, unknown> = {
+  return {
     Hostname: k.hostname,
     Domainname: k.domainname,
     User: k.user,
     AttachStdin: k.attachStdin,
     AttachStdout: k.attachStdout,
     AttachStderr: k.attachStderr,
+    ...(Object.keys(k.exposedPorts).length ? { ExposedPorts: k.exposedPorts } : {}),
     Tty: k.tty,
     OpenStdin: k.openStdin,
     StdinOnce: k.stdinOnce,
     Env: k.env,
     Cmd: k.cmd,
+    ...(k.healthcheck ? { Healthcheck: k.healthcheck } : {}),
     Image: k.image,
     Volumes: Object.keys(k.volumes).length ? k.volumes : null,
     WorkingDir: k.workingDir,
     Entrypoint: k.entrypoint,
     OnBuild: null,
     Labels: k.labels,
-    StopSignal: k.stopSignal,
-  };
-  if (Object.keys(k.exposedPorts).length) out['ExposedPorts'] = k.exposedPorts;
-  if (k.stopTimeout !== null) out['StopTimeout'] = k.stopTimeout;
-  if (k.healthcheck) out['Healthcheck'] = k.healthcheck;
-  return out;
-}
-
-export function wireHostConfig(c: ContainerRecord): Record<string, unknown> {
-  const h = c.hostConfig;
-  return {
-    ...h.raw,
-    Binds: h.binds.length ? h.binds : null,
-    NetworkMode: h.networkMode,
-    PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
-    RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.maximumRetryCount },
-    AutoRemove: h.autoRemove,
-    CapAdd: h.capAdd.length ? h.capAdd : null,
-    CapDrop: h.capDrop.length ? h.capDrop : null,
-    Privileged: h.privileged,
-    ReadonlyRootfs: h.readonlyRootfs,
-    LogConfig: { Type: h.logType, Config: h.logOpts ?? {} },
+    ...(k.stopSignal ? { StopSignal: k.stopSignal } : {}),
+    ...(k.stopTimeout !== null ? { StopTimeout: k.stopTimeout } : {}),
   };
 }
 

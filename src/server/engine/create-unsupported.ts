@@ -5,7 +5,8 @@ import { InvalidArgument } from '../../errdefs/index.js';
  * The docker CLI sends every field with its zero value, so a field counts as asked for only when
  * it differs from the values listed as accepted (or, with none listed, from every zero value).
  * Asked for, it is refused with a 400 naming it: a container that silently lacks what its user asked
- * for is worse than an error. Fields berth implements are parsed in container-create.ts.
+ * for is worse than an error. Fields berth implements (and HostConfig.Runtime, refused with
+ * dockerd's own message) are parsed in container-create.ts.
  */
 interface Unsupported {
   /** Values that ask for nothing berth lacks (beyond the zero values). */
@@ -27,7 +28,6 @@ const HOST_CONFIG: Record<string, Unsupported> = {
   OomScoreAdj: { why: 'setting the OOM score adjustment is not implemented yet' },
   OomKillDisable: { why: 'disabling the OOM killer is not implemented yet' },
   StorageOpt: { why: 'storage options (size quotas) are not implemented yet' },
-  Runtime: { accept: ['runc'], why: 'berth runs containers with runc only' },
   Isolation: { accept: ['default'], why: 'isolation modes are a Windows feature' },
   BlkioWeight: { why: 'block I/O weights are not implemented yet' },
   BlkioWeightDevice: { why: 'block I/O weights are not implemented yet' },

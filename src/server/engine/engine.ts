@@ -16,6 +16,7 @@ import { containerTtyRoutes } from './container-tty.js';
 import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
 import { systemCheckRoutes } from './system-check.js';
+import { swarmRoutes } from './swarm.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -34,6 +35,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   networkRoutes(r, deps);
   buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
+  swarmRoutes(r);
   return r;
 }
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { labelMatches, type ImageService, type StoredImage } from '../../services/index.js';
+import { wireImageRunConfig } from './image-convert.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
@@ -52,16 +53,18 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       RepoTags: svc.tagsOf(img.id),
       RepoDigests: svc.repoDigestsOf(img.id),
       Parent: img.parent ?? '',
-      Comment: cfg.comment ?? '',
+      // dockerd falls back to the last history entry's comment (what `docker commit -m` wrote).
+      Comment: cfg.comment || (cfg.history?.at(-1)?.comment ?? ''),
       Created: cfg.created ?? img.created,
-      Container: '',
-      ContainerConfig: cfg.container_config ?? {},
+      Container: cfg.container ?? '',
+      ContainerConfig: wireImageRunConfig(cfg.container_config),
       DockerVersion: cfg.docker_version ?? '',
       Author: cfg.author ?? '',
-      Config: cfg.config ?? null,
+      Config: cfg.config ? wireImageRunConfig(cfg.config) : null,
       Architecture: cfg.architecture ?? '',
       ...(cfg.variant ? { Variant: cfg.variant } : {}),
       Os: cfg.os ?? 'linux',
+      ...(cfg['os.version'] ? { OsVersion: cfg['os.version'] } : {}),
       Size: img.size,
       VirtualSize: img.size,
       GraphDriver: {

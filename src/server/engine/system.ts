@@ -5,6 +5,9 @@ import type { EngineDeps } from './deps.js';
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
 const UNAME_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', s390x: 's390x', ppc64: 'ppc64le' };
 
+/** dockerd's Commit of a tool it runs (ID, Expected): berth records none. */
+const NO_COMMIT = { ID: '', Expected: '' };
+
 export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
   const s = deps.system;
   const ping: Handler = (ctx) => {
@@ -39,6 +42,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
     });
   });
 
+  // Every key of dockerd's types.Info (API 1.43), in its order; Swarm as a node outside any swarm has it.
   r.add('GET', '/info', (ctx) => {
     const containers = deps.containers.list();
     const count = (st: string): number => containers.filter((c) => c.state.status === st).length;
@@ -63,8 +67,11 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       CPUSet: true,
       PidsLimit: true,
       IPv4Forwarding: true,
+      BridgeNfIptables: true,
+      BridgeNfIp6tables: true,
       Debug: false,
       NFd: 0,
+      OomKillDisable: true,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
@@ -80,7 +87,11 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
       NCPU: cpus().length,
       MemTotal: totalmem(),
+      GenericResources: null,
       DockerRootDir: s.dataRoot,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
       Name: s.name,
       Labels: [],
       ExperimentalBuild: false,
@@ -91,6 +102,9 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'catatonit',
+      ContainerdCommit: NO_COMMIT,
+      RuncCommit: NO_COMMIT,
+      InitCommit: NO_COMMIT,
       SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, ...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
       Warnings: null,
     });

@@ -11,3 +11,4 @@ export type { ContainerMountPlanner, RuntimeMount } from './mounts.js';
 export { ExecService } from './exec.js';
 export type { ExecConfig, ExecRecord, ExecSession, ExecStatus } from './exec.js';
 export { resizeContainerTty } from './tty.js';
+export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';

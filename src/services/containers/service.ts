@@ -13,7 +13,7 @@ import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
-import { logRotationOf, mergeLogOpts } from './log-options.js';
+import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
@@ -112,7 +112,7 @@ export class ContainerService {
     resourcesFromHostConfig(rec.hostConfig.raw);
     ulimitsFromHostConfig(rec.hostConfig.raw);
     securityFromHostConfig(rec.hostConfig.raw);
-    rec.hostConfig.logOpts = mergeLogOpts(this.deps.logOpts, rec.hostConfig.logOpts);
+    rec.hostConfig.logOpts = createLogOpts(rec.hostConfig.logType, this.deps.logOpts, rec.hostConfig.logOpts);
     await resolveDevices(rec.hostConfig.raw);
     if (rec.hostConfig.raw['Init'] === true) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));

@@ -20,6 +20,9 @@ export interface ImageConfigJson {
   history?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
   comment?: string;
   container_config?: Record<string, unknown>;
+  /** Docker's image JSON: the ID of the container a commit or build step was made from. */
+  container?: string;
+  'os.version'?: string;
   docker_version?: string;
 }
 
