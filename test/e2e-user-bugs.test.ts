@@ -100,3 +100,31 @@ test('docker cp goes through binds nested in volumes and in other binds, both wa
   await d.docker(['rm', '-f', '-v', 'nest']);
   await d.docker(['volume', 'rm', 'nestvol']);
 });
+
+const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www'];
+
+test('a bridge container connected to a user network resolves its containers by name, and stops on disconnect', async () => {
+  assert.equal((await d.docker(['network', 'create', 'n1'])).code, 0);
+  const gw = (JSON.parse((await d.docker(['network', 'inspect', 'n1'])).stdout) as { IPAM: { Config: { Gateway: string }[] } }[])[0]?.IPAM.Config[0]?.Gateway;
+  assert.ok(gw);
+  assert.equal((await d.docker(['run', '-d', '--name', 'c1', '--hostname', 'c1', '--network', 'n1', 'busybox', ...HTTPD])).code, 0);
+  assert.equal((await d.docker(['run', '-d', '--name', 'c2', '--network', 'n1', 'busybox', 'sleep', '300'])).code, 0);
+  assert.equal((await d.docker(['run', '-d', '--name', 'c3', 'busybox', 'sleep', '300'])).code, 0);
+  const hostResolv = await exec('c3', 'cat /etc/resolv.conf');
+  assert.equal(hostResolv.includes(`nameserver ${gw}`), false);
+  assert.equal(await exec('c2', 'wget -qO- http://c1/'), 'hello-from-c1\n');
+  assert.notEqual((await d.docker(['exec', 'c3', 'wget', '-qO-', 'http://c1/'])).code, 0, 'not on n1 yet');
+
+  const con = await d.docker(['network', 'connect', 'n1', 'c3']);
+  assert.equal(con.code, 0, con.stderr);
+  assert.match(await exec('c3', 'cat /etc/resolv.conf'), new RegExp(`^nameserver ${gw.replace(/\./g, '\\.')}$`, 'm'));
+  assert.equal(await exec('c3', 'wget -qO- http://c1/'), 'hello-from-c1\n');
+  assert.match(await exec('c3', 'nslookup c2'), /Name:\s+c2/);
+
+  assert.equal((await d.docker(['network', 'disconnect', 'n1', 'c3'])).code, 0);
+  assert.equal(await exec('c3', 'cat /etc/resolv.conf'), hostResolv, "the host's resolvers again");
+  const gone = await d.docker(['exec', 'c3', 'nslookup', 'c1']);
+  assert.notEqual(gone.code, 0, gone.stdout);
+  await d.docker(['rm', '-f', 'c1', 'c2', 'c3']);
+  assert.equal((await d.docker(['network', 'rm', 'n1'])).code, 0);
+});

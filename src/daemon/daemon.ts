@@ -91,6 +91,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       if (!containers) throw new Error('container service not ready');
       return containers.withLock(id, fn);
     },
+    writeResolvConf: (id, text) => writeFile(join(opts.dataRoot, 'containers', id, 'resolv.conf'), text),
   });
   const layerWorkers = new LayerWorkers();
   const images = new ImageService({
