@@ -1,17 +1,24 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
+import { startRegistry } from './remotes-helpers.js';
 
 /**
  * Bugs users met with the docker CLI (issue 14): cp through the container's own mounts
  * (/etc/hostname, /etc/hosts, /etc/resolv.conf, nested binds), a resolver for a bridge container
- * connected to a user network.
+ * connected to a user network, the digests `docker images REPO` shows, a pull the registry refuses.
  */
 let d: TestDaemon;
 let local: string;
+// No stored logins, for berthd and the CLI alike: an anonymous pull must meet the registry's refusal.
+let emptyConfig: string;
+const oldConfig = process.env['DOCKER_CONFIG'];
 before(async () => {
+  emptyConfig = await mkdtemp(join(tmpdir(), 'berth-user-bugs-cfg-'));
+  process.env['DOCKER_CONFIG'] = emptyConfig;
   d = await TestDaemon.start();
   await d.makeBusyboxImage();
   local = join(d.dir, 'local');
@@ -19,6 +26,9 @@ before(async () => {
 });
 after(async () => {
   await d?.cleanup();
+  if (oldConfig === undefined) delete process.env['DOCKER_CONFIG'];
+  else process.env['DOCKER_CONFIG'] = oldConfig;
+  await rm(emptyConfig, { recursive: true, force: true });
 });
 
 async function fsMounts(): Promise<string[]> {
@@ -127,4 +137,54 @@ test('a bridge container connected to a user network resolves its containers by 
   assert.notEqual(gone.code, 0, gone.stdout);
   await d.docker(['rm', '-f', 'c1', 'c2', 'c3']);
   assert.equal((await d.docker(['network', 'rm', 'n1'])).code, 0);
+});
+
+test('docker images --digests REPO and --format {{.Digest}} show the digests of REPO only, a digest-only pull as a <none> tag', async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const repo = `${reg.host}/dig/bb`;
+  const other = `${reg.host}/dig/other`;
+  for (const name of [repo, other]) {
+    assert.equal((await d.docker(['tag', 'busybox', `${name}:1`])).code, 0);
+    const push = await d.docker(['push', `${name}:1`]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal((await d.docker(['rmi', `${name}:1`])).code, 0);
+  }
+  // `other` pulled by tag and by digest; `repo` by digest only.
+  assert.equal((await d.docker(['pull', `${other}:1`])).code, 0);
+  const digest = /sha256:[0-9a-f]{64}/.exec((await d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${other}:1`])).stdout)?.[0] ?? '';
+  assert.ok(digest);
+  for (const ref of [`${other}@${digest}`, `${repo}@${digest}`]) {
+    const r = await d.docker(['pull', ref]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+
+  const rows = async (name: string): Promise<string> => (await d.docker(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', name])).stdout;
+  // The other repository's digest of the same image is no row of its own here.
+  assert.equal(await rows(other), `${other} 1 ${digest}\n`);
+  const table = await d.docker(['images', '--digests', other]);
+  assert.match(table.stdout, new RegExp(`^${other.replace(/\./g, '\\.')}\\s+1\\s+${digest}\\s`, 'm'));
+  assert.equal(table.stdout.trim().split('\n').length, 2, table.stdout);
+  assert.equal((await d.docker(['images', '--format', '{{.Digest}}', other])).stdout, `${digest}\n`);
+  // As dockerd: the digest-only reference is listed for its repository, with the tag <none>.
+  assert.equal(await rows(repo), `${repo} <none> ${digest}\n`);
+});
+
+test('docker pull from a registry that refuses anonymous access prints the refusal and exits non-zero, without asking for a username', async (t) => {
+  const reg = await startRegistry({ htpasswd: 'alice:$2b$04$5G4DCDhJO4GVVIftDblwyeFkZoR/6Sx7A1y6ptEx2B/h48fsIfexm\n' });
+  t.after(() => reg.stop());
+  const name = `${reg.host}/private/bb:1`;
+  const started = Date.now();
+  // stdin is a closed pipe, no terminal: a CLI that prompts would wait there until the timeout.
+  const r = await d.docker(['pull', name], { timeoutMs: 20_000 });
+  assert.ok(Date.now() - started < 15_000, 'the CLI did not hang');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /Username/);
+  // The request berth made is the one named (it asks for a manifest with GET where dockerd may use HEAD).
+  assert.match(r.stderr, new RegExp(`^Error response from daemon: (Get|Head) "${reg.url.replace(/\./g, '\\.')}/v2/private/bb/manifests/1": no basic auth credentials\n$`));
+  // `docker run` pulls the same way when the image is missing.
+  const run = await d.docker(['run', '--rm', name], { timeoutMs: 20_000 });
+  assert.equal(run.code, 125, run.stdout + run.stderr);
+  assert.match(run.stderr, /no basic auth credentials/);
+  assert.doesNotMatch(run.stdout, /Username/);
 });
