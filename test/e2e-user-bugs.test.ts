@@ -168,6 +168,17 @@ test('docker images --digests REPO and --format {{.Digest}} show the digests of 
   assert.equal((await d.docker(['images', '--format', '{{.Digest}}', other])).stdout, `${digest}\n`);
   // As dockerd: the digest-only reference is listed for its repository, with the tag <none>.
   assert.equal(await rows(repo), `${repo} <none> ${digest}\n`);
+
+  // rmi of a digest reference removes that reference only: the image keeps its tags.
+  const rmDigest = await d.docker(['rmi', `${repo}@${digest}`]);
+  assert.equal(rmDigest.code, 0, rmDigest.stderr);
+  assert.equal(rmDigest.stdout, `Untagged: ${repo}@${digest}\n`);
+  assert.equal(await rows(repo), '');
+  assert.equal((await d.docker(['image', 'inspect', '--format', '{{json .RepoTags}}', 'busybox'])).stdout, `["busybox:latest","${other}:1"]\n`);
+  // The last tag of a repository takes that repository's digests along, as in dockerd.
+  const rmTag = await d.docker(['rmi', `${other}:1`]);
+  assert.equal(rmTag.stdout, `Untagged: ${other}:1\nUntagged: ${other}@${digest}\n`);
+  assert.equal((await d.docker(['image', 'inspect', '--format', '{{json .RepoTags}} {{json .RepoDigests}}', 'busybox'])).stdout, '["busybox:latest"] []\n');
 });
 
 test('docker pull from a registry that refuses anonymous access prints the refusal and exits non-zero, without asking for a username', async (t) => {
