@@ -93,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       if (!containers) throw new Error('container service not ready');
       return containers.withLock(id, fn);
     },
+    writeResolvConf: (id, text) => writeFile(join(opts.dataRoot, 'containers', id, 'resolv.conf'), text),
   });
   const layerWorkers = new LayerWorkers();
   const leases = new LeaseStore(db);

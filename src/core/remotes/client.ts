@@ -110,7 +110,8 @@ export class RegistryClient {
   async request(ep: RegistryEndpoint, req: RegistryRequest, creds?: Credentials): Promise<RegistryResponse> {
     const url = new URL(req.path, this.#transports.originOf(ep) + '/').toString();
     const replayable = req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body);
-    let auth = await this.#authorization(ep, req.scopes, creds, req.signal, false);
+    const target = { method: req.method, url };
+    let auth = await this.#authorization(ep, target, req.scopes, creds, req.signal, false);
     let res = await this.#send(ep, url, req, auth);
     if (res.status === 401) {
       const challenge = parseChallenges(res.headers['www-authenticate'])[0];
@@ -118,7 +119,9 @@ export class RegistryClient {
       if (!challenge) throw new Unauthorized(`${ep.authHost}: unauthorized (the registry sent no usable WWW-Authenticate challenge)`);
       this.#challenges.set(ep.origin, challenge);
       if (!replayable) throw new Unauthorized(`${ep.authHost}: authentication required before the upload`);
-      auth = await this.#authorization(ep, req.scopes, creds, req.signal, true);
+      // The URL answered (plain HTTP after a fallback), as the error names it.
+      target.url = res.url;
+      auth = await this.#authorization(ep, target, req.scopes, creds, req.signal, true);
       res = await this.#send(ep, url, req, auth);
     }
     return res;
@@ -181,24 +184,27 @@ export class RegistryClient {
     }
   }
 
-  async #authorization(ep: RegistryEndpoint, scopes: string[], creds: Credentials | undefined, signal: AbortSignal | undefined, fresh: boolean): Promise<string | undefined> {
+  /** `target`: the request that needs it, named in the error when no credentials can be had (as Go's url.Error). */
+  async #authorization(ep: RegistryEndpoint, target: { method: string; url: string }, scopes: string[], creds: Credentials | undefined, signal: AbortSignal | undefined, fresh: boolean): Promise<string | undefined> {
     const challenge = this.#challenges.get(ep.origin);
     if (!challenge) return undefined;
     const c = creds ?? (ep.mirror ? undefined : await this.#credentials(ep.authHost));
     if (challenge.scheme === 'basic') {
-      if (!c?.username) throw new Unauthorized(`${ep.authHost}: authentication required (no credentials: run berth login ${ep.authHost})`);
+      // dockerd's words for a Basic challenge it has nothing to answer with.
+      const method = target.method.charAt(0) + target.method.slice(1).toLowerCase();
+      if (!c?.username) throw new Unauthorized(`${method} "${target.url}": no basic auth credentials`);
       return basicHeader(c);
     }
     if (c?.registryToken) return `Bearer ${c.registryToken}`;
     const key = `${ep.origin} ${c?.username ?? ''} ${[...scopes].sort().join(' ')}`;
     const cached = this.#tokens.get(key);
     if (cached && !fresh && cached.expires > Date.now()) return cached.header;
-    const token = await this.#fetchToken(ep, challenge, scopes, c, signal);
+    const token = await this.#fetchToken(ep, target, challenge, scopes, c, signal);
     this.#tokens.set(key, token);
     return token.header;
   }
 
-  async #fetchToken(ep: RegistryEndpoint, ch: Challenge, scopes: string[], c: Credentials | undefined, signal?: AbortSignal): Promise<CachedToken> {
+  async #fetchToken(ep: RegistryEndpoint, target: { method: string; url: string }, ch: Challenge, scopes: string[], c: Credentials | undefined, signal?: AbortSignal): Promise<CachedToken> {
     const realm = ch.params['realm'];
     if (!realm) throw new Unauthorized('the registry sent a bearer challenge without a realm');
     const url = new URL(realm);
@@ -224,6 +230,12 @@ export class RegistryClient {
       throw new Unavailable(`error fetching a token from ${url.origin}: ${(e as Error).message}`, { cause: e });
     }
     const text = (await readSmall(res.body)).toString('utf8');
+    if ((res.statusCode === 401 || res.statusCode === 403) && !c?.username && !c?.identityToken) {
+      // Anonymous and refused: the token server's own words, as dockerd passes them on.
+      const method = target.method.charAt(0) + target.method.slice(1).toLowerCase();
+      const reason = res.statusCode === 401 ? registryReason(text) || 'unauthorized: authentication required' : registryReason(text) || 'denied: requested access to the resource is denied';
+      throw new Unauthorized(`${method} "${target.url}": ${reason}`);
+    }
     if (res.statusCode === 401 || res.statusCode === 403) {
       throw new Unauthorized(`unauthorized: incorrect username or password (${url.origin} answered ${res.statusCode})`);
     }
@@ -242,12 +254,21 @@ export class RegistryClient {
   }
 }
 
+/** The words of a registry's `{"errors":[{"code","message"}]}` body ('' when it has none). */
+function registryReason(body: string): string {
+  try {
+    const v = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+    return (v.errors ?? []).map((e) => [e.code?.toLowerCase().replace(/_/g, ' '), e.message].filter(Boolean).join(': ')).join('; ');
+  } catch {
+    return '';
+  }
+}
+
 /** The registry's own words (`{"errors":[{"code","message"}]}`) as a berth error. */
 export function registryError(status: number, body: string, what: string): Error {
-  let reason = '';
+  let reason = registryReason(body);
   try {
-    const v = JSON.parse(body) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
-    reason = (v.errors ?? []).map((e) => [e.code?.toLowerCase().replace(/_/g, ' '), e.message].filter(Boolean).join(': ')).join('; ');
+    JSON.parse(body);
   } catch {
     reason = body.trim().slice(0, 200);
   }

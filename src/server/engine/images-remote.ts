@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ImageSearchResult } from '../../api/index.js';
 import { progressString } from '../../api/index.js';
-import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { Internal, InvalidArgument, NotImplemented, Unauthorized } from '../../errdefs/index.js';
 import { decodeRegistryAuth, type Credentials, type ProgressEvent, type RemoteImages } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -69,7 +69,12 @@ export async function pullImage(ctx: HttpContext, deps: EngineDeps): Promise<voi
   const opts = { ...(platform ? { platform } : {}), ...(creds ? { creds } : {}), signal: ctx.signal };
   // The docker CLI asks for every tag (`pull -a`) by leaving tag empty on a name without one.
   const all = tag === '' && !/@|:[^/]*$/.test(fromImage);
-  const job = all ? await remotes.preparePullAll(fromImage, opts) : await remotes.preparePull(ref, { ...(platform ? { platform } : {}), ...(creds ? { creds } : {}), signal: ctx.signal });
+  const job = await (all ? remotes.preparePullAll(fromImage, opts) : remotes.preparePull(ref, opts)).catch((e: unknown) => {
+    // dockerd answers a registry's refusal of a pull with 500, not 401: on a 401 the docker CLI
+    // asks for a username (and hangs without a terminal) instead of printing the refusal.
+    if (e instanceof Unauthorized) throw new Internal(e.message, { cause: e });
+    throw e;
+  });
   const res = ctx.startStream('application/json');
   try {
     await job.run(writer(res));

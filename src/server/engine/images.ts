@@ -6,6 +6,7 @@ import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { parseFilters } from './request.js';
 import { param, parseUntil } from './containers.js';
+import { listedReferences } from './image-filters.js';
 import { pullImage } from './images-remote.js';
 
 export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
@@ -21,17 +22,18 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     for (const img of svc.list()) {
       if (!all && svc.isIntermediate(img)) continue;
       const allTags = svc.tagsOf(img.id);
+      const allDigests = svc.repoDigestsOf(img.id);
+      // With a reference filter Docker lists only the tags and digests that matched.
+      const refs = listedReferences(allTags, allDigests, filters.get('reference') ?? []);
+      if (!refs) continue;
       const cfg = await svc.config(img);
       const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};
-      if (!imageMatches(svc, filters, allTags, labels, img.created)) continue;
-      // With a reference filter Docker lists only the tags that matched.
-      const patterns = (filters.get('reference') ?? []).map(globToRegex);
-      const tags = patterns.length ? allTags.filter((t) => patterns.some((re) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')))) : allTags;
+      if (!imageMatches(svc, filters, allTags, allDigests, labels, img.created)) continue;
       out.push({
         Id: img.id,
         ParentId: img.parent ?? '',
-        RepoTags: tags,
-        RepoDigests: svc.repoDigestsOf(img.id),
+        RepoTags: refs.tags,
+        RepoDigests: refs.digests,
         Created: Math.floor(Date.parse(img.created) / 1000) || 0,
         Size: img.size,
         SharedSize: -1,
@@ -166,23 +168,14 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
   });
 }
 
-function globToRegex(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
-}
-
-function imageMatches(svc: ImageService, f: Map<string, string[]>, tags: string[], labels: Record<string, string>, created: string): boolean {
+/** The filters other than `reference` (applied with the listing's references, see listedReferences). */
+function imageMatches(svc: ImageService, f: Map<string, string[]>, tags: string[], digests: string[], labels: Record<string, string>, created: string): boolean {
   const dangling = f.get('dangling')?.[0];
   if (dangling !== undefined) {
+    // As dockerd: dangling=true lists the untagged (digest-only ones too), dangling=false hides only
+    // images with neither a tag nor a digest.
     const want = dangling === 'true' || dangling === '1';
-    if (want !== (tags.length === 0)) return false;
-  }
-  const refs = f.get('reference');
-  if (refs && refs.length) {
-    const ok = refs.some((p) => {
-      const re = globToRegex(p);
-      return tags.some((t) => re.test(t) || re.test(t.replace(/:[^:/]+$/, '')));
-    });
-    if (!ok) return false;
+    if (want ? tags.length > 0 : tags.length === 0 && digests.length === 0) return false;
   }
   if (!(f.get('label') ?? []).every((l) => labelMatches(labels, l))) return false;
   for (const key of ['before', 'since'] as const) {

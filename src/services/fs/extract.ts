@@ -1,9 +1,10 @@
-import { lstat, lutimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, lutimes, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { cleanComponents, decompress, RootResolver, writeEntry } from '../../core/diff/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { readTar, type TarHeader } from '../../util/tar/index.js';
-import type { Owner } from '../../util/index.js';
+import { writeChunks, type Owner } from '../../util/index.js';
 
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory or the other way round. */
@@ -12,6 +13,11 @@ export interface ExtractOptions {
   owner?: { uid: number; gid: number };
   /** The owner on disk for an entry's (e.g. a user namespace's ids shifted to the host's). */
   mapOwner?: (o: Owner) => Owner;
+  /**
+   * Files that are mount points (resolved components joined by '/', e.g. `etc/hosts`): a file entry
+   * there is written into the mounted file, which cannot be replaced; anything else is refused.
+   */
+  filePoints?: ReadonlySet<string>;
   signal?: AbortSignal;
 }
 
@@ -47,6 +53,10 @@ export async function extractInto(root: string, dest: string[], source: Readable
       const owner = opts.owner ?? { uid: e.header.uid, gid: e.header.gid };
       const h: TarHeader = opts.owner || opts.mapOwner ? { ...e.header, ...(opts.mapOwner ? opts.mapOwner(owner) : owner) } : e.header;
       if (opts.noOverwriteDirNonDir) await checkOverwrite(target, `/${rel.join('/')}`, h);
+      if (opts.filePoints?.has(rel.join('/'))) {
+        await writeMountedFile(target, `/${rel.join('/')}`, h, e.body);
+        continue;
+      }
       const link = h.type === 'hardlink' ? await hardlinkTarget(resolver, dest, h) : undefined;
       const res = await writeEntry(target, h, e.body, link);
       if (res.replacedDirOrLink) resolver.invalidate();
@@ -64,6 +74,17 @@ export async function extractInto(root: string, dest: string[], source: Readable
     if (!parent) continue;
     const p = resolver.abs([...parent, d.rel.at(-1) as string]);
     if ((await lstat(p).catch(() => null))?.isDirectory()) await lutimes(p, d.mtime, d.mtime);
+  }
+}
+
+/** A file mounted over the container's (e.g. /etc/hosts) keeps its inode: truncated and rewritten, never replaced. */
+async function writeMountedFile(target: string, ctrPath: string, h: TarHeader, body: Readable): Promise<void> {
+  if (h.type !== 'file') throw new InvalidArgument(`cannot replace the mounted file "${ctrPath}" with a ${h.type}`);
+  const fh = await open(target, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+  try {
+    await writeChunks(fh, body);
+  } finally {
+    await fh.close();
   }
 }
 

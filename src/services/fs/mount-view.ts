@@ -1,5 +1,6 @@
 import { lstat, mkdir, mkdtemp, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MountPoint } from '../../core/metadata/index.js';
 import { RootResolver } from '../../core/diff/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { Mount } from '../../core/snapshots/index.js';
@@ -14,6 +15,8 @@ export interface MountedPoint {
   rw: boolean;
   /** The mount point's components inside the view root, symlinks on the way resolved. */
   rel: string[];
+  /** A file mounted on a file (a bind of one file, /etc/hosts …), not a directory. */
+  file: boolean;
 }
 
 export interface MountView extends TreeView {
@@ -21,11 +24,36 @@ export interface MountView extends TreeView {
 }
 
 /** The container's volumes and binds (tmpfs lives only in the container's own mount namespace). */
-export function hostMounts(rec: ContainerRecord): NonNullable<ContainerRecord['mounts']> {
+export function hostMounts(rec: ContainerRecord): MountPoint[] {
   return (rec.mounts ?? []).filter((m) => m.type !== 'tmpfs' && m.source !== '');
 }
 
-async function sourceOf(m: NonNullable<ContainerRecord['mounts']>[number]): Promise<string> {
+/** The files berth bind-mounts over the image's own at start, by their name in the container's folder. */
+const ETC_FILES = [
+  ['hostname', '/etc/hostname'],
+  ['hosts', '/etc/hosts'],
+  ['resolv.conf', '/etc/resolv.conf'],
+] as const;
+
+/**
+ * Every host path the container's processes see over its rootfs, as Docker's cp resolves paths
+ * through the container's mount table: the volumes and binds, and /etc/hostname, /etc/hosts and
+ * /etc/resolv.conf once a start has written them (a user mount on the same path replaces them, as
+ * at start). `dir` is the container's folder.
+ */
+export async function viewMounts(rec: ContainerRecord, dir: string): Promise<MountPoint[]> {
+  const user = hostMounts(rec);
+  const etc: MountPoint[] = [];
+  for (const [file, destination] of ETC_FILES) {
+    if (user.some((m) => lexical(m.destination).join('/') === lexical(destination).join('/'))) continue;
+    const source = join(dir, file);
+    if (!(await lstat(source).catch(() => null))?.isFile()) continue;
+    etc.push({ type: 'bind', source, destination, mode: '', rw: true, propagation: 'rprivate', nonRecursive: true });
+  }
+  return [...etc, ...user];
+}
+
+async function sourceOf(m: MountPoint): Promise<string> {
   return m.type === 'volume' && m.subpath ? resolveInRoot(m.source, m.subpath) : m.source;
 }
 
@@ -37,7 +65,7 @@ async function sourceOf(m: NonNullable<ContainerRecord['mounts']>[number]): Prom
  * afterwards crosses into a volume with the same root: a symlink inside a volume cannot leave
  * either. Mount points the rootfs lacks (a container never started) are created, as runc would.
  */
-export async function mountView(deps: ViewDeps, rec: ContainerRecord): Promise<MountView> {
+export async function mountView(deps: ViewDeps, rec: ContainerRecord, mounts: MountPoint[]): Promise<MountView> {
   let root: Mount[];
   if (isLive(rec)) {
     root = [{ type: 'bind', source: deps.rootfsPath(rec.id), target: '', options: ['bind'] }];
@@ -58,7 +86,7 @@ export async function mountView(deps: ViewDeps, rec: ContainerRecord): Promise<M
     await deps.rootfs.mount(root.map((m) => ({ ...m, target: dir, options: [...m.options, 'private'] })));
     const resolver = new RootResolver(dir);
     const points: MountedPoint[] = [];
-    const sorted = [...hostMounts(rec)].sort((a, b) => lexical(a.destination).length - lexical(b.destination).length);
+    const sorted = [...mounts].sort((a, b) => lexical(a.destination).length - lexical(b.destination).length);
     for (const m of sorted) {
       const source = await sourceOf(m);
       const comps = lexical(m.destination);
@@ -76,7 +104,7 @@ export async function mountView(deps: ViewDeps, rec: ContainerRecord): Promise<M
       const opts = [m.nonRecursive || m.type === 'volume' ? 'bind' : 'rbind', m.rw ? 'rw' : 'ro', 'rprivate'];
       await deps.rootfs.mount([{ type: 'bind', source, target: resolver.abs(rel), options: opts }]);
       resolver.invalidate();
-      points.push({ destination: m.destination, rw: m.rw, rel });
+      points.push({ destination: m.destination, rw: m.rw, rel, file: !isDir });
     }
     return { root: dir, mounts: points, release };
   } catch (e) {
@@ -93,4 +121,9 @@ export function mountAt(view: MountView, rel: readonly string[]): MountedPoint |
     if (!best || m.rel.length >= best.rel.length) best = m;
   }
   return best;
+}
+
+/** The view's mount points that are files, as `extractInto` names them. */
+export function fileMountPoints(view: MountView): Set<string> {
+  return new Set(view.mounts.filter((m) => m.file).map((m) => m.rel.join('/')));
 }

@@ -15,7 +15,7 @@ import { overlayChanges, treeChanges, visibleChanges } from './changes.js';
 import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
-import { hostMounts, mountAt, mountView, type MountView } from './mount-view.js';
+import { fileMountPoints, hostMounts, mountAt, mountView, viewMounts, type MountView } from './mount-view.js';
 import { containerView, imageView, type TreeView, type ViewDeps, type ViewMode } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
@@ -65,9 +65,10 @@ export class FilesystemService {
     }
   }
 
-  /** The rootfs alone when the container has no volumes or binds (no mounts to make), else the full view. */
+  /** The rootfs alone when nothing is mounted over it (no mounts to make), else the full view. */
   async #treeOf(rec: ContainerRecord, mode: 'read' | 'write'): Promise<MountView> {
-    if (hostMounts(rec).length > 0) return mountView(this.#view, rec);
+    const mounts = await viewMounts(rec, this.deps.containers.dir(rec.id));
+    if (mounts.length > 0) return mountView(this.#view, rec, mounts);
     return { ...(await containerView(this.#view, rec, mode)), mounts: [] };
   }
 
@@ -134,6 +135,7 @@ export class FilesystemService {
           noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
           ...(idMap ? { mapOwner: (o: Owner) => ownerToHost(idMap, o) } : {}),
           ...(user ? { owner: { uid: user.uid, gid: user.gid } } : {}),
+          filePoints: fileMountPoints(view),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
       } finally {

@@ -154,16 +154,18 @@ export class ImageService {
     const actions: DeleteAction[] = [];
     if (!byId) {
       const full = this.deps.refs.normalize(ref);
-      const named = tags.includes(full) ? full : undefined;
-      if (named && (tags.length > 1 || (users.length > 0 && opts.force))) {
-        this.deps.records.untag(named);
-        this.#publish('untag', img.id, this.deps.refs.familiar(named));
-        return [{ Untagged: this.deps.refs.familiar(named) }];
-      }
-      if (named && users.length > 0) {
-        throw new Conflict(
-          `conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]?.id.slice(0, 12)} is using its referenced image ${short}`,
-        );
+      const refs = [...tags, ...this.deps.records.repoDigestsOf(img.id)];
+      if (refs.includes(full)) {
+        if (users.length > 0 && !opts.force && isSingleReference(refs)) {
+          throw new Conflict(
+            `conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]?.id.slice(0, 12)} is using its referenced image ${short}`,
+          );
+        }
+        const untagged = this.#untagReference(img.id, full);
+        // Other references keep the image; so do its users and children (it stays, untagged).
+        const left = this.deps.records.tagsOf(img.id).length + this.deps.records.repoDigestsOf(img.id).length;
+        if (left > 0 || users.length > 0 || this.deps.records.childrenOf(img.id).length > 0) return untagged;
+        actions.push(...untagged);
       }
     } else {
       const running = users.find((u) => u.running);
@@ -183,20 +185,43 @@ export class ImageService {
       this.#publish('untag', img.id, this.deps.refs.familiar(full));
       return [{ Untagged: this.deps.refs.familiar(full) }];
     }
-    for (const t of tags) {
+    const untaggedBefore = actions.length;
+    for (const t of this.deps.records.tagsOf(img.id)) {
       this.deps.records.untag(t);
       actions.push({ Untagged: this.deps.refs.familiar(t) });
     }
     for (const d of this.deps.records.repoDigestsOf(img.id)) actions.push({ Untagged: this.deps.refs.familiar(d) });
     this.deps.records.delete(img.id);
     actions.push({ Deleted: img.id });
-    for (const a of actions) {
+    for (const a of actions.slice(untaggedBefore)) {
       if ('Untagged' in a) this.#publish('untag', img.id, a.Untagged);
     }
     this.#publish('delete', img.id);
     await this.#collect(img);
     if (opts.prune) await this.#pruneParents(img, actions);
     return actions;
+  }
+
+  /**
+   * Removes one reference, as dockerd: a tag's removal takes the digests of the same repository
+   * along once no tag of that repository is left. Returns (and publishes) what was untagged.
+   */
+  #untagReference(id: Digest, full: string): DeleteAction[] {
+    const gone = [full];
+    this.deps.records.untag(full);
+    const repo = repositoryOf(full);
+    if (!full.includes('@') && !this.deps.records.tagsOf(id).some((t) => repositoryOf(t) === repo)) {
+      for (const d of this.deps.records.repoDigestsOf(id)) {
+        if (repositoryOf(d) !== repo) continue;
+        this.deps.records.untag(d);
+        gone.push(d);
+      }
+    }
+    return gone.map((r) => {
+      const name = this.deps.refs.familiar(r);
+      this.#publish('untag', id, name);
+      return { Untagged: name };
+    });
   }
 
   /** As Docker's rmi: the untagged parents (build steps) that nothing else needs go with the image. */
@@ -453,3 +478,24 @@ async function decompressed(source: Readable): Promise<Readable> {
   return rest;
 }
 
+
+/** `name:tag` or `name@digest` → name (a registry's port is no tag). */
+function repositoryOf(full: string): string {
+  const at = full.indexOf('@');
+  return at >= 0 ? full.slice(0, at) : full.replace(/:[^:/]+$/, '');
+}
+
+/**
+ * dockerd's isSingleReference: the references name one repository only (one tag at most, plus
+ * digests of that same repository). Removing the last such reference of an image a container uses
+ * needs force.
+ */
+function isSingleReference(refs: string[]): boolean {
+  const tags = refs.filter((r) => !r.includes('@'));
+  if (tags.length > 1) return false;
+  const repos = new Set(refs.filter((r) => r.includes('@')).map(repositoryOf));
+  const single = tags[0] ?? refs[0];
+  if (single === undefined) return false;
+  if (refs.length === 1) return true;
+  return repos.size === 1 && repos.has(repositoryOf(single));
+}

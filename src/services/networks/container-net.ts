@@ -32,6 +32,8 @@ export interface ContainerAccess {
   list(): ContainerRecord[];
   update(rec: ContainerRecord): void;
   locked<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  /** Rewrites the container's resolv.conf in place: the running container sees it through its bind mount. */
+  writeResolvConf(id: string, text: string): Promise<void>;
 }
 
 /** `default` is the daemon's default network: bridge, as in Docker. */
@@ -182,8 +184,8 @@ export class ContainerNetworking {
         throw e;
       }
       for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
-      const [primaryNet, primary] = eps[0] ?? [];
-      const embedded = primaryNet && !primaryNet.predefined ? primary?.gateway : undefined;
+      const [, primary] = eps[0] ?? [];
+      const embedded = this.#embedded(rec);
       return {
         hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
         resolv: await resolvConf(raw, embedded),
@@ -231,6 +233,26 @@ export class ContainerNetworking {
     }
   }
 
+  /**
+   * The embedded resolver a running container asks: its first network's when that is a user network
+   * (as at start), else that of a user network it was connected to later (Docker gives a bridge
+   * container the embedded DNS on connect), else none (the host's resolvers).
+   */
+  #embedded(rec: ContainerRecord): string | undefined {
+    const up = this.#bridgeEndpoints(rec).filter(([, ep]) => ep.ifname !== undefined && ep.gateway);
+    const primaryName = networkName(rec.hostConfig.networkMode);
+    const [primaryNet, primary] = up.find(([n]) => n.name === primaryName) ?? [];
+    if (primaryNet && !primaryNet.predefined) return primary?.gateway;
+    return up.find(([n]) => !n.predefined)?.[1].gateway;
+  }
+
+  /** After a connect or disconnect: resolv.conf names the resolver that now serves the container's networks. */
+  async #refreshResolver(rec: ContainerRecord, before: string | undefined): Promise<void> {
+    const now = this.#embedded(rec);
+    if (now === before) return;
+    await this.containers.writeResolvConf(rec.id, await resolvConf(rec.hostConfig.raw, now));
+  }
+
   /** docker network connect: on the record, and at once on a running container (ethN). */
   async connect(netIdOrName: string, containerIdOrName: string, req: EndpointRequest): Promise<void> {
     const net = this.networks.get(netIdOrName);
@@ -252,9 +274,13 @@ export class ContainerNetworking {
         await this.endpoints.attach(rec, rec.netns, net, ep, `eth${i}`, []);
         await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
       }
+      const before = this.#embedded(rec);
       rec.networks = { ...(rec.networks ?? {}), [net.name]: ep };
       this.containers.update(rec);
-      if (running) this.networks.publishEndpoint(net, 'connect', rec.id);
+      if (running) {
+        await this.#refreshResolver(rec, before);
+        this.networks.publishEndpoint(net, 'connect', rec.id);
+      }
     });
   }
 
@@ -275,13 +301,17 @@ export class ContainerNetworking {
       if (net.driver !== 'bridge') throw new Forbidden('container cannot be disconnected from host network or connected to host network');
       const wasUp = ep.ifname !== undefined;
       const primary = ep.ifname === 'eth0';
+      const before = this.#embedded(rec);
       await this.endpoints.detach(rec, net, ep, primary ? mappingsOf(rec) : []);
       if (primary) delete rec.ports;
       const rest = { ...(rec.networks ?? {}) };
       delete rest[net.name];
       rec.networks = rest;
       this.containers.update(rec);
-      if (wasUp) this.networks.publishEndpoint(net, 'disconnect', rec.id);
+      if (wasUp) {
+        await this.#refreshResolver(rec, before);
+        this.networks.publishEndpoint(net, 'disconnect', rec.id);
+      }
     });
   }
 }
