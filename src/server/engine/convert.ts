@@ -59,10 +59,12 @@ export function wireConfig(c: ContainerRecord): Record<string, unknown> {
   return out;
 }
 
-export function wireHostConfig(c: ContainerRecord): Record<string, unknown> {
+/** `links`: HostConfig.Links as dockerd shows them (`/target:/parent/alias`), resolved by the caller. */
+export function wireHostConfig(c: ContainerRecord, links: string[] = []): Record<string, unknown> {
   const h = c.hostConfig;
   return {
     ...h.raw,
+    Links: links.length ? links : null,
     Binds: h.binds.length ? h.binds : null,
     NetworkMode: h.networkMode,
     PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
@@ -84,7 +86,7 @@ export interface InspectPaths {
   lowers: string[];
 }
 
-export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<string, unknown> {
+export function containerInspect(c: ContainerRecord, p: InspectPaths, links: string[] = []): Record<string, unknown> {
   const s = c.state;
   const overlay = c.driver === 'overlay';
   return {
@@ -119,7 +121,7 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: wireHostConfig(c),
+    HostConfig: wireHostConfig(c, links),
     GraphDriver: {
       Name: overlay ? 'overlay2' : 'vfs',
       Data: overlay
@@ -132,10 +134,11 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
   };
 }
 
-export function containerSummary(c: ContainerRecord, imageName: string): Record<string, unknown> {
+/** `linkNames`: the names it has as a link target (`/parent/alias`); sorted with its own, as dockerd lists them. */
+export function containerSummary(c: ContainerRecord, imageName: string, linkNames: string[] = []): Record<string, unknown> {
   return {
     Id: c.id,
-    Names: [`/${c.name}`],
+    Names: [`/${c.name}`, ...linkNames].sort(),
     Image: imageName,
     ImageID: c.imageId,
     Command: commandLine(c),

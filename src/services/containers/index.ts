@@ -11,3 +11,5 @@ export type { ContainerMountPlanner, RuntimeMount } from './mounts.js';
 export { ExecService } from './exec.js';
 export type { ExecConfig, ExecRecord, ExecSession, ExecStatus } from './exec.js';
 export { resizeContainerTty } from './tty.js';
+export { linkEnv, linkNamesByTarget, linkTargets, isUserNetworkMode } from './links.js';
+export type { LinkHost, LinkRequest } from './links.js';
