@@ -185,6 +185,8 @@ export class ContainerNetworking {
         throw e;
       }
       for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
+      // The embedded DNS finds the asker of a --link alias by its address: store it before the process can ask.
+      if (eps.some(([, ep]) => ep.links?.length)) this.containers.update(rec);
       const [primaryNet, primary] = eps[0] ?? [];
       const embedded = primaryNet && !primaryNet.predefined ? primary?.gateway : undefined;
       return {
