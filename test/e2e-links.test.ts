@@ -118,7 +118,15 @@ test('--link on a user network: the alias resolves for the linking container onl
   assert.notEqual(other.code, 0, 'another container on the network does not see the alias');
   const c = (await d.docker(['create', '--network', 'lnet', '--link', 'lweb:backend', 'busybox', 'true'])).stdout.trim();
   assert.deepEqual((await inspect(c)).NetworkSettings.Networks.lnet.Links, ['lweb:backend']);
-  await d.docker(['rm', '-f', c, web]);
+  // docker network connect --link: the same, for a container joining the network.
+  const joiner = (await d.docker(['run', '-d', 'busybox', 'sleep', '300'])).stdout.trim();
+  const con = await d.docker(['network', 'connect', '--link', 'lweb:be2', 'lnet', joiner]);
+  assert.equal(con.code, 0, con.stderr);
+  // Its primary network is the default bridge: ask the embedded DNS of lnet by its address.
+  const gw = JSON.parse((await d.docker(['network', 'inspect', 'lnet'])).stdout)[0].IPAM.Config[0].Gateway as string;
+  const viaConnect = await d.docker(['exec', joiner, 'nslookup', 'be2', gw]);
+  assert.match(viaConnect.stdout, new RegExp(`Address: ${webIp.replace(/\./g, '\\.')}$`, 'm'), viaConnect.stdout + viaConnect.stderr);
+  await d.docker(['rm', '-f', c, web, joiner]);
   assert.equal((await d.docker(['network', 'rm', 'lnet'])).code, 0);
 });
 

@@ -99,7 +99,8 @@ export class ContainerNetworking {
   #endpoint(net: NetworkRecord, req: EndpointRequest): EndpointRecord {
     const aliases = (req.aliases ?? []).filter((a) => a !== '');
     if (net.driver !== 'bridge' && (aliases.length || req.ip || req.mac)) throw new InvalidArgument(`network ${net.name} takes no aliases, IP or MAC address`);
-    const links = net.predefined ? [] : (req.links ?? []);
+    const links = req.links ?? [];
+    if (links.length && net.predefined) throw new InvalidArgument(`network ${net.name} takes no endpoint links: legacy links to the default bridge are made at create (--link, HostConfig.Links)`);
     if (net.name === 'bridge' && aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
     if (req.ip) {
       const ip = parseIp(req.ip);
