@@ -77,8 +77,10 @@ test('docker run --link on the default bridge: /etc/hosts, ALIAS_* env, ping, in
   const own = await d.docker(['rm', '--link', 'ldb']);
   assert.match(own.stderr, /Conflict, cannot remove the default link name of the container/);
 
-  // A removed target takes its links with it.
-  await d.docker(['rm', '-f', db]);
+  // A link name finds its target, as in dockerd: without --link, rm removes that container, and its links go with it.
+  const rmByLink = await d.docker(['rm', '-f', 'lapp/ldb']);
+  assert.equal(rmByLink.code, 0, rmByLink.stderr);
+  assert.equal((await d.docker(['inspect', db])).code, 1);
   assert.equal((await inspect(app)).HostConfig.Links, null);
   await d.docker(['rm', '-f', app]);
 });

@@ -96,7 +96,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
   r.add('DELETE', '/containers/{id:.*}', async (ctx) => {
     const id = param(ctx, 'id');
     if (ctx.bool('link')) await svc.removeLink(id);
-    else await svc.remove(id.replace(/^\/+/, '').includes('/') ? svc.resolveLink(id).target.id : id, { force: ctx.bool('force'), volumes: ctx.bool('v') });
+    else await svc.remove(id, { force: ctx.bool('force'), volumes: ctx.bool('v') });
     ctx.sendStatus(204);
   });
 

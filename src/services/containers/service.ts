@@ -76,8 +76,14 @@ export class ContainerService {
     return join(this.dir(id), 'rootfs');
   }
 
+  /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */
   get(idOrName: string): ContainerRecord {
-    return this.deps.store.resolve(idOrName);
+    try {
+      return this.deps.store.resolve(idOrName);
+    } catch (e) {
+      if (e instanceof NotFound && idOrName.replace(/^\/+/, '').includes('/')) return this.resolveLink(idOrName).target;
+      throw e;
+    }
   }
 
   list(): ContainerRecord[] {
