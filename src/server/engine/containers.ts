@@ -58,7 +58,8 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
   r.add('GET', '/containers/{id}/json', (ctx) => {
     const c = svc.get(param(ctx, 'id'));
     const execIds = deps.execs?.idsOf(c.id) ?? [];
-    const links = linkTargets(c, (id) => svc.list().find((x) => x.id === id)).map(({ link, target }) => `/${target.name}:/${c.name}/${link.alias}`);
+    const byId = new Map(c.hostConfig.links?.length ? svc.list().map((x) => [x.id, x]) : []);
+    const links = linkTargets(c, (id) => byId.get(id)).map(({ link, target }) => `/${target.name}:/${c.name}/${link.alias}`);
     ctx.sendJson(200, { ...containerInspect(c, deps.inspectPaths(c), links), ExecIDs: execIds.length ? execIds : null });
   });
 
