@@ -51,6 +51,7 @@ export function runOptions(cmd: Command): Command {
     .option('--name <name>', 'Assign a name to the container')
     .option('--network <network>', 'Connect a container to a network')
     .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
+    .option('--link <list>', 'Add link to another container', collect, [])
     .option('--ip <address>', 'IPv4 address (e.g., 172.30.100.104)')
     .option('--mac-address <address>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])

@@ -121,3 +121,14 @@ test('--security-opt seccomp=FILE sends the file\'s JSON inline, compacted, numb
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--link: HostConfig.Links, and on a user network the endpoint\'s Links too, as the docker CLI sends them', () => {
+  const dflt = parseRun(['run', '--link', 'db:d', '--link', 'cache', 'busybox']);
+  const plan = buildCreatePlan(dflt.image, dflt.args, dflt.flags, {});
+  assert.deepEqual(plan.body.HostConfig?.Links, ['db:d', 'cache']);
+  assert.deepEqual(plan.body.NetworkingConfig?.EndpointsConfig, {});
+  const user = parseRun(['run', '--network', 'app', '--link', 'db:d', 'busybox']);
+  assert.deepEqual(buildCreatePlan(user.image, user.args, user.flags, {}).body.NetworkingConfig?.EndpointsConfig?.['app']?.Links, ['db:d']);
+  const bad = parseRun(['run', '--link', 'a:b:c', 'busybox']);
+  assert.throws(() => buildCreatePlan(bad.image, bad.args, bad.flags, {}), /invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c/);
+});

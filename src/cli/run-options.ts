@@ -22,6 +22,7 @@ export interface RunFlags {
   attach?: string[];
   network?: string;
   networkAlias?: string[];
+  link?: string[];
   ip?: string;
   macAddress?: string;
   dns?: string[];
@@ -454,11 +455,19 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     for (const h of flags.addHost) if (!/^[^:=\s]+[:=]\S+$/.test(h)) throw new InvalidArgument(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`);
     hc.ExtraHosts = flags.addHost;
   }
+  if (flags.link?.length) {
+    for (const l of flags.link) {
+      if (l === '' || l.split(':').length > 2) throw new InvalidArgument(`invalid argument "${l}" for "--link" flag: ${l === '' ? 'empty string specified for links' : `bad format for links: ${l}`}`);
+    }
+    hc.Links = flags.link;
+  }
   const endpoint: EndpointSettings = {};
   if (flags.networkAlias?.length) endpoint.Aliases = flags.networkAlias;
   if (flags.ip) endpoint.IPAMConfig = { IPv4Address: flags.ip };
   if (flags.macAddress) endpoint.MacAddress = flags.macAddress;
   const userNet = flags.network !== undefined && !['default', 'bridge', 'host', 'none'].includes(flags.network) && !flags.network.startsWith('container:');
+  // As the docker CLI does: on a user network the links go to the endpoint too.
+  if (userNet && hc.Links) endpoint.Links = hc.Links;
   if ((endpoint.Aliases || endpoint.IPAMConfig) && !userNet) throw new InvalidArgument('network-scoped aliases and static IPs are supported only for containers in user defined networks (--network NAME)');
 
   const body: ContainerCreateRequest = {

@@ -66,8 +66,16 @@ export interface HostConfig {
    * and older ones hold berth's default cap merged in. The default applies at use, not here.
    */
   logOpts?: Record<string, string>;
+  /** Legacy links on the default bridge (--link): the target by id, so a rename keeps the link. */
+  links?: ContainerLink[];
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;
+}
+
+/** One legacy link: the parent sees `targetId` as `alias` (link name /parent/alias). */
+export interface ContainerLink {
+  targetId: string;
+  alias: string;
 }
 
 export interface ContainerRecord {
@@ -102,6 +110,8 @@ export interface ContainerRecord {
 export interface EndpointRecord {
   networkId: string;
   aliases: string[];
+  /** --link on a user network: `alias` resolves to container `name` for this container only. */
+  links?: { name: string; alias: string }[];
   /** --ip / IPAMConfig.IPv4Address */
   requestedIp?: string;
   /** --mac-address */

@@ -2,8 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { buildResponse, parseQuery, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A } from './dns-codec.js';
 
-/** Answers a name on one network: the IPv4 addresses, or undefined when the name is not a container there. */
-export type NameLookup = (listenIp: string, name: string) => string[] | undefined;
+/** Answers a name on one network, asked from `from`: the IPv4 addresses, or undefined when the name is not a container there. */
+export type NameLookup = (listenIp: string, name: string, from?: string) => string[] | undefined;
 
 /**
  * The embedded DNS of user-defined networks. Docker answers at 127.0.0.11 inside each container
@@ -49,7 +49,7 @@ export class DnsResponder {
     const q = parseQuery(msg);
     if (!q) return;
     const name = q.name.replace(/\.$/, '').toLowerCase();
-    const found = this.lookup(ip, name);
+    const found = this.lookup(ip, name, addr);
     if (found) {
       // A container has no IPv6 here: AAAA gets an empty answer, so resolvers fall back to A at once.
       s.send(buildResponse(msg, q, q.type === TYPE_A ? found : []), port, addr);

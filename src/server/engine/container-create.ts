@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { CreateInput } from '../../services/index.js';
+import type { CreateInput, LinkRequest } from '../../services/index.js';
 import { bool, obj, str, strList, strMap } from './request.js';
 import { refuseUnsupportedCreateFields } from './create-unsupported.js';
 
@@ -95,6 +95,8 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
       throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
     }
   }
+  const links = strList(hc['Links'], 'HostConfig.Links');
+  if (links?.length) input.links = links.map(parseLink);
   const pb = obj(hc['PortBindings']);
   if (pb) h.portBindings = portBindingsFromWire(pb);
   const endpoints = endpointsFromWire(body, nm ?? 'default');
@@ -137,16 +139,33 @@ function portBindingsFromWire(pb: Record<string, unknown>): Record<string, { hos
   return out;
 }
 
-/** NetworkingConfig.EndpointsConfig (aliases, IPAMConfig.IPv4Address, MacAddress) and the older Config.MacAddress. */
-function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<string, { aliases?: string[]; ip?: string; mac?: string }> {
-  const out: Record<string, { aliases?: string[]; ip?: string; mac?: string }> = {};
+/**
+ * One link as dockerd parses it: `name`, `name:alias`, or inspect's own `/name:/parent/alias`
+ * (so a HostConfig read back from inspect can be sent again).
+ */
+export function parseLink(v: string): LinkRequest {
+  if (v === '') throw new InvalidArgument('empty string specified for links');
+  const parts = v.split(':');
+  if (parts.length > 2) throw new InvalidArgument(`bad format for links: ${v}`);
+  const [name = '', alias] = parts;
+  if (alias === undefined) return { name, alias: name };
+  if (name.startsWith('/')) return { name: name.slice(1), alias: alias.slice(alias.lastIndexOf('/') + 1) };
+  return { name, alias };
+}
+
+type EndpointInput = NonNullable<CreateInput['endpoints']>[string];
+
+/** NetworkingConfig.EndpointsConfig (aliases, links, IPAMConfig.IPv4Address, MacAddress) and the older Config.MacAddress. */
+function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<string, EndpointInput> {
+  const out: Record<string, EndpointInput> = {};
   const eps = obj(obj(body['NetworkingConfig'])?.['EndpointsConfig']) ?? {};
   for (const [name, v] of Object.entries(eps)) {
     const e = obj(v) ?? {};
     const aliases = strList(e['Aliases'], `EndpointsConfig.${name}.Aliases`);
     const ip = str(obj(e['IPAMConfig'])?.['IPv4Address']);
     const mac = str(e['MacAddress']);
-    out[name] = { ...(aliases?.length ? { aliases } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) };
+    const links = strList(e['Links'], `EndpointsConfig.${name}.Links`)?.map(parseLink);
+    out[name] = { ...(aliases?.length ? { aliases } : {}), ...(links?.length ? { links } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) };
   }
   const mac = str(body['MacAddress']);
   if (mac) out[mode] = { ...(out[mode] ?? {}), mac };

@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import { containerMatches, validateContainerFilters, type ContainerService, type WaitCondition } from '../../services/index.js';
+import { containerMatches, linkNamesByTarget, linkTargets, validateContainerFilters, type ContainerService, type WaitCondition } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { createInputFromWire } from './container-create.js';
 import { containerInspect, containerSummary } from './convert.js';
@@ -39,6 +39,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (ctx.bool('latest')) list = list.slice(0, 1);
     const names = new Map<string, string>();
     if (limit > 0) list = list.slice(0, limit);
+    const linkNames = linkNamesByTarget(svc.list());
     ctx.sendJson(
       200,
       // Many containers share a few images: resolve each image name once per listing.
@@ -49,7 +50,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
           name = deps.images.displayName(c.imageId, c.config.image);
           names.set(key, name);
         }
-        return containerSummary(c, name);
+        return containerSummary(c, name, linkNames.get(c.id));
       }),
     );
   });
@@ -57,7 +58,9 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
   r.add('GET', '/containers/{id}/json', (ctx) => {
     const c = svc.get(param(ctx, 'id'));
     const execIds = deps.execs?.idsOf(c.id) ?? [];
-    ctx.sendJson(200, { ...containerInspect(c, deps.inspectPaths(c)), ExecIDs: execIds.length ? execIds : null });
+    const byId = new Map(c.hostConfig.links?.length ? svc.list().map((x) => [x.id, x]) : []);
+    const links = linkTargets(c, (id) => byId.get(id)).map(({ link, target }) => `/${target.name}:/${c.name}/${link.alias}`);
+    ctx.sendJson(200, { ...containerInspect(c, deps.inspectPaths(c), links), ExecIDs: execIds.length ? execIds : null });
   });
 
   r.add('POST', '/containers/{id}/start', async (ctx) => {
@@ -90,8 +93,11 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     ctx.sendStatus(204);
   });
 
-  r.add('DELETE', '/containers/{id}', async (ctx) => {
-    await svc.remove(param(ctx, 'id'), { force: ctx.bool('force'), volumes: ctx.bool('v') });
+  // {id:.*}: a link name (`parent/alias`, docker rm --link) has a slash in it.
+  r.add('DELETE', '/containers/{id:.*}', async (ctx) => {
+    const id = param(ctx, 'id');
+    if (ctx.bool('link')) await svc.removeLink(id);
+    else await svc.remove(id, { force: ctx.bool('force'), volumes: ctx.bool('v') });
     ctx.sendStatus(204);
   });
 

@@ -68,7 +68,7 @@ export interface InspectPaths {
   lowers: string[];
 }
 
-export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<string, unknown> {
+export function containerInspect(c: ContainerRecord, p: InspectPaths, links: string[] = []): Record<string, unknown> {
   const s = c.state;
   const overlay = c.driver === 'overlay';
   return {
@@ -103,7 +103,7 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: wireHostConfig(c),
+    HostConfig: wireHostConfig(c, links),
     GraphDriver: {
       Name: overlay ? 'overlay2' : 'vfs',
       Data: overlay
@@ -116,10 +116,11 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths): Record<st
   };
 }
 
-export function containerSummary(c: ContainerRecord, imageName: string): Record<string, unknown> {
+/** `linkNames`: the names it has as a link target (`/parent/alias`); sorted with its own, as dockerd lists them. */
+export function containerSummary(c: ContainerRecord, imageName: string, linkNames: string[] = []): Record<string, unknown> {
   return {
     Id: c.id,
-    Names: [`/${c.name}`],
+    Names: [`/${c.name}`, ...linkNames].sort(),
     Image: imageName,
     ImageID: c.imageId,
     Command: commandLine(c),

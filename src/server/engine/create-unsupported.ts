@@ -55,7 +55,6 @@ const CONFIG: Record<string, Unsupported> = {
 };
 
 const ENDPOINT: Record<string, Unsupported> = {
-  Links: { why: 'per-network links are not implemented; use HostConfig.Links' },
   DriverOpts: { why: 'endpoint driver options are not implemented' },
 };
 

@@ -124,9 +124,10 @@ function decided(c: ContainerRecord): Record<string, unknown> {
  * Container inspect's HostConfig: every key of Docker's, in its order, each holding what berth
  * decided, else what the client sent, else Docker's zero value.
  */
-export function wireHostConfig(c: ContainerRecord): Record<string, unknown> {
+export function wireHostConfig(c: ContainerRecord, links: string[] = []): Record<string, unknown> {
   const raw = c.hostConfig.raw;
-  const own = decided(c);
+  // `links`: HostConfig.Links as dockerd shows them (`/target:/parent/alias`), resolved by the caller.
+  const own: Record<string, unknown> = { ...decided(c), Links: links.length ? links : null };
   const out: Record<string, unknown> = {};
   for (const [key, zero, omitEmpty] of HOST_CONFIG_KEYS) {
     const v = key in own ? own[key] : raw[key] !== undefined ? raw[key] : zero;

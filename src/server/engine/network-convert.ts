@@ -8,7 +8,7 @@ function endpointWire(c: ContainerRecord, name: string): Record<string, unknown>
   const live = ep?.endpointId !== undefined;
   return {
     IPAMConfig: ep?.requestedIp ? { IPv4Address: ep.requestedIp } : null,
-    Links: null,
+    Links: ep?.links?.length ? ep.links.map((l) => `${l.name}:${l.alias}`) : null,
     Aliases: ep?.aliases.length ? ep.aliases : null,
     MacAddress: (live ? ep?.mac : ep?.requestedMac) ?? '',
     DriverOpts: null,

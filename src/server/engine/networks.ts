@@ -1,3 +1,4 @@
+import { parseLink } from './container-create.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { pruneKeep, type ContainerNetworking, type NetworkService } from '../../services/index.js';
 import type { Handler, Router } from '../http/index.js';
@@ -73,7 +74,8 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const aliases = strList(ep['Aliases'], 'EndpointConfig.Aliases');
     const ip = str(obj(ep['IPAMConfig'])?.['IPv4Address']);
     const mac = str(ep['MacAddress']);
-    await endpoints().connect(param(ctx, 'id'), container, { ...(aliases ? { aliases } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) });
+    const links = strList(ep['Links'], 'EndpointConfig.Links')?.map(parseLink);
+    await endpoints().connect(param(ctx, 'id'), container, { ...(aliases ? { aliases } : {}), ...(links?.length ? { links } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) });
     ctx.sendStatus(200);
   });
 

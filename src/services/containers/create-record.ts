@@ -3,6 +3,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../../core/metadata/index.js';
 import type { ImageRuntimeConfig } from './ports.js';
 import { mergeHealth, type HealthConfig } from './health.js';
+import type { LinkRequest } from './links.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -31,8 +32,10 @@ export interface CreateInput {
   healthcheck?: HealthConfig;
   consoleSize?: { height: number; width: number };
   /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
-  endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string }>;
-  hostConfig: Partial<Omit<HostConfig, 'raw'>> & { raw: Record<string, unknown> };
+  endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: LinkRequest[] }>;
+  /** HostConfig.Links (--link): legacy links on the default bridge, name resolution on a user network. */
+  links?: LinkRequest[];
+  hostConfig: Partial<Omit<HostConfig, 'raw' | 'links'>> & { raw: Record<string, unknown> };
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

@@ -12,3 +12,5 @@ export { ExecService } from './exec.js';
 export type { ExecConfig, ExecRecord, ExecSession, ExecStatus } from './exec.js';
 export { resizeContainerTty } from './tty.js';
 export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';
+export { linkEnv, linkNamesByTarget, linkTargets, isUserNetworkMode } from './links.js';
+export type { LinkHost, LinkRequest } from './links.js';

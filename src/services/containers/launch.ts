@@ -1,6 +1,7 @@
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
 import { logRotationOf } from './log-options.js';
+import { linkRuntime } from './links.js';
 import type { NetworkAttacher } from './ports.js';
 import type { ContainerServiceDeps } from './service.js';
 
@@ -22,8 +23,10 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
   try {
     // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
     const pid = rec.idMap ? deferred<number>() : undefined;
-    network = deps.network ? await deps.network.setUp(rec, pid ? { netnsOf: pid.promise } : {}) : undefined;
-    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+    // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
+    const links = linkRuntime(rec, (id) => deps.store.get(id));
+    network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
+    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
     creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));

@@ -67,12 +67,12 @@ export interface ContainerRuntime {
 /** Container networking as the container service uses it (services/networks implements it). */
 export interface NetworkAttacher {
   /** At create: checks --network and the endpoint requests, records the endpoints. */
-  plan(rec: ContainerRecord, requests: Record<string, { aliases?: string[]; ip?: string; mac?: string }>): void;
+  plan(rec: ContainerRecord, requests: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: { name: string; alias: string }[] }>): void;
   /**
    * At start: the namespace now; the endpoints while runc creates the container, `files` (/etc/hosts,
    * resolv.conf) resolving when they are made. Leaves nothing behind when it fails.
    */
-  setUp(rec: ContainerRecord, opts?: { netnsOf?: Promise<number> }): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
+  setUp(rec: ContainerRecord, opts?: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] }): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
   /** After the container stopped (or vanished): endpoints and namespace removed; safe to repeat. */
   tearDown(rec: ContainerRecord): Promise<void>;
 }

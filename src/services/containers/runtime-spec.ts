@@ -6,6 +6,7 @@ import { rootOwner } from '../../util/index.js';
 import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
+import { mergeEnv } from './create-record.js';
 import type { ContainerMountPlanner } from './mounts.js';
 
 export interface SpecContext {
@@ -18,6 +19,8 @@ export interface SpecContext {
   defaultSeccomp?: SeccompProfile | 'unconfined' | undefined;
   /** The namespace the network made for this start; without it: host or none. */
   network?: { mode: NetworkMode };
+  /** The legacy links' variables, under the container's own env (which wins on the same name). */
+  linkEnv?: string[];
 }
 
 /**
@@ -27,7 +30,8 @@ export interface SpecContext {
 export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): Promise<ContainerSpecInput> {
   const { rootfs, dir, runtime } = ctx;
   const user = await runtime.resolveUser(rootfs, rec.config.user);
-  const env = rec.config.env.some((e) => e.startsWith('HOME=')) ? rec.config.env : [...rec.config.env, `HOME=${user.home || '/'}`];
+  const own = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
+  const env = own.some((e) => e.startsWith('HOME=')) ? own : [...own, `HOME=${user.home || '/'}`];
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   const hostname = rec.config.hostname;
   const net = ctx.network;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CannotInvoke, CommandNotFound, Conflict, InvalidArgument, NotImplemented, NotModified } from '../../errdefs/index.js';
+import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
 import type { SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
@@ -17,6 +17,7 @@ import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
+import { isUserNetworkMode, linkTargets, planLinks } from './links.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -75,8 +76,14 @@ export class ContainerService {
     return join(this.dir(id), 'rootfs');
   }
 
+  /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */
   get(idOrName: string): ContainerRecord {
-    return this.deps.store.resolve(idOrName);
+    try {
+      return this.deps.store.resolve(idOrName);
+    } catch (e) {
+      if (e instanceof NotFound && idOrName.replace(/^\/+/, '').includes('/')) return this.resolveLink(idOrName).target;
+      throw e;
+    }
   }
 
   list(): ContainerRecord[] {
@@ -106,7 +113,13 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
-    if (this.deps.network) this.deps.network.plan(rec, input.endpoints ?? {});
+    const links = planLinks(rec.hostConfig.networkMode, input.links ?? [], (x) => this.get(x));
+    if (links.length) rec.hostConfig.links = links;
+    const endpoints = { ...(input.endpoints ?? {}) };
+    const mode = rec.hostConfig.networkMode;
+    // On a user network a link is a name only the linking container resolves (the docker CLI also sends it per endpoint).
+    if (input.links?.length && isUserNetworkMode(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
+    if (this.deps.network) this.deps.network.plan(rec, endpoints);
     else if (!['default', 'none', 'host'].includes(rec.hostConfig.networkMode)) throw new NotImplemented(`network ${rec.hostConfig.networkMode} not found: this berthd runs without networks (use none or host)`);
     // Limits are checked at create, as Docker does, not first at start.
     resourcesFromHostConfig(rec.hostConfig.raw);
@@ -388,6 +401,40 @@ export class ContainerService {
     });
     this.events.emit('removed', rec.id);
     this.#publish(rec, 'destroy');
+  }
+
+  /** The container a link name (`/parent/alias`) stands for, or NotFound as for an unknown name. */
+  resolveLink(linkName: string): { parent: ContainerRecord; alias: string; target: ContainerRecord } {
+    const n = linkName.replace(/^\/+/, '');
+    const slash = n.lastIndexOf('/');
+    const notFound = new NotFound(`No such container: ${linkName}`);
+    if (slash <= 0) throw notFound;
+    let parent: ContainerRecord;
+    try {
+      parent = this.get(n.slice(0, slash));
+    } catch (e) {
+      if (e instanceof NotFound) throw notFound;
+      throw e;
+    }
+    const alias = n.slice(slash + 1);
+    const found = linkTargets(parent, (id) => this.deps.store.get(id)).find((t) => t.link.alias === alias);
+    if (!found) throw notFound;
+    return { parent, alias, target: found.target };
+  }
+
+  /** docker rm --link /parent/alias: the parent loses the link (its running process keeps what it was given). */
+  async removeLink(linkName: string): Promise<void> {
+    if (!linkName.replace(/^\/+/, '').includes('/')) {
+      this.get(linkName);
+      throw new Internal('Conflict, cannot remove the default link name of the container');
+    }
+    const { parent, alias } = this.resolveLink(linkName);
+    await this.#locked(parent.id, async () => {
+      const now = this.get(parent.id);
+      now.hostConfig.links = (now.hostConfig.links ?? []).filter((l) => l.alias !== alias);
+      if (!now.hostConfig.links.length) delete now.hostConfig.links;
+      this.deps.store.update(now);
+    });
   }
 
   /** docker update: limits (applied at once to a running container) and the restart policy. */

@@ -12,6 +12,8 @@ export interface EndpointRequest {
   aliases?: string[];
   ip?: string;
   mac?: string;
+  /** --link on a user network: `alias` resolves to container `name`, for this container only. */
+  links?: { name: string; alias: string }[];
 }
 
 /** /etc/hosts and /etc/resolv.conf of one start. */
@@ -99,6 +101,8 @@ export class ContainerNetworking {
   #endpoint(net: NetworkRecord, req: EndpointRequest): EndpointRecord {
     const aliases = (req.aliases ?? []).filter((a) => a !== '');
     if (net.driver !== 'bridge' && (aliases.length || req.ip || req.mac)) throw new InvalidArgument(`network ${net.name} takes no aliases, IP or MAC address`);
+    const links = req.links ?? [];
+    if (links.length && net.predefined) throw new InvalidArgument(`network ${net.name} takes no endpoint links: legacy links to the default bridge are made at create (--link, HostConfig.Links)`);
     if (net.name === 'bridge' && aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
     if (req.ip) {
       const ip = parseIp(req.ip);
@@ -107,7 +111,7 @@ export class ContainerNetworking {
       if (!net.ipam || !contains(parseCidr(net.ipam.subnet), ip)) throw new InvalidArgument(`invalid address ${req.ip}: it does not belong to any of this network's subnets`);
     }
     if (req.mac && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(req.mac)) throw new InvalidArgument(`invalid MAC address: ${req.mac}`);
-    return { networkId: net.id, aliases, ...(req.ip ? { requestedIp: req.ip } : {}), ...(req.mac ? { requestedMac: req.mac } : {}) };
+    return { networkId: net.id, aliases, ...(links.length ? { links } : {}), ...(req.ip ? { requestedIp: req.ip } : {}), ...(req.mac ? { requestedMac: req.mac } : {}) };
   }
 
   #bridgeEndpoints(rec: ContainerRecord): [NetworkRecord, EndpointRecord][] {
@@ -137,7 +141,7 @@ export class ContainerNetworking {
    * namespace owned by the container's user namespace lets it mount sysfs, set net sysctls and
    * exec into it); the endpoints are attached once runc has created it, given its pid.
    */
-  async setUp(rec: ContainerRecord, opts: { netnsOf?: Promise<number> } = {}): Promise<PreparedNetwork> {
+  async setUp(rec: ContainerRecord, opts: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] } = {}): Promise<PreparedNetwork> {
     const mode = rec.hostConfig.networkMode;
     const raw = rec.hostConfig.raw;
     const extra = extraHostsOf(raw);
@@ -184,10 +188,12 @@ export class ContainerNetworking {
         throw e;
       }
       for (const [net] of eps) this.networks.publishEndpoint(net, 'connect', rec.id);
+      // The embedded DNS finds the asker of a --link alias by its address: store it before the process can ask.
+      if (eps.some(([, ep]) => ep.links?.length)) this.containers.update(rec);
       const [, primary] = eps[0] ?? [];
       const embedded = this.#embedded(rec);
       return {
-        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
         resolv: await resolvConf(raw, embedded),
       };
     };

@@ -58,7 +58,7 @@ export class NetworkService {
   readonly dns: DnsResponder;
 
   constructor(readonly deps: NetworkServiceDeps) {
-    this.dns = new DnsResponder((ip, name) => this.#lookup(ip, name), deps.log);
+    this.dns = new DnsResponder((ip, name, from) => this.#lookup(ip, name, from), deps.log);
   }
 
   #publish(net: NetworkRecord, action: string, extra: Record<string, string> = {}): void {
@@ -226,13 +226,18 @@ export class NetworkService {
   }
 
   /** Docker's embedded DNS names: container name, network aliases, short id, each also as NAME.NETWORK. */
-  #lookup(listenIp: string, name: string): string[] | undefined {
+  #lookup(listenIp: string, name: string, from?: string): string[] | undefined {
     const net = this.deps.store.list().find((n) => !n.predefined && n.ipam?.gateway === listenIp);
     if (!net) return undefined;
     const suffix = `.${net.name.toLowerCase()}`;
-    const bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+    let bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+    const all = this.deps.containers();
+    // A --link alias is the asking container's own name for its target (dockerd's sandbox-local alias).
+    const asker = from === undefined ? undefined : all.find((c) => c.networks?.[net.name]?.ip === from && c.networks[net.name]?.networkId === net.id);
+    const link = asker?.networks?.[net.name]?.links?.find((l) => l.alias.toLowerCase() === bare);
+    if (link) bare = link.name.replace(/^\//, '').toLowerCase();
     const out: string[] = [];
-    for (const c of this.deps.containers()) {
+    for (const c of all) {
       const ep = c.networks?.[net.name];
       if (!ep?.ip || ep.networkId !== net.id) continue;
       if (dnsNames(c, ep.aliases).some((n) => n.toLowerCase() === bare)) out.push(ep.ip);
