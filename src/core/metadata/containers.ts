@@ -48,6 +48,15 @@ export interface ContainerConfig {
   healthcheck?: HealthConfig;
 }
 
+/** One --device-cgroup-rule (`c 42:* rwm`): an allow rule for the device cgroup; absent numbers mean any. */
+export interface DeviceCgroupRule {
+  type: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  /** Some of 'rwm'. */
+  access: string;
+}
+
 export interface HostConfig {
   autoRemove: boolean;
   networkMode: string;
@@ -61,6 +70,8 @@ export interface HostConfig {
   logType: string;
   /** Log options merged with the daemon's at create (max-size, max-file); absent on older records. */
   logOpts?: Record<string, string>;
+  /** --device-cgroup-rule, parsed; absent on older records and when none were given. */
+  deviceCgroupRules?: DeviceCgroupRule[];
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CreateInput } from '../../services/index.js';
+import { parseDeviceCgroupRules } from './device-rules.js';
 import { bool, obj, str, strList, strMap } from './request.js';
 
 /** Converts Docker's ContainerCreate body (Config + HostConfig at top level) into a CreateInput. */
@@ -86,6 +87,8 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
       throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
     }
   }
+  const deviceRules = parseDeviceCgroupRules(hc['DeviceCgroupRules']);
+  if (deviceRules.length) h.deviceCgroupRules = deviceRules;
   const pb = obj(hc['PortBindings']);
   if (pb) h.portBindings = portBindingsFromWire(pb);
   const endpoints = endpointsFromWire(body, nm ?? 'default');

@@ -121,6 +121,7 @@ export function newContainerRecord(
     // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
     logType: hc.logType || 'json-file',
     ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
+    ...(hc.deviceCgroupRules?.length ? { deviceCgroupRules: hc.deviceCgroupRules } : {}),
     raw: hc.raw,
   };
   return {

@@ -64,6 +64,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     ...(seccomp ? { seccomp } : {}),
     sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
     devices: await resolveDevices(rec.hostConfig.raw),
+    deviceRules: rec.hostConfig.deviceCgroupRules ?? [],
     hostname,
     tty: rec.config.tty,
     openStdin: rec.config.openStdin,
