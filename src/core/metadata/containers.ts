@@ -72,6 +72,10 @@ export interface HostConfig {
   logOpts?: Record<string, string>;
   /** --device-cgroup-rule, parsed; absent on older records and when none were given. */
   deviceCgroupRules?: DeviceCgroupRule[];
+  /** --add-host entries ("host:ip"); absent: the raw HostConfig's (older records). */
+  extraHosts?: string[];
+  /** /dev/shm in bytes; absent: the raw HostConfig's ShmSize, else Docker's 64 MB. */
+  shmSize?: number;
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;
 }

@@ -87,6 +87,9 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
       throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
     }
   }
+  const extraHosts = strList(hc['ExtraHosts'], 'HostConfig.ExtraHosts');
+  if (extraHosts?.length) h.extraHosts = extraHosts;
+  if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) h.shmSize = hc['ShmSize'];
   const deviceRules = parseDeviceCgroupRules(hc['DeviceCgroupRules']);
   if (deviceRules.length) h.deviceCgroupRules = deviceRules;
   const pb = obj(hc['PortBindings']);

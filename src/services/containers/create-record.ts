@@ -122,6 +122,8 @@ export function newContainerRecord(
     logType: hc.logType || 'json-file',
     ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
     ...(hc.deviceCgroupRules?.length ? { deviceCgroupRules: hc.deviceCgroupRules } : {}),
+    ...(hc.extraHosts?.length ? { extraHosts: hc.extraHosts } : {}),
+    ...(hc.shmSize ? { shmSize: hc.shmSize } : {}),
     raw: hc.raw,
   };
   return {
