@@ -76,6 +76,16 @@ test('docker build --network: default gets a bridge address, host sees the host;
   const host = await d.docker(['build', '-q', '--no-cache', '--network', 'host', '-t', 'nethost', nsCtx]);
   assert.equal(host.code, 0, host.stderr);
   assert.equal((await d.docker(['run', '--rm', '--network', 'none', 'nethost'])).stdout, `${readlinkSync('/proc/self/ns/net')}\n`);
+  // A user network by name, as dockerd's classic builder allows.
+  assert.equal((await d.docker(['network', 'create', '--subnet', '10.231.7.0/24', 'buildnet'])).code, 0);
+  try {
+    const ipCtx = context('cli-net-user', { Dockerfile: 'FROM busybox\nRUN ip -4 -o addr show eth0 | tr -s " " | cut -d" " -f4 > /ip\nCMD ["cat", "/ip"]\n' });
+    const user = await d.docker(['build', '-q', '--no-cache', '--network', 'buildnet', '-t', 'netuser', ipCtx]);
+    assert.equal(user.code, 0, user.stderr);
+    assert.match((await d.docker(['run', '--rm', '--network', 'none', 'netuser'])).stdout, /^10\.231\.7\.\d+\/24\n$/);
+  } finally {
+    await d.docker(['network', 'rm', 'buildnet']);
+  }
   const bad = await d.docker(['build', '--no-cache', '--network', 'nosuchnet', ctx]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr + bad.stdout, /nosuchnet/);
