@@ -92,6 +92,11 @@ test('docker build --network: default gets a bridge address, host sees the host;
   const hosts = await d.docker(['build', '-q', '--no-cache', '--add-host', 'cli-host:10.1.2.3', '-t', 'clihosts', context('cli-hosts', { Dockerfile: 'FROM busybox\nRUN grep cli-host /etc/hosts > /h\nCMD ["cat", "/h"]\n' })]);
   assert.equal(hosts.code, 0, hosts.stderr);
   assert.equal((await d.docker(['run', '--rm', '--network', 'none', 'clihosts'])).stdout, '10.1.2.3\tcli-host\n');
+  // The berth CLI sends the same flags.
+  const berthCtx = context('berth-net', { Dockerfile: 'FROM busybox\nRUN grep cli-host /etc/hosts > /h; ls /sys/class/net | tr "\\n" "," >> /h; df -k /dev/shm | tail -1 | tr -s " " | cut -d" " -f2 >> /h\nCMD ["cat", "/h"]\n' });
+  const viaBerth = await d.berth(['build', '-q', '--no-cache', '--network', 'none', '--add-host', 'cli-host:10.9.8.7', '--shm-size', '16m', '-t', 'berthflags', berthCtx]);
+  assert.equal(viaBerth.code, 0, viaBerth.stderr);
+  assert.equal((await d.docker(['run', '--rm', '--network', 'none', 'berthflags'])).stdout, '10.9.8.7\tcli-host\nlo,16384\n');
 });
 
 test('a RUN step streams stderr with stdout, in order; a failing RUN reports error and errorDetail with its code', async () => {

@@ -199,7 +199,10 @@ function buildCommand(cmd: Command, ctx: Ctx, exit: Exit): Command {
     .option('-q, --quiet', 'Suppress the build output and print image ID on success')
     .option('--pull', 'Always attempt to pull a newer version of the image')
     .option('--platform <platform>', 'Set platform if server is multi-platform capable')
-    .option('--network <mode>', 'Set the networking mode for the RUN instructions during build (ignored)')
+    .option('--network <mode>', 'Set the networking mode for the RUN instructions during build')
+    .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
+    .option('--cache-from <image>', 'Images to consider as cache sources', collect, [])
+    .option('--shm-size <bytes>', 'Size of /dev/shm')
     .option('--rm', 'Remove intermediate containers after a successful build (always)')
     .option('--force-rm', 'Always remove intermediate containers (always)')
     .action(async (path: string, opts) => exit((await import('./commands/build.js')).build(ctx(), path, opts)));
