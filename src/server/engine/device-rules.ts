@@ -1,4 +1,4 @@
-import type { DeviceCgroupRule } from '../../core/metadata/index.js';
+import type { DeviceCgroupRule } from '../../services/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 
 const RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
