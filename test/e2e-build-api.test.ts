@@ -121,6 +121,10 @@ except docker.errors.BuildError as e:
   const msg = "The command '/bin/sh -c exit 3' returned a non-zero code: 3";
   assert.equal(seen.get('last'), JSON.stringify({ error: msg, errorDetail: { code: 3, message: msg } }));
   assert.equal(seen.get('builderror'), msg);
+  // With -q the error still comes in the stream (dockerd holds back only the output), so the CLI exits with the RUN's code.
+  const quiet = await d.docker(['build', '-q', '--no-cache', ctx]);
+  assert.equal(quiet.code, 3, quiet.stderr);
+  assert.match(quiet.stderr, /The command '\/bin\/sh -c exit 3' returned a non-zero code: 3/);
 });
 
 test('an HTTP/1.0 client (no chunked encoding) still reads the error of a failing build', async () => {

@@ -81,14 +81,16 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
       credentials: registryConfig(ctx, (ref) => deps.images.deps.refs.normalize(ref)),
       signal: ctx.signal,
     };
-    // As dockerd: the 200 and the stream begin with the first message; an error before it is the reply's status.
+    // As dockerd: the 200 and the stream begin with the first step (also with -q, whose output dockerd
+    // holds back); an error before it, in the context or the Dockerfile, is the reply's status.
     let res: ServerResponse | null = null;
+    const start = (): ServerResponse => (res ??= ctx.startStream('application/json'));
     const send = (m: BuildMessage | Record<string, unknown>): void => {
-      res ??= ctx.startStream('application/json');
-      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(m) + '\n');
+      const r = start();
+      if (!r.writableEnded && !r.destroyed) r.write(JSON.stringify(m) + '\n');
     };
     try {
-      await builds.build(ctx.req, opts, send);
+      await builds.build(ctx.req, opts, send, start);
     } catch (e) {
       if (!res) throw e;
       if (!ctx.signal.aborted) deps.log('build failed', e);
