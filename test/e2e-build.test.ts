@@ -167,7 +167,12 @@ async function buildTar(entries: { name: string; type: 'file' | 'symlink'; body?
     req.on('error', reject);
     req.end(Buffer.concat(chunks));
   });
-  return res.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream?: string; error?: string });
+  // An error before the first message is the reply itself ({"message"}, as dockerd sends it), not a stream line.
+  return res
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { stream?: string; error?: string; message?: string })
+    .map((m) => (m.message !== undefined ? { error: m.message } : m));
 }
 
 test('a context tar that tries to escape stays inside the context', async () => {

@@ -163,6 +163,10 @@ export class EngineApi {
         q: opts.quiet || undefined,
         pull: opts.pull || undefined,
         platform: opts.platform,
+        extrahosts: opts.extraHosts?.length ? opts.extraHosts : undefined,
+        networkmode: opts.networkMode,
+        shmsize: opts.shmSize,
+        cachefrom: opts.cacheFrom?.length ? JSON.stringify(opts.cacheFrom) : undefined,
         rm: true,
         forcerm: true,
       },
@@ -189,6 +193,11 @@ export interface BuildQuery {
   quiet?: boolean;
   pull?: boolean;
   platform?: string;
+  /** The RUN containers' --add-host entries, network and /dev/shm size in bytes. */
+  extraHosts?: string[];
+  networkMode?: string;
+  shmSize?: number;
+  cacheFrom?: string[];
   /** base64url JSON of server → credentials, for pulling base images. */
   registryConfig?: string;
 }

@@ -61,6 +61,7 @@ export interface RunFlags {
   healthTimeout?: string;
   healthcheck?: boolean;
   device?: string[];
+  deviceCgroupRule?: string[];
   groupAdd?: string[];
   securityOpt?: string[];
   sysctl?: string[];
@@ -436,6 +437,12 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
       const permsFirst = ctr !== undefined && /^[rwm]+$/.test(ctr) && perms === undefined;
       return { PathOnHost: host, PathInContainer: permsFirst ? host : (ctr ?? host), CgroupPermissions: permsFirst ? ctr : (perms ?? 'rwm') };
     });
+  }
+  if (flags.deviceCgroupRule?.length) {
+    for (const r of flags.deviceCgroupRule) {
+      if (!/^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$/.test(r)) throw new InvalidArgument(`invalid argument "${r}" for "--device-cgroup-rule" flag: invalid device cgroup format '${r}'`);
+    }
+    hc.DeviceCgroupRules = flags.deviceCgroupRule;
   }
   if (flags.cpus !== undefined) {
     const n = Number(flags.cpus);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ramInBytes } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CliContext } from '../context.js';
 import { packContext } from './build-context.js';
@@ -14,6 +15,10 @@ export interface BuildFlags {
   quiet?: boolean;
   pull?: boolean;
   platform?: string;
+  network?: string;
+  addHost?: string[];
+  cacheFrom?: string[];
+  shmSize?: string;
 }
 
 function keyValues(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
@@ -41,6 +46,8 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   }
   const buildArgs = Object.fromEntries(Object.entries(keyValues(flags.buildArg, ctx.env, true)).filter(([, v]) => v !== null)) as Record<string, string>;
   const labels = keyValues(flags.label, ctx.env, false) as Record<string, string>;
+  const shmSize = flags.shmSize !== undefined ? ramInBytes(flags.shmSize) : undefined;
+  if (flags.shmSize !== undefined && shmSize === undefined) throw new InvalidArgument(`invalid argument "${flags.shmSize}" for "--shm-size" flag: invalid size: '${flags.shmSize}'`);
   const registryConfig = await registryConfigHeader(ctx);
   const api = await ctx.api();
   const messages = await api.imageBuild(context, {
@@ -54,6 +61,10 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
     quiet: flags.quiet === true,
     pull: flags.pull === true,
     ...(flags.platform ? { platform: flags.platform } : {}),
+    ...(flags.network ? { networkMode: flags.network } : {}),
+    ...(flags.addHost?.length ? { extraHosts: flags.addHost } : {}),
+    ...(flags.cacheFrom?.length ? { cacheFrom: flags.cacheFrom } : {}),
+    ...(shmSize !== undefined ? { shmSize } : {}),
   });
   let id = '';
   for await (const m of messages) {

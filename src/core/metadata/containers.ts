@@ -50,6 +50,15 @@ export interface ContainerConfig {
   consoleSize?: { height: number; width: number };
 }
 
+/** One --device-cgroup-rule (`c 42:* rwm`): an allow rule for the device cgroup; absent numbers mean any. */
+export interface DeviceCgroupRule {
+  type: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  /** Some of 'rwm'. */
+  access: string;
+}
+
 export interface HostConfig {
   autoRemove: boolean;
   networkMode: string;
@@ -68,6 +77,12 @@ export interface HostConfig {
   logOpts?: Record<string, string>;
   /** Legacy links on the default bridge (--link): the target by id, so a rename keeps the link. */
   links?: ContainerLink[];
+  /** --device-cgroup-rule, parsed; absent on older records and when none were given. */
+  deviceCgroupRules?: DeviceCgroupRule[];
+  /** --add-host entries ("host:ip"); absent: the raw HostConfig's (older records). */
+  extraHosts?: string[];
+  /** /dev/shm in bytes; absent: the raw HostConfig's ShmSize, else Docker's 64 MB. */
+  shmSize?: number;
   /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
   raw: Record<string, unknown>;
 }

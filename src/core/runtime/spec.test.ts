@@ -185,3 +185,15 @@ test('resolveCapabilities leaves out what the host bounding set lacks', () => {
   assert.equal(caps.length, 40);
   assert.ok(!caps.includes('CAP_SYS_RESOURCE'));
 });
+
+test('device cgroup rules follow the defaults as allow rules; privileged keeps only allow-all', () => {
+  const rules = [{ type: 'c' as const, major: 42, minor: 0, access: 'rwm' }, { type: 'b' as const, access: 'm' }];
+  const s = generateSpec({ ...base, deviceRules: rules }, host);
+  assert.deepEqual(s.linux.resources.devices.slice(-2), [
+    { allow: true, type: 'c', major: 42, minor: 0, access: 'rwm' },
+    { allow: true, type: 'b', access: 'm' },
+  ]);
+  assert.equal(s.linux.resources.devices[0]?.allow, false, 'deny-all still comes first');
+  const p = generateSpec({ ...base, privileged: true, deviceRules: rules }, host);
+  assert.deepEqual(p.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
+});

@@ -54,6 +54,8 @@ export interface ContainerSpecInput {
   sysctls?: Record<string, string>;
   /** --device: host devices, already resolved (type and numbers) by the caller. */
   devices?: ContainerDevice[];
+  /** --device-cgroup-rule: more allow rules for the device cgroup (absent numbers: any); ignored when privileged, as in Docker. */
+  deviceRules?: { type: 'a' | 'c' | 'b'; major?: number; minor?: number; access: string }[];
   /** A new user namespace with these maps (daemon --userns-remap); absent = the host's ids. */
   idMap?: IdMapping;
   /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
@@ -277,6 +279,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
         devices: [
           ...defaultDeviceRules({ privileged }),
           ...(input.devices ?? []).map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.permissions })),
+          ...(privileged ? [] : (input.deviceRules ?? []).map((r) => ({ allow: true, ...r }))),
         ],
         ...cgroupResources(input.resources),
       },

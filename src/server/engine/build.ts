@@ -1,6 +1,8 @@
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials } from '../../services/index.js';
+import type { ServerResponse } from 'node:http';
 import type { Handler, HttpContext, Router } from '../http/index.js';
+import { buildQueryOptions } from './build-options.js';
 import type { EngineDeps } from './deps.js';
 
 function jsonMap(ctx: HttpContext, name: string): Record<string, string | null> {
@@ -65,7 +67,9 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (platform && !/^linux(\/amd64)?$/.test(platform)) throw new NotImplemented(`berth builds only linux/amd64 images, not ${platform}`);
     const tags = builds.normalizeTags(ctx.query.getAll('t').filter((t) => t !== ''));
     const target = ctx.query.get('target') ?? '';
+    const query = buildQueryOptions(ctx.query);
     const opts = {
+      ...query,
       dockerfile: ctx.query.get('dockerfile') || 'Dockerfile',
       tags,
       buildArgs: jsonMap(ctx, 'buildargs'),
@@ -77,17 +81,22 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
       credentials: registryConfig(ctx, (ref) => deps.images.deps.refs.normalize(ref)),
       signal: ctx.signal,
     };
-    const res = ctx.startStream('application/json');
+    // As dockerd: the 200 and the stream begin with the first step (also with -q, whose output dockerd
+    // holds back); an error before it, in the context or the Dockerfile, is the reply's status.
+    let res: ServerResponse | null = null;
+    const start = (): ServerResponse => (res ??= ctx.startStream('application/json'));
     const send = (m: BuildMessage | Record<string, unknown>): void => {
-      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(m) + '\n');
+      const r = start();
+      if (!r.writableEnded && !r.destroyed) r.write(JSON.stringify(m) + '\n');
     };
     try {
-      await builds.build(ctx.req, opts, send);
+      await builds.build(ctx.req, opts, send, start);
     } catch (e) {
+      if (!res) throw e;
       if (!ctx.signal.aborted) deps.log('build failed', e);
       send(errorMessage(e));
     }
-    res.end();
+    (res as ServerResponse | null)?.end();
   });
 
   r.add('POST', '/build/prune', async (ctx) => {

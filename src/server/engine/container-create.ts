@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CreateInput, LinkRequest } from '../../services/index.js';
+import { parseDeviceCgroupRules } from './device-rules.js';
 import { bool, obj, str, strList, strMap } from './request.js';
 import { refuseUnsupportedCreateFields } from './create-unsupported.js';
 
@@ -97,6 +98,11 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   }
   const links = strList(hc['Links'], 'HostConfig.Links');
   if (links?.length) input.links = links.map(parseLink);
+  const extraHosts = strList(hc['ExtraHosts'], 'HostConfig.ExtraHosts');
+  if (extraHosts?.length) h.extraHosts = extraHosts;
+  if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) h.shmSize = hc['ShmSize'];
+  const deviceRules = parseDeviceCgroupRules(hc['DeviceCgroupRules']);
+  if (deviceRules.length) h.deviceCgroupRules = deviceRules;
   const pb = obj(hc['PortBindings']);
   if (pb) h.portBindings = portBindingsFromWire(pb);
   const endpoints = endpointsFromWire(body, nm ?? 'default');

@@ -7,6 +7,7 @@ import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
+import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
 import { applyCopy, planCopy } from './copy.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
 import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
@@ -51,6 +52,8 @@ export class Build {
   readonly #used = new Set<string>();
   readonly #results: StageResult[] = [];
   #scratch: StoredImage | null = null;
+  /** --cache-from images found (null: none given, only the local cache counts). */
+  #sources: CacheSource[] | null = null;
 
   constructor(
     readonly deps: BuildDeps,
@@ -68,6 +71,21 @@ export class Build {
   }
 
   async run(df: Dockerfile): Promise<Digest> {
+    if (this.opts.cacheFrom.length) {
+      this.#sources = [];
+      // As Docker: a cache-from image that is not there is skipped.
+      for (const ref of this.opts.cacheFrom) {
+        const image = (() => {
+          try {
+            return this.deps.images.get(ref);
+          } catch (e) {
+            if (e instanceof NotFound) return null;
+            throw e;
+          }
+        })();
+        if (image) this.#sources.push({ image, config: await this.deps.images.config(image) });
+      }
+    }
     for (const a of df.metaArgs) {
       for (const x of a.args) {
         this.#used.add(x.name);
@@ -224,7 +242,7 @@ export class Build {
    */
   async #commit(st: StageState, stepCmd: string[], produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<void> {
     const cc = { ...st.rc, Cmd: stepCmd };
-    const hit = this.opts.noCache ? null : await this.#probe(st, cc);
+    const hit = this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
     let img: StoredImage;
     if (hit) {
       this.#say(' ---> Using cache\n');
@@ -249,7 +267,58 @@ export class Build {
     this.#say(` ---> ${short(img.id)}\n`);
   }
 
-  async #probe(st: StageState, cc: Record<string, unknown>): Promise<StoredImage | null> {
+  /**
+   * The classic builder's cache: a local child of the same parent with the same container_config;
+   * with --cache-from, only one that a cache-from image descends from, else the next step of a
+   * cache-from image whose history starts with the parent's (restored as an image of its own, or the
+   * cache-from image itself at its last step).
+   */
+  async #probe(st: StageState, cc: Record<string, unknown>, stepCmd: string[]): Promise<StoredImage | null> {
+    const local = await this.#probeLocal(st, cc);
+    const sources = this.#sources;
+    if (!sources) return local;
+    if (local && sources.some((s) => this.#descends(s.image.id, local.id))) return local;
+    const records = this.deps.images.deps.records;
+    const parentCfg = st.image ? st.config : null;
+    const n = parentCfg?.history?.length ?? 0;
+    for (const s of sources) {
+      const entry = s.config.history?.[n];
+      if (!entry || !extendsParent(s.config, parentCfg) || entry.created_by !== stepCmd.join(' ')) continue;
+      if ((s.config.history?.length ?? 0) - 1 === n) {
+        const rec = records.get(s.image.id) ?? s.image;
+        if (st.image) records.put({ ...rec, parent: st.image.id }, []);
+        return records.get(s.image.id) ?? s.image;
+      }
+      const img = await writeImage(this.deps.images, {
+        parent: st.image,
+        parentConfig: st.config,
+        layer: null,
+        config: st.rc,
+        history: {},
+        extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
+        parentId: st.image?.id ?? '',
+        reuse: { layer: layerAt(s, n), entry },
+        signal: this.#signal,
+      });
+      // As Docker: once a source served a step, the rest come from it alone.
+      this.#sources = [s];
+      return img;
+    }
+    return null;
+  }
+
+  /** Whether `ancestor` is among the parents of `id`. */
+  #descends(id: string, ancestor: string): boolean {
+    const records = this.deps.images.deps.records;
+    const seen = new Set<string>();
+    for (let cur = records.get(id as Digest)?.parent; cur && !seen.has(cur); cur = records.get(cur as Digest)?.parent) {
+      if (cur === ancestor) return true;
+      seen.add(cur);
+    }
+    return false;
+  }
+
+  async #probeLocal(st: StageState, cc: Record<string, unknown>): Promise<StoredImage | null> {
     const want = canonical(cc);
     const records = this.deps.images.deps.records;
     for (const id of records.childrenOf(st.image?.id ?? '')) {
@@ -269,6 +338,7 @@ export class Build {
         env: [...st.env(), ...all],
         user: (st.rc['User'] as string | undefined) ?? '',
         workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
+        run: true,
       });
       this.#say(` ---> Running in ${short(rec.id)}\n`);
       const { containers } = this.deps;
@@ -285,8 +355,10 @@ export class Build {
         if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode);
         return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
       } finally {
-        await this.#remove(rec.id);
-        this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
+        if (!this.opts.keepContainers) {
+          await this.#remove(rec.id);
+          this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
+        }
       }
     });
   }
@@ -302,15 +374,18 @@ export class Build {
     }
   }
 
-  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string }) {
+  /** A step's container; `run`: one that RUN starts, on the build's network, hosts and /dev/shm size. */
+  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean }) {
+    const { run, ...rest } = o;
+    const { networkMode, extraHosts, shmSize } = this.opts;
     return this.deps.containers.create({
       image,
       cmd,
       entrypoint: null,
-      ...o,
+      ...rest,
       healthcheck: { Test: ['NONE'] },
       labels: {},
-      hostConfig: { raw: {} },
+      hostConfig: run ? { raw: {}, networkMode, extraHosts, ...(shmSize ? { shmSize } : {}) } : { raw: {} },
     });
   }
 

@@ -19,12 +19,16 @@ export class BuildService {
     return join(dirname(this.deps.containers.deps.containersDir), 'tmp');
   }
 
-  /** Runs a build; the messages go to `out`; resolves with the image ID once tagged. */
-  async build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void): Promise<Digest> {
+  /**
+   * Runs a build; the messages go to `out`; resolves with the image ID once tagged. `started` is
+   * called once the context is in and the Dockerfile parsed, where dockerd's first step begins.
+   */
+  async build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void, started: () => void = () => undefined): Promise<Digest> {
     const ctx = await receiveContext(body, this.#scratchDir, opts.dockerfile || 'Dockerfile', opts.signal);
     let id: Digest;
     try {
       const df = parseStages(ctx.dockerfile);
+      started();
       id = await new Build(this.deps, opts, ctx.dir, out).run(df);
     } finally {
       await ctx.release();

@@ -13,6 +13,14 @@ export interface BuildOptions {
   quiet: boolean;
   pull: boolean;
   labels: Record<string, string>;
+  /** The RUN containers' network (default, none, host, a network's name), --add-host entries and /dev/shm size. */
+  networkMode: string;
+  extraHosts: string[];
+  shmSize?: number;
+  /** rm=0: the RUN containers stay (stopped) after their step, as Docker leaves them. */
+  keepContainers: boolean;
+  /** --cache-from: images whose history may stand in for the local cache. */
+  cacheFrom: string[];
   /** Registry credentials for pulling a base image (from X-Registry-Config). */
   credentials?: (image: string) => Credentials | undefined;
   signal: AbortSignal;

@@ -126,6 +126,9 @@ export function newContainerRecord(
     // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
     logType: hc.logType || 'json-file',
     ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
+    ...(hc.deviceCgroupRules?.length ? { deviceCgroupRules: hc.deviceCgroupRules } : {}),
+    ...(hc.extraHosts?.length ? { extraHosts: hc.extraHosts } : {}),
+    ...(hc.shmSize ? { shmSize: hc.shmSize } : {}),
     raw: hc.raw,
   };
   return {

@@ -51,7 +51,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
   const security = securityFromHostConfig(rec.hostConfig.raw);
   const seccomp = security.seccomp ?? ctx.defaultSeccomp;
-  const shm = rec.hostConfig.raw['ShmSize'];
+  const shm = rec.hostConfig.shmSize ?? rec.hostConfig.raw['ShmSize'];
   if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
   return {
     id: rec.id,
@@ -68,6 +68,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     ...(seccomp ? { seccomp } : {}),
     sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
     devices: await resolveDevices(rec.hostConfig.raw),
+    deviceRules: rec.hostConfig.deviceCgroupRules ?? [],
     hostname,
     tty: rec.config.tty,
     consoleSize: rec.config.consoleSize,

@@ -101,6 +101,11 @@ export interface NewImage {
   parentId?: string;
   refs?: string[];
   signal?: AbortSignal;
+  /**
+   * Instead of `layer` and a new history entry: a layer and its entry taken from another image
+   * (the build cache restoring a step of a --cache-from image).
+   */
+  reuse?: { layer: StoredImage['layers'][number] | null; entry: HistoryEntry };
 }
 
 /**
@@ -140,10 +145,16 @@ async function writeLeased(images: ImageService, n: NewImage, lease: OperationLe
     if (!(await images.deps.blobs.info(l.digest))) throw new NotFound(`the base image's layer ${l.digest} was removed during the operation`);
   }
   const created = rfc3339(new Date());
-  const blob = n.layer ? await images.deps.blobs.write(n.layer, undefined, { ...(n.signal ? { signal: n.signal } : {}), onCommit: lease.onCommit }) : null;
+  const blob = n.layer && !n.reuse ? await images.deps.blobs.write(n.layer, undefined, { ...(n.signal ? { signal: n.signal } : {}), onCommit: lease.onCommit }) : null;
+  const top = n.reuse ? n.reuse.layer : blob ? { digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' } : null;
+  if (n.reuse?.layer) {
+    lease.blob(n.reuse.layer.digest);
+    if (!(await images.deps.blobs.info(n.reuse.layer.digest))) throw new NotFound(`the cached layer ${n.reuse.layer.digest} was removed during the build`);
+  }
   const pc = n.parentConfig;
-  const history: HistoryEntry[] = [...(pc.history ?? []), { created, ...n.history, ...(blob ? {} : { empty_layer: true }) }];
-  const diffIds = [...(pc.rootfs?.diff_ids ?? n.parent?.layers.map((l) => l.diffId) ?? []), ...(blob ? [blob.digest] : [])];
+  const entry: HistoryEntry = n.reuse ? n.reuse.entry : { created, ...n.history, ...(top ? {} : { empty_layer: true }) };
+  const history: HistoryEntry[] = [...(pc.history ?? []), entry];
+  const diffIds = [...(pc.rootfs?.diff_ids ?? n.parent?.layers.map((l) => l.diffId) ?? []), ...(top ? [top.diffId] : [])];
   const config: Record<string, unknown> = {
     architecture: pc.architecture ?? 'amd64',
     ...(n.history.author ? { author: n.history.author } : {}),
@@ -157,13 +168,13 @@ async function writeLeased(images: ImageService, n: NewImage, lease: OperationLe
     ...(pc.variant ? { variant: pc.variant } : {}),
   };
   const cfgBlob = await images.deps.blobs.write(Buffer.from(JSON.stringify(config)), undefined, { onCommit: lease.onCommit });
-  const layers = [...base, ...(blob ? [{ digest: blob.digest, diffId: blob.digest, size: blob.size, mediaType: 'application/vnd.oci.image.layer.v1.tar' }] : [])];
+  const layers = [...base, ...(top ? [top] : [])];
   const img: StoredImage = {
     id: cfgBlob.digest,
     configDigest: cfgBlob.digest,
     layers,
     created,
-    size: (n.parent?.size ?? 0) + (blob?.size ?? 0),
+    size: (n.parent?.size ?? 0) + (top?.size ?? 0),
     ...(n.parentId !== undefined ? { parent: n.parentId } : {}),
   };
   for (const c of images.chainIdsOf(img)) lease.layer(c);

@@ -144,7 +144,7 @@ export class ContainerNetworking {
   async setUp(rec: ContainerRecord, opts: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] } = {}): Promise<PreparedNetwork> {
     const mode = rec.hostConfig.networkMode;
     const raw = rec.hostConfig.raw;
-    const extra = extraHostsOf(raw);
+    const extra = rec.hostConfig.extraHosts ?? extraHostsOf(raw);
     const settled = (f: Promise<EtcFiles>): Promise<EtcFiles> => {
       // Awaited by the caller; this handler only keeps an early failure from counting as unhandled.
       f.catch(() => undefined);
