@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import { containerMatches, validateContainerFilters, type ContainerService, type WaitCondition } from '../../services/index.js';
+import type { ContainerRecord } from '../../services/index.js';
+import { containerMatches, validateContainerFilters, type ContainerService, type FilesystemService, type WaitCondition } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { createInputFromWire } from './container-create.js';
 import { containerInspect, containerSummary } from './convert.js';
@@ -7,7 +8,7 @@ import { jsonBody, parseFilters } from './request.js';
 import { attachContainer, containerLogs } from './container-streams.js';
 import type { EngineDeps } from './deps.js';
 
-export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
+export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
   const svc: ContainerService = deps.containers;
 
   r.add('POST', '/containers/create', async (ctx) => {
@@ -17,7 +18,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     ctx.sendJson(201, { Id: rec.id, Warnings: [] });
   });
 
-  r.add('GET', '/containers/json', (ctx) => {
+  r.add('GET', '/containers/json', async (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
     validateContainerFilters(filters);
     const all = ctx.bool('all');
@@ -39,19 +40,21 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (ctx.bool('latest')) list = list.slice(0, 1);
     const names = new Map<string, string>();
     if (limit > 0) list = list.slice(0, limit);
-    ctx.sendJson(
-      200,
-      // Many containers share a few images: resolve each image name once per listing.
-      list.map((c) => {
-        const key = `${c.imageId} ${c.config.image}`;
-        let name = names.get(key);
-        if (name === undefined) {
-          name = deps.images.displayName(c.imageId, c.config.image);
-          names.set(key, name);
-        }
-        return containerSummary(c, name);
-      }),
-    );
+    // Many containers share a few images: resolve each image name once per listing.
+    const summaries = list.map((c) => {
+      const key = `${c.imageId} ${c.config.image}`;
+      let name = names.get(key);
+      if (name === undefined) {
+        name = deps.images.displayName(c.imageId, c.config.image);
+        names.set(key, name);
+      }
+      return containerSummary(c, name);
+    });
+    if (ctx.bool('size')) {
+      const sizes = await Promise.all(list.map((c) => fs.containerSize(c)));
+      summaries.forEach((s, i) => Object.assign(s, { SizeRw: sizes[i]?.sizeRw ?? 0, SizeRootFs: sizes[i]?.sizeRootFs ?? 0 }));
+    }
+    ctx.sendJson(200, summaries);
   });
 
   r.add('GET', '/containers/{id}/json', (ctx) => {
@@ -120,13 +123,10 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const untilMs = until === undefined ? undefined : parseUntil(until);
     const labels = filters.get('label') ?? [];
     const notLabels = filters.get('label!') ?? [];
-    const deleted = await svc.prune((c) => {
-      if (untilMs !== undefined && Date.parse(c.created) >= untilMs) return true;
-      if (!labels.every((l) => labelHas(c.config.labels, l))) return true;
-      if (notLabels.some((l) => labelHas(c.config.labels, l))) return true;
-      return false;
-    });
-    ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    const keep = (c: ContainerRecord): boolean =>
+      (untilMs !== undefined && Date.parse(c.created) >= untilMs) || !labels.every((l) => labelHas(c.config.labels, l)) || notLabels.some((l) => labelHas(c.config.labels, l));
+    const { deleted, spaceReclaimed } = await svc.prune(keep, (c) => fs.sizeRw(c));
+    ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: spaceReclaimed });
   });
 }
 

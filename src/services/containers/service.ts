@@ -488,20 +488,32 @@ export class ContainerService {
     }
   }
 
-  /** Removes every stopped container (filters already applied by the caller's predicate). */
-  async prune(keep: (c: ContainerRecord) => boolean): Promise<string[]> {
-    const removed: string[] = [];
+  /**
+   * Removes every stopped container the caller's predicate does not keep, and tells what each one's
+   * writable layer held (`sizeOf`, measured before removal). One that cannot go (started or removed
+   * meanwhile) is skipped, as dockerd does.
+   */
+  async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let spaceReclaimed = 0;
     for (const c of this.deps.store.list()) {
       if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
       if (keep(c)) continue;
-      await this.remove(c.id);
-      removed.push(c.id);
+      const size = await sizeOf(c).catch(() => 0);
+      try {
+        await this.remove(c.id);
+      } catch (e) {
+        if (e instanceof Conflict || e instanceof NotFound) continue;
+        throw e;
+      }
+      deleted.push(c.id);
+      spaceReclaimed += size;
     }
-    return removed;
+    this.deps.bus?.publish('container', 'prune', '', { reclaimed: String(spaceReclaimed) });
+    return { deleted, spaceReclaimed };
   }
 }
 
-/** A kill event's signal attribute, a number as in Docker's events ("9", "15"). */
 function eventSignal(sig: string): string {
   try {
     return String(signalNumber(sig));
