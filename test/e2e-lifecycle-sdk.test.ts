@@ -244,3 +244,75 @@ print('after=%s' % r['NetworksDeleted'])
   assert.equal(seen.get('left'), 'bridge,host,none,pn-used', 'the predefined networks stay');
   assert.equal(seen.get('after'), "['pn-used']");
 });
+
+test('listing containers while others are created, started and force-removed always answers 200', async () => {
+  let stop = false;
+  const statuses = new Map<number, number>();
+  let bad = '';
+  const lister = async (path: string): Promise<void> => {
+    while (!stop) {
+      const r = await d.api('GET', path);
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.status !== 200 && !bad) bad = `${path}: ${r.status} ${r.body}`;
+    }
+  };
+  const filters = encodeURIComponent(JSON.stringify({ label: ['churn'], status: ['running', 'created', 'exited'] }));
+  const listers = [lister('/containers/json?all=1'), lister('/containers/json?all=1&size=1'), lister(`/containers/json?all=1&size=1&filters=${filters}`)];
+  const churn = async (n: number): Promise<void> => {
+    for (let i = 0; i < 4; i++) {
+      const name = `churn-${n}-${i}`;
+      ok(await d.docker(['create', '--name', name, '--label', 'churn', '--network', 'none', 'busybox', 'sh', '-c', 'echo x > /f; sleep 30']), 'create');
+      ok(await d.docker(['start', name]), 'start');
+      ok(await d.docker(['rm', '-f', name]), 'rm -f');
+    }
+  };
+  try {
+    await Promise.all([churn(0), churn(1), churn(2)]);
+  } finally {
+    stop = true;
+    await Promise.all(listers);
+  }
+  assert.equal(bad, '', 'the first answer that was not 200');
+  assert.ok((statuses.get(200) ?? 0) > 20, `lists made: ${JSON.stringify([...statuses])}`);
+});
+
+test('docker-py lists (with sizes and filters) in threads while other threads run and remove containers', async () => {
+  const seen = await python(
+    'list-churn.py',
+    `
+import threading
+errors = []
+counts = [0]
+done = threading.Event()
+def lister(kwargs):
+    while not done.is_set():
+        try:
+            c.containers.list(all=True, ignore_removed=True, **kwargs)
+            c.api.containers(all=True, size=True)
+            counts[0] += 1
+        except docker.errors.APIError as e:
+            errors.append('%d %s' % (e.status_code, e.explanation))
+def churn(n):
+    for i in range(4):
+        try:
+            ct = c.containers.run('busybox', ['sleep', '30'], detach=True, network_mode='none', labels={'churn': str(n)})
+            ct.remove(force=True)
+            c.containers.create('busybox', ['true'], network_mode='none').remove()
+        except docker.errors.APIError as e:
+            errors.append('churn %d %s' % (e.status_code, e.explanation))
+listers = [threading.Thread(target=lister, args=(k,)) for k in ({}, {'filters': {'label': 'churn'}}, {'filters': {'status': 'running'}})]
+churners = [threading.Thread(target=churn, args=(n,)) for n in range(3)]
+for t in listers + churners:
+    t.start()
+for t in churners:
+    t.join()
+done.set()
+for t in listers:
+    t.join()
+print('errors=' + '|'.join(errors[:3]))
+print('lists=%d' % counts[0])
+`,
+  );
+  assert.equal(seen.get('errors'), '');
+  assert.ok(Number(seen.get('lists')) > 10, `lists made: ${seen.get('lists')}`);
+});
