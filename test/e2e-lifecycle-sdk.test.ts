@@ -79,6 +79,12 @@ test('docker CLI kill: inspect right after shows exited 137; -s with a bad signa
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /Invalid signal: NOPE/);
   ok(await d.docker(['rm', id]), 'rm');
+
+  const paused = (await d.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60'])).stdout.trim();
+  ok(await d.docker(['pause', paused]), 'pause');
+  ok(await d.docker(['kill', paused]), 'kill of a paused container');
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Paused}}', paused])).stdout.trim(), 'exited 137 false');
+  ok(await d.docker(['rm', paused]), 'rm');
 });
 
 test('docker-py commit: of a running container (pausing it), 5 in a row and 5 at once; of a paused and a stopped one', async () => {
