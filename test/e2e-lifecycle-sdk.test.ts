@@ -151,6 +151,8 @@ r = c.containers.prune(filters={'until': '2000-01-01T00:00:00Z'})
 print('old=%s' % r['ContainersDeleted'])
 r = c.containers.prune(filters={'until': '10m'})
 print('ten_minutes=%s' % r['ContainersDeleted'])
+r = c.containers.prune(filters={'until': '0.5h'})
+print('half_hour=%s' % r['ContainersDeleted'])
 r = c.containers.prune(filters={'label': 'x=y'})
 print('xy=%s %s' % (r['ContainersDeleted'] == [big.id], r['SpaceReclaimed']))
 r = c.containers.prune(filters={'label!': 'keep'})
@@ -165,6 +167,7 @@ live.remove(force=True)
   assert.ok(size >= 100 * 1024, `SizeRw of a container that wrote 100 KiB: ${seen.get('size')}`);
   assert.equal(seen.get('old'), 'None', 'until in the past: nothing is old enough');
   assert.equal(seen.get('ten_minutes'), 'None');
+  assert.equal(seen.get('half_hour'), 'None', 'a Go duration with a fraction');
   assert.equal(seen.get('xy'), `True ${size}`, 'the removed container and the bytes of its writable layer');
   assert.equal(seen.get('not_keep'), 'True 0');
   assert.equal(seen.get('rest'), 'True');

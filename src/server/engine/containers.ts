@@ -135,11 +135,22 @@ function labelHas(labels: Record<string, string>, l: string): boolean {
   return eq < 0 ? l in labels : labels[l.slice(0, eq)] === l.slice(eq + 1);
 }
 
-/** `until` as a Unix time, an RFC 3339 date or a Go duration ("10m", "1h30m") before now. */
-export function parseUntil(v: string): number {
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration ("10m", "1h30m", "1.5h", "-2s", "300ms") in milliseconds; undefined if it is none. */
+export function parseGoDuration(v: string): number | undefined {
+  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$/.exec(v);
+  if (!m) return undefined;
+  let ms = 0;
+  for (const part of (m[2] ?? '').matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(part[1]) * (DURATION_UNITS[part[2] ?? ''] ?? 0);
+  return m[1] === '-' ? -ms : ms;
+}
+
+/** `until` as Docker reads it: a Go duration before now, a Unix time (fractions allowed) or an RFC 3339 date. */
+export function parseUntil(v: string, now = Date.now()): number {
+  const d = parseGoDuration(v);
+  if (d !== undefined) return now - d;
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
-  if (d && v !== '') return Date.now() - ((Number(d[1] ?? 0) * 60 + Number(d[2] ?? 0)) * 60 + Number(d[3] ?? 0)) * 1000;
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new InvalidArgument(`invalid filter 'until=${v}'`);
   return t;
