@@ -342,6 +342,9 @@ export class ContainerService {
       // Gone between the check and the signal: as Docker, that is a kill that found it dead.
       if (!(e instanceof Conflict || e instanceof NotFound)) throw e;
       if (sig !== 'SIGKILL') throw new Conflict(`container ${cur.id} is not running`, { cause: e });
+      // Its exit may have been recorded before `exited` listened: then there is nothing to wait for.
+      const now = this.deps.store.get(cur.id)?.state.status;
+      if (now !== 'running' && now !== 'paused') return;
     }
     // A frozen process takes the signal once thawed.
     if (cur.state.status === 'paused' && stops) await this.deps.runtime.resume(cur.id).catch(() => undefined);
