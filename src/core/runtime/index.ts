@@ -13,7 +13,7 @@ export { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 export { resolveUser, resolveInRoot } from './user.js';
 export { readLogs } from './logs.js';
 export type { LogEntry, ReadLogsOptions } from './logs.js';
-export { normalizeSignal } from './signals.js';
+export { normalizeSignal, signalNumber } from './signals.js';
 export type { ExecOptions, ExecProcess } from './exec.js';
 export { processStartTime, readExecExitFile } from './exec.js';
 export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';

@@ -16,3 +16,8 @@ export function normalizeSignal(sig: string | number): string {
   if (!(name in SIGNALS)) throw new InvalidArgument(`Invalid signal: ${sig}`);
   return name;
 }
+
+/** The number of a signal name as normalizeSignal gives it ('SIGKILL' → 9): what Docker's events show. */
+export function signalNumber(name: string): number {
+  return SIGNALS[normalizeSignal(name)] ?? 0;
+}

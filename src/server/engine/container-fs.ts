@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
-import { FilesystemService, type PathStat } from '../../services/index.js';
+import type { FilesystemService, PathStat } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { containerSummary } from './convert.js';
 import { param } from './containers.js';
@@ -30,11 +30,10 @@ async function sendTar(ctx: HttpContext, tar: Readable, headers: Record<string, 
 }
 
 /**
- * cp (HEAD/GET/PUT archive), diff (changes), export, commit and system df. The filesystem service
- * is built here from the two services it stands on, so the composition root needs no new wiring.
+ * cp (HEAD/GET/PUT archive), diff (changes), export, commit and system df, on the filesystem
+ * service the router builds once from the two services it stands on.
  */
-export function containerFsRoutes(r: Router<Handler>, deps: EngineDeps): void {
-  const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
+export function containerFsRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
 
   r.add('HEAD', '/containers/{id}/archive', async (ctx) => {
     const stat = await fs.statPath(param(ctx, 'id'), pathParam(ctx));

@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import { containerMatches, linkNamesByTarget, linkTargets, validateContainerFilters, type ContainerService, type WaitCondition } from '../../services/index.js';
+import type { ContainerRecord } from '../../services/index.js';
+import { containerMatches, linkNamesByTarget, linkTargets, validateContainerFilters, type ContainerService, type FilesystemService, type WaitCondition } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { createInputFromWire } from './container-create.js';
 import { containerInspect, containerSummary } from './convert.js';
@@ -7,7 +8,7 @@ import { jsonBody, parseFilters } from './request.js';
 import { attachContainer, containerLogs } from './container-streams.js';
 import type { EngineDeps } from './deps.js';
 
-export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
+export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
   const svc: ContainerService = deps.containers;
 
   r.add('POST', '/containers/create', async (ctx) => {
@@ -17,7 +18,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     ctx.sendJson(201, { Id: rec.id, Warnings: [] });
   });
 
-  r.add('GET', '/containers/json', (ctx) => {
+  r.add('GET', '/containers/json', async (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
     validateContainerFilters(filters);
     const all = ctx.bool('all');
@@ -40,19 +41,21 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const names = new Map<string, string>();
     if (limit > 0) list = list.slice(0, limit);
     const linkNames = linkNamesByTarget(svc.list());
-    ctx.sendJson(
-      200,
-      // Many containers share a few images: resolve each image name once per listing.
-      list.map((c) => {
-        const key = `${c.imageId} ${c.config.image}`;
-        let name = names.get(key);
-        if (name === undefined) {
-          name = deps.images.displayName(c.imageId, c.config.image);
-          names.set(key, name);
-        }
-        return containerSummary(c, name, linkNames.get(c.id));
-      }),
-    );
+    // Many containers share a few images: resolve each image name once per listing.
+    const summaries = list.map((c) => {
+      const key = `${c.imageId} ${c.config.image}`;
+      let name = names.get(key);
+      if (name === undefined) {
+        name = deps.images.displayName(c.imageId, c.config.image);
+        names.set(key, name);
+      }
+      return containerSummary(c, name, linkNames.get(c.id));
+    });
+    if (ctx.bool('size')) {
+      const sizes = await Promise.all(list.map((c) => fs.containerSize(c)));
+      summaries.forEach((s, i) => Object.assign(s, { SizeRw: sizes[i]?.sizeRw ?? 0, SizeRootFs: sizes[i]?.sizeRootFs ?? 0 }));
+    }
+    ctx.sendJson(200, summaries);
   });
 
   r.add('GET', '/containers/{id}/json', (ctx) => {
@@ -126,13 +129,10 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const untilMs = until === undefined ? undefined : parseUntil(until);
     const labels = filters.get('label') ?? [];
     const notLabels = filters.get('label!') ?? [];
-    const deleted = await svc.prune((c) => {
-      if (untilMs !== undefined && Date.parse(c.created) >= untilMs) return true;
-      if (!labels.every((l) => labelHas(c.config.labels, l))) return true;
-      if (notLabels.some((l) => labelHas(c.config.labels, l))) return true;
-      return false;
-    });
-    ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    const keep = (c: ContainerRecord): boolean =>
+      (untilMs !== undefined && Date.parse(c.created) >= untilMs) || !labels.every((l) => labelHas(c.config.labels, l)) || notLabels.some((l) => labelHas(c.config.labels, l));
+    const { deleted, spaceReclaimed } = await svc.prune(keep, (c) => fs.sizeRw(c));
+    ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: spaceReclaimed });
   });
 }
 
@@ -141,11 +141,22 @@ function labelHas(labels: Record<string, string>, l: string): boolean {
   return eq < 0 ? l in labels : labels[l.slice(0, eq)] === l.slice(eq + 1);
 }
 
-/** `until` as a Unix time, an RFC 3339 date or a Go duration ("10m", "1h30m") before now. */
-export function parseUntil(v: string): number {
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration ("10m", "1h30m", "1.5h", "-2s", "300ms") in milliseconds; undefined if it is none. */
+export function parseGoDuration(v: string): number | undefined {
+  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$/.exec(v);
+  if (!m) return undefined;
+  let ms = 0;
+  for (const part of (m[2] ?? '').matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(part[1]) * (DURATION_UNITS[part[2] ?? ''] ?? 0);
+  return m[1] === '-' ? -ms : ms;
+}
+
+/** `until` as Docker reads it: a Go duration before now, a Unix time (fractions allowed) or an RFC 3339 date. */
+export function parseUntil(v: string, now = Date.now()): number {
+  const d = parseGoDuration(v);
+  if (d !== undefined) return now - d;
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
-  if (d && v !== '') return Date.now() - ((Number(d[1] ?? 0) * 60 + Number(d[2] ?? 0)) * 60 + Number(d[3] ?? 0)) * 1000;
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new InvalidArgument(`invalid filter 'until=${v}'`);
   return t;

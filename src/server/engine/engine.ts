@@ -17,18 +17,21 @@ import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
 import { systemCheckRoutes } from './system-check.js';
 import { swarmRoutes } from './swarm.js';
+import { FilesystemService } from '../../services/index.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
 export function engineRouter(deps: EngineDeps): Router<Handler> {
   const r = new Router<Handler>();
+  // One filesystem service for the container sizes of ps, prune and df, and for cp, diff, commit.
+  const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
   systemRoutes(r, deps);
-  containerRoutes(r, deps);
+  containerRoutes(r, deps, fs);
   imageRoutes(r, deps);
   eventRoutes(r, deps);
   containerOpsRoutes(r, deps);
   volumeRoutes(r, deps);
-  containerFsRoutes(r, deps);
+  containerFsRoutes(r, deps, fs);
   imageRemoteRoutes(r, deps);
   execRoutes(r, deps);
   containerTtyRoutes(r, deps);

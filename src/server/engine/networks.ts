@@ -63,7 +63,8 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('POST', '/networks/prune', async (ctx) => {
     const removed = await svc().prune(pruneKeep(parseFilters(ctx.query.get('filters')), parseUntil));
-    ctx.sendJson(200, { NetworksDeleted: removed });
+    // dockerd's report holds a nil list when nothing went: null, not [].
+    ctx.sendJson(200, { NetworksDeleted: removed.length ? removed : null });
   });
 
   r.add('POST', '/networks/{id}/connect', async (ctx) => {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified } from '../../errdefs/index.js';
+import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
-import type { SeccompProfile } from '../../core/runtime/index.js';
+import { normalizeSignal, signalNumber, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -313,23 +313,67 @@ export class ContainerService {
     if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
     if (timeout !== 0) {
       const sig = opts.signal || rec.config.stopSignal || 'SIGTERM';
-      this.#publish(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+      this.#publish(rec, 'kill', { signal: eventSignal(sig) });
       await this.deps.runtime.kill(rec.id, sig).catch(() => undefined);
       const done = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
       if (done) return;
     }
-    this.#publish(rec, 'kill', { signal: 'KILL' });
+    this.#publish(rec, 'kill', { signal: '9' });
     await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
     await exited;
   }
 
+  /**
+   * Docker's kill: SIGKILL (the default) answers once the exit is recorded, so the next inspect sees
+   * the container exited (bounded: 10 s, then the pid is killed directly and given 2 s more); another
+   * signal answers once delivered. The stop signal or SIGKILL also tells the restart policy to stay put.
+   */
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
+    const sig = normalizeSignal(signal);
     const rec = this.get(idOrName);
-    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new Conflict(`Container ${rec.id} is not running`);
-    if (!/^(SIG)?[A-Z0-9+-]+$/i.test(signal)) throw new InvalidArgument(`Invalid signal: ${signal}`);
-    const sig = /^\d+$/.test(signal) ? Number(signal) : signal;
-    await this.deps.runtime.kill(rec.id, sig);
-    this.#publish(rec, 'kill', { signal: String(sig).replace(/^SIG/, '') });
+    if (rec.state.status === 'restarting') {
+      const settled = await this.#locked(rec.id, async () => {
+        const now = this.get(rec.id);
+        if (now.state.status !== 'restarting') return false;
+        now.manuallyStopped = true;
+        this.#settleRestarting(now);
+        return true;
+      });
+      if (settled) return this.#publish(rec, 'kill', { signal: eventSignal(sig) });
+    }
+    const cur = this.get(rec.id);
+    if (cur.state.status !== 'running' && cur.state.status !== 'paused') throw new Conflict(`container ${cur.id} is not running`);
+    const stops = sig === 'SIGKILL' || sig === normalizeSignal(cur.config.stopSignal || 'SIGTERM');
+    if (stops && !cur.manuallyStopped) {
+      cur.manuallyStopped = true;
+      this.deps.store.update(cur);
+    }
+    const exited = nextExit(this.events, cur);
+    try {
+      await this.deps.runtime.kill(cur.id, sig);
+    } catch (e) {
+      // Gone between the check and the signal: as Docker, that is a kill that found it dead.
+      if (!(e instanceof Conflict || e instanceof NotFound)) throw e;
+      if (sig !== 'SIGKILL') throw new Conflict(`container ${cur.id} is not running`, { cause: e });
+      // Its exit may have been recorded before `exited` listened: then there is nothing to wait for.
+      const now = this.deps.store.get(cur.id)?.state.status;
+      if (now !== 'running' && now !== 'paused') return;
+    }
+    // A frozen process takes the signal once thawed.
+    if (cur.state.status === 'paused' && stops) await this.deps.runtime.resume(cur.id).catch(() => undefined);
+    this.#publish(cur, 'kill', { signal: eventSignal(sig) });
+    if (sig !== 'SIGKILL') return;
+    if (await settlesWithin(exited, 10_000)) return;
+    this.deps.log(`container ${cur.id} failed to exit within 10s of kill: killing its process directly`);
+    const pid = this.deps.store.get(cur.id)?.state.pid ?? 0;
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return; // no such process: it is dead
+      }
+    }
+    if (!(await settlesWithin(exited, 2_000))) throw new Unavailable('tried to kill container, but did not receive an exit event');
   }
 
   async restart(idOrName: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
@@ -495,17 +539,43 @@ export class ContainerService {
     }
   }
 
-  /** Removes every stopped container (filters already applied by the caller's predicate). */
-  async prune(keep: (c: ContainerRecord) => boolean): Promise<string[]> {
-    const removed: string[] = [];
+  /**
+   * Removes every stopped container the caller's predicate does not keep, and tells what each one's
+   * writable layer held (`sizeOf`, measured before removal). One that cannot go (started or removed
+   * meanwhile) is skipped, as dockerd does.
+   */
+  async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let spaceReclaimed = 0;
     for (const c of this.deps.store.list()) {
       if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
       if (keep(c)) continue;
-      await this.remove(c.id);
-      removed.push(c.id);
+      const size = await sizeOf(c).catch(() => 0);
+      try {
+        await this.remove(c.id);
+      } catch (e) {
+        if (e instanceof Conflict || e instanceof NotFound) continue;
+        throw e;
+      }
+      deleted.push(c.id);
+      spaceReclaimed += size;
     }
-    return removed;
+    this.deps.bus?.publish('container', 'prune', '', { reclaimed: String(spaceReclaimed) });
+    return { deleted, spaceReclaimed };
   }
+}
+
+function eventSignal(sig: string): string {
+  try {
+    return String(signalNumber(sig));
+  } catch {
+    return sig.replace(/^SIG/, '');
+  }
+}
+
+/** Whether `p` settles within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
 }
 
 function sleep(ms: number): Promise<void> {

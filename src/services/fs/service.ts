@@ -239,6 +239,18 @@ export class FilesystemService {
     return n;
   }
 
+  /** `ps --size`: the writable layer's bytes, and those plus the image's layers (0 for an image gone meanwhile). */
+  async containerSize(rec: ContainerRecord): Promise<{ sizeRw: number; sizeRootFs: number }> {
+    const sizeRw = await this.sizeRw(rec).catch(() => 0);
+    let imageSize = 0;
+    try {
+      imageSize = this.deps.images.get(rec.imageId).layers.reduce((n, l) => n + l.size, 0);
+    } catch {
+      /* an image removed with --force: its layers no longer count */
+    }
+    return { sizeRw, sizeRootFs: imageSize + sizeRw };
+  }
+
   /** `system df`: layers, images and containers with their sizes. */
   async diskUsage(): Promise<DiskUsage> {
     const containers = this.deps.containers.list();
