@@ -255,3 +255,51 @@ test('berth run -it, start -ai and attach take the detachKeys of the config file
   assert.equal(await status(), 'running');
   await d.berth(['rm', '-f', 'dk-run']);
 });
+
+test('docker-py: the detachKeys of its config file reach exec create, and berthd detaches on them', async () => {
+  const env = await configWithDetachKeys('ctrl-x,ctrl-y');
+  assert.equal((await d.berth(['run', '-d', '--name', 'pydk', 'busybox', 'sleep', '300'])).code, 0);
+  const file = join(d.dir, 'exec-detach.py');
+  await writeFile(
+    file,
+    `
+import docker, socket, time
+c = docker.from_env()
+e = c.api.exec_create('pydk', ['sh', '-c', 'exec sleep 4321'], stdin=True, tty=True)
+print('keys=' + c.api.exec_inspect(e['Id'])['DetachKeys'])
+s = c.api.exec_start(e['Id'], socket=True, tty=True)
+sock = getattr(s, '_sock', s)
+sock.settimeout(5)
+time.sleep(0.3)
+sock.sendall(b'\\x10\\x11')
+time.sleep(0.3)
+print('open_after_default=' + repr(c.api.exec_inspect(e['Id'])['Running']))
+sock.sendall(b'\\x18\\x19')
+rest = b''
+try:
+    while True:
+        b = sock.recv(4096)
+        if not b:
+            break
+        rest += b
+    print('closed=True')
+except socket.timeout:
+    print('closed=False')
+print('running=' + repr(c.api.exec_inspect(e['Id'])['Running']))
+`,
+  );
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    const child = spawn(PYTHON, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^keys=ctrl-x,ctrl-y$/m);
+  assert.match(r.out, /^open_after_default=True$/m, 'ctrl-p ctrl-q are not the keys any more');
+  assert.match(r.out, /^closed=True$/m, 'berthd ends the stream on the configured keys');
+  assert.match(r.out, /^running=True$/m, 'the exec runs on');
+  assert.match(await psOf('pydk'), /sleep 4321/);
+  await d.berth(['rm', '-f', 'pydk']);
+});
