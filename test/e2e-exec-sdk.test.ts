@@ -303,3 +303,19 @@ print('running=' + repr(c.api.exec_inspect(e['Id'])['Running']))
   assert.match(await psOf('pydk'), /sleep 4321/);
   await d.berth(['rm', '-f', 'pydk']);
 });
+
+test('docker and berth exec -t without a terminal: the pty\'s bytes, stderr merged; without -t, apart', async () => {
+  assert.equal((await d.berth(['run', '-d', '--name', 'cli-t', 'busybox', 'sleep', '300'])).code, 0);
+  const cmd = ['sh', '-c', 'echo a; sleep 0.1; echo b >&2; sleep 0.1; echo c'];
+  for (const cli of ['docker', 'berth'] as const) {
+    const run = (args: string[]) => (cli === 'docker' ? d.docker(args) : d.berth(args));
+    const t = await run(['exec', '-t', 'cli-t', ...cmd]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.stdout, 'a\r\nb\r\nc\r\n', cli);
+    assert.equal(t.stderr, '', cli);
+    const plain = await run(['exec', 'cli-t', ...cmd]);
+    assert.equal(plain.stdout, 'a\nc\n', cli);
+    assert.equal(plain.stderr, 'b\n', cli);
+  }
+  await d.berth(['rm', '-f', 'cli-t']);
+});
