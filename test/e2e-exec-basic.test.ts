@@ -34,10 +34,10 @@ for (const cli of ['docker', 'berth'] as const) {
     assert.equal(piped.stdout.trim(), '3');
   });
 
-  test(`${cli} exec: a missing command is 127 with the OCI error, a directory 126`, async () => {
+  test(`${cli} exec: a missing command is 126 with the OCI error (as dockerd's exec), a directory 126 too`, async () => {
     const run = (args: string[]) => (cli === 'docker' ? d.docker(args) : d.berth(args));
     const missing = await run(['exec', 'target', 'no-such-cmd']);
-    assert.equal(missing.code, 127);
+    assert.equal(missing.code, 126);
     assert.match(missing.stdout + missing.stderr, /executable file not found in \$PATH/);
     const dir = await run(['exec', 'target', '/tmp']);
     assert.equal(dir.code, 126, dir.stdout + dir.stderr);

@@ -86,12 +86,14 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
 
   runOptions(parent.command('run').description('Create and run a new container from an image'))
     .option('-d, --detach', 'Run container in background and print container ID')
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
     .action(async (image: string, args: string[], opts) => exit((await run()).runCommand(ctx(), image, args, opts)));
   runOptions(parent.command('create').description('Create a new container'))
     .action(async (image: string, args: string[], opts) => exit((await run()).createCommand(ctx(), image, args, opts)));
   parent.command('start').description('Start one or more stopped containers').argument('<container...>')
     .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
     .option('-i, --interactive', "Attach container's STDIN")
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
     .action(async (ids: string[], opts) => exit((await run()).startCommand(ctx(), ids, opts)));
   parent.command('exec').description('Execute a command in a running container').argument('<container>').argument('<command...>')
     .helpOption('--help', 'Print usage')

@@ -1,3 +1,4 @@
+import { detachKeysFor } from '../config-file.js';
 import type { CliContext } from '../context.js';
 import { errorLine } from '../errors.js';
 import { pumpSession, rawMode, stopStdin } from './session.js';
@@ -38,9 +39,10 @@ export async function attach(ctx: CliContext, container: string, flags: AttachFl
   const sigProxy = flags.sigProxy !== false && flags.sigProxy !== 'false';
   let sock;
   try {
+    const detachKeys = await detachKeysFor(ctx.env, flags.detachKeys);
     sock = await api.containerAttach(info.Id, {
       stream: true, stdin: withStdin, stdout: true, stderr: true,
-      ...(flags.detachKeys !== undefined ? { detachKeys: flags.detachKeys } : {}),
+      ...(detachKeys !== undefined ? { detachKeys } : {}),
     });
   } catch (e) {
     ctx.err(`${errorLine(e)}\n`);

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { execCreate, execInspect, execResize, execStartAttached, execStartDetached, type EngineApi } from '../../api/index.js';
+import { detachKeysFor } from '../config-file.js';
 import type { CliContext } from '../context.js';
 import { errorLine } from '../errors.js';
 import { pumpSession, rawMode, stopStdin } from './session.js';
@@ -30,6 +31,8 @@ function envList(flags: ExecFlags, env: NodeJS.ProcessEnv): string[] {
   return out;
 }
 
+/** Polls (10 ms each, then 50 ms) after which an interactive exec still running means we detached: about a second. */
+const DETACH_POLLS = 36;
 
 /** berth exec: create, start (hijacked or detached), then the exit code from the exec's inspect. */
 export async function exec(ctx: CliContext, container: string, cmd: string[], flags: ExecFlags): Promise<number> {
@@ -43,6 +46,7 @@ export async function exec(ctx: CliContext, container: string, cmd: string[], fl
   let id: string;
   const size: [number, number] | undefined = tty && ctx.stdout.isTTY ? [ctx.stdout.rows, ctx.stdout.columns] : undefined;
   try {
+    const detachKeys = await detachKeysFor(ctx.env, flags.detachKeys);
     api = await ctx.api();
     const res = await execCreate(api, container, {
       AttachStdin: interactive && !flags.detach,
@@ -55,7 +59,7 @@ export async function exec(ctx: CliContext, container: string, cmd: string[], fl
       ...(flags.user !== undefined ? { User: flags.user } : {}),
       ...(flags.workdir !== undefined ? { WorkingDir: flags.workdir } : {}),
       ...(flags.privileged ? { Privileged: true } : {}),
-      ...(flags.detachKeys !== undefined ? { DetachKeys: flags.detachKeys } : {}),
+      ...(detachKeys !== undefined ? { DetachKeys: detachKeys } : {}),
     });
     id = res.Id;
     if (flags.detach) {
@@ -95,6 +99,11 @@ export async function exec(ctx: CliContext, container: string, cmd: string[], fl
     for (let i = 0; i < 100; i++) {
       const info = await execInspect(api, id);
       if (!info.Running) return info.ExitCode ?? 0;
+      if (interactive && i === DETACH_POLLS) {
+        // berthd ended the stream on the detach keys and the process runs on: the docker CLI's words and code.
+        ctx.err('read escape sequence\n');
+        return 1;
+      }
       await new Promise((r) => setTimeout(r, i < 20 ? 10 : 50));
     }
     return 0;

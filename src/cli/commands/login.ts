@@ -1,34 +1,11 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
+import { configPath as configFile, readConfig, writeConfig } from '../config-file.js';
 import type { CliContext } from '../context.js';
 
 const HUB = 'https://index.docker.io/v1/';
 
-interface ConfigFile {
-  auths?: Record<string, { auth?: string; identitytoken?: string }>;
-  [k: string]: unknown;
-}
-
 function configPath(ctx: CliContext): string {
-  return join(ctx.env['DOCKER_CONFIG'] ?? join(homedir(), '.docker'), 'config.json');
-}
-
-async function readConfig(path: string): Promise<ConfigFile> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as ConfigFile;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new InvalidArgument(`loading config file ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-async function writeConfig(path: string, cfg: ConfigFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(cfg, null, '\t') + '\n', { mode: 0o600 });
-  await rename(tmp, path);
+  return configFile(ctx.env);
 }
 
 /** The key config.json uses for a server: Docker Hub's legacy URL, else the host as given. */

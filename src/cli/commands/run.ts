@@ -1,6 +1,7 @@
 import { isApiError, type EngineApi, type WaitResponse } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_ENGINE, errorLine, runErrorText, startFailureCode } from '../errors.js';
+import { detachKeysFor } from '../config-file.js';
 import { buildCreatePlan, type CreatePlan, type RunFlags } from '../run-options.js';
 import { pullImage } from './image-io.js';
 import { pumpSession, rawMode } from './session.js';
@@ -42,6 +43,8 @@ interface Session {
   stdout: boolean;
   stderr: boolean;
   autoRemove: boolean;
+  /** Sent with the attach when stdin is attached: the flag's or the config file's keys. */
+  detachKeys: string | undefined;
 }
 
 async function resize(ctx: CliContext, s: Session): Promise<void> {
@@ -56,7 +59,10 @@ async function resize(ctx: CliContext, s: Session): Promise<void> {
 
 /** attach → wait (headers received) → start → output → exit code: docker's order of requests. */
 async function attachStartWait(ctx: CliContext, s: Session, start: boolean, command: string): Promise<number> {
-  const sock = await s.api.containerAttach(s.id, { stream: true, stdin: s.stdin, stdout: s.stdout, stderr: s.stderr });
+  const sock = await s.api.containerAttach(s.id, {
+    stream: true, stdin: s.stdin, stdout: s.stdout, stderr: s.stderr,
+    ...(s.stdin && s.detachKeys !== undefined ? { detachKeys: s.detachKeys } : {}),
+  });
   const { result } = await s.api.containerWait(s.id, s.autoRemove ? 'removed' : 'next-exit');
   const undoRaw = s.tty && s.stdin ? rawMode(ctx.stdin) : () => undefined;
   const signals: Array<[NodeJS.Signals, () => void]> = [];
@@ -148,7 +154,7 @@ export async function runCommand(ctx: CliContext, image: string, args: string[],
   try {
     return await attachStartWait(ctx, {
       api, id, tty: plan.body.Tty === true, stdin: plan.attachStdin, stdout: plan.attachStdout, stderr: plan.attachStderr,
-      autoRemove: flags.rm === true,
+      autoRemove: flags.rm === true, detachKeys: await detachKeysFor(ctx.env, flags.detachKeys),
     }, true, 'run');
   } catch (e) {
     ctx.err(runErrorText(e, 'run'));
@@ -156,7 +162,7 @@ export async function runCommand(ctx: CliContext, image: string, args: string[],
   }
 }
 
-export async function startCommand(ctx: CliContext, ids: string[], opts: { attach?: boolean; interactive?: boolean }): Promise<number> {
+export async function startCommand(ctx: CliContext, ids: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }): Promise<number> {
   const api = await ctx.api();
   if (opts.attach || opts.interactive) {
     if (ids.length > 1) {
@@ -169,7 +175,7 @@ export async function startCommand(ctx: CliContext, ids: string[], opts: { attac
       const stdin = opts.interactive === true && info.Config.OpenStdin === true;
       return await attachStartWait(ctx, {
         api, id: info.Id, tty: info.Config.Tty === true, stdin, stdout: true, stderr: true,
-        autoRemove: info.HostConfig.AutoRemove === true,
+        autoRemove: info.HostConfig.AutoRemove === true, detachKeys: await detachKeysFor(ctx.env, opts.detachKeys),
       }, true, 'start');
     } catch (e) {
       ctx.err(`${errorLine(e)}\n`);

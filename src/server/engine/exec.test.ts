@@ -27,3 +27,11 @@ test('execInspect has Docker shape: ExitCode null until the process ended', () =
   assert.equal(done['ExitCode'], 3);
   assert.equal(done['Pid'], 42);
 });
+
+test('execConfigFromWire matches field names in any case, as dockerd (Go) does: docker-py sends "detachKeys"', () => {
+  const c = execConfigFromWire({ Cmd: ['sh'], AttachStdin: true, Tty: true, detachKeys: 'ctrl-x,ctrl-y', workingdir: '/tmp' });
+  assert.equal(c.detachKeys, 'ctrl-x,ctrl-y');
+  assert.equal(c.workingDir, '/tmp');
+  assert.equal(execConfigFromWire({ Cmd: ['sh'], DetachKeys: 'a', detachKeys: 'b' }).detachKeys, 'b', 'the later key wins');
+  assert.throws(() => execConfigFromWire({ Cmd: ['sh'], detachKeys: 'ctrl-12' }), /Invalid escape keys/);
+});

@@ -5,7 +5,7 @@ import type { ExecConfig, ExecRecord, ExecService, ExecSession } from '../../ser
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
-import { bool, jsonBody, parseJsonObject, str, strList } from './request.js';
+import { bool, goFields, jsonBody, parseJsonObject, str, strList } from './request.js';
 import { param } from './containers.js';
 
 function consoleSize(v: unknown): { height: number; width: number } | null {
@@ -14,7 +14,11 @@ function consoleSize(v: unknown): { height: number; width: number } | null {
   return typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? { height: h, width: w } : null;
 }
 
-export function execConfigFromWire(body: Record<string, unknown>): ExecConfig {
+/** The fields of ExecConfig (POST /containers/{id}/exec) and ExecStartCheck (POST /exec/{id}/start). */
+const EXEC_FIELDS = ['Cmd', 'Env', 'WorkingDir', 'User', 'Tty', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Privileged', 'DetachKeys', 'ConsoleSize', 'Detach'] as const;
+
+export function execConfigFromWire(wire: Record<string, unknown>): ExecConfig {
+  const body = goFields(wire, EXEC_FIELDS);
   const keys = str(body['DetachKeys']) ?? '';
   if (keys) parseDetachKeys(keys);
   return {
@@ -81,7 +85,7 @@ export function execRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('POST', '/exec/{id}/start', async (ctx) => {
     const svc = execs();
-    const body = ctx.upgrade ? parseJsonObject(await upgradeBody(ctx)) : await jsonBody(ctx);
+    const body = goFields(ctx.upgrade ? parseJsonObject(await upgradeBody(ctx)) : await jsonBody(ctx), EXEC_FIELDS);
     const rec = svc.get(param(ctx, 'id'));
     const tty = bool(body['Tty']) ?? rec.config.tty;
     const size = consoleSize(body['ConsoleSize']);

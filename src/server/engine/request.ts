@@ -62,3 +62,17 @@ export function strMap(v: unknown): Record<string, string> | undefined {
   if (!o) return undefined;
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, String(x)]));
 }
+
+/**
+ * A body's keys under the field names given, matched as Go's encoding/json matches them (an exact
+ * name, else any case: docker-py sends exec's "detachKeys"); when two keys match one field the later
+ * wins, as it does for dockerd. Keys matching no name are kept as they are.
+ */
+export function goFields(body: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const name = names.includes(k) ? k : names.find((n) => n.toLowerCase() === k.toLowerCase());
+    out[name ?? k] = v;
+  }
+  return out;
+}

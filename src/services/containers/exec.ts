@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { CommandNotFound, Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ExecConfig, ExecRecord, ExecStore } from '../../core/metadata/index.js';
 import { processStartTime, readExecExitFile } from '../../core/runtime/index.js';
 import type { ExecProcess } from '../../core/runtime/index.js';
@@ -24,6 +24,8 @@ export interface ExecSession {
 const KEEP_EXITED = 10 * 60 * 1000;
 /** The exit code of an exec whose end berthd could not learn (its recorder was killed too). */
 const UNKNOWN_EXIT = 255;
+/** dockerd's exit code of an exec whose process the runtime could not start, whatever the reason. */
+const EXEC_START_FAILED = 126;
 /** How often an exec that outlived a berthd restart is checked for its end. */
 const POLL_MS = 250;
 
@@ -145,7 +147,7 @@ export class ExecService {
 
   /**
    * Starts the process. A command that cannot run rejects (CommandNotFound / CannotInvoke) after
-   * the instance recorded Docker's exit code for it (127 / 126).
+   * the instance recorded dockerd's exit code for it (126, for a missing program too).
    */
   async start(id: string, opts: { tty?: boolean; consoleSize?: { height: number; width: number } | null } = {}): Promise<ExecSession> {
     const rec = this.get(id);
@@ -177,9 +179,9 @@ export class ExecService {
       });
     } catch (e) {
       rec.status = 'exited';
-      // As Docker: 127 only when the command itself is missing (not e.g. the working dir), else 126.
-      const cmd0 = rec.config.cmd[0] ?? '';
-      rec.exitCode = e instanceof CommandNotFound && e.message.includes(`"${cmd0}"`) ? 127 : 126;
+      // As dockerd's exec: any process the runtime cannot start, a missing program included, is 126
+      // (127 is only `run`'s code for a missing program; the shell's convention does not apply here).
+      rec.exitCode = EXEC_START_FAILED;
       rec.exitedAt = new Date();
       this.#save(rec);
       this.#expire(rec.id);
@@ -195,7 +197,7 @@ export class ExecService {
       (r) => r.exitCode,
       (e: unknown) => {
         this.containers.deps.log(`exec ${rec.id}`, e);
-        return e instanceof CommandNotFound ? 127 : 126;
+        return EXEC_START_FAILED;
       },
     ).then((code) => {
       this.#finish(rec, code);
