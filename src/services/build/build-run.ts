@@ -52,6 +52,8 @@ export interface BuildRun {
   scratch: ScratchImage;
   /** --cache-from images found (null: none given, only the local cache counts). */
   sources: CacheSource[] | null;
+  /** Steps being made now, by cache key, with the image they end with (null if they failed). */
+  steps: Map<string, Promise<StoredImage | null>>;
 }
 
 /** The finished stage a FROM, --from or from= names: by name, or (numeric) by index. */

@@ -193,7 +193,7 @@ export class Build {
     const prior = stageResult(this.shared, from, Infinity);
     if (!prior && /^\d+$/.test(from)) throw new InvalidArgument(`invalid from flag value ${from}: refers to current build stage or one after it`);
     const image = prior ? prior.image : await this.#image(from).catch((e: unknown) => {
-      throw e instanceof NotFound ? new UnknownSource(from, { cause: e }) : e;
+      throw this.#signal.aborted ? e : new UnknownSource(from, { cause: e });
     });
     const ref = image ? image.id : await this.#scratchRef();
     const rec = await this.#create(ref, ['#(nop)'], {});
@@ -210,29 +210,51 @@ export class Build {
    */
   async #commit(st: StageState, stepCmd: string[], produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<void> {
     const cc = { ...st.rc, Cmd: stepCmd };
-    const hit = this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
-    let img: StoredImage;
-    if (hit) {
-      if (!this.opts.quiet) this.sink.cached();
-      img = hit;
-    } else {
-      const commit: Commit = (layer) =>
-        writeImage(this.deps.images, {
-          parent: st.image,
-          parentConfig: st.config,
-          layer,
-          config: st.rc,
-          history: { created_by: stepCmd.join(' ') },
-          extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
-          parentId: st.image?.id ?? '',
-          signal: this.#signal,
-        });
-      img = produce ? await produce(commit) : await commit(null);
+    // The same step (parent and container_config) in stages that run at once is made once: the others
+    // wait for it and take it as the classic builder would take it from the cache.
+    const key = this.opts.noCache ? null : `${st.image?.id ?? ''}\0${st.author ?? ''}\0${canonical(cc)}`;
+    const running = key !== null ? this.shared.steps.get(key) : undefined;
+    let mine: { resolve: (i: StoredImage | null) => void } | null = null;
+    if (key !== null && !running) {
+      let resolve!: (i: StoredImage | null) => void;
+      this.shared.steps.set(key, new Promise((r) => (resolve = r)));
+      mine = { resolve };
+    }
+    let img: StoredImage | null = null;
+    try {
+      const hit = running ? await running : this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
+      if (hit) {
+        if (!this.opts.quiet) this.sink.cached();
+        img = hit;
+      } else {
+        img = await this.#make(st, stepCmd, cc, produce);
+      }
+    } finally {
+      if (mine && key !== null) {
+        this.shared.steps.delete(key);
+        mine.resolve(img);
+      }
     }
     st.image = img;
     st.config = await this.deps.images.config(img);
     st.rc = structuredClone(st.config.config ?? {});
     if (!this.opts.quiet) this.sink.result(img.id);
+  }
+
+  /** A step that is not in the cache: made by `produce` (config-only when null). */
+  async #make(st: StageState, stepCmd: string[], cc: Record<string, unknown>, produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<StoredImage> {
+    const commit: Commit = (layer) =>
+      writeImage(this.deps.images, {
+        parent: st.image,
+        parentConfig: st.config,
+        layer,
+        config: st.rc,
+        history: { created_by: stepCmd.join(' ') },
+        extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
+        parentId: st.image?.id ?? '',
+        signal: this.#signal,
+      });
+    return produce ? await produce(commit) : await commit(null);
   }
 
   /**

@@ -82,7 +82,7 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
   const meta = metaArgs(df, opts.buildArgs, used);
   const lookup = (n: string): string | undefined => meta.get(n) ?? opts.buildArgs[n] ?? undefined;
   const plan = planStages(df, opts.target, (w) => expandWord(w, lookup, df.escape));
-  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps.images), sources: await cacheSources(deps, opts.cacheFrom) };
+  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps.images), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };
   const labels = Object.entries(opts.labels);
   const key = randomUUID();
 

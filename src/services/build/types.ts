@@ -66,7 +66,9 @@ export class UnknownSource extends NotFound {
     options: { cause?: unknown; line?: number; original?: string } = {},
   ) {
     const where = options.line ? `Dockerfile line ${options.line} (${options.original ?? ''}): ` : '';
-    super(`${where}no build stage and no image is named ${JSON.stringify(source)}`, options.cause !== undefined ? { cause: options.cause } : undefined);
+    const c = options.cause;
+    const why = c instanceof Error ? ` (${c.message})` : '';
+    super(`${where}no build stage and no image is named ${JSON.stringify(source)}${why}`, c !== undefined ? { cause: c } : undefined);
   }
 }
 
