@@ -123,6 +123,8 @@ export class StructuredSink implements StepSink {
   note(text: string): void {
     const w = /^\[Warning\] (.*)$/s.exec(text);
     if (w) this.emit({ warnings: [{ vertex: this.#open?.digest ?? '', short: Buffer.from((w[1] ?? '').trim()).toString('base64'), level: 1 }] });
+    // The classic ` ---> Running in …` lines have no place here; a base image's pull status is the FROM's output.
+    else if (!text.startsWith(' ---> ')) this.log(text);
   }
 
   log(text: string): void {
