@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, type Dockerfile, type Instruction, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, type Instruction, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
