@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon, BERTH } from './helpers/daemon.js';
@@ -150,4 +151,28 @@ test('POST /build/cancel stops the running build with that buildid', async () =>
   assert.equal((await d.berth(['ps', '-a', '-q'])).stdout, '', 'no build container is left');
   // An ID with no running build is not an error (the build may just have ended), as in dockerd.
   assert.equal((await call('POST', '/build/cancel?id=gone')).status, 200);
+});
+
+test('docker-py builds a multi-stage Dockerfile through the classic stream (its image from the aux ID, its log lines)', async () => {
+  const ctx = context('py', { Dockerfile: 'FROM busybox AS one\nRUN echo one > /one\nFROM busybox AS skipped\nRUN exit 9\nFROM busybox\nCOPY --from=one /one /one\nCMD ["cat", "/one"]\n' });
+  const script = join(d.dir, 'build.py');
+  writeFileSync(
+    script,
+    [
+      'import docker',
+      'c = docker.from_env()',
+      `img, logs = c.images.build(path=${JSON.stringify(ctx)}, tag='pybuilt')`,
+      "lines = [l['stream'] for l in logs if 'stream' in l]",
+      "print('id=' + img.id)",
+      "print('steps=' + ','.join(l.split(' : ')[0] for l in lines if l.startswith('Step ')))",
+      "print('arrows=' + str(sum(1 for l in lines if l.startswith(' ---> '))))",
+      "print('run=' + c.containers.run('pybuilt', remove=True).decode().strip())",
+    ].join('\n'),
+  );
+  const r = await d.run('/usr/bin/python3', [script], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^id=sha256:[0-9a-f]{64}$/m);
+  assert.match(r.stdout, /^steps=Step 1\/5,Step 2\/5,Step 3\/5,Step 4\/5,Step 5\/5$/m);
+  assert.match(r.stdout, /^arrows=([6-9]|\d\d+)$/m);
+  assert.match(r.stdout, /^run=one$/m);
 });
