@@ -101,7 +101,11 @@ export class PlainRenderer implements BuildRenderer {
       this.#switch(k);
       const t = seconds(k.v.started, l.timestamp).toFixed(3);
       const text = Buffer.from(l.data, 'base64').toString('utf8');
-      for (const line of text.replace(/\n$/, '').split('\n')) this.write(`#${k.n} ${t} ${line}\n`);
+      for (const line of text.replace(/\n$/, '').split('\n')) {
+        this.write(`#${k.n} ${t} ${line}\n`);
+        k.lines.push(line);
+      }
+      if (k.lines.length > SUMMARY) k.lines.splice(0, k.lines.length - SUMMARY);
     }
     for (const w of s.warnings ?? []) {
       if (this.#wrote) this.write('\n');
@@ -111,8 +115,25 @@ export class PlainRenderer implements BuildRenderer {
   }
 
   done(error?: string): void {
-    if (error !== undefined) this.write(`${this.#wrote ? '\n' : ''}ERROR: ${error}\n`);
+    if (error === undefined) return;
+    if (this.#wrote) this.write('\n');
+    const failed = failedStep(this.#seen);
+    if (failed) this.write(failureSummary(failed));
+    this.write(`ERROR: ${error}\n`);
   }
+}
+
+/** How many lines of a failed step's output the summary after the progress repeats. */
+const SUMMARY = 10;
+
+function failedStep(seen: Vertices): Known | undefined {
+  return [...seen.all.values()].find((k) => k.v.error !== undefined && k.v.error !== 'context canceled');
+}
+
+/** BuildKit's block after a failed build: the step and its last lines of output between rules. */
+function failureSummary(k: Known): string {
+  const lines = k.lines.filter((l, i, a) => l !== '' || i < a.length - 1).slice(-SUMMARY);
+  return `------\n > ${k.v.name}:\n${lines.map((l) => `${l}\n`).join('')}------\n`;
 }
 
 /** How many output lines of a running step the tty view keeps (BuildKit shows the last few). */
@@ -190,10 +211,8 @@ export class TtyRenderer implements BuildRenderer {
     this.#draw(true);
     for (const w of this.#warnings) this.write(`WARNING: ${w}\n`);
     if (error !== undefined) {
-      const failed = [...this.#seen.all.values()].find((k) => k.v.error !== undefined && k.v.error !== 'context canceled');
-      if (failed && failed.lines.some((l) => l !== '')) {
-        this.write(`------\n > ${failed.v.name}:\n${failed.lines.filter((l) => l !== '').map((l) => `${l}\n`).join('')}------\n`);
-      }
+      const failed = failedStep(this.#seen);
+      if (failed) this.write(failureSummary(failed));
       this.write(`ERROR: ${error}\n`);
     }
   }
