@@ -74,3 +74,16 @@ test('--progress modes as buildx reads them', () => {
   assert.equal(progressMode('rawjson', false, true), 'rawjson');
   assert.throws(() => progressMode('fancy', false, true), /invalid progress mode "fancy"/);
 });
+
+test('tty: a running frame fits the terminal height (the oldest lines give way)', async () => {
+  let out = '';
+  const r = new TtyRenderer((t) => (out += t), () => 80, () => 6);
+  for (let i = 1; i <= 10; i++) r.update({ vertexes: [{ digest: `v${i}`, name: `[${i}/10] RUN step ${i}`, started: T0 }] });
+  await new Promise((res) => setTimeout(res, 150));
+  const frame = out.split('\n').filter((l) => l.includes('=>') || l.includes('[+]'));
+  assert.equal(frame.length, 5, out);
+  assert.match(frame[0] ?? '', /\[\+\] Building/);
+  assert.match(frame[4] ?? '', /RUN step 10/);
+  r.done();
+  assert.match(out, /RUN step 1 /, 'the final frame lists every step');
+});

@@ -152,6 +152,7 @@ export class TtyRenderer implements BuildRenderer {
   constructor(
     readonly write: (text: string) => void,
     readonly columns: () => number,
+    readonly rows: () => number = () => 0,
   ) {}
 
   update(s: SolveStatus): void {
@@ -194,7 +195,11 @@ export class TtyRenderer implements BuildRenderer {
   }
 
   #draw(final: boolean): void {
-    const lines = this.#lines(final);
+    let lines = this.#lines(final);
+    // The frame is redrawn by moving up over it: it must fit the terminal, so the oldest lines go first
+    // (the final frame is written once and may scroll).
+    const room = this.rows() - 1;
+    if (!final && room > 1 && lines.length > room) lines = [lines[0] as string, ...lines.slice(lines.length - room + 1)];
     let text = this.#drawn ? `\x1b[${this.#drawn}A` : '';
     for (const l of lines) text += `\r\x1b[2K${l}\n`;
     // Lines of the last frame below this one (log tails that went away) are cleared.
@@ -247,10 +252,10 @@ export function progressMode(flag: string | undefined, quiet: boolean, isTty: bo
   return v as ProgressMode;
 }
 
-export function renderer(mode: ProgressMode, write: (text: string) => void, columns: () => number): BuildRenderer {
+export function renderer(mode: ProgressMode, write: (text: string) => void, columns: () => number, rows: () => number = () => 0): BuildRenderer {
   switch (mode) {
     case 'tty':
-      return new TtyRenderer(write, columns);
+      return new TtyRenderer(write, columns, rows);
     case 'plain':
       return new PlainRenderer(write);
     case 'rawjson':

@@ -68,7 +68,7 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   // As the docker CLI: DOCKER_BUILDKIT=0 is the classic builder's text; otherwise BuildKit's progress, on stderr.
   const classic = ctx.env['DOCKER_BUILDKIT'] === '0';
   const mode = classic ? null : progressMode(flags.progress ?? ctx.env['BUILDKIT_PROGRESS'], flags.quiet === true, ctx.stderr.isTTY === true);
-  const view: BuildRenderer | null = mode ? renderer(mode, (t) => ctx.err(t), () => ctx.stderr.columns ?? 80) : null;
+  const view: BuildRenderer | null = mode ? renderer(mode, (t) => ctx.err(t), () => ctx.stderr.columns ?? 80, () => ctx.stderr.rows ?? 0) : null;
   const buildId = randomUUID();
   const registryConfig = await registryConfigHeader(ctx);
   const api = await ctx.api();

@@ -112,7 +112,13 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
     let p = started.get(i);
     if (p) return p;
     p = (async () => {
-      await Promise.all((plan.deps.get(i) ?? []).map(build));
+      try {
+        await Promise.all((plan.deps.get(i) ?? []).map(build));
+      } catch (e) {
+        // It never runs: the classic stream goes on to the stages after it.
+        classic.ended(i);
+        throw e;
+      }
       await slots.take();
       const sink = sinkOf(i);
       try {
