@@ -9,7 +9,7 @@ import type { CacheSource } from './cache-from.js';
 import { planStages } from './graph.js';
 import { ClassicOrder, ClassicSink, FS_STEPS, StructuredSink, type StepSink } from './progress.js';
 import { PROXY_ARGS } from './state.js';
-import type { BuildMessage, BuildOptions } from './types.js';
+import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
 
 /** What one build produced: the target's image and the key that makes its vertex digests unique. */
 export interface BuildOutcome {
@@ -130,7 +130,8 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
         run.results.set(i, r);
         sink.end();
         return r;
-      } catch (e) {
+      } catch (err) {
+        const e = opts.structured && err instanceof RunFailed ? err.buildkit() : err;
         const first = failure === null;
         failure ??= { error: e };
         sink.end(first ? (e instanceof Error ? e.message : String(e)) : 'context canceled');

@@ -77,7 +77,15 @@ export class RunFailed extends InvalidArgument {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** The command as run (argv joined), for BuildKit's words. */
+    readonly command?: string,
   ) {
     super(message);
+  }
+
+  /** The same failure in BuildKit's words, for builds that report as BuildKit does. */
+  buildkit(): RunFailed {
+    if (this.command === undefined) return this;
+    return new RunFailed(`process "${this.command}" did not complete successfully: exit code: ${this.exitCode}`, this.exitCode, this.command);
   }
 }
