@@ -64,6 +64,9 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   const outputs = (flags.output ?? []).map(parseOutput);
   if (outputs.length > 1) throw new InvalidArgument('berth build takes one --output (one engine, one exporter)');
   const output = outputs[0];
+  if (output && 'dest' in output && output.dest === '-' && ctx.stdout.isTTY) {
+    throw new InvalidArgument(`cowardly refusing to write the ${output.type} output to a terminal: give dest=FILE or redirect`);
+  }
   const tags = [...flags.tag, ...(output && 'names' in output ? output.names : [])];
   // As the docker CLI: DOCKER_BUILDKIT=0 is the classic builder's text; otherwise BuildKit's progress, on stderr.
   const classic = ctx.env['DOCKER_BUILDKIT'] === '0';
