@@ -38,6 +38,12 @@ test('-o type=local and -o DIR write the final stage files; type=tar the same as
   const names = execFileSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).split('\n');
   assert.ok(names.includes('out/artifact') && names.includes('note.txt'), names.join(' '));
   assert.equal(execFileSync('tar', ['-xOf', tarFile, 'out/artifact'], { encoding: 'utf8' }), 'compiled\n');
+  // -o - is the tar on stdout (the progress stays on stderr, and no ID is printed into the tar).
+  const piped = await d.berth(['build', '--progress=plain', '-o', '-', ctx]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.ok(piped.stdout.includes('out/artifact') && piped.stdout.includes('compiled\n'));
+  assert.doesNotMatch(piped.stdout, /sha256:[0-9a-f]{64}\n$/);
+  assert.match(piped.stderr, /^#\d+ exporting to image$/m);
   assert.equal((await d.berth(['ps', '-a', '-q'])).stdout, '', 'the export container is gone');
   for (const [spec, err] of [
     ['type=registry', /type=registry is not supported by berth/],

@@ -64,7 +64,8 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   const outputs = (flags.output ?? []).map(parseOutput);
   if (outputs.length > 1) throw new InvalidArgument('berth build takes one --output (one engine, one exporter)');
   const output = outputs[0];
-  if (output && 'dest' in output && output.dest === '-' && ctx.stdout.isTTY) {
+  const toStdout = output !== undefined && 'dest' in output && output.dest === '-';
+  if (toStdout && ctx.stdout.isTTY) {
     throw new InvalidArgument(`cowardly refusing to write the ${output.type} output to a terminal: give dest=FILE or redirect`);
   }
   const tags = [...flags.tag, ...(output && 'names' in output ? output.names : [])];
@@ -123,8 +124,10 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
     if (flags.quiet) continue;
     // The structured build sends its steps as progress only.
     if (view) continue;
-    if (m.stream !== undefined) ctx.out(m.stream);
-    else if (m.status !== undefined) ctx.out(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+    // The classic text goes to stderr when stdout carries the output itself.
+    const say = toStdout ? (t: string): void => ctx.err(t) : (t: string): void => ctx.out(t);
+    if (m.stream !== undefined) say(m.stream);
+    else if (m.status !== undefined) say(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
   }
   view?.done();
   if (!id) throw new InvalidArgument('the build ended without an image ID');
@@ -132,7 +135,7 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   if (flags.iidfile) await writeFile(flags.iidfile, id);
   if (flags.metadataFile) await writeMetadata(flags.metadataFile, id, tags);
   // As buildx: -q prints the ID on stdout (not when the image itself goes to stdout).
-  if ((flags.quiet || mode === 'quiet') && !(output && 'dest' in output && output.dest === '-')) ctx.out(`${id}\n`);
+  if ((flags.quiet || mode === 'quiet') && !toStdout) ctx.out(`${id}\n`);
   return 0;
   }
 }
