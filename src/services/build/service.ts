@@ -12,7 +12,8 @@ import type { BuildMessage, BuildOptions } from './types.js';
 /**
  * `docker build` with Docker's classic builder: the context arrives as a tar, each Dockerfile step
  * becomes an image; steps are reused from earlier builds (the cache is the untagged step images,
- * children of their parent image, hidden from `images` as Docker hides them).
+ * children of their parent image, hidden from `images` as Docker hides them). The stages the target
+ * needs run as stages.ts schedules them; progress is the classic text or, asked for, BuildKit-style.
  */
 export class BuildService {
   /** Running builds by the client's build ID, for cancel(). */
@@ -21,8 +22,9 @@ export class BuildService {
   constructor(readonly deps: BuildDeps) {}
 
   /**
-   * Cancels the build the client started with this ID (`POST /build/cancel`, sent by the docker CLI
-   * on Ctrl-C); it stops as a client that hangs up stops it. False when no build has this ID.
+   * Cancels the build the client started with this ID (`POST /build/cancel`, which docker's BuildKit
+   * client and `berth build` send on Ctrl-C); it stops as a client that hangs up stops it. False when
+   * no build has this ID.
    */
   cancel(buildId: string): boolean {
     const c = this.#running.get(buildId);
