@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -177,4 +178,20 @@ test('docker-py builds a multi-stage Dockerfile through the classic stream (its 
   assert.match(r.stdout, /^steps=Step 1\/5,Step 2\/5,Step 3\/5,Step 4\/5,Step 5\/5$/m);
   assert.match(r.stdout, /^arrows=([6-9]|\d\d+)$/m);
   assert.match(r.stdout, /^run=one$/m);
+});
+
+test('Ctrl-C in berth build asks berthd to cancel the build (POST /build/cancel), which ends with its error', async () => {
+  const ctx = context('sigint', { Dockerfile: 'FROM busybox\nRUN echo running now; sleep 60\n' });
+  const child = spawn(BERTH, ['build', '--progress=plain', '-t', 'interrupted', ctx], { env: d.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => {
+    const first = !err.includes('running now');
+    err += b.toString();
+    if (first && err.includes('running now')) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 1, err);
+  assert.match(err, /^#\d+ ERROR: the build was cancelled$/m);
+  assert.equal((await d.berth(['images', '-q', 'interrupted'])).stdout, '');
+  assert.equal((await d.berth(['ps', '-a', '-q'])).stdout, '', 'no build container is left');
 });
