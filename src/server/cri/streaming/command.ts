@@ -35,7 +35,19 @@ export async function runCommand(
     t.destroy();
     return;
   }
+  // Output the runtime wrote must leave before the status: end the writers and let them drain.
+  await Promise.all([settle(t.io.stdout), settle(t.io.stderr)]);
   await t.finish(outcome).catch(() => t.destroy());
+}
+
+function settle(w: Writable | null): Promise<void> {
+  if (!w || w.writableFinished || w.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    w.once('finish', resolve);
+    w.once('close', resolve);
+    w.once('error', () => resolve());
+    if (!w.writableEnded) w.end();
+  });
 }
 
 /** A push-fed AsyncIterable (resize events). */

@@ -45,6 +45,10 @@ export class SpdyStream extends Duplex {
 
   override _final(cb: (e?: Error | null) => void): void {
     this.localFinished = true;
+    if (this.session.isClosed) {
+      cb();
+      return;
+    }
     this.session.sendData(this.id, Buffer.alloc(0), true).then(() => {
       this.maybeForget();
       cb();
@@ -68,6 +72,12 @@ export class SpdyStream extends Duplex {
     if (this.remoteFinished) return;
     if (data.length > 0) this.push(data);
     if (fin) this.remoteEnded();
+  }
+
+  /** @internal the session is over: no more data comes, none can be sent. */
+  sessionEnded(): void {
+    this.remoteEnded();
+    if (!this.writableEnded) this.end();
   }
 
   /** @internal the peer finished (FIN), reset the stream or the session ended. */
@@ -116,9 +126,11 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     this.nextId = role === 'client' ? 1 : 2;
     this.closed = new Promise((resolve) => this.once('close', resolve));
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('end', () => this.shutdown());
-    socket.on('close', () => this.shutdown());
-    socket.on('error', () => this.shutdown());
+    // The end of the socket comes after the frames before it, which may still be decompressing.
+    const after = (): void => void (this.inbound = this.inbound.then(() => this.shutdown()));
+    socket.on('end', after);
+    socket.on('close', after);
+    socket.on('error', after);
     if (head && head.length > 0) this.onBytes(head);
   }
 
@@ -282,10 +294,8 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     this.closedFlag = true;
     for (const [, p] of this.pendingReplies) p.reject(new Error('the SPDY session closed before the stream was answered'));
     this.pendingReplies.clear();
-    for (const s of [...this.streams.values()]) {
-      s.remoteEnded();
-      s.destroy();
-    }
+    // Streams keep what they received for their readers; only writing is over.
+    for (const s of [...this.streams.values()]) s.sessionEnded();
     this.streams.clear();
     this.compressor.close();
     this.decompressor.close();
