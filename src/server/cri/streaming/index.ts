@@ -5,3 +5,7 @@
 export { StreamingServer, type StreamingServerOptions } from './server.js';
 export type { StreamRuntime, StreamIO, TerminalSize } from './runtime.js';
 export type { ExecRequest, AttachRequest, PortForwardRequest } from './requests.js';
+export { ExecStreamRuntime, type ExecBackend, type ExecRuntimeOptions } from './exec-runtime.js';
+/** The client side as client-go speaks it (kubectl through kubelet): for tests and tools. */
+export { spdyConnect, openCommandStreams, openPortForwardStreams, readAll, WsChannelClient } from './client.js';
+export { CHANNEL } from './ws-channels.js';
