@@ -35,7 +35,9 @@ class EngineExecs implements ExecBackend {
   async start(id: string, opts: { tty?: boolean }) {
     const e = this.docker.getExec(id);
     const conn = (await e.start({ hijack: true, stdin: true, Tty: opts.tty ?? false })) as unknown as NodeJS.ReadWriteStream & Writable;
-    const info = await e.inspect();
+    // berthd records the pid once the process runs; ExecService.start resolves only then.
+    let info = await e.inspect();
+    while (info.Pid === 0 && info.Running) info = await new Promise((r) => setTimeout(() => r(e.inspect()), 20));
     this.pids.push(info.Pid);
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -101,7 +103,7 @@ test('SPDY v4 exec in a container: stdin to stdout, stderr apart, the exit code 
 
 test('WebSocket v5 exec with a TTY in a container: the resize reaches the terminal (stty size)', async () => {
   // The shell watches its terminal's size for up to 10 s and prints it once it is the one sent.
-  const watch = 'for i in $(seq 100); do s=$(stty size); [ "$s" = "31 97" ] && break; sleep 0.1; done; echo "size $s"';
+  const watch = 'for i in $(seq 100); do stty size > /tmp/size; read s < /tmp/size; [ "$s" = "31 97" ] && break; sleep 0.1; done; echo "size $s"';
   const c = await WsChannelClient.connect(exec(['sh', '-c', watch], { tty: true }), ['v5.channel.k8s.io']);
   assert.ok(c instanceof WsChannelClient);
   c.send(CHANNEL.resize, JSON.stringify({ Width: 97, Height: 31 }));
@@ -117,6 +119,7 @@ test('a client that hangs up mid-exec gets the process in the container killed',
   await new Promise<void>((r) => s.stdout!.once('data', () => r()));
   const pid = execs.pids.at(-1) ?? 0;
   assert.ok(pid > 0);
+  assert.match((await d.berth(['top', 'pod-main'])).stdout, /sleep 500/);
   c.socket.destroy();
   for (let i = 0; ; i++) {
     const top = await d.berth(['top', 'pod-main']);
