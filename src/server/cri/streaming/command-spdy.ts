@@ -75,9 +75,8 @@ export function spdyCommandTransport(session: SpdySession, protocol: string, opt
       let stdin: PassThrough | null = null;
       if (stdinStream) {
         const pass = new PassThrough();
-        stdinStream.on('data', (d: Buffer) => pass.write(d));
-        stdinStream.once('end', () => pass.end());
-        stdinStream.once('close', () => pass.end());
+        stdinStream.pipe(pass);
+        stdinStream.once('close', () => pass.writableEnded || pass.end());
         stdin = pass;
       }
       const writer = (type: string): ReturnType<typeof channelWriter> | null => {

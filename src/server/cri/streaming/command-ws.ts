@@ -47,7 +47,13 @@ export function wsCommandTransport(ws: WebSocket, protocol: WsProtocol, opts: St
       return;
     }
     if (msg.kind !== 'data') return;
-    if (msg.channel === CHANNEL.stdin && stdin && !stdin.writableEnded) stdin.write(msg.data);
+    if (msg.channel === CHANNEL.stdin && stdin && !stdin.writableEnded) {
+      // A process that reads slowly holds the client back instead of filling memory.
+      if (!stdin.write(msg.data)) {
+        ws.pause();
+        stdin.once('drain', () => ws.resume());
+      }
+    }
     else if (msg.channel === CHANNEL.resize && resize) decoder.push(msg.data).forEach((s) => resize.push(s));
   });
   ws.once('close', () => {

@@ -26,7 +26,10 @@ export async function servePortForwardWs(ws: WebSocket, protocol: WsProtocol, ru
     }
     if (msg.kind !== 'data' || msg.channel % 2 !== 0) return;
     const input = inputs[msg.channel / 2];
-    if (input && !input.writableEnded) input.write(msg.data);
+    if (input && !input.writableEnded && !input.write(msg.data)) {
+      ws.pause();
+      input.once('drain', () => ws.resume());
+    }
   });
   ws.once('close', () => {
     inputs.forEach((i) => i.end());
@@ -41,12 +44,16 @@ export async function servePortForwardWs(ws: WebSocket, protocol: WsProtocol, ru
     ports.map(async (port, i) => {
       const input = inputs[i] ?? new PassThrough();
       const stream = new Duplex({
-        read() {},
+        read() {
+          input.resume();
+        },
         write(chunk: Buffer, _enc, cb) {
           wsSend(ws, protocol, 2 * i, chunk).then(() => cb(), () => cb());
         },
       });
-      input.on('data', (d: Buffer) => stream.push(d));
+      input.on('data', (d: Buffer) => {
+        if (!stream.push(d)) input.pause();
+      });
       input.once('end', () => stream.push(null));
       try {
         await runtime.portForward(podSandboxId, port, stream, abort.signal);

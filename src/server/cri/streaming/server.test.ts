@@ -110,6 +110,29 @@ test('SPDY v4 exec: stdin reaches the process, stdout and stderr come back apart
   await c.session.closed;
 });
 
+test('megabytes through exec and port forward arrive whole and in order (SPDY and WebSocket)', async () => {
+  const big = Buffer.alloc(3 * 1024 * 1024);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 11)) & 0x7f;
+  const c = upgraded(await spdyConnect(execReq(['cat'], { stderr: false }), ['v4.channel.k8s.io']));
+  const s = await openCommandStreams(c.session, { stdin: true, stdout: true, stderr: false, resize: false });
+  const out = readAll(s.stdout!);
+  s.stdin!.end(big);
+  assert.ok((await out).equals(big));
+
+  const w = await wsConnect(execReq(['cat'], { stderr: false }), ['v5.channel.k8s.io']);
+  for (let off = 0; off < big.length; off += 100_000) w.send(CHANNEL.stdin, big.subarray(off, off + 100_000));
+  w.closeChannel(CHANNEL.stdin);
+  await w.closed;
+  assert.ok(Buffer.concat(w.received.get(CHANNEL.stdout) ?? []).equals(big));
+
+  const pf = upgraded(await spdyConnect(server.getPortForward({ podSandboxId: 'p1', ports: [] }), ['portforward.k8s.io']));
+  const conn = await openPortForwardStreams(pf.session, tcpPort, 7);
+  const back = readAll(conn.data);
+  conn.data.end(big);
+  assert.ok((await back).equals(Buffer.from(big.toString('latin1').toUpperCase(), 'latin1')));
+  await pf.session.close();
+});
+
 test('SPDY v4 exec: a non-zero exit is NonZeroExitCode with the code as the ExitCode cause', async () => {
   const c = upgraded(await spdyConnect(execReq(['sh', '-c', 'echo bye; exit 3'], { stdin: false }), ['v4.channel.k8s.io']));
   const s = await openCommandStreams(c.session, { stdin: false, stdout: true, stderr: true, resize: false });

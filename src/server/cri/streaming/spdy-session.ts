@@ -6,7 +6,9 @@
  *
  * Flow control: spdystream neither sends WINDOW_UPDATE nor waits for one, so a peer that enforced
  * SPDY/3.1 windows would stall after 64 KiB. Like spdystream, this session does not enforce send
- * windows and ignores WINDOW_UPDATE and SETTINGS; back-pressure comes from the TCP socket.
+ * windows and ignores WINDOW_UPDATE and SETTINGS; back-pressure comes from the TCP socket: writes
+ * wait for the socket, and a stream whose reader lags pauses reading the socket until it catches
+ * up (spdystream blocks its frame loop on a stream's unbuffered channel the same way).
  */
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
@@ -36,7 +38,8 @@ export class SpdyStream extends Duplex {
   }
 
   override _read(): void {
-    // Data is pushed as frames arrive.
+    // Data is pushed as frames arrive; a reader asking for more releases the socket.
+    this.session.unblock(this);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
@@ -56,6 +59,7 @@ export class SpdyStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.session.unblock(this);
     if (!(this.localFinished && this.remoteFinished)) this.session.forget(this.id);
     cb(err);
   }
@@ -70,7 +74,7 @@ export class SpdyStream extends Duplex {
   /** @internal */
   remoteData(data: Buffer, fin: boolean): void {
     if (this.remoteFinished) return;
-    if (data.length > 0) this.push(data);
+    if (data.length > 0 && !this.push(data)) this.session.block(this);
     if (fin) this.remoteEnded();
   }
 
@@ -177,6 +181,19 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
   sendReset(streamId: number, status: number): void {
     if (this.closedFlag) return;
     void this.queue(() => Promise.resolve(encodeFrame({ kind: 'rst_stream', streamId, status }))).catch(() => undefined);
+  }
+
+  private readonly blocked = new Set<SpdyStream>();
+
+  /** @internal a stream's reader is behind: stop reading the socket. */
+  block(s: SpdyStream): void {
+    this.blocked.add(s);
+    this.socket.pause();
+  }
+
+  /** @internal */
+  unblock(s: SpdyStream): void {
+    if (this.blocked.delete(s) && this.blocked.size === 0 && !this.closedFlag) this.socket.resume();
   }
 
   /** @internal */
