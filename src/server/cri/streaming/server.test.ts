@@ -322,7 +322,8 @@ test('WebSocket port forward: each channel opens with its port, data goes both w
   const c = await wsConnect(`${url}?port=${tcpPort}`, ['v4.channel.k8s.io']);
   const le = Buffer.alloc(2);
   le.writeUInt16LE(tcpPort);
-  await c.waitFor(1, (t) => t.length >= 2);
+  // Counted in messages: the two port bytes need not be text of two characters.
+  await c.waitFor(1, () => (c.received.get(1)?.length ?? 0) >= 1);
   assert.deepEqual(c.received.get(0)?.[0], le);
   assert.deepEqual(c.received.get(1)?.[0], le);
   c.send(0, 'via ws');
@@ -333,6 +334,20 @@ test('WebSocket port forward: each channel opens with its port, data goes both w
   c.ws.close();
   await c.closed;
   assert.ok(runtime.forwards.includes(tcpPort));
+});
+
+test('a session idle for the idle timeout is cut and its process killed', async () => {
+  const other = await StreamingServer.start({ address: '127.0.0.1', port: 0, runtime, streamIdleTimeoutMs: 300 });
+  try {
+    const url = other.getExec({ containerId: 'c1', cmd: ['sh', '-c', 'echo up; exec sleep 1000'], stdin: false, stdout: true, stderr: false, tty: false });
+    const c = await wsConnect(url, ['v5.channel.k8s.io']);
+    // The process started with the upgrade; nothing moves after its "up", so the session is cut.
+    const child = runtime.exits.length - 1;
+    await c.closed;
+    assert.deepEqual(await runtime.exits[child], { code: null, signal: 'SIGKILL' });
+  } finally {
+    await other.close();
+  }
 });
 
 test('stopping the server ends running sessions and kills their processes', async () => {

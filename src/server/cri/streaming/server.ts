@@ -30,6 +30,8 @@ export interface StreamingServerOptions {
   tokenTtlMs?: number;
   /** How long a SPDY client may take to open its streams (kubelet: 30 s). */
   streamCreationTimeoutMs?: number;
+  /** A session with no byte either way for this long is cut, its exec killed (kubelet: 4 h). */
+  streamIdleTimeoutMs?: number;
 }
 
 const ROUTE = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/;
@@ -134,6 +136,7 @@ export class StreamingServer {
       return rawReply(socket, 400, `unable to upgrade: missing upgrade headers in request: Upgrade: ${req.headers.upgrade ?? ''}`);
     }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol.name}\r\n\r\n`);
+    this.cutWhenIdle(socket);
     const session = new SpdySession(socket, 'server', head);
     const timeout = this.opts.streamCreationTimeoutMs ?? 30_000;
     if (r.kind === 'portforward') {
@@ -177,6 +180,8 @@ export class StreamingServer {
     }
     this.chosen.set(req, protocol.name);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // After ws took the socket: it clears the socket's timeout.
+      this.cutWhenIdle(socket);
       if (r.kind === 'portforward') {
         void servePortForwardWs(ws, protocol, this.opts.runtime, r.request.podSandboxId, ports, this.stopping.signal);
         return;
@@ -184,6 +189,12 @@ export class StreamingServer {
       const stdio = { stdin: r.request.stdin, stdout: r.request.stdout, stderr: r.request.stderr, tty: r.request.tty };
       void this.run(wsCommandTransport(ws, protocol, stdio), r);
     });
+  }
+
+  /** Node's socket timeout restarts with every read and write: it measures idleness. */
+  private cutWhenIdle(socket: Duplex): void {
+    const idle = this.opts.streamIdleTimeoutMs ?? 4 * 3600_000;
+    (socket as Socket).setTimeout?.(idle, () => socket.destroy());
   }
 
   private run(t: CommandTransport, r: Extract<StreamRequest, { kind: 'exec' | 'attach' }>): Promise<void> {
