@@ -49,9 +49,10 @@ export function spdyCommandTransport(session: SpdySession, protocol: string, opt
       const type = s.header('streamType') ?? '';
       const known = ['error', 'stdin', 'stdout', 'stderr'].includes(type) || (type === 'resize' && resizing);
       if (known && !streams.has(type)) streams.set(type, s);
-      // kubelet answers every stream and counts the replies, known type or not.
+      // kubelet answers every stream but counts only those of a type it knows.
       session.reply(s).then(
         () => {
+          if (!known) return;
           received++;
           if (received === expected) done(build());
         },
