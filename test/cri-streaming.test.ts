@@ -13,9 +13,11 @@ import { TestDaemon } from './helpers/daemon.js';
 import {
   CHANNEL,
   ExecStreamRuntime,
+  NetnsPortForwarder,
   StreamingServer,
   WsChannelClient,
   openCommandStreams,
+  openPortForwardStreams,
   readAll,
   spdyConnect,
   type ExecBackend,
@@ -78,7 +80,15 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
   cid = r.stdout.trim();
   execs = new EngineExecs(new Docker({ socketPath: d.socket }));
-  server = await StreamingServer.start({ address: '127.0.0.1', port: 0, runtime: new ExecStreamRuntime(execs) });
+  // The "pod sandbox" of these tests is the container: its network namespace is its process's.
+  const pid = (await d.berth(['inspect', '-f', '{{.State.Pid}}', 'pod-main'])).stdout.trim();
+  const portForwarder = new NetnsPortForwarder({
+    netnsOf: async (pod) => {
+      if (pod !== 'pod-main') throw new Error(`no such pod sandbox: ${pod}`);
+      return `/proc/${pid}/ns/net`;
+    },
+  });
+  server = await StreamingServer.start({ address: '127.0.0.1', port: 0, runtime: new ExecStreamRuntime(execs, { portForwarder }) });
 });
 after(async () => {
   await server?.close();
@@ -137,4 +147,24 @@ test('exec in a container that does not exist ends with an InternalError naming 
   const st = JSON.parse((await readAll(s.error)).toString());
   assert.equal(st.reason, 'InternalError');
   assert.match(st.message, /no-such-container/);
+});
+
+test('SPDY port forward into the container\'s network namespace reaches a server on its loopback only', async () => {
+  const setup = await d.berth(['exec', 'pod-main', 'sh', '-c', 'mkdir -p /www && echo "inside the pod" > /www/index.html && httpd -p 127.0.0.1:8080 -h /www']);
+  assert.equal(setup.code, 0, setup.stderr);
+  const c = await spdyConnect(server.getPortForward({ podSandboxId: 'pod-main', ports: [] }), ['portforward.k8s.io']);
+  assert.ok(c.kind === 'spdy');
+  const [a, b] = await Promise.all([openPortForwardStreams(c.session, 8080, 0), openPortForwardStreams(c.session, 8080, 1)]);
+  const [ra, rb] = [readAll(a.data), readAll(b.data)];
+  a.data.end('GET /index.html HTTP/1.0\r\n\r\n');
+  b.data.end('GET /index.html HTTP/1.0\r\n\r\n');
+  for (const r of [await ra, await rb]) {
+    assert.match(r.toString(), /^HTTP\/1.[01] 200 OK/);
+    assert.match(r.toString(), /inside the pod\n$/);
+  }
+  // Nothing listens on 8081 inside, whatever the host has there.
+  const dead = await openPortForwardStreams(c.session, 8081, 2);
+  const err = JSON.parse((await readAll(dead.error)).toString());
+  assert.equal(err.message, 'error forwarding port 8081 to pod pod-main: cannot connect to port 8081 in pod sandbox pod-main: nothing listens there');
+  await c.session.close();
 });

@@ -4,10 +4,11 @@
  * wired to the client's, resize events go to the exec's terminal, and a client that hangs up gets
  * the process killed (containerd's CRI does the same when the stream's context ends).
  *
- * Attach and port forward are not wired here: they refuse plainly (NotImplemented) until the CRI
- * service gives them a container's main process and a pod's network namespace.
+ * Port forward is delegated (NetnsPortForwarder, given the pod's network namespace). Attach is not
+ * wired: it refuses plainly (NotImplemented) until the CRI service gives it a container's main
+ * process streams.
  */
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { NotImplemented } from '../../../errdefs/index.js';
 import type { ExecConfig, ExecSession } from '../../../services/index.js';
 import type { StreamIO, StreamRuntime } from './runtime.js';
@@ -22,16 +23,20 @@ export interface ExecBackend {
 export interface ExecRuntimeOptions {
   /** Sends a signal to a process of the host (process.kill); injectable for tests. */
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Serves port forward requests (NetnsPortForwarder); without it they are refused. */
+  portForwarder?: Pick<StreamRuntime, 'portForward'>;
 }
 
 export class ExecStreamRuntime implements StreamRuntime {
   private readonly kill: (pid: number, signal: NodeJS.Signals) => void;
+  private readonly forwarder: Pick<StreamRuntime, 'portForward'> | undefined;
 
   constructor(
     private readonly execs: ExecBackend,
     opts: ExecRuntimeOptions = {},
   ) {
     this.kill = opts.kill ?? ((pid, signal) => process.kill(pid, signal));
+    this.forwarder = opts.portForwarder;
   }
 
   async exec(containerId: string, cmd: string[], io: StreamIO): Promise<{ exitCode: number }> {
@@ -95,8 +100,9 @@ export class ExecStreamRuntime implements StreamRuntime {
     return Promise.reject(new NotImplemented('attach through the CRI streaming server is not available yet'));
   }
 
-  portForward(): Promise<void> {
-    return Promise.reject(new NotImplemented('port forward through the CRI streaming server is not available yet'));
+  portForward(podSandboxId: string, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
+    if (!this.forwarder) return Promise.reject(new NotImplemented('port forward through the CRI streaming server is not available yet'));
+    return this.forwarder.portForward(podSandboxId, port, stream, signal);
   }
 }
 

@@ -9,3 +9,4 @@ export { ExecStreamRuntime, type ExecBackend, type ExecRuntimeOptions } from './
 /** The client side as client-go speaks it (kubectl through kubelet): for tests and tools. */
 export { spdyConnect, openCommandStreams, openPortForwardStreams, readAll, WsChannelClient } from './client.js';
 export { CHANNEL } from './ws-channels.js';
+export { NetnsPortForwarder, type NetnsPortForwarderOptions } from './netns-forward.js';
