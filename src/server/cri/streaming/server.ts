@@ -4,6 +4,9 @@
  * it, and the connection is upgraded to SPDY/3.1 (`Upgrade: SPDY/3.1`, subprotocol chosen from
  * X-Stream-Protocol-Version) or to a WebSocket (subprotocol from Sec-WebSocket-Protocol).
  * Each token serves one request and expires after a minute, as kubelet's request cache does.
+ *
+ * WebSocket framing is the `ws` package's (handleUpgrade on the raw socket; permessage-deflate off,
+ * as Kubernetes' clients do not ask for it). SPDY/3.1 is our own: see spdy-frames.ts for why.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
