@@ -210,11 +210,12 @@ test('unknown, used and expired tokens get 404; requests kubelet refuses are ref
   const wrongPath = await spdyConnect(pf.replace('/portforward/', '/exec/'), ['v4.channel.k8s.io']);
   assert.equal(wrongPath.kind === 'refused' && wrongPath.status, 404);
 
-  const short = await StreamingServer.start({ address: '127.0.0.1', port: 0, runtime, tokenTtlMs: 1 });
+  const short = await StreamingServer.start({ address: '127.0.0.1', port: 0, runtime, tokenTtlMs: 1, advertiseHost: 'localhost' });
   try {
+    assert.match(short.url, /^http:\/\/localhost:\d+$/);
     const stale = short.getExec({ containerId: 'c1', cmd: ['true'], stdin: false, stdout: true, stderr: false, tty: false });
     await new Promise((r) => setTimeout(r, 20));
-    const expired = await spdyConnect(stale, ['v4.channel.k8s.io']);
+    const expired = await spdyConnect(stale.replace('//localhost:', '//127.0.0.1:'), ['v4.channel.k8s.io']);
     assert.equal(expired.kind === 'refused' && expired.status, 404);
   } finally {
     await short.close();

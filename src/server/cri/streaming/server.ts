@@ -29,6 +29,11 @@ export interface StreamingServerOptions {
   address: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * The host the URLs name, when the listening address is not one clients can dial (0.0.0.0, ::):
+   * the node's IP, as containerd's stream_server_address.
+   */
+  advertiseHost?: string;
   runtime: StreamRuntime;
   tokenTtlMs?: number;
   /** How long a SPDY client may take to open its streams (kubelet: 30 s). */
@@ -76,7 +81,8 @@ export class StreamingServer {
       });
     });
     const a = http.address() as AddressInfo;
-    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    const name = opts.advertiseHost ?? a.address;
+    const host = name.includes(':') ? `[${name}]` : name;
     server.baseUrl = `http://${host}:${a.port}`;
     return server;
   }
