@@ -35,6 +35,7 @@ const ALLOWED = {
   'server/http': ['util', 'errdefs'],
   'server/engine': ['services', 'api', 'server/http', 'oci', 'util', 'errdefs'],
   'server/registry': ['core/content', 'core/metadata', 'server/http', 'oci', 'util', 'errdefs'],
+  'server/cri': ['services', 'oci', 'util', 'errdefs'],
   cli: ['api', 'oci', 'util', 'errdefs'],
   daemon: null,
   registryd: null,
