@@ -21,7 +21,7 @@ test('linkEnv without ports: only NAME and the env', () => {
 });
 
 test('planLinks: host and container modes refused, user networks keep no legacy link, a missing target is a 400', () => {
-  const target = { id: 'f'.repeat(64), name: 't', hostConfig: { networkMode: 'default' } } as unknown as ContainerRecord;
+  const target = { id: 'f'.repeat(64), name: 't', spec: { networking: { network: 'default' } } } as unknown as ContainerRecord;
   const get = (n: string): ContainerRecord => {
     if (n === 't') return target;
     throw new NotFound(`No such container: ${n}`);

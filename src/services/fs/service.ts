@@ -115,7 +115,7 @@ export class FilesystemService {
    */
   async putArchive(idOrName: string, path: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean; signal?: AbortSignal }): Promise<void> {
     const rec = this.deps.containers.get(idOrName);
-    if (rec.hostConfig.readonlyRootfs && hostMounts(rec).length === 0) throw new InvalidArgument('container rootfs is marked read-only');
+    if (rec.spec.rootfs.readOnly && hostMounts(rec).length === 0) throw new InvalidArgument('container rootfs is marked read-only');
     let view: MountView | undefined;
     const { thaw } = await this.#frozen(rec, async () => {
       try {
@@ -128,7 +128,7 @@ export class FilesystemService {
         });
         const into = mountAt(view, dest);
         if (into && !into.rw) throw new InvalidArgument('mounted volume is marked read-only');
-        if (!into && rec.hostConfig.readonlyRootfs) throw new InvalidArgument('container rootfs is marked read-only');
+        if (!into && rec.spec.rootfs.readOnly) throw new InvalidArgument('container rootfs is marked read-only');
         const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
         const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {

@@ -1,4 +1,4 @@
-import { MASKED_PATHS, READONLY_PATHS, type ContainerRecord } from '../../services/index.js';
+import { MASKED_PATHS, READONLY_PATHS, type ContainerRecord } from '../../../services/index.js';
 
 /** Docker's default ShmSize (daemon/config DefaultShmSize): 64 MiB, what berth's /dev/shm has. */
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -91,46 +91,59 @@ function isEmpty(v: unknown): boolean {
   return typeof v === 'object' && Object.keys(v).length === 0;
 }
 
-/** The values berth decided (typed fields of the record) and the defaults dockerd fills in at create. */
+/** The keys rendered from the spec, and the defaults dockerd fills in at create. */
 function decided(c: ContainerRecord): Record<string, unknown> {
-  const h = c.hostConfig;
-  const raw = h.raw;
-  const shm = raw['ShmSize'];
+  const s = c.spec;
+  const r = s.resources;
+  const binds = c.views?.['docker']?.['Binds'];
   return {
-    Binds: h.binds.length ? h.binds : null,
+    Binds: Array.isArray(binds) && binds.length ? binds : null,
     // What the client asked for; berth's default rotation applies at use and is not written here.
-    LogConfig: { Type: h.logType, Config: h.logOpts ?? {} },
-    NetworkMode: h.networkMode,
-    PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
-    RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.maximumRetryCount },
-    AutoRemove: h.autoRemove,
-    CapAdd: h.capAdd.length ? h.capAdd : null,
-    CapDrop: h.capDrop.length ? h.capDrop : null,
+    LogConfig: { Type: s.logging.driver, Config: s.logging.options ?? {} },
+    NetworkMode: s.networking.network,
+    PortBindings: Object.fromEntries(Object.entries(s.networking.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
+    RestartPolicy: { Name: s.lifecycle.restartPolicy.name, MaximumRetryCount: s.lifecycle.restartPolicy.maximumRetryCount },
+    AutoRemove: s.lifecycle.autoRemove,
+    CapAdd: s.security.capAdd.length ? s.security.capAdd : null,
+    CapDrop: s.security.capDrop.length ? s.security.capDrop : null,
     // berth gives a container no cgroup namespace of its own (dockerd's default on cgroup v1) and a private IPC one.
-    CgroupnsMode: raw['CgroupnsMode'] || 'host',
-    IpcMode: raw['IpcMode'] || 'private',
-    Privileged: h.privileged,
-    ReadonlyRootfs: h.readonlyRootfs,
-    ShmSize: typeof shm === 'number' && shm > 0 ? shm : DEFAULT_SHM_SIZE,
-    Runtime: raw['Runtime'] || 'runc',
-    OomKillDisable: raw['OomKillDisable'] ?? false,
+    CgroupnsMode: s.namespaces.cgroup.mode === 'host' ? 'host' : 'private',
+    IpcMode: s.namespaces.ipc.shareable ? 'shareable' : 'private',
+    Privileged: s.security.privileged,
+    PublishAllPorts: s.networking.publishAll,
+    ReadonlyRootfs: s.rootfs.readOnly,
+    UsernsMode: s.namespaces.user.mode === 'host' ? 'host' : '',
+    ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
+    Sysctls: Object.keys(s.security.sysctls).length ? s.security.sysctls : null,
+    Runtime: 'runc',
+    CpuShares: r.cpuShares ?? 0,
+    Memory: r.memory ?? 0,
+    NanoCpus: r.nanoCpus ?? 0,
+    CpuPeriod: r.cpuPeriod ?? 0,
+    CpuQuota: r.cpuQuota ?? 0,
+    CpusetCpus: r.cpusetCpus ?? '',
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwap: r.memorySwap ?? 0,
+    OomKillDisable: false,
+    PidsLimit: r.pidsLimit ?? null,
     // The paths berth's runtime spec masks; dockerd leaves them null for a privileged container.
-    MaskedPaths: h.privileged ? null : [...MASKED_PATHS],
-    ReadonlyPaths: h.privileged ? null : [...READONLY_PATHS],
+    MaskedPaths: s.security.privileged ? null : [...MASKED_PATHS],
+    ReadonlyPaths: s.security.privileged ? null : [...READONLY_PATHS],
+    Init: s.lifecycle.init ? true : null,
   };
 }
 
 /**
  * Container inspect's HostConfig: every key of Docker's, in its order, each holding what berth
- * decided, else what the client sent, else Docker's zero value.
+ * decided (rendered from the spec), else what the client sent (its view), else Docker's zero value.
  */
 export function wireHostConfig(c: ContainerRecord, links: string[] = []): Record<string, unknown> {
-  const raw = c.hostConfig.raw;
+  const view = c.views?.['docker'] ?? {};
   // `links`: HostConfig.Links as dockerd shows them (`/target:/parent/alias`), resolved by the caller.
   const own: Record<string, unknown> = { ...decided(c), Links: links.length ? links : null };
   const out: Record<string, unknown> = {};
   for (const [key, zero, omitEmpty] of HOST_CONFIG_KEYS) {
-    const v = key in own ? own[key] : raw[key] !== undefined ? raw[key] : zero;
+    const v = key in own ? own[key] : view[key] !== undefined ? view[key] : zero;
     if (omitEmpty && isEmpty(v)) continue;
     out[key] = v;
   }
