@@ -23,7 +23,7 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   refuseUnsupportedCreateFields(body);
   const hc = obj(body['HostConfig']) ?? {};
   const input: CreateInput = { image, spec: specFromHostConfig(hc, obj(body['Volumes']) ?? {}) };
-  const view = dockerView(hc);
+  const view = dockerView(hc, input.spec);
   if (view) input.views = { docker: view };
   if (name) input.name = name;
   const cmd = strList(body['Cmd'], 'Config.Cmd');

@@ -91,3 +91,18 @@ test('create refuses what the spec cannot hold, with the words services used to 
   assert.throws(() => fromBody({ VolumesFrom: ['web:z'] }), /invalid mode for volumes-from: z/);
   assert.throws(() => fromBody({ SecurityOpt: ['apparmor=docker-default'] }), /apparmor is not supported/);
 });
+
+test('the Docker view keeps only the spellings the spec does not give back, and inspect shows them', () => {
+  const sent = {
+    Binds: ['v:/d:ro', '/h:/h'], Dns: ['1.1.1.1'], DnsOptions: [], SecurityOpt: ['seccomp:unconfined', 'no-new-privileges'], Tmpfs: { '/t': 'size=1m' },
+    Ulimits: [{ Name: 'nofile', Hard: 20, Soft: 10 }], BlkioWeightDevice: [], ConsoleSize: [0, 0], ContainerIDFile: '', VolumesFrom: null, IpcMode: '',
+  };
+  const c = fromBody(sent);
+  assert.deepEqual(c.views, { docker: { DnsOptions: [], SecurityOpt: ['seccomp:unconfined', 'no-new-privileges'], BlkioWeightDevice: [] } });
+  const hc = wireHostConfig(c);
+  for (const [k, v] of Object.entries(sent)) if (k !== 'IpcMode') assert.deepEqual(hc[k], v, k);
+  assert.equal(hc['IpcMode'], 'private', 'decided, not echoed');
+  assert.equal(fromBody({ Binds: [] }).views, undefined, 'an empty Binds shows as null, as dockerd shows it');
+  assert.equal(wireHostConfig(fromBody({ Binds: [] }))['Binds'], null);
+  assert.deepEqual(fromBody({ Binds: ['v:/d/'] }).views, { docker: { Binds: ['v:/d/'] } }, 'a destination written otherwise is echoed as written');
+});

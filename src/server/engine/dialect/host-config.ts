@@ -1,89 +1,9 @@
 import { MASKED_PATHS, READONLY_PATHS, type ContainerRecord } from '../../../services/index.js';
+import { HOST_CONFIG_KEYS } from './keys.js';
+import { renderEchoed } from './view.js';
 
 /** Docker's default ShmSize (daemon/config DefaultShmSize): 64 MiB, what berth's /dev/shm has. */
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
-
-/**
- * Every key of Docker's HostConfig (api/types/container HostConfig with Resources embedded, as the
- * Engine API 1.43 renders it), in the order of its Go struct, with the Go zero value it has when
- * nothing set it. SDKs index these keys, so none may be missing. `omitEmpty` keys are the ones the
- * struct tags `omitempty`: dockerd leaves them out unless they hold a value.
- */
-const HOST_CONFIG_KEYS: readonly (readonly [key: string, zero: unknown, omitEmpty?: true])[] = [
-  ['Binds', null],
-  ['ContainerIDFile', ''],
-  ['LogConfig', null],
-  ['NetworkMode', ''],
-  ['PortBindings', null],
-  ['RestartPolicy', null],
-  ['AutoRemove', false],
-  ['VolumeDriver', ''],
-  ['VolumesFrom', null],
-  ['ConsoleSize', [0, 0]],
-  ['Annotations', null, true],
-  ['CapAdd', null],
-  ['CapDrop', null],
-  ['CgroupnsMode', ''],
-  ['Dns', null],
-  ['DnsOptions', null],
-  ['DnsSearch', null],
-  ['ExtraHosts', null],
-  ['GroupAdd', null],
-  ['IpcMode', ''],
-  ['Cgroup', ''],
-  ['Links', null],
-  ['OomScoreAdj', 0],
-  ['PidMode', ''],
-  ['Privileged', false],
-  ['PublishAllPorts', false],
-  ['ReadonlyRootfs', false],
-  ['SecurityOpt', null],
-  ['StorageOpt', null, true],
-  ['Tmpfs', null, true],
-  ['UTSMode', ''],
-  ['UsernsMode', ''],
-  ['ShmSize', 0],
-  ['Sysctls', null, true],
-  ['Runtime', '', true],
-  ['Isolation', ''],
-  // Resources, embedded.
-  ['CpuShares', 0],
-  ['Memory', 0],
-  ['NanoCpus', 0],
-  ['CgroupParent', ''],
-  ['BlkioWeight', 0],
-  ['BlkioWeightDevice', null],
-  ['BlkioDeviceReadBps', null],
-  ['BlkioDeviceWriteBps', null],
-  ['BlkioDeviceReadIOps', null],
-  ['BlkioDeviceWriteIOps', null],
-  ['CpuPeriod', 0],
-  ['CpuQuota', 0],
-  ['CpuRealtimePeriod', 0],
-  ['CpuRealtimeRuntime', 0],
-  ['CpusetCpus', ''],
-  ['CpusetMems', ''],
-  ['Devices', null],
-  ['DeviceCgroupRules', null],
-  ['DeviceRequests', null],
-  ['KernelMemory', 0, true],
-  ['KernelMemoryTCP', 0, true],
-  ['MemoryReservation', 0],
-  ['MemorySwap', 0],
-  ['MemorySwappiness', null],
-  ['OomKillDisable', null],
-  ['PidsLimit', null],
-  ['Ulimits', null],
-  ['CpuCount', 0],
-  ['CpuPercent', 0],
-  ['IOMaximumIOps', 0],
-  ['IOMaximumBandwidth', 0],
-  // End of Resources.
-  ['Mounts', null, true],
-  ['MaskedPaths', null],
-  ['ReadonlyPaths', null],
-  ['Init', null, true],
-];
 
 function isEmpty(v: unknown): boolean {
   if (v === null || v === undefined || v === '' || v === 0 || v === false) return true;
@@ -97,7 +17,7 @@ function decided(c: ContainerRecord): Record<string, unknown> {
   const r = s.resources;
   const binds = c.views?.['docker']?.['Binds'];
   return {
-    Binds: Array.isArray(binds) && binds.length ? binds : null,
+    Binds: Array.isArray(binds) && binds.length ? binds : renderEchoed(s)['Binds'],
     // What the client asked for; berth's default rotation applies at use and is not written here.
     LogConfig: { Type: s.logging.driver, Config: s.logging.options ?? {} },
     NetworkMode: s.networking.network,
@@ -114,7 +34,6 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     ReadonlyRootfs: s.rootfs.readOnly,
     UsernsMode: s.namespaces.user.mode === 'host' ? 'host' : '',
     ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
-    Sysctls: Object.keys(s.security.sysctls).length ? s.security.sysctls : null,
     Runtime: 'runc',
     CpuShares: r.cpuShares ?? 0,
     Memory: r.memory ?? 0,
@@ -135,15 +54,17 @@ function decided(c: ContainerRecord): Record<string, unknown> {
 
 /**
  * Container inspect's HostConfig: every key of Docker's, in its order, each holding what berth
- * decided (rendered from the spec), else what the client sent (its view), else Docker's zero value.
+ * decided, else the client's spelling where the spec cannot give it back (its view), else the
+ * value rendered from the spec, else Docker's zero value.
  */
 export function wireHostConfig(c: ContainerRecord, links: string[] = []): Record<string, unknown> {
   const view = c.views?.['docker'] ?? {};
+  const echoed = renderEchoed(c.spec);
   // `links`: HostConfig.Links as dockerd shows them (`/target:/parent/alias`), resolved by the caller.
   const own: Record<string, unknown> = { ...decided(c), Links: links.length ? links : null };
   const out: Record<string, unknown> = {};
   for (const [key, zero, omitEmpty] of HOST_CONFIG_KEYS) {
-    const v = key in own ? own[key] : view[key] !== undefined ? view[key] : zero;
+    const v = key in own ? own[key] : view[key] !== undefined ? view[key] : key in echoed ? echoed[key] : zero;
     if (omitEmpty && isEmpty(v)) continue;
     out[key] = v;
   }

@@ -36,7 +36,7 @@ export function recordFromLegacy(legacy: Record<string, unknown>): ContainerReco
   if (h.deviceCgroupRules) spec.security.deviceCgroupRules = h.deviceCgroupRules;
   if (h.extraHosts) spec.networking.extraHosts = h.extraHosts;
   if (h.shmSize) spec.resources.shmSize = h.shmSize;
-  const view = dockerView({ ...raw, ...(h.binds ? { Binds: h.binds } : {}) });
+  const view = dockerView({ ...raw, ...(h.binds ? { Binds: h.binds } : {}) }, spec);
   return { ...(rest as unknown as ContainerRecord), spec, ...(view ? { views: { docker: view } } : {}) };
 }
 
