@@ -118,8 +118,9 @@ export interface ContainerLink {
 
 export interface NetworkingSpec {
   /**
-   * What the container's network namespace joins: 'default' (the daemon's default bridge), a
-   * network's name or id, 'host', 'none', or 'container:<id or name>' (another container's).
+   * The network a private network namespace is attached to: 'default' (the daemon's default
+   * bridge), a network's name or id, or 'none' (loopback only). 'host' when namespaces.network is
+   * the host's; '' when it is another container's.
    */
   network: string;
   /** Published ports: "80/tcp" → host addresses ('' = any, random port). */
@@ -162,6 +163,8 @@ export interface ContainerSpec {
   resources: ResourceSpec;
   security: SecuritySpec;
   namespaces: {
+    /** 'host': the host's network; 'container': another container's (its endpoints, ports, /etc files). */
+    network: NamespaceSpec;
     /** 'private' may be joined by others when `shareable`. */
     ipc: NamespaceSpec & { shareable?: boolean };
     /** 'host' opts out of the daemon's user-namespace remapping. */

@@ -2,7 +2,7 @@ import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { wireMounts } from './volume-convert.js';
 import { networkSettings, summaryPorts } from './network-convert.js';
-import { wireHostConfig } from './dialect/index.js';
+import { networkModeOf, wireHostConfig } from './dialect/index.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -129,7 +129,7 @@ export function containerSummary(c: ContainerRecord, imageName: string, linkName
     Labels: c.config.labels,
     State: c.state.status,
     Status: statusText(c),
-    HostConfig: { NetworkMode: c.spec.networking.network },
+    HostConfig: { NetworkMode: networkModeOf(c.spec) },
     NetworkSettings: { Networks: networkSettings(c)['Networks'] },
     Mounts: wireMounts(c),
   };

@@ -140,7 +140,7 @@ export function defaultContainerSpec(net: { network?: string | undefined; extraH
     volumesFrom: [],
     resources: { ulimits: [], ...(net.shmSize ? { shmSize: net.shmSize } : {}) },
     security: { privileged: false, capAdd: [], capDrop: [], noNewPrivileges: false, seccomp: { mode: 'default' }, devices: [], deviceCgroupRules: [], sysctls: {}, groupAdd: [] },
-    namespaces: { ipc: { mode: 'private' }, user: { mode: 'private' }, cgroup: { mode: 'host' }, pid: { mode: 'private' }, uts: { mode: 'private' } },
+    namespaces: { network: net.network === 'host' ? { mode: 'host' } : { mode: 'private' }, ipc: { mode: 'private' }, user: { mode: 'private' }, cgroup: { mode: 'host' }, pid: { mode: 'private' }, uts: { mode: 'private' } },
     networking: { network: net.network || 'default', portBindings: {}, publishAll: false, dns: { servers: [], search: [], options: [] }, extraHosts: net.extraHosts ?? [] },
     logging: { driver: 'json-file' },
     lifecycle: { restartPolicy: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, init: false },

@@ -1,5 +1,5 @@
 import { Internal, InvalidArgument, NotFound } from '../../errdefs/index.js';
-import type { ContainerLink, ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerLink, ContainerRecord, ContainerSpec } from '../../core/metadata/index.js';
 
 /** One --link as asked: container `name` seen as `alias`. */
 export interface LinkRequest {
@@ -18,17 +18,18 @@ const CONTAINER_CONFLICT = "conflicting options: container type network can't be
 
 /** Whether a network mode is a user-defined network (links there are name resolution, not legacy links). */
 export function isUserNetwork(mode: string): boolean {
-  return !['', 'default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');
+  return !['', 'default', 'bridge', 'host', 'none'].includes(mode);
 }
 
 /**
  * At create, as dockerd registers links: on the default bridge each target must exist and not use
  * the host's network; the record keeps it by id. `--network host` or `container:` refuse links.
  */
-export function planLinks(mode: string, requests: LinkRequest[], get: (idOrName: string) => ContainerRecord): ContainerLink[] {
+export function planLinks(spec: ContainerSpec, requests: LinkRequest[], get: (idOrName: string) => ContainerRecord): ContainerLink[] {
   if (!requests.length) return [];
-  if (mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
-  if (mode.startsWith('container:')) throw new InvalidArgument(CONTAINER_CONFLICT);
+  const mode = spec.networking.network;
+  if (spec.namespaces.network.mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
+  if (spec.namespaces.network.mode === 'container') throw new InvalidArgument(CONTAINER_CONFLICT);
   if (mode === 'none' || isUserNetwork(mode)) return [];
   const out: ContainerLink[] = [];
   for (const r of requests) {
@@ -40,7 +41,7 @@ export function planLinks(mode: string, requests: LinkRequest[], get: (idOrName:
       if (e instanceof NotFound) throw new InvalidArgument(`could not get container for ${r.name}: ${e.message}`, { cause: e });
       throw e;
     }
-    if (target.spec.networking.network === 'host') throw new InvalidArgument(HOST_CONFLICT);
+    if (target.spec.namespaces.network.mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
     const i = out.findIndex((l) => l.alias === r.alias);
     if (i >= 0) out.splice(i, 1);
     out.push({ targetId: target.id, alias: r.alias });

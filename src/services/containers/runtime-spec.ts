@@ -41,7 +41,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   await writeFile(join(dir, 'hosts'), hosts);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
   const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(join(dir, 'resolv.conf'), rec.spec.networking.network === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  await writeFile(join(dir, 'resolv.conf'), rec.spec.namespaces.network.mode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
   if (rec.idMap) {
     // The container's root owns its own /etc files, as in Docker (else they show as nobody, read-only).
     const root = rootOwner(rec.idMap);
@@ -76,7 +76,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     consoleSize: rec.config.consoleSize,
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.spec.rootfs.readOnly,
-    network: net?.mode ?? (rec.spec.networking.network === 'host' ? { mode: 'host' } : { mode: 'none' }),
+    network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),

@@ -114,14 +114,17 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
-    const links = planLinks(rec.spec.networking.network, input.links ?? [], (x) => this.get(x));
+    const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
     if (links.length) rec.spec.networking.links = links;
     const endpoints = { ...(input.endpoints ?? {}) };
     const mode = rec.spec.networking.network;
     // On a user network a link is a name only the linking container resolves (the docker CLI also sends it per endpoint).
     if (input.links?.length && isUserNetwork(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
     if (this.deps.network) this.deps.network.plan(rec, endpoints);
-    else if (!['default', 'none', 'host'].includes(rec.spec.networking.network)) throw new NotImplemented(`network ${rec.spec.networking.network} not found: this berthd runs without networks (use none or host)`);
+    else if (rec.spec.namespaces.network.mode === 'container' || !['default', 'none', 'host'].includes(rec.spec.networking.network)) {
+      const asked = rec.spec.namespaces.network.mode === 'container' ? `container:${rec.spec.namespaces.network.target ?? ''}` : rec.spec.networking.network;
+      throw new NotImplemented(`network ${asked} not found: this berthd runs without networks (use none or host)`);
+    }
     // Limits are checked at create, as Docker does, not first at start.
     // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
     seccompOf(rec.spec.security.seccomp);

@@ -11,7 +11,7 @@ export function applyUserns(rec: ContainerRecord, remap: IdMapping | undefined):
   if (rec.spec.security.privileged) {
     throw new InvalidArgument('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
   }
-  if (rec.spec.networking.network === 'host') throw new InvalidArgument("cannot share the host's network namespace when user namespaces are enabled");
+  if (rec.spec.namespaces.network.mode === 'host') throw new InvalidArgument("cannot share the host's network namespace when user namespaces are enabled");
   if (rec.spec.namespaces.pid.mode === 'host') throw new InvalidArgument('cannot share the host PID namespace when user namespaces are enabled');
   rec.idMap = remap;
 }

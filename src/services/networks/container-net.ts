@@ -63,8 +63,9 @@ export class ContainerNetworking {
   /** At create: resolves --network and NetworkingConfig into the record's endpoints; refuses what cannot work. */
   plan(rec: ContainerRecord, requests: Record<string, EndpointRequest>): void {
     const mode = rec.spec.networking.network;
-    if (mode.startsWith('container:')) {
-      const other = this.#container(mode.slice('container:'.length));
+    const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'container') {
+      const other = this.#container(ns.target ?? '');
       if (other.id === rec.id) throw new InvalidArgument('cannot join own network namespace');
       rec.networks = {};
       return;
@@ -153,13 +154,14 @@ export class ContainerNetworking {
     if (mode === 'host' || mode === 'none') {
       return { mode: { mode }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
     }
-    if (mode.startsWith('container:')) {
-      const other = this.#container(mode.slice('container:'.length));
+    const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'container') {
+      const other = this.#container(ns.target ?? '');
       if (other.state.status !== 'running' && other.state.status !== 'paused') throw new Conflict(`cannot join network of a non running container: ${other.id}`);
       const ep = Object.values(other.networks ?? {}).find((e) => e.ip);
       const userNet = ep && this.networks.get(ep.networkId).predefined === false;
       return {
-        mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.spec.networking.network === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
+        mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
         files: settled(resolvConf(dns, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
       };
     }
@@ -267,7 +269,7 @@ export class ContainerNetworking {
       const rec = this.containers.get(c0.id);
       const mode = rec.spec.networking.network;
       if (net.driver !== 'bridge') throw new Forbidden(`container cannot be disconnected from host network or connected to host network`);
-      if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      if (rec.spec.namespaces.network.mode !== 'private' || mode === 'none') {
         throw new Forbidden('container sharing network namespace with another container or host cannot be connected to any other network');
       }
       if (rec.networks?.[net.name]) throw new Forbidden(`endpoint with name ${rec.name} already exists in network ${net.name}`);

@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
-import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec } from '../../../services/index.js';
+import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
 import { parseDeviceCgroupRules } from '../device-rules.js';
 import { bool, obj, str, strList, strMap } from '../request.js';
 import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
@@ -111,6 +111,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
   if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
   const usernsMode = hc['UsernsMode'] ?? '';
   if (usernsMode !== '' && usernsMode !== 'host') throw new InvalidArgument(`invalid userns mode: ${JSON.stringify(usernsMode)}: use "host" or leave it empty`);
+  const { netns, network } = networkFromMode(str(hc['NetworkMode']) || 'default');
   const strs = (k: string): string[] => (Array.isArray(hc[k]) ? (hc[k] as unknown[]).map(String) : []);
   return {
     rootfs: { readOnly: b('ReadonlyRootfs') },
@@ -128,6 +129,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
       groupAdd: groupAddFromHostConfig(hc),
     },
     namespaces: {
+      network: netns,
       // Refused by create-unsupported unless one of these: 'private' and 'shareable' IPC, host cgroupns.
       ipc: { mode: 'private', ...(hc['IpcMode'] === 'shareable' ? { shareable: true } : {}) },
       user: { mode: usernsMode === 'host' ? 'host' : 'private' },
@@ -136,7 +138,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
       uts: { mode: 'private' },
     },
     networking: {
-      network: str(hc['NetworkMode']) || 'default',
+      network,
       portBindings: pb ? portBindingsFromWire(pb) : {},
       publishAll: hc['PublishAllPorts'] === true,
       dns: { servers: strs('Dns'), search: strs('DnsSearch'), options: strs('DnsOptions') },
@@ -146,6 +148,23 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
     lifecycle: { restartPolicy, autoRemove, init: hc['Init'] === true },
     annotations: {},
   };
+}
+
+/** HostConfig.NetworkMode: `host`, `container:<id or name>`, `none`, `default`, `bridge` or a network's name or id. */
+export function networkFromMode(mode: string): { netns: NamespaceSpec; network: string } {
+  if (mode === 'host') return { netns: { mode: 'host' }, network: 'host' };
+  if (mode.startsWith('container:')) {
+    // An empty target is refused at create by the network service, as a container it cannot find.
+    const target = mode.slice('container:'.length);
+    return { netns: { mode: 'container', target }, network: '' };
+  }
+  return { netns: { mode: 'private' }, network: mode };
+}
+
+/** NetworkMode as inspect and ps show it. */
+export function networkModeOf(spec: ContainerSpec): string {
+  const ns = spec.namespaces.network;
+  return ns.mode === 'container' ? `container:${ns.target ?? ''}` : spec.networking.network;
 }
 
 function loggingFromWire(hc: Record<string, unknown>): ContainerSpec['logging'] {

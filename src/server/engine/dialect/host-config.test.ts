@@ -106,3 +106,18 @@ test('the Docker view keeps only the spellings the spec does not give back, and 
   assert.equal(wireHostConfig(fromBody({ Binds: [] }))['Binds'], null);
   assert.deepEqual(fromBody({ Binds: ['v:/d/'] }).views, { docker: { Binds: ['v:/d/'] } }, 'a destination written otherwise is echoed as written');
 });
+
+test('NetworkMode: host and container:<x> are namespaces of the spec, shown back as Docker spells them', () => {
+  const joined = fromBody({ NetworkMode: 'container:web' });
+  assert.deepEqual(joined.spec.namespaces.network, { mode: 'container', target: 'web' });
+  assert.equal(joined.spec.networking.network, '');
+  assert.equal(wireHostConfig(joined)['NetworkMode'], 'container:web');
+  const host = fromBody({ NetworkMode: 'host' });
+  assert.deepEqual(host.spec.namespaces.network, { mode: 'host' });
+  assert.equal(wireHostConfig(host)['NetworkMode'], 'host');
+  const user = fromBody({ NetworkMode: 'mynet' });
+  assert.deepEqual(user.spec.namespaces.network, { mode: 'private' });
+  assert.equal(wireHostConfig(user)['NetworkMode'], 'mynet');
+  assert.equal(wireHostConfig(fromBody({}))['NetworkMode'], 'default');
+  assert.deepEqual(fromBody({ NetworkMode: 'container:' }).spec.namespaces.network, { mode: 'container', target: '' }, 'refused later, as a container not found');
+});

@@ -1,6 +1,7 @@
 import { MASKED_PATHS, READONLY_PATHS, type ContainerRecord } from '../../../services/index.js';
 import { HOST_CONFIG_KEYS } from './keys.js';
 import { renderEchoed } from './view.js';
+import { networkModeOf } from './create.js';
 
 /** Docker's default ShmSize (daemon/config DefaultShmSize): 64 MiB, what berth's /dev/shm has. */
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -20,7 +21,7 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     Binds: Array.isArray(binds) && binds.length ? binds : renderEchoed(s)['Binds'],
     // What the client asked for; berth's default rotation applies at use and is not written here.
     LogConfig: { Type: s.logging.driver, Config: s.logging.options ?? {} },
-    NetworkMode: s.networking.network,
+    NetworkMode: networkModeOf(s),
     PortBindings: Object.fromEntries(Object.entries(s.networking.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
     RestartPolicy: { Name: s.lifecycle.restartPolicy.name, MaximumRetryCount: s.lifecycle.restartPolicy.maximumRetryCount },
     AutoRemove: s.lifecycle.autoRemove,

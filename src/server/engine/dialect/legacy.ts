@@ -1,5 +1,5 @@
 import type { ContainerRecord, ContainerSpec, LifecycleSpec } from '../../../services/index.js';
-import { specFromHostConfig } from './create.js';
+import { networkFromMode, specFromHostConfig } from './create.js';
 import { dockerView } from './view.js';
 
 /**
@@ -21,7 +21,11 @@ export function recordFromLegacy(legacy: Record<string, unknown>): ContainerReco
   } catch {
     spec = specFromHostConfig({}, {});
   }
-  if (h.networkMode) spec.networking.network = h.networkMode;
+  if (h.networkMode) {
+    const { netns, network } = networkFromMode(h.networkMode);
+    spec.namespaces.network = netns;
+    spec.networking.network = network;
+  }
   if (h.restartPolicy) spec.lifecycle.restartPolicy = { name: (h.restartPolicy.name || 'no') as LifecycleSpec['restartPolicy']['name'], maximumRetryCount: h.restartPolicy.maximumRetryCount };
   if (h.autoRemove !== undefined) spec.lifecycle.autoRemove = h.autoRemove;
   if (h.privileged !== undefined) spec.security.privileged = h.privileged;
