@@ -142,8 +142,6 @@ export interface LoggingSpec {
    * use, not here.
    */
   options?: Record<string, string>;
-  /** Where the log is written; absent: the container's folder (a CRI front end names its own). */
-  path?: string;
 }
 
 export interface LifecycleSpec {
@@ -176,6 +174,6 @@ export interface ContainerSpec {
   networking: NetworkingSpec;
   logging: LoggingSpec;
   lifecycle: LifecycleSpec;
-  /** OCI annotations for the runtime spec (none can be asked for through Docker yet). */
+  /** OCI annotations, written into the runtime spec (the Docker dialect refuses HostConfig.Annotations yet). */
   annotations: Record<string, string>;
 }

@@ -9,6 +9,19 @@ export type * from './container-spec.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+export interface HealthLogEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  failingStreak: number;
+  log: HealthLogEntry[];
+}
+
 export interface ContainerState {
   status: ContainerStatus;
   pid: number;
@@ -17,8 +30,8 @@ export interface ContainerState {
   error: string;
   startedAt: string; // RFC 3339; '0001-01-01T00:00:00Z' when never
   finishedAt: string;
-  /** Docker's Health object (Status, FailingStreak, Log) while a healthcheck runs. */
-  health?: { Status: string; FailingStreak: number; Log: { Start: string; End: string; ExitCode: number; Output: string }[] };
+  /** While a healthcheck runs: its status, failures in a row and the last results. */
+  health?: HealthState;
 }
 
 /** What the container runs: the image's config merged with the create request, camelCase. */

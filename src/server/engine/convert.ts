@@ -9,7 +9,7 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   switch (s.status) {
     case 'running': {
-      const h = s.health?.Status;
+      const h = s.health?.status;
       const suffix = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
       return `Up ${humanDuration(now - Date.parse(s.startedAt))}${suffix}`;
     }
@@ -88,7 +88,9 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths, links: str
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
-      ...(s.health ? { Health: s.health } : {}),
+      ...(s.health
+        ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } }
+        : {}),
     },
     Image: c.imageId,
     ResolvConfPath: `${p.dir}/resolv.conf`,

@@ -3,6 +3,7 @@ export type { ContainerServiceDeps, WaitCondition } from './service.js';
 export { containerMatches, validateContainerFilters, labelMatches } from './filters.js';
 export type { Filters, FilterContext } from './filters.js';
 export type { CreateInput } from './create-record.js';
+export type { HealthLogEntry, HealthState } from '../../core/metadata/index.js';
 export type { ContainerSpec, ContainerLink, DeviceCgroupRule, DeviceSpec, LifecycleSpec, LoggingSpec, MountRequest, NamespaceSpec, NetworkingSpec, PortBinding, ResourceSpec, SeccompSpec, SecuritySpec } from '../../core/metadata/index.js';
 export { defaultContainerSpec, mergeEnv, validateName } from './create-record.js';
 export type * from './ports.js';

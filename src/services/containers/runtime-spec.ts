@@ -84,6 +84,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     capDrop: rec.spec.security.capDrop,
     privileged: rec.spec.security.privileged,
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
+    ...(Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ContainerRecord, ContainerSpec, LifecycleSpec } from '../../../services/index.js';
+import type { ContainerRecord, ContainerSpec, HealthState, LifecycleSpec } from '../../../services/index.js';
 import { networkFromMode, specFromHostConfig } from './create.js';
 import { dockerView } from './view.js';
 
@@ -7,8 +7,9 @@ import { dockerView } from './view.js';
  * fields and the request's whole HostConfig as `raw`), converted to today's record: the spec parsed
  * from the old request, with what berth had decided or changed since (links, restart policy after an
  * update, log options merged with the daemon's) taken over; the request kept as the Docker view.
- * A request today's rules would refuse still converts (the container exists): its fields are taken
- * one by one where they parse.
+ * A request today's rules would refuse still converts (the container exists): then the spec holds
+ * only the typed fields the old record had (limits and options of the request are dropped; the
+ * request stays in the Docker view, so inspect still shows it).
  */
 export function recordFromLegacy(legacy: Record<string, unknown>): ContainerRecord {
   const { hostConfig, ...rest } = legacy as { hostConfig?: LegacyHostConfig } & Record<string, unknown>;
@@ -41,7 +42,26 @@ export function recordFromLegacy(legacy: Record<string, unknown>): ContainerReco
   if (h.extraHosts) spec.networking.extraHosts = h.extraHosts;
   if (h.shmSize) spec.resources.shmSize = h.shmSize;
   const view = dockerView({ ...raw, ...(h.binds ? { Binds: h.binds } : {}) }, spec);
-  return { ...(rest as unknown as ContainerRecord), spec, ...(view ? { views: { docker: view } } : {}) };
+  const out = { ...(rest as unknown as ContainerRecord), spec, ...(view ? { views: { docker: view } } : {}) };
+  // The health state was kept in Docker's words too.
+  const health = (rest['state'] as { health?: LegacyHealth } | undefined)?.health;
+  if (health && 'Status' in health) {
+    out.state = {
+      ...out.state,
+      health: {
+        status: health.Status as HealthState['status'],
+        failingStreak: health.FailingStreak ?? 0,
+        log: (health.Log ?? []).map((l) => ({ start: l.Start, end: l.End, exitCode: l.ExitCode, output: l.Output })),
+      },
+    };
+  }
+  return out;
+}
+
+interface LegacyHealth {
+  Status: string;
+  FailingStreak?: number;
+  Log?: { Start: string; End: string; ExitCode: number; Output: string }[];
 }
 
 /** The stored `hostConfig` of records written before the typed spec. */
