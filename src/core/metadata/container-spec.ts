@@ -174,6 +174,6 @@ export interface ContainerSpec {
   networking: NetworkingSpec;
   logging: LoggingSpec;
   lifecycle: LifecycleSpec;
-  /** OCI annotations, written into the runtime spec (the Docker dialect refuses HostConfig.Annotations yet). */
+  /** OCI annotations, written into the runtime spec (the Docker dialect refuses its Annotations field yet). */
   annotations: Record<string, string>;
 }

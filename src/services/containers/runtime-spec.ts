@@ -1,7 +1,7 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord, SeccompSpec } from '../../core/metadata/index.js';
-import type { ContainerSpecInput, NetworkMode, SeccompProfile } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, NetnsChoice, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
 import { parseSeccompProfile } from '../../core/runtime/index.js';
 import { INIT_PATH, cgroupResources, initBinary } from './resources.js';
@@ -19,7 +19,7 @@ export interface SpecContext {
   /** The daemon's seccomp profile for containers that ask for none (absent: berth's built-in one). */
   defaultSeccomp?: SeccompProfile | 'unconfined' | undefined;
   /** The namespace the network made for this start; without it: host or none. */
-  network?: { mode: NetworkMode };
+  network?: { mode: NetnsChoice };
   /** The legacy links' variables, under the container's own env (which wins on the same name). */
   linkEnv?: string[];
 }

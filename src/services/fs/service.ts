@@ -16,7 +16,7 @@ import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
 import { fileMountPoints, hostMounts, mountAt, mountView, viewMounts, type MountView } from './mount-view.js';
-import { containerView, imageView, type TreeView, type ViewDeps, type ViewMode } from './rootfs-view.js';
+import { containerView, imageView, type TreeView, type ViewDeps, type ViewAccess } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;
@@ -198,7 +198,7 @@ export class FilesystemService {
    * Runs `fn` with the (stopped) container's merged rootfs at hand: the builder writes COPY sources
    * into it and reads COPY --from sources out of it.
    */
-  async withRootfs<T>(idOrName: string, mode: ViewMode, fn: (root: string) => Promise<T>): Promise<T> {
+  async withRootfs<T>(idOrName: string, mode: ViewAccess, fn: (root: string) => Promise<T>): Promise<T> {
     const view = await containerView(this.#view, this.deps.containers.get(idOrName), mode);
     try {
       return await fn(view.root);

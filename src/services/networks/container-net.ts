@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/metadata/index.js';
 import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } from '../../core/network/index.js';
-import type { NetworkMode } from '../../core/runtime/index.js';
+import type { NetnsChoice } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
 import { hostsFile, resolvConf } from './etc-files.js';
 import type { NetworkService } from './service.js';
@@ -24,7 +24,7 @@ export interface EtcFiles {
 
 /** The network a start prepared: the namespace for the spec now, the files once the endpoints are made. */
 export interface PreparedNetwork {
-  mode: NetworkMode;
+  mode: NetnsChoice;
   files: Promise<EtcFiles>;
 }
 
