@@ -16,7 +16,7 @@ import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService, checkStore } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
-import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
+import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages, TransferPool } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
@@ -41,6 +41,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const db = openDatabase(join(opts.dataRoot, 'berth.db'));
   const imageStore = new ImageStore(db);
   const containerStore = new ContainerStore(db);
+  // Records an older berth wrote hold the Docker request; they become typed specs once, here.
+  containerStore.migrateLegacy(recordFromLegacy);
   const content = createContentStore(opts.dataRoot);
   // Partial downloads are kept for resumed pulls, but not forever.
   await content.prunePartials(24 * 3600_000);

@@ -3,8 +3,24 @@ import type { HealthConfig } from '../../oci/index.js';
 import type { IdMapping } from '../../util/index.js';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { MountPoint } from './volumes.js';
+import type { ContainerSpec, PortBinding } from './container-spec.js';
+
+export type * from './container-spec.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface HealthLogEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  failingStreak: number;
+  log: HealthLogEntry[];
+}
 
 export interface ContainerState {
   status: ContainerStatus;
@@ -14,13 +30,8 @@ export interface ContainerState {
   error: string;
   startedAt: string; // RFC 3339; '0001-01-01T00:00:00Z' when never
   finishedAt: string;
-  /** Docker's Health object (Status, FailingStreak, Log) while a healthcheck runs. */
-  health?: { Status: string; FailingStreak: number; Log: { Start: string; End: string; ExitCode: number; Output: string }[] };
-}
-
-export interface PortBinding {
-  hostIp: string;
-  hostPort: string;
+  /** While a healthcheck runs: its status, failures in a row and the last results. */
+  health?: HealthState;
 }
 
 /** What the container runs: the image's config merged with the create request, camelCase. */
@@ -50,49 +61,6 @@ export interface ContainerConfig {
   consoleSize?: { height: number; width: number };
 }
 
-/** One --device-cgroup-rule (`c 42:* rwm`): an allow rule for the device cgroup; absent numbers mean any. */
-export interface DeviceCgroupRule {
-  type: 'a' | 'c' | 'b';
-  major?: number;
-  minor?: number;
-  /** Some of 'rwm'. */
-  access: string;
-}
-
-export interface HostConfig {
-  autoRemove: boolean;
-  networkMode: string;
-  binds: string[];
-  privileged: boolean;
-  readonlyRootfs: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  restartPolicy: { name: string; maximumRetryCount: number };
-  portBindings: Record<string, PortBinding[]>;
-  logType: string;
-  /**
-   * Log options as the client gave them (over the daemon's, for its driver); absent on older records,
-   * and older ones hold berth's default cap merged in. The default applies at use, not here.
-   */
-  logOpts?: Record<string, string>;
-  /** Legacy links on the default bridge (--link): the target by id, so a rename keeps the link. */
-  links?: ContainerLink[];
-  /** --device-cgroup-rule, parsed; absent on older records and when none were given. */
-  deviceCgroupRules?: DeviceCgroupRule[];
-  /** --add-host entries ("host:ip"); absent: the raw HostConfig's (older records). */
-  extraHosts?: string[];
-  /** /dev/shm in bytes; absent: the raw HostConfig's ShmSize, else Docker's 64 MB. */
-  shmSize?: number;
-  /** The request's HostConfig as sent, so inspect can echo fields berth does not act on yet. */
-  raw: Record<string, unknown>;
-}
-
-/** One legacy link: the parent sees `targetId` as `alias` (link name /parent/alias). */
-export interface ContainerLink {
-  targetId: string;
-  alias: string;
-}
-
 export interface ContainerRecord {
   id: string;
   name: string; // without the leading '/'
@@ -101,7 +69,13 @@ export interface ContainerRecord {
   path: string;
   args: string[];
   config: ContainerConfig;
-  hostConfig: HostConfig;
+  /** Everything else the create decided (mounts, limits, security, namespaces, networking, logging, lifecycle). */
+  spec: ContainerSpec;
+  /**
+   * What a front end keeps to show the request back in its own spelling (the Docker dialect: the
+   * option strings it cannot rebuild from the spec). Opaque below server/: nothing there reads it.
+   */
+  views?: Record<string, Record<string, unknown>>;
   state: ContainerState;
   restartCount: number;
   /** Set by stop (and cleared by start): a manually stopped container is not restarted by its policy. */
@@ -157,6 +131,22 @@ export class ContainerStore {
       created TEXT NOT NULL,
       data TEXT NOT NULL
     )`);
+  }
+
+  /**
+   * Rewrites the records an older berth wrote (a `hostConfig` holding the Docker request instead of
+   * a `spec`) with `convert`, all in one transaction; returns how many changed. The conversion is a
+   * front end's (it knows the old request's words): the composition root passes it in at start.
+   */
+  migrateLegacy(convert: (legacy: Record<string, unknown>) => ContainerRecord): number {
+    const rows = this.#db.prepare('SELECT id, data FROM containers').all() as { id: string; data: string }[];
+    const old = rows.map((r) => ({ id: r.id, rec: JSON.parse(r.data) as Record<string, unknown> })).filter((r) => r.rec['spec'] === undefined);
+    if (!old.length) return 0;
+    const write = this.#db.prepare('UPDATE containers SET data = ? WHERE id = ?');
+    this.#db.transaction(() => {
+      for (const r of old) write.run(JSON.stringify(convert(r.rec)), r.id);
+    })();
+    return old.length;
   }
 
   insert(rec: ContainerRecord): void {

@@ -5,7 +5,7 @@ export type { LogRotation } from './log-files.js';
 export type { RuntimeStatus } from './state.js';
 export { MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 export { generateSpec, detectHostInfo, resolveCapabilities, checkSysctl } from './spec.js';
-export type { ContainerDevice, ContainerResources, ContainerSpecInput, HostInfo, NetworkMode } from './spec.js';
+export type { ContainerDevice, ContainerResources, ContainerSpecInput, HostInfo, NetnsChoice } from './spec.js';
 export type * from './spec-types.js';
 export { parseSeccompProfile, compileSeccomp } from './seccomp.js';
 export type { SeccompProfile } from './seccomp.js';

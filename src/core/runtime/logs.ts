@@ -170,24 +170,24 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         for (;;) {
           const nl = data.indexOf(0x0a, start);
           if (nl < 0) break;
-          const raw = parseLogLine(data.subarray(start, nl));
+          const entry = parseLogLine(data.subarray(start, nl));
           start = nl + 1;
-          if (!raw) continue;
-          const p = pending[raw.stream];
-          if (raw.partial && opts.partials) {
-            const e = emit(raw.stream, raw.time, Buffer.from(raw.text));
+          if (!entry) continue;
+          const p = pending[entry.stream];
+          if (entry.partial && opts.partials) {
+            const e = emit(entry.stream, entry.time, Buffer.from(entry.text));
             if (e) out.push(e);
             continue;
           }
-          if (raw.partial) {
-            if (p) p.parts.push(Buffer.from(raw.text));
-            else pending[raw.stream] = { time: raw.time, parts: [Buffer.from(raw.text)] };
+          if (entry.partial) {
+            if (p) p.parts.push(Buffer.from(entry.text));
+            else pending[entry.stream] = { time: entry.time, parts: [Buffer.from(entry.text)] };
             continue;
           }
-          const text = p ? Buffer.concat([...p.parts, raw.text, Buffer.from('\n')]) : Buffer.concat([raw.text, Buffer.from('\n')]);
-          const time = p ? p.time : raw.time;
-          pending[raw.stream] = null;
-          const e = emit(raw.stream, time, text);
+          const text = p ? Buffer.concat([...p.parts, entry.text, Buffer.from('\n')]) : Buffer.concat([entry.text, Buffer.from('\n')]);
+          const time = p ? p.time : entry.time;
+          pending[entry.stream] = null;
+          const e = emit(entry.stream, time, text);
           if (e) out.push(e);
         }
         data = data.subarray(start);

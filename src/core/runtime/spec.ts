@@ -16,7 +16,7 @@ import { compileSeccomp, parseKernelVersion } from './seccomp.js';
 import type { SeccompProfile } from './seccomp.js';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 
-export type NetworkMode = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
+export type NetnsChoice = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
 
 export interface ContainerSpecInput {
   id: string;
@@ -35,7 +35,7 @@ export interface ContainerSpecInput {
   openStdin: boolean;
   readonlyRootfs?: boolean;
   /** 'none' = a new netns with only loopback (runc brings lo up). */
-  network: NetworkMode;
+  network: NetnsChoice;
   etcHosts?: string;
   etcHostname?: string;
   resolvConf?: string;

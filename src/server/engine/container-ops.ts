@@ -4,6 +4,7 @@ import type { Handler, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { param } from './containers.js';
 import { jsonBody } from './request.js';
+import { updateFromWire } from './dialect/index.js';
 
 /** rename, top and stats: what a running container shows and how it is named. */
 export function containerOpsRoutes(r: Router<Handler>, deps: EngineDeps): void {
@@ -17,7 +18,8 @@ export function containerOpsRoutes(r: Router<Handler>, deps: EngineDeps): void {
   });
 
   r.add('POST', '/containers/{id}/update', async (ctx) => {
-    await svc.update(param(ctx, 'id'), await jsonBody(ctx));
+    const body = await jsonBody(ctx);
+    await svc.update(param(ctx, 'id'), (spec) => updateFromWire(spec, body));
     ctx.sendJson(200, { Warnings: [] });
   });
 

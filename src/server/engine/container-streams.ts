@@ -127,7 +127,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const stderr = ctx.bool('stderr');
   if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
   // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
-  if (rec.hostConfig.logType === 'none') throw new NotImplemented('configured logging driver does not support reading');
+  if (rec.spec.logging.driver === 'none') throw new NotImplemented('configured logging driver does not support reading');
   const follow = ctx.bool('follow');
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw && tailRaw !== 'all' ? Number(tailRaw) : undefined;

@@ -2,7 +2,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { containerMatches, linkNamesByTarget, linkTargets, validateContainerFilters, type ContainerService, type FilesystemService, type WaitCondition } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
-import { createInputFromWire } from './container-create.js';
+import { createInputFromWire } from './dialect/index.js';
 import { containerInspect, containerSummary } from './convert.js';
 import { jsonBody, parseFilters } from './request.js';
 import { attachContainer, containerLogs } from './container-streams.js';
@@ -61,7 +61,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
   r.add('GET', '/containers/{id}/json', (ctx) => {
     const c = svc.get(param(ctx, 'id'));
     const execIds = deps.execs?.idsOf(c.id) ?? [];
-    const byId = new Map(c.hostConfig.links?.length ? svc.list().map((x) => [x.id, x]) : []);
+    const byId = new Map(c.spec.networking.links?.length ? svc.list().map((x) => [x.id, x]) : []);
     const links = linkTargets(c, (id) => byId.get(id)).map(({ link, target }) => `/${target.name}:/${c.name}/${link.alias}`);
     ctx.sendJson(200, { ...containerInspect(c, deps.inspectPaths(c), links), ExecIDs: execIds.length ? execIds : null });
   });

@@ -2,14 +2,14 @@ import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { wireMounts } from './volume-convert.js';
 import { networkSettings, summaryPorts } from './network-convert.js';
-import { wireHostConfig } from './host-config-convert.js';
+import { networkModeOf, wireHostConfig } from './dialect/index.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   switch (s.status) {
     case 'running': {
-      const h = s.health?.Status;
+      const h = s.health?.status;
       const suffix = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
       return `Up ${humanDuration(now - Date.parse(s.startedAt))}${suffix}`;
     }
@@ -88,7 +88,9 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths, links: str
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
-      ...(s.health ? { Health: s.health } : {}),
+      ...(s.health
+        ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } }
+        : {}),
     },
     Image: c.imageId,
     ResolvConfPath: `${p.dir}/resolv.conf`,
@@ -129,7 +131,7 @@ export function containerSummary(c: ContainerRecord, imageName: string, linkName
     Labels: c.config.labels,
     State: c.state.status,
     Status: statusText(c),
-    HostConfig: { NetworkMode: c.hostConfig.networkMode },
+    HostConfig: { NetworkMode: networkModeOf(c.spec) },
     NetworkSettings: { Networks: networkSettings(c)['Networks'] },
     Mounts: wireMounts(c),
   };

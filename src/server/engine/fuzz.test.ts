@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BerthError } from '../../errdefs/index.js';
-import { createInputFromWire } from './container-create.js';
+import { createInputFromWire } from './dialect/index.js';
 import { parseFilters, parseJsonObject } from './request.js';
 
 /*

@@ -1,4 +1,4 @@
-import { parseLink } from './container-create.js';
+import { parseLink } from './dialect/index.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { pruneKeep, type ContainerNetworking, type NetworkService } from '../../services/index.js';
 import type { Handler, Router } from '../http/index.js';

@@ -5,6 +5,7 @@ import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
+import { defaultContainerSpec } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
@@ -375,7 +376,7 @@ export class Build {
       ...rest,
       healthcheck: { Test: ['NONE'] },
       labels: {},
-      hostConfig: run ? { raw: {}, networkMode, extraHosts, ...(shmSize ? { shmSize } : {}) } : { raw: {} },
+      spec: defaultContainerSpec(run ? { network: networkMode, extraHosts, shmSize } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { ContainerConfig, ContainerRecord, HostConfig } from '../../core/metadata/index.js';
+import type { ContainerConfig, ContainerRecord, ContainerSpec } from '../../core/metadata/index.js';
 import type { ImageRuntimeConfig } from './ports.js';
 import { mergeHealth, type HealthConfig } from './health.js';
 import type { LinkRequest } from './links.js';
@@ -33,9 +33,12 @@ export interface CreateInput {
   consoleSize?: { height: number; width: number };
   /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
   endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: LinkRequest[] }>;
-  /** HostConfig.Links (--link): legacy links on the default bridge, name resolution on a user network. */
+  /** Legacy links (--link): on the default bridge, resolved to ids at create; on a user network, names only the container resolves. */
   links?: LinkRequest[];
-  hostConfig: Partial<Omit<HostConfig, 'raw' | 'links'>> & { raw: Record<string, unknown> };
+  /** Everything else, checked and defaulted by the front end (links are resolved here, into spec.networking.links). */
+  spec: ContainerSpec;
+  /** The front end's own view of the request, stored with the record and never read below server/. */
+  views?: Record<string, Record<string, unknown>>;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -112,25 +115,6 @@ export function newContainerRecord(
   const health = mergeHealth(ic.Healthcheck ?? undefined, input.healthcheck);
   if (health) config.healthcheck = health;
   if (input.consoleSize && input.tty) config.consoleSize = input.consoleSize;
-  const hc = input.hostConfig;
-  const hostConfig: HostConfig = {
-    autoRemove: hc.autoRemove ?? false,
-    networkMode: hc.networkMode || 'default',
-    binds: hc.binds ?? [],
-    privileged: hc.privileged ?? false,
-    readonlyRootfs: hc.readonlyRootfs ?? false,
-    capAdd: hc.capAdd ?? [],
-    capDrop: hc.capDrop ?? [],
-    restartPolicy: hc.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
-    portBindings: hc.portBindings ?? {},
-    // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
-    logType: hc.logType || 'json-file',
-    ...(hc.logOpts ? { logOpts: hc.logOpts } : {}),
-    ...(hc.deviceCgroupRules?.length ? { deviceCgroupRules: hc.deviceCgroupRules } : {}),
-    ...(hc.extraHosts?.length ? { extraHosts: hc.extraHosts } : {}),
-    ...(hc.shmSize ? { shmSize: hc.shmSize } : {}),
-    raw: hc.raw,
-  };
   return {
     id,
     name,
@@ -139,10 +123,27 @@ export function newContainerRecord(
     path: argv[0] as string,
     args: argv.slice(1),
     config,
-    hostConfig,
+    spec: structuredClone(input.spec),
+    ...(input.views ? { views: input.views } : {}),
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
     restartCount: 0,
     layers: image.chainIds,
     driver,
+  };
+}
+
+/** A spec that asks for nothing: what a container gets when its front end sets no option (build steps use it). */
+export function defaultContainerSpec(net: { network?: string | undefined; extraHosts?: string[] | undefined; shmSize?: number | undefined } = {}): ContainerSpec {
+  return {
+    rootfs: { readOnly: false },
+    mounts: [],
+    volumesFrom: [],
+    resources: { ulimits: [], ...(net.shmSize ? { shmSize: net.shmSize } : {}) },
+    security: { privileged: false, capAdd: [], capDrop: [], noNewPrivileges: false, seccomp: { mode: 'default' }, devices: [], deviceCgroupRules: [], sysctls: {}, groupAdd: [] },
+    namespaces: { network: net.network === 'host' ? { mode: 'host' } : { mode: 'private' }, ipc: { mode: 'private' }, user: { mode: 'private' }, cgroup: { mode: 'host' }, pid: { mode: 'private' }, uts: { mode: 'private' } },
+    networking: { network: net.network || 'default', portBindings: {}, publishAll: false, dns: { servers: [], search: [], options: [] }, extraHosts: net.extraHosts ?? [] },
+    logging: { driver: 'json-file' },
+    lifecycle: { restartPolicy: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, init: false },
+    annotations: {},
   };
 }

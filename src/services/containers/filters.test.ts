@@ -12,7 +12,7 @@ function rec(over: Partial<ContainerRecord> & { status?: ContainerRecord['state'
     path: 'sh',
     args: [],
     config: { labels: over.labels ?? {}, image: 'busybox' } as ContainerRecord['config'],
-    hostConfig: {} as ContainerRecord['hostConfig'],
+    spec: {} as ContainerRecord['spec'],
     state: { status: over.status ?? 'running', exitCode: over.exitCode ?? 0 } as ContainerRecord['state'],
     restartCount: 0,
     layers: [],

@@ -37,7 +37,7 @@ export function containerMatches(c: ContainerRecord, f: Filters, ctx: FilterCont
   if (!any('id', (v) => c.id.startsWith(v))) return false;
   if (!any('name', (v) => safeRegex(v).test(c.name) || safeRegex(v).test(`/${c.name}`))) return false;
   if (!any('exited', (v) => c.state.status === 'exited' && c.state.exitCode === Number(v))) return false;
-  if (!any('health', (v) => (c.state.health?.Status ?? 'none') === v)) return false;
+  if (!any('health', (v) => (c.state.health?.status ?? 'none') === v)) return false;
   if (!any('ancestor', (v) => ctx.ancestorIds(v).has(c.imageId) || c.config.image === v)) return false;
   // Docker matches a volume filter against the volume's name or the mount's destination.
   if (!any('volume', (v) => (c.mounts ?? []).some((m) => m.name === v || m.destination === v))) return false;

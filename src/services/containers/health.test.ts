@@ -11,18 +11,18 @@ test('health commands in all three forms', () => {
 });
 
 test('healthy at the first success, unhealthy after Retries failures in a row', () => {
-  const e = (code: number) => ({ Start: '', End: '', ExitCode: code, Output: '' });
-  let s: HealthState = { Status: 'starting', FailingStreak: 0, Log: [] };
+  const e = (code: number) => ({ start: '', end: '', exitCode: code, output: '' });
+  let s: HealthState = { status: 'starting', failingStreak: 0, log: [] };
   s = recordResult(s, { Retries: 2 }, e(1), true);
-  assert.equal(s.Status, 'starting');
-  assert.equal(s.FailingStreak, 0, 'failures in the start period do not count');
+  assert.equal(s.status, 'starting');
+  assert.equal(s.failingStreak, 0, 'failures in the start period do not count');
   s = recordResult(s, { Retries: 2 }, e(0), false);
-  assert.equal(s.Status, 'healthy');
+  assert.equal(s.status, 'healthy');
   s = recordResult(s, { Retries: 2 }, e(1), false);
-  assert.equal(s.Status, 'healthy');
+  assert.equal(s.status, 'healthy');
   s = recordResult(s, { Retries: 2 }, e(1), false);
-  assert.equal(s.Status, 'unhealthy');
-  assert.equal(s.FailingStreak, 2);
+  assert.equal(s.status, 'unhealthy');
+  assert.equal(s.failingStreak, 2);
   for (let i = 0; i < 10; i++) s = recordResult(s, { Retries: 2 }, e(1), false);
-  assert.equal(s.Log.length, 5, 'the log keeps the last five results');
+  assert.equal(s.log.length, 5, 'the log keeps the last five results');
 });

@@ -1,23 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
-import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerStore, HealthLogEntry, HealthState } from '../../core/metadata/index.js';
 import type { HealthConfig } from '../../oci/index.js';
 
 /** Docker's HealthConfig, as images carry it (durations in nanoseconds; 0 means the default). */
 export type { HealthConfig };
 
-export interface HealthLogEntry {
-  Start: string;
-  End: string;
-  ExitCode: number;
-  Output: string;
-}
-
-export interface HealthState {
-  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
-  FailingStreak: number;
-  Log: HealthLogEntry[];
-}
+export type { HealthLogEntry, HealthState } from '../../core/metadata/index.js';
 
 const NS_PER_MS = 1_000_000;
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -45,12 +34,12 @@ export function healthCommand(h: HealthConfig | undefined): string[] | undefined
 
 /** Docker's state machine: healthy at the first success, unhealthy after Retries failures in a row (failures in the start period do not count). */
 export function recordResult(state: HealthState, h: HealthConfig, entry: HealthLogEntry, inStartPeriod: boolean): HealthState {
-  const log = [...state.Log, entry].slice(-MAX_LOG);
-  if (entry.ExitCode === 0) return { Status: 'healthy', FailingStreak: 0, Log: log };
-  if (inStartPeriod && state.Status === 'starting') return { ...state, Log: log };
-  const streak = state.FailingStreak + 1;
+  const log = [...state.log, entry].slice(-MAX_LOG);
+  if (entry.exitCode === 0) return { status: 'healthy', failingStreak: 0, log };
+  if (inStartPeriod && state.status === 'starting') return { ...state, log };
+  const streak = state.failingStreak + 1;
   const retries = h.Retries && h.Retries > 0 ? h.Retries : DEFAULT_RETRIES;
-  return { Status: streak >= retries ? 'unhealthy' : state.Status, FailingStreak: streak, Log: log };
+  return { status: streak >= retries ? 'unhealthy' : state.status, failingStreak: streak, log };
 }
 
 async function collect(stream: Readable, limit: number): Promise<string> {
@@ -112,10 +101,10 @@ export class HealthMonitor {
       const p = await this.exec({ args: cmd, signal: ac.signal });
       const [out, err, res] = await Promise.all([collect(p.stdout, MAX_OUTPUT), collect(p.stderr, MAX_OUTPUT), p.wait()]);
       entry = ac.signal.aborted
-        ? { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: -1, Output: `Health check exceeded timeout (${timeoutMs / 1000}s)` }
-        : { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: res.exitCode, Output: (out + err).slice(0, MAX_OUTPUT) };
+        ? { start: start.toISOString(), end: new Date().toISOString(), exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` }
+        : { start: start.toISOString(), end: new Date().toISOString(), exitCode: res.exitCode, output: (out + err).slice(0, MAX_OUTPUT) };
     } catch (e) {
-      entry = { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: -1, Output: e instanceof Error ? e.message : String(e) };
+      entry = { start: start.toISOString(), end: new Date().toISOString(), exitCode: -1, output: e instanceof Error ? e.message : String(e) };
     } finally {
       clearTimeout(timer);
     }
@@ -145,7 +134,7 @@ export class HealthChecks {
     this.stop(rec.id);
     const h = rec.config.healthcheck;
     if (!h || !healthCommand(h)) return;
-    const initial = { Status: 'starting' as const, FailingStreak: 0, Log: [] };
+    const initial = { status: 'starting' as const, failingStreak: 0, log: [] };
     if (!rec.state.health) {
       rec.state.health = initial;
       this.store.update(rec);
@@ -153,10 +142,10 @@ export class HealthChecks {
     const monitor = new HealthMonitor(h, initial, (opts) => this.exec(rec.id, opts), (state) => {
       const now = this.store.get(rec.id);
       if (!now || (now.state.status !== 'running' && now.state.status !== 'paused')) return;
-      const changed = now.state.health?.Status !== state.Status;
+      const changed = now.state.health?.status !== state.status;
       now.state.health = state;
       this.store.update(now);
-      if (changed) this.publish(now, `health_status: ${state.Status}`);
+      if (changed) this.publish(now, `health_status: ${state.status}`);
     });
     this.#monitors.set(rec.id, monitor);
     monitor.start();

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerDevice } from '../../core/runtime/index.js';
-import { devicesFromHostConfig, groupAddFromHostConfig } from './host-options.js';
+import type { DeviceSpec } from '../../core/metadata/index.js';
 
 /** --device: each host path must be a character or block device; its numbers go into the spec. */
-export async function resolveDevices(hc: Record<string, unknown>): Promise<ContainerDevice[]> {
+export async function resolveDevices(devices: readonly DeviceSpec[]): Promise<ContainerDevice[]> {
   const out: ContainerDevice[] = [];
-  for (const d of devicesFromHostConfig(hc)) {
+  for (const d of devices) {
     let st;
     try {
       st = await stat(d.pathOnHost);
@@ -30,8 +30,8 @@ export async function resolveDevices(hc: Record<string, unknown>): Promise<Conta
 }
 
 /** --group-add: numeric gids as given, names looked up in the container's /etc/group. */
-export async function resolveGroups(hc: Record<string, unknown>, lookup: (group: string) => Promise<{ gid: number }>): Promise<number[]> {
+export async function resolveGroups(groups: readonly string[], lookup: (group: string) => Promise<{ gid: number }>): Promise<number[]> {
   const out: number[] = [];
-  for (const g of groupAddFromHostConfig(hc)) out.push(/^\d+$/.test(g) ? Number(g) : (await lookup(g)).gid);
+  for (const g of groups) out.push(/^\d+$/.test(g) ? Number(g) : (await lookup(g)).gid);
   return out;
 }

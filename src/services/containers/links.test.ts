@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkEnv, planLinks } from './links.js';
-import type { ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerSpec } from '../../core/metadata/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 
 test('linkEnv: the lowest TCP port first, one set per port, START/END for a consecutive range, HOME and PATH left out', () => {
@@ -21,14 +21,15 @@ test('linkEnv without ports: only NAME and the env', () => {
 });
 
 test('planLinks: host and container modes refused, user networks keep no legacy link, a missing target is a 400', () => {
-  const target = { id: 'f'.repeat(64), name: 't', hostConfig: { networkMode: 'default' } } as unknown as ContainerRecord;
+  const spec = (network: string, ns: 'private' | 'host' | 'container' = 'private'): ContainerSpec => ({ networking: { network }, namespaces: { network: { mode: ns } } }) as unknown as ContainerSpec;
+  const target = { id: 'f'.repeat(64), name: 't', spec: spec('default') } as unknown as ContainerRecord;
   const get = (n: string): ContainerRecord => {
     if (n === 't') return target;
     throw new NotFound(`No such container: ${n}`);
   };
-  assert.throws(() => planLinks('host', [{ name: 't', alias: 'a' }], get), /host type networking can't be used with links/);
-  assert.throws(() => planLinks('container:x', [{ name: 't', alias: 'a' }], get), /container type network can't be used with links/);
-  assert.throws(() => planLinks('default', [{ name: 'gone', alias: 'g' }], get), (e: unknown) => e instanceof InvalidArgument && e.message === 'could not get container for gone: No such container: gone');
-  assert.deepEqual(planLinks('mynet', [{ name: 't', alias: 'a' }], get), []);
-  assert.deepEqual(planLinks('default', [{ name: 't', alias: 'a' }, { name: 't', alias: 'a' }], get), [{ targetId: target.id, alias: 'a' }]);
+  assert.throws(() => planLinks(spec('host', 'host'), [{ name: 't', alias: 'a' }], get), /host type networking can't be used with links/);
+  assert.throws(() => planLinks(spec('', 'container'), [{ name: 't', alias: 'a' }], get), /container type network can't be used with links/);
+  assert.throws(() => planLinks(spec('default'), [{ name: 'gone', alias: 'g' }], get), (e: unknown) => e instanceof InvalidArgument && e.message === 'could not get container for gone: No such container: gone');
+  assert.deepEqual(planLinks(spec('mynet'), [{ name: 't', alias: 'a' }], get), []);
+  assert.deepEqual(planLinks(spec('default'), [{ name: 't', alias: 'a' }, { name: 't', alias: 'a' }], get), [{ targetId: target.id, alias: 'a' }]);
 });

@@ -1,5 +1,5 @@
 import { Internal, InvalidArgument, NotFound } from '../../errdefs/index.js';
-import type { ContainerLink, ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerLink, ContainerRecord, ContainerSpec } from '../../core/metadata/index.js';
 
 /** One --link as asked: container `name` seen as `alias`. */
 export interface LinkRequest {
@@ -17,19 +17,20 @@ const HOST_CONFLICT = "conflicting options: host type networking can't be used w
 const CONTAINER_CONFLICT = "conflicting options: container type network can't be used with links. This would result in undefined behavior";
 
 /** Whether a network mode is a user-defined network (links there are name resolution, not legacy links). */
-export function isUserNetworkMode(mode: string): boolean {
-  return !['', 'default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');
+export function isUserNetwork(mode: string): boolean {
+  return !['', 'default', 'bridge', 'host', 'none'].includes(mode);
 }
 
 /**
  * At create, as dockerd registers links: on the default bridge each target must exist and not use
  * the host's network; the record keeps it by id. `--network host` or `container:` refuse links.
  */
-export function planLinks(mode: string, requests: LinkRequest[], get: (idOrName: string) => ContainerRecord): ContainerLink[] {
+export function planLinks(spec: ContainerSpec, requests: LinkRequest[], get: (idOrName: string) => ContainerRecord): ContainerLink[] {
   if (!requests.length) return [];
-  if (mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
-  if (mode.startsWith('container:')) throw new InvalidArgument(CONTAINER_CONFLICT);
-  if (mode === 'none' || isUserNetworkMode(mode)) return [];
+  const mode = spec.networking.network;
+  if (spec.namespaces.network.mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
+  if (spec.namespaces.network.mode === 'container') throw new InvalidArgument(CONTAINER_CONFLICT);
+  if (mode === 'none' || isUserNetwork(mode)) return [];
   const out: ContainerLink[] = [];
   for (const r of requests) {
     let target: ContainerRecord;
@@ -40,7 +41,7 @@ export function planLinks(mode: string, requests: LinkRequest[], get: (idOrName:
       if (e instanceof NotFound) throw new InvalidArgument(`could not get container for ${r.name}: ${e.message}`, { cause: e });
       throw e;
     }
-    if (target.hostConfig.networkMode === 'host') throw new InvalidArgument(HOST_CONFLICT);
+    if (target.spec.namespaces.network.mode === 'host') throw new InvalidArgument(HOST_CONFLICT);
     const i = out.findIndex((l) => l.alias === r.alias);
     if (i >= 0) out.splice(i, 1);
     out.push({ targetId: target.id, alias: r.alias });
@@ -51,7 +52,7 @@ export function planLinks(mode: string, requests: LinkRequest[], get: (idOrName:
 /** The targets of a container's links that still exist (a removed target drops its links, as in dockerd). */
 export function linkTargets(rec: ContainerRecord, get: (id: string) => ContainerRecord | undefined): { link: ContainerLink; target: ContainerRecord }[] {
   const out: { link: ContainerLink; target: ContainerRecord }[] = [];
-  for (const link of rec.hostConfig.links ?? []) {
+  for (const link of rec.spec.networking.links ?? []) {
     const target = get(link.targetId);
     if (target) out.push({ link, target });
   }
@@ -126,7 +127,7 @@ export function linkNamesByTarget(all: ContainerRecord[]): Map<string, string[]>
   const out = new Map<string, string[]>();
   const exists = new Set(all.map((c) => c.id));
   for (const parent of all) {
-    for (const l of parent.hostConfig.links ?? []) {
+    for (const l of parent.spec.networking.links ?? []) {
       if (!exists.has(l.targetId)) continue;
       out.set(l.targetId, [...(out.get(l.targetId) ?? []), `/${parent.name}/${l.alias}`]);
     }

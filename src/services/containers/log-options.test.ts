@@ -4,7 +4,7 @@ import type { ContainerRecord } from '../../core/metadata/index.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 
 function rec(logType: string, logOpts?: Record<string, string>): ContainerRecord {
-  return { hostConfig: { logType, ...(logOpts ? { logOpts } : {}) } } as unknown as ContainerRecord;
+  return { spec: { logging: { driver: logType, ...(logOpts ? { options: logOpts } : {}) } } } as unknown as ContainerRecord;
 }
 
 test('a new container keeps the options it asked for (over the daemon ones for json-file), never berth defaults', () => {

@@ -29,6 +29,6 @@ const NONE_ROTATION: LogRotation = { maxSize: 1 << 20, maxFile: 1 };
  * under the container's. Records written before this kept the defaults merged in, which gives the same.
  */
 export function logRotationOf(rec: ContainerRecord, daemon: Readonly<Record<string, string>> | undefined): LogRotation {
-  if (rec.hostConfig.logType === 'none') return NONE_ROTATION;
-  return logRotationFromOpts({ ...DEFAULT_LOG_OPTS, ...daemon, ...rec.hostConfig.logOpts });
+  if (rec.spec.logging.driver === 'none') return NONE_ROTATION;
+  return logRotationFromOpts({ ...DEFAULT_LOG_OPTS, ...daemon, ...rec.spec.logging.options });
 }

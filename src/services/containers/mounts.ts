@@ -3,7 +3,8 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, MountPoint } from '../../core/metadata/index.js';
 import { copyUp, resolveInRoot } from '../../core/volumes/index.js';
 import { ANONYMOUS_LABEL, type VolumeService } from '../volumes/index.js';
-import { parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, tmpfsOptions, type MountRequest } from './mount-spec.js';
+import type { MountRequest } from '../../core/metadata/index.js';
+import { tmpfsOptions } from './tmpfs.js';
 
 /** A mount as the runtime spec takes it. */
 export interface RuntimeMount {
@@ -27,41 +28,15 @@ export interface ContainerMountPlanner {
   release(rec: ContainerRecord, removeAnonymous: boolean): Promise<void>;
 }
 
-/** The requests of a create, in Docker's precedence: Binds and Mounts, then Tmpfs; duplicates refused. */
-export function mountRequests(rec: ContainerRecord): MountRequest[] {
-  const raw = rec.hostConfig.raw;
-  const out: MountRequest[] = [];
-  const add = (m: MountRequest): void => {
-    if (out.some((o) => o.destination === m.destination)) throw new InvalidArgument(`Duplicate mount point: ${m.destination}`);
-    out.push(m);
-  };
-  for (const b of rec.hostConfig.binds) add(parseBind(b));
-  // Some docker CLI paths leave a `src:dst` spec in Config.Volumes too (e.g. two -v for one path): treat it as the bind it is.
-  for (const v of Object.keys(rec.config.volumes)) if (v.includes(':') && !rec.hostConfig.binds.includes(v)) add(parseBind(v));
-  const mounts = raw['Mounts'];
-  if (Array.isArray(mounts)) for (const m of mounts) add(parseMountSpec(m));
-  const tmpfs = raw['Tmpfs'];
-  if (tmpfs && typeof tmpfs === 'object' && !Array.isArray(tmpfs)) {
-    for (const [path, opts] of Object.entries(tmpfs as Record<string, unknown>)) add(parseTmpfs(path, typeof opts === 'string' ? opts : ''));
-  }
-  return out;
-}
-
-function volumesFrom(rec: ContainerRecord): string[] {
-  const v = rec.hostConfig.raw['VolumesFrom'];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
 /** Mount planning backed by the volume service. */
 export class ContainerMounts implements ContainerMountPlanner {
   constructor(readonly volumes: VolumeService) {}
 
   async plan(rec: ContainerRecord, lookup: (idOrName: string) => ContainerRecord): Promise<MountPoint[]> {
-    const requests = mountRequests(rec);
+    const requests = rec.spec.mounts;
     const byDest = new Map<string, MountPoint>();
     // --volumes-from first: the request's own mounts replace what they share a destination with.
-    for (const spec of volumesFrom(rec)) {
-      const from = parseVolumesFrom(spec);
+    for (const from of rec.spec.volumesFrom) {
       let other: ContainerRecord;
       try {
         other = lookup(from.container);

@@ -46,7 +46,7 @@ export interface StatsSample {
 const ZERO = '0001-01-01T00:00:00Z';
 
 async function sample(rec: ContainerRecord): Promise<StatsSample> {
-  const ownNetns = rec.hostConfig.networkMode !== 'host' && rec.state.pid > 0;
+  const ownNetns = rec.spec.namespaces.network.mode !== 'host' && rec.state.pid > 0;
   const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
   const host = totalmem();
   const limit = st ? Math.min(st.memory.limit || host, host) : 0;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ContainerSpecInput, CreateOptions, LogEntry, LogRotation, NetworkMode } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, CreateOptions, LogEntry, LogRotation, NetnsChoice } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { Mount } from '../../core/snapshots/index.js';
 
@@ -72,7 +72,7 @@ export interface NetworkAttacher {
    * At start: the namespace now; the endpoints while runc creates the container, `files` (/etc/hosts,
    * resolv.conf) resolving when they are made. Leaves nothing behind when it fails.
    */
-  setUp(rec: ContainerRecord, opts?: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] }): Promise<{ mode: NetworkMode; files: Promise<{ hosts: string; resolv: string }> }>;
+  setUp(rec: ContainerRecord, opts?: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] }): Promise<{ mode: NetnsChoice; files: Promise<{ hosts: string; resolv: string }> }>;
   /** After the container stopped (or vanished): endpoints and namespace removed; safe to repeat. */
   tearDown(rec: ContainerRecord): Promise<void>;
 }

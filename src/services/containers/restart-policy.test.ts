@@ -5,7 +5,7 @@ import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.j
 
 function rec(name: string, max = 0, restartCount = 0, manuallyStopped = false, status: ContainerRecord['state']['status'] = 'exited'): ContainerRecord {
   return {
-    hostConfig: { restartPolicy: { name, maximumRetryCount: max } },
+    spec: { lifecycle: { restartPolicy: { name, maximumRetryCount: max } } },
     restartCount,
     manuallyStopped,
     state: { status },

@@ -8,7 +8,7 @@ export const RESET_AFTER_MS = 10_000;
 /** Docker's rule for whether an exit leads to an automatic restart. */
 export function shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
   if (rec.manuallyStopped) return false;
-  const p = rec.hostConfig.restartPolicy;
+  const p = rec.spec.lifecycle.restartPolicy;
   switch (p.name) {
     case 'always':
     case 'unless-stopped':
@@ -22,7 +22,7 @@ export function shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
 
 /** Whether a container comes back when berthd starts (Docker's live-restore of policies). */
 export function startsWithDaemon(rec: ContainerRecord): boolean {
-  const p = rec.hostConfig.restartPolicy.name;
+  const p = rec.spec.lifecycle.restartPolicy.name;
   if (rec.state.status === 'restarting') return !rec.manuallyStopped;
   if (rec.state.status !== 'exited') return false;
   if (p === 'always') return true;

@@ -1,9 +1,10 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerRecord } from '../../core/metadata/index.js';
-import type { ContainerSpecInput, NetworkMode, SeccompProfile } from '../../core/runtime/index.js';
+import type { ContainerRecord, SeccompSpec } from '../../core/metadata/index.js';
+import type { ContainerSpecInput, NetnsChoice, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
-import { INIT_PATH, initBinary, resourcesFromHostConfig, securityFromHostConfig, sysctlsFromHostConfig, ulimitsFromHostConfig } from './host-options.js';
+import { parseSeccompProfile } from '../../core/runtime/index.js';
+import { INIT_PATH, cgroupResources, initBinary } from './resources.js';
 import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
 import { mergeEnv } from './create-record.js';
@@ -18,7 +19,7 @@ export interface SpecContext {
   /** The daemon's seccomp profile for containers that ask for none (absent: berth's built-in one). */
   defaultSeccomp?: SeccompProfile | 'unconfined' | undefined;
   /** The namespace the network made for this start; without it: host or none. */
-  network?: { mode: NetworkMode };
+  network?: { mode: NetnsChoice };
   /** The legacy links' variables, under the container's own env (which wins on the same name). */
   linkEnv?: string[];
 }
@@ -40,48 +41,50 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   await writeFile(join(dir, 'hosts'), hosts);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
   const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(join(dir, 'resolv.conf'), rec.hostConfig.networkMode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
+  await writeFile(join(dir, 'resolv.conf'), rec.spec.namespaces.network.mode === 'host' ? resolv : resolv.replace(/^nameserver\s+127\.\S+\s*$/gm, ''));
   if (rec.idMap) {
     // The container's root owns its own /etc files, as in Docker (else they show as nobody, read-only).
     const root = rootOwner(rec.idMap);
     for (const f of ['hosts', 'hostname', 'resolv.conf']) await chown(join(dir, f), root.uid, root.gid);
   }
-  const init = rec.hostConfig.raw['Init'] === true;
+  const spec = rec.spec;
+  const init = spec.lifecycle.init;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
-  const security = securityFromHostConfig(rec.hostConfig.raw);
-  const seccomp = security.seccomp ?? ctx.defaultSeccomp;
-  const shm = rec.hostConfig.shmSize ?? rec.hostConfig.raw['ShmSize'];
-  if (typeof shm === 'number' && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
+  const security = spec.security;
+  const seccomp = seccompOf(security.seccomp) ?? ctx.defaultSeccomp;
+  const shm = spec.resources.shmSize;
+  if (shm !== undefined && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
   return {
     id: rec.id,
     rootfs,
     bundleDir: dir,
     args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
     mounts,
-    resources: resourcesFromHostConfig(rec.hostConfig.raw),
-    ulimits: ulimitsFromHostConfig(rec.hostConfig.raw),
+    resources: cgroupResources(spec.resources),
+    ulimits: spec.resources.ulimits,
     env,
     cwd: rec.config.workingDir || '/',
-    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(rec.hostConfig.raw, (g) => runtime.resolveUser(rootfs, `0:${g}`)))])] },
+    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(security.groupAdd, (g) => runtime.resolveUser(rootfs, `0:${g}`)))])] },
     noNewPrivileges: security.noNewPrivileges,
     ...(seccomp ? { seccomp } : {}),
-    sysctls: sysctlsFromHostConfig(rec.hostConfig.raw),
-    devices: await resolveDevices(rec.hostConfig.raw),
-    deviceRules: rec.hostConfig.deviceCgroupRules ?? [],
+    sysctls: security.sysctls,
+    devices: await resolveDevices(security.devices),
+    deviceRules: security.deviceCgroupRules,
     hostname,
     tty: rec.config.tty,
     consoleSize: rec.config.consoleSize,
     openStdin: rec.config.openStdin,
-    readonlyRootfs: rec.hostConfig.readonlyRootfs,
-    network: net?.mode ?? (rec.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'none' }),
+    readonlyRootfs: rec.spec.rootfs.readOnly,
+    network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
-    capAdd: rec.hostConfig.capAdd,
-    capDrop: rec.hostConfig.capDrop,
-    privileged: rec.hostConfig.privileged,
+    capAdd: rec.spec.security.capAdd,
+    capDrop: rec.spec.security.capDrop,
+    privileged: rec.spec.security.privileged,
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
+    ...(Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
   };
 }
 
@@ -91,4 +94,10 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
  */
 export async function writeEtcFiles(dir: string, files: { hosts: string; resolv: string }): Promise<void> {
   await Promise.all([writeFile(join(dir, 'hosts'), files.hosts), writeFile(join(dir, 'resolv.conf'), files.resolv)]);
+}
+
+/** The runtime's seccomp choice for a spec's: absent for the daemon's default. */
+export function seccompOf(s: SeccompSpec): SeccompProfile | 'unconfined' | undefined {
+  if (s.mode === 'unconfined') return 'unconfined';
+  return s.mode === 'profile' ? parseSeccompProfile(s.profile) : undefined;
 }

@@ -2,12 +2,13 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
-import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
 import { normalizeSignal, signalNumber, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { applyUpdate, initBinary, resourcesFromHostConfig, ulimitsFromHostConfig, securityFromHostConfig } from './host-options.js';
+import { cgroupResources, initBinary } from './resources.js';
+import { seccompOf } from './runtime-spec.js';
 import { resolveDevices } from './host-resolve.js';
 import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
@@ -17,7 +18,7 @@ import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
-import { isUserNetworkMode, linkTargets, planLinks } from './links.js';
+import { isUserNetwork, linkTargets, planLinks } from './links.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -113,21 +114,23 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
-    const links = planLinks(rec.hostConfig.networkMode, input.links ?? [], (x) => this.get(x));
-    if (links.length) rec.hostConfig.links = links;
+    const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
+    if (links.length) rec.spec.networking.links = links;
     const endpoints = { ...(input.endpoints ?? {}) };
-    const mode = rec.hostConfig.networkMode;
+    const mode = rec.spec.networking.network;
     // On a user network a link is a name only the linking container resolves (the docker CLI also sends it per endpoint).
-    if (input.links?.length && isUserNetworkMode(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
+    if (input.links?.length && isUserNetwork(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
     if (this.deps.network) this.deps.network.plan(rec, endpoints);
-    else if (!['default', 'none', 'host'].includes(rec.hostConfig.networkMode)) throw new NotImplemented(`network ${rec.hostConfig.networkMode} not found: this berthd runs without networks (use none or host)`);
+    else if (rec.spec.namespaces.network.mode === 'container' || !['default', 'none', 'host'].includes(rec.spec.networking.network)) {
+      const asked = rec.spec.namespaces.network.mode === 'container' ? `container:${rec.spec.namespaces.network.target ?? ''}` : rec.spec.networking.network;
+      throw new NotImplemented(`network ${asked} not found: this berthd runs without networks (use none or host)`);
+    }
     // Limits are checked at create, as Docker does, not first at start.
-    resourcesFromHostConfig(rec.hostConfig.raw);
-    ulimitsFromHostConfig(rec.hostConfig.raw);
-    securityFromHostConfig(rec.hostConfig.raw);
-    rec.hostConfig.logOpts = createLogOpts(rec.hostConfig.logType, this.deps.logOpts, rec.hostConfig.logOpts);
-    await resolveDevices(rec.hostConfig.raw);
-    if (rec.hostConfig.raw['Init'] === true) initBinary();
+    // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
+    seccompOf(rec.spec.security.seccomp);
+    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options);
+    await resolveDevices(rec.spec.security.devices);
+    if (rec.spec.lifecycle.init) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
@@ -184,7 +187,7 @@ export class ContainerService {
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
       // As Docker does: an auto-remove container that cannot start is removed (clients wait for it).
-      if (rec.hostConfig.autoRemove) setImmediate(() => void this.remove(rec.id, { force: true, volumes: true }).catch((err: unknown) => this.deps.log(`auto-remove ${rec.id}`, err)));
+      if (rec.spec.lifecycle.autoRemove) setImmediate(() => void this.remove(rec.id, { force: true, volumes: true }).catch((err: unknown) => this.deps.log(`auto-remove ${rec.id}`, err)));
       throw e;
     }
     const st = await runtime.state(rec.id);
@@ -243,7 +246,7 @@ export class ContainerService {
       this.#scheduleRestart(rec, Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt));
       return;
     }
-    if (rec?.hostConfig.autoRemove) {
+    if (rec?.spec.lifecycle.autoRemove) {
       await this.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
     }
   }
@@ -475,18 +478,24 @@ export class ContainerService {
     const { parent, alias } = this.resolveLink(linkName);
     await this.#locked(parent.id, async () => {
       const now = this.get(parent.id);
-      now.hostConfig.links = (now.hostConfig.links ?? []).filter((l) => l.alias !== alias);
-      if (!now.hostConfig.links.length) delete now.hostConfig.links;
+      now.spec.networking.links = (now.spec.networking.links ?? []).filter((l) => l.alias !== alias);
+      if (!now.spec.networking.links.length) delete now.spec.networking.links;
       this.deps.store.update(now);
     });
   }
 
-  /** docker update: limits (applied at once to a running container) and the restart policy. */
-  async update(idOrName: string, changes: Record<string, unknown>): Promise<void> {
+  /**
+   * docker update: new limits (applied at once to a running container; checked by the front end
+   * against the current ones, which `plan` gets) and the restart policy.
+   */
+  async update(idOrName: string, plan: (spec: ContainerSpec) => { resources?: ResourceSpec; restartPolicy?: LifecycleSpec['restartPolicy'] }): Promise<void> {
     const rec = this.get(idOrName);
-    const { raw, resources } = applyUpdate(rec.hostConfig, changes);
-    if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, resources);
-    rec.hostConfig.raw = raw;
+    const change = plan(rec.spec);
+    if (change.resources) {
+      if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, cgroupResources(change.resources));
+      rec.spec.resources = change.resources;
+    }
+    if (change.restartPolicy) rec.spec.lifecycle.restartPolicy = change.restartPolicy;
     this.deps.store.update(rec);
     this.#publish(rec, 'update');
   }

@@ -7,13 +7,11 @@ import type { IdMapping } from '../../util/index.js';
  * with Docker's checks and words for what cannot run inside a remapped namespace.
  */
 export function applyUserns(rec: ContainerRecord, remap: IdMapping | undefined): void {
-  const mode = rec.hostConfig.raw['UsernsMode'] ?? '';
-  if (mode !== '' && mode !== 'host') throw new InvalidArgument(`invalid userns mode: ${JSON.stringify(mode)}: use "host" or leave it empty`);
-  if (!remap || mode === 'host') return;
-  if (rec.hostConfig.privileged) {
+  if (!remap || rec.spec.namespaces.user.mode === 'host') return;
+  if (rec.spec.security.privileged) {
     throw new InvalidArgument('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
   }
-  if (rec.hostConfig.networkMode === 'host') throw new InvalidArgument("cannot share the host's network namespace when user namespaces are enabled");
-  if (rec.hostConfig.raw['PidMode'] === 'host') throw new InvalidArgument('cannot share the host PID namespace when user namespaces are enabled');
+  if (rec.spec.namespaces.network.mode === 'host') throw new InvalidArgument("cannot share the host's network namespace when user namespaces are enabled");
+  if (rec.spec.namespaces.pid.mode === 'host') throw new InvalidArgument('cannot share the host PID namespace when user namespaces are enabled');
   rec.idMap = remap;
 }

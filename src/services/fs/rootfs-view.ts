@@ -10,7 +10,7 @@ export interface TreeView {
   release(): Promise<void>;
 }
 
-export type ViewMode = 'read' | 'write';
+export type ViewAccess = 'read' | 'write';
 
 export interface ViewDeps {
   rootfs: RootfsProvider;
@@ -68,7 +68,7 @@ async function mountedAt(deps: ViewDeps, mounts: Mount[]): Promise<TreeView> {
  * The container's merged rootfs: the live mount while it runs, otherwise a private mount made for
  * the caller (read-only for reads) or, for the copy driver, its writable tree itself.
  */
-export async function containerView(deps: ViewDeps, rec: ContainerRecord, mode: ViewMode): Promise<TreeView> {
+export async function containerView(deps: ViewDeps, rec: ContainerRecord, mode: ViewAccess): Promise<TreeView> {
   if (isLive(rec)) return { root: deps.rootfsPath(rec.id), release: noop };
   const mounts = await deps.rootfs.prepare(rec.id, rec.layers, '/');
   const m = mounts[0];

@@ -16,7 +16,7 @@ import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
 import { fileMountPoints, hostMounts, mountAt, mountView, viewMounts, type MountView } from './mount-view.js';
-import { containerView, imageView, type TreeView, type ViewDeps, type ViewMode } from './rootfs-view.js';
+import { containerView, imageView, type TreeView, type ViewDeps, type ViewAccess } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;
@@ -115,7 +115,7 @@ export class FilesystemService {
    */
   async putArchive(idOrName: string, path: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean; signal?: AbortSignal }): Promise<void> {
     const rec = this.deps.containers.get(idOrName);
-    if (rec.hostConfig.readonlyRootfs && hostMounts(rec).length === 0) throw new InvalidArgument('container rootfs is marked read-only');
+    if (rec.spec.rootfs.readOnly && hostMounts(rec).length === 0) throw new InvalidArgument('container rootfs is marked read-only');
     let view: MountView | undefined;
     const { thaw } = await this.#frozen(rec, async () => {
       try {
@@ -128,7 +128,7 @@ export class FilesystemService {
         });
         const into = mountAt(view, dest);
         if (into && !into.rw) throw new InvalidArgument('mounted volume is marked read-only');
-        if (!into && rec.hostConfig.readonlyRootfs) throw new InvalidArgument('container rootfs is marked read-only');
+        if (!into && rec.spec.rootfs.readOnly) throw new InvalidArgument('container rootfs is marked read-only');
         const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
         const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {
@@ -198,7 +198,7 @@ export class FilesystemService {
    * Runs `fn` with the (stopped) container's merged rootfs at hand: the builder writes COPY sources
    * into it and reads COPY --from sources out of it.
    */
-  async withRootfs<T>(idOrName: string, mode: ViewMode, fn: (root: string) => Promise<T>): Promise<T> {
+  async withRootfs<T>(idOrName: string, mode: ViewAccess, fn: (root: string) => Promise<T>): Promise<T> {
     const view = await containerView(this.#view, this.deps.containers.get(idOrName), mode);
     try {
       return await fn(view.root);

@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../core/metadata/index.js';
 import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } from '../../core/network/index.js';
-import type { NetworkMode } from '../../core/runtime/index.js';
+import type { NetnsChoice } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
-import { extraHostsOf, hostsFile, resolvConf } from './etc-files.js';
+import { hostsFile, resolvConf } from './etc-files.js';
 import type { NetworkService } from './service.js';
 
 /** What a create asks of one network (Docker's EndpointSettings, camelCase). */
@@ -24,7 +24,7 @@ export interface EtcFiles {
 
 /** The network a start prepared: the namespace for the spec now, the files once the endpoints are made. */
 export interface PreparedNetwork {
-  mode: NetworkMode;
+  mode: NetnsChoice;
   files: Promise<EtcFiles>;
 }
 
@@ -62,9 +62,10 @@ export class ContainerNetworking {
 
   /** At create: resolves --network and NetworkingConfig into the record's endpoints; refuses what cannot work. */
   plan(rec: ContainerRecord, requests: Record<string, EndpointRequest>): void {
-    const mode = rec.hostConfig.networkMode;
-    if (mode.startsWith('container:')) {
-      const other = this.#container(mode.slice('container:'.length));
+    const mode = rec.spec.networking.network;
+    const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'container') {
+      const other = this.#container(ns.target ?? '');
       if (other.id === rec.id) throw new InvalidArgument('cannot join own network namespace');
       rec.networks = {};
       return;
@@ -127,7 +128,7 @@ export class ContainerNetworking {
       if (net.driver === 'bridge') out.push([net, ep]);
     }
     // The network the container was created on first: it is eth0, its ports are published.
-    const primary = networkName(rec.hostConfig.networkMode);
+    const primary = networkName(rec.spec.networking.network);
     return out.sort(([a], [b]) => (a.name === primary ? -1 : b.name === primary ? 1 : a.name.localeCompare(b.name)));
   }
 
@@ -142,25 +143,26 @@ export class ContainerNetworking {
    * exec into it); the endpoints are attached once runc has created it, given its pid.
    */
   async setUp(rec: ContainerRecord, opts: { netnsOf?: Promise<number>; linkHosts?: { ip: string; names: string }[] } = {}): Promise<PreparedNetwork> {
-    const mode = rec.hostConfig.networkMode;
-    const raw = rec.hostConfig.raw;
-    const extra = rec.hostConfig.extraHosts ?? extraHostsOf(raw);
+    const mode = rec.spec.networking.network;
+    const dns = rec.spec.networking.dns;
+    const extra = rec.spec.networking.extraHosts;
     const settled = (f: Promise<EtcFiles>): Promise<EtcFiles> => {
       // Awaited by the caller; this handler only keeps an early failure from counting as unhandled.
       f.catch(() => undefined);
       return f;
     };
     if (mode === 'host' || mode === 'none') {
-      return { mode: { mode }, files: settled(resolvConf(raw, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
+      return { mode: { mode }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
     }
-    if (mode.startsWith('container:')) {
-      const other = this.#container(mode.slice('container:'.length));
+    const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'container') {
+      const other = this.#container(ns.target ?? '');
       if (other.state.status !== 'running' && other.state.status !== 'paused') throw new Conflict(`cannot join network of a non running container: ${other.id}`);
       const ep = Object.values(other.networks ?? {}).find((e) => e.ip);
       const userNet = ep && this.networks.get(ep.networkId).predefined === false;
       return {
-        mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.hostConfig.networkMode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
-        files: settled(resolvConf(raw, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
+        mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
+        files: settled(resolvConf(dns, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
       };
     }
     const eps = this.#bridgeEndpoints(rec);
@@ -194,7 +196,7 @@ export class ContainerNetworking {
       const embedded = this.#embedded(rec);
       return {
         hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
-        resolv: await resolvConf(raw, embedded),
+        resolv: await resolvConf(dns, embedded),
       };
     };
     return { mode: owned ? { mode: 'none' } : { mode: 'path', netnsPath: netns }, files: settled(files()) };
@@ -246,7 +248,7 @@ export class ContainerNetworking {
    */
   #embedded(rec: ContainerRecord): string | undefined {
     const up = this.#bridgeEndpoints(rec).filter(([, ep]) => ep.ifname !== undefined && ep.gateway);
-    const primaryName = networkName(rec.hostConfig.networkMode);
+    const primaryName = networkName(rec.spec.networking.network);
     const [primaryNet, primary] = up.find(([n]) => n.name === primaryName) ?? [];
     if (primaryNet && !primaryNet.predefined) return primary?.gateway;
     return up.find(([n]) => !n.predefined)?.[1].gateway;
@@ -256,7 +258,7 @@ export class ContainerNetworking {
   async #refreshResolver(rec: ContainerRecord, before: string | undefined): Promise<void> {
     const now = this.#embedded(rec);
     if (now === before) return;
-    await this.containers.writeResolvConf(rec.id, await resolvConf(rec.hostConfig.raw, now));
+    await this.containers.writeResolvConf(rec.id, await resolvConf(rec.spec.networking.dns, now));
   }
 
   /** docker network connect: on the record, and at once on a running container (ethN). */
@@ -265,9 +267,9 @@ export class ContainerNetworking {
     const c0 = this.containers.get(containerIdOrName);
     await this.containers.locked(c0.id, async () => {
       const rec = this.containers.get(c0.id);
-      const mode = rec.hostConfig.networkMode;
+      const mode = rec.spec.networking.network;
       if (net.driver !== 'bridge') throw new Forbidden(`container cannot be disconnected from host network or connected to host network`);
-      if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      if (rec.spec.namespaces.network.mode !== 'private' || mode === 'none') {
         throw new Forbidden('container sharing network namespace with another container or host cannot be connected to any other network');
       }
       if (rec.networks?.[net.name]) throw new Forbidden(`endpoint with name ${rec.name} already exists in network ${net.name}`);

@@ -25,26 +25,14 @@ export function hostsFile(opts: { hostname: string; domainname?: string; ip?: st
   return text;
 }
 
-export function extraHostsOf(raw: Record<string, unknown>): string[] {
-  const v = raw['ExtraHosts'];
-  return Array.isArray(v) ? v.map(String) : [];
-}
-
-function strings(raw: Record<string, unknown>, key: string): string[] {
-  const v = raw[key];
-  return Array.isArray(v) ? v.map(String) : [];
-}
-
 /**
  * /etc/resolv.conf as Docker makes it: --dns/--dns-search/--dns-option replace the host's lines;
  * otherwise the host's file, with loopback nameservers removed (unreachable from a container), or,
  * on a user-defined network, the embedded resolver (here the network's gateway) as the nameserver.
  */
-export async function resolvConf(raw: Record<string, unknown>, embedded: string | undefined, hostPath = '/etc/resolv.conf'): Promise<string> {
+export async function resolvConf(spec: { servers: string[]; search: string[]; options: string[] }, embedded: string | undefined, hostPath = '/etc/resolv.conf'): Promise<string> {
   const host = await readFile(hostPath, 'utf8').catch(() => '');
-  const dns = strings(raw, 'Dns');
-  const search = strings(raw, 'DnsSearch');
-  const options = strings(raw, 'DnsOptions');
+  const { servers: dns, search, options } = spec;
   for (const ip of dns) if (!/^[0-9a-fA-F.:]+$/.test(ip)) throw new InvalidArgument(`${ip} is not an ip address`);
   const hostLines = host.split('\n');
   const keep = (kw: string): string[] => hostLines.filter((l) => l.trim().startsWith(`${kw} `) || l.trim().startsWith(`${kw}\t`));

@@ -1,21 +1,30 @@
-import { InvalidArgument } from '../../errdefs/index.js';
-import type { CreateInput, LinkRequest } from '../../services/index.js';
-import { parseDeviceCgroupRules } from './device-rules.js';
-import { bool, obj, str, strList, strMap } from './request.js';
-import { refuseUnsupportedCreateFields } from './create-unsupported.js';
+import { InvalidArgument } from '../../../errdefs/index.js';
+import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
+import { parseDeviceCgroupRules } from '../device-rules.js';
+import { bool, obj, str, strList, strMap } from '../request.js';
+import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
+import { devicesFromHostConfig, groupAddFromHostConfig, resourcesFromHostConfig, securityOptsFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
+import { mountsFromWire, volumesFromFromWire } from './mounts.js';
+import { dockerView } from './view.js';
 
 /** The log drivers dockerd registers on Linux: a name outside them gets dockerd's "not registered". */
 const DOCKER_LOG_DRIVERS: ReadonlySet<string> = new Set(['none', 'local', 'json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'gcplogs', 'logentries']);
 /** The ones berth runs: its conmon log (k8s-file, the format it writes) read back as json-file or local, and none. */
 const BERTH_LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'k8s-file', 'none']);
 
-/** Converts Docker's ContainerCreate body (Config + HostConfig at top level) into a CreateInput. */
+/**
+ * Converts Docker's ContainerCreate body (Config at top level, HostConfig, NetworkingConfig) into a
+ * CreateInput: the process fields, and a ContainerSpec with every HostConfig field checked and
+ * defaulted as dockerd does at create.
+ */
 export function createInputFromWire(body: Record<string, unknown>, name: string | null): CreateInput {
   const image = str(body['Image']);
   if (!image) throw new InvalidArgument('config cannot be empty in order to create a container');
   refuseUnsupportedCreateFields(body);
   const hc = obj(body['HostConfig']) ?? {};
-  const input: CreateInput = { image, hostConfig: { raw: hc } };
+  const input: CreateInput = { image, spec: specFromHostConfig(hc, obj(body['Volumes']) ?? {}) };
+  const view = dockerView(hc, input.spec);
+  if (view) input.views = { docker: view };
   if (name) input.name = name;
   const cmd = strList(body['Cmd'], 'Config.Cmd');
   if (cmd !== undefined) input.cmd = cmd;
@@ -73,56 +82,107 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
     throw new InvalidArgument(`the working directory '${input.workingDir}' is invalid, it needs to be an absolute path`);
   }
 
-  const h = input.hostConfig;
-  const b = (k: string): boolean | undefined => bool(hc[k]);
-  if (b('AutoRemove') !== undefined) h.autoRemove = b('AutoRemove') as boolean;
-  if (b('Privileged') !== undefined) h.privileged = b('Privileged') as boolean;
-  if (b('ReadonlyRootfs') !== undefined) h.readonlyRootfs = b('ReadonlyRootfs') as boolean;
-  const nm = str(hc['NetworkMode']);
-  if (nm) h.networkMode = nm;
-  const binds = strList(hc['Binds'], 'HostConfig.Binds');
-  // Parsed and checked by the container service's mount planning (Mounts, Tmpfs, VolumesFrom stay in raw).
-  if (binds) h.binds = binds;
-  const capAdd = strList(hc['CapAdd'], 'HostConfig.CapAdd');
-  if (capAdd) h.capAdd = capAdd;
-  const capDrop = strList(hc['CapDrop'], 'HostConfig.CapDrop');
-  if (capDrop) h.capDrop = capDrop;
+  const links = strList(hc['Links'], 'HostConfig.Links');
+  if (links?.length) input.links = links.map(parseLink);
+  const endpoints = endpointsFromWire(body, str(hc['NetworkMode']) ?? 'default');
+  if (Object.keys(endpoints).length) input.endpoints = endpoints;
+  return input;
+}
+
+/** The HostConfig half of a create, as a spec (links are resolved by the container service). */
+export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: Record<string, unknown>): ContainerSpec {
+  const b = (k: string): boolean => bool(hc[k]) ?? false;
+  const autoRemove = b('AutoRemove');
+  let restartPolicy: LifecycleSpec['restartPolicy'] = { name: 'no', maximumRetryCount: 0 };
   const rp = obj(hc['RestartPolicy']);
   if (rp && str(rp['Name'])) {
     const policy = str(rp['Name']) as string;
     if (!['no', 'always', 'on-failure', 'unless-stopped', ''].includes(policy)) throw new InvalidArgument(`invalid restart policy: ${policy}`);
-    h.restartPolicy = { name: policy || 'no', maximumRetryCount: typeof rp['MaximumRetryCount'] === 'number' ? rp['MaximumRetryCount'] : 0 };
-    if (h.autoRemove && h.restartPolicy.name !== 'no') {
-      throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
-    }
+    restartPolicy = { name: (policy || 'no') as LifecycleSpec['restartPolicy']['name'], maximumRetryCount: typeof rp['MaximumRetryCount'] === 'number' ? rp['MaximumRetryCount'] : 0 };
+    if (autoRemove && restartPolicy.name !== 'no') throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
   }
-  const links = strList(hc['Links'], 'HostConfig.Links');
-  if (links?.length) input.links = links.map(parseLink);
-  const extraHosts = strList(hc['ExtraHosts'], 'HostConfig.ExtraHosts');
-  if (extraHosts?.length) h.extraHosts = extraHosts;
-  if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) h.shmSize = hc['ShmSize'];
-  const deviceRules = parseDeviceCgroupRules(hc['DeviceCgroupRules']);
-  if (deviceRules.length) h.deviceCgroupRules = deviceRules;
+  const binds = strList(hc['Binds'], 'HostConfig.Binds') ?? [];
+  const capAdd = strList(hc['CapAdd'], 'HostConfig.CapAdd') ?? [];
+  const capDrop = strList(hc['CapDrop'], 'HostConfig.CapDrop') ?? [];
+  const extraHosts = strList(hc['ExtraHosts'], 'HostConfig.ExtraHosts') ?? [];
   const pb = obj(hc['PortBindings']);
-  if (pb) h.portBindings = portBindingsFromWire(pb);
-  const endpoints = endpointsFromWire(body, nm ?? 'default');
-  if (Object.keys(endpoints).length) input.endpoints = endpoints;
   // berthd offers one runtime, named runc in /info (whatever binary the daemon was set to run).
   const runtime = str(hc['Runtime']);
   if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
+  const usernsMode = hc['UsernsMode'] ?? '';
+  if (usernsMode !== '' && usernsMode !== 'host') throw new InvalidArgument(`invalid userns mode: ${JSON.stringify(usernsMode)}: use "host" or leave it empty`);
+  const { netns, network } = networkFromMode(str(hc['NetworkMode']) || 'default');
+  const strs = (k: string): string[] => (Array.isArray(hc[k]) ? (hc[k] as unknown[]).map(String) : []);
+  return {
+    rootfs: { readOnly: b('ReadonlyRootfs') },
+    mounts: mountsFromWire(hc, binds, configVolumes as Record<string, object>),
+    volumesFrom: volumesFromFromWire(hc),
+    resources: resourcesFromHostConfig(hc),
+    security: {
+      privileged: b('Privileged'),
+      capAdd,
+      capDrop,
+      ...securityOptsFromHostConfig(hc),
+      devices: devicesFromHostConfig(hc),
+      deviceCgroupRules: parseDeviceCgroupRules(hc['DeviceCgroupRules']),
+      sysctls: sysctlsFromHostConfig(hc),
+      groupAdd: groupAddFromHostConfig(hc),
+    },
+    namespaces: {
+      network: netns,
+      // Refused by create-unsupported unless one of these: 'private' and 'shareable' IPC, host cgroupns.
+      ipc: { mode: 'private', ...(hc['IpcMode'] === 'shareable' ? { shareable: true } : {}) },
+      user: { mode: usernsMode === 'host' ? 'host' : 'private' },
+      cgroup: { mode: 'host' },
+      pid: { mode: 'private' },
+      uts: { mode: 'private' },
+    },
+    networking: {
+      network,
+      portBindings: pb ? portBindingsFromWire(pb) : {},
+      publishAll: hc['PublishAllPorts'] === true,
+      dns: { servers: strs('Dns'), search: strs('DnsSearch'), options: strs('DnsOptions') },
+      extraHosts,
+    },
+    logging: loggingFromWire(hc),
+    lifecycle: { restartPolicy, autoRemove, init: hc['Init'] === true },
+    annotations: {},
+  };
+}
+
+/** HostConfig.NetworkMode: `host`, `container:<id or name>`, `none`, `default`, `bridge` or a network's name or id. */
+export function networkFromMode(mode: string): { netns: NamespaceSpec; network: string } {
+  if (mode === 'host') return { netns: { mode: 'host' }, network: 'host' };
+  if (mode.startsWith('container:')) {
+    // An empty target is refused at create by the network service, as a container it cannot find.
+    const target = mode.slice('container:'.length);
+    return { netns: { mode: 'container', target }, network: '' };
+  }
+  return { netns: { mode: 'private' }, network: mode };
+}
+
+/** NetworkMode as inspect and ps show it. */
+export function networkModeOf(spec: ContainerSpec): string {
+  const ns = spec.namespaces.network;
+  return ns.mode === 'container' ? `container:${ns.target ?? ''}` : spec.networking.network;
+}
+
+function loggingFromWire(hc: Record<string, unknown>): ContainerSpec['logging'] {
   const lc = obj(hc['LogConfig']);
   const logType = str(lc?.['Type']);
+  // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
+  const out: ContainerSpec['logging'] = { driver: 'json-file' };
   if (logType) {
     if (!DOCKER_LOG_DRIVERS.has(logType) && !BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
     if (!BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logging driver ${logType} is not supported by berth`);
-    h.logType = logType;
+    out.driver = logType;
   }
   const logOpts = obj(lc?.['Config']);
   if (logOpts) {
     for (const [k, v] of Object.entries(logOpts)) if (typeof v !== 'string') throw new InvalidArgument(`HostConfig.LogConfig.Config.${k} must be a string`);
-    h.logOpts = logOpts as Record<string, string>;
+    out.options = logOpts as Record<string, string>;
   }
-  return input;
+  return out;
 }
 
 /** HostConfig.PortBindings: {"80/tcp": [{HostIp, HostPort}]}, checked as Docker's nat package does. */

@@ -1,28 +1,6 @@
 import { posix } from 'node:path';
-import { InvalidArgument } from '../../errdefs/index.js';
-
-/** One mount a create request asks for, before volumes are created and sources checked. */
-export interface MountRequest {
-  type: 'volume' | 'bind' | 'tmpfs';
-  /** Bind: absolute host path. Volume: its name, '' for a new anonymous volume. Tmpfs: ''. */
-  source: string;
-  destination: string;
-  rw: boolean;
-  mode: string;
-  propagation: string;
-  nonRecursive?: boolean;
-  copyData: boolean;
-  subpath?: string;
-  /** tmpfs options (size=…, mode=…, flags). */
-  options?: string[];
-  /** Labels and driver options for a volume this mount creates. */
-  volumeLabels?: Record<string, string>;
-  volumeOptions?: Record<string, string>;
-  volumeDriver?: string;
-  /** -v binds create a missing host directory; --mount binds require it to exist. */
-  createSource?: boolean;
-  fromMountsApi?: boolean;
-}
+import { InvalidArgument } from '../../../errdefs/index.js';
+import type { MountRequest } from '../../../services/index.js';
 
 const PROPAGATIONS = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 const LABEL_MODES = new Set(['z', 'Z']);
@@ -167,19 +145,6 @@ export function parseTmpfs(path: string, opts: string): MountRequest {
   return { type: 'tmpfs', source: '', destination, rw, mode: '', propagation: '', copyData: false, options };
 }
 
-/** Docker's tmpfs defaults (noexec,nosuid,nodev), with the user's flags winning over their opposites. */
-export function tmpfsOptions(user: readonly string[]): string[] {
-  const opposite: Record<string, string> = { exec: 'noexec', noexec: 'exec', suid: 'nosuid', nosuid: 'suid', dev: 'nodev', nodev: 'dev', ro: 'rw', rw: 'ro' };
-  const out = ['noexec', 'nosuid', 'nodev'];
-  for (const o of user) {
-    const opp = opposite[o];
-    const i = opp ? out.indexOf(opp) : -1;
-    if (i >= 0) out.splice(i, 1);
-    if (!out.includes(o)) out.push(o);
-  }
-  return out;
-}
-
 /** A HostConfig.VolumesFrom entry: `container[:ro|rw]`. */
 export function parseVolumesFrom(spec: string): { container: string; rw?: boolean } {
   const [container = '', mode, extra] = spec.split(':');
@@ -187,4 +152,29 @@ export function parseVolumesFrom(spec: string): { container: string; rw?: boolea
   if (mode === undefined || mode === '') return { container };
   if (mode !== 'ro' && mode !== 'rw') throw new InvalidArgument(`invalid mode for volumes-from: ${mode}`);
   return { container, rw: mode === 'rw' };
+}
+
+/** The mounts of a create, in Docker's precedence: Binds and Mounts, then Tmpfs; duplicates refused. */
+export function mountsFromWire(hc: Record<string, unknown>, binds: string[], configVolumes: Record<string, object>): MountRequest[] {
+  const out: MountRequest[] = [];
+  const add = (m: MountRequest): void => {
+    if (out.some((o) => o.destination === m.destination)) throw new InvalidArgument(`Duplicate mount point: ${m.destination}`);
+    out.push(m);
+  };
+  for (const b of binds) add(parseBind(b));
+  // Some docker CLI paths leave a `src:dst` spec in Config.Volumes too (e.g. two -v for one path): treat it as the bind it is.
+  for (const v of Object.keys(configVolumes)) if (v.includes(':') && !binds.includes(v)) add(parseBind(v));
+  const mounts = hc['Mounts'];
+  if (Array.isArray(mounts)) for (const m of mounts) add(parseMountSpec(m));
+  const tmpfs = hc['Tmpfs'];
+  if (tmpfs && typeof tmpfs === 'object' && !Array.isArray(tmpfs)) {
+    for (const [path, opts] of Object.entries(tmpfs as Record<string, unknown>)) add(parseTmpfs(path, typeof opts === 'string' ? opts : ''));
+  }
+  return out;
+}
+
+/** HostConfig.VolumesFrom, each entry checked. */
+export function volumesFromFromWire(hc: Record<string, unknown>): { container: string; rw?: boolean }[] {
+  const v = hc['VolumesFrom'];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map(parseVolumesFrom) : [];
 }

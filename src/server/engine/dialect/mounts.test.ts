@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, tmpfsOptions } from './mount-spec.js';
+import { mountsFromWire, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom } from './mounts.js';
 
 test('parseBind tells named volumes, host binds and anonymous volumes apart', () => {
   assert.deepEqual(parseBind('data:/var/lib/x:ro'), { type: 'volume', source: 'data', destination: '/var/lib/x', rw: false, mode: 'ro', propagation: '', copyData: true });
@@ -46,9 +46,13 @@ test('parseMountSpec checks fields per type', () => {
   assert.throws(() => parseMountSpec({ Type: 'volume' }), /field Target must not be empty/);
 });
 
-test('tmpfs options: Docker defaults with the user flags winning', () => {
-  assert.deepEqual(tmpfsOptions([]), ['noexec', 'nosuid', 'nodev']);
-  assert.deepEqual(tmpfsOptions(['exec', 'size=1m']), ['nosuid', 'nodev', 'exec', 'size=1m']);
+test('mountsFromWire: Binds, a src:dst left in Config.Volumes, Mounts, then Tmpfs; a destination twice refused', () => {
+  const m = mountsFromWire({ Mounts: [{ Type: 'volume', Source: 'm', Target: '/m' }], Tmpfs: { '/t': 'size=1m' } }, ['b:/b'], { '/plain': {}, '/h:/h2': {} });
+  assert.deepEqual(m.map((x) => `${x.type}:${x.destination}`), ['volume:/b', 'bind:/h2', 'volume:/m', 'tmpfs:/t']);
+  assert.throws(() => mountsFromWire({ Tmpfs: { '/b': '' } }, ['b:/b'], {}), /Duplicate mount point: \/b/);
+});
+
+test('tmpfs entries keep their options', () => {
   assert.deepEqual(parseTmpfs('/run', 'size=64m,ro').options, ['size=64m', 'ro']);
   assert.equal(parseTmpfs('/run', 'ro').rw, false);
 });

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
-import { InvalidArgument } from '../../errdefs/index.js';
-import { parseSeccompProfile } from '../../core/runtime/index.js';
-import type { ContainerResources, SeccompProfile } from '../../core/runtime/index.js';
-import type { HostConfig } from '../../core/metadata/index.js';
+import { InvalidArgument } from '../../../errdefs/index.js';
+import type { ContainerSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
+
+/*
+ * HostConfig's limits and security options, checked as dockerd checks them at create, into the
+ * typed spec. The spec keeps what was asked (NanoCpus stays nanoCpus); the container service turns
+ * it into cgroup values.
+ */
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 
@@ -10,9 +13,9 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v : undefined;
 }
 
-/** cgroup limits from Docker's HostConfig (-m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit). */
-export function resourcesFromHostConfig(hc: Record<string, unknown>): ContainerResources {
-  const r: ContainerResources = {};
+/** cgroup and process limits from Docker's HostConfig (-m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit, --ulimit, --shm-size). */
+export function resourcesFromHostConfig(hc: Record<string, unknown>): ResourceSpec {
+  const r: ResourceSpec = { ulimits: ulimitsFromHostConfig(hc) };
   const memory = num(hc['Memory']);
   if (memory !== undefined) {
     if (memory < MIN_MEMORY) throw new InvalidArgument('Minimum memory limit allowed is 6MB');
@@ -31,17 +34,13 @@ export function resourcesFromHostConfig(hc: Record<string, unknown>): ContainerR
   const nano = num(hc['NanoCpus']);
   const quota = num(hc['CpuQuota']);
   const period = num(hc['CpuPeriod']);
-  if (nano !== undefined) {
-    if (quota !== undefined || period !== undefined) throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-    r.cpuPeriod = 100_000;
-    r.cpuQuota = Math.round((nano * 100_000) / 1e9);
-  } else {
-    if (quota !== undefined) r.cpuQuota = quota;
-    if (period !== undefined) r.cpuPeriod = period;
-  }
+  if (nano !== undefined && (quota !== undefined || period !== undefined)) throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  if (nano !== undefined) r.nanoCpus = nano;
+  if (quota !== undefined) r.cpuQuota = quota;
+  if (period !== undefined) r.cpuPeriod = period;
   if (typeof hc['CpusetCpus'] === 'string' && hc['CpusetCpus'] !== '') r.cpusetCpus = hc['CpusetCpus'];
-  const pids = num(hc['PidsLimit']);
-  if (pids !== undefined && pids > 0) r.pidsLimit = pids;
+  if (typeof hc['PidsLimit'] === 'number' && Number.isFinite(hc['PidsLimit'])) r.pidsLimit = hc['PidsLimit'];
+  if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) r.shmSize = hc['ShmSize'];
   return r;
 }
 
@@ -56,27 +55,14 @@ export function ulimitsFromHostConfig(hc: Record<string, unknown>): { name: stri
   });
 }
 
-/** The init for `--init`: a static tini or catatonit from the host, mounted at /sbin/docker-init as Docker does. */
-export function initBinary(): string {
-  for (const p of ['/usr/bin/tini-static', '/usr/bin/catatonit']) if (existsSync(p)) return p;
-  throw new InvalidArgument('--init needs tini-static or catatonit on the host (Debian packages tini, catatonit)');
-}
-
-export const INIT_PATH = '/sbin/docker-init';
-
-export interface SecurityOptions {
-  noNewPrivileges: boolean;
-  /** Absent: the daemon's default profile (`seccomp=builtin` asks for it too). */
-  seccomp?: SeccompProfile | 'unconfined';
-}
-
 /**
  * --security-opt as Docker's daemon reads it: no-new-privileges, and seccomp=unconfined|builtin|<profile JSON>
- * (the docker CLI reads a profile file itself and sends its content inline).
+ * (the docker CLI reads a profile file itself and sends its content inline; the container service
+ * checks the profile).
  */
-export function securityFromHostConfig(hc: Record<string, unknown>): SecurityOptions {
+export function securityOptsFromHostConfig(hc: Record<string, unknown>): Pick<SecuritySpec, 'noNewPrivileges' | 'seccomp' | 'apparmor'> {
   const opts = Array.isArray(hc['SecurityOpt']) ? (hc['SecurityOpt'] as unknown[]).map(String) : [];
-  const out: SecurityOptions = { noNewPrivileges: false };
+  const out: Pick<SecuritySpec, 'noNewPrivileges' | 'seccomp' | 'apparmor'> = { noNewPrivileges: false, seccomp: { mode: 'default' } };
   for (const o of opts) {
     if (o === 'no-new-privileges') {
       out.noNewPrivileges = true;
@@ -93,14 +79,15 @@ export function securityFromHostConfig(hc: Record<string, unknown>): SecurityOpt
         out.noNewPrivileges = v === 'true' || v === '1';
         break;
       case 'seccomp':
-        if (v === 'unconfined') out.seccomp = 'unconfined';
-        else if (v === 'builtin' || v === '') delete out.seccomp;
+        if (v === 'unconfined') out.seccomp = { mode: 'unconfined' };
+        else if (v === 'builtin' || v === '') out.seccomp = { mode: 'default' };
         else if (!v.trimStart().startsWith('{')) {
           throw new InvalidArgument(`invalid --security-opt ${JSON.stringify(o)}: seccomp takes unconfined, builtin or the profile's JSON text (the docker CLI reads a profile file and sends its content)`);
-        } else out.seccomp = parseSeccompProfile(v);
+        } else out.seccomp = { mode: 'profile', profile: v };
         break;
       case 'apparmor':
         if (v !== 'unconfined') throw new InvalidArgument(`apparmor is not supported on this host: ${o}`);
+        out.apparmor = 'unconfined';
         break;
       case 'label':
         throw new InvalidArgument(`label is not supported on this host: ${o}`);
@@ -117,13 +104,7 @@ export function sysctlsFromHostConfig(hc: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.entries(s as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
 
-export interface DeviceRequest {
-  pathOnHost: string;
-  pathInContainer: string;
-  permissions: string;
-}
-
-export function devicesFromHostConfig(hc: Record<string, unknown>): DeviceRequest[] {
+export function devicesFromHostConfig(hc: Record<string, unknown>): DeviceSpec[] {
   const list = hc['Devices'];
   if (!Array.isArray(list)) return [];
   return list.map((d: unknown) => {
@@ -141,25 +122,50 @@ export function groupAddFromHostConfig(hc: Record<string, unknown>): string[] {
   return Array.isArray(hc['GroupAdd']) ? (hc['GroupAdd'] as unknown[]).map(String) : [];
 }
 
-/**
- * docker update: the new HostConfig fields (limits, restart policy) checked as at create. Sets the
- * restart policy on `hc`; returns the raw HostConfig to store and the limits to apply.
- */
-export function applyUpdate(hc: HostConfig, changes: Record<string, unknown>): { raw: Record<string, unknown>; resources: ContainerResources } {
-  const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'];
-  const raw = { ...hc.raw };
-  for (const k of keys) if (changes[k] !== undefined && changes[k] !== null) raw[k] = changes[k];
-  if (changes['NanoCpus']) {
-    delete raw['CpuQuota'];
-    delete raw['CpuPeriod'];
+export type RestartPolicy = { name: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maximumRetryCount: number };
+
+/** What `docker update` asks for: new limits (merged over the container's, checked as at create) and a restart policy. */
+export interface UpdateRequest {
+  resources?: ResourceSpec;
+  restartPolicy?: RestartPolicy;
+}
+
+const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'] as const;
+
+/** The limits of a spec in HostConfig's words, so an update can be merged and checked by the create rules. */
+export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (r.memory !== undefined) out['Memory'] = r.memory;
+  if (r.memorySwap !== undefined) out['MemorySwap'] = r.memorySwap;
+  if (r.memoryReservation !== undefined) out['MemoryReservation'] = r.memoryReservation;
+  if (r.cpuShares !== undefined) out['CpuShares'] = r.cpuShares;
+  if (r.nanoCpus !== undefined) out['NanoCpus'] = r.nanoCpus;
+  if (r.cpuQuota !== undefined) out['CpuQuota'] = r.cpuQuota;
+  if (r.cpuPeriod !== undefined) out['CpuPeriod'] = r.cpuPeriod;
+  if (r.cpusetCpus !== undefined) out['CpusetCpus'] = r.cpusetCpus;
+  if (r.pidsLimit !== undefined) out['PidsLimit'] = r.pidsLimit;
+  if (r.shmSize !== undefined) out['ShmSize'] = r.shmSize;
+  out['Ulimits'] = r.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  return out;
+}
+
+/** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
+export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
+  const out: UpdateRequest = {};
+  if (UPDATE_KEYS.some((k) => changes[k] !== undefined && changes[k] !== null)) {
+    const merged = resourcesToWire(current.resources);
+    for (const k of UPDATE_KEYS) if (changes[k] !== undefined && changes[k] !== null) merged[k] = changes[k];
+    if (changes['NanoCpus']) {
+      delete merged['CpuQuota'];
+      delete merged['CpuPeriod'];
+    }
+    out.resources = resourcesFromHostConfig(merged);
   }
-  const resources = resourcesFromHostConfig(raw);
   const rp = changes['RestartPolicy'] as { Name?: string; MaximumRetryCount?: number } | undefined;
   if (rp?.Name) {
     if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(rp.Name)) throw new InvalidArgument(`invalid restart policy: ${rp.Name}`);
-    if (hc.autoRemove && rp.Name !== 'no') throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    hc.restartPolicy = { name: rp.Name, maximumRetryCount: rp.MaximumRetryCount ?? 0 };
-    raw['RestartPolicy'] = { Name: rp.Name, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
+    if (current.lifecycle.autoRemove && rp.Name !== 'no') throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    out.restartPolicy = { name: rp.Name as RestartPolicy['name'], maximumRetryCount: rp.MaximumRetryCount ?? 0 };
   }
-  return { raw, resources };
+  return out;
 }

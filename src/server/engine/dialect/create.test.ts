@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInputFromWire, parseLink } from './container-create.js';
+import { createInputFromWire, parseLink } from './create.js';
 
 test('parseLink: name, name:alias, inspect\'s /name:/parent/alias; bad forms refused', () => {
   assert.deepEqual(parseLink('db'), { name: 'db', alias: 'db' });

@@ -1,0 +1,179 @@
+/*
+ * ContainerSpec: what a container is, in berth's own words, whatever front end asked for it.
+ *
+ * It lives here, beside the container record that stores it, because the record is the lowest place
+ * that holds one (core/metadata may import nothing above it); services/containers re-exports it for
+ * the front ends. The Docker dialect (server/engine/dialect/) turns an Engine API create body into
+ * one and renders inspect from it; a CRI front end builds one from a CRI ContainerConfig. Nothing in
+ * here is a Docker wire name: every field is checked and defaulted by the front end before it lands.
+ *
+ * The process side (argv, env, cwd, user, tty, stdin, stop signal/timeout, healthcheck, labels) is
+ * the record's `config` (ContainerConfig: the image's config merged with the request) and
+ * `path`/`args`; this type holds everything else a create decides.
+ */
+
+/**
+ * How a container gets one kind of namespace: its own, the host's, or another container's (or a pod
+ * sandbox's, which is a container too). Modes berth does not run are refused by the front ends.
+ */
+export interface NamespaceSpec {
+  mode: 'private' | 'host' | 'container';
+  /** mode 'container': the id or name of the container whose namespace is joined. */
+  target?: string;
+}
+
+/** One mount a create asks for, before volumes are created and sources checked. */
+export interface MountRequest {
+  type: 'volume' | 'bind' | 'tmpfs';
+  /** Bind: absolute host path. Volume: its name, '' for a new anonymous volume. Tmpfs: ''. */
+  source: string;
+  destination: string;
+  rw: boolean;
+  /** The mode text of a short-syntax mount (`ro,z`), shown back as its Mode. */
+  mode: string;
+  propagation: string;
+  nonRecursive?: boolean;
+  copyData: boolean;
+  subpath?: string;
+  /** tmpfs options (size=…, mode=…, flags). */
+  options?: string[];
+  /** Labels and driver options for a volume this mount creates. */
+  volumeLabels?: Record<string, string>;
+  volumeOptions?: Record<string, string>;
+  volumeDriver?: string;
+  /** Short-syntax binds create a missing host directory; long-syntax ones require it to exist. */
+  createSource?: boolean;
+  /** Asked for with the long syntax (a mount object), which inspect reports differently. */
+  fromMountsApi?: boolean;
+}
+
+/** One --device-cgroup-rule (`c 42:* rwm`): an allow rule for the device cgroup; absent numbers mean any. */
+export interface DeviceCgroupRule {
+  type: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  /** Some of 'rwm'. */
+  access: string;
+}
+
+/** A host device made visible in the container. */
+export interface DeviceSpec {
+  pathOnHost: string;
+  pathInContainer: string;
+  /** Some of 'rwm'. */
+  permissions: string;
+}
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: string;
+}
+
+/** cgroup limits and process limits; absent: no limit. Checked by the front end (memory ≥ 6 MB …). */
+export interface ResourceSpec {
+  memory?: number;
+  /** Memory + swap; -1: unlimited swap. */
+  memorySwap?: number;
+  memoryReservation?: number;
+  cpuShares?: number;
+  /** CPUs in billionths (`--cpus 0.5` = 5e8): a quota over a 100 ms period. Excludes cpuQuota/cpuPeriod. */
+  nanoCpus?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  /** As asked; only a positive value limits. */
+  pidsLimit?: number;
+  ulimits: { name: string; soft: number; hard: number }[];
+  /** /dev/shm in bytes; absent: 64 MiB. */
+  shmSize?: number;
+}
+
+export type SeccompSpec =
+  /** The daemon's default profile. */
+  | { mode: 'default' }
+  | { mode: 'unconfined' }
+  /** A profile in the OCI/Docker seccomp JSON format, as text (checked at create). */
+  | { mode: 'profile'; profile: string };
+
+export interface SecuritySpec {
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  noNewPrivileges: boolean;
+  seccomp: SeccompSpec;
+  /** AppArmor profile: only 'unconfined' can be asked for on these hosts (absent: none). */
+  apparmor?: 'unconfined';
+  devices: DeviceSpec[];
+  deviceCgroupRules: DeviceCgroupRule[];
+  sysctls: Record<string, string>;
+  /** Supplementary groups: numeric gids or group names of the container's /etc/group. */
+  groupAdd: string[];
+}
+
+/** One legacy link: the parent sees `targetId` as `alias` (link name /parent/alias). */
+export interface ContainerLink {
+  targetId: string;
+  alias: string;
+}
+
+export interface NetworkingSpec {
+  /**
+   * The network a private network namespace is attached to: 'default' (the daemon's default
+   * bridge), a network's name or id, or 'none' (loopback only). 'host' when namespaces.network is
+   * the host's; '' when it is another container's.
+   */
+  network: string;
+  /** Published ports: "80/tcp" → host addresses ('' = any, random port). */
+  portBindings: Record<string, PortBinding[]>;
+  /** Publish every exposed port on a random host port. */
+  publishAll: boolean;
+  dns: { servers: string[]; search: string[]; options: string[] };
+  /** Extra /etc/hosts entries as `host:ip`. */
+  extraHosts: string[];
+  /** Legacy links on the default bridge: the target by id, so a rename keeps the link. */
+  links?: ContainerLink[];
+}
+
+export interface LoggingSpec {
+  /** 'json-file', 'local', 'k8s-file' (all read back from conmon's k8s-file log) or 'none'. */
+  driver: string;
+  /**
+   * Options as the client gave them (over the daemon's, for its driver); the default cap applies at
+   * use, not here.
+   */
+  options?: Record<string, string>;
+}
+
+export interface LifecycleSpec {
+  restartPolicy: { name: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maximumRetryCount: number };
+  /** Removed (with its anonymous volumes) when it exits. */
+  autoRemove: boolean;
+  /** Run a small init (tini) as pid 1 that reaps zombies and forwards signals. */
+  init: boolean;
+}
+
+export interface ContainerSpec {
+  rootfs: { readOnly: boolean };
+  /** In precedence order (short-syntax binds, mount objects, then tmpfs); destinations unique. */
+  mounts: MountRequest[];
+  /** Containers whose mounts this one gets (`rw` absent: as they have them). */
+  volumesFrom: { container: string; rw?: boolean }[];
+  resources: ResourceSpec;
+  security: SecuritySpec;
+  namespaces: {
+    /** 'host': the host's network; 'container': another container's (its endpoints, ports, /etc files). */
+    network: NamespaceSpec;
+    /** 'private' may be joined by others when `shareable`. */
+    ipc: NamespaceSpec & { shareable?: boolean };
+    /** 'host' opts out of the daemon's user-namespace remapping. */
+    user: NamespaceSpec;
+    cgroup: NamespaceSpec;
+    pid: NamespaceSpec;
+    uts: NamespaceSpec;
+  };
+  networking: NetworkingSpec;
+  logging: LoggingSpec;
+  lifecycle: LifecycleSpec;
+  /** OCI annotations, written into the runtime spec (the Docker dialect refuses its Annotations field yet). */
+  annotations: Record<string, string>;
+}

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from './db.js';
+import { ContainerStore, type ContainerRecord } from './containers.js';
+
+test('migrateLegacy rewrites only records without a spec, in one go, and only once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-meta-'));
+  const db = openDatabase(join(dir, 'berth.db'));
+  try {
+    const store = new ContainerStore(db);
+    const insert = db.prepare('INSERT INTO containers (id, name, image_id, created, data) VALUES (?, ?, ?, ?, ?)');
+    const old = { id: 'a1', name: 'old', imageId: 'sha256:i', created: '2026-01-01T00:00:00Z', hostConfig: { networkMode: 'none', raw: { Memory: 1 } } };
+    insert.run(old.id, old.name, old.imageId, old.created, JSON.stringify(old));
+    const fresh = { id: 'b2', name: 'new', imageId: 'sha256:i', created: '2026-01-02T00:00:00Z', spec: { kept: true } };
+    insert.run(fresh.id, fresh.name, fresh.imageId, fresh.created, JSON.stringify(fresh));
+    const seen: string[] = [];
+    const convert = (legacy: Record<string, unknown>): ContainerRecord => {
+      seen.push(legacy['id'] as string);
+      const { hostConfig, ...rest } = legacy as { hostConfig: { networkMode: string } } & Record<string, unknown>;
+      return { ...rest, spec: { networking: { network: hostConfig.networkMode } } } as unknown as ContainerRecord;
+    };
+    assert.equal(store.migrateLegacy(convert), 1);
+    assert.deepEqual(seen, ['a1'], 'a record that has a spec is not touched');
+    const got = store.get('a1') as unknown as Record<string, unknown>;
+    assert.deepEqual(got['spec'], { networking: { network: 'none' } });
+    assert.ok(!('hostConfig' in got));
+    assert.deepEqual((store.get('b2') as unknown as Record<string, unknown>)['spec'], { kept: true });
+    assert.equal(store.migrateLegacy(convert), 0, 'nothing left to convert');
+  } finally {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failing conversion leaves every old record as it was', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-meta-'));
+  const db = openDatabase(join(dir, 'berth.db'));
+  try {
+    const store = new ContainerStore(db);
+    const insert = db.prepare('INSERT INTO containers (id, name, image_id, created, data) VALUES (?, ?, ?, ?, ?)');
+    for (const id of ['c1', 'c2']) insert.run(id, id, 'sha256:i', '2026-01-01T00:00:00Z', JSON.stringify({ id, hostConfig: { raw: {} } }));
+    let n = 0;
+    assert.throws(() =>
+      store.migrateLegacy((legacy) => {
+        if (++n === 2) throw new Error('second fails');
+        return { ...legacy, spec: {} } as unknown as ContainerRecord;
+      }),
+    );
+    for (const id of ['c1', 'c2']) assert.ok('hostConfig' in (store.get(id) as unknown as Record<string, unknown>), id);
+  } finally {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

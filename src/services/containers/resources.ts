@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { InvalidArgument } from '../../errdefs/index.js';
+import type { ResourceSpec } from '../../core/metadata/index.js';
+import type { ContainerResources } from '../../core/runtime/index.js';
+
+/** The cgroup values of a spec's limits: CPUs in billionths become a quota over a 100 ms period. */
+export function cgroupResources(r: ResourceSpec): ContainerResources {
+  const out: ContainerResources = {};
+  if (r.memory !== undefined) out.memory = r.memory;
+  if (r.memorySwap !== undefined) out.memorySwap = r.memorySwap;
+  if (r.memoryReservation !== undefined) out.memoryReservation = r.memoryReservation;
+  if (r.cpuShares !== undefined) out.cpuShares = r.cpuShares;
+  if (r.nanoCpus !== undefined) {
+    out.cpuPeriod = 100_000;
+    out.cpuQuota = Math.round((r.nanoCpus * 100_000) / 1e9);
+  } else {
+    if (r.cpuQuota !== undefined) out.cpuQuota = r.cpuQuota;
+    if (r.cpuPeriod !== undefined) out.cpuPeriod = r.cpuPeriod;
+  }
+  if (r.cpusetCpus !== undefined) out.cpusetCpus = r.cpusetCpus;
+  if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pidsLimit = r.pidsLimit;
+  return out;
+}
+
+/** The init for `--init`: a static tini or catatonit from the host, mounted at /sbin/docker-init as Docker does. */
+export function initBinary(): string {
+  for (const p of ['/usr/bin/tini-static', '/usr/bin/catatonit']) if (existsSync(p)) return p;
+  throw new InvalidArgument('--init needs tini-static or catatonit on the host (Debian packages tini, catatonit)');
+}
+
+export const INIT_PATH = '/sbin/docker-init';
