@@ -17,6 +17,7 @@ import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
 import { systemCheckRoutes } from './system-check.js';
 import { swarmRoutes } from './swarm.js';
+import { distributionRoutes } from './distribution.js';
 import { FilesystemService } from '../../services/index.js';
 
 export { API_VERSION, MIN_API_VERSION };
@@ -39,6 +40,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
   swarmRoutes(r);
+  distributionRoutes(r, deps);
   return r;
 }
 
