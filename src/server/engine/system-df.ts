@@ -16,6 +16,7 @@ type DfType = (typeof TYPES)[number];
 export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
   r.add('GET', '/system/df', async (ctx) => {
     const asked = ctx.query.getAll('type');
+    const since144 = compareApiVersions(ctx.version, '1.44') >= 0;
     const want = new Set<DfType>(TYPES);
     if (asked.length > 0 && compareApiVersions(ctx.version, '1.42') >= 0) {
       want.clear();
@@ -38,7 +39,7 @@ export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesys
             Created: Math.floor(Date.parse(u.image.created) / 1000) || 0,
             Size: u.size,
             SharedSize: u.sharedSize,
-            VirtualSize: u.size,
+            ...(since144 ? {} : { VirtualSize: u.size }),
             Labels: labels && Object.keys(labels).length ? labels : null,
             Containers: u.containers,
           };
