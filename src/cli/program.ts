@@ -17,6 +17,8 @@ export function runOptions(cmd: Command): Command {
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .option('--cap-add <cap>', 'Add Linux capabilities', collect, [])
     .option('--cap-drop <cap>', 'Drop Linux capabilities', collect, [])
+    .option('--cidfile <file>', 'Write the container ID to the file')
+    .option('-q, --quiet', 'Suppress the pull output')
     .option('--cpus <n>', 'Number of CPUs')
     .option('--health-cmd <cmd>', 'Command to run to check health')
     .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h)')
@@ -87,6 +89,7 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
   runOptions(parent.command('run').description('Create and run a new container from an image'))
     .option('-d, --detach', 'Run container in background and print container ID')
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true)')
     .action(async (image: string, args: string[], opts) => exit((await run()).runCommand(ctx(), image, args, opts)));
   runOptions(parent.command('create').description('Create a new container'))
     .action(async (image: string, args: string[], opts) => exit((await run()).createCommand(ctx(), image, args, opts)));
@@ -350,6 +353,7 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     // Before any subcommand is added, so that every command inherits it.
     .configureOutput({ outputError: (str, write) => write(flagError(str)) })
     .option('-H, --host <host>', 'Daemon socket to connect to (unix://PATH)')
+    .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "berth context use")')
     .option('-D, --debug', 'Enable debug mode')
     .option('-v, --version', 'Print version information and quit');
   containerCommands(program, ctx, exit, true);
@@ -362,15 +366,8 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('version').description('Show the berth version information')
     .option('-f, --format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system.js')).version(ctx(), opts)));
-  program.command('events').description('Get real time events from the server')
-    .option('--since <time>', 'Show all events created since timestamp')
-    .option('--until <time>', 'Stream events until this timestamp')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
-    .option('--format <format>', 'Format the output using the given Go template')
-    .action(async (opts) => exit((await import('./commands/events.js')).events(ctx(), opts)));
-  program.command('info').description('Display system-wide information')
-    .option('-f, --format <format>', 'Format output using a custom template')
-    .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+  eventsCommand(program, ctx, exit);
+  infoCommand(program, ctx, exit);
   program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
     .allowUnknownOption().passThroughOptions().argument('[args...]')
     .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
@@ -402,7 +399,11 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   networkCommands(program.command('network').description('Manage networks'), ctx, exit);
   program.command('port').description('List port mappings or a specific mapping for the container').argument('<container>').argument('[port]')
     .action(async (c: string, p: string | undefined) => exit((await import('./commands/network.js')).port(ctx(), c, p)));
+  contextCommands(program.command('context').description('Manage contexts'), ctx, exit);
   const system = program.command('system').description('Manage berth');
+  // docker's `system info` and `system events` are the same commands as `info` and `events`.
+  infoCommand(system, ctx, exit);
+  eventsCommand(system, ctx, exit);
   system.command('prune').description('Remove unused data')
     .option('-a, --all', 'Remove all unused images not just dangling ones')
     .option('-f, --force', 'Do not prompt for confirmation')
@@ -417,6 +418,44 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     .option('--repair', 'Remove what no record names (orphaned blobs, layers, folders, mounts, network namespaces)')
     .action(async (opts: { repair?: boolean }) => exit((await import('./commands/system-check.js')).systemCheck(ctx(), opts)));
   return program;
+}
+
+function contextCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  const cx = (): Promise<typeof import('./commands/context.js')> => import('./commands/context.js');
+  parent.command('create').description('Create a context').argument('<context>')
+    .option('--description <description>', 'Description of the context')
+    .option('--docker <stringToString>', 'set the docker endpoint', collect, [])
+    .option('--from <context>', 'create context from a named context')
+    .action(async (name: string, opts) => exit((await cx()).contextCreate(ctx(), name, opts)));
+  parent.command('ls').alias('list').description('List contexts')
+    .option('--format <format>', 'Format output using a custom template')
+    .option('-q, --quiet', 'Only show context names')
+    .action(async (opts) => exit((await cx()).contextList(ctx(), opts)));
+  parent.command('use').description('Set the current docker context').argument('<context>')
+    .action(async (name: string) => exit((await cx()).contextUse(ctx(), name)));
+  parent.command('inspect').description('Display detailed information on one or more contexts').argument('[context...]')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (names: string[], opts) => exit((await cx()).contextInspect(ctx(), names, opts)));
+  parent.command('rm').alias('remove').description('Remove one or more contexts').argument('<context...>')
+    .option('-f, --force', 'Force the removal of a context in use')
+    .action(async (names: string[], opts) => exit((await cx()).contextRemove(ctx(), names, opts)));
+  parent.command('show').description('Print the name of the current context')
+    .action(async () => exit((await cx()).contextShow(ctx())));
+}
+
+function infoCommand(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('info').description('Display system-wide information')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+}
+
+function eventsCommand(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('events').description('Get real time events from the server')
+    .option('--since <time>', 'Show all events created since timestamp')
+    .option('--until <time>', 'Stream events until this timestamp')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Format the output using the given Go template')
+    .action(async (opts) => exit((await import('./commands/events.js')).events(ctx(), opts)));
 }
 
 /** cp, diff, commit, export: the same under `berth X` and `berth container X`. */
