@@ -9,6 +9,9 @@ import { Writable } from 'node:stream';
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { InvalidArgument } from '../../errdefs/index.js';
 
+/** A --cidfile already there: `create` exits 1 with the bare sentence, as the docker CLI does (`run` 125). */
+class CidFileExists extends InvalidArgument {}
+
 /** docker's --cidfile: made before the container (an existing file is refused), filled after, removed on failure. */
 function openCidFile(path: string | undefined): { write(id: string): void; abandon(): void } {
   if (path === undefined || path === '') return { write: () => undefined, abandon: () => undefined };
@@ -16,7 +19,7 @@ function openCidFile(path: string | undefined): { write(id: string): void; aband
   try {
     fd = openSync(path, 'wx');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgument(`container ID file found, make sure the other container isn't running or delete ${path}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CidFileExists(`container ID file found, make sure the other container isn't running or delete ${path}`);
     throw new InvalidArgument(`failed to create the container ID file: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }
   closeSync(fd);
@@ -61,6 +64,10 @@ export async function createCommand(ctx: CliContext, image: string, args: string
     ctx.out(`${await createContainer(ctx, api, plan, flags)}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof CidFileExists) {
+      ctx.err(`${e.message}\n`);
+      return 1;
+    }
     ctx.err(runErrorText(e, 'create'));
     return EXIT_ENGINE;
   }
