@@ -174,8 +174,8 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('--no-stream', 'Disable streaming stats and only pull the first result')
     .option('--no-trunc', 'Do not truncate output')
     .option('--format <format>', 'Format output using a custom template')
-    .action(async (ids: string[], opts: { stream?: boolean; all?: boolean; format?: string }) =>
-      exit((await ops()).stats(ctx(), ids, { noStream: opts.stream === false, ...(opts.all ? { all: true } : {}), ...(opts.format ? { format: opts.format } : {}) })));
+    .action(async (ids: string[], opts: { stream?: boolean; all?: boolean; format?: string; trunc?: boolean }) =>
+      exit((await ops()).stats(ctx(), ids, { noStream: opts.stream === false, ...(opts.all ? { all: true } : {}), ...(opts.format ? { format: opts.format } : {}), ...(opts.trunc === false ? { noTrunc: true } : {}) })));
   parent.command('pause').description('Pause all processes within one or more containers').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('pause')).pause(ctx(), ids)));
   parent.command('unpause').description('Unpause all processes within one or more containers').argument('<container...>')
