@@ -66,5 +66,10 @@ test('image ls with manifests=1 (1.47) lists a pulled image\'s manifest; before 
   assert.ok(!('Manifests' in (unasked[0] ?? {})));
   const old = (await d.api('GET', `/v1.46/images/json?manifests=1&filters=${filter}`)).json as Record<string, unknown>[];
   assert.ok(!('Manifests' in (old[0] ?? {})));
+  // The docker CLI 28's tree view is drawn from these manifests.
+  const tree = await d.docker(['image', 'ls', '--tree']);
+  assert.equal(tree.code, 0, tree.stderr);
+  assert.match(tree.stdout, new RegExp(`${name.replace(/[.]/g, '\\.')}`));
+  assert.match(tree.stdout, /linux\/(amd64|arm64)/);
   await d.docker(['rm', cid]);
 });
