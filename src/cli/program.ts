@@ -400,6 +400,11 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('port').description('List port mappings or a specific mapping for the container').argument('<container>').argument('[port]')
     .action(async (c: string, p: string | undefined) => exit((await import('./commands/network.js')).port(ctx(), c, p)));
   contextCommands(program.command('context').description('Manage contexts'), ctx, exit);
+  program.command('manifest').description('Manage image manifests and manifest lists')
+    .command('inspect').description('Display an image manifest, or manifest list').argument('<manifest...>')
+    .option('--insecure', 'Allow communication with an insecure registry')
+    .option('-v, --verbose', 'Output additional info including layers and platform')
+    .action(async (args: string[], opts) => exit((await import('./commands/manifest.js')).manifestInspect(ctx(), args, opts)));
   const system = program.command('system').description('Manage berth');
   // docker's `system info` and `system events` are the same commands as `info` and `events`.
   infoCommand(system, ctx, exit);
