@@ -12,6 +12,12 @@ test('API 1.47 is the maximum, 1.24 the minimum; the docker CLI negotiates 1.47 
   assert.equal(v.stdout.trim(), '1.47 1.24 1.47');
   const pinned = await d.run('env', ['DOCKER_API_VERSION=1.24', 'docker', 'ps', '-a']);
   assert.equal(pinned.code, 0, pinned.stderr);
+  for (const v of ['1.24', '1.41', '1.44', '1.47']) {
+    const r = await d.run('env', [`DOCKER_API_VERSION=${v}`, 'docker', 'run', '--rm', 'busybox', 'echo', `at ${v}`]);
+    assert.equal(r.stdout, `at ${v}\n`, `${v}: ${r.stderr}`);
+    const img = await d.run('env', [`DOCKER_API_VERSION=${v}`, 'docker', 'image', 'inspect', '--format', '{{.Os}}', 'busybox']);
+    assert.equal(img.stdout, 'linux\n', `${v}: ${img.stderr}`);
+  }
   const tooNew = await d.api('GET', '/v1.48/version');
   assert.equal(tooNew.status, 400);
   assert.match(tooNew.body, /client version 1\.48 is too new\. Maximum supported API version is 1\.47/);
