@@ -43,6 +43,18 @@ test('attach/ws: the client\'s messages are stdin, stdout comes back in binary m
   assert.equal((await d.docker(['rm', '-f', id])).code, 0);
 });
 
+test('attach/ws to a TTY container: keystrokes in, the terminal\'s bytes out', async () => {
+  const id = (await d.docker(['run', '-dit', 'busybox', 'sh'])).stdout.trim();
+  const c = connect(`/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1`);
+  await c.opened;
+  c.ws.send('echo tty-$((40+2))\r');
+  await eventually(async () => /tty-42/.test(c.received()), 10_000, 'the shell to answer');
+  c.ws.close();
+  await c.closed;
+  assert.equal((await d.docker(['inspect', '--format', '{{.State.Running}}', id])).stdout.trim(), 'true');
+  assert.equal((await d.docker(['rm', '-f', id])).code, 0);
+});
+
 test('attach/ws with logs=1&stream=0 sends the log so far and closes; stdout only when asked', async () => {
   const id = (await d.docker(['run', '-d', 'busybox', 'sh', '-c', 'echo out; echo err >&2'])).stdout.trim();
   assert.equal((await d.docker(['wait', id])).stdout.trim(), '0');
