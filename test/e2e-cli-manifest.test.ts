@@ -55,7 +55,10 @@ test('berth manifest inspect prints what docker manifest inspect prints: an imag
   assert.equal(missing.docker.code, 1);
   assert.equal(missing.berth.code, 1);
   assert.equal(missing.berth.stderr, missing.docker.stderr);
-  const verbose = await d.berth(['manifest', 'inspect', '-v', name]);
-  assert.equal(verbose.code, 1);
-  assert.match(verbose.stderr, /--verbose is not supported by berth/);
+  const verbose = await both(['-v', name]);
+  assert.equal(verbose.docker.code, 0, verbose.docker.stderr);
+  assert.equal(verbose.berth.stdout, verbose.docker.stdout);
+  const vlist = await both(['-v', `${reg.host}/mi/busybox:multi`]);
+  assert.equal(vlist.docker.code, 0, vlist.docker.stderr);
+  assert.equal(vlist.berth.stdout, vlist.docker.stdout);
 });

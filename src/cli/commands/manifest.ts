@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidArgument, NotFound, Unauthorized, Unavailable } from '../../errdefs/index.js';
 import { configPath, readConfig } from '../config-file.js';
 import type { CliContext } from '../context.js';
@@ -135,6 +136,43 @@ async function fetchManifest(reader: RegistryReader, ref: Ref, what: string): Pr
   return { mediaType, bytes };
 }
 
+function sha256Of(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** The name as the docker CLI prints a reference: in full, with its domain. */
+function fullName(ref: Ref, withRef = true): string {
+  const name = `${ref.domain}/${ref.path}`;
+  if (!withRef) return name;
+  return ref.ref.startsWith('sha256:') ? `${name}@${ref.ref}` : `${name}:${ref.ref}`;
+}
+
+function platformJson(p: Platform): Platform {
+  return {
+    architecture: p.architecture,
+    os: p.os,
+    ...(p['os.version'] ? { 'os.version': p['os.version'] } : {}),
+    ...(p['os.features']?.length ? { 'os.features': p['os.features'] } : {}),
+    ...(p.variant ? { variant: p.variant } : {}),
+  };
+}
+
+/** An image's platform, from its config blob. */
+async function configPlatform(reader: RegistryReader, ref: Ref, digest: string): Promise<Platform | undefined> {
+  const res = await reader.get(`/v2/${ref.path}/blobs/${digest}`, `repository:${ref.path}:pull`, '*/*');
+  if (!res.ok) {
+    await res.arrayBuffer();
+    return undefined;
+  }
+  const cfg = (await res.json().catch(() => ({}))) as Partial<Platform>;
+  return cfg.os && cfg.architecture ? (cfg as Platform) : undefined;
+}
+
+/** Go's json.MarshalIndent with a tab, escapes included. */
+function goIndent(v: unknown): string {
+  return JSON.stringify(v, null, '\t').replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
 /** Go's json.Indent with a tab: the same text as JSON.stringify's for these documents. */
 function indent(v: unknown): string {
   return JSON.stringify(v, null, '\t');
@@ -144,12 +182,33 @@ interface Platform { architecture: string; os: string; 'os.version'?: string; 'o
 
 export async function manifestInspect(ctx: CliContext, args: string[], opts: { insecure?: boolean; verbose?: boolean }): Promise<number> {
   try {
-    if (opts.verbose) throw new InvalidArgument('manifest inspect --verbose is not supported by berth');
     if (args.length === 2) throw new InvalidArgument('manifest inspect LIST MANIFEST reads the local manifest store (manifest create), which berth does not keep');
     if (args.length !== 1) throw new InvalidArgument('"manifest inspect" requires at least 1 and at most 2 arguments');
     const ref = parseRef(args[0] as string);
     const reader = new RegistryReader(ref.domain, await credentialsFor(ctx, ref.domain), opts.insecure === true);
     const top = await fetchManifest(reader, ref, ref.ref);
+    if (opts.verbose) {
+      const one = async (m: { mediaType: string; bytes: Buffer }, shown: string, platform?: Platform): Promise<Record<string, unknown>> => {
+        const doc = JSON.parse(m.bytes.toString('utf8')) as { config?: { digest: string } };
+        const p = platform ?? (doc.config ? await configPlatform(reader, ref, doc.config.digest) : undefined);
+        const oci = m.mediaType === 'application/vnd.oci.image.manifest.v1+json';
+        return {
+          Ref: shown,
+          Descriptor: { mediaType: m.mediaType, digest: sha256Of(m.bytes), size: m.bytes.length, ...(p ? { platform: platformJson(p) } : {}) },
+          Raw: m.bytes.toString('base64'),
+          [oci ? 'OCIManifest' : 'SchemaV2Manifest']: doc,
+        };
+      };
+      if (!LISTS.has(top.mediaType)) {
+        ctx.out(`${goIndent(await one(top, fullName(ref)))}\n`);
+        return 0;
+      }
+      const list = JSON.parse(top.bytes.toString('utf8')) as { manifests: { digest: string; platform?: Platform }[] };
+      const out = [];
+      for (const e of list.manifests) out.push(await one(await fetchManifest(reader, ref, e.digest), `${fullName(ref, !ref.ref.startsWith('sha256:'))}@${e.digest}`, e.platform));
+      ctx.out(`${goIndent(out)}\n`);
+      return 0;
+    }
     if (!LISTS.has(top.mediaType)) {
       ctx.out(`${indent(JSON.parse(top.bytes.toString('utf8')))}\n`);
       return 0;
