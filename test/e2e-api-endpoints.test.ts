@@ -45,6 +45,14 @@ test('GET /system/df?type= answers only the parts asked (from API 1.42), and ref
   const old = (await d.api('GET', '/v1.41/system/df?type=volume')).json as Df;
   assert.ok(old.Images?.length && old.Containers?.length);
 
+  // The docker CLI 28 (API 1.47) reads the whole answer.
+  const cli = await d.docker(['system', 'df', '--format', '{{.Type}}']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(cli.stdout, 'Images\nContainers\nLocal Volumes\nBuild Cache\n');
+  const verbose = await d.docker(['system', 'df', '-v']);
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stdout, /dfvol/);
+
   const bad = await d.api('GET', '/v1.43/system/df?type=volumes');
   assert.equal(bad.status, 400);
   assert.match(bad.body, /unknown object type: volumes/);
