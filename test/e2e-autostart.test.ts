@@ -41,7 +41,7 @@ test('berth starts berthd in the background when none answers, logging to a file
   const env = { BERTH_HOST: `unix://${dir}/berth.sock`, BERTH_DATA_ROOT: join(dir, 'data'), BERTH_EXEC_ROOT: join(dir, 'run'), DOCKER_HOST: '' };
   const r = await run(['version', '--format', '{{.Server.APIVersion}}'], env);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.trim(), '1.43');
+  assert.equal(r.stdout.trim(), '1.47');
   assert.ok(existsSync(join(dir, 'berthd.log')), 'berthd logs to a file beside its socket');
   assert.ok(existsSync(join(dir, 'data', 'berth.db')), 'the daemon used the data root from the environment');
   // A second command finds the running daemon instead of starting another.

@@ -11,7 +11,7 @@ useBusyboxDaemon((daemon) => (d = daemon));
 test('docker version and info talk to berthd', async () => {
   const v = await d.docker(['version', '--format', '{{.Server.APIVersion}}']);
   assert.equal(v.code, 0, v.stderr);
-  assert.equal(v.stdout.trim(), '1.43');
+  assert.equal(v.stdout.trim(), '1.47');
   const i = await d.docker(['info', '--format', '{{.OSType}} {{.Driver}}']);
   assert.equal(i.code, 0, i.stderr);
   assert.match(i.stdout, /^linux (overlay2|vfs)/);

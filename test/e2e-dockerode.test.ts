@@ -61,13 +61,13 @@ test('dockerode: images and version', async () => {
   const imgs = await docker.listImages();
   assert.ok(imgs.some((i) => i.RepoTags?.includes('busybox:latest')));
   const v = await docker.version();
-  assert.equal(v.ApiVersion, '1.43');
+  assert.equal(v.ApiVersion, '1.47');
 });
 
 test('API statuses and messages as Docker sends them', async () => {
   assert.equal((await raw('GET', '/_ping')).body, 'OK');
   const ping = await raw('HEAD', '/_ping');
-  assert.equal(ping.headers['api-version'], '1.43');
+  assert.equal(ping.headers['api-version'], '1.47');
   const bad = await raw('POST', '/v1.41/containers/create', '{not json');
   assert.equal(bad.status, 400);
   assert.match(JSON.parse(bad.body).message, /invalid JSON/);

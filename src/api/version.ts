@@ -1,5 +1,5 @@
 /** The Engine API version berthd advertises (the `API-Version` header, `GET /version`). */
-export const API_VERSION = '1.43';
+export const API_VERSION = '1.47';
 /** The oldest version berthd accepts in a path prefix. */
 export const MIN_API_VERSION = '1.24';
 

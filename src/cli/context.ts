@@ -1,8 +1,10 @@
 import type { EngineApi } from '../api/index.js';
-import { resolveHost } from './host.js';
+import { resolveEndpoint } from './contexts.js';
 
 export interface GlobalOptions {
   host?: string;
+  /** docker's --context: the endpoint of a context in the docker CLI's store. */
+  context?: string;
   debug?: boolean;
 }
 
@@ -23,6 +25,11 @@ export class CliContext {
     this.env = io.env;
   }
 
+  /** The global flags (-H, --context), for commands that report which endpoint is in use. */
+  get options(): GlobalOptions {
+    return this.globals;
+  }
+
   get debug(): boolean {
     return this.globals.debug === true;
   }
@@ -30,7 +37,7 @@ export class CliContext {
   /** The client, with berthd started first when berth may and must. */
   api(): Promise<EngineApi> {
     this.apiPromise ??= (async () => {
-      const host = resolveHost(this.globals.host, this.env);
+      const host = resolveEndpoint(this.globals, this.env);
       const { EngineApi } = await import('../api/index.js');
       const api = new EngineApi({ socketPath: host.socketPath });
       const { ensureDaemon } = await import('./autostart.js');

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
+import { contextCommands, eventsCommand, infoCommand, manifestCommands } from './program-system.js';
 
-type Ctx = () => CliContext;
+export type Ctx = () => CliContext;
 /** Sets the process exit code from an action's result. */
-type Exit = (code: number | Promise<number>) => Promise<void>;
+export type Exit = (code: number | Promise<number>) => Promise<void>;
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -17,6 +18,8 @@ export function runOptions(cmd: Command): Command {
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .option('--cap-add <cap>', 'Add Linux capabilities', collect, [])
     .option('--cap-drop <cap>', 'Drop Linux capabilities', collect, [])
+    .option('--cidfile <file>', 'Write the container ID to the file')
+    .option('-q, --quiet', 'Suppress the pull output')
     .option('--cpus <n>', 'Number of CPUs')
     .option('--health-cmd <cmd>', 'Command to run to check health')
     .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h)')
@@ -87,6 +90,7 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
   runOptions(parent.command('run').description('Create and run a new container from an image'))
     .option('-d, --detach', 'Run container in background and print container ID')
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true)')
     .action(async (image: string, args: string[], opts) => exit((await run()).runCommand(ctx(), image, args, opts)));
   runOptions(parent.command('create').description('Create a new container'))
     .action(async (image: string, args: string[], opts) => exit((await run()).createCommand(ctx(), image, args, opts)));
@@ -171,8 +175,8 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('--no-stream', 'Disable streaming stats and only pull the first result')
     .option('--no-trunc', 'Do not truncate output')
     .option('--format <format>', 'Format output using a custom template')
-    .action(async (ids: string[], opts: { stream?: boolean; all?: boolean; format?: string }) =>
-      exit((await ops()).stats(ctx(), ids, { noStream: opts.stream === false, ...(opts.all ? { all: true } : {}), ...(opts.format ? { format: opts.format } : {}) })));
+    .action(async (ids: string[], opts: { stream?: boolean; all?: boolean; format?: string; trunc?: boolean }) =>
+      exit((await ops()).stats(ctx(), ids, { noStream: opts.stream === false, ...(opts.all ? { all: true } : {}), ...(opts.format ? { format: opts.format } : {}), ...(opts.trunc === false ? { noTrunc: true } : {}) })));
   parent.command('pause').description('Pause all processes within one or more containers').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('pause')).pause(ctx(), ids)));
   parent.command('unpause').description('Unpause all processes within one or more containers').argument('<container...>')
@@ -355,6 +359,7 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     // Before any subcommand is added, so that every command inherits it.
     .configureOutput({ outputError: (str, write) => write(flagError(str)) })
     .option('-H, --host <host>', 'Daemon socket to connect to (unix://PATH)')
+    .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "berth context use")')
     .option('-D, --debug', 'Enable debug mode')
     .option('-v, --version', 'Print version information and quit');
   containerCommands(program, ctx, exit, true);
@@ -367,15 +372,8 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   program.command('version').description('Show the berth version information')
     .option('-f, --format <format>', 'Format output using a custom template')
     .action(async (opts) => exit((await import('./commands/system.js')).version(ctx(), opts)));
-  program.command('events').description('Get real time events from the server')
-    .option('--since <time>', 'Show all events created since timestamp')
-    .option('--until <time>', 'Stream events until this timestamp')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
-    .option('--format <format>', 'Format the output using the given Go template')
-    .action(async (opts) => exit((await import('./commands/events.js')).events(ctx(), opts)));
-  program.command('info').description('Display system-wide information')
-    .option('-f, --format <format>', 'Format output using a custom template')
-    .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+  eventsCommand(program, ctx, exit);
+  infoCommand(program, ctx, exit);
   program.command('registry').description('Run an OCI distribution registry (serve, gc)').helpOption(false)
     .allowUnknownOption().passThroughOptions().argument('[args...]')
     .action(async (args: string[]) => exit((await import('./commands/registry.js')).registry(args)));
@@ -407,7 +405,12 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
   networkCommands(program.command('network').description('Manage networks'), ctx, exit);
   program.command('port').description('List port mappings or a specific mapping for the container').argument('<container>').argument('[port]')
     .action(async (c: string, p: string | undefined) => exit((await import('./commands/network.js')).port(ctx(), c, p)));
+  contextCommands(program.command('context').description('Manage contexts'), ctx, exit);
+  manifestCommands(program.command('manifest').description('Manage image manifests and manifest lists'), ctx, exit);
   const system = program.command('system').description('Manage berth');
+  // docker's `system info` and `system events` are the same commands as `info` and `events`.
+  infoCommand(system, ctx, exit);
+  eventsCommand(system, ctx, exit);
   system.command('prune').description('Remove unused data')
     .option('-a, --all', 'Remove all unused images not just dangling ones')
     .option('-f, --force', 'Do not prompt for confirmation')

@@ -71,8 +71,12 @@ export interface RunFlags {
   ulimit?: string[];
   platform?: string;
   pull?: string;
-  sigProxy?: boolean;
+  sigProxy?: boolean | string;
   detachKeys?: string;
+  /** docker's --cidfile: the new container's ID is written there (a file already there is refused). */
+  cidfile?: string;
+  /** docker's -q: no pull output. */
+  quiet?: boolean;
 }
 
 export interface CreatePlan {

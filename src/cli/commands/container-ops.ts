@@ -97,7 +97,8 @@ export async function stats(ctx: CliContext, ids: string[], opts: { noStream?: b
       targets.map(async (t) => {
         try {
           const msg = await api.client.json<StatsJson>('GET', `/containers/${encodeURIComponent(t)}/stats`, { query: { stream: '0' } });
-          latest.set(t, statsRow(msg));
+          // docker's CONTAINER column: the name or ID as the user gave it, else the short ID.
+          latest.set(t, { ...statsRow(msg), Container: ids.length ? t : truncateId(t), ...(opts.noTrunc ? { ID: msg.id } : {}) });
         } catch (e) {
           code = fail(ctx, e);
         }
@@ -110,7 +111,8 @@ export async function stats(ctx: CliContext, ids: string[], opts: { noStream?: b
     targets.map(async (t) => {
       const stream = await api.client.stream('GET', `/containers/${encodeURIComponent(t)}/stats`, { query: { stream: '1' } });
       for await (const msg of jsonLines<StatsJson>(stream)) {
-        latest.set(t, statsRow(msg));
+        // docker's CONTAINER column: the name or ID as the user gave it, else the short ID.
+          latest.set(t, { ...statsRow(msg), Container: ids.length ? t : truncateId(t), ...(opts.noTrunc ? { ID: msg.id } : {}) });
         ctx.out(`\x1b[2J\x1b[H${render()}`);
       }
     }),

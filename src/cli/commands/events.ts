@@ -1,13 +1,53 @@
-import { jsonLines, parseFilters } from '../../api/index.js';
+import type { Readable } from 'node:stream';
+import { parseFilters } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { Template } from '../template/index.js';
 
 interface EventMessage {
+  status?: string;
+  id?: string;
+  from?: string;
   Type: string;
   Action: string;
   Actor: { ID: string; Attributes: Record<string, string> };
+  scope?: string;
   time: number;
   timeNano: number;
+  /** timeNano as the daemon wrote it: its 19 digits do not fit a double. */
+  timeNanoText?: string;
+}
+
+/** The stream's messages, each with its timeNano kept exact (as text) beside the number. */
+async function* eventLines(stream: Readable): AsyncIterable<EventMessage> {
+  let buf = '';
+  const parse = (line: string): EventMessage => {
+    const e = JSON.parse(line) as EventMessage;
+    const exact = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
+    if (exact !== undefined) Object.defineProperty(e, 'timeNanoText', { value: exact, enumerable: false });
+    return e;
+  };
+  for await (const chunk of stream) {
+    buf += (chunk as Buffer).toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line !== '') yield parse(line);
+    }
+  }
+  if (buf.trim() !== '') yield parse(buf.trim());
+}
+
+/**
+ * The message as docker's templates see it: Go's field names (.ID, .Status, .From, .Scope, .Time,
+ * .TimeNano) beside the JSON ones, the Go names hidden from `{{json .}}`.
+ */
+export function templateEvent(e: EventMessage): EventMessage {
+  const out = { ...e };
+  if (e.timeNanoText !== undefined) Object.defineProperty(out, 'timeNanoText', { value: e.timeNanoText, enumerable: false });
+  const goNames: Record<string, unknown> = { Status: e.status ?? '', ID: e.id ?? '', From: e.from ?? '', Scope: e.scope ?? '', Time: e.time ?? 0, TimeNano: e.timeNano ?? 0 };
+  for (const [k, v] of Object.entries(goNames)) Object.defineProperty(out, k, { value: v, enumerable: false });
+  return out;
 }
 
 /** `--since`/`--until` as docker sends them: durations and dates become Unix seconds. */
@@ -21,7 +61,7 @@ export function toUnixSeconds(v: string, now = Date.now()): string {
 
 /** docker's default line: time, type, action, actor id, and the sorted attributes. */
 export function formatEvent(e: EventMessage): string {
-  const ns = BigInt(e.timeNano);
+  const ns = BigInt(e.timeNanoText ?? Math.round(e.timeNano));
   const iso = new Date(Number(ns / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, '');
   const frac = String(ns % 1_000_000_000n).padStart(9, '0');
   const attrs = Object.keys(e.Actor.Attributes)
@@ -39,8 +79,8 @@ export async function events(ctx: CliContext, opts: { since?: string; until?: st
   if (opts.filter && opts.filter.length) query['filters'] = JSON.stringify(parseFilters(opts.filter));
   const stream = await api.client.stream('GET', '/events', { query });
   const tmpl = opts.format ? new Template(opts.format === 'json' ? '{{json .}}' : opts.format) : undefined;
-  for await (const e of jsonLines<EventMessage>(stream)) {
-    ctx.out(`${tmpl ? tmpl.execute(e) : formatEvent(e)}\n`);
+  for await (const e of eventLines(stream)) {
+    ctx.out(`${tmpl ? tmpl.execute(templateEvent(e)) : formatEvent(e)}\n`);
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import { humanSize, parseFilters } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { CliContext } from '../context.js';
 import { renderFormat } from '../format/formatter.js';
+import { goEscape } from '../template/index.js';
 import { DEFAULT_HISTORY_FORMAT, DEFAULT_IMAGES_FORMAT, DIGESTS_IMAGES_FORMAT, HISTORY_HEADERS, IMAGE_HEADERS, historyRows, imageRows } from '../format/images.js';
 import { forEach } from './containers.js';
 import { splitReference } from './image-io.js';
@@ -52,6 +53,12 @@ export async function history(ctx: CliContext, name: string, opts: { human?: boo
   const items = await api.imageHistory(name);
   const rows = historyRows(items, { trunc: opts.trunc !== false, human: opts.human !== false });
   const format = opts.quiet ? '{{.ID}}' : opts.format ?? DEFAULT_HISTORY_FORMAT;
+  if (format === 'json') {
+    // docker marshals each row's columns as a map: keys in order, Go's escapes.
+    const keys = ['Comment', 'CreatedAt', 'CreatedBy', 'CreatedSince', 'ID', 'Size'] as const;
+    ctx.out(rows.map((r) => `${goEscape(JSON.stringify(Object.fromEntries(keys.map((k) => [k, r[k]]))))}\n`).join(''));
+    return 0;
+  }
   ctx.out(renderFormat(format, rows, HISTORY_HEADERS));
   return 0;
 }

@@ -5,31 +5,69 @@ import { detachKeysFor } from '../config-file.js';
 import { buildCreatePlan, type CreatePlan, type RunFlags } from '../run-options.js';
 import { pullImage } from './image-io.js';
 import { pumpSession, rawMode } from './session.js';
+import { Writable } from 'node:stream';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { InvalidArgument } from '../../errdefs/index.js';
+
+/** A --cidfile already there: `create` exits 1 with the bare sentence, as the docker CLI does (`run` 125). */
+class CidFileExists extends InvalidArgument {}
+
+/** docker's --cidfile: made before the container (an existing file is refused), filled after, removed on failure. */
+function openCidFile(path: string | undefined): { write(id: string): void; abandon(): void } {
+  if (path === undefined || path === '') return { write: () => undefined, abandon: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CidFileExists(`container ID file found, make sure the other container isn't running or delete ${path}`);
+    throw new InvalidArgument(`failed to create the container ID file: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+  }
+  closeSync(fd);
+  return {
+    write: (id) => writeFileSync(path, id),
+    abandon: () => rmSync(path, { force: true }),
+  };
+}
+
+const discard = (): NodeJS.WritableStream => new Writable({ write: (_c, _e, cb) => cb() });
 
 /** Creates the container; a missing image is pulled once, as docker does. */
-async function createContainer(ctx: CliContext, api: EngineApi, plan: CreatePlan): Promise<string> {
+async function createContainer(ctx: CliContext, api: EngineApi, plan: CreatePlan, flags: RunFlags): Promise<string> {
   const image = plan.body.Image ?? '';
-  if (plan.pull === 'always') await pullImage(ctx, api, image, plan.platform, ctx.stderr);
-  let res;
+  const quiet = flags.quiet === true;
+  const pullOut = quiet ? discard() : ctx.stderr;
+  const cid = openCidFile(flags.cidfile);
   try {
-    res = await api.containerCreate(plan.body, plan.name, plan.platform);
+    if (plan.pull === 'always') await pullImage(ctx, api, image, plan.platform, pullOut);
+    let res;
+    try {
+      res = await api.containerCreate(plan.body, plan.name, plan.platform);
+    } catch (e) {
+      if (!(isApiError(e) && e.statusCode === 404 && /no such image/i.test(e.message)) || plan.pull === 'never') throw e;
+      if (!quiet) ctx.err(`Unable to find image '${image}' locally\n`);
+      await pullImage(ctx, api, image, plan.platform, pullOut);
+      res = await api.containerCreate(plan.body, plan.name, plan.platform);
+    }
+    for (const w of res.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+    cid.write(res.Id);
+    return res.Id;
   } catch (e) {
-    if (!(isApiError(e) && e.statusCode === 404 && /no such image/i.test(e.message)) || plan.pull === 'never') throw e;
-    ctx.err(`Unable to find image '${image}' locally\n`);
-    await pullImage(ctx, api, image, plan.platform, ctx.stderr);
-    res = await api.containerCreate(plan.body, plan.name, plan.platform);
+    cid.abandon();
+    throw e;
   }
-  for (const w of res.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
-  return res.Id;
 }
 
 export async function createCommand(ctx: CliContext, image: string, args: string[], flags: RunFlags): Promise<number> {
   try {
     const plan = buildCreatePlan(image, args, flags, ctx.env);
     const api = await ctx.api();
-    ctx.out(`${await createContainer(ctx, api, plan)}\n`);
+    ctx.out(`${await createContainer(ctx, api, plan, flags)}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof CidFileExists) {
+      ctx.err(`${e.message}\n`);
+      return 1;
+    }
     ctx.err(runErrorText(e, 'create'));
     return EXIT_ENGINE;
   }
@@ -45,6 +83,8 @@ interface Session {
   autoRemove: boolean;
   /** Sent with the attach when stdin is attached: the flag's or the config file's keys. */
   detachKeys: string | undefined;
+  /** docker's --sig-proxy (default true): SIGINT/SIGTERM the CLI receives go to a non-TTY container. */
+  sigProxy?: boolean;
 }
 
 async function resize(ctx: CliContext, s: Session): Promise<void> {
@@ -82,7 +122,7 @@ async function attachStartWait(ctx: CliContext, s: Session, start: boolean, comm
       const onWinch = (): void => { void resize(ctx, s); };
       process.on('SIGWINCH', onWinch);
       signals.push(['SIGWINCH', onWinch]);
-    } else {
+    } else if (s.sigProxy !== false) {
       // docker's --sig-proxy: signals the CLI receives go to the container.
       for (const sig of ['SIGINT', 'SIGTERM'] as NodeJS.Signals[]) {
         const h = (): void => { s.api.containerKill(s.id, sig).catch(() => undefined); };
@@ -136,7 +176,7 @@ export async function runCommand(ctx: CliContext, image: string, args: string[],
       return 1;
     }
     api = await ctx.api();
-    id = await createContainer(ctx, api, plan);
+    id = await createContainer(ctx, api, plan, flags);
   } catch (e) {
     ctx.err(runErrorText(e, 'run'));
     return EXIT_ENGINE;
@@ -155,6 +195,7 @@ export async function runCommand(ctx: CliContext, image: string, args: string[],
     return await attachStartWait(ctx, {
       api, id, tty: plan.body.Tty === true, stdin: plan.attachStdin, stdout: plan.attachStdout, stderr: plan.attachStderr,
       autoRemove: flags.rm === true, detachKeys: await detachKeysFor(ctx.env, flags.detachKeys),
+      sigProxy: flags.sigProxy !== false && flags.sigProxy !== 'false',
     }, true, 'run');
   } catch (e) {
     ctx.err(runErrorText(e, 'run'));

@@ -63,7 +63,8 @@ export const builtinFuncs: Record<string, TemplateFunc> = {
     throw new InvalidArgument("error calling slice: can't slice item");
   },
   // docker's additions
-  json: (v) => JSON.stringify(v === undefined ? null : v),
+  // Go's json.Marshal escapes <, > and & (and U+2028/9), and docker's templates print what it makes.
+  json: (v) => goEscape(JSON.stringify(v === undefined ? null : v)),
   split: (s, sep) => str(s).split(str(sep)),
   join: (a, sep) => (Array.isArray(a) ? a.map(str).join(str(sep)) : str(a)),
   title: (s) => title(str(s)),
@@ -78,3 +79,8 @@ export const builtinFuncs: Record<string, TemplateFunc> = {
     return v.length < Number(n) ? v.join('') : v.slice(0, Number(n)).join('');
   },
 };
+
+/** The escapes Go's encoding/json adds to a JSON text (HTML-safe output). */
+export function goEscape(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}

@@ -3,10 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { FilesystemService, PathStat } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
-import { containerSummary } from './convert.js';
 import { param } from './containers.js';
 import type { EngineDeps } from './deps.js';
-import { volumesDiskUsage } from './volume-convert.js';
 
 const KIND = { modify: 0, add: 1, delete: 2 } as const;
 
@@ -84,35 +82,5 @@ export function containerFsRoutes(r: Router<Handler>, deps: EngineDeps, fs: File
       signal: ctx.signal,
     });
     ctx.sendJson(201, { Id: id });
-  });
-
-  r.add('GET', '/system/df', async (ctx) => {
-    const du = await fs.diskUsage();
-    const images = await Promise.all(
-      du.images.map(async (u) => {
-        const cfg = await deps.images.config(u.image);
-        const labels = (cfg.config?.['Labels'] as Record<string, string> | null | undefined) ?? null;
-        return {
-          Id: u.image.id,
-          ParentId: '',
-          RepoTags: deps.images.tagsOf(u.image.id),
-          RepoDigests: deps.images.repoDigestsOf(u.image.id),
-          Created: Math.floor(Date.parse(u.image.created) / 1000) || 0,
-          Size: u.size,
-          SharedSize: u.sharedSize,
-          VirtualSize: u.size,
-          Labels: labels && Object.keys(labels).length ? labels : null,
-          Containers: u.containers,
-        };
-      }),
-    );
-    const containers = du.containers.map((u) => ({
-      ...containerSummary(u.container, deps.images.displayName(u.container.imageId, u.container.config.image)),
-      SizeRw: u.sizeRw,
-      SizeRootFs: u.sizeRootFs,
-    }));
-    const vs = deps.volumes;
-    const volumes = await volumesDiskUsage(vs);
-    ctx.sendJson(200, { LayersSize: du.layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] });
   });
 }

@@ -16,16 +16,28 @@ function writeEntry(out: Writable, tty: boolean, stream: 'stdout' | 'stderr', li
   return out.write(tty ? line : encodeFrame(stream === 'stdout' ? STDOUT : STDERR, line));
 }
 
+/**
+ * How an attach reaches its client: `open` takes the connection (default: hijack); `raw` sends
+ * stdout and stderr unframed (WebSocket attach, as dockerd's MuxStreams false); `follow` false
+ * sends the logs asked for and ends (stream=0).
+ */
+export interface AttachTransport {
+  open?: () => Duplex;
+  raw?: boolean;
+  follow?: boolean;
+}
+
 /** POST /containers/{id}/attach: hijacked (docker CLI, docker-py) or a plain 200 stream (dockerode). */
-export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promise<void> {
+export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: AttachTransport = {}): Promise<void> {
   const svc = deps.containers;
   const rec = svc.get(param(ctx, 'id'));
   const id = rec.id;
-  const tty = rec.config.tty;
-  const wantStdin = ctx.bool('stdin') && rec.config.openStdin;
+  const tty = rec.config.tty || how.raw === true;
+  const follow = how.follow ?? true;
+  const wantStdin = ctx.bool('stdin') && rec.config.openStdin && follow;
   const wantOut = ctx.bool('stdout');
   const wantErr = ctx.bool('stderr');
-  const conn = ctx.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+  const conn = how.open ? how.open() : ctx.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
 
   const abort = new AbortController();
@@ -46,16 +58,20 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps): Promi
   conn.on('error', () => abort.abort());
 
   const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') ?? '');
-  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce && !tty, abort.signal, detachKeys, tty);
+  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce && !rec.config.tty, abort.signal, detachKeys, rec.config.tty);
 
   if (!wantOut && !wantErr) {
-    await stopped;
+    if (follow) await stopped;
     conn.end();
     return;
   }
   // Output since the attach: a fresh container's whole log, else only what comes next.
+  if (!follow && !ctx.bool('logs')) {
+    conn.end();
+    return;
+  }
   const logs = deps.containers.deps.runtime.readLogs(svc.logPath(id), {
-    follow: true,
+    follow,
     ...(ctx.bool('logs') ? {} : { tail: 0 }),
     stdout: wantOut,
     stderr: wantErr,

@@ -17,6 +17,9 @@ import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
 import { systemCheckRoutes } from './system-check.js';
 import { swarmRoutes } from './swarm.js';
+import { distributionRoutes } from './distribution.js';
+import { systemDfRoutes } from './system-df.js';
+import { containerWsRoutes } from './container-ws.js';
 import { FilesystemService } from '../../services/index.js';
 
 export { API_VERSION, MIN_API_VERSION };
@@ -39,6 +42,9 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
   swarmRoutes(r);
+  distributionRoutes(r, deps);
+  systemDfRoutes(r, deps, fs);
+  containerWsRoutes(r, deps);
   return r;
 }
 

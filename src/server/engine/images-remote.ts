@@ -40,7 +40,7 @@ function writeError(res: ServerResponse, e: unknown): void {
   if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
 }
 
-function credsOf(ctx: HttpContext): Credentials | undefined {
+export function credsOf(ctx: HttpContext): Credentials | undefined {
   const h = ctx.req.headers['x-registry-auth'];
   const c = decodeRegistryAuth(Array.isArray(h) ? h[0] : h);
   if (!c) return undefined;
@@ -49,7 +49,7 @@ function credsOf(ctx: HttpContext): Credentials | undefined {
   return Object.keys(rest).length ? rest : undefined;
 }
 
-function remotesOf(deps: EngineDeps): RemoteImages {
+export function remotesOf(deps: EngineDeps): RemoteImages {
   if (!deps.remotes) throw new NotImplemented('this berthd is not wired to talk to registries');
   return deps.remotes;
 }

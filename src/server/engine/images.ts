@@ -8,6 +8,8 @@ import { parseFilters } from './request.js';
 import { param, parseUntil } from './containers.js';
 import { listedReferences } from './image-filters.js';
 import { pullImage } from './images-remote.js';
+import { compareApiVersions } from '../../api/index.js';
+import { manifestSummaries } from './image-manifests.js';
 
 export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
   const svc = deps.images;
@@ -19,6 +21,9 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     }
     const out: Record<string, unknown>[] = [];
     const all = ctx.bool('all');
+    // VirtualSize went in 1.44; Manifests came in 1.47, only when asked for.
+    const since144 = compareApiVersions(ctx.version, '1.44') >= 0;
+    const manifests = ctx.bool('manifests') && compareApiVersions(ctx.version, '1.47') >= 0;
     for (const img of svc.list()) {
       if (!all && svc.isIntermediate(img)) continue;
       const allTags = svc.tagsOf(img.id);
@@ -37,9 +42,10 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
         Created: Math.floor(Date.parse(img.created) / 1000) || 0,
         Size: img.size,
         SharedSize: -1,
-        VirtualSize: img.size,
+        ...(since144 ? {} : { VirtualSize: img.size }),
         Labels: Object.keys(labels).length ? labels : null,
         Containers: -1,
+        ...(manifests ? { Manifests: await manifestSummaries(svc, deps.containers, img, cfg) } : {}),
       });
     }
     out.sort((a, b) => (b['Created'] as number) - (a['Created'] as number));
@@ -50,6 +56,9 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const img = svc.get(param(ctx, 'name'));
     const cfg = await svc.config(img);
     const chains = svc.chainIdsOf(img);
+    // Container and ContainerConfig went in 1.45, VirtualSize in 1.44.
+    const since144 = compareApiVersions(ctx.version, '1.44') >= 0;
+    const since145 = compareApiVersions(ctx.version, '1.45') >= 0;
     ctx.sendJson(200, {
       Id: img.id,
       RepoTags: svc.tagsOf(img.id),
@@ -58,8 +67,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       // dockerd falls back to the last history entry's comment (what `docker commit -m` wrote).
       Comment: cfg.comment || (cfg.history?.at(-1)?.comment ?? ''),
       Created: cfg.created ?? img.created,
-      Container: cfg.container ?? '',
-      ContainerConfig: wireImageRunConfig(cfg.container_config),
+      ...(since145 ? {} : { Container: cfg.container ?? '', ContainerConfig: wireImageRunConfig(cfg.container_config) }),
       DockerVersion: cfg.docker_version ?? '',
       Author: cfg.author ?? '',
       Config: cfg.config ? wireImageRunConfig(cfg.config) : null,
@@ -68,7 +76,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       Os: cfg.os ?? 'linux',
       ...(cfg['os.version'] ? { OsVersion: cfg['os.version'] } : {}),
       Size: img.size,
-      VirtualSize: img.size,
+      ...(since144 ? {} : { VirtualSize: img.size }),
       GraphDriver: {
         Name: deps.system.driver === 'overlay' ? 'overlay2' : 'vfs',
         Data: { LowerDir: chains.map((c) => deps.layerPath(c)).reverse().join(':') },

@@ -83,6 +83,13 @@ export class HttpContext {
     return Duplex.from({ readable: this.req, writable: this.res });
   }
 
+  /** Takes over an upgraded connection as it is (WebSocket): the caller answers the upgrade. */
+  takeUpgrade(): { socket: Duplex; head: Buffer; headers: string } | null {
+    if (!this.upgrade) return null;
+    this.#hijacked = true;
+    return { ...this.upgrade, headers: this.#commonHeaders() };
+  }
+
   #commonHeaders(): string {
     const h = this.res.getHeaders();
     return Object.entries(h)

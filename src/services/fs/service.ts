@@ -251,13 +251,13 @@ export class FilesystemService {
     return { sizeRw, sizeRootFs: imageSize + sizeRw };
   }
 
-  /** `system df`: layers, images and containers with their sizes. */
-  async diskUsage(): Promise<DiskUsage> {
+  /** `system df`: layers, images and containers with their sizes; `containers: false` skips measuring writable layers. */
+  async diskUsage(opts: { containers?: boolean } = {}): Promise<DiskUsage> {
     const containers = this.deps.containers.list();
     const { layersSize, images } = imageUsage(this.deps.images, containers);
     const imageSize = new Map(images.map((i) => [i.image.id as string, i.size]));
     const out: DiskUsage['containers'] = [];
-    for (const c of containers) {
+    for (const c of opts.containers === false ? [] : containers) {
       const sizeRw = await this.sizeRw(c).catch(() => 0);
       out.push({ container: c, sizeRw, sizeRootFs: (imageSize.get(c.imageId) ?? 0) + sizeRw });
     }

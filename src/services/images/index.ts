@@ -8,4 +8,5 @@ export type { PreparedPush } from './push.js';
 export type { ProgressEvent, ProgressSink, RemoteImageDeps, RemoteOptions } from './remote-deps.js';
 export { decodeRegistryAuth, type Credentials, type SearchHit } from '../../core/remotes/index.js';
 export type { SearchOptions } from './search.js';
+export type { DistributionInfo } from './distribution.js';
 export type { OperationLease, LeaseRecords, LeaseKind } from './lease.js';

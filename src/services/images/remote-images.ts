@@ -7,6 +7,7 @@ import { ImagePuller, type PreparedPull } from './pull.js';
 import { ImagePusher, type PreparedPush } from './push.js';
 import type { RemoteImageDeps, RemoteOptions } from './remote-deps.js';
 import { searchImages, type SearchOptions } from './search.js';
+import { inspectDistribution, type DistributionInfo } from './distribution.js';
 
 /** The registry host a login names: Docker Hub's https://index.docker.io/v1/ is docker.io. */
 export function loginHost(serverAddress: string | undefined): string {
@@ -56,6 +57,11 @@ export class RemoteImages {
   /** `GET /images/search`: Docker Hub's index, or a registry named in the term. */
   search(term: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
     return searchImages(this.deps.remote, term, opts);
+  }
+
+  /** `GET /distribution/{name}/json`: the reference's manifest descriptor and platforms, nothing pulled. */
+  inspectDistribution(ref: string, opts: RemoteOptions = {}): Promise<DistributionInfo> {
+    return inspectDistribution(this.deps.remote, ref, opts);
   }
 
   /** `POST /auth`: Unauthorized in the registry's words when the credentials are refused. */

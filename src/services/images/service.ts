@@ -105,6 +105,23 @@ export class ImageService {
     return JSON.parse((await this.deps.blobs.readAll(img.configDigest, 8 << 20)).toString('utf8')) as ImageConfigJson;
   }
 
+  /** The manifest an image came with (pull, load, build), or null for one made here without one; with its config's size. */
+  async manifestOf(img: StoredImage): Promise<{ mediaType: string; digest: Digest; size: number; configSize: number } | null> {
+    if (!img.manifestDigest) return null;
+    const bytes = await this.deps.blobs.readAll(img.manifestDigest, 4 << 20).catch(() => null);
+    if (!bytes) return null;
+    let mediaType = 'application/vnd.oci.image.manifest.v1+json';
+    let configSize = 0;
+    try {
+      const m = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; config?: { size?: unknown } };
+      if (typeof m.mediaType === 'string') mediaType = m.mediaType;
+      if (typeof m.config?.size === 'number') configSize = m.config.size;
+    } catch {
+      return null;
+    }
+    return { mediaType, digest: img.manifestDigest, size: bytes.length, configSize };
+  }
+
   chainIdsOf(img: StoredImage): Digest[] {
     return chainIds(img.layers.map((l) => l.diffId));
   }

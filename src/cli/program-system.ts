@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import type { Ctx, Exit } from './program.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Commands about the daemon and its surroundings: context, info, events, manifest. */
+export function contextCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  const cx = (): Promise<typeof import('./commands/context.js')> => import('./commands/context.js');
+  parent.command('create').description('Create a context').argument('<context>')
+    .option('--description <description>', 'Description of the context')
+    .option('--docker <stringToString>', 'set the docker endpoint', collect, [])
+    .option('--from <context>', 'create context from a named context')
+    .action(async (name: string, opts) => exit((await cx()).contextCreate(ctx(), name, opts)));
+  parent.command('ls').alias('list').description('List contexts')
+    .option('--format <format>', 'Format output using a custom template')
+    .option('-q, --quiet', 'Only show context names')
+    .action(async (opts) => exit((await cx()).contextList(ctx(), opts)));
+  parent.command('use').description('Set the current docker context').argument('<context>')
+    .action(async (name: string) => exit((await cx()).contextUse(ctx(), name)));
+  parent.command('inspect').description('Display detailed information on one or more contexts').argument('[context...]')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (names: string[], opts) => exit((await cx()).contextInspect(ctx(), names, opts)));
+  parent.command('rm').alias('remove').description('Remove one or more contexts').argument('<context...>')
+    .option('-f, --force', 'Force the removal of a context in use')
+    .action(async (names: string[], opts) => exit((await cx()).contextRemove(ctx(), names, opts)));
+  parent.command('show').description('Print the name of the current context')
+    .action(async () => exit((await cx()).contextShow(ctx())));
+}
+
+export function infoCommand(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('info').description('Display system-wide information')
+    .option('-f, --format <format>', 'Format output using a custom template')
+    .action(async (opts) => exit((await import('./commands/system.js')).info(ctx(), opts)));
+}
+
+export function eventsCommand(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('events').description('Get real time events from the server')
+    .option('--since <time>', 'Show all events created since timestamp')
+    .option('--until <time>', 'Stream events until this timestamp')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <format>', 'Format the output using the given Go template')
+    .action(async (opts) => exit((await import('./commands/events.js')).events(ctx(), opts)));
+}
+
+export function manifestCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  parent.command('inspect').description('Display an image manifest, or manifest list').argument('<manifest...>')
+    .option('--insecure', 'Allow communication with an insecure registry')
+    .option('-v, --verbose', 'Output additional info including layers and platform')
+    .action(async (args: string[], opts) => exit((await import('./commands/manifest.js')).manifestInspect(ctx(), args, opts)));
+}
