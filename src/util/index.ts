@@ -6,3 +6,4 @@ export * from './fan-out.js';
 export * from './streams.js';
 export * from './idle-workers.js';
 export * from './resumable.js';
+export * from './tree-usage.js';
