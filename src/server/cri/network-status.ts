@@ -29,10 +29,9 @@ export async function cniStatus(confDir: string): Promise<CniStatus> {
   const networks: string[] = [];
   const skipped: string[] = [];
   for (const n of names) {
-    const conf = await readFile(join(confDir, n), 'utf8').then(
-      (t) => JSON.parse(t) as unknown,
-      () => undefined,
-    );
+    const conf = await readFile(join(confDir, n), 'utf8')
+      .then((t) => JSON.parse(t) as unknown)
+      .catch(() => undefined);
     const c = conf && typeof conf === 'object' ? (conf as Record<string, unknown>) : undefined;
     const usable = c !== undefined && (n.endsWith('.conflist') ? Array.isArray(c['plugins']) && c['plugins'].length > 0 : typeof c['type'] === 'string');
     if (usable) networks.push(typeof c['name'] === 'string' ? c['name'] : n);
