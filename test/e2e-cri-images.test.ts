@@ -159,3 +159,27 @@ test('ImageFsInfo: the data root, bytes and inodes in use, now', async () => {
   const ms = Number(BigInt(fs?.timestamp ?? '0') / 1_000_000n);
   assert.ok(ms >= before - 1000 && ms <= Date.now() + 1000, `timestamp ${fs?.timestamp} is in nanoseconds, now`);
 });
+
+// bcrypt (cost 4) of "s3cret-pw", for the registry's htpasswd.
+const HTPASSWD = 'alice:$2b$04$5G4DCDhJO4GVVIftDblwyeFkZoR/6Sx7A1y6ptEx2B/h48fsIfexm\n';
+
+test('PullImage with AuthConfig from a registry that wants a password: refused without, with a wrong one; username/password and auth both work', async (t) => {
+  const priv = await startRegistry({ htpasswd: HTPASSWD });
+  t.after(() => priv.stop());
+  const ref = `${priv.host}/private/app:1`;
+  // skopeo (a real client) copies the image in, so that no credentials of berthd's own are involved.
+  const copied = await d.run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret-pw', `docker://${reg.host}/cri/busybox:1`, `docker://${ref}`]);
+  assert.equal(copied.code, 0, copied.stderr);
+
+  const anon = failed(await cri.img('PullImage', { image: { image: ref } }));
+  assert.equal(anon.code, status.UNAUTHENTICATED, anon.details);
+  const wrong = failed(await cri.img('PullImage', { image: { image: ref }, auth: { username: 'alice', password: 'nope', server_address: priv.host } }));
+  assert.equal(wrong.code, status.UNAUTHENTICATED, wrong.details);
+
+  const first = CriClient.ok(await cri.img('PullImage', { image: { image: ref }, auth: { username: 'alice', password: 's3cret-pw', server_address: priv.host } }));
+  assert.match(first['image_ref'] as string, /^sha256:[a-f0-9]{64}$/);
+  CriClient.ok(await cri.img('RemoveImage', { image: { image: ref } }));
+  const second = CriClient.ok(await cri.img('PullImage', { image: { image: ref }, auth: { auth: Buffer.from('alice:s3cret-pw').toString('base64') } }));
+  assert.equal(second['image_ref'], first['image_ref']);
+  assert.match(await berthImages(), new RegExp(`^${priv.host}/private/app:1 ${String(first['image_ref'])}$`, 'm'));
+});
