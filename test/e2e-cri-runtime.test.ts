@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { connect } from 'node:http2';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
 import { CriClient, status } from './helpers/cri.js';
@@ -121,4 +123,28 @@ test('bytes that are no CRI message get INVALID_ARGUMENT naming the RPC, and the
   const wrongType = await cri.raw('/runtime.v1.ImageService/ImageStatus', Buffer.from([0x0d, 0x01, 0x02]));
   assert.equal(!wrongType.ok && wrongType.code, status.INVALID_ARGUMENT);
   assert.equal(CriClient.ok(await cri.rt('Version', {}))['runtime_name'], 'berth');
+});
+
+test("a Go client's :authority (the socket's path, as kubelet 1.26 and crictl send it) is served, not reset", async () => {
+  // A raw HTTP/2 gRPC call, since grpc-js itself sends "localhost": Node's HTTP/2 server would reset
+  // this stream with PROTOCOL_ERROR ('/' is not allowed in an authority) without berth's rewrite.
+  const session = connect('http://localhost', { createConnection: () => netConnect(d.criSocket) });
+  try {
+    const req = session.request({ ':method': 'POST', ':path': '/runtime.v1.RuntimeService/Version', ':authority': d.criSocket, 'content-type': 'application/grpc', te: 'trailers' });
+    const chunks: Buffer[] = [];
+    const done = new Promise<{ grpcStatus: unknown; rst: number }>((res, rej) => {
+      let grpcStatus: unknown;
+      req.on('trailers', (tr) => (grpcStatus = tr['grpc-status']));
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('error', rej);
+      req.on('close', () => res({ grpcStatus, rst: req.rstCode ?? 0 }));
+    });
+    req.end(Buffer.from([0, 0, 0, 0, 0]));
+    const r = await done;
+    assert.equal(r.rst, 0);
+    assert.equal(r.grpcStatus, '0');
+    assert.match(Buffer.concat(chunks).toString('latin1'), /berth/);
+  } finally {
+    session.close();
+  }
 });

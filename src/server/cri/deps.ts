@@ -24,7 +24,7 @@ export interface ImageFsUsage {
 export interface CriDeps {
   config: CriConfig;
   version: string;
-  images: Pick<ImageService, 'list' | 'get' | 'tagsOf' | 'repoDigestsOf' | 'config' | 'chainIdsOf' | 'remove'>;
+  images: Pick<ImageService, 'list' | 'get' | 'tagsOf' | 'repoDigestsOf' | 'config' | 'chainIdsOf' | 'remove' | 'isIntermediate'>;
   remotes: Pick<RemoteImages, 'preparePull'>;
   imageFsUsage(): Promise<ImageFsUsage>;
   log(msg: string, err?: unknown): void;

@@ -61,7 +61,9 @@ export function imageService(deps: CriDeps): UntypedServiceImplementation {
   return {
     ListImages: unary('ListImages', async (req) => {
       const want = imageRef('ListImages', object(req['filter'])?.['image'], false);
-      let imgs = deps.images.list();
+      // Build steps (untagged parents of other images) are berth's build cache, not images for pods:
+      // kubelet's GC would only meet refusals removing them.
+      let imgs = deps.images.list().filter((i) => !deps.images.isIntermediate(i));
       if (want !== '') {
         const hit = lookup(deps, want);
         imgs = hit ? imgs.filter((i) => i.id === hit.id) : [];

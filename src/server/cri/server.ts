@@ -1,6 +1,8 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { RewritingConnection } from './connection.js';
 import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import type { CriDeps } from './deps.js';
 import { imageService } from './image-service.js';
@@ -32,11 +34,13 @@ export async function startCriServer(deps: CriDeps): Promise<CriServer> {
   const path = deps.config.socket;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await clearStaleSocket(path);
+  // berth accepts the connections itself and hands them to grpc-js, each through the rewriter that
+  // lets Go clients' socket-path authority past Node's HTTP/2 checks (authority.ts).
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener = createServer((socket) => injector.injectConnection(new RewritingConnection(socket)));
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${path}`, ServerCredentials.createInsecure(), (err) => {
-      if (err) reject(new Conflict(`cannot listen for CRI on ${path}: ${err.message}`, { cause: err }));
-      else resolve();
-    });
+    listener.once('error', (err) => reject(new Conflict(`cannot listen for CRI on ${path}: ${err.message}`, { cause: err })));
+    listener.listen(path, () => resolve());
   });
   // Only root (kubelet runs as root) may drive the runtime.
   await chmod(path, 0o660);
@@ -44,10 +48,13 @@ export async function startCriServer(deps: CriDeps): Promise<CriServer> {
     socket: path,
     close: () =>
       new Promise<void>((resolve) => {
+        listener.close();
         // Calls in flight (a pull) get a moment; then the rest are cut.
-        const timer = setTimeout(() => server.forceShutdown(), 2000);
+        injector.drain(2000);
+        const timer = setTimeout(() => server.forceShutdown(), 2100);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          injector.destroy();
           void rm(path, { force: true }).finally(resolve);
         });
       }),
