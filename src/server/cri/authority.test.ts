@@ -62,8 +62,10 @@ test('a raw (non-Huffman) authority literal and one split across HEADERS and CON
   const input = Buffer.concat([preface, frame(0x1, 0, block.subarray(0, 6)), frame(0x9, 0x4, block.subarray(6))]);
   const out = Buffer.concat(new AuthorityRewriter().push(input));
   assert.equal(out.length, input.length);
-  assert.ok(out.includes(Buffer.from('-run-berth-cri.sock', 'latin1')), out.toString('latin1'));
-  assert.ok(!out.includes(Buffer.from('/berth/', 'latin1')));
+  // The two fragments, without their frame headers, make the block again, its '/' now '-'.
+  const p = preface.length;
+  const fragments = Buffer.concat([out.subarray(p + 9, p + 9 + 6), out.subarray(p + 9 + 6 + 9)]);
+  assert.deepEqual(fragments, Buffer.concat([block.subarray(0, 3), Buffer.from('-run-berth-cri.sock', 'latin1')]));
   // Not HTTP/2 at all: passed on untouched.
   const junk = Buffer.from('GET / HTTP/1.1\r\n\r\n', 'latin1');
   assert.deepEqual(Buffer.concat(new AuthorityRewriter().push(junk)), junk);
