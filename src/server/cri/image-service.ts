@@ -1,11 +1,13 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { InvalidArgument, isNotFound } from '../../errdefs/index.js';
 import type { Credentials, StoredImage } from '../../services/index.js';
-import type { CriDeps } from './deps.js';
+import type { CriDeps, ImageFsUsage } from './deps.js';
 import { toCriImage, type CriImage } from './image-convert.js';
 import { unary } from './rpc.js';
 
 type Req = Record<string, unknown>;
+
+const USAGE_TTL_MS = 5000;
 
 function object(v: unknown): Req | null {
   return v && typeof v === 'object' ? (v as Req) : null;
@@ -58,6 +60,17 @@ async function criImage(deps: CriDeps, img: StoredImage): Promise<CriImage> {
 
 /** runtime.v1.ImageService on berth's one image store: what CRI pulls, `berth images` lists. */
 export function imageService(deps: CriDeps): UntypedServiceImplementation {
+  // kubelet asks every few seconds (eviction manager, stats); a walk of the layers is not free, so
+  // a measurement serves for a few seconds, with the time it was taken, and calls in between share it.
+  let usage: { at: number; figures: Promise<ImageFsUsage> } | undefined;
+  const measure = (): { at: number; figures: Promise<ImageFsUsage> } => {
+    if (!usage || Date.now() - usage.at > USAGE_TTL_MS) {
+      const fresh = { at: Date.now(), figures: deps.imageFsUsage() };
+      fresh.figures.catch(() => (usage = undefined));
+      usage = fresh;
+    }
+    return usage;
+  };
   return {
     ListImages: unary('ListImages', async (req) => {
       const want = imageRef('ListImages', object(req['filter'])?.['image'], false);
@@ -103,11 +116,12 @@ export function imageService(deps: CriDeps): UntypedServiceImplementation {
     }),
 
     ImageFsInfo: unary('ImageFsInfo', async () => {
-      const u = await deps.imageFsUsage();
+      const m = measure();
+      const u = await m.figures;
       return {
         image_filesystems: [
           {
-            timestamp: String(BigInt(Date.now()) * 1_000_000n),
+            timestamp: String(BigInt(m.at) * 1_000_000n),
             fs_id: { mountpoint: u.mountpoint },
             used_bytes: { value: String(u.usedBytes) },
             inodes_used: { value: String(u.inodesUsed) },
