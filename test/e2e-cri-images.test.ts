@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from './helpers/daemon.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TestDaemon, eventually } from './helpers/daemon.js';
 import { CriClient, status, type CriResult } from './helpers/cri.js';
 import { startRegistry, type Registry } from './remotes-helpers.js';
 
@@ -182,4 +184,39 @@ test('PullImage with AuthConfig from a registry that wants a password: refused w
   const second = CriClient.ok(await cri.img('PullImage', { image: { image: ref }, auth: { auth: Buffer.from('alice:s3cret-pw').toString('base64') } }));
   assert.equal(second['image_ref'], first['image_ref']);
   assert.match(await berthImages(), new RegExp(`^${priv.host}/private/app:1 ${String(first['image_ref'])}$`, 'm'));
+});
+
+test('a PullImage whose caller gives up (deadline) stops its registry request; the daemon keeps serving', async (t) => {
+  // A registry that answers /v2/ and then never answers the manifest request.
+  const open = new Set<string>();
+  const closed: string[] = [];
+  const stall = createServer((req, res) => {
+    if (req.url === '/v2/') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    const url = req.url ?? '';
+    open.add(url);
+    req.socket.on('close', () => {
+      open.delete(url);
+      closed.push(url);
+    });
+  });
+  await new Promise<void>((res) => stall.listen(0, '127.0.0.1', res));
+  t.after(
+    () =>
+      new Promise<void>((res) => {
+        // Connections first: close() alone would wait for a request that hangs on purpose.
+        stall.closeAllConnections();
+        stall.close(() => res());
+      }),
+  );
+  const host = `127.0.0.1:${(stall.address() as AddressInfo).port}`;
+
+  const r = failed(await cri.img('PullImage', { image: { image: `${host}/slow/app:1` } }, 1500));
+  assert.equal(r.code, status.DEADLINE_EXCEEDED, r.details);
+  assert.ok(closed.length + open.size > 0, 'the pull reached the registry');
+  await eventually(async () => closed.some((u) => u.includes('/v2/slow/app/manifests/1')) && open.size === 0, 15_000, 'the manifest request to be dropped');
+  assert.equal(CriClient.ok(await cri.img('ImageStatus', { image: { image: `${host}/slow/app:1` } }))['image'], null);
+  assert.equal(CriClient.ok(await cri.rt('Version', {}))['runtime_name'], 'berth');
 });
