@@ -185,10 +185,12 @@ export class AuthorityRewriter {
     while (this.#pending.length >= 9) {
       const len = this.#pending.readUIntBE(0, 3);
       if (this.#pending.length < 9 + len) break;
-      // A copy: the frame may be patched, and the socket's buffer is not ours.
-      const frame = Buffer.from(this.#pending.subarray(0, 9 + len));
+      const raw = this.#pending.subarray(0, 9 + len);
       this.#pending = this.#pending.subarray(9 + len);
-      const type = frame[3] as number;
+      const type = raw[3] as number;
+      // Header frames are copied (they may be patched, and the socket's buffer is not ours); the rest
+      // goes on as it came.
+      const frame = type === HEADERS || type === CONTINUATION ? Buffer.from(raw) : raw;
       if (type !== HEADERS && !(type === CONTINUATION && this.#block.length)) {
         if (this.#block.length) return this.#giveUp(out, frame);
         out.push(frame);
