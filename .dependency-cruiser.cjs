@@ -34,6 +34,8 @@ const ALLOWED = {
   api: ['oci', 'util', 'errdefs'],
   'server/http': ['util', 'errdefs'],
   'server/engine': ['services', 'api', 'server/http', 'oci', 'util', 'errdefs'],
+  // The Kubernetes dialect: CRI's gRPC messages to and from the services, never through the Docker one.
+  'server/cri': ['services', 'oci', 'util', 'errdefs'],
   'server/registry': ['core/content', 'core/metadata', 'server/http', 'oci', 'util', 'errdefs'],
   'server/cri': ['services', 'oci', 'util', 'errdefs'],
   cli: ['api', 'oci', 'util', 'errdefs'],
@@ -46,6 +48,8 @@ const PACKAGES = {
   'better-sqlite3': ['core/metadata'],
   undici: ['core/remotes', 'server/registry'],
   commander: ['cli'],
+  '@grpc/grpc-js': ['server/cri'],
+  '@grpc/proto-loader': ['server/cri'],
 };
 
 const dir = (m) => `^src/${m}/`;

@@ -48,13 +48,16 @@ test('the architecture rules catch wrong-way imports, deep imports, misplaced pa
       'src/cli/main.ts': "import { store } from '../core/content/store.js';\nimport { x } from '../api/missing.js';\nexport const y = [store, x];\n",
       'src/api/index.ts': 'export const api = 1;\n',
       'src/stray/index.ts': "import { api } from '../api/index.js';\nexport const stray = api;\n",
+      'src/server/engine/index.ts': 'export const engine = 1;\n',
+      'src/server/cri/index.ts': "import { engine } from '../engine/index.js';\nexport const cri = engine;\n",
+      'src/server/http/index.ts': "import type { Server } from '@grpc/grpc-js';\nexport type S = Server;\n",
     };
     for (const [p, text] of Object.entries(files)) {
       await mkdir(dirname(join(dir, p)), { recursive: true });
       await writeFile(join(dir, p), text);
     }
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true }, include: ['src'] }));
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'fixture', type: 'module', dependencies: { koffi: '*' } }));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'fixture', type: 'module', dependencies: { koffi: '*', '@grpc/grpc-js': '*' } }));
     await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
     const found = new Set((await cruise(dir)).map((v) => `${v.rule.name}: ${v.from}`));
     for (const want of [
@@ -64,6 +67,8 @@ test('the architecture rules catch wrong-way imports, deep imports, misplaced pa
       'koffi-only-in-sys: src/core/runtime/index.ts',
       'services/images-imports: src/services/images/index.ts',
       'not-in-architecture: src/stray/index.ts',
+      'server/cri-imports: src/server/cri/index.ts',
+      '@grpc/grpc-js-only-in-server/cri: src/server/http/index.ts',
     ]) {
       assert.ok(found.has(want), `expected ${want}; found ${[...found].join('; ')}`);
     }

@@ -22,7 +22,7 @@ import { RemoteImages, TransferPool } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
 import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
-import { rootOwner } from '../util/index.js';
+import { rootOwner, treeUsage } from '../util/index.js';
 import type { Logger } from './logger.js';
 
 export interface RunningDaemon {
@@ -229,9 +229,32 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   await server.listen(opts.socketPath);
   log.info(`API listening on ${opts.socketPath}`);
+  // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
+  // berthd started with --cri=false never loads it at all.
+  let cri: { close(): Promise<void> } | undefined;
+  if (opts.cri.enabled) {
+    const { startCriServer } = await import('../server/cri/index.js');
+    cri = await startCriServer({
+      config: opts.cri,
+      version,
+      images,
+      remotes,
+      // Image content is the blobs and the unpacked layers, both under the data root.
+      imageFsUsage: async () => {
+        const u = await treeUsage([join(opts.dataRoot, 'blobs'), join(opts.dataRoot, 'layers')]);
+        return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
+      },
+      log: (msg, err) => log.warn(msg, err),
+    }).catch(async (e: unknown) => {
+      await server.close();
+      throw e;
+    });
+    log.info(`CRI listening on ${opts.cri.socket}`);
+  }
 
   return {
     async stop() {
+      await cri?.close();
       await server.close();
       networks.close();
       await registryClient.close();

@@ -4,6 +4,7 @@ import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index
 import { logRotationFromOpts } from '../core/runtime/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
+import { criOptions, normalizeCriFlag, type CriOptions } from './cri-options.js';
 
 export interface DaemonOptions {
   socketPath: string;
@@ -44,6 +45,8 @@ export interface DaemonOptions {
   cniPath: string;
   /** Default log options of new containers (`--log-opt`, daemon.json `log-opts`): max-size, max-file. */
   logOpts: Record<string, string>;
+  /** The Kubernetes CRI server (--cri, --cri-socket, daemon.json `cri`). */
+  cri: CriOptions;
 }
 
 export const DEFAULTS = {
@@ -74,6 +77,8 @@ Options:
   -b, --bridge string          Linux bridge of the default bridge network (default "berth0")
       --bip string             Address and prefix of the default bridge network (default "172.17.0.1/16")
       --default-address-pool   Default address pool for user networks, e.g. base=10.10.0.0/16,size=24 (repeatable)
+      --cri-socket string      CRI (Kubernetes) socket to listen on (default "<exec-root>/cri.sock")
+      --cri=false              Do not serve the CRI (default true)
   -v, --version                Print version information and quit
   -h, --help                   Print usage
 `;
@@ -87,7 +92,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: normalizeCriFlag(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -107,6 +112,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         bip: { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
         'max-concurrent-downloads': { type: 'string' },
+        cri: { type: 'string' },
+        'cri-socket': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -155,6 +162,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     defaultAddressPools: addressPools(f['default-address-pool'], file['default-address-pools']),
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
     logOpts: logOptions(f['log-opt'], file['log-opts']),
+    cri: criOptions(file['cri'], f, execRoot, configFile),
   };
 }
 
@@ -179,6 +187,8 @@ const DIRECTIVES: Record<string, string | null> = {
   'insecure-registries': null,
   'push-chunk-threshold': null,
   'push-chunk-size': null,
+  // Its keys are checked by criOptions; --cri-socket against cri.socket there too.
+  cri: null,
 };
 
 /** A value as Go's %v prints it, the form of dockerd's conflict message. */

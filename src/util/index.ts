@@ -7,3 +7,4 @@ export * from './streams.js';
 export * from './idle-workers.js';
 export * from './slots.js';
 export * from './resumable.js';
+export * from './tree-usage.js';

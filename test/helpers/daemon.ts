@@ -1,7 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ export interface RunResult {
  * The usual set-up of an end-to-end test file: a private berthd with busybox:latest, started before
  * its tests and, after them, checked for leftovers and removed. `set` receives the daemon.
  */
-export function useBusyboxDaemon(set: (d: TestDaemon) => void, opts: { driver?: string; args?: string[] } = {}): void {
+export function useBusyboxDaemon(set: (d: TestDaemon) => void, opts: { driver?: string; args?: string[]; cri?: boolean } = {}): void {
   let d: TestDaemon | undefined;
   before(async () => {
     d = await TestDaemon.start(opts);
@@ -51,11 +51,21 @@ export class TestDaemon {
     this.logFile = join(dir, 'berthd.log');
   }
 
-  /** `args`: more berthd flags (e.g. --userns-remap, --log-opt max-size=1m), kept for every spawn. */
-  static async start(opts: { driver?: string; args?: string[] } = {}): Promise<TestDaemon> {
+  /**
+   * `args`: more berthd flags (e.g. --userns-remap, --log-opt max-size=1m), kept for every spawn.
+   * `cri`: serve the CRI on `criSocket` in the test's dir; off otherwise, so that the daemons of
+   * other tests neither load the gRPC stack nor meet on /run/berth/cri.sock.
+   * `config`: a daemon.json (made from the test's dir, for paths inside it), given with --config-file.
+   */
+  static async start(opts: { driver?: string; args?: string[]; cri?: boolean; config?: (dir: string) => Record<string, unknown> } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
+    if (opts.config) {
+      await writeFile(join(d.dir, 'daemon.json'), JSON.stringify(opts.config(d.dir)));
+      opts = { ...opts, args: [...(opts.args ?? []), '--config-file', join(d.dir, 'daemon.json')] };
+    }
     d.driver = opts.driver;
     d.extraArgs = opts.args ?? [];
+    d.cri = opts.cri ?? false;
     // A remapped container root must pass through the test dir to its rootfs (berthd checks it, as Docker does).
     if (d.extraArgs.includes('--userns-remap')) await chmod(d.dir, 0o711);
     try {
@@ -70,6 +80,11 @@ export class TestDaemon {
 
   driver: string | undefined;
   extraArgs: string[] = [];
+  cri = false;
+
+  get criSocket(): string {
+    return join(this.dir, 'cri.sock');
+  }
 
   /**
    * Each test daemon gets its own default bridge and subnets, so test files run in parallel without
@@ -93,6 +108,7 @@ export class TestDaemon {
     const args = ['-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug'];
     if (this.driver) args.push('--storage-driver', this.driver);
     if (!this.extraArgs.includes('--bip')) args.push('--bridge', this.net.bridge, '--bip', this.net.bip, '--default-address-pool', this.net.pool);
+    args.push(...(this.cri ? ['--cri-socket', this.criSocket] : ['--cri=false']));
     args.push(...this.extraArgs);
     this.proc = spawn(BERTHD, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
