@@ -37,7 +37,6 @@ const ALLOWED = {
   // The Kubernetes dialect: CRI's gRPC messages to and from the services, never through the Docker one.
   'server/cri': ['services', 'oci', 'util', 'errdefs'],
   'server/registry': ['core/content', 'core/metadata', 'server/http', 'oci', 'util', 'errdefs'],
-  'server/cri': ['services', 'oci', 'util', 'errdefs'],
   cli: ['api', 'oci', 'util', 'errdefs'],
   daemon: null,
   registryd: null,
