@@ -20,6 +20,8 @@ class Lexer {
     private readonly s: string,
     private readonly lookup: Lookup,
     private readonly escape: string,
+    /** Heredoc content: quotes and escapes stay in the text (they still stop expansion). */
+    private readonly raw = false,
   ) {}
 
   #peek(): string | undefined {
@@ -45,14 +47,18 @@ class Lexer {
         return out;
       }
       if (c === stop) return out;
-      if (c === "'") lit(this.#single());
+      if (this.raw && (c === "'" || c === '"') && !this.s.includes(c, this.#i)) lit(c);
+      else if (this.raw && c === "'") lit(`'${this.#single()}'`);
+      else if (this.raw && c === '"') lit(`"${this.#double()}"`);
+      else if (c === "'") lit(this.#single());
       else if (c === '"') lit(this.#double());
       else if (c === '$') {
         const v = this.#dollar();
         out.push({ text: v, split: true });
       } else if (c === this.escape) {
         const n = this.#next();
-        if (n !== undefined) lit(n);
+        if (n !== undefined) lit(this.raw ? c + n : n);
+        else if (this.raw) lit(c);
       } else if (/\s/.test(c)) out.push({ text: c, split: true });
       else lit(c);
     }
@@ -77,7 +83,7 @@ class Lexer {
       if (c === '$') t += this.#dollar();
       else if (c === this.escape) {
         const n = this.#peek();
-        if (n === '"' || n === '$' || n === this.escape) t += this.#next();
+        if (n === '"' || n === '$' || n === this.escape) t += (this.raw ? c : '') + (this.#next() as string);
         else t += c;
       } else t += c;
     }
@@ -120,6 +126,15 @@ class Lexer {
 /** Expands one word: quotes removed, variables substituted, whitespace kept. */
 export function expandWord(word: string, lookup: Lookup, escape = '\\'): string {
   return new Lexer(word, lookup, escape).run().map((p) => p.text).join('');
+}
+
+/**
+ * Expands the variables of a here-document's content (COPY <<EOF with an unquoted delimiter), as
+ * BuildKit does with raw quotes and escapes: `$X`, `${X}` replaced; quotes and backslashes kept,
+ * nothing inside single quotes or after a backslash expanded.
+ */
+export function expandHeredoc(text: string, lookup: Lookup): string {
+  return new Lexer(text, lookup, '\\', true).run().map((p) => p.text).join('');
 }
 
 /** Expands and splits into words on unquoted whitespace (also whitespace from variable values). */
