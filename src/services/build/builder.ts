@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, type Dockerfile, type Instruction, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, stepError, type Dockerfile, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
@@ -8,7 +8,10 @@ import type { ContainerService } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
-import { applyCopy, planCopy } from './copy.js';
+import { addSources } from './add-sources.js';
+import { applyCopy, mergePlans, planCopy, type CopyPlan } from './copy.js';
+import { withStepDir, writeScript } from './heredoc.js';
+import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, platformArgs, samePlatform } from './platform.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
 import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
 
@@ -86,6 +89,7 @@ export class Build {
         if (image) this.#sources.push({ image, config: await this.deps.images.config(image) });
       }
     }
+    for (const [k, v] of Object.entries(platformArgs(parseBuildPlatform(this.opts.platform ?? 'linux')))) this.#meta.set(k, v);
     for (const a of df.metaArgs) {
       for (const x of a.args) {
         this.#used.add(x.name);
@@ -131,13 +135,19 @@ export class Build {
     if (name === '') throw new InvalidArgument(`base name (${base.image}) should not be blank`);
     let st: StageState;
     const prior = this.#results.find((r) => r.name === name.toLowerCase());
+    const platform = base.platform !== undefined ? expandWord(base.platform, (n) => this.#meta.get(n), escape) : this.opts.platform;
+    const want = platform ? parseBuildPlatform(platform) : null;
     if (name.toLowerCase() === 'scratch') {
-      st = new StageState(null, SCRATCH_CONFIG, escape);
+      st = new StageState(null, want ? { ...SCRATCH_CONFIG, os: want.os, architecture: want.architecture, ...(want.variant ? { variant: want.variant } : {}) } : SCRATCH_CONFIG, escape);
     } else if (prior) {
       st = new StageState(prior.image, prior.config, escape);
     } else {
-      const img = await this.#image(name);
-      st = new StageState(img, await this.deps.images.config(img), escape);
+      const img = await this.#image(name, want ? formatPlatform(want) : undefined);
+      const cfg = await this.deps.images.config(img);
+      if (want && !samePlatform(want, configPlatform(cfg))) {
+        throw stepError(base, `image with reference ${name} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(configPlatform(cfg))}`);
+      }
+      st = new StageState(img, cfg, escape);
     }
     if (st.image) this.#say(` ---> ${short(st.image.id)}\n`);
     const triggers = (st.rc['OnBuild'] as string[] | null | undefined) ?? [];
@@ -150,10 +160,11 @@ export class Build {
   }
 
   /** A base image: the local one unless --pull (or it is missing), then pulled when berthd talks to registries. */
-  async #image(name: string): Promise<StoredImage> {
+  async #image(name: string, platform?: string): Promise<StoredImage> {
     if (!this.opts.pull) {
       try {
-        return this.deps.images.get(name);
+        const img = this.deps.images.get(name);
+        if (!platform || !this.deps.remotes || samePlatform(parseBuildPlatform(platform), configPlatform(await this.deps.images.config(img)))) return img;
       } catch (e) {
         if (!(e instanceof NotFound)) throw e;
         if (!this.deps.remotes) throw e;
@@ -162,7 +173,7 @@ export class Build {
     const remotes = this.deps.remotes;
     if (!remotes) throw new NotFound(`cannot pull ${name}: this berthd is not wired to talk to registries`);
     const creds: Credentials | undefined = this.opts.credentials?.(name);
-    const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}) });
+    const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}), ...(platform ? { platform } : {}) });
     const { id } = await job.run((e) => {
       if (e.current === undefined && e.status) this.#say(`${e.id ? `${e.id}: ` : ''}${e.status}\n`);
     });
@@ -180,8 +191,17 @@ export class Build {
     switch (ins.kind) {
       case 'from':
         throw new InvalidArgument(`line ${ins.line}: FROM is not allowed here`);
-      case 'run':
-        return this.#run(st, st.argv(ins.cmd));
+      case 'run': {
+        const why = cannotRun(st.config);
+        if (why) throw stepError(ins, why);
+        const network = ins.network ? { network: ins.network } : {};
+        const script = ins.script;
+        if (!script) return this.#run(st, st.argv(ins.cmd), network);
+        return withStepDir(this.contextDir, async (dir) => {
+          const s = await writeScript(dir, script);
+          return this.#run(st, [s.path], { ...network, binds: [s.bind], record: [s.path, script.data] });
+        });
+      }
       case 'workdir': {
         const path = st.workdir(st.expand(ins.value));
         st.rc['WorkingDir'] = path;
@@ -205,19 +225,29 @@ export class Build {
     if (!dest.startsWith('/')) dest = `${st.workdir(dest)}${dest.endsWith('/') || dest === '.' ? '/' : ''}`;
     const chown = ins.chown !== undefined ? st.expand(ins.chown) : undefined;
     const chmodText = ins.chmod !== undefined ? st.expand(ins.chmod) : undefined;
-    if (chmodText !== undefined && !/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidArgument(`invalid chmod parameter ${JSON.stringify(chmodText)}: use an octal mode such as 0755`);
+    if (chmodText !== undefined && !/^[0-7]{1,4}$/.test(chmodText)) throw stepError(ins, `invalid chmod parameter ${JSON.stringify(chmodText)}: use an octal mode such as 0755`);
     const chmod = chmodText !== undefined ? parseInt(chmodText, 8) : undefined;
     const from = ins.from !== undefined ? st.expand(ins.from) : undefined;
     const what = ins.kind.toUpperCase();
-    await this.#withSource(from, async (root, fromContext) => {
-      const base = { fromContext, unpack: ins.kind === 'add', ...(chmod !== undefined ? { chmod } : {}), signal: this.#signal };
-      const plan = await planCopy(root, sources, { ...base, ...(chown ? { ownerKey: chown } : {}) });
-      await this.#commit(st, nopCmd(st, `${what} ${plan.hash} in ${dest} `, true), (commit) =>
-        this.#inContainer(st, commit, async (ctr) => {
-          const owner = chown ? await ownerOf(ctr, chown) : undefined;
-          await applyCopy(ctr, plan, dest, { ...base, ...(owner ? { owner } : {}) });
-        }),
-      );
+    const exclude = ins.exclude?.map((e) => st.expand(e));
+    await withStepDir(this.contextDir, async (stepDir) => {
+      const added = await addSources(ins, st, sources, stepDir, { buildArgs: this.opts.buildArgs, signal: this.#signal });
+      const opts = { unpack: ins.kind === 'add', ...(chmod !== undefined ? { chmod } : {}), ...(exclude ? { exclude } : {}), ...(ins.parents ? { parents: true } : {}), signal: this.#signal };
+      const step = async (root: string | null, fromContext: boolean): Promise<void> => {
+        const plans: CopyPlan[] = [];
+        const key = chown ? { ownerKey: chown } : {};
+        if (root !== null && added.local.length) plans.push(await planCopy(root, added.local, { ...opts, fromContext, ...key }));
+        if (added.staged.length) plans.push(await planCopy(stepDir, added.staged, { ...opts, unpack: false, parents: false, fromContext: false, ...key }));
+        const plan = mergePlans(plans);
+        await this.#commit(st, nopCmd(st, `${what} ${plan.hash} in ${dest} `, true), (commit) =>
+          this.#inContainer(st, commit, async (ctr) => {
+            const owner = chown ? await ownerOf(ctr, chown) : undefined;
+            await applyCopy(ctr, plan, dest, { ...opts, fromContext, ...(owner ? { owner } : {}) });
+          }),
+        );
+      };
+      if (added.local.length) await this.#withSource(from, step);
+      else await step(null, false);
     });
   }
 
@@ -330,15 +360,19 @@ export class Build {
     return null;
   }
 
-  async #run(st: StageState, argv: string[]): Promise<void> {
+  /** A RUN step; `step`: RUN --network, binds (a heredoc script), and what the cache key records instead of argv. */
+  async #run(st: StageState, argv: string[], step: { network?: RunNetwork; binds?: string[]; record?: string[] } = {}): Promise<void> {
     const { all, recorded } = st.buildArgEnv(this.#proxies());
-    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...argv] : argv;
+    const shown = [...(step.network && step.network !== 'default' ? [`--network=${step.network}`] : []), ...(step.record ?? argv)];
+    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...shown] : shown;
     await this.#commit(st, saveCmd, async (commit) => {
       const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), argv, {
         env: [...st.env(), ...all],
         user: (st.rc['User'] as string | undefined) ?? '',
         workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
         run: true,
+        ...(step.network && step.network !== 'default' ? { network: step.network } : {}),
+        ...(step.binds ? { binds: step.binds } : {}),
       });
       this.#say(` ---> Running in ${short(rec.id)}\n`);
       const { containers } = this.deps;
@@ -375,9 +409,10 @@ export class Build {
   }
 
   /** A step's container; `run`: one that RUN starts, on the build's network, hosts and /dev/shm size. */
-  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean }) {
-    const { run, ...rest } = o;
-    const { networkMode, extraHosts, shmSize } = this.opts;
+  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean; network?: string; binds?: string[] }) {
+    const { run, network, binds, ...rest } = o;
+    const { extraHosts, shmSize } = this.opts;
+    const networkMode = network ?? this.opts.networkMode;
     return this.deps.containers.create({
       image,
       cmd,
@@ -385,7 +420,7 @@ export class Build {
       ...rest,
       healthcheck: { Test: ['NONE'] },
       labels: {},
-      hostConfig: run ? { raw: {}, networkMode, extraHosts, ...(shmSize ? { shmSize } : {}) } : { raw: {} },
+      hostConfig: run ? { raw: {}, networkMode, extraHosts, ...(shmSize ? { shmSize } : {}), ...(binds ? { binds } : {}) } : { raw: {} },
     });
   }
 
