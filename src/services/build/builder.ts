@@ -172,6 +172,20 @@ export class Build {
     }
     const remotes = this.deps.remotes;
     if (!remotes) throw new NotFound(`cannot pull ${name}: this berthd is not wired to talk to registries`);
+    // As Docker: a local image of another platform is what the step then refuses, when none can be pulled.
+    const local = platform && !this.opts.pull ? (() => {
+      try {
+        return this.deps.images.get(name);
+      } catch {
+        return null;
+      }
+    })() : null;
+    if (local) return this.#pull(name, platform).catch(() => local);
+    return this.#pull(name, platform);
+  }
+
+  async #pull(name: string, platform: string | undefined): Promise<StoredImage> {
+    const remotes = this.deps.remotes as RemoteImages;
     const creds: Credentials | undefined = this.opts.credentials?.(name);
     const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}), ...(platform ? { platform } : {}) });
     const { id } = await job.run((e) => {
