@@ -173,15 +173,17 @@ export class Build {
     const remotes = this.deps.remotes;
     if (!remotes) throw new NotFound(`cannot pull ${name}: this berthd is not wired to talk to registries`);
     // As Docker: a local image of another platform is what the step then refuses, when none can be pulled.
-    const local = platform && !this.opts.pull ? (() => {
-      try {
-        return this.deps.images.get(name);
-      } catch {
-        return null;
-      }
-    })() : null;
+    const local = platform && !this.opts.pull ? this.#localImage(name) : null;
     if (local) return this.#pull(name, platform).catch(() => local);
     return this.#pull(name, platform);
+  }
+
+  #localImage(name: string): StoredImage | null {
+    try {
+      return this.deps.images.get(name);
+    } catch {
+      return null;
+    }
   }
 
   async #pull(name: string, platform: string | undefined): Promise<StoredImage> {
