@@ -263,7 +263,7 @@ test('RUN --network=none has only loopback, host sees the host, default the buil
 });
 
 test('default-ARG and ONBUILD rules: a global ARG default reaches a stage only through ARG NAME; triggers run once in the child', async () => {
-  const parent = await d.docker(['build', '-t', 'onb-parent', context('onb-parent', { Dockerfile: 'FROM busybox\nONBUILD ARG GREETING=hi\nONBUILD RUN echo "$GREETING from trigger" > /trigger\n' })]);
+  const parent = await d.docker(['build', '-t', 'onb-parent', context('onb-parent', { Dockerfile: 'FROM busybox\nONBUILD ARG GREETING=hi\nONBUILD RUN <<EOF\necho "$GREETING from trigger" > /trigger\nEOF\n' })]);
   assert.equal(parent.code, 0, parent.stderr);
   const out = await buildAndRun(
     'onb-child',

@@ -285,8 +285,9 @@ export function toInstruction(n: Node, escape: string): Instruction {
       if (inner === 'onbuild') throw parseError(n.startLine, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
       if (inner === 'from' || inner === 'maintainer') throw parseError(n.startLine, `${inner.toUpperCase()} isn't allowed as an ONBUILD trigger`);
       // Parsed now so that a bad trigger fails this build, not a child's.
-      parseInstructions(n.rest, escape, n.startLine);
-      return { ...base, kind: 'onbuild', expression: n.rest };
+      const expression = n.rest + n.heredocs.map((h) => `\n${h.content}${h.name}`).join('');
+      parseInstructions(expression, escape, n.startLine);
+      return { ...base, kind: 'onbuild', expression };
     }
     default:
       throw parseError(n.startLine, `unknown instruction: ${n.cmd.toUpperCase()}`);

@@ -105,7 +105,10 @@ function parseLines(lines: string[]): ParsedDockerfile {
     if (!INSTRUCTIONS.has(cmd)) throw parseError(startLine, `unknown instruction: ${word.toUpperCase()}`);
     const { flags, rest } = splitFlags(m[2] as string);
     const heredocs: Heredoc[] = [];
-    if (HEREDOC_INSTRUCTIONS.has(cmd) && !isJsonForm(rest)) {
+    // ONBUILD RUN <<EOF: the trigger's heredocs belong to the ONBUILD line (BuildKit's compound rule).
+    const inner = cmd === 'onbuild' ? splitFlags((/^\S+\s*([\s\S]*)$/.exec(rest.trim())?.[1] ?? '')) : null;
+    const heredocCmd = cmd === 'onbuild' ? (/^(\S+)/.exec(rest.trim())?.[1] ?? '').toLowerCase() : cmd;
+    if (HEREDOC_INSTRUCTIONS.has(heredocCmd) && !isJsonForm(inner ? inner.rest : rest)) {
       for (const h of heredocsOf(line)) {
         let content = '';
         let done = false;

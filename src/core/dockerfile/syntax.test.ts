@@ -79,3 +79,10 @@ test('flags: repeatable --exclude, booleans, values checked, mount and security 
   assert.throws(() => ins('RUN --security=insecure true\n'), /RUN --security/);
   assert.throws(() => ins('RUN --bogus true\n'), (e: Error) => e.message.startsWith('Dockerfile:2\n') && /unknown flag: bogus/.test(e.message));
 });
+
+test('ONBUILD RUN <<EOF keeps its here-document in the trigger', () => {
+  const o = ins('ONBUILD RUN <<EOF\necho from trigger\nEOF\nRUN after\n');
+  assert.ok(o.kind === 'onbuild');
+  assert.equal(o.expression, 'RUN <<EOF\necho from trigger\nEOF');
+  assert.equal(ins('ONBUILD RUN <<EOF\necho from trigger\nEOF\nRUN after\n', 1).line, 5);
+});
