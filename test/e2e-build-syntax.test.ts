@@ -275,3 +275,21 @@ test('default-ARG and ONBUILD rules: a global ARG default reaches a stage only t
   assert.equal((await d.docker(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'onb-child'])).stdout.trim(), 'null');
 });
 
+
+test('COPY --link: the layer is made apart from the base and reused on a changed base', async () => {
+  const files = { Dockerfile: 'ARG BASE=busybox\nFROM $BASE\nCOPY --link --chmod=640 data/ /srv/data/\n', 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' };
+  const first = await d.docker(['build', '-t', 'link-a', context('link', files)]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  const other = await d.docker(['build', '-t', 'link-base2', context('link-base2', { Dockerfile: 'FROM busybox\nRUN echo changed > /base-changed\n' })]);
+  assert.equal(other.code, 0, other.stderr);
+  const second = await d.docker(['build', '--build-arg', 'BASE=link-base2', '-t', 'link-b', context('link', files)]);
+  assert.equal(second.code, 0, second.stderr + second.stdout);
+  assert.match(second.stdout, /Using cache \(the --link layer of an earlier build\)/);
+  const top = async (img: string): Promise<string> => ((JSON.parse((await d.docker(['inspect', '-f', '{{json .RootFS.Layers}}', img])).stdout) as string[]).at(-1) ?? '');
+  assert.equal(await top('link-b'), await top('link-a'));
+  const r = await d.docker(['run', '--rm', 'link-b', 'sh', '-c', 'cat /base-changed /srv/data/a.txt /srv/data/sub/b.txt; stat -c %a /srv/data/a.txt']);
+  assert.equal(r.stdout, 'changed\na\nb\n640\n');
+  // The linked layer holds only what the COPY wrote.
+  const layer = await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}} {{.Size}}', 'link-b']);
+  assert.match(layer.stdout.split('\n')[0] ?? '', /COPY --link dir:[0-9a-f]{64} in \/srv\/data\//);
+});

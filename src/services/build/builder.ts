@@ -8,6 +8,7 @@ import type { ContainerService } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
+import { findLinkedLayer } from './link.js';
 import { addSources } from './add-sources.js';
 import { applyCopy, mergePlans, planCopy, type CopyPlan } from './copy.js';
 import { withStepDir, writeScript } from './heredoc.js';
@@ -40,7 +41,7 @@ interface StageResult {
 }
 
 /** Makes a layer and records the step's image from it. */
-type Commit = (layer: Readable | null) => Promise<StoredImage>;
+type Commit = (layer: Readable | null, reuse?: { layer: StoredImage['layers'][number]; entry: NonNullable<ImageConfigJson['history']>[number] }) => Promise<StoredImage>;
 
 /**
  * One run of Docker's classic builder: each instruction becomes an image on top of the previous one
@@ -255,12 +256,14 @@ export class Build {
         if (root !== null && added.local.length) plans.push(await planCopy(root, added.local, { ...opts, fromContext, ...key }));
         if (added.staged.length) plans.push(await planCopy(stepDir, added.staged, { ...opts, unpack: false, parents: false, fromContext: false, ...key }));
         const plan = mergePlans(plans);
-        await this.#commit(st, nopCmd(st, `${what} ${plan.hash} in ${dest} `, true), (commit) =>
-          this.#inContainer(st, commit, async (ctr) => {
-            const owner = chown ? await ownerOf(ctr, chown) : undefined;
-            await applyCopy(ctr, plan, dest, { ...opts, fromContext, ...(owner ? { owner } : {}) });
-          }),
-        );
+        const fill = async (ctr: string): Promise<void> => {
+          const owner = chown ? await ownerOf(ctr, chown) : undefined;
+          await applyCopy(ctr, plan, dest, { ...opts, fromContext, ...(owner ? { owner } : {}) });
+        };
+        // --link: the layer is made apart from the base (a --chown by name needs the base's passwd: made on it).
+        const link = ins.link === true && (!chown || /^\d+(:\d+)?$/.test(chown));
+        const stepCmd = nopCmd(st, `${what}${link ? ' --link' : ''} ${plan.hash} in ${dest} `, true);
+        await this.#commit(st, stepCmd, (commit) => (link ? this.#linked(stepCmd, commit, fill) : this.#inContainer(st, commit, fill)));
       };
       if (added.local.length) await this.#withSource(from, step);
       else await step(null, false);
@@ -294,8 +297,9 @@ export class Build {
       this.#say(' ---> Using cache\n');
       img = hit;
     } else {
-      const commit: Commit = (layer) =>
+      const commit: Commit = (layer, reuse) =>
         writeImage(this.deps.images, {
+          ...(reuse ? { reuse } : {}),
           parent: st.image,
           parentConfig: st.config,
           layer,
@@ -411,6 +415,22 @@ export class Build {
         }
       }
     });
+  }
+
+  /** COPY --link: the layer of the same step made on any base, else made in an empty rootfs. */
+  async #linked(stepCmd: string[], commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
+    const found = this.opts.noCache ? null : await findLinkedLayer(this.deps.images, stepCmd.join(' '));
+    if (found) {
+      this.#say(' ---> Using cache (the --link layer of an earlier build)\n');
+      return commit(null, { layer: found.layer, entry: { ...found.entry, created: new Date().toISOString() } });
+    }
+    const rec = await this.#create(await this.#scratchRef(), ['#(nop)'], {});
+    try {
+      await this.deps.fs.withRootfs(rec.id, 'write', fill);
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+    } finally {
+      await this.#remove(rec.id);
+    }
   }
 
   /** A stopped container on the current image whose rootfs `fill` changes; its changes become the layer. */
