@@ -115,7 +115,7 @@ test('Dockerfile errors name the file and line and show the instruction', async 
   const unknown = await buildFails('err-unknown', { Dockerfile: 'FROM busybox\n\nCOPYY a b\n' });
   assert.match(unknown, /Dockerfile:3\n/);
   assert.match(unknown, />>> COPYY a b/);
-  assert.match(unknown, /line 3: unknown instruction: COPYY/);
+  assert.match(unknown, /line 3: unknown instruction: COPYY \(did you mean copy\?\)/);
   const flag = await buildFails('err-flag', { Dockerfile: 'FROM busybox\nCOPY --chmode=755 a /a\n' });
   assert.match(flag, /Dockerfile:2\n[\s\S]*>>> COPY --chmode=755 a \/a[\s\S]*line 2: unknown flag: chmode/);
   const value = await buildFails('err-value', { Dockerfile: 'FROM busybox\nRUN --network=bridge true\n' });

@@ -102,7 +102,7 @@ function parseLines(lines: string[]): ParsedDockerfile {
     if (!m) continue;
     const word = m[1] as string;
     const cmd = word.toLowerCase();
-    if (!INSTRUCTIONS.has(cmd)) throw parseError(startLine, `unknown instruction: ${word.toUpperCase()}`);
+    if (!INSTRUCTIONS.has(cmd)) throw parseError(startLine, `unknown instruction: ${word.toUpperCase()}${suggestion(cmd)}`, endLine);
     const { flags, rest } = splitFlags(m[2] as string);
     const heredocs: Heredoc[] = [];
     // ONBUILD RUN <<EOF: the trigger's heredocs belong to the ONBUILD line (BuildKit's compound rule).
@@ -141,4 +141,25 @@ function isJsonForm(rest: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** BuildKit's hint for a misspelt instruction: ` (did you mean copy?)` for one a single edit or two away. */
+function suggestion(word: string): string {
+  let best = '';
+  let bestD = 3;
+  for (const ins of INSTRUCTIONS) {
+    const d = distance(word, ins);
+    if (d < bestD) [best, bestD] = [ins, d];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
 }

@@ -95,7 +95,7 @@ export class Build {
       for (const x of a.args) {
         this.#used.add(x.name);
         const given = this.opts.buildArgs[x.name];
-        this.#meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => this.#meta.get(n), df.escape) : undefined);
+        this.#meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => this.#meta.get(n), df.escape) : this.#meta.get(x.name));
       }
     }
     let stages = df.stages;
