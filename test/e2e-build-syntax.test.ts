@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { writeTree } from './helpers/busybox.js';
@@ -236,6 +237,11 @@ test('platforms: automatic ARGs, FROM --platform with ARGs, a foreign platform b
   const t = await d.berth(['build', '--platform', `linux/${foreignArch}`, '-t', 'plat-target', tctx]);
   assert.equal(t.code, 0, t.stderr + t.stdout);
   assert.equal((await d.docker(['image', 'inspect', '-f', '{{.Config.Labels.t}} {{.Config.Labels.a}} {{.Architecture}}', 'plat-target'])).stdout.trim(), `linux/${foreignArch} ${foreignArch} ${foreignArch}`);
+  // The docker CLI's --platform; a global ARG TARGETARCH without a value keeps the automatic value.
+  const dctx = context('plat-docker', { Dockerfile: 'ARG TARGETARCH\nFROM scratch\nARG TARGETARCH\nLABEL a=$TARGETARCH\n' });
+  const dt = await d.docker(['build', '--platform', `linux/${foreignArch}`, '-t', 'plat-docker', dctx]);
+  assert.equal(dt.code, 0, dt.stderr + dt.stdout);
+  assert.equal((await d.docker(['image', 'inspect', '-f', '{{.Config.Labels.a}} {{.Architecture}}', 'plat-docker'])).stdout.trim(), `${foreignArch} ${foreignArch}`);
   // A local base image of another platform than asked for is refused as Docker refuses it.
   const mismatch = await buildFails('plat-mismatch', { Dockerfile: `FROM --platform=linux/${foreignArch} busybox\n` });
   assert.match(mismatch, /does not match the specified platform: wanted linux\/\w+, actual: linux\/\w+/);
@@ -292,4 +298,12 @@ test('COPY --link: the layer is made apart from the base and reused on a changed
   // The linked layer holds only what the COPY wrote.
   const layer = await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}} {{.Size}}', 'link-b']);
   assert.match(layer.stdout.split('\n')[0] ?? '', /COPY --link dir:[0-9a-f]{64} in \/srv\/data\//);
+});
+
+test('nothing is left behind: no step directories (heredocs, scripts, downloads), no build containers', async () => {
+  const tmp = join(d.dataRoot, 'tmp');
+  assert.ok(existsSync(tmp), 'the builds above used the scratch directory');
+  const left = readdirSync(tmp).filter((n) => n.startsWith('step-') || n.startsWith('build-'));
+  assert.deepEqual(left, []);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });
