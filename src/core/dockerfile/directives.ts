@@ -2,7 +2,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 
 /** The parser directives BuildKit knows; an unknown one ends the directive block (it is a comment). */
 const KNOWN = new Set(['syntax', 'escape', 'check']);
-const DIRECTIVE_RE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
+const DIRECTIVE_RE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
 
 /**
  * The frontend images berth stands in for: docker/dockerfile (also -upstream, on Docker Hub under

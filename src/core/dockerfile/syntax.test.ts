@@ -86,3 +86,7 @@ test('ONBUILD RUN <<EOF keeps its here-document in the trigger', () => {
   assert.equal(o.expression, 'RUN <<EOF\necho from trigger\nEOF');
   assert.equal(ins('ONBUILD RUN <<EOF\necho from trigger\nEOF\nRUN after\n', 1).line, 5);
 });
+
+test('a directive with no value is a comment, as in BuildKit', () => {
+  assert.deepEqual(parseStages('# syntax=\nFROM x\n').directives, {});
+});

@@ -26,7 +26,7 @@ export async function addSources(
     if (ins.kind === 'add' && URL_RE.test(s)) urls.push(s);
     else local.push(s);
   }
-  if (checksum !== undefined && urls.length === 0) throw stepError(ins, "checksum can't be specified for non-HTTP(S) sources");
+  if (checksum !== undefined && urls.length === 0) throw stepError(ins, 'checksum requires HTTP(S) sources (berth does not build git sources)');
   if (checksum !== undefined && sources.length + staged.length > 1) throw stepError(ins, "checksum can't be specified for multiple sources");
   for (const u of urls) {
     try {

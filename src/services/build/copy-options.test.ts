@@ -40,6 +40,10 @@ test('COPY --exclude and --parents (with the ./ pivot) place files as BuildKit d
     assert.equal(readFileSync(join(root, 'p/b/c/y.txt'), 'utf8'), 'y');
     await applyCopy(root, await planCopy(ctx, ['src/./lib/z.txt'], { ...ctxOpts, parents: true }), '/v/', ctxOpts);
     assert.equal(readFileSync(join(root, 'v/lib/z.txt'), 'utf8'), 'z');
+    await applyCopy(root, await planCopy(ctx, ['./**/*.txt'], { ...ctxOpts, parents: true }), '/star/', ctxOpts);
+    assert.deepEqual(['star/a/x.txt', 'star/b/c/y.txt', 'star/src/lib/z.txt'].map((p) => readFileSync(join(root, p), 'utf8')), ['x', 'y', 'z']);
+    await applyCopy(root, await planCopy(ctx, ['./src/./*/z.txt'], { ...ctxOpts, parents: true }), '/piv/', ctxOpts);
+    assert.equal(readFileSync(join(root, 'piv/lib/z.txt'), 'utf8'), 'z');
     await applyCopy(root, await planCopy(ctx, ['d'], { ...ctxOpts, exclude: ['*.log'] }), '/ex/', ctxOpts);
     assert.deepEqual([existsSync(join(root, 'ex/keep')), existsSync(join(root, 'ex/drop.log')), existsSync(join(root, 'ex/e/drop.log'))], [true, false, true]);
     await assert.rejects(planCopy(ctx, ['d/drop.log'], { ...ctxOpts, exclude: ['*.log'] }), /no source files were specified/);

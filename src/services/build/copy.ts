@@ -9,7 +9,7 @@ import { resolveInRoot } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { entryTypeOf, TarWriter, type TarHeader } from '../../util/tar/index.js';
 import { extractInto } from '../fs/index.js';
-import { Excluder } from './exclude.js';
+import { Excluder, patternRegex } from './exclude.js';
 
 /** One file or directory to copy: where it is on the host, and its name below the source. */
 interface WalkEntry {
@@ -178,7 +178,8 @@ export async function planCopy(root: string, given: string[], opts: CopyOptions)
     if (GLOB.test(clean)) {
       const all: string[] = [];
       await allPaths(root, '', all);
-      const re = globRegex(clean.replace(/^\.\//, ''));
+      // --parents sources may use `**` (any number of directories), as BuildKit's include patterns do.
+      const re = (opts.parents ? patternRegex : globRegex)(clean.replace(/^\.\//, '').replace('/./', '/'));
       paths = all.filter((p) => re.test(p));
       if (paths.length === 0) throw new NotFound(`${what} failed: no source files were specified`);
     }

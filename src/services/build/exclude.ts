@@ -33,7 +33,8 @@ export class Excluder {
   }
 }
 
-function patternRegex(pattern: string): RegExp {
+/** A pattern as a regular expression: `*` and `?` within a segment, `**` across any number of them. */
+export function patternRegex(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;
