@@ -1,12 +1,21 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, readdirSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { writeTree } from './helpers/busybox.js';
+
+// A certificate for an https server of the test, trusted by the test's berthd (it inherits the variable).
+const tls = mkdtempSync(join(tmpdir(), 'berth-tls-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, 'key.pem'), '-out', join(tls, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:files.berth.test,DNS:localhost'], { stdio: 'ignore' });
+process.env['NODE_EXTRA_CA_CERTS'] = join(tls, 'cert.pem');
+after(() => rmSync(tls, { recursive: true, force: true }));
 
 let d!: TestDaemon;
 useBusyboxDaemon((daemon) => (d = daemon));
@@ -202,6 +211,43 @@ test('ADD of a URL: downloaded with Last-Modified as mtime, --checksum checked, 
   const copyUrl = await buildFails('copy-url', { Dockerfile: `FROM busybox\nCOPY ${url}/files/data.txt /x\n` });
   assert.match(copyUrl, /source can't be a URL for COPY/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+});
+
+test('ADD of an https URL: directly, and through the build HTTPS_PROXY (a CONNECT tunnel)', async () => {
+  const secure = createTlsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (req, res) => {
+    res.writeHead(req.url === '/secure.txt' ? 200 : 404);
+    res.end(req.url === '/secure.txt' ? 'over tls\n' : 'no');
+  });
+  servers.push(secure);
+  await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  const tlsPort = (secure.address() as AddressInfo).port;
+  const tunnels: string[] = [];
+  const proxy = createServer((_req, res) => {
+    res.writeHead(405);
+    res.end();
+  });
+  proxy.on('connect', (req, client) => {
+    tunnels.push(req.url ?? '');
+    const up = connect(tlsPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.pipe(client);
+      client.pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  servers.push(proxy);
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyPort = (proxy.address() as AddressInfo).port;
+  const direct = await buildAndRun('https-direct', { Dockerfile: `FROM busybox\nADD https://127.0.0.1:${tlsPort}/secure.txt /s.txt\n` }, ['cat', '/s.txt']);
+  assert.equal(direct, 'over tls\n');
+  const tunnelled = await buildAndRun('https-proxy', { Dockerfile: `FROM busybox\nADD https://files.berth.test:${tlsPort}/secure.txt /s.txt\n` }, ['cat', '/s.txt'], ['--build-arg', `HTTPS_PROXY=http://127.0.0.1:${proxyPort}`]);
+  assert.equal(tunnelled, 'over tls\n');
+  assert.deepEqual(tunnels, [`files.berth.test:${tlsPort}`]);
+  // NO_PROXY names the host: the download goes direct, not through the proxy.
+  const bypass = await buildAndRun('https-noproxy', { Dockerfile: `FROM busybox\nADD https://localhost:${tlsPort}/secure.txt /s.txt\n` }, ['cat', '/s.txt'], ['--build-arg', `HTTPS_PROXY=http://127.0.0.1:${proxyPort}`, '--build-arg', 'NO_PROXY=example.com,localhost']);
+  assert.equal(bypass, 'over tls\n');
+  assert.equal(tunnels.length, 1);
 });
 
 test('platforms: automatic ARGs, FROM --platform with ARGs, a foreign platform builds COPY-only stages and refuses RUN', async () => {
