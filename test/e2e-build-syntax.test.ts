@@ -132,6 +132,8 @@ test('Dockerfile errors name the file and line and show the instruction', async 
   assert.match(value, /line 2: unsupported network mode "bridge"/);
   const chmod = await buildFails('err-chmod', { Dockerfile: 'FROM busybox\nCOPY --chmod=rwx a /a\n', a: 'a' });
   assert.match(chmod, /Dockerfile:2\n[\s\S]*invalid chmod parameter "rwx"/);
+  const missing = await buildFails('err-missing', { Dockerfile: 'FROM busybox\nRUN true\nCOPY nothing.txt /x\n' });
+  assert.match(missing, /Dockerfile:3\n[\s\S]*>>> COPY nothing.txt \/x[\s\S]*COPY failed: file not found in build context/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });
 

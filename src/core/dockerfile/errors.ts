@@ -37,3 +37,13 @@ export function parseError(line: number, msg: string, endLine = line): Dockerfil
 export function stepError(ins: { line: number; original: string }, msg: string): DockerfileError {
   return new DockerfileError(msg, ins.line, ins.line, ins.line > 0 ? [ins.original] : []);
 }
+
+/**
+ * A step's failure (a COPY source missing …) shown with its line as BuildKit shows it; the error
+ * keeps its class (its kind and fields), only its message gains the Dockerfile excerpt.
+ */
+export function withLine<E>(ins: { line: number; original: string }, e: E): E {
+  if (!(e instanceof Error) || e instanceof DockerfileError || ins.line <= 0 || e.name === 'AbortError' || e.message.startsWith('Dockerfile:')) return e;
+  e.message = render(e.message, ins.line, ins.line, [ins.original], 'Dockerfile');
+  return e;
+}

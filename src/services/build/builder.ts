@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, stepError, type Dockerfile, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, stepError, withLine, type Dockerfile, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
@@ -230,7 +230,9 @@ export class Build {
       }
       case 'copy':
       case 'add':
-        return this.#copy(ins, st);
+        return this.#copy(ins, st).catch((e: unknown) => {
+          throw withLine(ins, e);
+        });
       default:
         throw new InvalidArgument(`unknown instruction: ${(ins as Instruction).kind.toUpperCase()}`);
     }
