@@ -6,10 +6,11 @@ const DIRECTIVE_RE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
 
 /**
  * The frontend images berth stands in for: docker/dockerfile (also -upstream, on Docker Hub under
- * any of its names) at 1, 1.x, 1.x.y, their -labs variants, latest/labs, with or without a digest.
+ * any of its names) at 1, 1.x, 1.x.y, their -labs (and old -experimental) variants, latest/labs, with
+ * or without a digest.
  * berth runs none of them: it parses the Dockerfile itself with the features of that family.
  */
-const FRONTEND_RE = /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?docker\/dockerfile(?:-upstream)?(?::(?:1(?:\.\d+){0,2}(?:-labs)?|latest|labs))?(?:@sha256:[0-9a-f]{64})?$/;
+const FRONTEND_RE = /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?docker\/dockerfile(?:-upstream)?(?::(?:1(?:\.\d+){0,2}(?:-labs|-experimental)?|latest|labs|experimental))?(?:@sha256:[0-9a-f]{64})?$/;
 
 export function checkSyntax(value: string): void {
   if (FRONTEND_RE.test(value.trim())) return;

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandHeredoc, parseDockerfile, parseStages, type Instruction } from './index.js';
+import { NotFound } from '../../errdefs/index.js';
+import { expandHeredoc, parseDockerfile, parseStages, withLine, type Instruction } from './index.js';
 
 const ins = (text: string, i = 0): Instruction => parseStages(`FROM x\n${text}`).stages[0]?.instructions[i] as Instruction;
 
 test('syntax directive: the docker/dockerfile:1 family is accepted, other frontends refused', () => {
-  for (const s of ['docker/dockerfile:1', 'docker/dockerfile:1.7', 'docker/dockerfile:1.4.3', 'docker/dockerfile:1-labs', 'docker.io/docker/dockerfile:1.4', 'docker/dockerfile', `docker/dockerfile:1@sha256:${'a'.repeat(64)}`]) {
+  for (const s of ['docker/dockerfile:1', 'docker/dockerfile:1.7', 'docker/dockerfile:1.4.3', 'docker/dockerfile:1-labs', 'docker.io/docker/dockerfile:1.4', 'docker/dockerfile', 'docker/dockerfile:1.2-experimental', 'docker/dockerfile-upstream:1.7.0-labs', `docker/dockerfile:1@sha256:${'a'.repeat(64)}`]) {
     assert.equal(parseStages(`# syntax=${s}\nFROM x\n`).directives['syntax'], s);
   }
   assert.throws(() => parseStages('# syntax=example.com/my/frontend:2\nFROM x\n'), /unsupported syntax directive "example.com\/my\/frontend:2": berth .* does not run frontend images/);
@@ -89,4 +90,11 @@ test('ONBUILD RUN <<EOF keeps its here-document in the trigger', () => {
 
 test('a directive with no value is a comment, as in BuildKit', () => {
   assert.deepEqual(parseStages('# syntax=\nFROM x\n').directives, {});
+});
+
+test('a step error gains the line and the instruction, keeping its class', () => {
+  const e = withLine({ line: 4, original: 'COPY a /b' }, new NotFound('COPY failed: stat a: file does not exist'));
+  assert.ok(e instanceof NotFound);
+  assert.equal(e.message, 'Dockerfile:4\n--------------------\n   4 | >>> COPY a /b\n--------------------\nCOPY failed: stat a: file does not exist');
+  assert.equal(withLine({ line: 4, original: 'COPY a /b' }, e).message, e.message, 'only once');
 });
