@@ -20,7 +20,7 @@ class Lexer {
     private readonly s: string,
     private readonly lookup: Lookup,
     private readonly escape: string,
-    /** Heredoc content: quotes and escapes stay in the text (they still stop expansion). */
+    /** Heredoc content (BuildKit's ExpandRaw): quotes are plain characters, special parameters ($@, $$ …) are variables. */
     private readonly raw = false,
   ) {}
 
@@ -47,9 +47,7 @@ class Lexer {
         return out;
       }
       if (c === stop) return out;
-      if (this.raw && (c === "'" || c === '"') && !this.s.includes(c, this.#i)) lit(c);
-      else if (this.raw && c === "'") lit(`'${this.#single()}'`);
-      else if (this.raw && c === '"') lit(`"${this.#double()}"`);
+      if (this.raw && (c === "'" || c === '"')) lit(c);
       else if (c === "'") lit(this.#single());
       else if (c === '"') lit(this.#double());
       else if (c === '$') {
@@ -57,8 +55,7 @@ class Lexer {
         out.push({ text: v, split: true });
       } else if (c === this.escape) {
         const n = this.#next();
-        if (n !== undefined) lit(this.raw ? c + n : n);
-        else if (this.raw) lit(c);
+        if (n !== undefined) lit(n);
       } else if (/\s/.test(c)) out.push({ text: c, split: true });
       else lit(c);
     }
@@ -83,7 +80,7 @@ class Lexer {
       if (c === '$') t += this.#dollar();
       else if (c === this.escape) {
         const n = this.#peek();
-        if (n === '"' || n === '$' || n === this.escape) t += (this.raw ? c : '') + (this.#next() as string);
+        if (n === '"' || n === '$' || n === this.escape) t += this.#next() as string;
         else t += c;
       } else t += c;
     }
@@ -98,6 +95,12 @@ class Lexer {
   #dollar(): string {
     const c = this.#peek();
     if (c !== '{') {
+      // $1, $@, $$ …: positional and special parameters, never set in a build: empty.
+      if (this.raw && c !== undefined && /[0-9@*#?$!-]/.test(c)) {
+        let name = this.#next() as string;
+        if (/[0-9]/.test(c)) while (/[0-9]/.test(this.#peek() ?? '')) name += this.#next() as string;
+        return this.lookup(name) ?? '';
+      }
       const name = this.#name();
       if (name === '') return '$';
       return this.lookup(name) ?? '';
@@ -130,8 +133,8 @@ export function expandWord(word: string, lookup: Lookup, escape = '\\'): string 
 
 /**
  * Expands the variables of a here-document's content (COPY <<EOF with an unquoted delimiter), as
- * BuildKit does with raw quotes and escapes: `$X`, `${X}` replaced; quotes and backslashes kept,
- * nothing inside single quotes or after a backslash expanded.
+ * BuildKit's ExpandRaw does: `$X`, `${X}` replaced (also inside quotes, which are plain text),
+ * positional and special parameters ($1, $@, $$) empty, the escape character escaping the next one.
  */
 export function expandHeredoc(text: string, lookup: Lookup): string {
   return new Lexer(text, lookup, '\\', true).run().map((p) => p.text).join('');

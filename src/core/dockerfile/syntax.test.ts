@@ -56,10 +56,10 @@ test('COPY heredocs: files named by the delimiter, quoted ones not expanded, <<-
   assert.throws(() => parseStages('FROM x\nCOPY a <<EOF\nx\nEOF\n'), /cannot take a here-document as its destination/);
 });
 
-test('heredoc expansion keeps quotes and escapes and skips single-quoted text', () => {
+test('heredoc expansion as BuildKit\'s ExpandRaw: quotes are text, escapes escape, special parameters are empty', () => {
   const env: Record<string, string> = { A: '1', B: 'two words' };
   const look = (n: string): string | undefined => env[n];
-  assert.equal(expandHeredoc('a=$A "${B}" \'$A\' \\$A ${C:-d} don\'t\n', look), 'a=1 "two words" \'$A\' \\$A d don\'t\n');
+  assert.equal(expandHeredoc('a=$A "${B}" \'$A\' \\$A ${C:-d} don\'t $1 $12x $@ $$ 5$\n', look), 'a=1 "two words" \'1\' $A d don\'t  x   5$\n');
 });
 
 test('flags: repeatable --exclude, booleans, values checked, mount and security still refused', () => {
