@@ -12,7 +12,7 @@ export interface Heredoc {
   chomp: boolean;
 }
 
-const HEREDOC_WORD = /^(\d*)<<(-?)([^<]*)$/;
+const HEREDOC_WORD = /^(\d*)<<(-?)\s*([^<]*)$/;
 
 /** The delimiter without its quotes and escapes, and whether any part of it was quoted. */
 function unquote(raw: string): { name: string; quoted: boolean } {
@@ -47,7 +47,10 @@ export function heredocWord(word: string): { name: string; expand: boolean; chom
 export function heredocsOf(line: string): { name: string; expand: boolean; chomp: boolean }[] {
   if (!line.includes('<<')) return [];
   const out: { name: string; expand: boolean; chomp: boolean }[] = [];
-  for (const w of splitRawWords(line, '\\')) {
+  const words = splitRawWords(line, '\\');
+  for (let i = 0; i < words.length; i++) {
+    // `<< EOF`: the delimiter may follow after blanks, as BuildKit's lexer reads it.
+    const w = /^\d*<<-?$/.test(words[i] as string) && i + 1 < words.length ? `${words[i] as string}${words[++i] as string}` : (words[i] as string);
     const h = heredocWord(w);
     if (h) out.push(h);
   }

@@ -215,7 +215,9 @@ export function toInstruction(n: Node, escape: string): Instruction {
       if (!json && heredocWord(dest)) throw parseError(n.startLine, `${what} cannot take a here-document as its destination`);
       const sources: string[] = [];
       const inline: HeredocFile[] = [];
-      for (const w of list.slice(0, -1)) {
+      const srcWords = list.slice(0, -1);
+      for (let i = 0; i < srcWords.length; i++) {
+        const w = !json && /^\d*<<-?$/.test(srcWords[i] as string) && i + 1 < srcWords.length ? `${srcWords[i] as string}${srcWords[++i] as string}` : (srcWords[i] as string);
         const h = json ? null : heredocWord(w);
         const doc = h ? n.heredocs.find((d) => d.name === h.name) : undefined;
         if (h && doc) inline.push({ name: h.name, data: heredocData({ ...doc, chomp: h.chomp }), expand: h.expand });

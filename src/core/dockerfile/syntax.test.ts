@@ -98,3 +98,10 @@ test('a step error gains the line and the instruction, keeping its class', () =>
   assert.equal(e.message, 'Dockerfile:4\n--------------------\n   4 | >>> COPY a /b\n--------------------\nCOPY failed: stat a: file does not exist');
   assert.equal(withLine({ line: 4, original: 'COPY a /b' }, e).message, e.message, 'only once');
 });
+
+test('blanks may separate << from its delimiter', () => {
+  const r = ins('RUN << EOF\necho spaced\nEOF\n');
+  assert.deepEqual(r.kind === 'run' && r.cmd, { json: false, text: 'echo spaced\n' });
+  const c = ins('COPY <<- "x" /x\n\thello\n\tx\n');
+  assert.deepEqual(c.kind === 'copy' && c.inline, [{ name: 'x', data: 'hello\n', expand: false }]);
+});
