@@ -325,6 +325,11 @@ test('default-ARG and ONBUILD rules: a global ARG default reaches a stage only t
     ['cat', '/trigger', '/before', '/after'],
   );
   assert.equal(out, 'hi from trigger\n[]\n[global]\n');
+  // ONBUILD COPY --from names a stage of the Dockerfile where the trigger runs (syntax 1.11).
+  const p2 = await d.docker(['build', '-t', 'onb-from', context('onb-from', { Dockerfile: 'FROM busybox\nONBUILD COPY --from=build /x /x\n' })]);
+  assert.equal(p2.code, 0, p2.stderr);
+  const fromOut = await buildAndRun('onb-from-child', { Dockerfile: 'FROM busybox AS build\nRUN echo from-build > /x\nFROM onb-from\n' }, ['cat', '/x']);
+  assert.equal(fromOut, 'from-build\n');
   // The triggers are not inherited by grandchildren.
   assert.equal((await d.docker(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'onb-child'])).stdout.trim(), 'null');
 });
