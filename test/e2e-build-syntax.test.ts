@@ -295,25 +295,28 @@ test('platforms: automatic ARGs, FROM --platform with ARGs, a foreign platform b
   assert.match(mismatch, /does not match the specified platform: wanted linux\/\w+, actual: linux\/\w+/);
 });
 
-test('RUN --network=none has only loopback, host sees the host, default the build network', async () => {
+test('RUN --network: none has only loopback, default is the build network, host needs the build to be on the host network', async () => {
   const out = await buildAndRun(
     'net',
     {
       Dockerfile: [
         'FROM busybox',
         'RUN --network=none ls /sys/class/net > /none',
-        'RUN --network=none sh -c "echo routes: \$(tail -n +2 /proc/net/route | wc -l)" > /none-routes',
-        'RUN --network=host ls /sys/class/net > /host',
+        'RUN --network=none sh -c "echo routes: \\$(tail -n +2 /proc/net/route | wc -l)" > /none-routes',
         'RUN --network=default ls /sys/class/net > /default',
       ].join('\n'),
     },
-    ['sh', '-c', 'echo $(cat /none) "|" $(cat /default); cat /none-routes; cat /host'],
+    ['sh', '-c', 'echo $(cat /none) "|" $(cat /default); cat /none-routes'],
   );
-  const [first = '', routes = '', ...host] = out.split('\n');
-  assert.equal(first, 'lo | eth0 lo');
   // No interface but loopback and no route anywhere: no network at all.
-  assert.equal(routes, 'routes: 0');
-  assert.ok(host.includes(d.net.bridge), `the host's interfaces: ${host.join(' ')}`);
+  assert.equal(out, 'lo | eth0 lo\nroutes: 0\n');
+  const hostFile = 'FROM busybox\nRUN --network=host ls /sys/class/net > /host\nRUN --network=none ls /sys/class/net > /none\n';
+  const refused = await buildFails('net-host-refused', { Dockerfile: hostFile });
+  assert.match(refused, /Dockerfile:2\n[\s\S]*RUN --network=host needs the network.host entitlement/);
+  const host = await buildAndRun('net-host', { Dockerfile: hostFile }, ['sh', '-c', 'cat /host; echo "|"; cat /none'], ['--network', 'host']);
+  const [hostIfs = '', noneIfs = ''] = host.split('|\n');
+  assert.ok(hostIfs.split('\n').includes(d.net.bridge), `the host's interfaces: ${hostIfs}`);
+  assert.equal(noneIfs, 'lo\n');
 });
 
 test('default-ARG and ONBUILD rules: a global ARG default reaches a stage only through ARG NAME; triggers run once in the child', async () => {

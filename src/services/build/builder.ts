@@ -211,6 +211,7 @@ export class Build {
       case 'run': {
         const why = cannotRun(st.config);
         if (why) throw stepError(ins, why);
+        if (ins.network === 'host' && this.opts.networkMode !== 'host') throw stepError(ins, hostNetworkRefused);
         const network = ins.network ? { network: ins.network } : {};
         const script = ins.script;
         if (!script) return this.#run(st, st.argv(ins.cmd), network);
@@ -491,6 +492,10 @@ export class Build {
     await blobs.delete(s.configDigest).catch(() => undefined);
   }
 }
+
+/** BuildKit's network.host entitlement: here the one who starts the build grants it by building on the host network. */
+const hostNetworkRefused =
+  'RUN --network=host needs the network.host entitlement, which this build was not given: the host network is allowed to a build started on it (docker build --network=host, berth build --network=host)';
 
 function aborted(signal: AbortSignal): Promise<never> {
   const p = new Promise<never>((_resolve, reject) => {
