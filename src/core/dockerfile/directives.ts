@@ -52,6 +52,12 @@ export function readDirectives(lines: string[]): { directives: Record<string, st
     directives[key] = m[2] as string;
     count++;
   }
+  // BuildKit picks the frontend also from a syntax line after a leading #! line (which the
+  // parser itself reads as a comment): another frontend named there is refused too.
+  if (lines[0]?.startsWith('#!')) {
+    const m = DIRECTIVE_RE.exec(lines[1] ?? '');
+    if (m && (m[1] as string).toLowerCase() === 'syntax') checkSyntax(m[2] as string);
+  }
   const escape = directives['escape'] ?? '\\';
   if (escape !== '\\' && escape !== '`') throw new InvalidArgument(`invalid escape token '${escape}' does not match ` + '` or \\');
   if (directives['syntax'] !== undefined) checkSyntax(directives['syntax']);

@@ -105,3 +105,8 @@ test('blanks may separate << from its delimiter', () => {
   const c = ins('COPY <<- "x" /x\n\thello\n\tx\n');
   assert.deepEqual(c.kind === 'copy' && c.inline, [{ name: 'x', data: 'hello\n', expand: false }]);
 });
+
+test('a syntax line after a #! line still names the frontend: another one is refused', () => {
+  assert.throws(() => parseStages('#!/usr/bin/env buildctl\n# syntax=example.com/other\nFROM x\n'), /unsupported syntax directive/);
+  assert.equal(parseStages('#!/usr/bin/env buildctl\n# syntax=docker/dockerfile:1\nFROM x\n').stages.length, 1);
+});
