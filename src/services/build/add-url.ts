@@ -19,9 +19,14 @@ export interface Downloaded {
   digest: string;
 }
 
-/** The proxy settings of the build (its HTTP_PROXY/HTTPS_PROXY/NO_PROXY build args), as curl reads them. */
-function proxyFor(url: URL, args: Record<string, string | null>): URL | null {
-  const get = (k: string): string | undefined => args[k] ?? args[k.toLowerCase()] ?? undefined;
+/**
+ * The proxy for a URL, as curl reads the variables: the build's HTTP_PROXY/HTTPS_PROXY/NO_PROXY
+ * build args first, else berthd's own environment (where dockerd's ADD takes them from).
+ */
+export function proxyFor(url: URL, args: Record<string, string | null>, env: NodeJS.ProcessEnv = process.env): URL | null {
+  const given = (k: string): string | undefined => args[k] ?? args[k.toLowerCase()] ?? undefined;
+  const fromBuild = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'].some((k) => given(k) !== undefined);
+  const get = (k: string): string | undefined => (fromBuild ? given(k) : (env[k] ?? env[k.toLowerCase()] ?? undefined)) || undefined;
   const noProxy = get('NO_PROXY');
   if (noProxy) {
     const host = url.hostname.toLowerCase();

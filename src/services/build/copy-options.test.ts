@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { urlFileName } from './add-url.js';
+import { proxyFor, urlFileName } from './add-url.js';
 import { applyCopy, mergePlans, planCopy } from './copy.js';
 import { Excluder } from './exclude.js';
 import { parseBuildPlatform, platformArgs } from './platform.js';
@@ -74,4 +74,15 @@ test('ADD names a URL download after its path', () => {
   assert.equal(urlFileName(new URL('http://h/a/b/file.tar.gz?x=1')), 'file.tar.gz');
   assert.equal(urlFileName(new URL('http://h/')), '__unnamed__');
   assert.equal(urlFileName(new URL('http://h/dir/na%20me')), 'na me');
+});
+
+test('ADD picks its proxy: build args first, else berthd\'s environment; NO_PROXY by host and domain', () => {
+  const u = (s: string): URL => new URL(s);
+  assert.equal(proxyFor(u('http://a.example/x'), { HTTP_PROXY: 'http://p:3128' }, {})?.href, 'http://p:3128/');
+  assert.equal(proxyFor(u('https://a.example/x'), { https_proxy: 'p:8080' }, {})?.host, 'p:8080');
+  assert.equal(proxyFor(u('https://a.example/x'), { HTTP_PROXY: 'http://p:3128' }, {}), null, 'https takes HTTPS_PROXY');
+  assert.equal(proxyFor(u('http://a.example/x'), {}, { http_proxy: 'http://envp:1' })?.host, 'envp:1');
+  assert.equal(proxyFor(u('http://a.example/x'), { NO_PROXY: 'other' }, { HTTP_PROXY: 'http://envp:1' }), null, 'build args replace the environment');
+  for (const no of ['.example', 'example', 'a.example', '*', 'x, a.example:80']) assert.equal(proxyFor(u('http://a.example/x'), { HTTP_PROXY: 'http://p:1', NO_PROXY: no }, {}), null, no);
+  assert.notEqual(proxyFor(u('http://a.example/x'), { HTTP_PROXY: 'http://p:1', NO_PROXY: 'b.example,xample' }, {}), null);
 });
