@@ -13,10 +13,10 @@ export async function addSources(
   ins: Extract<Instruction, { kind: 'copy' | 'add' }>,
   st: StageState,
   sources: string[],
-  stepDir: string,
+  stepDir: () => Promise<string>,
   o: { buildArgs: Record<string, string | null>; signal: AbortSignal },
 ): Promise<{ local: string[]; staged: string[] }> {
-  const staged = ins.inline ? await writeInline(stepDir, ins.inline, st.lookup) : [];
+  const staged = ins.inline ? await writeInline(await stepDir(), ins.inline, st.lookup) : [];
   const checksum = ins.checksum !== undefined ? st.expand(ins.checksum) : undefined;
   if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) throw stepError(ins, `invalid checksum digest format "${checksum}": use sha256: and 64 hex digits`);
   const local: string[] = [];
@@ -30,7 +30,7 @@ export async function addSources(
   if (checksum !== undefined && sources.length + staged.length > 1) throw stepError(ins, "checksum can't be specified for multiple sources");
   for (const u of urls) {
     try {
-      const got = await download(u, stepDir, { ...o, ...(checksum ? { checksum } : {}) });
+      const got = await download(u, await stepDir(), { ...o, ...(checksum ? { checksum } : {}) });
       if (staged.includes(got.name)) throw stepError(ins, `two sources of this ${ins.kind.toUpperCase()} are both named ${got.name}`);
       staged.push(got.name);
     } catch (e) {

@@ -216,7 +216,7 @@ export class Build {
         const script = ins.script;
         if (!script) return this.#run(st, st.argv(ins.cmd), network);
         return withStepDir(this.contextDir, async (dir) => {
-          const s = await writeScript(dir, script);
+          const s = await writeScript(await dir(), script);
           return this.#run(st, [s.path], { ...network, binds: [s.bind], record: [s.path, script.data] });
         });
       }
@@ -257,7 +257,7 @@ export class Build {
         const plans: CopyPlan[] = [];
         const key = chown ? { ownerKey: chown } : {};
         if (root !== null && added.local.length) plans.push(await planCopy(root, added.local, { ...opts, fromContext, ...key }));
-        if (added.staged.length) plans.push(await planCopy(stepDir, added.staged, { ...opts, unpack: false, parents: false, fromContext: false, ...key }));
+        if (added.staged.length) plans.push(await planCopy(await stepDir(), added.staged, { ...opts, unpack: false, parents: false, fromContext: false, ...key }));
         const plan = mergePlans(plans);
         const fill = async (ctr: string): Promise<void> => {
           const owner = chown ? await ownerOf(ctr, chown) : undefined;

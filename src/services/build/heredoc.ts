@@ -3,13 +3,16 @@ import { dirname, join } from 'node:path';
 import { expandHeredoc, type HeredocFile, type Lookup } from '../../core/dockerfile/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 
-/** A private directory beside the build's context for one step's files; removed after `fn`. */
-export async function withStepDir<T>(contextDir: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(dirname(contextDir), 'step-'));
+/**
+ * A private directory beside the build's context for one step's files (heredocs, downloads, a
+ * script), made when `fn` first asks for it and removed after `fn`.
+ */
+export async function withStepDir<T>(contextDir: string, fn: (dir: () => Promise<string>) => Promise<T>): Promise<T> {
+  let made: Promise<string> | null = null;
   try {
-    return await fn(dir);
+    return await fn(() => (made ??= mkdtemp(join(dirname(contextDir), 'step-'))));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (made) await rm(await (made as Promise<string>), { recursive: true, force: true });
   }
 }
 
