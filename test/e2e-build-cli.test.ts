@@ -4,7 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { eventually, TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
+import { BERTH, eventually, TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { writeTree } from './helpers/busybox.js';
 
 let d!: TestDaemon;
@@ -22,11 +22,18 @@ test('berth build: -f, several -t, --label, .dockerignore, and -q printing only 
     'keep.log': 'kept\n',
     'secret/key': 'hidden\n',
   });
-  const b = await d.berth(['build', '-f', join(ctx, 'build/app.Dockerfile'), '-t', 'cli:one', '-t', 'cli:two', '--label', 'stage=test', ctx]);
+  const b = await d.berth(['build', '--progress=plain', '-f', join(ctx, 'build/app.Dockerfile'), '-t', 'cli:one', '-t', 'cli:two', '--label', 'stage=test', ctx]);
   assert.equal(b.code, 0, b.stderr);
-  assert.match(b.stdout, /^Step 1\/5 : FROM busybox$/m);
-  assert.match(b.stdout, /^Step 5\/5 : LABEL "stage"="test"$/m);
-  assert.match(b.stdout, /^Successfully tagged cli:one\nSuccessfully tagged cli:two$/m);
+  // BuildKit's progress, on stderr: the steps that make files are numbered.
+  assert.match(b.stderr, /^#\d+ \[1\/3\] FROM busybox$/m);
+  assert.match(b.stderr, /^#\d+ \[3\/3\] RUN find \/ctx -type f \| sort > \/listing$/m);
+  assert.match(b.stderr, /^#\d+ \d+\.\d+ naming to docker.io\/library\/cli:one done\n#\d+ \d+\.\d+ naming to docker.io\/library\/cli:two done$/m);
+  // The classic builder's text with DOCKER_BUILDKIT=0, as docker prints it.
+  const classic = await d.run('env', ['DOCKER_BUILDKIT=0', BERTH, 'build', '--no-cache', '-f', join(ctx, 'build/app.Dockerfile'), '-t', 'cli:one', '-t', 'cli:two', '--label', 'stage=test', ctx]);
+  assert.equal(classic.code, 0, classic.stderr);
+  assert.match(classic.stdout, /^Step 1\/5 : FROM busybox\n ---> [0-9a-f]{12}$/m);
+  assert.match(classic.stdout, /^Step 5\/5 : LABEL "stage"="test"$/m);
+  assert.match(classic.stdout, /^Successfully tagged cli:one\nSuccessfully tagged cli:two$/m);
   const r = await d.berth(['run', '--rm', 'cli:two']);
   assert.equal(r.stdout, '/ctx/.dockerignore\n/ctx/build/app.Dockerfile\n/ctx/keep.log\n/ctx/main.txt\n');
   assert.equal((await d.berth(['inspect', '-f', '{{.Config.Labels.stage}}', 'cli:one'])).stdout, 'test\n');

@@ -167,6 +167,9 @@ export class EngineApi {
         networkmode: opts.networkMode,
         shmsize: opts.shmSize,
         cachefrom: opts.cacheFrom?.length ? JSON.stringify(opts.cacheFrom) : undefined,
+        progress: opts.structured ? 'structured' : undefined,
+        nocachefilter: opts.noCacheFilter?.length ? JSON.stringify(opts.noCacheFilter) : undefined,
+        buildid: opts.buildId,
         rm: true,
         forcerm: true,
       },
@@ -174,6 +177,9 @@ export class EngineApi {
       headers: { 'Content-Type': 'application/x-tar', ...(opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {}) },
     });
     return jsonLines<JSONMessage>(s);
+  }
+  async buildCancel(buildId: string): Promise<void> {
+    await this.client.call('POST', '/build/cancel', { query: { id: buildId } });
   }
   buildPrune(): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
     return this.client.json('POST', '/build/prune');
@@ -200,4 +206,10 @@ export interface BuildQuery {
   cacheFrom?: string[];
   /** base64url JSON of server → credentials, for pulling base images. */
   registryConfig?: string;
+  /** berth's BuildKit-style progress (JSON messages with id "berth.build.progress") instead of the classic text. */
+  structured?: boolean;
+  /** Stages built without the cache (--no-cache-filter). */
+  noCacheFilter?: string[];
+  /** An ID that POST /build/cancel can stop the build by. */
+  buildId?: string;
 }

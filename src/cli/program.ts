@@ -206,6 +206,11 @@ function buildCommand(cmd: Command, ctx: Ctx, exit: Exit): Command {
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--cache-from <image>', 'Images to consider as cache sources', collect, [])
     .option('--shm-size <bytes>', 'Size of /dev/shm')
+    .option('--progress <type>', 'Set type of progress output ("auto", "plain", "tty", "quiet", "rawjson")')
+    .option('-o, --output <spec>', 'Output destination (format: "type=local,dest=path")', collect, [])
+    .option('--iidfile <file>', 'Write the image ID to a file')
+    .option('--metadata-file <file>', 'Write build result metadata to a file')
+    .option('--no-cache-filter <stage>', 'Do not cache specified stages', collect, [])
     .option('--rm', 'Remove intermediate containers after a successful build (always)')
     .option('--force-rm', 'Always remove intermediate containers (always)')
     .action(async (path: string, opts) => exit((await import('./commands/build.js')).build(ctx(), path, opts)));

@@ -10,7 +10,6 @@ import { BridgeDriver } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
-import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
@@ -19,7 +18,7 @@ import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
-import { PullWorkers, RemoteImages } from '../services/index.js';
+import { RemoteImages, TransferPool } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
 import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
@@ -95,7 +94,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     },
     writeResolvConf: (id, text) => writeFile(join(opts.dataRoot, 'containers', id, 'resolv.conf'), text),
   });
-  const layerWorkers = new LayerWorkers();
+  // One transfer pool: the download, upload and unpack slots and the worker threads of every pull, push, load and build.
+  const transfers = new TransferPool({ downloads: opts.maxConcurrentDownloads, uploads: opts.maxConcurrentUploads });
   const leases = new LeaseStore(db);
   const images = new ImageService({
     records: imageRecords(imageStore),
@@ -111,7 +111,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       },
     },
     // Unpacking runs on worker threads: a pull's layers use more than the main thread's core.
-    applyLayer: (target, layer, o) => layerWorkers.apply(target, layer, o),
+    applyLayer: (target, layer, o) => transfers.applyLayer(target, layer, o),
     archives: imageArchives(content),
     refs,
     containersUsing: (imageId) =>
@@ -178,18 +178,15 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   // Each layer's download, blob store and unpack run on a thread of their own: the main thread
   // touches none of a pull's bytes.
-  const pullWorkers = new PullWorkers(remote, opts.dataRoot);
+  transfers.useThreads(remote, opts.dataRoot);
   // Restarted with pulls cut short (a crash, a kill -9), berthd readies its pull threads at once:
   // the retry finds them loaded. Unused, they end as idle ones do (30 s).
-  if ((await content.partialRefs()).some((r) => r.startsWith('pull-'))) pullWorkers.warm(availableParallelism());
+  if ((await content.partialRefs()).some((r) => r.startsWith('pull-'))) transfers.warm(availableParallelism());
   const remotes = new RemoteImages({
     remote,
-    streamLayer: (job, progress) => pullWorkers.stream(job, progress),
-    warmStreams: (layers) => pullWorkers.warm(layers),
+    transfers,
     images,
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
-    concurrency: opts.maxConcurrentDownloads,
-    uploadConcurrency: opts.maxConcurrentUploads,
   });
 
   const server = createEngineServer({

@@ -5,4 +5,5 @@ export * from './idmap.js';
 export * from './fan-out.js';
 export * from './streams.js';
 export * from './idle-workers.js';
+export * from './slots.js';
 export * from './resumable.js';

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ramInBytes } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
+import { progressMode, renderer, type BuildRenderer, type SolveStatus } from '../build-progress.js';
 import type { CliContext } from '../context.js';
 import { packContext } from './build-context.js';
+import { parseOutput, writeMetadata, writeOutput } from './build-output.js';
 import { registryConfigHeader } from './login.js';
 
 export interface BuildFlags {
@@ -19,7 +23,16 @@ export interface BuildFlags {
   addHost?: string[];
   cacheFrom?: string[];
   shmSize?: string;
+  progress?: string;
+  output?: string[];
+  iidfile?: string;
+  metadataFile?: string;
+  /** --no-cache-filter (commander files a --no-… option's values under the name without "no"). */
+  cacheFilter?: string[];
 }
+
+/** The JSON message ID of berth's structured progress (see server/engine/build.ts). */
+const PROGRESS_ID = 'berth.build.progress';
 
 function keyValues(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
   const out: Record<string, string | null> = {};
@@ -48,11 +61,36 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   const labels = keyValues(flags.label, ctx.env, false) as Record<string, string>;
   const shmSize = flags.shmSize !== undefined ? ramInBytes(flags.shmSize) : undefined;
   if (flags.shmSize !== undefined && shmSize === undefined) throw new InvalidArgument(`invalid argument "${flags.shmSize}" for "--shm-size" flag: invalid size: '${flags.shmSize}'`);
+  const outputs = (flags.output ?? []).map(parseOutput);
+  if (outputs.length > 1) throw new InvalidArgument('berth build takes one --output (one engine, one exporter)');
+  const output = outputs[0];
+  const toStdout = output !== undefined && 'dest' in output && output.dest === '-';
+  if (toStdout && ctx.stdout.isTTY) {
+    throw new InvalidArgument(`cowardly refusing to write the ${output.type} output to a terminal: give dest=FILE or redirect`);
+  }
+  const tags = [...flags.tag, ...(output && 'names' in output ? output.names : [])];
+  // As the docker CLI: DOCKER_BUILDKIT=0 is the classic builder's text; otherwise BuildKit's progress, on stderr.
+  const classic = ctx.env['DOCKER_BUILDKIT'] === '0';
+  const mode = classic ? null : progressMode(flags.progress ?? ctx.env['BUILDKIT_PROGRESS'], flags.quiet === true, ctx.stderr.isTTY === true);
+  const view: BuildRenderer | null = mode ? renderer(mode, (t) => ctx.err(t), () => ctx.stderr.columns ?? 80, () => ctx.stderr.rows ?? 0) : null;
+  const buildId = randomUUID();
   const registryConfig = await registryConfigHeader(ctx);
   const api = await ctx.api();
+  const onSigint = (): void => {
+    // As the docker CLI: Ctrl-C asks berthd to cancel the build, whose stream then ends with the error.
+    api.buildCancel(buildId).catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await run();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  async function run(): Promise<number> {
   const messages = await api.imageBuild(context, {
     ...(registryConfig ? { registryConfig } : {}),
-    tags: flags.tag,
+    tags,
     ...(dockerfile !== undefined ? { dockerfile } : {}),
     buildArgs,
     labels,
@@ -65,20 +103,41 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
     ...(flags.addHost?.length ? { extraHosts: flags.addHost } : {}),
     ...(flags.cacheFrom?.length ? { cacheFrom: flags.cacheFrom } : {}),
     ...(shmSize !== undefined ? { shmSize } : {}),
+    ...(view ? { structured: true } : {}),
+    ...(flags.cacheFilter?.length ? { noCacheFilter: flags.cacheFilter } : {}),
+    buildId,
   });
   let id = '';
   for await (const m of messages) {
     if (m.errorDetail || m.error !== undefined) {
       // As docker: the message alone, and the failed command's exit code (1 for other failures).
-      ctx.err(`${m.errorDetail?.message ?? m.error ?? 'unknown error'}\n`);
+      const message = m.errorDetail?.message ?? m.error ?? 'unknown error';
+      if (view) view.done(message);
+      else ctx.err(`${message}\n`);
       return m.errorDetail?.code || 1;
     }
+    if (m.id === PROGRESS_ID && m.aux) {
+      view?.update(m.aux as SolveStatus);
+      continue;
+    }
     if (m.aux && typeof m.aux['ID'] === 'string') id = m.aux['ID'];
-    if (!flags.quiet && m.stream !== undefined) ctx.out(m.stream);
-    else if (!flags.quiet && m.status !== undefined) ctx.out(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+    if (flags.quiet) continue;
+    // The structured build sends its steps as progress only.
+    if (view) continue;
+    // The classic text goes to stderr when stdout carries the output itself.
+    const say = toStdout ? (t: string): void => ctx.err(t) : (t: string): void => ctx.out(t);
+    if (m.stream !== undefined) say(m.stream);
+    else if (m.status !== undefined) say(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
   }
-  if (flags.quiet) ctx.out(`${id}\n`);
+  view?.done();
+  if (!id) throw new InvalidArgument('the build ended without an image ID');
+  if (output) await writeOutput(api, output, id, tags, ctx.stdout);
+  if (flags.iidfile) await writeFile(flags.iidfile, id);
+  if (flags.metadataFile) await writeMetadata(flags.metadataFile, id, tags);
+  // As buildx: -q prints the ID on stdout (not when the image itself goes to stdout).
+  if ((flags.quiet || mode === 'quiet') && !toStdout) ctx.out(`${id}\n`);
   return 0;
+  }
 }
 
 /** `berth builder prune`: the build cache (untagged step images). */

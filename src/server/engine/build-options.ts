@@ -49,7 +49,6 @@ const REFUSED_STRINGS: [string, string][] = [
   ['cpusetmems', '--cpuset-mems'],
   ['cgroupparent', '--cgroup-parent'],
   ['session', 'session'],
-  ['buildid', 'buildid'],
 ];
 
 /**

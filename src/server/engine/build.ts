@@ -47,6 +47,23 @@ function registryConfig(ctx: HttpContext, normalize: (ref: string) => string): (
   };
 }
 
+/** A JSON list of strings in the query (none when absent). */
+function jsonStrings(ctx: HttpContext, name: string): string[] {
+  const raw = ctx.query.get(name);
+  if (!raw || raw === 'null') return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new InvalidArgument(`invalid ${name} parameter: ${(e as Error).message}`, { cause: e });
+  }
+  if (!Array.isArray(v)) throw new InvalidArgument(`invalid ${name} parameter: expected a JSON list`);
+  return v.map(String);
+}
+
+/** berth's structured progress rides in JSON messages of this ID (aux: a BuildKit-shaped SolveStatus). */
+export const PROGRESS_ID = 'berth.build.progress';
+
 function errorMessage(e: unknown): Record<string, unknown> {
   const message = e instanceof Error ? e.message : String(e);
   const code = e instanceof RunFailed ? e.exitCode : undefined;
@@ -66,6 +83,11 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const tags = builds.normalizeTags(ctx.query.getAll('t').filter((t) => t !== ''));
     const target = ctx.query.get('target') ?? '';
     const query = buildQueryOptions(ctx.query);
+    // berth's own fields: progress=structured (BuildKit-style steps) and nocachefilter (stages built without the cache).
+    const progress = ctx.query.get('progress') ?? '';
+    if (progress !== '' && progress !== 'classic' && progress !== 'structured') throw new InvalidArgument(`invalid progress "${progress}": use classic or structured`);
+    const noCacheStages = jsonStrings(ctx, 'nocachefilter');
+    const buildId = ctx.query.get('buildid') ?? '';
     const opts = {
       ...query,
       dockerfile: ctx.query.get('dockerfile') || 'Dockerfile',
@@ -78,6 +100,8 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
       labels: Object.fromEntries(Object.entries(jsonMap(ctx, 'labels')).map(([k, v]) => [k, v ?? ''])),
       credentials: registryConfig(ctx, (ref) => deps.images.deps.refs.normalize(ref)),
       signal: ctx.signal,
+      structured: progress === 'structured',
+      ...(noCacheStages.length ? { noCacheStages } : {}),
     };
     // As dockerd: the 200 and the stream begin with the first step (also with -q, whose output dockerd
     // holds back); an error before it, in the context or the Dockerfile, is the reply's status.
@@ -85,16 +109,27 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const start = (): ServerResponse => (res ??= ctx.startStream('application/json'));
     const send = (m: BuildMessage | Record<string, unknown>): void => {
       const r = start();
-      if (!r.writableEnded && !r.destroyed) r.write(JSON.stringify(m) + '\n');
+      const wire = 'progress' in m ? { id: PROGRESS_ID, aux: m.progress } : m;
+      if (!r.writableEnded && !r.destroyed) r.write(JSON.stringify(wire) + '\n');
     };
     try {
-      await builds.build(ctx.req, opts, send, start);
+      await builds.build(ctx.req, opts, send, start, buildId || undefined);
     } catch (e) {
       if (!res) throw e;
       if (!ctx.signal.aborted) deps.log('build failed', e);
       send(errorMessage(e));
     }
     (res as ServerResponse | null)?.end();
+  });
+
+  // The docker CLI sends it on Ctrl-C with the buildid it gave POST /build.
+  r.add('POST', '/build/cancel', (ctx) => {
+    const id = ctx.query.get('id') ?? '';
+    if (!id) throw new InvalidArgument('build ID not provided');
+    // As dockerd: an ID with no running build (it may just have ended) is not an error.
+    builds.cancel(id);
+    ctx.sendStatus(200);
+    return Promise.resolve();
   });
 
   r.add('POST', '/build/prune', async (ctx) => {

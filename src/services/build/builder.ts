@@ -1,20 +1,22 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, stepError, withLine, type Dockerfile, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, stepError, withLine, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
+import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
 import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
 import { addSources } from './add-sources.js';
 import { applyCopy, mergePlans, planCopy, type CopyPlan } from './copy.js';
 import { withStepDir, writeScript } from './heredoc.js';
 import { findLinkedLayer } from './link.js';
-import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, platformArgs, samePlatform } from './platform.js';
+import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, samePlatform } from './platform.js';
+import type { StepSink } from './progress.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
-import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
+import { RunFailed, UnknownSource, type BuildOptions } from './types.js';
 
 export interface BuildDeps {
   containers: ContainerService;
@@ -22,8 +24,6 @@ export interface BuildDeps {
   fs: FilesystemService;
   remotes?: RemoteImages;
 }
-
-const SCRATCH_CONFIG: ImageConfigJson = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
 
 function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
@@ -34,108 +34,73 @@ function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 }
 
-interface StageResult {
-  name: string | undefined;
-  image: StoredImage | null;
-  config: ImageConfigJson;
-}
-
 /** Makes a layer and records the step's image from it. */
 type Commit = (layer: Readable | null, reuse?: { layer: StoredImage['layers'][number]; entry: NonNullable<ImageConfigJson['history']>[number] }) => Promise<StoredImage>;
 
 /**
- * One run of Docker's classic builder: each instruction becomes an image on top of the previous one
- * (config-only steps with empty_layer history entries; RUN, COPY, ADD and WORKDIR with one layer made
- * in a container), reused from an earlier build when a child of the same parent has the same
- * container_config (Docker's classic cache key: parent + instruction + content checksum).
+ * One stage of a build with Docker's classic builder: each instruction becomes an image on top of
+ * the previous one (config-only steps with empty_layer history entries; RUN, COPY, ADD and WORKDIR
+ * with one layer made in a container), reused from an earlier build when a child of the same parent
+ * has the same container_config (Docker's classic cache key: parent + instruction + content
+ * checksum). stages.ts decides which stages run, in which order and how many at once.
  */
 export class Build {
-  #step = 0;
-  #total = 0;
-  readonly #meta = new Map<string, string | undefined>();
-  readonly #used = new Set<string>();
-  readonly #results: StageResult[] = [];
-  #scratch: StoredImage | null = null;
   /** --cache-from images found (null: none given, only the local cache counts). */
-  #sources: CacheSource[] | null = null;
+  #sources: CacheSource[] | null;
 
   constructor(
     readonly deps: BuildDeps,
     readonly opts: BuildOptions,
     readonly contextDir: string,
-    readonly out: (m: BuildMessage) => void,
-  ) {}
+    /** What the stages of this build share. */
+    readonly shared: BuildRun,
+    readonly sink: StepSink,
+  ) {
+    this.#sources = shared.sources ? [...shared.sources] : null;
+  }
+
+  get #meta(): Map<string, string | undefined> {
+    return this.shared.meta;
+  }
+
+  get #used(): Set<string> {
+    return this.shared.used;
+  }
 
   #say(text: string): void {
-    if (!this.opts.quiet) this.out({ stream: text });
+    if (!this.opts.quiet) this.sink.note(text);
   }
 
   get #signal(): AbortSignal {
     return this.opts.signal;
   }
 
-  async run(df: Dockerfile): Promise<Digest> {
-    if (this.opts.cacheFrom.length) {
-      this.#sources = [];
-      // As Docker: a cache-from image that is not there is skipped.
-      for (const ref of this.opts.cacheFrom) {
-        const image = (() => {
-          try {
-            return this.deps.images.get(ref);
-          } catch (e) {
-            if (e instanceof NotFound) return null;
-            throw e;
-          }
-        })();
-        if (image) this.#sources.push({ image, config: await this.deps.images.config(image) });
+  /** Builds stage `index` (its dependencies are built); `labels` go on top of the build's target. */
+  async stage(index: number, labels: [string, string][]): Promise<StageResult> {
+    const stage = this.shared.df.stages[index] as Stage;
+    const st = await this.#from(stage, this.shared.df.escape, index);
+    for (const ins of stage.instructions) {
+      try {
+        await this.#dispatch(ins, st, true);
+      } catch (e) {
+        if (e instanceof UnknownSource) throw new UnknownSource(e.source, { cause: e.cause, line: ins.line, original: ins.original });
+        throw e;
       }
     }
-    for (const [k, v] of Object.entries(platformArgs(parseBuildPlatform(this.opts.platform ?? 'linux')))) this.#meta.set(k, v);
-    for (const a of df.metaArgs) {
-      for (const x of a.args) {
-        this.#used.add(x.name);
-        const given = this.opts.buildArgs[x.name];
-        this.#meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => this.#meta.get(n), df.escape) : this.#meta.get(x.name));
-      }
+    if (labels.length) {
+      const text = labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ');
+      await this.#dispatch({ kind: 'label', pairs: labels, line: 0, original: `LABEL ${text}` }, st, true);
     }
-    let stages = df.stages;
-    if (this.opts.target) {
-      const t = this.opts.target.toLowerCase();
-      const idx = stages.findIndex((s) => s.base.stage === t);
-      if (idx < 0) throw new InvalidArgument(`failed to reach build target ${this.opts.target} in Dockerfile`);
-      stages = stages.slice(0, idx + 1);
-    }
-    const labels = Object.entries(this.opts.labels);
-    this.#total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labels.length ? 1 : 0);
-    let last: StageState | undefined;
-    try {
-      for (const [i, stage] of stages.entries()) {
-        const st = await this.#from(stage, df.escape);
-        for (const ins of stage.instructions) await this.#dispatch(ins, st, true);
-        if (i === stages.length - 1 && labels.length) {
-          const text = labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ');
-          await this.#dispatch({ kind: 'label', pairs: labels.map(([k, v]) => [k, v]), line: 0, original: `LABEL ${text}` }, st, true);
-        }
-        this.#results.push({ name: stage.base.stage, image: st.image, config: st.config });
-        last = st;
-      }
-    } finally {
-      await this.#dropScratch();
-    }
-    const image = last?.image;
-    if (!image) throw new InvalidArgument('No image was generated. Is your Dockerfile empty?');
-    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.#used.has(k) && !PROXY_ARGS.has(k)).sort();
-    if (unused.length) this.#say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
-    return image.id;
+    return { index, name: stage.base.stage, image: st.image, config: st.config };
   }
 
-  async #from(stage: Stage, escape: string): Promise<StageState> {
+  async #from(stage: Stage, escape: string, index: number): Promise<StageState> {
     const base = stage.base;
-    this.#say(`Step ${++this.#step}/${this.#total} : ${base.original}\n`);
+    if (!this.opts.quiet) this.sink.step(base.original, 'from');
     const name = expandWord(base.image, (n) => this.#meta.get(n), escape);
     if (name === '') throw new InvalidArgument(`base name (${base.image}) should not be blank`);
     let st: StageState;
-    const prior = this.#results.find((r) => r.name === name.toLowerCase());
+    const prior = stageResult(this.shared, name, index, true);
     const platform = base.platform !== undefined ? expandWord(base.platform, (n) => this.#meta.get(n), escape) : this.opts.platform;
     const want = platform ? parseBuildPlatform(platform) : null;
     if (name.toLowerCase() === 'scratch') {
@@ -150,7 +115,7 @@ export class Build {
       }
       st = new StageState(img, cfg, escape);
     }
-    if (st.image) this.#say(` ---> ${short(st.image.id)}\n`);
+    if (st.image && !this.opts.quiet) this.sink.result(st.image.id);
     const triggers = (st.rc['OnBuild'] as string[] | null | undefined) ?? [];
     if (triggers.length) {
       delete st.rc['OnBuild'];
@@ -199,7 +164,7 @@ export class Build {
 
   async #dispatch(ins: Instruction, st: StageState, announce: boolean): Promise<void> {
     this.#signal.throwIfAborted();
-    if (announce) this.#say(`Step ${++this.#step}/${this.#total} : ${ins.original}\n`);
+    if (announce && !this.opts.quiet) this.sink.step(ins.original, ins.kind);
     if (ins.kind === 'arg') for (const a of ins.args) this.#used.add(a.name);
     if (isMeta(ins)) {
       const comment = applyMeta(ins as MetaInstruction, st, this.opts.buildArgs, this.#meta);
@@ -276,9 +241,11 @@ export class Build {
   /** The root COPY reads from: the context, or (--from) the rootfs of an earlier stage or an image. */
   async #withSource(from: string | undefined, fn: (root: string, fromContext: boolean) => Promise<void>): Promise<void> {
     if (from === undefined) return fn(this.contextDir, true);
-    const prior = this.#results.find((r) => r.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.#results[Number(from)] : undefined);
+    const prior = stageResult(this.shared, from, Infinity);
     if (!prior && /^\d+$/.test(from)) throw new InvalidArgument(`invalid from flag value ${from}: refers to current build stage or one after it`);
-    const image = prior ? prior.image : await this.#image(from);
+    const image = prior ? prior.image : await this.#image(from).catch((e: unknown) => {
+      throw this.#signal.aborted ? e : new UnknownSource(from, { cause: e });
+    });
     const ref = image ? image.id : await this.#scratchRef();
     const rec = await this.#create(ref, ['#(nop)'], {});
     try {
@@ -294,30 +261,52 @@ export class Build {
    */
   async #commit(st: StageState, stepCmd: string[], produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<void> {
     const cc = { ...st.rc, Cmd: stepCmd };
-    const hit = this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
-    let img: StoredImage;
-    if (hit) {
-      this.#say(' ---> Using cache\n');
-      img = hit;
-    } else {
-      const commit: Commit = (layer, reuse) =>
-        writeImage(this.deps.images, {
-          ...(reuse ? { reuse } : {}),
-          parent: st.image,
-          parentConfig: st.config,
-          layer,
-          config: st.rc,
-          history: { created_by: stepCmd.join(' ') },
-          extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
-          parentId: st.image?.id ?? '',
-          signal: this.#signal,
-        });
-      img = produce ? await produce(commit) : await commit(null);
+    // The same step (parent and container_config) in stages that run at once is made once: the others
+    // wait for it and take it as the classic builder would take it from the cache.
+    const key = this.opts.noCache ? null : `${st.image?.id ?? ''}\0${st.author ?? ''}\0${canonical(cc)}`;
+    const running = key !== null ? this.shared.steps.get(key) : undefined;
+    let mine: { resolve: (i: StoredImage | null) => void } | null = null;
+    if (key !== null && !running) {
+      let resolve!: (i: StoredImage | null) => void;
+      this.shared.steps.set(key, new Promise((r) => (resolve = r)));
+      mine = { resolve };
+    }
+    let img: StoredImage | null = null;
+    try {
+      const hit = running ? await running : this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
+      if (hit) {
+        if (!this.opts.quiet) this.sink.cached();
+        img = hit;
+      } else {
+        img = await this.#make(st, stepCmd, cc, produce);
+      }
+    } finally {
+      if (mine && key !== null) {
+        this.shared.steps.delete(key);
+        mine.resolve(img);
+      }
     }
     st.image = img;
     st.config = await this.deps.images.config(img);
     st.rc = structuredClone(st.config.config ?? {});
-    this.#say(` ---> ${short(img.id)}\n`);
+    if (!this.opts.quiet) this.sink.result(img.id);
+  }
+
+  /** A step that is not in the cache: made by `produce` (config-only when null). */
+  async #make(st: StageState, stepCmd: string[], cc: Record<string, unknown>, produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<StoredImage> {
+    const commit: Commit = (layer, reuse) =>
+      writeImage(this.deps.images, {
+        ...(reuse ? { reuse } : {}),
+        parent: st.image,
+        parentConfig: st.config,
+        layer,
+        config: st.rc,
+        history: { created_by: stepCmd.join(' ') },
+        extra: { container_config: cc, ...(st.author ? { author: st.author } : {}) },
+        parentId: st.image?.id ?? '',
+        signal: this.#signal,
+      });
+    return produce ? await produce(commit) : await commit(null);
   }
 
   /**
@@ -407,9 +396,9 @@ export class Build {
         await containers.start(rec.id);
         this.#signal.throwIfAborted();
         const logs = containers.deps.runtime.readLogs(containers.logPath(rec.id), { follow: true, stopWhen: exited, signal: this.#signal });
-        for await (const e of logs) this.#say(e.line.toString('utf8'));
+        for await (const e of logs) if (!this.opts.quiet) this.sink.log(e.line.toString('utf8'));
         const { statusCode } = await exited;
-        if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode);
+        if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode, argv.join(' '));
         return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
       } finally {
         if (!this.opts.keepContainers) {
@@ -424,7 +413,7 @@ export class Build {
   async #linked(stepCmd: string[], commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
     const found = this.opts.noCache ? null : await findLinkedLayer(this.deps.images, stepCmd.join(' '));
     if (found) {
-      this.#say(' ---> Using cache (the --link layer of an earlier build)\n');
+      if (!this.opts.quiet) this.sink.cached();
       return commit(null, { layer: found.layer, entry: { ...found.entry, created: new Date().toISOString() } });
     }
     const rec = await this.#create(await this.#scratchRef(), ['#(nop)'], {});
@@ -474,22 +463,8 @@ export class Build {
   }
 
   /** An image without layers to run FROM scratch steps on; removed when the build ends. */
-  async #scratchRef(): Promise<string> {
-    if (this.#scratch) return this.#scratch.id;
-    const { blobs, records } = this.deps.images.deps;
-    const cfg = await blobs.write(Buffer.from(JSON.stringify({ ...SCRATCH_CONFIG, created: new Date().toISOString() })));
-    this.#scratch = { id: cfg.digest, configDigest: cfg.digest, layers: [], created: new Date(0).toISOString(), size: 0 };
-    records.put(this.#scratch, []);
-    return this.#scratch.id;
-  }
-
-  async #dropScratch(): Promise<void> {
-    const s = this.#scratch;
-    if (!s) return;
-    this.#scratch = null;
-    const { blobs, records } = this.deps.images.deps;
-    records.delete(s.id);
-    await blobs.delete(s.configDigest).catch(() => undefined);
+  #scratchRef(): Promise<string> {
+    return this.shared.scratch.ref();
   }
 }
 

@@ -1,3 +1,3 @@
 export { BuildService } from './service.js';
 export type { BuildDeps } from './builder.js';
-export { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
+export { RunFailed, UnknownSource, type BuildMessage, type BuildOptions, type ProgressLog, type ProgressVertex, type SolveStatus } from './types.js';

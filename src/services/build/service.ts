@@ -3,17 +3,34 @@ import { parseStages } from '../../core/dockerfile/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { StoredImage } from '../images/index.js';
-import { Build, type BuildDeps } from './builder.js';
+import type { BuildDeps } from './builder.js';
 import { receiveContext } from './context.js';
+import { exportVertex } from './progress.js';
+import { runBuild } from './stages.js';
 import type { BuildMessage, BuildOptions } from './types.js';
 
 /**
  * `docker build` with Docker's classic builder: the context arrives as a tar, each Dockerfile step
  * becomes an image; steps are reused from earlier builds (the cache is the untagged step images,
- * children of their parent image, hidden from `images` as Docker hides them).
+ * children of their parent image, hidden from `images` as Docker hides them). The stages the target
+ * needs run as stages.ts schedules them; progress is the classic text or, asked for, BuildKit-style.
  */
 export class BuildService {
+  /** Running builds by the client's build ID, for cancel(). */
+  readonly #running = new Map<string, AbortController>();
+
   constructor(readonly deps: BuildDeps) {}
+
+  /**
+   * Cancels the build the client started with this ID (`POST /build/cancel`, which docker's BuildKit
+   * client and `berth build` send on Ctrl-C); it stops as a client that hangs up stops it. False when
+   * no build has this ID.
+   */
+  cancel(buildId: string): boolean {
+    const c = this.#running.get(buildId);
+    c?.abort(new InvalidArgument('the build was cancelled'));
+    return c !== undefined;
+  }
 
   get #scratchDir(): string {
     return join(dirname(this.deps.containers.deps.containersDir), 'tmp');
@@ -23,24 +40,45 @@ export class BuildService {
    * Runs a build; the messages go to `out`; resolves with the image ID once tagged. `started` is
    * called once the context is in and the Dockerfile parsed, where dockerd's first step begins.
    */
-  async build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void, started: () => void = () => undefined): Promise<Digest> {
+  async build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void, started: () => void = () => undefined, buildId?: string): Promise<Digest> {
+    const cancel = new AbortController();
+    if (buildId) {
+      if (this.#running.has(buildId)) throw new InvalidArgument(`a build with ID ${buildId} is already running`);
+      this.#running.set(buildId, cancel);
+    }
+    try {
+      return await this.#build(body, { ...opts, signal: AbortSignal.any([opts.signal, cancel.signal]) }, out, started);
+    } finally {
+      if (buildId) this.#running.delete(buildId);
+    }
+  }
+
+  async #build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void, started: () => void): Promise<Digest> {
     const ctx = await receiveContext(body, this.#scratchDir, opts.dockerfile || 'Dockerfile', opts.signal);
     let id: Digest;
+    let key: string;
     try {
       const df = parseStages(ctx.dockerfile);
       started();
-      id = await new Build(this.deps, opts, ctx.dir, out).run(df);
+      ({ id, key } = await runBuild(this.deps, opts, ctx.dir, df, out));
     } finally {
       await ctx.release();
     }
     const { images } = this.deps;
+    const exporting = new Date();
+    for (const t of opts.tags) images.tag(id, t, null);
+    if (opts.structured) {
+      if (!opts.quiet) {
+        const lines = ['exporting layers done', `writing image ${id} done`, ...opts.tags.map((t) => `naming to ${t} done`)];
+        for (const s of exportVertex(key, 'exporting to image', lines, exporting)) out({ progress: s });
+      }
+      out({ aux: { ID: id } });
+      return id;
+    }
     out({ aux: { ID: id } });
     if (opts.quiet) out({ stream: `${id}\n` });
     else out({ stream: `Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n` });
-    for (const t of opts.tags) {
-      images.tag(id, t, null);
-      if (!opts.quiet) out({ stream: `Successfully tagged ${images.deps.refs.familiar(t)}\n` });
-    }
+    if (!opts.quiet) for (const t of opts.tags) out({ stream: `Successfully tagged ${images.deps.refs.familiar(t)}\n` });
     return id;
   }
 

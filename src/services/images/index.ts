@@ -2,7 +2,7 @@ export { ImageService } from './service.js';
 export type { ImageServiceDeps, ImageConfigJson, ImageUser, DeleteAction } from './service.js';
 export type * from './ports.js';
 export { RemoteImages, loginHost } from './remote-images.js';
-export { PullWorkers } from './pull-workers.js';
+export { TransferPool, type TransferLimits } from './transfers.js';
 export type { PreparedPull } from './pull.js';
 export type { PreparedPush } from './push.js';
 export type { ProgressEvent, ProgressSink, RemoteImageDeps, RemoteOptions } from './remote-deps.js';

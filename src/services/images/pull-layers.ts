@@ -5,7 +5,7 @@ import type { Descriptor } from '../../oci/index.js';
 import type { Digest } from '../../util/index.js';
 import { LayerProgress } from './layer-progress.js';
 import { blobError, counter, fetchRest, resumePoint, streamLayer, type LayerStreamer, type LayerStreamProgress } from './stream-layer.js';
-import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
+import { eachSettled, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
 
 interface LayerPlan {
   desc: Descriptor;
@@ -53,16 +53,16 @@ export class LayerPuller {
     );
     const todo = plans.filter((p) => !(p.haveBlob && p.haveLayer));
     for (const p of plans) p.progress.status(todo.includes(p) ? 'Pulling fs layer' : 'Already exists');
-    const limit = Math.max(1, this.deps.concurrency ?? 3);
     const queue = await byWorkLeft(todo, blobs);
-    for (const p of queue.slice(limit)) p.progress.status('Waiting');
     const streaming = layers.independentLayers;
-    await eachLimited(queue, limit, async (p) => {
+    // Every layer queues for a download slot of the daemon's pool at once, in this order: a layer
+    // behind the limit (this pull's or another's) says Waiting, as Docker's transfer manager does.
+    await eachSettled(queue, async (p) => {
       if (!p.haveBlob) await this.#download(repo, p, streaming && !p.haveLayer, opts);
       if (streaming) {
         // A stored blob whose layer is missing (a pull stopped between the two) is unpacked the
         // resumable way too: what the stopped pull unpacked is kept.
-        if (!(await layers.hasLayer(p.chain))) await this.#streamLayer(repo, p, opts);
+        if (!(await layers.hasLayer(p.chain))) await this.#slot(p, opts, () => this.#streamLayer(repo, p, opts));
         p.progress.status('Pull complete');
       }
     });
@@ -81,14 +81,21 @@ export class LayerPuller {
     return p;
   }
 
-  /** Downloads a layer's blob, unpacking it on the way when `unpack`; a pull already fetching it is joined. */
+  /**
+   * Downloads a layer's blob, unpacking it on the way when `unpack`; a pull already fetching it is
+   * joined (without a slot of its own: only the transfer holds one).
+   */
   async #download(repo: RemoteRepo, p: LayerPlan, unpack: boolean, opts: RemoteOptions): Promise<void> {
     let mine = false;
     await this.#shared(p.desc.digest, () => {
       mine = true;
-      return unpack ? this.#streamLayer(repo, p, opts) : this.#transfer(repo, p.desc, opts, p.progress);
+      return this.#slot(p, opts, () => (unpack ? this.#streamLayer(repo, p, opts) : this.#transfer(repo, p.desc, opts, p.progress)));
     });
     if (!mine) p.progress.status('Download complete');
+  }
+
+  #slot(p: LayerPlan, opts: RemoteOptions, fn: () => Promise<void>): Promise<void> {
+    return this.deps.transfers.download(fn, { onWait: () => p.progress.status('Waiting'), ...sig(opts) });
   }
 
   /** Unpacks a layer from its stored blob. */
@@ -133,7 +140,8 @@ export class LayerPuller {
    */
   async #streamLayer(repo: RemoteRepo, p: LayerPlan, opts: RemoteOptions): Promise<void> {
     const { blobs, layers, applyLayer } = this.deps.images.deps;
-    const stream: LayerStreamer = this.deps.streamLayer ?? ((job, progress) => streamLayer({ remote: this.deps.remote, blobs, applyLayer }, job, progress));
+    const { transfers } = this.deps;
+    const stream: LayerStreamer = transfers.threaded ? (job, progress) => transfers.streamLayer(job, progress) : (job, progress) => streamLayer({ remote: this.deps.remote, blobs, applyLayer }, job, progress);
     let unpacked = 0;
     let extracting = false;
     const progress: LayerStreamProgress = {

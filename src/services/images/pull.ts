@@ -109,7 +109,7 @@ export class ImagePuller {
     const { blobs, records } = this.deps.images.deps;
     const sig = opts.signal ? { signal: opts.signal } : {};
     const missing = (await Promise.all(m.layers.map((l) => blobs.info(l.digest)))).filter((b) => b === null).length;
-    if (missing > 0) this.deps.warmStreams?.(missing);
+    if (missing > 0) this.deps.transfers.warm(missing);
     await this.#layers.fetchBlob(repo, m.config, opts);
     const cfgBytes = await blobs.readAll(m.config.digest, 8 << 20);
     const cfg = parseImageConfig(cfgBytes);

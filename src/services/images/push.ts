@@ -2,7 +2,7 @@ import { NotFound } from '../../errdefs/index.js';
 import type { RemoteRepo } from '../../core/remotes/index.js';
 import { MediaType, familiarName, layerCompression, parseReference, repositoryName, type Descriptor } from '../../oci/index.js';
 import type { Digest } from '../../util/index.js';
-import { eachLimited, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
+import { eachSettled, shortId, type ProgressSink, type RemoteImageDeps, type RemoteOptions } from './remote-deps.js';
 import type { StoredImage } from './ports.js';
 
 export interface PreparedPush {
@@ -79,11 +79,13 @@ export class ImagePusher {
       });
       if (id) progress({ id, status: how === 'mounted' && mountFrom ? `Mounted from ${mountFrom}` : 'Pushed' });
     };
-    const limit = this.deps.uploadConcurrency ?? 5;
     for (const l of layers) progress({ id: shortId(l.digest), status: 'Preparing' });
-    // Docker says Waiting only for the layers queued behind the concurrency limit.
-    layers.slice(limit).forEach((l) => progress({ id: shortId(l.digest), status: 'Waiting' }));
-    await eachLimited(layers, limit, (l) => upload(l, shortId(l.digest)));
+    // Every layer queues for an upload slot of the daemon's pool; Docker says Waiting only for the
+    // layers queued behind the limit (this push's or another's).
+    await eachSettled(layers, (l) => {
+      const id = shortId(l.digest);
+      return this.deps.transfers.upload(() => upload(l, id), { onWait: () => progress({ id, status: 'Waiting' }), ...(opts.signal ? { signal: opts.signal } : {}) });
+    });
     await upload(config);
     const digest = await this.deps.remote.putManifest(repo, tag, bytes, mediaType, opts.creds, opts.signal);
     this.deps.addRepoDigest(img.id, `${repo.domain}/${repo.path}@${digest}`);

@@ -1,6 +1,6 @@
 import type { Credentials, Remote } from '../../core/remotes/index.js';
 import type { ImageService } from './service.js';
-import type { LayerStreamer } from './stream-layer.js';
+import type { TransferPool } from './transfers.js';
 
 /** One line of pull/push progress; the engine turns it into Docker's JSON message. */
 export interface ProgressEvent {
@@ -23,14 +23,11 @@ export interface RemoteImageDeps {
   remote: Remote;
   images: ImageService;
   addRepoDigest(id: string, fullRef: string): void;
-  /** Layers fetched or pushed at once (default 3, as Docker's max-concurrent-downloads). */
-  concurrency?: number;
-  /** Layers pushed at once (default 5, Docker's max-concurrent-uploads). */
-  uploadConcurrency?: number;
-  /** Runs a layer's download-and-unpack pass (berthd: on a worker thread); default in-process. */
-  streamLayer?: LayerStreamer;
-  /** A pull of this many layers is about to stream: get ready (berthd: start the threads). */
-  warmStreams?: (layers: number) => void;
+  /**
+   * The daemon's transfer pool: the download and upload slots every pull and push shares, and the
+   * pull threads a layer's download-and-unpack pass runs on (in-process when it has none).
+   */
+  transfers: TransferPool;
 }
 
 export interface RemoteOptions {
@@ -38,22 +35,11 @@ export interface RemoteOptions {
   signal?: AbortSignal;
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; the first failure wins, the rest finish first. */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i] as T, i);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length) throw errors[0];
+/** Runs `fn` over every item at once (the transfer pool's slots bound them); the first failure wins, the rest finish first. */
+export async function eachSettled<T>(items: readonly T[], fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(items.map((item, i) => fn(item, i)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Docker's short layer id in progress lines. */
