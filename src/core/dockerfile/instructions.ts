@@ -1,4 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
+import { DockerfileError } from './errors.js';
+import { heredocData, heredocWord } from './heredoc.js';
 import { parseError, parseDockerfile, type Node } from './parser.js';
 import { splitRawWords } from './shell-lex.js';
 
@@ -24,10 +26,23 @@ interface Base {
 export type Instruction = Base &
   (
     | { kind: 'from'; image: string; stage?: string; platform?: string }
-    | { kind: 'run'; cmd: CommandForm }
+    | { kind: 'run'; cmd: CommandForm; network?: RunNetwork; script?: HeredocFile }
     | { kind: 'cmd'; cmd: CommandForm }
     | { kind: 'entrypoint'; cmd: CommandForm }
-    | { kind: 'copy' | 'add'; sources: string[]; dest: string; from?: string; chown?: string; chmod?: string }
+    | {
+        kind: 'copy' | 'add';
+        sources: string[];
+        /** Sources given as here-documents (`COPY <<EOF /dest`): files named by their delimiter. */
+        inline?: HeredocFile[];
+        dest: string;
+        from?: string;
+        chown?: string;
+        chmod?: string;
+        link?: boolean;
+        parents?: boolean;
+        exclude?: string[];
+        checksum?: string;
+      }
     | { kind: 'env' | 'label'; pairs: [string, string][] }
     | { kind: 'arg'; args: { name: string; value?: string }[] }
     | { kind: 'workdir' | 'user' | 'stopsignal' | 'maintainer'; value: string }
@@ -37,6 +52,16 @@ export type Instruction = Base &
     | { kind: 'onbuild'; expression: string }
   );
 
+/** RUN --network: the step's container on the default (bridge) network, none, or the host's. */
+export type RunNetwork = 'default' | 'none' | 'host';
+
+/** A here-document that becomes a file: its name, its text (tabs stripped for `<<-`), expanded or not. */
+export interface HeredocFile {
+  name: string;
+  data: string;
+  expand: boolean;
+}
+
 export interface Stage {
   base: Extract<Instruction, { kind: 'from' }>;
   instructions: Instruction[];
@@ -44,6 +69,8 @@ export interface Stage {
 
 export interface Dockerfile {
   escape: string;
+  /** The parser directives (`syntax`, `escape`, `check`) as written. */
+  directives: Record<string, string>;
   /** ARGs before the first FROM (they parameterize FROM lines). */
   metaArgs: Extract<Instruction, { kind: 'arg' }>[];
   stages: Stage[];
@@ -65,14 +92,39 @@ function commandForm(rest: string): CommandForm {
   return a ? { json: true, args: a } : { json: false, text: rest };
 }
 
-function flagMap(n: Node, allowed: string[]): Map<string, string> {
-  const out = new Map<string, string>();
+type FlagKind = 'string' | 'bool' | 'list';
+
+/**
+ * The leading `--name[=value]` flags, checked as BuildKit's BFlags does: unknown names, a value
+ * missing or given to a boolean wrongly, a single-valued flag given twice. A list flag collects every
+ * value (`--exclude=a --exclude=b`); a boolean flag maps to 'true' or 'false'.
+ */
+function flags(n: Node, allowed: Record<string, FlagKind>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const f of n.flags) {
     const eq = f.indexOf('=');
     const name = eq < 0 ? f : f.slice(0, eq);
-    if (!allowed.includes(name)) throw parseError(n.startLine, `unknown flag: ${name}`);
-    out.set(name, eq < 0 ? '' : f.slice(eq + 1));
+    const value = eq < 0 ? undefined : f.slice(eq + 1);
+    const kind = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
+    if (kind === undefined) throw parseError(n.startLine, `unknown flag: ${name}`);
+    let v: string;
+    if (kind === 'bool') {
+      if (value !== undefined && !/^(true|false)$/i.test(value)) throw parseError(n.startLine, `expecting boolean value for flag ${name}, not: ${value}`);
+      v = value === undefined ? 'true' : value.toLowerCase();
+    } else {
+      if (value === undefined) throw parseError(n.startLine, `missing a value on flag: ${name}`);
+      v = value;
+    }
+    const prev = out.get(name);
+    if (prev && kind !== 'list') throw parseError(n.startLine, `duplicate flag specified: ${name}`);
+    out.set(name, [...(prev ?? []), v]);
   }
+  return out;
+}
+
+function flagMap(n: Node, allowed: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of flags(n, Object.fromEntries(allowed.map((a) => [a, 'string' as FlagKind])))) out.set(k, v[0] as string);
   return out;
 }
 
@@ -136,11 +188,15 @@ export function toInstruction(n: Node, escape: string): Instruction {
       const platform = opt(f, 'platform');
       return { ...base, kind: 'from', image: w[0] as string, ...(w[2] ? { stage: (w[2] as string).toLowerCase() } : {}), ...(platform ? { platform } : {}) };
     }
-    case 'run':
-      flagMap(n, ['network', 'security', 'mount']);
+    case 'run': {
+      const f = flags(n, { network: 'string', security: 'string', mount: 'list' });
       needArgs(n);
       if (n.flags.some((f) => f.startsWith('mount'))) throw parseError(n.startLine, 'RUN --mount needs BuildKit; the classic builder does not support it');
-      return { ...base, kind: 'run', cmd: commandForm(n.rest) };
+      if (f.has('security')) throw parseError(n.startLine, 'RUN --security is not supported by berth');
+      const network = f.get('network')?.[0];
+      if (network !== undefined && network !== 'default' && network !== 'none' && network !== 'host') throw parseError(n.startLine, `unsupported network mode "${network}": RUN --network takes default, none or host`);
+      return { ...base, kind: 'run', ...runCommand(n), ...(network !== undefined ? { network } : {}) };
+    }
     case 'cmd':
     case 'entrypoint':
       noFlags();
@@ -148,19 +204,42 @@ export function toInstruction(n: Node, escape: string): Instruction {
       return { ...base, kind: n.cmd, cmd: commandForm(n.rest) };
     case 'copy':
     case 'add': {
-      const f = flagMap(n, n.cmd === 'copy' ? ['from', 'chown', 'chmod', 'link', 'parents', 'exclude'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'exclude']);
-      const list = jsonArray(n.rest) ?? splitRawWords(n.rest, escape);
-      if (list.length < 2) throw parseError(n.startLine, `${n.cmd.toUpperCase()} requires at least two arguments, but only one was provided. Destination could not be determined.`);
-      for (const k of ['parents', 'exclude', 'checksum', 'keep-git-dir']) if (f.has(k)) throw parseError(n.startLine, `${n.cmd.toUpperCase()} --${k} needs BuildKit; the classic builder does not support it`);
-      const from = opt(f, 'from');
-      const chown = opt(f, 'chown');
-      const chmod = opt(f, 'chmod');
+      const common: Record<string, FlagKind> = { chown: 'string', chmod: 'string', link: 'bool', exclude: 'list' };
+      const f = flags(n, n.cmd === 'copy' ? { ...common, from: 'string', parents: 'bool' } : { ...common, checksum: 'string', 'keep-git-dir': 'bool' });
+      const json = jsonArray(n.rest);
+      const list = json ?? splitRawWords(n.rest, escape);
+      const what = n.cmd.toUpperCase();
+      if (list.length < 2) throw parseError(n.startLine, `${what} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+      if (f.has('keep-git-dir')) throw parseError(n.startLine, 'ADD --keep-git-dir is not supported by berth: berth does not build from git sources');
+      const dest = list.at(-1) as string;
+      if (!json && heredocWord(dest)) throw parseError(n.startLine, `${what} cannot take a here-document as its destination`);
+      const sources: string[] = [];
+      const inline: HeredocFile[] = [];
+      const srcWords = list.slice(0, -1);
+      for (let i = 0; i < srcWords.length; i++) {
+        const w = !json && /^\d*<<-?$/.test(srcWords[i] as string) && i + 1 < srcWords.length ? `${srcWords[i] as string}${srcWords[++i] as string}` : (srcWords[i] as string);
+        const h = json ? null : heredocWord(w);
+        const doc = h ? n.heredocs.find((d) => d.name === h.name) : undefined;
+        if (h && doc) inline.push({ name: h.name, data: heredocData({ ...doc, chomp: h.chomp }), expand: h.expand });
+        else sources.push(w);
+      }
+      const from = f.get('from')?.[0];
+      const chown = f.get('chown')?.[0];
+      const chmod = f.get('chmod')?.[0];
+      const checksum = f.get('checksum')?.[0];
+      if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum) && !checksum.includes('$')) throw parseError(n.startLine, `invalid checksum digest format "${checksum}": use sha256: and 64 hex digits`);
+      const exclude = f.get('exclude');
       return {
         ...base,
         kind: n.cmd,
-        sources: list.slice(0, -1),
-        dest: list.at(-1) as string,
+        sources,
+        ...(inline.length ? { inline } : {}),
+        dest,
         ...(from !== undefined ? { from } : {}),
+        ...(f.get('link')?.[0] === 'true' ? { link: true } : {}),
+        ...(f.get('parents')?.[0] === 'true' ? { parents: true } : {}),
+        ...(exclude?.length ? { exclude } : {}),
+        ...(checksum !== undefined ? { checksum } : {}),
         ...(chown !== undefined && chown !== '' ? { chown } : {}),
         ...(chmod !== undefined && chmod !== '' ? { chmod } : {}),
       };
@@ -208,12 +287,31 @@ export function toInstruction(n: Node, escape: string): Instruction {
       if (inner === 'onbuild') throw parseError(n.startLine, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
       if (inner === 'from' || inner === 'maintainer') throw parseError(n.startLine, `${inner.toUpperCase()} isn't allowed as an ONBUILD trigger`);
       // Parsed now so that a bad trigger fails this build, not a child's.
-      parseInstructions(n.rest, escape, n.startLine);
-      return { ...base, kind: 'onbuild', expression: n.rest };
+      const expression = n.rest + n.heredocs.map((h) => `\n${h.content}${h.name}`).join('');
+      parseInstructions(expression, escape, n.startLine);
+      return { ...base, kind: 'onbuild', expression };
     }
     default:
       throw parseError(n.startLine, `unknown instruction: ${n.cmd.toUpperCase()}`);
   }
+}
+
+/**
+ * RUN's command with its here-documents, as BuildKit runs them: a lone `<<EOF` is the script itself
+ * (a file executed directly when it starts with `#!`, else the shell's -c text); anything else
+ * (`cat <<EOF > f`, several heredocs) goes to the shell with the documents after the line.
+ */
+function runCommand(n: Node): { cmd: CommandForm; script?: HeredocFile } {
+  const cmd = commandForm(n.rest);
+  if (cmd.json || n.heredocs.length === 0) return { cmd };
+  const only = heredocWord(n.rest);
+  const first = n.heredocs[0];
+  if (only && first && n.heredocs.length === 1) {
+    const data = heredocData(first);
+    if (data.startsWith('#!')) return { cmd: { json: false, text: data }, script: { name: first.name, data, expand: false } };
+    return { cmd: { json: false, text: data } };
+  }
+  return { cmd: { json: false, text: n.rest + n.heredocs.map((h) => `\n${h.content}${h.name}`).join('') } };
 }
 
 /** Parses free-standing instruction text (ONBUILD triggers); line numbers count from `line`. */
@@ -224,7 +322,14 @@ export function parseInstructions(text: string, escape = '\\', line = 1): Instru
 
 /** Parses a Dockerfile into its meta ARGs and its stages. */
 export function parseStages(text: string): Dockerfile {
-  const parsed = parseDockerfile(text);
+  try {
+    return stagesOf(parseDockerfile(text));
+  } catch (e) {
+    throw e instanceof DockerfileError && e.excerpt.length === 0 ? e.withText(text) : e;
+  }
+}
+
+function stagesOf(parsed: ReturnType<typeof parseDockerfile>): Dockerfile {
   const metaArgs: Extract<Instruction, { kind: 'arg' }>[] = [];
   const stages: Stage[] = [];
   for (const n of parsed.nodes) {
@@ -239,6 +344,6 @@ export function parseStages(text: string): Dockerfile {
     else throw parseError(n.startLine, `${n.cmd.toUpperCase()} before FROM: the first instruction must be FROM (only ARG may come before it)`);
   }
   if (stages.length === 0) throw new InvalidArgument('the Dockerfile (Dockerfile) cannot be empty');
-  return { escape: parsed.escape, metaArgs, stages };
+  return { escape: parsed.escape, directives: parsed.directives, metaArgs, stages };
 }
 

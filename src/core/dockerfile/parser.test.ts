@@ -20,7 +20,7 @@ test('the escape directive changes the continuation character', () => {
 });
 
 test('unknown instructions and bad arguments name the line', () => {
-  assert.throws(() => parseDockerfile('FROM x\nRUN a\nFOO bar\n'), { message: 'dockerfile parse error on line 3: unknown instruction: FOO' });
+  assert.throws(() => parseDockerfile('FROM x\nRUN a\nFOO bar\n'), { message: 'Dockerfile:3\n--------------------\n   3 | >>> FOO bar\n--------------------\ndockerfile parse error on line 3: unknown instruction: FOO (did you mean from?)' });
   assert.throws(() => parseStages('FROM x\nCOPY onlyone\n'), /line 2: COPY requires at least two arguments/);
   assert.throws(() => parseStages('FROM x\nCOPY --bogus=1 a b\n'), /line 2: unknown flag: bogus/);
   assert.throws(() => parseStages('RUN x\nFROM y\n'), /line 1: RUN before FROM/);

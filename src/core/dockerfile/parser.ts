@@ -1,4 +1,6 @@
-import { InvalidArgument } from '../../errdefs/index.js';
+import { readDirectives } from './directives.js';
+import { DockerfileError, parseError } from './errors.js';
+import { heredocsOf, type Heredoc } from './heredoc.js';
 
 /** One instruction as written: continuation lines joined, its flags split off, nothing expanded. */
 export interface Node {
@@ -10,9 +12,11 @@ export interface Node {
   flags: string[];
   /** The text after the instruction name and its flags. */
   rest: string;
-  /** 1-based line numbers of the first and last physical line. */
+  /** 1-based line numbers of the first and last physical line (the last heredoc delimiter included). */
   startLine: number;
   endLine: number;
+  /** Here-documents of RUN, COPY and ADD, in the order the line opens them. */
+  heredocs: Heredoc[];
 }
 
 export interface ParsedDockerfile {
@@ -26,27 +30,9 @@ export const INSTRUCTIONS = new Set([
   'maintainer', 'onbuild', 'run', 'shell', 'stopsignal', 'user', 'volume', 'workdir',
 ]);
 
-/** A Dockerfile that cannot be parsed: the line is part of the message, as Docker words it. */
-export function parseError(line: number, msg: string): InvalidArgument {
-  return new InvalidArgument(`dockerfile parse error on line ${line}: ${msg}`);
-}
+export { parseError };
 
-const DIRECTIVE_RE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
-
-/** Reads the parser directives (`# escape=`, `# syntax=`) from the top of the file. */
-function readDirectives(lines: string[]): { directives: Record<string, string>; escape: string } {
-  const directives: Record<string, string> = {};
-  for (const l of lines) {
-    const m = DIRECTIVE_RE.exec(l);
-    if (!m) break;
-    const key = (m[1] as string).toLowerCase();
-    if (key in directives) break;
-    directives[key] = m[2] as string;
-  }
-  const escape = directives['escape'] ?? '\\';
-  if (escape !== '\\' && escape !== '`') throw new InvalidArgument(`invalid escape token '${escape}' does not match ` + '` or \\');
-  return { directives, escape };
-}
+const HEREDOC_INSTRUCTIONS = new Set(['run', 'copy', 'add']);
 
 /** Splits leading `--flag[=value]` words off an instruction's arguments. */
 export function splitFlags(args: string): { flags: string[]; rest: string } {
@@ -71,7 +57,14 @@ export function splitFlags(args: string): { flags: string[]; rest: string } {
  * lines skipped, the instruction word case-insensitive.
  */
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  try {
+    return parseLines(text.replace(/^\uFEFF/, '').split(/\r?\n/));
+  } catch (e) {
+    throw e instanceof DockerfileError ? e.withText(text) : e;
+  }
+}
+
+function parseLines(lines: string[]): ParsedDockerfile {
   const { directives, escape } = readDirectives(lines);
   const continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
   const nodes: Node[] = [];
@@ -109,9 +102,64 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     if (!m) continue;
     const word = m[1] as string;
     const cmd = word.toLowerCase();
-    if (!INSTRUCTIONS.has(cmd)) throw parseError(startLine, `unknown instruction: ${word.toUpperCase()}`);
+    if (!INSTRUCTIONS.has(cmd)) throw parseError(startLine, `unknown instruction: ${word.toUpperCase()}${suggestion(cmd)}`, endLine);
     const { flags, rest } = splitFlags(m[2] as string);
-    nodes.push({ cmd, original: line, flags, rest: rest.trim(), startLine, endLine });
+    const heredocs: Heredoc[] = [];
+    // ONBUILD RUN <<EOF: the trigger's heredocs belong to the ONBUILD line (BuildKit's compound rule).
+    const inner = cmd === 'onbuild' ? splitFlags((/^\S+\s*([\s\S]*)$/.exec(rest.trim())?.[1] ?? '')) : null;
+    const heredocCmd = cmd === 'onbuild' ? (/^(\S+)/.exec(rest.trim())?.[1] ?? '').toLowerCase() : cmd;
+    if (HEREDOC_INSTRUCTIONS.has(heredocCmd) && !isJsonForm(inner ? inner.rest : rest)) {
+      for (const h of heredocsOf(line)) {
+        let content = '';
+        let done = false;
+        while (i < lines.length) {
+          const l = lines[i] as string;
+          i++;
+          if ((h.chomp ? l.replace(/^\t+/, '') : l) === h.name) {
+            done = true;
+            break;
+          }
+          content += `${l}\n`;
+        }
+        if (!done) throw parseError(startLine, `unterminated heredoc: the here-document <<${h.name} opened here has no line "${h.name}" that ends it`, i);
+        endLine = i;
+        heredocs.push({ ...h, content });
+      }
+    }
+    nodes.push({ cmd, original: line, flags, rest: rest.trim(), startLine, endLine, heredocs });
   }
   return { escape, directives, nodes };
+}
+
+/** Whether the arguments are a JSON array of strings (exec form), which never holds heredocs. */
+function isJsonForm(rest: string): boolean {
+  const t = rest.trim();
+  if (!t.startsWith('[')) return false;
+  try {
+    const v: unknown = JSON.parse(t);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string');
+  } catch {
+    return false;
+  }
+}
+
+/** BuildKit's hint for a misspelt instruction: ` (did you mean copy?)` for one a single edit or two away. */
+function suggestion(word: string): string {
+  let best = '';
+  let bestD = 3;
+  for (const ins of INSTRUCTIONS) {
+    const d = distance(word, ins);
+    if (d < bestD) [best, bestD] = [ins, d];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
 }

@@ -20,6 +20,8 @@ class Lexer {
     private readonly s: string,
     private readonly lookup: Lookup,
     private readonly escape: string,
+    /** Heredoc content (BuildKit's ExpandRaw): quotes are plain characters, special parameters ($@, $$ …) are variables. */
+    private readonly raw = false,
   ) {}
 
   #peek(): string | undefined {
@@ -45,7 +47,8 @@ class Lexer {
         return out;
       }
       if (c === stop) return out;
-      if (c === "'") lit(this.#single());
+      if (this.raw && (c === "'" || c === '"')) lit(c);
+      else if (c === "'") lit(this.#single());
       else if (c === '"') lit(this.#double());
       else if (c === '$') {
         const v = this.#dollar();
@@ -77,7 +80,7 @@ class Lexer {
       if (c === '$') t += this.#dollar();
       else if (c === this.escape) {
         const n = this.#peek();
-        if (n === '"' || n === '$' || n === this.escape) t += this.#next();
+        if (n === '"' || n === '$' || n === this.escape) t += this.#next() as string;
         else t += c;
       } else t += c;
     }
@@ -92,6 +95,12 @@ class Lexer {
   #dollar(): string {
     const c = this.#peek();
     if (c !== '{') {
+      // $1, $@, $$ …: positional and special parameters, never set in a build: empty.
+      if (this.raw && c !== undefined && /[0-9@*#?$!-]/.test(c)) {
+        let name = this.#next() as string;
+        if (/[0-9]/.test(c)) while (/[0-9]/.test(this.#peek() ?? '')) name += this.#next() as string;
+        return this.lookup(name) ?? '';
+      }
       const name = this.#name();
       if (name === '') return '$';
       return this.lookup(name) ?? '';
@@ -120,6 +129,15 @@ class Lexer {
 /** Expands one word: quotes removed, variables substituted, whitespace kept. */
 export function expandWord(word: string, lookup: Lookup, escape = '\\'): string {
   return new Lexer(word, lookup, escape).run().map((p) => p.text).join('');
+}
+
+/**
+ * Expands the variables of a here-document's content (COPY <<EOF with an unquoted delimiter), as
+ * BuildKit's ExpandRaw does: `$X`, `${X}` replaced (also inside quotes, which are plain text),
+ * positional and special parameters ($1, $@, $$) empty, the escape character escaping the next one.
+ */
+export function expandHeredoc(text: string, lookup: Lookup): string {
+  return new Lexer(text, lookup, '\\', true).run().map((p) => p.text).join('');
 }
 
 /** Expands and splits into words on unquoted whitespace (also whitespace from variable values). */

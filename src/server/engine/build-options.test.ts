@@ -42,3 +42,10 @@ test('build query fields berth cannot do are refused by name', () => {
   ];
   for (const [query, message] of cases) assert.throws(() => buildQueryOptions(q(query)), { message }, query);
 });
+
+test('build query: platform is passed on; a list or a malformed one refused', () => {
+  assert.equal(buildQueryOptions(q('platform=linux%2Farm64')).platform, 'linux/arm64');
+  assert.equal(buildQueryOptions(q('platform=')).platform, undefined);
+  assert.throws(() => buildQueryOptions(q('platform=linux%2Famd64,linux%2Farm64')), /one platform at a time/);
+  assert.throws(() => buildQueryOptions(q('platform=linux%2F%2Fx')), /invalid platform "linux\/\/x"/);
+});

@@ -12,6 +12,8 @@ export interface BuildQueryOptions {
   keepContainers: boolean;
   /** /dev/shm of the RUN containers in bytes; absent: Docker's 64 MB. */
   shmSize?: number;
+  /** ?platform=: the platform the stages are built for (one platform: berth makes no manifest lists). */
+  platform?: string;
 }
 
 function truthy(q: URLSearchParams, name: string): boolean {
@@ -80,6 +82,10 @@ export function buildQueryOptions(q: URLSearchParams): BuildQueryOptions {
     keepContainers: q.get('rm') !== null && q.get('rm') !== '' && !truthy(q, 'rm') && !truthy(q, 'forcerm'),
   };
   for (const h of out.extraHosts) if (!/^[^:=\s]+[:=]\S+$/.test(h)) throw new InvalidArgument(`invalid IP address in add-host: "${h}"`);
+  const platform = q.get('platform') ?? '';
+  if (platform.includes(',')) throw new NotImplemented(`berth builds one platform at a time, not ${platform}`);
+  if (platform && !/^[a-z0-9]+(\/[a-z0-9_]+(\/[a-z0-9]+)?)?$/i.test(platform)) throw new InvalidArgument(`invalid platform "${platform}": expected os[/arch[/variant]], e.g. linux/amd64`);
+  if (platform) out.platform = platform;
   const shm = q.get('shmsize');
   if (shm !== null && shm !== '' && shm !== '0') {
     const n = Number(shm);

@@ -80,8 +80,6 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
 
   r.add('POST', '/build', async (ctx) => {
     if (ctx.query.get('remote')) throw new NotImplemented('berth builds only from a context sent with the request (no remote contexts)');
-    const platform = ctx.query.get('platform') ?? '';
-    if (platform && !/^linux(\/amd64)?$/.test(platform)) throw new NotImplemented(`berth builds only linux/amd64 images, not ${platform}`);
     const tags = builds.normalizeTags(ctx.query.getAll('t').filter((t) => t !== ''));
     const target = ctx.query.get('target') ?? '';
     const query = buildQueryOptions(ctx.query);

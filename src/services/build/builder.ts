@@ -1,16 +1,20 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, type Instruction, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, stepError, withLine, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
-import { defaultContainerSpec } from '../containers/index.js';
+import { defaultContainerSpec, type ContainerSpec } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
-import type { Credentials, ImageService, RemoteImages, StoredImage } from '../images/index.js';
+import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
 import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
-import { applyCopy, planCopy } from './copy.js';
+import { addSources } from './add-sources.js';
+import { applyCopy, mergePlans, planCopy, type CopyPlan } from './copy.js';
+import { withStepDir, writeScript, type StepBind } from './heredoc.js';
+import { findLinkedLayer } from './link.js';
+import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, samePlatform } from './platform.js';
 import type { StepSink } from './progress.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
 import { RunFailed, UnknownSource, type BuildOptions } from './types.js';
@@ -32,7 +36,7 @@ function canonical(v: unknown): string {
 }
 
 /** Makes a layer and records the step's image from it. */
-type Commit = (layer: Readable | null) => Promise<StoredImage>;
+type Commit = (layer: Readable | null, reuse?: { layer: StoredImage['layers'][number]; entry: NonNullable<ImageConfigJson['history']>[number] }) => Promise<StoredImage>;
 
 /**
  * One stage of a build with Docker's classic builder: each instruction becomes an image on top of
@@ -98,13 +102,19 @@ export class Build {
     if (name === '') throw new InvalidArgument(`base name (${base.image}) should not be blank`);
     let st: StageState;
     const prior = stageResult(this.shared, name, index, true);
+    const platform = base.platform !== undefined ? expandWord(base.platform, (n) => this.#meta.get(n), escape) : this.opts.platform;
+    const want = platform ? parseBuildPlatform(platform) : null;
     if (name.toLowerCase() === 'scratch') {
-      st = new StageState(null, SCRATCH_CONFIG, escape);
+      st = new StageState(null, want ? { ...SCRATCH_CONFIG, os: want.os, architecture: want.architecture, ...(want.variant ? { variant: want.variant } : {}) } : SCRATCH_CONFIG, escape);
     } else if (prior) {
       st = new StageState(prior.image, prior.config, escape);
     } else {
-      const img = await this.#image(name);
-      st = new StageState(img, await this.deps.images.config(img), escape);
+      const img = await this.#image(name, want ? formatPlatform(want) : undefined);
+      const cfg = await this.deps.images.config(img);
+      if (want && !samePlatform(want, configPlatform(cfg))) {
+        throw stepError(base, `image with reference ${name} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(configPlatform(cfg))}`);
+      }
+      st = new StageState(img, cfg, escape);
     }
     if (st.image && !this.opts.quiet) this.sink.result(st.image.id);
     const triggers = (st.rc['OnBuild'] as string[] | null | undefined) ?? [];
@@ -117,10 +127,11 @@ export class Build {
   }
 
   /** A base image: the local one unless --pull (or it is missing), then pulled when berthd talks to registries. */
-  async #image(name: string): Promise<StoredImage> {
+  async #image(name: string, platform?: string): Promise<StoredImage> {
     if (!this.opts.pull) {
       try {
-        return this.deps.images.get(name);
+        const img = this.deps.images.get(name);
+        if (!platform || !this.deps.remotes || samePlatform(parseBuildPlatform(platform), configPlatform(await this.deps.images.config(img)))) return img;
       } catch (e) {
         if (!(e instanceof NotFound)) throw e;
         if (!this.deps.remotes) throw e;
@@ -128,8 +139,24 @@ export class Build {
     }
     const remotes = this.deps.remotes;
     if (!remotes) throw new NotFound(`cannot pull ${name}: this berthd is not wired to talk to registries`);
+    // As Docker: a local image of another platform is what the step then refuses, when none can be pulled.
+    const local = platform && !this.opts.pull ? this.#localImage(name) : null;
+    if (local) return this.#pull(name, platform).catch(() => local);
+    return this.#pull(name, platform);
+  }
+
+  #localImage(name: string): StoredImage | null {
+    try {
+      return this.deps.images.get(name);
+    } catch {
+      return null;
+    }
+  }
+
+  async #pull(name: string, platform: string | undefined): Promise<StoredImage> {
+    const remotes = this.deps.remotes as RemoteImages;
     const creds: Credentials | undefined = this.opts.credentials?.(name);
-    const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}) });
+    const job = await remotes.preparePull(name, { signal: this.#signal, ...(creds ? { creds } : {}), ...(platform ? { platform } : {}) });
     const { id } = await job.run((e) => {
       if (e.current === undefined && e.status) this.#say(`${e.id ? `${e.id}: ` : ''}${e.status}\n`);
     });
@@ -147,8 +174,18 @@ export class Build {
     switch (ins.kind) {
       case 'from':
         throw new InvalidArgument(`line ${ins.line}: FROM is not allowed here`);
-      case 'run':
-        return this.#run(st, st.argv(ins.cmd));
+      case 'run': {
+        const why = cannotRun(st.config);
+        if (why) throw stepError(ins, why);
+        if (ins.network === 'host' && this.opts.networkMode !== 'host') throw stepError(ins, hostNetworkRefused);
+        const network = ins.network ? { network: ins.network } : {};
+        const script = ins.script;
+        if (!script) return this.#run(st, st.argv(ins.cmd), network);
+        return withStepDir(this.contextDir, async (dir) => {
+          const s = await writeScript(await dir(), script);
+          return this.#run(st, [s.path], { ...network, binds: [s.bind], record: [s.path, script.data] });
+        });
+      }
       case 'workdir': {
         const path = st.workdir(st.expand(ins.value));
         st.rc['WorkingDir'] = path;
@@ -160,7 +197,9 @@ export class Build {
       }
       case 'copy':
       case 'add':
-        return this.#copy(ins, st);
+        return this.#copy(ins, st).catch((e: unknown) => {
+          throw withLine(ins, e);
+        });
       default:
         throw new InvalidArgument(`unknown instruction: ${(ins as Instruction).kind.toUpperCase()}`);
     }
@@ -172,19 +211,31 @@ export class Build {
     if (!dest.startsWith('/')) dest = `${st.workdir(dest)}${dest.endsWith('/') || dest === '.' ? '/' : ''}`;
     const chown = ins.chown !== undefined ? st.expand(ins.chown) : undefined;
     const chmodText = ins.chmod !== undefined ? st.expand(ins.chmod) : undefined;
-    if (chmodText !== undefined && !/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidArgument(`invalid chmod parameter ${JSON.stringify(chmodText)}: use an octal mode such as 0755`);
+    if (chmodText !== undefined && !/^[0-7]{1,4}$/.test(chmodText)) throw stepError(ins, `invalid chmod parameter ${JSON.stringify(chmodText)}: use an octal mode such as 0755`);
     const chmod = chmodText !== undefined ? parseInt(chmodText, 8) : undefined;
     const from = ins.from !== undefined ? st.expand(ins.from) : undefined;
     const what = ins.kind.toUpperCase();
-    await this.#withSource(from, async (root, fromContext) => {
-      const base = { fromContext, unpack: ins.kind === 'add', ...(chmod !== undefined ? { chmod } : {}), signal: this.#signal };
-      const plan = await planCopy(root, sources, { ...base, ...(chown ? { ownerKey: chown } : {}) });
-      await this.#commit(st, nopCmd(st, `${what} ${plan.hash} in ${dest} `, true), (commit) =>
-        this.#inContainer(st, commit, async (ctr) => {
+    const exclude = ins.exclude?.map((e) => st.expand(e));
+    await withStepDir(this.contextDir, async (stepDir) => {
+      const added = await addSources(ins, st, sources, stepDir, { buildArgs: this.opts.buildArgs, signal: this.#signal });
+      const opts = { unpack: ins.kind === 'add', ...(chmod !== undefined ? { chmod } : {}), ...(exclude ? { exclude } : {}), ...(ins.parents ? { parents: true } : {}), signal: this.#signal };
+      const step = async (root: string | null, fromContext: boolean): Promise<void> => {
+        const plans: CopyPlan[] = [];
+        const key = chown ? { ownerKey: chown } : {};
+        if (root !== null && added.local.length) plans.push(await planCopy(root, added.local, { ...opts, fromContext, ...key }));
+        if (added.staged.length) plans.push(await planCopy(await stepDir(), added.staged, { ...opts, unpack: false, parents: false, fromContext: false, ...key }));
+        const plan = mergePlans(plans);
+        const fill = async (ctr: string): Promise<void> => {
           const owner = chown ? await ownerOf(ctr, chown) : undefined;
-          await applyCopy(ctr, plan, dest, { ...base, ...(owner ? { owner } : {}) });
-        }),
-      );
+          await applyCopy(ctr, plan, dest, { ...opts, fromContext, ...(owner ? { owner } : {}) });
+        };
+        // --link: the layer is made apart from the base (a --chown by name needs the base's passwd: made on it).
+        const link = ins.link === true && (!chown || /^\d+(:\d+)?$/.test(chown));
+        const stepCmd = nopCmd(st, `${what}${link ? ' --link' : ''} ${plan.hash} in ${dest} `, true);
+        await this.#commit(st, stepCmd, (commit) => (link ? this.#linked(stepCmd, commit, fill) : this.#inContainer(st, commit, fill)));
+      };
+      if (added.local.length) await this.#withSource(from, step);
+      else await step(null, false);
     });
   }
 
@@ -244,8 +295,9 @@ export class Build {
 
   /** A step that is not in the cache: made by `produce` (config-only when null). */
   async #make(st: StageState, stepCmd: string[], cc: Record<string, unknown>, produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<StoredImage> {
-    const commit: Commit = (layer) =>
+    const commit: Commit = (layer, reuse) =>
       writeImage(this.deps.images, {
+        ...(reuse ? { reuse } : {}),
         parent: st.image,
         parentConfig: st.config,
         layer,
@@ -321,15 +373,19 @@ export class Build {
     return null;
   }
 
-  async #run(st: StageState, argv: string[]): Promise<void> {
+  /** A RUN step; `step`: RUN --network, binds (a heredoc script), and what the cache key records instead of argv. */
+  async #run(st: StageState, argv: string[], step: { network?: RunNetwork; binds?: StepBind[]; record?: string[] } = {}): Promise<void> {
     const { all, recorded } = st.buildArgEnv(this.#proxies());
-    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...argv] : argv;
+    const shown = [...(step.network && step.network !== 'default' ? [`--network=${step.network}`] : []), ...(step.record ?? argv)];
+    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...shown] : shown;
     await this.#commit(st, saveCmd, async (commit) => {
       const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), argv, {
         env: [...st.env(), ...all],
         user: (st.rc['User'] as string | undefined) ?? '',
         workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
         run: true,
+        ...(step.network && step.network !== 'default' ? { network: step.network } : {}),
+        ...(step.binds ? { binds: step.binds } : {}),
       });
       this.#say(` ---> Running in ${short(rec.id)}\n`);
       const { containers } = this.deps;
@@ -354,6 +410,22 @@ export class Build {
     });
   }
 
+  /** COPY --link: the layer of the same step made on any base, else made in an empty rootfs. */
+  async #linked(stepCmd: string[], commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
+    const found = this.opts.noCache ? null : await findLinkedLayer(this.deps.images, stepCmd.join(' '));
+    if (found) {
+      if (!this.opts.quiet) this.sink.cached();
+      return commit(null, { layer: found.layer, entry: { ...found.entry, created: new Date().toISOString() } });
+    }
+    const rec = await this.#create(await this.#scratchRef(), ['#(nop)'], {});
+    try {
+      await this.deps.fs.withRootfs(rec.id, 'write', fill);
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+    } finally {
+      await this.#remove(rec.id);
+    }
+  }
+
   /** A stopped container on the current image whose rootfs `fill` changes; its changes become the layer. */
   async #inContainer(st: StageState, commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
     const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), ['#(nop)'], {});
@@ -366,9 +438,10 @@ export class Build {
   }
 
   /** A step's container; `run`: one that RUN starts, on the build's network, hosts and /dev/shm size. */
-  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean }) {
-    const { run, ...rest } = o;
-    const { networkMode, extraHosts, shmSize } = this.opts;
+  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean; network?: string; binds?: StepBind[] }) {
+    const { run, network, binds, ...rest } = o;
+    const { extraHosts, shmSize } = this.opts;
+    const networkMode = network ?? this.opts.networkMode;
     return this.deps.containers.create({
       image,
       cmd,
@@ -376,7 +449,7 @@ export class Build {
       ...rest,
       healthcheck: { Test: ['NONE'] },
       labels: {},
-      spec: defaultContainerSpec(run ? { network: networkMode, extraHosts, shmSize } : {}),
+      spec: stepSpec(run ? { network: networkMode, extraHosts, shmSize } : {}, binds ?? []),
     });
   }
 
@@ -396,6 +469,10 @@ export class Build {
   }
 }
 
+/** BuildKit's network.host entitlement: here the one who starts the build grants it by building on the host network. */
+const hostNetworkRefused =
+  'RUN --network=host needs the network.host entitlement, which this build was not given: the host network is allowed to a build started on it (docker build --network=host, berth build --network=host)';
+
 function aborted(signal: AbortSignal): Promise<never> {
   const p = new Promise<never>((_resolve, reject) => {
     if (signal.aborted) reject(signal.reason);
@@ -410,4 +487,11 @@ async function ownerOf(root: string, spec: string): Promise<{ uid: number; gid: 
   const [u = '', g] = spec.split(':');
   const r = await resolveUser(root, `${u}:${g ?? u}`);
   return { uid: r.uid, gid: r.gid };
+}
+
+/** A step container's spec: the build's network, hosts and /dev/shm size, and read-only binds (a heredoc script). */
+function stepSpec(net: Parameters<typeof defaultContainerSpec>[0], binds: StepBind[]): ContainerSpec {
+  const spec = defaultContainerSpec(net);
+  spec.mounts = binds.map((b) => ({ type: 'bind', source: b.source, destination: b.target, rw: false, mode: 'ro', propagation: '', copyData: false }));
+  return spec;
 }

@@ -9,6 +9,7 @@ import { resolveInRoot } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { entryTypeOf, TarWriter, type TarHeader } from '../../util/tar/index.js';
 import { extractInto } from '../fs/index.js';
+import { Excluder, patternRegex } from './exclude.js';
 
 /** One file or directory to copy: where it is on the host, and its name below the source. */
 interface WalkEntry {
@@ -26,6 +27,8 @@ export interface CopySource {
   /** A local tar archive that ADD unpacks instead of copying. */
   archive: boolean;
   entries: WalkEntry[];
+  /** COPY --parents: the path kept under the destination (after a `./` pivot), '' when none. */
+  keep?: string;
 }
 
 export interface CopyPlan {
@@ -43,6 +46,10 @@ export interface CopyOptions {
   /** --chown as written: part of the checksum (the ids are looked up in the target image later). */
   ownerKey?: string;
   chmod?: number;
+  /** --exclude patterns: matched against the paths below a directory source, or a file's name. */
+  exclude?: string[];
+  /** COPY --parents: keep each source's parent directories under the destination. */
+  parents?: boolean;
   signal?: AbortSignal;
 }
 
@@ -67,14 +74,25 @@ function globRegex(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-async function walk(abs: string, rel: string, st: Stats, out: WalkEntry[], signal?: AbortSignal): Promise<void> {
+async function walk(abs: string, rel: string, st: Stats, out: WalkEntry[], signal?: AbortSignal, skip?: Excluder): Promise<void> {
   signal?.throwIfAborted();
+  if (skip?.excludes(rel)) return;
   out.push({ abs, rel, st });
   if (!st.isDirectory()) return;
   for (const n of (await readdir(abs)).sort()) {
     const p = `${abs}/${n}`;
-    await walk(p, rel === '' ? n : `${rel}/${n}`, await lstat(p), out, signal);
+    await walk(p, rel === '' ? n : `${rel}/${n}`, await lstat(p), out, signal, skip);
   }
+}
+
+/** --parents: the path a source keeps, from after its `./` pivot (if any), without the leading '/'. */
+function keptPath(given: string, matched: string): string {
+  const g = given.replace(/^\/+/, '');
+  const pivot = g.indexOf('/./');
+  if (pivot < 0) return posix.normalize(matched).replace(/^(\.\/)+/, '').replace(/^\.$/, '');
+  const prefix = posix.normalize(g.slice(0, pivot));
+  const m = posix.normalize(matched);
+  return (m.startsWith(`${prefix}/`) ? m.slice(prefix.length + 1) : m).replace(/^\.$/, '');
 }
 
 async function allPaths(root: string, rel: string, out: string[]): Promise<void> {
@@ -149,9 +167,10 @@ async function isArchive(path: string): Promise<boolean> {
 export async function planCopy(root: string, given: string[], opts: CopyOptions): Promise<CopyPlan> {
   const sources: CopySource[] = [];
   const what = opts.unpack ? 'ADD' : 'COPY';
+  const skip = new Excluder(opts.exclude ?? []);
   for (const g of given) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(g)) {
-      throw new InvalidArgument(`${what} failed: source ${g} is a URL: berth does not download ADD sources (this machine has no internet access); fetch the file into the build context instead`);
+      throw new InvalidArgument(`${what} failed: source can't be a URL for COPY: ${g} (ADD downloads URLs)`);
     }
     const clean = posix.normalize(g.startsWith('/') ? g.slice(1) || '.' : g);
     if (opts.fromContext && (clean === '..' || clean.startsWith('../'))) throw new InvalidArgument(`${what} failed: forbidden path outside the build context: ${g} ()`);
@@ -159,9 +178,14 @@ export async function planCopy(root: string, given: string[], opts: CopyOptions)
     if (GLOB.test(clean)) {
       const all: string[] = [];
       await allPaths(root, '', all);
-      const re = globRegex(clean.replace(/^\.\//, ''));
+      // --parents sources may use `**` (any number of directories), as BuildKit's include patterns do.
+      const re = (opts.parents ? patternRegex : globRegex)(clean.replace(/^\.\//, '').replace('/./', '/'));
       paths = all.filter((p) => re.test(p));
       if (paths.length === 0) throw new NotFound(`${what} failed: no source files were specified`);
+    }
+    if (!skip.empty) {
+      paths = paths.filter((p) => !skip.excludes(p.replace(/^(\.\/)+/, '')) && !skip.excludes(posix.basename(p)));
+      if (paths.length === 0) throw new NotFound(`${what} failed: no source files were specified (all of ${g} is excluded)`);
     }
     for (const p of paths) {
       const abs = await resolveInRoot(root, p, opts.signal);
@@ -172,14 +196,14 @@ export async function planCopy(root: string, given: string[], opts: CopyOptions)
         );
       }
       const entries: WalkEntry[] = [];
-      await walk(abs, '', st, entries, opts.signal);
+      await walk(abs, '', st, entries, opts.signal, skip);
       const archive = opts.unpack && st.isFile() && (await isArchive(abs));
-      sources.push({ given: g, abs, isDir: st.isDirectory(), archive, entries });
+      sources.push({ given: g, abs, isDir: st.isDirectory(), archive, entries, ...(opts.parents ? { keep: keptPath(g, p) } : {}) });
     }
   }
   const h = createHash('sha256');
   for (const s of sources) {
-    h.update(`source ${s.archive ? 'archive' : ''} ${s.isDir ? '' : posix.basename(s.abs)}\0`);
+    h.update(`source ${s.archive ? 'archive' : ''} ${s.isDir ? '' : posix.basename(s.abs)}${s.keep !== undefined ? ` keep ${s.keep}` : ''}\0`);
     for (const e of s.entries) {
       const type = entryTypeOf(e.st) ?? 'file';
       const link = type === 'symlink' ? await readlink(e.abs) : '';
@@ -205,10 +229,20 @@ async function isDirIn(root: string, path: string): Promise<boolean> {
  * destination is a directory (ends with '/', or exists as one), unpacked archives for ADD. Files get
  * uid/gid 0 or the --chown owner; every path is resolved inside `root`.
  */
+/** Several plans (context files, here-documents, downloads) copied by one step. */
+export function mergePlans(plans: CopyPlan[]): CopyPlan {
+  if (plans.length === 1) return plans[0] as CopyPlan;
+  const sources = plans.flatMap((p) => p.sources);
+  const h = createHash('sha256');
+  for (const p of plans) h.update(`${p.hash}\0`);
+  const kind = sources.length === 1 ? (sources[0]?.isDir ? 'dir' : 'file') : 'multi';
+  return { sources, hash: `${kind}:${h.digest('hex')}` };
+}
+
 export async function applyCopy(root: string, plan: CopyPlan, dest: string, opts: CopyOptions): Promise<void> {
   const what = opts.unpack ? 'ADD' : 'COPY';
-  const many = plan.sources.length > 1;
-  if (many && !dest.endsWith('/')) throw new InvalidArgument(`When using ${what} with more than one source file, the destination must be a directory and end with a /`);
+  const many = plan.sources.length > 1 || plan.sources.some((s) => s.keep);
+  if (plan.sources.length > 1 && !dest.endsWith('/')) throw new InvalidArgument(`When using ${what} with more than one source file, the destination must be a directory and end with a /`);
   const destComps = cleanComponents(dest);
   const destIsDir = dest.endsWith('/') || many || plan.sources.some((s) => s.isDir || s.archive) || (await isDirIn(root, dest));
   if (destIsDir) await new RootResolver(root).resolveDir(destComps, () => undefined);
@@ -223,8 +257,9 @@ export async function applyCopy(root: string, plan: CopyPlan, dest: string, opts
   const produce = async (): Promise<void> => {
     for (const s of plan.sources.filter((x) => !x.archive)) {
       for (const e of s.entries) {
-        if (s.isDir && e.rel === '') continue;
-        const name = [...destComps, ...(s.isDir ? e.rel.split('/') : destIsDir ? [posix.basename(s.abs)] : [])].join('/');
+        if (s.isDir && e.rel === '' && !s.keep) continue;
+        const kept = s.keep ? s.keep.split('/') : s.isDir ? [] : destIsDir ? [posix.basename(s.abs)] : [];
+        const name = [...destComps, ...kept, ...(s.isDir && e.rel !== '' ? e.rel.split('/') : [])].join('/');
         const type = entryTypeOf(e.st);
         // Device nodes are not copied from a build context.
         if (type === null || type === 'char' || type === 'block') continue;

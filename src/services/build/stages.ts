@@ -8,6 +8,7 @@ import { Build, type BuildDeps } from './builder.js';
 import type { CacheSource } from './cache-from.js';
 import { planStages } from './graph.js';
 import { ClassicOrder, ClassicSink, FS_STEPS, StructuredSink, type StepSink } from './progress.js';
+import { parseBuildPlatform, platformArgs } from './platform.js';
 import { PROXY_ARGS } from './state.js';
 import { RunFailed, type BuildMessage, type BuildOptions } from './types.js';
 
@@ -55,13 +56,14 @@ async function cacheSources(deps: BuildDeps, refs: string[]): Promise<CacheSourc
   return out;
 }
 
-function metaArgs(df: Dockerfile, buildArgs: BuildOptions['buildArgs'], used: Set<string>): Map<string, string | undefined> {
-  const meta = new Map<string, string | undefined>();
+function metaArgs(df: Dockerfile, buildArgs: BuildOptions['buildArgs'], used: Set<string>, platform: string | undefined): Map<string, string | undefined> {
+  // The automatic platform ARGs are in the global scope; an ARG of the same name without a value keeps them.
+  const meta = new Map<string, string | undefined>(Object.entries(platformArgs(parseBuildPlatform(platform ?? 'linux'))));
   for (const a of df.metaArgs) {
     for (const x of a.args) {
       used.add(x.name);
       const given = buildArgs[x.name];
-      meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => meta.get(n), df.escape) : undefined);
+      meta.set(x.name, given !== undefined && given !== null ? given : x.value !== undefined ? expandWord(x.value, (n) => meta.get(n), df.escape) : meta.get(x.name));
     }
   }
   return meta;
@@ -79,7 +81,7 @@ export function stageSlots(): number {
  */
 export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: string, df: Dockerfile, out: (m: BuildMessage) => void): Promise<BuildOutcome> {
   const used = new Set<string>();
-  const meta = metaArgs(df, opts.buildArgs, used);
+  const meta = metaArgs(df, opts.buildArgs, used, opts.platform);
   const lookup = (n: string): string | undefined => meta.get(n) ?? opts.buildArgs[n] ?? undefined;
   const plan = planStages(df, opts.target, (w) => expandWord(w, lookup, df.escape));
   const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps.images), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };

@@ -2,6 +2,8 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Credentials } from '../images/index.js';
 
 export interface BuildOptions {
+  /** --platform: the platform the stages are built for (TARGETPLATFORM); unset: the host's. */
+  platform?: string;
   /** The Dockerfile's path inside the context. */
   dockerfile: string;
   /** Full references to tag the result with. */
