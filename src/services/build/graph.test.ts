@@ -60,3 +60,12 @@ test('stage names given as ARGs are expanded before they are looked up', () => {
   const p = planStages(df, undefined, (w) => w.replace('${SRC}', 'b'));
   assert.deepEqual(p.order, [1, 2]);
 });
+
+test("a stage named only by the COPY --from of its base's ONBUILD trigger is planned before the child", () => {
+  const df = parseStages('FROM busybox AS build\nRUN true\nFROM busybox AS unused\nRUN exit 1\nFROM onbuild-parent\nRUN true\n');
+  const trigger = parseStages('FROM x\nCOPY --from=build /x /x\n').stages[0]?.instructions ?? [];
+  assert.deepEqual(planStages(df, undefined, same).order, [2]);
+  const p = planStages(df, undefined, same, (i) => (i === 2 ? trigger : undefined));
+  assert.deepEqual(p.order, [0, 2]);
+  assert.deepEqual(p.deps.get(2), [0]);
+});

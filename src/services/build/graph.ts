@@ -19,6 +19,12 @@ export interface StagePlan {
   deps: Map<number, number[]>;
 }
 
+/**
+ * The ONBUILD triggers a stage runs first (its base image's or base stage's), parsed: a trigger's
+ * COPY --from=<stage> needs that stage too.
+ */
+export type Triggers = (stage: number) => Instruction[] | undefined;
+
 /** Expands a word of a FROM, --from or from= with the build's variables (for stage names given as ${ARG}). */
 export type ExpandRef = (word: string, stage: number) => string;
 
@@ -50,13 +56,13 @@ function stageIndex(stages: Stage[], ref: string): number {
  * The stages one stage uses. A FROM or --from that names no stage is an image (not a dependency);
  * a numeric --from must name an earlier stage, as in Docker.
  */
-function usesOf(df: Dockerfile, i: number, expand: ExpandRef): StageUse[] {
+function usesOf(df: Dockerfile, i: number, expand: ExpandRef, triggers: Triggers): StageUse[] {
   const stage = df.stages[i] as Stage;
   const uses: StageUse[] = [];
   // FROM names only an earlier stage (`FROM golang AS golang` is the image).
   const base = stageIndex(df.stages.slice(0, i), expand(stage.base.image, i));
   if (base >= 0) uses.push({ stage: base, line: stage.base.line, original: stage.base.original });
-  for (const ins of stage.instructions) {
+  for (const ins of [...(triggers(i) ?? []), ...stage.instructions]) {
     const refs = (ins.kind === 'copy' || ins.kind === 'add') && ins.from !== undefined ? [ins.from] : mountSources(ins);
     for (const raw of refs) {
       const ref = expand(raw, i);
@@ -82,7 +88,7 @@ function stageLabel(df: Dockerfile, i: number): string {
  * <stage>, COPY --from=<stage> and RUN --mount=from=<stage>), a dependency order, and a clear error
  * for a cycle, naming the line that closes it.
  */
-export function planStages(df: Dockerfile, target: string | undefined, expand: ExpandRef): StagePlan {
+export function planStages(df: Dockerfile, target: string | undefined, expand: ExpandRef, triggers: Triggers = () => undefined): StagePlan {
   if (df.stages.length === 0) throw new InvalidArgument('the Dockerfile has no stage: it needs a FROM instruction');
   let t = df.stages.length - 1;
   if (target) {
@@ -104,7 +110,7 @@ export function planStages(df: Dockerfile, target: string | undefined, expand: E
     }
     state.set(i, 'visiting');
     path.push(i);
-    const mine = uses.get(i) ?? usesOf(df, i, expand);
+    const mine = uses.get(i) ?? usesOf(df, i, expand, triggers);
     uses.set(i, mine);
     for (const u of mine) visit(u.stage, u);
     deps.set(i, [...new Set(mine.map((u) => u.stage))]);

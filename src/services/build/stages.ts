@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { expandWord, type Dockerfile } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, type Dockerfile, type Instruction } from '../../core/dockerfile/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import { ScratchImage, type BuildRun, type StageResult } from './build-run.js';
@@ -69,6 +69,41 @@ function metaArgs(df: Dockerfile, buildArgs: BuildOptions['buildArgs'], used: Se
   return meta;
 }
 
+/**
+ * The ONBUILD triggers each stage will run first, for the plan: a base stage's own ONBUILD lines,
+ * or a local base image's OnBuild (an image the build pulls is not known yet: its triggers' --from
+ * must name a stage the target needs anyway). A trigger that does not parse is left to the step
+ * that runs it, which reports it with its line.
+ */
+async function stageTriggers(deps: BuildDeps, df: Dockerfile, expand: (w: string) => string): Promise<Map<number, Instruction[]>> {
+  const out = new Map<number, Instruction[]>();
+  const parse = (texts: string[]): Instruction[] => {
+    try {
+      return texts.flatMap((t) => parseInstructions(t, df.escape));
+    } catch {
+      return [];
+    }
+  };
+  for (const [i, stage] of df.stages.entries()) {
+    const base = expand(stage.base.image);
+    const j = df.stages.slice(0, i).findIndex((s) => s.base.stage === base.toLowerCase());
+    if (j >= 0) {
+      const own = (df.stages[j]?.instructions ?? []).flatMap((x) => (x.kind === 'onbuild' ? [x.expression] : []));
+      if (own.length) out.set(i, parse(own));
+      continue;
+    }
+    if (base === 'scratch') continue;
+    try {
+      const cfg = await deps.images.config(deps.images.get(base));
+      const texts = ((cfg.config ?? {}) as Record<string, unknown>)['OnBuild'];
+      if (Array.isArray(texts) && texts.length) out.set(i, parse(texts.filter((t): t is string => typeof t === 'string')));
+    } catch {
+      // Not here (pulled by the stage) or not a valid name: the stage's FROM reports it.
+    }
+  }
+  return out;
+}
+
 /** How many stages build at once: the cores, but at least two (a stage mostly waits on its RUN's process). */
 export function stageSlots(): number {
   return Math.max(2, availableParallelism());
@@ -83,7 +118,9 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
   const used = new Set<string>();
   const meta = metaArgs(df, opts.buildArgs, used, opts.platform);
   const lookup = (n: string): string | undefined => meta.get(n) ?? opts.buildArgs[n] ?? undefined;
-  const plan = planStages(df, opts.target, (w) => expandWord(w, lookup, df.escape));
+  const expand = (w: string): string => expandWord(w, lookup, df.escape);
+  const triggers = await stageTriggers(deps, df, expand);
+  const plan = planStages(df, opts.target, expand, (i) => triggers.get(i));
   const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps.images), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };
   const labels = Object.entries(opts.labels);
   const key = randomUUID();
