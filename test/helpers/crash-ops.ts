@@ -248,7 +248,8 @@ export function crashOps(w: World): CrashOp[] {
         const pid = conmonOf(id);
         if (!pid) return { code: 1, stdout: '', stderr: `no conmon found for ${id}` };
         process.kill(pid, 'SIGKILL');
-        await sleep(200);
+        // berthd learns of a vanished conmon from its once-a-second look at the exit file and pid.
+        await sleep(1500);
         return pass;
       },
       judge: (c) => containerFaults(d, `cm${c.n}`),

@@ -52,13 +52,15 @@ export class TestDaemon {
   }
 
   /** `args`: more berthd flags (e.g. --userns-remap, --log-opt max-size=1m), kept for every spawn. */
-  static async start(opts: { driver?: string; args?: string[] } = {}): Promise<TestDaemon> {
+  /** `beforeSpawn`: runs once the daemon's folders are chosen, before berthd starts (e.g. mounts a small filesystem on its data root). */
+  static async start(opts: { driver?: string; args?: string[]; beforeSpawn?: (d: TestDaemon) => Promise<void> } = {}): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     d.driver = opts.driver;
     d.extraArgs = opts.args ?? [];
     // A remapped container root must pass through the test dir to its rootfs (berthd checks it, as Docker does).
     if (d.extraArgs.includes('--userns-remap')) await chmod(d.dir, 0o711);
     try {
+      await opts.beforeSpawn?.(d);
       await d.spawn();
     } catch (e) {
       // A daemon that did not come up still leaves nothing behind.

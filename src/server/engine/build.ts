@@ -1,3 +1,4 @@
+import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials } from '../../services/index.js';
 import type { ServerResponse } from 'node:http';
@@ -48,7 +49,7 @@ function registryConfig(ctx: HttpContext, normalize: (ref: string) => string): (
 }
 
 function errorMessage(e: unknown): Record<string, unknown> {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e, 'building');
   const code = e instanceof RunFailed ? e.exitCode : undefined;
   return { errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message };
 }
