@@ -173,13 +173,18 @@ export async function crashSuite(d: TestDaemon, ops: CrashOp[], killsPerOp: numb
         const running = op.run(c);
         let done = false;
         void running.then(() => (done = true));
+        let how = '';
         if (op.victim === 'runc') {
-          if (await killRunc(d, took * 3)) fig.inFlight++;
+          const hit = await killRunc(d, took * 3);
+          if (hit) fig.inFlight++;
+          how = hit ? 'runc create killed' : 'no runc create seen to kill';
         } else if (op.victim === 'none') {
           fig.inFlight++;
+          how = 'killed by the operation';
         } else {
           await sleep(at);
           if (!done) fig.inFlight++;
+          how = done ? `berthd killed at ${at} ms, after the operation ended` : `berthd killed at ${at} ms, mid-operation`;
           await d.crash();
         }
         fig.kills++;
@@ -195,7 +200,7 @@ export async function crashSuite(d: TestDaemon, ops: CrashOp[], killsPerOp: numb
         const again = await op.retry(c);
         if (again.code !== 0) fault(`the retry failed: ${again.stderr.trim().slice(0, 300)}`);
         for (const f of await storeFaults(d)) fault(`store check after the retry: ${f}`);
-        log(`  ${op.name}: kill at ${at} ms ${Date.now() - started > at && !done ? 'mid-operation' : ''} -> ok`);
+        log(`  ${op.name}: ${how} -> judged in ${Date.now() - started} ms`);
       } catch (e) {
         fault(`the suite itself failed: ${(e as Error).message}`);
         if (!(await d.ping())) await d.spawn().catch(() => undefined);
