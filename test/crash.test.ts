@@ -25,8 +25,9 @@ test(`SIGKILL during each operation loses nothing (seed ${seed})`, { timeout: 30
   t.after(() => d.cleanup());
   await d.makeBusyboxImage();
   const w = await prepareWorld(d, reg.host, mb);
-  const only = process.env['CRASH_ONLY'];
-  const ops = crashOps(w).filter((o) => !only || o.name.includes(only));
+  // CRASH_ONLY=pull,commit: only the operations whose names contain one of these.
+  const only = (process.env['CRASH_ONLY'] ?? '').split(',').filter(Boolean);
+  const ops = crashOps(w).filter((o) => !only.length || only.some((x) => o.name.includes(x)));
   const fig = await crashSuite(d, ops, kills, seed);
   console.log(`RELIABILITY crash ${JSON.stringify({ operations: fig.operations, killsPerOp: kills, kills: fig.kills, inFlight: fig.inFlight, faults: fig.faults.length, seed })}`);
   console.log(`crash: ${fig.operations} operations x ${kills} kill points = ${fig.kills} kills (${fig.inFlight} mid-operation), ${fig.faults.length} faults`);

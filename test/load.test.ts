@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon, useBusyboxDaemon, type RunResult } from './helpers/daemon.js';
-import { badFailure, blobState, holdingsNow, leaks, uploadBlob, type Holdings } from './helpers/load.js';
-import { startBerthRegistry } from './registry-servers.js';
+import { badFailure, blobState, holdingsNow, leaks, tagManifest, uploadBlob, type Holdings } from './helpers/load.js';
+import { registryCommand, startBerthRegistry } from './registry-servers.js';
 
 /*
  * The load suite: LOAD_N containers started at once from three clients (berth CLI, docker CLI, the
@@ -101,10 +101,13 @@ test(`${N} concurrent containers, ${M} concurrent execs, ${K} log followers: no 
   assert.deepEqual(leaked, []);
 });
 
-test(`berth registry serve: ${R} concurrent uploads to one repository (a third cut off and resumed) and reads: no corrupt blob`, { timeout: 10 * 60_000 }, async (t) => {
+test(`berth registry serve: ${R} concurrent uploads to one repository (a third cut off and resumed), reads and gc beside them: no corrupt blob`, { timeout: 10 * 60_000 }, async (t) => {
   const reg = await startBerthRegistry();
   t.after(() => reg.cleanup());
   const repo = 'load/shared';
+  // One config for every image; each upload becomes a tagged image's layer, so gc has work to judge.
+  const cfg = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
+  const config = { digest: (await uploadBlob(reg.url, repo, 0, false, cfg)).digest, size: cfg.length };
   const done: string[] = [];
   const faults: string[] = [];
   let cuts = 0;
@@ -117,8 +120,10 @@ test(`berth registry serve: ${R} concurrent uploads to one repository (a third c
       const cut = i % 3 === 0;
       if (cut) cuts++;
       try {
-        const u = await uploadBlob(reg.url, repo, 64 * 1024 + i * 997, cut);
+        const size = 64 * 1024 + i * 997;
+        const u = await uploadBlob(reg.url, repo, size, cut);
         if (u.resumed) resumed++;
+        await tagManifest(reg.url, repo, `t${i}`, config, { digest: u.digest, size });
         done.push(u.digest);
         // A read of an earlier blob while others upload.
         const other = done[i % done.length];
@@ -128,10 +133,18 @@ test(`berth registry serve: ${R} concurrent uploads to one repository (a third c
       }
     }
   };
-  await Promise.all(Array.from({ length: limit }, worker));
-  for (const dg of done) {
+  // gc runs beside the serving registry, twice, while the uploads go on.
+  const gc = (async () => {
+    for (let k = 0; k < 2; k++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const g = await registryCommand(['gc', '--root', reg.root]);
+      if (g.code !== 0) faults.push(`gc beside the uploads failed: ${g.stderr.trim().slice(0, 200)}`);
+    }
+  })();
+  await Promise.all([...Array.from({ length: limit }, worker), gc]);
+  for (const dg of [...done, config.digest]) {
     const s = await blobState(reg.url, repo, dg);
-    if (s !== 'ok') faults.push(`blob ${dg} is ${s} after the uploads`);
+    if (s !== 'ok') faults.push(`blob ${dg} is ${s} after the uploads and gc`);
   }
   console.log(`RELIABILITY registry ${JSON.stringify({ uploads: R, cut: cuts, resumed, faults: faults.length })}`);
   console.log(`registry: ${R} concurrent uploads (${cuts} cut, ${resumed} resumed from where they stood), ${done.length} whole, ${faults.length} faults`);

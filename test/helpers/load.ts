@@ -121,8 +121,8 @@ const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).dige
  * upload's status, the rest from where the registry says it stands, then PUT with the digest.
  * Returns the blob's digest and whether it was cut and resumed.
  */
-export async function uploadBlob(base: string, repo: string, size: number, cut: boolean): Promise<{ digest: string; resumed: boolean }> {
-  const blob = randomBytes(size);
+export async function uploadBlob(base: string, repo: string, size: number, cut: boolean, blob = randomBytes(size)): Promise<{ digest: string; resumed: boolean }> {
+  size = blob.length;
   const digest = sha(blob);
   const start = await http(`${base}/v2/${repo}/blobs/uploads/`, 'POST');
   if (start.status !== 202) throw new Error(`upload start answered ${start.status}`);
@@ -157,4 +157,21 @@ export async function blobState(base: string, repo: string, digest: string): Pro
     return again.status === 200 && sha(again.body) === digest ? 'ok' : 'corrupt';
   }
   return r.status === 200 && sha(r.body) === digest ? 'ok' : 'corrupt';
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Tags a manifest naming `config` and one layer (both uploaded already); returns the manifest's digest. */
+export async function tagManifest(base: string, repo: string, tag: string, config: { digest: string; size: number }, layer: { digest: string; size: number }): Promise<string> {
+  const body = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+    }),
+  );
+  const r = await http(`${base}/v2/${repo}/manifests/${tag}`, 'PUT', body, { 'Content-Type': OCI_MANIFEST });
+  if (r.status !== 201) throw new Error(`manifest PUT answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
+  return sha(body);
 }
