@@ -14,7 +14,7 @@ import { LayerWorkers } from '../core/diff/index.js';
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { ContainerService, ImageService, checkStore } from '../services/index.js';
+import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION } from '../server/engine/index.js';
@@ -122,6 +122,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   // What the operations of a killed berthd had assembled is collected once their leases expire.
   await images.expireLeases();
+  // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
+  const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }));
+  if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
   containers = new ContainerService({
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },

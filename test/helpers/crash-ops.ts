@@ -92,7 +92,8 @@ async function registryWholeOrAbsent(w: World, repo: string, tag: string): Promi
 
 const img = (c: CrashCtx, what: string): string => `crash/${what}:${c.n}`;
 
-export function crashOps(w: World): CrashOp[] {
+/** Operations on images: they need the world's registry image, archive, rootfs and context. */
+export function imageCrashOps(w: World): CrashOp[] {
   const { d } = w;
   const rmi = async (ref: string): Promise<void> => void (await d.berth(['rmi', '-f', ref]));
   const rmc = async (name: string): Promise<void> => void (await d.berth(['rm', '-f', name]));
@@ -144,6 +145,37 @@ export function crashOps(w: World): CrashOp[] {
       (c) => img(c, 'cached'),
       async () => void (await must(d, ['build', '-q', '-t', 'crash/cache-base', w.ctx])),
     ),
+    {
+      name: 'image rm',
+      prepare: async (c) => void (await must(d, ['tag', w.big, img(c, 'rmi')])),
+      run: (c) => d.berth(['rmi', img(c, 'rmi')]),
+      judge: async (c) => [...(await imageWholeOrAbsent(d, img(c, 'rmi'))), ...(await imageWholeOrAbsent(d, w.big))],
+      retry: async (c) => ((await exists(d, 'image', img(c, 'rmi'))) ? d.berth(['rmi', img(c, 'rmi')]) : pass),
+      reset: (c) => rmi(img(c, 'rmi')),
+    },
+    {
+      name: 'image prune',
+      prepare: async (c) => {
+        // Two builds under one tag: the first becomes dangling, for prune to remove.
+        for (const k of [1, 2]) {
+          const ctx = join(d.dir, `prune-ctx${c.n}-${k}`);
+          mkdirSync(ctx, { recursive: true });
+          writeFileSync(join(ctx, 'Dockerfile'), `FROM busybox\nRUN head -c ${w.mb * 300_000} /dev/urandom > /p${k}\n`);
+          await must(d, ['build', '-q', '-t', img(c, 'prune'), ctx]);
+        }
+      },
+      run: () => d.berth(['image', 'prune', '-f']),
+      judge: async (c) => [...(await imageWholeOrAbsent(d, img(c, 'prune'))), ...(await imageWholeOrAbsent(d, 'busybox'))],
+      retry: () => d.berth(['image', 'prune', '-f']),
+      reset: (c) => rmi(img(c, 'prune')),
+    },
+  ];
+}
+
+/** Operations on containers, volumes and networks: they need only busybox. */
+export function containerCrashOps(d: TestDaemon): CrashOp[] {
+  const rmc = async (name: string): Promise<void> => void (await d.berth(['rm', '-f', name]));
+  return [
     runOp(d, 'run -d', 'berthd'),
     runOp(d, 'run -d, runc killed during create', 'runc'),
     {
@@ -214,30 +246,6 @@ export function crashOps(w: World): CrashOp[] {
         await rmc(`nc${c.n}`);
         await d.berth(['network', 'rm', `ncn${c.n}`]);
       },
-    },
-    {
-      name: 'image rm',
-      prepare: async (c) => void (await must(d, ['tag', w.big, img(c, 'rmi')])),
-      run: (c) => d.berth(['rmi', img(c, 'rmi')]),
-      judge: async (c) => [...(await imageWholeOrAbsent(d, img(c, 'rmi'))), ...(await imageWholeOrAbsent(d, w.big))],
-      retry: async (c) => ((await exists(d, 'image', img(c, 'rmi'))) ? d.berth(['rmi', img(c, 'rmi')]) : pass),
-      reset: (c) => rmi(img(c, 'rmi')),
-    },
-    {
-      name: 'image prune',
-      prepare: async (c) => {
-        // Two builds under one tag: the first becomes dangling, for prune to remove.
-        for (const k of [1, 2]) {
-          const ctx = join(d.dir, `prune-ctx${c.n}-${k}`);
-          mkdirSync(ctx, { recursive: true });
-          writeFileSync(join(ctx, 'Dockerfile'), `FROM busybox\nRUN head -c ${w.mb * 300_000} /dev/urandom > /p${k}\n`);
-          await must(d, ['build', '-q', '-t', img(c, 'prune'), ctx]);
-        }
-      },
-      run: () => d.berth(['image', 'prune', '-f']),
-      judge: async (c) => [...(await imageWholeOrAbsent(d, img(c, 'prune'))), ...(await imageWholeOrAbsent(d, 'busybox'))],
-      retry: () => d.berth(['image', 'prune', '-f']),
-      reset: (c) => rmi(img(c, 'prune')),
     },
     {
       name: 'conmon killed under a running container',
