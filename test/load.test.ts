@@ -85,6 +85,10 @@ test(`${N} concurrent containers, ${M} concurrent execs, ${K} log followers: no 
     if (r.code === 0 && lines.length !== 10) faults.push(`logs -f ${i} saw ${lines.length} of 10 lines`);
   });
 
+  // While the exec target and the talker still run: what berthd holds at work.
+  const during = await holdingsNow(d);
+  console.log(`during: ${fmt(during)}`);
+
   // Everything removed, at once.
   const all = (await d.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
   const removed = await Promise.all(all.map((id, i) => (i % 2 ? d.docker.bind(d) : d.berth.bind(d))(['rm', '-f', id], { timeoutMs: 120_000 })));
@@ -95,7 +99,7 @@ test(`${N} concurrent containers, ${M} concurrent execs, ${K} log followers: no 
   assert.equal((await d.berth(['network', 'rm', 'loadnet'])).code, 0);
   console.log(`after:  ${fmt(after)}`);
   const leaked = leaks(before, after);
-  console.log(`RELIABILITY load ${JSON.stringify({ operations: ops, faults: faults.length, leaks: leaked.length, before, after })}`);
+  console.log(`RELIABILITY load ${JSON.stringify({ operations: ops, faults: faults.length, leaks: leaked.length, before, during, after })}`);
   console.log(`load: ${ops} concurrent operations, ${faults.length} faults, ${leaked.length} leaks${leaked.length ? `: ${leaked.join('; ')}` : ''}`);
   assert.deepEqual(faults, []);
   assert.deepEqual(leaked, []);
