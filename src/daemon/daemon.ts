@@ -63,9 +63,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const refs = references();
   const bus = new EventBus();
   const volumeStore = new VolumeStore(db);
+  const volumeDriver = new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined);
+  // A volume rm cut short by a kill: its folder returns to a recorded volume, or goes with a removed one.
+  await volumeDriver.recover((n) => volumeStore.get(n) !== undefined);
   const volumes = new VolumeService({
     store: volumeStore,
-    driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined),
+    driver: volumeDriver,
     volumeUsers: () => {
       const users = new Map<string, string[]>();
       for (const c of containerStore.list()) for (const m of c.mounts ?? []) if (m.name) users.set(m.name, [...(users.get(m.name) ?? []), c.id]);
