@@ -13,7 +13,7 @@ import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { ContainerService, ImageService, checkStore } from '../services/index.js';
+import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
@@ -64,9 +64,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   const refs = references();
   const bus = new EventBus();
   const volumeStore = new VolumeStore(db);
+  const volumeDriver = new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined);
+  // A volume rm cut short by a kill: its folder returns to a recorded volume, or goes with a removed one.
+  await volumeDriver.recover((n) => volumeStore.get(n) !== undefined);
   const volumes = new VolumeService({
     store: volumeStore,
-    driver: new LocalVolumeDriver(join(opts.dataRoot, 'volumes'), remap ? rootOwner(remap) : undefined),
+    driver: volumeDriver,
     volumeUsers: () => {
       const users = new Map<string, string[]>();
       for (const c of containerStore.list()) for (const m of c.mounts ?? []) if (m.name) users.set(m.name, [...(users.get(m.name) ?? []), c.id]);
@@ -124,6 +127,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   // What the operations of a killed berthd had assembled is collected once their leases expire.
   await images.expireLeases();
+  // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
+  const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }));
+  if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
   containers = new ContainerService({
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },

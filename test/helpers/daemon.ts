@@ -56,8 +56,11 @@ export class TestDaemon {
    * `cri`: serve the CRI on `criSocket` in the test's dir; off otherwise, so that the daemons of
    * other tests neither load the gRPC stack nor meet on /run/berth/cri.sock.
    * `config`: a daemon.json (made from the test's dir, for paths inside it), given with --config-file.
+   * `beforeSpawn`: runs once the daemon's folders are chosen, before berthd starts (e.g. mounts a small filesystem on its data root).
    */
-  static async start(opts: { driver?: string; args?: string[]; cri?: boolean; config?: (dir: string) => Record<string, unknown> } = {}): Promise<TestDaemon> {
+  static async start(
+    opts: { driver?: string; args?: string[]; cri?: boolean; config?: (dir: string) => Record<string, unknown>; beforeSpawn?: (d: TestDaemon) => Promise<void> } = {},
+  ): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-e2e-')));
     if (opts.config) {
       await writeFile(join(d.dir, 'daemon.json'), JSON.stringify(opts.config(d.dir)));
@@ -69,6 +72,7 @@ export class TestDaemon {
     // A remapped container root must pass through the test dir to its rootfs (berthd checks it, as Docker does).
     if (d.extraArgs.includes('--userns-remap')) await chmod(d.dir, 0o711);
     try {
+      await opts.beforeSpawn?.(d);
       await d.spawn();
     } catch (e) {
       // A daemon that did not come up still leaves nothing behind.

@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Owner } from '../../util/index.js';
@@ -56,9 +56,37 @@ export class LocalVolumeDriver {
     return this.dataPath(name);
   }
 
+  /** Where a volume's folder waits between the two halves of its removal (no volume name starts with a dot). */
+  #aside(name: string): string {
+    return join(this.root, `.removing-${name}`);
+  }
+
+  /**
+   * The first half of a removal, before the record goes: the folder moves aside in one rename. A
+   * berthd killed before `remove` finishes leaves it there for `recover`, never a folder without a record.
+   */
+  async detach(name: string): Promise<void> {
+    validateVolumeName(name);
+    await rename(join(this.root, name), this.#aside(name)).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    });
+  }
+
   async remove(name: string): Promise<void> {
     validateVolumeName(name);
     await rm(join(this.root, name), { recursive: true, force: true });
+    await rm(this.#aside(name), { recursive: true, force: true });
+  }
+
+  /** At berthd's start: a folder set aside whose volume is still recorded goes back; the others are removed. */
+  async recover(recorded: (name: string) => boolean): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    for (const n of names) {
+      if (!n.startsWith('.removing-')) continue;
+      const name = n.slice('.removing-'.length);
+      if (NAME_RE.test(name) && recorded(name)) await rename(join(this.root, n), join(this.root, name));
+      else await rm(join(this.root, n), { recursive: true, force: true });
+    }
   }
 
   /** The data directory, recreated if someone deleted it behind berth's back (Docker does the same). */

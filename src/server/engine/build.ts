@@ -1,3 +1,4 @@
+import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials } from '../../services/index.js';
 import type { ServerResponse } from 'node:http';
@@ -65,7 +66,7 @@ function jsonStrings(ctx: HttpContext, name: string): string[] {
 export const PROGRESS_ID = 'berth.build.progress';
 
 function errorMessage(e: unknown): Record<string, unknown> {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e, 'building');
   const code = e instanceof RunFailed ? e.exitCode : undefined;
   return { errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message };
 }

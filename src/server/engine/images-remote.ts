@@ -1,3 +1,4 @@
+import { messageOf } from './errors.js';
 import type { ServerResponse } from 'node:http';
 import type { ImageSearchResult } from '../../api/index.js';
 import { progressString } from '../../api/index.js';
@@ -36,7 +37,7 @@ function writer(res: ServerResponse): (e: ProgressEvent) => void {
 }
 
 function writeError(res: ServerResponse, e: unknown): void {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
 }
 

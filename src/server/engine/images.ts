@@ -1,3 +1,4 @@
+import { messageOf } from './errors.js';
 import { Readable } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { labelMatches, type ImageService, type StoredImage } from '../../services/index.js';
@@ -149,7 +150,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       }
       void quiet;
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = messageOf(e, 'loading the archive');
       res.write(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
     }
     res.end();
@@ -169,7 +170,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       const id = await svc.importRootfs(ctx.req as Readable, { ...(ref ? { ref } : {}), changes, ...(message ? { message } : {}), signal: ctx.signal });
       res.write(JSON.stringify({ status: id }) + '\n');
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = messageOf(e, 'importing the archive');
       res.write(JSON.stringify({ errorDetail: { message: msg }, error: msg }) + '\n');
     }
     res.end();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Digest } from '../../util/index.js';
-import { checkStore } from './check.js';
+import { checkStore, collectOrphans } from './check.js';
 import type { CheckPorts } from './ports.js';
 
 const d = (c: string): Digest => `sha256:${c.repeat(64)}` as Digest;
@@ -100,4 +100,14 @@ test('system check --repair removes the orphans (mounts before folders) and neve
   ]);
   const again = await checkStore(ports, { repair: false });
   assert.equal(again.faults.filter((f) => f.kind.startsWith('orphan')).length, 0, 'a second check finds no orphan left');
+});
+
+test("collectOrphans removes only blobs and layers no image, container or lease names, and reads no blob", async () => {
+  const { ports, removed } = fakeStore();
+  let verified = 0;
+  const n = await collectOrphans({ ...ports, blobs: { ...ports.blobs, verify: async () => (verified++, 'ok') } });
+  // e: no image names it; 9: no image, container or lease. a, b (an image's), f (leased), 1, 8 stay.
+  assert.deepEqual(removed.sort(), [`blob ${d('e')}`, `layer ${d('9')}`]);
+  assert.equal(n, 2);
+  assert.equal(verified, 0);
 });

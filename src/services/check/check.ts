@@ -116,3 +116,31 @@ export async function checkStore(ports: CheckPorts, opts: { repair: boolean; sig
     checked: { images: images.length, blobs: blobCount, layers: onDisk.size, containers: containers.length, volumes: volumes.length, mounts: mounts.length, netns: netns.length },
   };
 }
+
+/**
+ * At berthd's start, before it serves: removes blobs and layers that no image, container or lease
+ * names. A berthd killed between an image record's removal (rmi, prune) and its content's leaves
+ * such content, and nothing would name it again to collect it. Blobs are not read (no digest check):
+ * this is `system check --repair`'s orphan part only. Returns how many objects it removed.
+ */
+export async function collectOrphans(ports: Pick<CheckPorts, 'images' | 'containers' | 'leased' | 'blobs' | 'layers'>): Promise<number> {
+  const usedBlobs = new Set<string>(ports.leased('blob'));
+  const usedLayers = new Set<string>(ports.leased('layer'));
+  for (const c of ports.containers()) for (const l of c.layers) usedLayers.add(l);
+  for (const img of ports.images()) {
+    for (const b of img.blobs) usedBlobs.add(b);
+    for (const c of img.chainIds) usedLayers.add(c);
+  }
+  let removed = 0;
+  for (const c of await ports.layers.list()) {
+    if (usedLayers.has(c)) continue;
+    await ports.layers.remove(c);
+    removed++;
+  }
+  for await (const b of ports.blobs.list()) {
+    if (usedBlobs.has(b)) continue;
+    await ports.blobs.remove(b as Digest);
+    removed++;
+  }
+  return removed;
+}

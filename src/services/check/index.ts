@@ -1,3 +1,3 @@
-export { checkStore } from './check.js';
+export { checkStore, collectOrphans } from './check.js';
 export type { CheckReport, Fault, FaultKind } from './check.js';
 export type { CheckPorts, CheckedContainer, CheckedImage } from './ports.js';

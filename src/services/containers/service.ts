@@ -236,7 +236,13 @@ export class ContainerService {
       if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: exitedAt.toISOString() };
-      this.deps.store.update(rec);
+      try {
+        this.deps.store.update(rec);
+      } catch (e) {
+        // A full disk refuses the write: the exit is recorded once there is room, not lost.
+        this.deps.log(`recording the exit of ${id}`, e);
+        this.#recordExitLater(id, rec.state);
+      }
     });
     this.events.emit('exit', id, exitCode);
     const rec = this.deps.store.get(id);
@@ -249,6 +255,22 @@ export class ContainerService {
     if (rec?.spec.lifecycle.autoRemove) {
       await this.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
     }
+  }
+
+  /** Retries an exit the store refused (disk full) every second for ten minutes, unless the record moved on. */
+  #recordExitLater(id: string, state: ContainerRecord['state']): void {
+    let tries = 600;
+    const timer = setInterval(() => {
+      const now = this.deps.store.get(id);
+      if (!now || now.state.status !== 'running' || --tries <= 0) return clearInterval(timer);
+      try {
+        this.deps.store.update({ ...now, state });
+        clearInterval(timer);
+      } catch {
+        /* still no room: the next tick tries again */
+      }
+    }, 1000);
+    timer.unref();
   }
 
   /** Restarts by policy after Docker's growing back-off; status is 'restarting' meanwhile. */

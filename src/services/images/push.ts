@@ -123,8 +123,8 @@ export class ImagePusher {
       layers.push({ mediaType: DOCKER_LAYER[layerCompression(l.mediaType) ?? 'none'] ?? MediaType.dockerLayer, digest: l.digest, size: info.size });
     }
     const manifest = { schemaVersion: 2, mediaType: MediaType.dockerManifest, config, layers };
+    // Sent, not stored: no record would name the blob, so it would be an orphan in the store.
     const bytes = Buffer.from(JSON.stringify(manifest, null, 3));
-    await blobs.write(bytes);
     return { bytes, mediaType: MediaType.dockerManifest, layers, config };
   }
 }

@@ -279,6 +279,9 @@ export class ContainerNetworking {
         const used = new Set(Object.values(rec.networks ?? {}).map((e) => e.ifname));
         let i = 0;
         while (used.has(`eth${i}`)) i++;
+        // A connect cut short (berthd killed between CNI ADD and the record) left ethN and its
+        // address behind: CNI DEL, a no-op otherwise, clears them so this ADD does not find them.
+        await this.endpoints.detach(rec, net, { ...ep, ifname: `eth${i}` }, []).catch(() => undefined);
         await this.endpoints.attach(rec, rec.netns, net, ep, `eth${i}`, []);
         await this.networks.listenDns(net).catch((e: unknown) => this.networks.deps.log(`embedded DNS on ${net.name}`, e));
       }

@@ -60,3 +60,25 @@ test('list filters; remove refuses volumes in use; prune keeps named volumes unl
     await t.close();
   }
 });
+
+test('a removal cut after its folder moved aside: recover puts it back for a recorded volume, removes it otherwise', async () => {
+  const t = await setup();
+  try {
+    const drv = new LocalVolumeDriver(join(t.dir, 'volumes'));
+    const kept = await t.svc.create({ name: 'kept' });
+    await writeFile(join(kept.mountpoint, 'f'), 'data');
+    await t.svc.create({ name: 'gone' });
+    // As a berthd killed inside `volume rm`: both folders aside, only gone's record deleted.
+    await drv.detach('kept');
+    await drv.detach('gone');
+    await assert.rejects(stat(kept.mountpoint));
+    await drv.recover((n) => n === 'kept');
+    assert.equal((await stat(join(kept.mountpoint, 'f'))).size, 4);
+    await assert.rejects(stat(join(t.dir, 'volumes/.removing-gone')));
+    await assert.rejects(stat(join(t.dir, 'volumes/.removing-kept')));
+    await t.svc.remove('kept');
+    await assert.rejects(stat(join(t.dir, 'volumes/kept')));
+  } finally {
+    await t.close();
+  }
+});

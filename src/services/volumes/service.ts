@@ -118,6 +118,8 @@ export class VolumeService {
       }
       const users = this.containersUsing(name);
       if (users.length > 0) throw new Conflict(`remove ${name}: volume is in use - [${users.join(' ')}]`);
+      // Folder aside, record, folder: a kill at any point leaves a volume whole or gone (driver.recover at start).
+      await this.deps.driver.detach(name);
       this.deps.store.delete(name);
       await this.deps.driver.remove(name);
       this.deps.bus?.publish('volume', 'destroy', name, { driver: v.driver });
