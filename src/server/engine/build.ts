@@ -1,6 +1,6 @@
 import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials } from '../../services/index.js';
+import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials, type SolveStatus } from '../../services/index.js';
 import type { ServerResponse } from 'node:http';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { buildQueryOptions } from './build-options.js';
@@ -110,7 +110,7 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const start = (): ServerResponse => (res ??= ctx.startStream('application/json'));
     const send = (m: BuildMessage | Record<string, unknown>): void => {
       const r = start();
-      const wire = 'progress' in m ? { id: PROGRESS_ID, aux: m.progress } : m;
+      const wire = 'progress' in m ? { id: PROGRESS_ID, aux: userWords(m.progress as SolveStatus) } : m;
       if (!r.writableEnded && !r.destroyed) r.write(JSON.stringify(wire) + '\n');
     };
     try {
@@ -137,4 +137,10 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const { deleted, spaceReclaimed } = await builds.prune();
     ctx.sendJson(200, { CachesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
   });
+}
+
+/** A step's error in the user's words, as the build's own error (a full disk named as such, no errno). */
+function userWords(s: SolveStatus): SolveStatus {
+  if (!s.vertexes?.some((v) => v.error)) return s;
+  return { ...s, vertexes: s.vertexes.map((v) => (v.error ? { ...v, error: messageOf(new Error(v.error), 'building') } : v)) };
 }
