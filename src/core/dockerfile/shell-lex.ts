@@ -21,7 +21,7 @@ class Lexer {
     private readonly lookup: Lookup,
     private readonly escape: string,
     /** Heredoc content (BuildKit's ExpandRaw): quotes are plain characters, special parameters ($@, $$ …) are variables. */
-    private readonly raw = false,
+    private readonly heredoc = false,
   ) {}
 
   #peek(): string | undefined {
@@ -47,7 +47,7 @@ class Lexer {
         return out;
       }
       if (c === stop) return out;
-      if (this.raw && (c === "'" || c === '"')) lit(c);
+      if (this.heredoc && (c === "'" || c === '"')) lit(c);
       else if (c === "'") lit(this.#single());
       else if (c === '"') lit(this.#double());
       else if (c === '$') {
@@ -96,7 +96,7 @@ class Lexer {
     const c = this.#peek();
     if (c !== '{') {
       // $1, $@, $$ …: positional and special parameters, never set in a build: empty.
-      if (this.raw && c !== undefined && /[0-9@*#?$!-]/.test(c)) {
+      if (this.heredoc && c !== undefined && /[0-9@*#?$!-]/.test(c)) {
         let name = this.#next() as string;
         if (/[0-9]/.test(c)) while (/[0-9]/.test(this.#peek() ?? '')) name += this.#next() as string;
         return this.lookup(name) ?? '';

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ContainerRecord } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerStore } from '../../core/metadata/index.js';
 
 /** What the container service tells its in-process listeners (exec, attach, logs, wait). */
 export type ContainerEvents = EventEmitter<{ exit: [id: string, code: number]; removed: [id: string]; start: [id: string] }>;
@@ -39,4 +39,20 @@ export function nextExit(events: ContainerEvents, rec: Pick<ContainerRecord, 'id
     events.on('removed', onRemoved);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Retries an exit the store refused (disk full) every second for ten minutes, unless the record moved on. */
+export function recordExitLater(store: Pick<ContainerStore, 'get' | 'update'>, id: string, state: ContainerRecord['state']): void {
+  let tries = 600;
+  const timer = setInterval(() => {
+    const now = store.get(id);
+    if (!now || now.state.status !== 'running' || --tries <= 0) return clearInterval(timer);
+    try {
+      store.update({ ...now, state });
+      clearInterval(timer);
+    } catch {
+      /* still no room: the next tick tries again */
+    }
+  }, 1000);
+  timer.unref();
 }

@@ -134,3 +134,30 @@ export function linkNamesByTarget(all: ContainerRecord[]): Map<string, string[]>
   }
   return out;
 }
+
+/**
+ * The container a link name (`/parent/alias`) stands for: `get` finds the parent by name (NotFound
+ * for an unknown one), `lookup` a record by id. An unknown parent or alias is NotFound as for an
+ * unknown container name.
+ */
+export function resolveLinkName(
+  linkName: string,
+  get: (name: string) => ContainerRecord,
+  lookup: (id: string) => ContainerRecord | undefined,
+): { parent: ContainerRecord; alias: string; target: ContainerRecord } {
+  const n = linkName.replace(/^\/+/, '');
+  const slash = n.lastIndexOf('/');
+  const notFound = new NotFound(`No such container: ${linkName}`);
+  if (slash <= 0) throw notFound;
+  let parent: ContainerRecord;
+  try {
+    parent = get(n.slice(0, slash));
+  } catch (e) {
+    if (e instanceof NotFound) throw notFound;
+    throw e;
+  }
+  const alias = n.slice(slash + 1);
+  const found = linkTargets(parent, lookup).find((t) => t.link.alias === alias);
+  if (!found) throw notFound;
+  return { parent, alias, target: found.target };
+}

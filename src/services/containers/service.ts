@@ -16,9 +16,9 @@ import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
-import { nextExit, type ContainerEvents } from './exits.js';
+import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
-import { isUserNetwork, linkTargets, planLinks } from './links.js';
+import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -241,7 +241,7 @@ export class ContainerService {
       } catch (e) {
         // A full disk refuses the write: the exit is recorded once there is room, not lost.
         this.deps.log(`recording the exit of ${id}`, e);
-        this.#recordExitLater(id, rec.state);
+        recordExitLater(this.deps.store, id, rec.state);
       }
     });
     this.events.emit('exit', id, exitCode);
@@ -255,22 +255,6 @@ export class ContainerService {
     if (rec?.spec.lifecycle.autoRemove) {
       await this.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`auto-remove ${id}`, e));
     }
-  }
-
-  /** Retries an exit the store refused (disk full) every second for ten minutes, unless the record moved on. */
-  #recordExitLater(id: string, state: ContainerRecord['state']): void {
-    let tries = 600;
-    const timer = setInterval(() => {
-      const now = this.deps.store.get(id);
-      if (!now || now.state.status !== 'running' || --tries <= 0) return clearInterval(timer);
-      try {
-        this.deps.store.update({ ...now, state });
-        clearInterval(timer);
-      } catch {
-        /* still no room: the next tick tries again */
-      }
-    }, 1000);
-    timer.unref();
   }
 
   /** Restarts by policy after Docker's growing back-off; status is 'restarting' meanwhile. */
@@ -474,21 +458,7 @@ export class ContainerService {
 
   /** The container a link name (`/parent/alias`) stands for, or NotFound as for an unknown name. */
   resolveLink(linkName: string): { parent: ContainerRecord; alias: string; target: ContainerRecord } {
-    const n = linkName.replace(/^\/+/, '');
-    const slash = n.lastIndexOf('/');
-    const notFound = new NotFound(`No such container: ${linkName}`);
-    if (slash <= 0) throw notFound;
-    let parent: ContainerRecord;
-    try {
-      parent = this.get(n.slice(0, slash));
-    } catch (e) {
-      if (e instanceof NotFound) throw notFound;
-      throw e;
-    }
-    const alias = n.slice(slash + 1);
-    const found = linkTargets(parent, (id) => this.deps.store.get(id)).find((t) => t.link.alias === alias);
-    if (!found) throw notFound;
-    return { parent, alias, target: found.target };
+    return resolveLinkName(linkName, (n) => this.get(n), (id) => this.deps.store.get(id));
   }
 
   /** docker rm --link /parent/alias: the parent loses the link (its running process keeps what it was given). */

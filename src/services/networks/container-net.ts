@@ -103,7 +103,7 @@ export class ContainerNetworking {
     const aliases = (req.aliases ?? []).filter((a) => a !== '');
     if (net.driver !== 'bridge' && (aliases.length || req.ip || req.mac)) throw new InvalidArgument(`network ${net.name} takes no aliases, IP or MAC address`);
     const links = req.links ?? [];
-    if (links.length && net.predefined) throw new InvalidArgument(`network ${net.name} takes no endpoint links: legacy links to the default bridge are made at create (--link, HostConfig.Links)`);
+    if (links.length && net.predefined) throw new InvalidArgument(`network ${net.name} takes no endpoint links: legacy links to the default bridge are made when the container is created (--link)`);
     if (net.name === 'bridge' && aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
     if (req.ip) {
       const ip = parseIp(req.ip);
