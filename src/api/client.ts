@@ -173,8 +173,8 @@ export class EngineClient {
   }
 }
 
-/** Splits a JSON-lines progress stream into values. */
-export async function* jsonLines<T>(stream: Readable): AsyncIterable<T> {
+/** Splits a JSON-lines progress stream into values (`parse` reads one line; default JSON.parse). */
+export async function* jsonLines<T>(stream: Readable, parse: (line: string) => T = (l) => JSON.parse(l) as T): AsyncIterable<T> {
   let buf = '';
   for await (const chunk of stream) {
     buf += (chunk as Buffer).toString('utf8');
@@ -182,8 +182,8 @@ export async function* jsonLines<T>(stream: Readable): AsyncIterable<T> {
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line !== '') yield JSON.parse(line) as T;
+      if (line !== '') yield parse(line);
     }
   }
-  if (buf.trim() !== '') yield JSON.parse(buf) as T;
+  if (buf.trim() !== '') yield parse(buf.trim());
 }

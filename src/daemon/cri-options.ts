@@ -2,19 +2,11 @@ import { isIP } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { InvalidArgument } from '../errdefs/index.js';
 import { parseReference } from '../oci/index.js';
+import type { CriConfig } from '../server/cri/index.js';
 
 /** The CRI server's settings: daemon.json's `cri` section, with --cri and --cri-socket over it. */
-export interface CriOptions {
+export interface CriOptions extends CriConfig {
   enabled: boolean;
-  socket: string;
-  sandboxImage: string;
-  cniConfDir: string;
-  cniBinDirs: string[];
-  cgroupDriver: 'cgroupfs' | 'systemd';
-  streamAddress: string;
-  /** 0: a free port. */
-  streamPort: number;
-  namespace: string;
 }
 
 export const CRI_KEYS = ['socket', 'sandbox-image', 'cni-conf-dir', 'cni-bin-dirs', 'cgroup-driver', 'stream-address', 'stream-port', 'namespace'] as const;

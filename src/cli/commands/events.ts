@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parseFilters } from '../../api/index.js';
+import { jsonLines, parseFilters } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { Template } from '../template/index.js';
 
@@ -18,24 +18,13 @@ interface EventMessage {
 }
 
 /** The stream's messages, each with its timeNano kept exact (as text) beside the number. */
-async function* eventLines(stream: Readable): AsyncIterable<EventMessage> {
-  let buf = '';
-  const parse = (line: string): EventMessage => {
+function eventLines(stream: Readable): AsyncIterable<EventMessage> {
+  return jsonLines(stream, (line) => {
     const e = JSON.parse(line) as EventMessage;
     const exact = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
     if (exact !== undefined) Object.defineProperty(e, 'timeNanoText', { value: exact, enumerable: false });
     return e;
-  };
-  for await (const chunk of stream) {
-    buf += (chunk as Buffer).toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line !== '') yield parse(line);
-    }
-  }
-  if (buf.trim() !== '') yield parse(buf.trim());
+  });
 }
 
 /**

@@ -57,21 +57,7 @@ const GLOB = /[*?[]/;
 
 /** Go's filepath.Match as a regular expression: `*` and `?` never match '/'. */
 function globRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i] as string}`;
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw new InvalidArgument(`syntax error in pattern: ${pattern}`);
-      const body = pattern.slice(i + 1, end).replace(/^\^/, '!');
-      re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return patternRegex(pattern, { doubleStar: false });
 }
 
 async function walk(abs: string, rel: string, st: Stats, out: WalkEntry[], signal?: AbortSignal, skip?: Excluder): Promise<void> {

@@ -33,12 +33,16 @@ export class Excluder {
   }
 }
 
-/** A pattern as a regular expression: `*` and `?` within a segment, `**` across any number of them. */
-export function patternRegex(pattern: string): RegExp {
+/**
+ * A pattern as a regular expression: `*` and `?` within a segment, `**` across any number of them;
+ * with `doubleStar: false`, Go's filepath.Match (a `**` is two `*`, neither crossing '/').
+ */
+export function patternRegex(pattern: string, opts: { doubleStar?: boolean } = {}): RegExp {
+  const doubleStar = opts.doubleStar ?? true;
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;
-    if (c === '*' && pattern[i + 1] === '*') {
+    if (doubleStar && c === '*' && pattern[i + 1] === '*') {
       i++;
       if (pattern[i + 1] === '/') {
         i++;
