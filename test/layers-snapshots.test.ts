@@ -216,3 +216,29 @@ test('a resumable layer keeps its half-made dir for the next try (not after bad 
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('start-up detaches the views a killed berthd left mounted in tmp/ and removes its scratch folders, never deleting through a mount', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'berth-leftovers-'));
+  const kept = await mkdtemp(join(tmpdir(), 'berth-leftovers-src-'));
+  try {
+    await createSnapshotter({ root, driver: 'overlay' });
+    await writeFile(join(kept, 'data'), 'a container file');
+    const view = join(root, 'tmp', 'fs-Ab12Cd');
+    await mkdir(view, { recursive: true });
+    await mountAll([{ type: 'bind', source: kept, target: view, options: ['rbind', 'ro'] }]);
+    await mkdir(join(root, 'tmp', 'build-x1Y2z3', 'ctx'), { recursive: true });
+    await mkdir(join(root, 'tmp', 'partial-keep'), { recursive: true });
+    await mkdir(join(root, 'tmp', 'fs-notmine-longer'), { recursive: true });
+    assert.equal(mountedUnder(root).length, 1, 'the view is mounted');
+
+    await createSnapshotter({ root, driver: 'overlay' });
+    assert.deepEqual(mountedUnder(root), [], 'no mount left under the data root');
+    assert.equal(await readFile(join(kept, 'data'), 'utf8'), 'a container file', 'nothing deleted through the view');
+    const left = (await readdir(join(root, 'tmp'))).sort();
+    assert.deepEqual(left, ['fs-notmine-longer', 'partial-keep'], 'scratch folders gone; a resumable partial and unknown names stay');
+  } finally {
+    for (const m of mountedUnder(root).reverse()) await unmountAll(m);
+    await rm(root, { recursive: true, force: true });
+    await rm(kept, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,8 @@ const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Temp dirs of layers a pull may continue (see createLayer's resumable), and how long they are kept. */
 const PARTIAL = 'partial-';
 const PARTIAL_MAX_AGE_MS = 24 * 3600_000;
+/** What berthd's own work makes in tmp/ and no restart needs: views (fs-, empty-), build contexts and heredoc scripts (step-). */
+const SCRATCH = /^(fs|empty|build|step)-[A-Za-z0-9]{6}$/;
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -144,6 +146,11 @@ export abstract class BaseSnapshotter implements Snapshotter {
    */
   async removeLeftovers(): Promise<void> {
     const tmp = join(this.root, 'tmp');
+    // A killed berthd leaves its private views (a stopped container's tree mounted for cp, diff or
+    // commit) mounted here. They go first, deepest first, so nothing below is deleted through them;
+    // if one cannot be detached, the folders holding it are left alone.
+    let stuck = false;
+    for (const m of await mountsUnder(tmp)) await unmountAll(m).catch(() => { stuck = true; });
     const names = await readdir(tmp).catch(() => [] as string[]);
     // A partial layer's age is that of its progress record (written as the unpack goes), else of its dir.
     const age = async (dir: string): Promise<number> => {
@@ -152,7 +159,8 @@ export abstract class BaseSnapshotter implements Snapshotter {
     };
     for (const n of names) {
       const stale = n.startsWith(PARTIAL) && (await age(join(tmp, n))) > PARTIAL_MAX_AGE_MS;
-      if (n.startsWith('layer-') || n === 'trash' || stale) await rm(join(tmp, n), { recursive: true, force: true });
+      const scratch = !stuck && SCRATCH.test(n);
+      if (n.startsWith('layer-') || n === 'trash' || stale || scratch) await rm(join(tmp, n), { recursive: true, force: true });
     }
   }
 
