@@ -32,6 +32,8 @@ export interface ContainerState {
   finishedAt: string;
   /** While a healthcheck runs: its status, failures in a row and the last results. */
   health?: HealthState;
+  /** Set with status 'removing': the removal also takes the anonymous volumes (rm -v). */
+  removeVolumes?: boolean;
 }
 
 /** What the container runs: the image's config merged with the create request, camelCase. */

@@ -4,12 +4,14 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { FilesystemService, PathStat } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { param } from './containers.js';
+import { goFileMode } from './file-mode.js';
 import type { EngineDeps } from './deps.js';
 
 const KIND = { modify: 0, add: 1, delete: 2 } as const;
 
 function statHeader(s: PathStat): string {
-  return Buffer.from(JSON.stringify(s)).toString('base64');
+  const wire = { name: s.name, size: s.size, mode: goFileMode(s.mode), mtime: s.mtime, linkTarget: s.linkTarget };
+  return Buffer.from(JSON.stringify(wire)).toString('base64');
 }
 
 function pathParam(ctx: HttpContext): string {

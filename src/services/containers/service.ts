@@ -443,6 +443,11 @@ export class ContainerService {
     await this.#locked(rec.id, async () => {
       const now = this.deps.store.get(rec.id);
       if (!now) return;
+      // Recorded before anything goes: a berthd killed half-way finishes the removal at its start
+      // (restore), rather than keeping a record whose folder is gone.
+      now.state.status = 'removing';
+      if (opts.volumes === true) now.state.removeVolumes = true;
+      this.deps.store.update(now);
       await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
       await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
@@ -514,8 +519,13 @@ export class ContainerService {
 
   /** Start-up reconciliation (live restore): containers that ran while berthd was away. */
   async restore(): Promise<void> {
+    // Removals a kill cut short are finished first.
     for (const rec of this.deps.store.list()) {
-      if (!['running', 'paused', 'restarting', 'removing'].includes(rec.state.status)) continue;
+      if (rec.state.status !== 'removing') continue;
+      await this.remove(rec.id, { force: true, volumes: rec.state.removeVolumes === true }).catch((e: unknown) => this.deps.log(`removal of ${rec.id}`, e));
+    }
+    for (const rec of this.deps.store.list()) {
+      if (!['running', 'paused', 'restarting'].includes(rec.state.status)) continue;
       const st = await this.deps.runtime.state(rec.id).catch(() => null);
       if (st && (st.status === 'running' || st.status === 'paused')) {
         if (rec.state.status !== st.status) {

@@ -7,7 +7,7 @@ import { readXattrs } from '../../sys/index.js';
 import { devMajor, devMinor, entryTypeOf, packDirectory, TarWriter, type TarHeader } from '../../util/tar/index.js';
 import type { Owner } from '../../util/index.js';
 
-/** Docker's container path stat (X-Docker-Container-Path-Stat), mode as Go's os.FileMode bits. */
+/** What a container path is: its name, size, POSIX st_mode (type and permission bits), times and link. */
 export interface PathStat {
   name: string;
   size: number;
@@ -26,30 +26,6 @@ export interface ResolvedPath {
   base: string;
   /** The path as the client gave it, for messages. */
   given: string;
-}
-
-const GO_DIR = 2 ** 31;
-const GO_SYMLINK = 2 ** 27;
-const GO_DEVICE = 2 ** 26;
-const GO_PIPE = 2 ** 25;
-const GO_SOCKET = 2 ** 24;
-const GO_SETUID = 2 ** 23;
-const GO_SETGID = 2 ** 22;
-const GO_CHARDEV = 2 ** 21;
-const GO_STICKY = 2 ** 20;
-
-export function goFileMode(st: Stats): number {
-  let m = st.mode & 0o777;
-  if (st.mode & 0o4000) m += GO_SETUID;
-  if (st.mode & 0o2000) m += GO_SETGID;
-  if (st.mode & 0o1000) m += GO_STICKY;
-  if (st.isDirectory()) m += GO_DIR;
-  else if (st.isSymbolicLink()) m += GO_SYMLINK;
-  else if (st.isFIFO()) m += GO_PIPE;
-  else if (st.isSocket()) m += GO_SOCKET;
-  else if (st.isBlockDevice()) m += GO_DEVICE;
-  else if (st.isCharacterDevice()) m += GO_DEVICE + GO_CHARDEV;
-  return m;
 }
 
 /** Cleans a container path as Go's filepath.Clean on "/"+path: '..' stops at the root. */
@@ -124,7 +100,7 @@ export async function statOf(root: string, r: ResolvedPath): Promise<PathStat> {
   return {
     name: r.base,
     size: r.stat.size,
-    mode: goFileMode(r.stat),
+    mode: r.stat.mode,
     mtime: r.stat.mtime.toISOString(),
     linkTarget: r.stat.isSymbolicLink() ? await linkTarget(root, r.rel) : '',
   };
