@@ -202,11 +202,11 @@ for (const cli of ['docker', BERTH]) {
     assert.equal((await d.berth(['run', '-d', '--name', name, 'busybox', 'sleep', '300'])).code, 0);
     const env = await configWithDetachKeys('ctrl-x,ctrl-y');
     const t = new Terminal(`${cli} exec -it ${name} sh`, env);
-    let at = await t.expect(/# /);
+    const at = await t.expect(/# /);
     // The default sequence is no longer special: ctrl-p ctrl-q reach the shell.
     t.type('\x10\x11');
     t.type(`\x15exec sleep 444${label.length}\r`);
-    at = await t.expect(/sleep 444/, at);
+    await t.expect(/sleep 444/, at);
     await new Promise((r) => setTimeout(r, 300));
     t.type('\x18\x19');
     // As the docker CLI does against dockerd: detaching from an exec is reported, with code 1.
@@ -223,9 +223,9 @@ test('berth run -it, start -ai and attach take the detachKeys of the config file
   const env = await configWithDetachKeys('ctrl-x,ctrl-y');
   const status = async (): Promise<string> => (await d.berth(['inspect', '-f', '{{.State.Status}}', 'dk-run'])).stdout.trim();
   const t = new Terminal(`${BERTH} run -it --name dk-run busybox sh`, env);
-  let at = await t.expect(/# /);
+  const at = await t.expect(/# /);
   t.type('echo one-$((1+1))\r');
-  at = await t.expect(/one-2/, at);
+  await t.expect(/one-2/, at);
   t.type('\x18\x19');
   assert.equal(await t.done(), 0, t.screen);
   assert.equal(await status(), 'running');

@@ -61,7 +61,7 @@ for (const cli of ['docker', BERTH]) {
     t.type('\x03');
     at = await t.expect(/# /, at + 10);
     t.type('echo $((6*7))\r');
-    at = await t.expect(/42/, at);
+    await t.expect(/42/, at);
     t.type('exit 6\r');
     assert.equal(await t.done(), 6, t.screen);
     assert.doesNotMatch((await d.berth(['exec', name, 'ps'])).stdout, /sleep 100/);
@@ -71,9 +71,9 @@ for (const cli of ['docker', BERTH]) {
 
 test('run -it, detach with ctrl-p ctrl-q, attach again, then the exit code', async () => {
   const t = new Terminal('docker run -it --name detachable busybox sh', 40, 120);
-  let at = await t.expect(/# /);
+  const at = await t.expect(/# /);
   t.type('stty size\r');
-  at = await t.expect(/40 120/, at);
+  await t.expect(/40 120/, at);
   t.type('\x10\x11');
   assert.equal(await t.done(), 0, t.screen);
   assert.equal(await status('detachable'), 'running 0');
@@ -81,7 +81,7 @@ test('run -it, detach with ctrl-p ctrl-q, attach again, then the exit code', asy
   const a = new Terminal(`${BERTH} attach detachable`, 20, 70);
   await new Promise((r) => setTimeout(r, 500));
   a.type('echo back-$((1+2)); stty size\r');
-  at = await a.expect(/back-3\s+20 70/);
+  await a.expect(/back-3\s+20 70/);
   a.type('\x10\x11');
   assert.equal(await a.done(), 0, a.screen);
   assert.equal(await status('detachable'), 'running 0');
@@ -96,9 +96,9 @@ test('run -it, detach with ctrl-p ctrl-q, attach again, then the exit code', asy
 
 test('berth run -it: typing reaches the shell, ctrl-p ctrl-q detaches', async () => {
   const t = new Terminal(`${BERTH} run -it --name berth-tty busybox sh`);
-  let at = await t.expect(/# /);
+  const at = await t.expect(/# /);
   t.type('echo typed-$((3*3))\r');
-  at = await t.expect(/typed-9/, at);
+  await t.expect(/typed-9/, at);
   t.type('\x10\x11');
   assert.equal(await t.done(), 0, t.screen);
   assert.equal(await status('berth-tty'), 'running 0');

@@ -509,7 +509,7 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     body.StopTimeout = n;
   }
   const health = healthConfig(flags);
-  if (health) body.Healthcheck = health as never;
+  if (health) body.Healthcheck = health;
   const pull = flags.pull ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new InvalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   return { body, name: flags.name, platform: flags.platform, pull, attachStdin, attachStdout, attachStderr };

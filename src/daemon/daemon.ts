@@ -77,6 +77,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     },
     bus,
   });
+  // Assigned below, once the services it needs exist; the closures before it read it later.
+  // eslint-disable-next-line prefer-const
   let containers: ContainerService | undefined;
   const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
   const networks = new NetworkService({

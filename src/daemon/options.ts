@@ -223,7 +223,7 @@ function checkDirectives(path: string, file: Record<string, unknown>, flags: Rec
 function stringList(v: unknown, key: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidArgument(`daemon.json: ${key} must be a list of strings`);
-  return v as string[];
+  return v;
 }
 
 function positiveInt(v: unknown, what: string, min = 1): number | undefined {

@@ -112,7 +112,8 @@ async function createDefaultUser(etc: string): Promise<void> {
 export async function resolveRemap(spec: string, files: RemapFiles = { etc: '/etc', create: true }): Promise<IdMapping> {
   const parts = spec.split(':');
   if (parts.length > 2 || parts.some((p) => p === '')) throw new InvalidArgument(`invalid user/group specification in --userns-remap: ${JSON.stringify(spec)}`);
-  let [user, group] = parts as [string, string | undefined];
+  const [given, group] = parts as [string, string | undefined];
+  let user = given;
   if (user === 'default') {
     if (group !== undefined) throw new InvalidArgument(`invalid user/group specification in --userns-remap: ${JSON.stringify(spec)}`);
     if (files.create) await createDefaultUser(files.etc);

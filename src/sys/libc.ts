@@ -21,7 +21,7 @@ let libc: Libc | null = null;
 export function getLibc(): Libc {
   if (libc) return libc;
   const lib = koffi.load('libc.so.6');
-  const f = (decl: string): Fn => lib.func(decl) as unknown as Fn;
+  const f = (decl: string): Fn => lib.func(decl);
   libc = {
     mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: f('int umount2(const char *target, int flags)'),

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ramInBytes } from '../../api/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
-import { progressMode, renderer, type BuildRenderer, type SolveStatus } from '../build-progress.js';
+import { progressMode, renderer, type BuildRenderer } from '../build-progress.js';
 import type { CliContext } from '../context.js';
 import { packContext } from './build-context.js';
 import { parseOutput, writeMetadata, writeOutput } from './build-output.js';
@@ -117,7 +117,7 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
       return m.errorDetail?.code || 1;
     }
     if (m.id === PROGRESS_ID && m.aux) {
-      view?.update(m.aux as SolveStatus);
+      view?.update(m.aux);
       continue;
     }
     if (m.aux && typeof m.aux['ID'] === 'string') id = m.aux['ID'];

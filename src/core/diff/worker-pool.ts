@@ -89,7 +89,7 @@ function run(worker: Worker, job: number, target: string, layer: AsyncIterable<U
           if (filled === 0) return;
           const data = filled === batch.length ? batch : batch.slice(0, filled);
           unacked += filled;
-          post({ job, type: 'chunk', data }, [data.buffer as ArrayBuffer]);
+          post({ job, type: 'chunk', data }, [data.buffer]);
           batch = new Uint8Array(BATCH);
           filled = 0;
           while (unacked >= WINDOW && !settled) await new Promise<void>((r) => (wake = r));

@@ -80,7 +80,7 @@ function jsonArray(s: string): string[] | null {
   if (!s.startsWith('[')) return null;
   try {
     const v: unknown = JSON.parse(s);
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   } catch {
     /* not JSON: Docker then takes the shell form */
   }
@@ -124,7 +124,7 @@ function flags(n: Node, allowed: Record<string, FlagKind>): Map<string, string[]
 
 function flagMap(n: Node, allowed: string[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [k, v] of flags(n, Object.fromEntries(allowed.map((a) => [a, 'string' as FlagKind])))) out.set(k, v[0] as string);
+  for (const [k, v] of flags(n, Object.fromEntries(allowed.map((a) => [a, 'string'])))) out.set(k, v[0] as string);
   return out;
 }
 
@@ -186,7 +186,7 @@ export function toInstruction(n: Node, escape: string): Instruction {
       const w = n.rest.split(/\s+/).filter(Boolean);
       if (w.length !== 1 && !(w.length === 3 && (w[1] as string).toLowerCase() === 'as')) throw parseError(n.startLine, 'FROM requires either one or three arguments');
       const platform = opt(f, 'platform');
-      return { ...base, kind: 'from', image: w[0] as string, ...(w[2] ? { stage: (w[2] as string).toLowerCase() } : {}), ...(platform ? { platform } : {}) };
+      return { ...base, kind: 'from', image: w[0] as string, ...(w[2] ? { stage: (w[2]).toLowerCase() } : {}), ...(platform ? { platform } : {}) };
     }
     case 'run': {
       const f = flags(n, { network: 'string', security: 'string', mount: 'list' });

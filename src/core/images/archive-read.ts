@@ -111,7 +111,7 @@ function tagsFromNames(names: unknown): string[] {
   if (names === null || names === undefined) return [];
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new InvalidArgument('invalid archive: RepoTags in manifest.json must be a list of names');
   const out: string[] = [];
-  for (const n of names as string[]) {
+  for (const n of names) {
     const r = parseReference(n, { defaultTag: true });
     if (r.digest !== undefined) continue;
     out.push(formatReference(r));
@@ -191,7 +191,8 @@ export async function readImageArchive(source: Readable, content: ContentStore, 
     }
     if (LEGACY_SKIP_RE.test(name)) continue;
     const hex = BLOB_RE.exec(name)?.[1] ?? LEGACY_CONFIG_RE.exec(name)?.[1];
-    const expected = hex !== undefined ? { digest: `sha256:${hex}` as Digest, size: header.size } : { size: header.size };
+    const digest: Digest | undefined = hex !== undefined ? `sha256:${hex}` : undefined;
+    const expected = digest !== undefined ? { digest, size: header.size } : { size: header.size };
     try {
       files.files.set(name, await content.write(body, expected, { ...(signal ? { signal } : {}), ...(opts.onCommit ? { onCommit: opts.onCommit } : {}) }));
     } catch (e) {

@@ -46,7 +46,7 @@ function jsonArray(args: string): string[] | null {
   if (!args.startsWith('[')) return null;
   try {
     const v: unknown = JSON.parse(args);
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   } catch {
     /* not JSON: Docker then treats it as shell form */
   }

@@ -51,7 +51,7 @@ export function decodeRegistryAuth(header: string | undefined): (Credentials & {
   }
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? (o[k]) : undefined);
   const c: Credentials & { serverAddress?: string } = {};
   const username = str('username');
   const password = str('password');

@@ -176,7 +176,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
       pid,
       stdin: opts.openStdin ? p.input : null,
       stdout: p.output,
-      stderr: new PassThrough().end() as PassThrough,
+      stderr: new PassThrough().end(),
       resize: (h, w) => {
         p.resize(h, w);
         // runc copies its stdin's size to the console when it gets SIGWINCH.

@@ -124,7 +124,7 @@ export async function waitExitFile(
           }
         } while (again);
       } catch (e) {
-        finish(() => reject(e as Error));
+        finish(() => reject(e));
       } finally {
         checking = false;
       }

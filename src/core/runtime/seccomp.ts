@@ -106,7 +106,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function strings(v: unknown, where: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad(`${where} must be a list of strings`);
-  return v as string[];
+  return v;
 }
 
 /** libseccomp compares 64-bit values; JSON numbers beyond 2^53 have already lost digits in JSON.parse. */

@@ -35,7 +35,7 @@ function lookup(deps: CriDeps, ref: string): StoredImage | undefined {
 export function credentialsOf(auth: unknown): Credentials | undefined {
   const a = object(auth);
   if (!a) return undefined;
-  const str = (k: string): string => (typeof a[k] === 'string' ? (a[k] as string) : '');
+  const str = (k: string): string => (typeof a[k] === 'string' ? (a[k]) : '');
   let username = str('username');
   let password = str('password');
   if (str('auth') !== '') {

@@ -120,7 +120,7 @@ export function imageRemoteRoutes(r: Router<Handler>, deps: EngineDeps): void {
   r.add('POST', '/auth', async (ctx) => {
     const remotes = remotesOf(deps);
     const body = JSON.parse((await ctx.readBody(1 << 20)).toString('utf8') || '{}') as Record<string, unknown>;
-    const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
+    const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k]) : undefined);
     const creds: Credentials = {};
     const username = str('username');
     const password = str('password');

@@ -1,7 +1,6 @@
 import { messageOf } from './errors.js';
-import { Readable } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { labelMatches, type ImageService, type StoredImage } from '../../services/index.js';
+import { labelMatches, type ImageService } from '../../services/index.js';
 import { wireImageRunConfig } from './image-convert.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -167,7 +166,7 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const message = ctx.query.get('message') ?? undefined;
     const res = ctx.startStream('application/json');
     try {
-      const id = await svc.importRootfs(ctx.req as Readable, { ...(ref ? { ref } : {}), changes, ...(message ? { message } : {}), signal: ctx.signal });
+      const id = await svc.importRootfs(ctx.req, { ...(ref ? { ref } : {}), changes, ...(message ? { message } : {}), signal: ctx.signal });
       res.write(JSON.stringify({ status: id }) + '\n');
     } catch (e) {
       const msg = messageOf(e, 'importing the archive');

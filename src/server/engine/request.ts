@@ -46,7 +46,7 @@ export function strList(v: unknown, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return [v];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidArgument(`json: cannot unmarshal ${typeof v} into field ${field} of type []string`);
-  return v as string[];
+  return v;
 }
 
 export function bool(v: unknown): boolean | undefined {

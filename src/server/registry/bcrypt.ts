@@ -131,8 +131,8 @@ export function bcryptHash(password: string, setting: string): string | null {
       lr[0] = words[b] as number;
       lr[1] = words[b + 1] as number;
       bf.encipher(lr);
-      words[b] = lr[0] as number;
-      words[b + 1] = lr[1] as number;
+      words[b] = lr[0];
+      words[b + 1] = lr[1];
     }
   }
   const out = Buffer.alloc(24);

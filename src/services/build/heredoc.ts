@@ -12,7 +12,7 @@ export async function withStepDir<T>(contextDir: string, fn: (dir: () => Promise
   try {
     return await fn(() => (made ??= mkdtemp(join(dirname(contextDir), 'step-'))));
   } finally {
-    if (made) await rm(await (made as Promise<string>), { recursive: true, force: true });
+    if (made) await rm(await (made), { recursive: true, force: true });
   }
 }
 

@@ -95,7 +95,7 @@ async function stageTriggers(deps: BuildDeps, df: Dockerfile, expand: (w: string
     if (base === 'scratch') continue;
     try {
       const cfg = await deps.images.config(deps.images.get(base));
-      const texts = ((cfg.config ?? {}) as Record<string, unknown>)['OnBuild'];
+      const texts = ((cfg.config ?? {}))['OnBuild'];
       if (Array.isArray(texts) && texts.length) out.set(i, parse(texts.filter((t): t is string => typeof t === 'string')));
     } catch {
       // Not here (pulled by the stage) or not a valid name: the stage's FROM reports it.

@@ -1,4 +1,3 @@
-import type { Digest } from '../../util/index.js';
 import type { CheckPorts } from './ports.js';
 
 export type FaultKind =
@@ -73,7 +72,7 @@ export async function checkStore(ports: CheckPorts, opts: { repair: boolean; sig
   let blobCount = 0;
   for await (const b of ports.blobs.list()) {
     blobCount++;
-    if (!usedBlobs.has(b)) await fault('orphan-blob', b, `blob ${b} belongs to no image`, () => ports.blobs.remove(b as Digest));
+    if (!usedBlobs.has(b)) await fault('orphan-blob', b, `blob ${b} belongs to no image`, () => ports.blobs.remove(b));
   }
   for (const c of onDisk) {
     if (!usedLayers.has(c)) await fault('orphan-layer', c, `layer ${c} belongs to no image and no container`, () => ports.layers.remove(c));
@@ -139,7 +138,7 @@ export async function collectOrphans(ports: Pick<CheckPorts, 'images' | 'contain
   }
   for await (const b of ports.blobs.list()) {
     if (usedBlobs.has(b)) continue;
-    await ports.blobs.remove(b as Digest);
+    await ports.blobs.remove(b);
     removed++;
   }
   return removed;

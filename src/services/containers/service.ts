@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
+import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
 import { normalizeSignal, signalNumber, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';

@@ -51,9 +51,9 @@ export function commitConfig(parent: Record<string, unknown>, rec: ContainerReco
   set('Volumes', c.volumes, Object.keys(c.volumes).length > 0);
   const ch: Partial<ImageConfigConfig> = parseChanges(changeLines);
   if (ch.Env) cfg['Env'] = mergeEnv((cfg['Env'] as string[] | undefined) ?? [], ch.Env);
-  if (ch.Labels) cfg['Labels'] = { ...((cfg['Labels'] as Record<string, string> | undefined) ?? {}), ...ch.Labels };
-  if (ch.ExposedPorts) cfg['ExposedPorts'] = { ...((cfg['ExposedPorts'] as Record<string, object> | undefined) ?? {}), ...ch.ExposedPorts };
-  if (ch.Volumes) cfg['Volumes'] = { ...((cfg['Volumes'] as Record<string, object> | undefined) ?? {}), ...ch.Volumes };
+  if (ch.Labels) cfg['Labels'] = { ...((cfg['Labels']) ?? {}), ...ch.Labels };
+  if (ch.ExposedPorts) cfg['ExposedPorts'] = { ...((cfg['ExposedPorts']) ?? {}), ...ch.ExposedPorts };
+  if (ch.Volumes) cfg['Volumes'] = { ...((cfg['Volumes']) ?? {}), ...ch.Volumes };
   if (ch.Entrypoint !== undefined) {
     cfg['Entrypoint'] = ch.Entrypoint;
     // As in a Dockerfile: a new ENTRYPOINT drops the inherited CMD unless CMD is set as well.

@@ -16,7 +16,7 @@ import { imageUsage, type DiskUsage } from './disk-usage.js';
 import { extractInto } from './extract.js';
 import { Freezer } from './freezer.js';
 import { fileMountPoints, hostMounts, mountAt, mountView, viewMounts, type MountView } from './mount-view.js';
-import { containerView, imageView, type TreeView, type ViewDeps, type ViewAccess } from './rootfs-view.js';
+import { containerView, imageView, type ViewDeps, type ViewAccess } from './rootfs-view.js';
 
 export interface FilesystemServiceDeps {
   containers: ContainerService;

@@ -117,9 +117,9 @@ export class ImagePuller {
     if (diffIds.length !== m.layers.length) {
       throw new InvalidArgument(`image ${m.config.digest} has ${m.layers.length} layers but its config lists ${diffIds.length} diff IDs`);
     }
-    for (const c of chainIds(diffIds as Digest[])) lease.layer(c);
+    for (const c of chainIds(diffIds)) lease.layer(c);
 
-    await this.#layers.pullLayers(repo, m.layers, diffIds as Digest[], progress, opts);
+    await this.#layers.pullLayers(repo, m.layers, diffIds, progress, opts);
 
     const existing = records.get(m.config.digest);
     const rec: StoredImage = {

@@ -467,7 +467,7 @@ function parseConfig(bytes: Buffer): ImageConfigJson {
   try {
     const v: unknown = JSON.parse(bytes.toString('utf8'));
     if (!v || typeof v !== 'object') throw new Error('not an object');
-    return v as ImageConfigJson;
+    return v;
   } catch (e) {
     throw new InvalidArgument(`invalid image config: ${(e as Error).message}`, { cause: e });
   }

@@ -14,7 +14,7 @@ const FLAGS: Record<TarEntryType, string> = {
   fifo: '6',
 };
 
-// eslint-disable-next-line no-control-regex
+ 
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**

@@ -149,9 +149,13 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     const stream = new SpdyStream(this, id, headers);
     this.streams.set(id, stream);
     const replied = new Promise<SpdyStream>((resolve, reject) => this.pendingReplies.set(id, { resolve, reject }));
+    // A SYN that cannot go out (the session closed) fails the open, rather than going unheard.
     this.queue(async () => {
       const headerBlock = await this.compressor.compress(headers);
       return encodeFrame({ kind: 'syn_stream', streamId: id, associatedStreamId: 0, priority: 0, slot: 0, flags: 0, headerBlock });
+    }).catch((e: unknown) => {
+      this.pendingReplies.get(id)?.reject(e instanceof Error ? e : new Error(String(e)));
+      this.pendingReplies.delete(id);
     });
     return replied;
   }

@@ -62,7 +62,7 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   const hc0 = obj(body['Healthcheck']);
   if (hc0) {
     const test = strList(hc0['Test'], 'Config.Healthcheck.Test');
-    const n = (k: string): number | undefined => (typeof hc0[k] === 'number' ? (hc0[k] as number) : undefined);
+    const n = (k: string): number | undefined => (typeof hc0[k] === 'number' ? (hc0[k]) : undefined);
     input.healthcheck = {
       ...(test ? { Test: test } : {}),
       ...(n('Interval') !== undefined ? { Interval: n('Interval') as number } : {}),
