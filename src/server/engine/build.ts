@@ -99,7 +99,7 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
       quiet: ctx.bool('q'),
       pull: ctx.bool('pull'),
       labels: Object.fromEntries(Object.entries(jsonMap(ctx, 'labels')).map(([k, v]) => [k, v ?? ''])),
-      credentials: registryConfig(ctx, (ref) => deps.images.deps.refs.normalize(ref)),
+      credentials: registryConfig(ctx, (ref) => deps.images.normalize(ref)),
       signal: ctx.signal,
       structured: progress === 'structured',
       ...(noCacheStages.length ? { noCacheStages } : {}),

@@ -70,7 +70,7 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: A
     conn.end();
     return;
   }
-  const logs = deps.containers.deps.runtime.readLogs(svc.logPath(id), {
+  const logs = svc.readLogs(id, {
     follow,
     ...(ctx.bool('logs') ? {} : { tail: 0 }),
     stdout: wantOut,
@@ -110,7 +110,7 @@ async function pipeStdin(ctx: HttpContext, deps: EngineDeps, id: string, conn: D
         });
       });
     }
-    const stdin = await svc.deps.runtime.attachStdin(id);
+    const stdin = await svc.attachStdin(id);
     stdin.on('error', () => undefined);
     // Docker's detach keys (ctrl-p ctrl-q): the session ends, the container keeps running.
     const input = conn.pipe(new DetachScanner(detachKeys));
@@ -164,7 +164,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     svc.events.on('removed', done);
   });
   const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  const logs = svc.deps.runtime.readLogs(svc.logPath(rec.id), {
+  const logs = svc.readLogs(rec.id, {
     follow: follow && live,
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),
     ...(since ? { since } : {}),

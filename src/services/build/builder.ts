@@ -396,7 +396,7 @@ export class Build {
         exited.catch(() => undefined);
         await containers.start(rec.id);
         this.#signal.throwIfAborted();
-        const logs = containers.deps.runtime.readLogs(containers.logPath(rec.id), { follow: true, stopWhen: exited, signal: this.#signal });
+        const logs = containers.readLogs(rec.id, { follow: true, stopWhen: exited, signal: this.#signal });
         for await (const e of logs) if (!this.opts.quiet) this.sink.log(e.line.toString('utf8'));
         const { statusCode } = await exited;
         if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode, argv.join(' '));

@@ -56,13 +56,23 @@ export interface ContainerRuntime {
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
   exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions): Promise<import('../../core/runtime/index.js').ExecProcess>;
-  readLogs(
-    path: string,
-    opts: { follow?: boolean; tail?: number; since?: Date; until?: Date; stdout?: boolean; stderr?: boolean; signal?: AbortSignal; stopWhen?: Promise<unknown>; partials?: boolean },
-  ): AsyncIterable<LogEntry>;
+  readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
   resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[]; home: string }>;
 }
 
+
+/** What a log read selects: follow, the last lines, a time window, the streams; partial lines as written. */
+export interface LogReadOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: Date;
+  until?: Date;
+  stdout?: boolean;
+  stderr?: boolean;
+  signal?: AbortSignal;
+  stopWhen?: Promise<unknown>;
+  partials?: boolean;
+}
 
 /** Container networking as the container service uses it (services/networks implements it). */
 export interface NetworkAttacher {

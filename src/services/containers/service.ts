@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+import type { LogEntry } from '../../core/runtime/index.js';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { resolveDevices } from './host-resolve.js';
 import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
-import type { ContainerRuntime, ImageLookup, NetworkAttacher, RootfsProvider } from './ports.js';
+import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
@@ -75,6 +77,16 @@ export class ContainerService {
   }
   rootfsPath(id: string): string {
     return join(this.dir(id), 'rootfs');
+  }
+
+  /** The container's log (by id), as `logs` and `attach` read it. */
+  readLogs(id: string, opts: LogReadOptions): AsyncIterable<LogEntry> {
+    return this.deps.runtime.readLogs(this.logPath(id), opts);
+  }
+
+  /** A writer to the stdin of the container's process (by id), kept open by its monitor. */
+  attachStdin(id: string): Promise<Writable> {
+    return this.deps.runtime.attachStdin(id);
   }
 
   /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */

@@ -85,6 +85,11 @@ export class ImageService {
     return this.deps.records.list().length;
   }
 
+  /** A reference in full (docker.io/library/x:latest for x), as the store keeps it. */
+  normalize(ref: string): string {
+    return this.deps.refs.normalize(ref);
+  }
+
   get(ref: string): StoredImage {
     return this.deps.records.resolve(ref);
   }
