@@ -87,7 +87,8 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
   });
 
   r.add('GET', '/images/{name:.*}/history', async (ctx) => {
-    ctx.sendJson(200, await svc.history(param(ctx, 'name')));
+    const rows = await svc.history(param(ctx, 'name'));
+    ctx.sendJson(200, rows.map((h) => ({ Id: h.id, Created: h.created, CreatedBy: h.createdBy, Tags: h.tags.length ? h.tags : null, Size: h.size, Comment: h.comment })));
   });
 
   r.add('POST', '/images/{name:.*}/tag', (ctx) => {

@@ -1,5 +1,5 @@
 export { ImageService } from './service.js';
-export type { ImageServiceDeps, ImageConfigJson, ImageUser, DeleteAction } from './service.js';
+export type { ImageServiceDeps, ImageConfigJson, ImageUser, DeleteAction, HistoryRow } from './service.js';
 export type * from './ports.js';
 export { RemoteImages, loginHost } from './remote-images.js';
 export { TransferPool, type TransferLimits } from './transfers.js';

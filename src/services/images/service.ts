@@ -443,24 +443,34 @@ export class ImageService {
     return rec.id;
   }
 
-  async history(ref: string): Promise<{ Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[]> {
+  /** The image's history, newest first: the first row carries the image's id and tags, the others '<missing>'. */
+  async history(ref: string): Promise<HistoryRow[]> {
     const img = this.get(ref);
     const cfg = await this.config(img);
     const hist: NonNullable<ImageConfigJson['history']> = cfg.history?.length ? cfg.history : img.layers.map(() => ({ created: cfg.created ?? '', created_by: '', comment: '' }));
-    const rows: { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[] = [];
+    const rows: HistoryRow[] = [];
     let li = 0;
     for (const h of hist) {
       const layer = h.empty_layer ? undefined : img.layers[li++];
-      rows.push({ Id: '<missing>', Created: Math.floor(Date.parse(h.created ?? '') / 1000) || 0, CreatedBy: h.created_by ?? '', Tags: null, Size: layer?.size ?? 0, Comment: h.comment ?? '' });
+      rows.push({ id: '<missing>', created: Math.floor(Date.parse(h.created ?? '') / 1000) || 0, createdBy: h.created_by ?? '', tags: [], size: layer?.size ?? 0, comment: h.comment ?? '' });
     }
     rows.reverse();
     if (rows[0]) {
-      rows[0].Id = img.id;
-      const tags = this.tagsOf(img.id);
-      rows[0].Tags = tags.length ? tags : null;
+      rows[0].id = img.id;
+      rows[0].tags = this.tagsOf(img.id);
     }
     return rows;
   }
+}
+
+/** One row of an image's history: created in Unix seconds, size in bytes of the layer it made (0 for none). */
+export interface HistoryRow {
+  id: string;
+  created: number;
+  createdBy: string;
+  tags: string[];
+  size: number;
+  comment: string;
 }
 
 function isIdRef(ref: string, id: string): boolean {
