@@ -163,11 +163,24 @@ export class TestDaemon {
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-      child.on('close', (code, signal) => {
+      let settled = false;
+      const settle = (code: number, note = ''): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        resolvePromise({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-      });
+        resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() + note });
+      };
+      // Killed at its time limit; if something it started still holds its output open, the streams
+      // are dropped a moment later, so that a test never waits on them for ever.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          settle(137, `\n(${cmd} killed after ${opts.timeoutMs ?? 60_000} ms; its output was still held open)`);
+        }, 5000).unref();
+      }, opts.timeoutMs ?? 60_000);
+      child.on('close', (code, signal) => settle(code ?? (signal ? 128 : 1)));
       child.stdin.on('error', () => undefined);
       child.stdin.end(opts.input ?? '');
     });
