@@ -21,3 +21,4 @@ export { mknod, makedev, S_IFCHR, S_IFBLK, S_IFIFO } from './node.js';
 export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xattr.js';
 export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
 export { EAGAIN, SHUT_WR, connectSeqpacket, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
+export { RouteSocket, createNetnsAt, netlinkError } from './netlink.js';

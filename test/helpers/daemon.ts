@@ -323,7 +323,13 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false | nu
  */
 export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<string[]> {
   const out: string[] = [];
-  const links = (await execFileP('ip', ['-o', 'link', 'show', 'master', d.net.bridge]).catch(() => ({ stdout: '' }))).stdout.trim();
+  // A container's namespace takes its veth with it when it goes, in the kernel's background work: a moment.
+  const portsOf = async (): Promise<string> => (await execFileP('ip', ['-o', 'link', 'show', 'master', d.net.bridge]).catch(() => ({ stdout: '' }))).stdout.trim();
+  let links = await portsOf();
+  for (let i = 0; links && i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    links = await portsOf();
+  }
   if (links) out.push(`links on ${d.net.bridge}: ${links.split('\n').map((l) => l.split(':')[1]?.trim()).join(', ')}`);
   await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
   // The default bridge's masquerade rule stays too (as docker0's does); user networks' go with them.

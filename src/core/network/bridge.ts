@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { InvalidArgument } from '../../errdefs/index.js';
-import { firstHost, formatIp, lastHost, parseCidr } from './cidr.js';
-import { invokePlugin, type CniResult } from './cni.js';
+import { CNI_VERSION, invokePlugin, type CniResult } from './cni.js';
+import { HostLocalLeases } from './ipam.js';
+import { VethEndpoints } from './veth-endpoints.js';
 
 const execFileP = promisify(execFile);
 
@@ -45,45 +45,21 @@ export interface Attachment {
 }
 
 /**
- * Container endpoints on Linux bridges, made by the CNI plugins from Debian's
- * containernetworking-plugins: bridge (veth pair, gateway address, masquerade) with host-local
- * IPAM, then portmap for published ports.
+ * Container endpoints on Linux bridges: the veth pair, address and routes made in berthd over
+ * rtnetlink (VethEndpoints; CNI's bridge and host-local plugins did this at two process starts for
+ * each attach and two for each detach), then CNI's portmap plugin for published ports.
  */
 export class BridgeDriver {
   /** Networks whose masquerade rule this process has checked. */
   readonly #masqueraded = new Set<string>();
+  readonly #veths: VethEndpoints;
 
   constructor(
     readonly pluginDir: string,
-    /** host-local's state under berth's data root, so parallel daemons never share allocations. */
+    /** Address leases under berth's data root (host-local's layout), so parallel daemons never share them. */
     readonly ipamDir: string,
-  ) {}
-
-  #bridgeConf(net: BridgeNetworkConfig): Record<string, unknown> {
-    const subnet = parseCidr(net.subnet);
-    const range: Record<string, string> = { subnet: net.subnet, gateway: net.gateway };
-    if (net.ipRange) {
-      const r = parseCidr(net.ipRange);
-      range['rangeStart'] = formatIp(Math.max(firstHost(r), firstHost(subnet)));
-      range['rangeEnd'] = formatIp(Math.min(lastHost(r), lastHost(subnet)));
-    }
-    return {
-      name: net.id,
-      type: 'bridge',
-      bridge: net.bridge,
-      isGateway: true,
-      // One masquerade rule per network (masquerade()), as Docker has, not a chain per container:
-      // the plugin's per-container rules cost two iptables runs on every start and stop.
-      ipMasq: false,
-      hairpinMode: true,
-      ...(net.mtu ? { mtu: net.mtu } : {}),
-      ipam: {
-        type: 'host-local',
-        ranges: [[range]],
-        routes: net.internal ? [] : [{ dst: '0.0.0.0/0' }],
-        dataDir: this.ipamDir,
-      },
-    };
+  ) {
+    this.#veths = new VethEndpoints(new HostLocalLeases(ipamDir));
   }
 
   #portmapConf(net: BridgeNetworkConfig, ports: PortMapping[], prev?: CniResult): Record<string, unknown> {
@@ -103,18 +79,18 @@ export class BridgeDriver {
       await this.masquerade(net, true);
       this.#masqueraded.add(net.id);
     }
-    const args: Record<string, string> = {};
-    if (req.ip) args['IP'] = req.ip;
-    if (req.mac) args['MAC'] = req.mac;
-    const rt = { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args };
-    const result = await invokePlugin(this.pluginDir, this.#bridgeConf(net), 'ADD', rt);
+    const got = await this.#veths.attach(net, req);
     try {
-      const ipc = result?.ips?.[0];
-      if (!ipc) throw new InvalidArgument(`CNI bridge ADD gave no address for ${req.containerId}`);
-      const iface = result?.interfaces?.find((i) => i.name === req.ifname && i.sandbox);
-      if (req.ports?.length) await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, result), 'ADD', { ...rt, args: {} });
-      const [ip = '', len = '0'] = ipc.address.split('/');
-      return { ifname: req.ifname, ip, prefixLen: Number(len), gateway: ipc.gateway ?? net.gateway, mac: iface?.mac ?? '' };
+      if (req.ports?.length) {
+        // portmap reads the endpoint from the chain's previous result, as the bridge plugin gave it.
+        const prev: CniResult = {
+          cniVersion: CNI_VERSION,
+          interfaces: [{ name: req.ifname, mac: got.mac, sandbox: req.netns }],
+          ips: [{ interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway }],
+        };
+        await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
+      }
+      return { ifname: req.ifname, ...got };
     } catch (e) {
       await this.detach(net, { ...req }).catch(() => undefined);
       throw e;
@@ -122,10 +98,10 @@ export class BridgeDriver {
   }
 
   /** CNI DEL of the chain in reverse; each plugin tolerates what is already gone. */
-  async detach(net: BridgeNetworkConfig, req: AttachRequest): Promise<void> {
+  async detach(net: BridgeNetworkConfig, req: AttachRequest, opts: { namespaceGoes?: boolean } = {}): Promise<void> {
     const rt = { containerId: req.containerId, netns: req.netns, ifname: req.ifname };
     if (req.ports?.length) await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports), 'DEL', rt);
-    await invokePlugin(this.pluginDir, this.#bridgeConf(net), 'DEL', rt);
+    await this.#veths.detach(net, req, opts);
   }
 
   /**
@@ -143,7 +119,7 @@ export class BridgeDriver {
 
   /** Removes a network's bridge (network rm); a missing one is fine. */
   async removeBridge(name: string): Promise<void> {
-    await execFileP('ip', ['link', 'del', name]).catch(() => undefined);
+    this.#veths.removeBridge(name);
   }
 
   async bridgeExists(name: string): Promise<boolean> {

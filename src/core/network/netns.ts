@@ -1,28 +1,39 @@
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 import { Unavailable } from '../../errdefs/index.js';
-import { MNT_DETACH, MS_BIND, mount, umount2 } from '../../sys/index.js';
-
-const execFileP = promisify(execFile);
+import { MNT_DETACH, MS_BIND, createNetnsAt, mount, umount2 } from '../../sys/index.js';
+import { Rtnl } from './rtnl.js';
 
 /**
  * A persistent network namespace: a new netns bind-mounted on `path` (what `ip netns add` does, but
  * under berth's own exec root so parallel daemons never share names), its loopback up (runc does
- * that only for namespaces it makes itself). runc joins it by path. One `unshare` process that
- * execs `ip` inside the new namespace; berthd itself never changes namespaces.
+ * that only for namespaces it makes itself). runc joins it by path. Made in berthd (sys/netlink:
+ * berthd's thread enters the new namespace for the bind mount and one socket, and leaves at once).
  */
 export async function createNetns(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, '', { mode: 0o444 });
   try {
-    await execFileP('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+    createNetnsAt(path);
   } catch (e) {
     await rm(path, { force: true });
-    throw new Unavailable(`cannot create network namespace ${path}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });
+    throw new Unavailable(`cannot create network namespace ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const ns = Rtnl.open(path);
+    try {
+      ns.setUp(LOOPBACK_INDEX);
+    } finally {
+      ns.close();
+    }
+  } catch (e) {
+    await removeNetns(path);
+    throw new Unavailable(`cannot set up the loopback of network namespace ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** A new network namespace's loopback is always its first link. */
+const LOOPBACK_INDEX = 1;
 
 /**
  * Names the network namespace a container's process is in (one runc made inside the container's

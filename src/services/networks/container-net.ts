@@ -205,7 +205,11 @@ export class ContainerNetworking {
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */
   async tearDown(rec: ContainerRecord): Promise<void> {
     const path = rec.netns ?? this.endpoints.netnsPath(rec.id);
+    // portmap's DEL finds its rules by container and network, but runs only when given some mapping:
+    // a record that lost what its start made gets one, so that rules it may have are found.
+    let mappings = rec.ports ? mappingsOf(rec) : [];
     if (!rec.netns) {
+      mappings = rec.ports ? mappings : [{ hostPort: 1, containerPort: 1, protocol: 'tcp' as const }];
       // A record written from a stale copy lost what the start made: rebuild it as setUp names things.
       if (!(await stat(path).catch(() => undefined))) return;
       rec.netns = path;
@@ -215,14 +219,13 @@ export class ContainerNetworking {
         /* a network is gone: its endpoints cannot be named */
       }
     }
-    // portmap's DEL finds its rules by container and network, but runs only when given some mapping.
-    const mappings = rec.ports ? mappingsOf(rec) : [{ hostPort: 1, containerPort: 1, protocol: 'tcp' as const }];
     let first = true;
     const errors: unknown[] = [];
     for (const [name, ep] of Object.entries(rec.networks ?? {}).sort(([, a], [, b]) => (a.ifname ?? '').localeCompare(b.ifname ?? ''))) {
       if (!ep.ifname) continue;
       const net = this.#networkOrUndefined(ep.networkId);
-      await this.endpoints.detach(rec, net, ep, first ? mappings : []).catch((e: unknown) => errors.push(e));
+      // The namespace goes next, and its interfaces with it: the kernel removes them in the background.
+      await this.endpoints.detach(rec, net, ep, first ? mappings : [], { namespaceGoes: true }).catch((e: unknown) => errors.push(e));
       first = false;
       if (net) this.networks.publishEndpoint(net, 'disconnect', rec.id);
       else this.networks.deps.log(`network ${name} of ${rec.id} is gone`);

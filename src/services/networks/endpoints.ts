@@ -127,9 +127,9 @@ export class EndpointManager {
   }
 
   /** CNI DEL of one endpoint (and its port mappings); clears the runtime fields. */
-  async detach(rec: ContainerRecord, net: NetworkRecord | undefined, ep: EndpointRecord, ports: PortMapping[]): Promise<void> {
+  async detach(rec: ContainerRecord, net: NetworkRecord | undefined, ep: EndpointRecord, ports: PortMapping[], opts: { namespaceGoes?: boolean } = {}): Promise<void> {
     if (net && ep.ifname) {
-      await this.driver.detach(bridgeConfig(net), { containerId: rec.id, netns: rec.netns ?? '', ifname: ep.ifname, ...(ports.length ? { ports } : {}) });
+      await this.driver.detach(bridgeConfig(net), { containerId: rec.id, netns: rec.netns ?? '', ifname: ep.ifname, ...(ports.length ? { ports } : {}) }, opts);
     }
     delete ep.endpointId;
     delete ep.ifname;

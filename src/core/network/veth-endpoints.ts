@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { Internal } from '../../errdefs/index.js';
+import { formatIp, lastHost, parseCidr, parseIp } from './cidr.js';
+import type { HostLocalLeases } from './ipam.js';
+import { Rtnl } from './rtnl.js';
+
+/** What a bridge endpoint is made from (BridgeDriver's network and request, as far as needed here). */
+export interface VethNetwork {
+  id: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  ipRange?: string;
+  internal: boolean;
+  mtu?: number;
+}
+
+export interface VethRequest {
+  containerId: string;
+  netns: string;
+  ifname: string;
+  ip?: string;
+  mac?: string;
+}
+
+/** The host end of a container's interface: a name of its own per container and interface (IFNAMSIZ is 16). */
+export function hostVethName(containerId: string, ifname: string): string {
+  return `veth${createHash('sha256').update(`${containerId}/${ifname}`).digest('hex').slice(0, 11)}`;
+}
+
+/** Docker's MAC address for an address it gave: 02:42 and the four bytes of the IPv4 address. */
+export function macForIp(ip: string): string {
+  const n = parseIp(ip) ?? 0;
+  return ['02', '42', ...[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+/**
+ * A container's endpoint on a bridge network, made in berthd over rtnetlink (what CNI's bridge and
+ * host-local plugins do, without starting them): an address leased as host-local leases it, the
+ * bridge with its gateway address, a veth pair whose host end is a hairpin port of the bridge and
+ * whose other end, in the container's namespace, gets the address, the MAC and the default route.
+ */
+export class VethEndpoints {
+  /** Bridges this process has set up (made, gateway address given, up). */
+  readonly #ready = new Set<string>();
+
+  constructor(readonly leases: HostLocalLeases) {}
+
+  async attach(net: VethNetwork, req: VethRequest): Promise<{ ip: string; prefixLen: number; gateway: string; mac: string }> {
+    const owner = { containerId: req.containerId, ifname: req.ifname };
+    const ip = await this.leases.lease(net.id, net, owner, req.ip);
+    const subnet = parseCidr(net.subnet);
+    const broadcast = formatIp(lastHost(subnet) + 1);
+    const mac = req.mac ?? macForIp(ip);
+    const hostName = hostVethName(req.containerId, req.ifname);
+    try {
+      const host = Rtnl.open();
+      try {
+        const bridge = this.#bridge(host, net, subnet.prefix, broadcast);
+        // A pair left by a berthd killed mid-attach would make the new one fail: it goes first.
+        host.deleteLink(hostName);
+        const nsFd = openSync(req.netns, 'r');
+        try {
+          host.createVeth({ hostName, peerName: req.ifname, peerNsFd: nsFd, master: bridge, peerMac: mac, ...(net.mtu ? { mtu: net.mtu } : {}) });
+        } finally {
+          closeSync(nsFd);
+        }
+        const port = host.link(hostName);
+        if (!port) throw new Internal(`veth ${hostName} vanished after its creation`);
+        host.setHairpin(port.index);
+      } finally {
+        host.close();
+      }
+      const ns = Rtnl.open(req.netns);
+      try {
+        const link = ns.link(req.ifname);
+        if (!link) throw new Internal(`interface ${req.ifname} did not arrive in the container's network namespace`);
+        ns.addAddress(link.index, ip, subnet.prefix, broadcast);
+        ns.setUp(link.index);
+        if (!net.internal) ns.addDefaultRoute(net.gateway, link.index);
+      } finally {
+        ns.close();
+      }
+    } catch (e) {
+      await this.detach(net, req).catch(() => undefined);
+      throw e;
+    }
+    return { ip, prefixLen: subnet.prefix, gateway: net.gateway, mac };
+  }
+
+  /**
+   * Removes the endpoint's veth pair and releases its address; what is already gone is fine. When
+   * the container's namespace is about to go (`namespaceGoes`), the pair is left to go with it: the
+   * kernel then removes it in the background, where a delete here holds berthd for tens of ms.
+   */
+  async detach(net: VethNetwork, req: VethRequest, opts: { namespaceGoes?: boolean } = {}): Promise<void> {
+    if (!opts.namespaceGoes) {
+      const host = Rtnl.open();
+      try {
+        host.deleteLink(hostVethName(req.containerId, req.ifname));
+      } finally {
+        host.close();
+      }
+    }
+    await this.leases.release(net.id, { containerId: req.containerId, ifname: req.ifname });
+  }
+
+  /** The network's bridge, made and given its gateway address once per process. */
+  #bridge(host: Rtnl, net: VethNetwork, prefixLen: number, broadcast: string): number {
+    if (this.#ready.has(net.bridge)) {
+      const have = host.link(net.bridge);
+      if (have) return have.index;
+    }
+    const index = host.ensureBridge(net.bridge, net.mtu);
+    host.addAddress(index, net.gateway, prefixLen, broadcast);
+    this.#ready.add(net.bridge);
+    return index;
+  }
+
+  /** Deletes a network's bridge (network rm); a missing one is fine. */
+  removeBridge(name: string): void {
+    this.#ready.delete(name);
+    const host = Rtnl.open();
+    try {
+      host.deleteLink(name);
+    } finally {
+      host.close();
+    }
+  }
+}
