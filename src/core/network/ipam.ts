@@ -30,7 +30,21 @@ function bounds(r: Range): { first: number; last: number } {
 }
 
 export class HostLocalLeases {
+  /** One lease at a time per network in this process: the search and its hint stay in step. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+
   constructor(readonly dir: string) {}
+
+  #serial<T>(network: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#queues.get(network) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#queues.set(network, tail);
+    void tail.then(() => {
+      if (this.#queues.get(network) === tail) this.#queues.delete(network);
+    });
+    return next;
+  }
 
   #netDir(network: string): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) throw new InvalidArgument(`invalid network name ${JSON.stringify(network)}`);
@@ -40,6 +54,10 @@ export class HostLocalLeases {
   /** Leases an address to the container's interface: `requested` if given and free, else the next free one. */
   async lease(network: string, r: Range, owner: { containerId: string; ifname: string }, requested?: string): Promise<string> {
     const dir = this.#netDir(network);
+    return this.#serial(network, () => this.#lease(dir, network, r, owner, requested));
+  }
+
+  async #lease(dir: string, network: string, r: Range, owner: { containerId: string; ifname: string }, requested?: string): Promise<string> {
     await mkdir(dir, { recursive: true, mode: 0o755 });
     const { first, last } = bounds(r);
     const gateway = parseIp(r.gateway);
@@ -72,9 +90,11 @@ export class HostLocalLeases {
       const ip = first + ((start - first + i) % size);
       if (ip === gateway) continue;
       if (await take(ip)) {
-        const tmp = join(dir, `.${LAST}.tmp`);
-        await writeFile(tmp, formatIp(ip));
-        await rename(tmp, join(dir, LAST));
+        // Only a hint for the next search: a failure to keep it loses nothing.
+        const tmp = join(dir, `.${LAST}.${process.pid}.tmp`);
+        await writeFile(tmp, formatIp(ip))
+          .then(() => rename(tmp, join(dir, LAST)))
+          .catch(() => unlink(tmp).catch(() => undefined));
         return formatIp(ip);
       }
     }
