@@ -56,3 +56,12 @@ test('a full subnet is a clear error; release frees only what the interface held
     assert.deepEqual((await readdir(join(dir, 'net'))).filter((n) => /^\d/.test(n)).sort(), ['10.9.0.3', '10.9.0.4', '10.9.0.5']);
     await l.release('gone', owner(1));
   }));
+
+test('concurrent leases on one network each get an address of their own', () =>
+  withDir(async (dir) => {
+    const l = new HostLocalLeases(dir);
+    const wide = { subnet: '10.9.0.0/24', gateway: '10.9.0.1' };
+    const got = await Promise.all(Array.from({ length: 30 }, (_, i) => l.lease('net', wide, owner(i % 10, `eth${i}`))));
+    assert.equal(new Set(got).size, 30);
+    assert.ok(!got.includes('10.9.0.1'));
+  }));
