@@ -168,6 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     ...(seccompProfile ? { seccompProfile } : {}),
     network: networking,
     log: (msg, err) => log.warn(msg, err),
+    ...(process.env['BERTH_TRACE'] === '1' ? { trace: (line: string) => log.info(line) } : {}),
     ...(remap ? { userns: remap } : {}),
   });
   const svc = containers;

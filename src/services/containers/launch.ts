@@ -17,7 +17,7 @@ export interface ContainerPaths {
  * spec, then the runtime's create and start. On failure it undoes all of that, unmounts the rootfs
  * and rethrows; recording the failure is the caller's.
  */
-export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths): Promise<void> {
+export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths, trace: { mark(step: string): void } = { mark: () => undefined }): Promise<void> {
   const { runtime } = deps;
   let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
   try {
@@ -26,15 +26,23 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
     const links = linkRuntime(rec, (id) => deps.store.get(id));
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
+    trace.mark('network planned');
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
+    trace.mark('spec built');
     const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
-    creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));
+    creating.then((c) => {
+      trace.mark('runtime created');
+      pid?.resolve(c.pid);
+    }, (e: unknown) => pid?.reject(e));
+    void network?.files.then(() => trace.mark('endpoints made'), () => undefined);
     const [created, files] = await Promise.allSettled([creating, network?.files]);
     if (files.status === 'rejected') throw files.reason;
     if (created.status === 'rejected') throw created.reason;
     if (files.value) await writeEtcFiles(paths.dir, files.value);
+    trace.mark('etc files');
     await runtime.start(rec.id);
+    trace.mark('runtime started');
   } catch (e) {
     await runtime.delete(rec.id, { force: true }).catch(() => undefined);
     await network?.files.catch(() => undefined);

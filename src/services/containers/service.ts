@@ -16,6 +16,7 @@ import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
+import { stepTrace } from './trace.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
@@ -30,6 +31,8 @@ export interface ContainerServiceDeps {
   /** <data-root>/containers: one folder per container (rootfs mount point, bundle, log, etc files). */
   containersDir: string;
   log: (msg: string, err?: unknown) => void;
+  /** Where the timed steps of each start and exit go (BERTH_TRACE=1); none when absent. */
+  trace?: (line: string) => void;
   /** Engine events (docker events); optional so the service runs without a listener. */
   bus?: EventBus;
   /** Volumes, binds and tmpfs mounts; without it a container has only its rootfs. */
@@ -187,13 +190,16 @@ export class ContainerService {
   async #startLocked(rec: ContainerRecord): Promise<void> {
     const { runtime } = this.deps;
     const rootfs = this.rootfsPath(rec.id);
+    const trace = stepTrace(this.deps.trace, `start ${rec.id.slice(0, 12)}`);
     // A runtime state left over from an earlier run (e.g. a crash) would make `runc create` fail.
     await runtime.delete(rec.id, { force: true }).catch(() => undefined);
+    trace.mark('old runtime state');
     const mounts = await this.deps.rootfs.prepare(rec.id, rec.layers, rootfs);
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
+    trace.mark('rootfs mounted');
     try {
-      await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) });
+      await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) }, trace);
     } catch (e) {
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
@@ -213,10 +219,12 @@ export class ContainerService {
       finishedAt: rec.state.finishedAt,
     };
     this.deps.store.update(rec);
+    trace.mark('recorded');
     this.events.emit('start', rec.id);
     this.#publish(rec, 'start');
     this.#health.start(rec);
     this.#monitor(rec.id);
+    trace.end();
   }
 
   /** Follows one running container until it exits, then records the exit. Idempotent. */
@@ -232,17 +240,24 @@ export class ContainerService {
 
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     this.#health.stop(id);
+    const trace = stepTrace(this.deps.trace, `exit ${id.slice(0, 12)}`);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
-      // The endpoints (CNI DEL) go while runc forgets the container and the rootfs is unmounted.
+      trace.mark('exit seen');
+      // The endpoints go while runc forgets the container and the rootfs is unmounted.
       await Promise.all([
         this.deps.runtime
           .delete(id, { force: true })
+          .then(() => trace.mark('runtime deleted'))
           .catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e))
           .then(() => this.deps.rootfs.unmount(this.rootfsPath(id)))
+          .then(() => trace.mark('rootfs unmounted'))
           .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
-        this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
+        this.deps.network
+          ?.tearDown(rec)
+          .then(() => trace.mark('network down'))
+          .catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
       ]);
       // A stop may have come in while this exit was being handled: its mark must survive this write.
       if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
@@ -256,6 +271,8 @@ export class ContainerService {
         recordExitLater(this.deps.store, id, rec.state);
       }
     });
+    trace.mark('recorded');
+    trace.end();
     this.events.emit('exit', id, exitCode);
     const rec = this.deps.store.get(id);
     if (rec) this.#publish(rec, 'die', { exitCode: String(exitCode) });
@@ -452,23 +469,30 @@ export class ContainerService {
       await this.deps.runtime.kill(rec.id, 'SIGKILL').catch(() => undefined);
       await Promise.race([exited, sleep(10_000)]);
     }
+    const trace = stepTrace(this.deps.trace, `remove ${rec.id.slice(0, 12)}`);
     await this.#locked(rec.id, async () => {
       const now = this.deps.store.get(rec.id);
       if (!now) return;
+      trace.mark(live ? 'killed' : 'lock');
       // Recorded before anything goes: a berthd killed half-way finishes the removal at its start
       // (restore), rather than keeping a record whose folder is gone.
       now.state.status = 'removing';
       if (opts.volumes === true) now.state.removeVolumes = true;
       this.deps.store.update(now);
       await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      trace.mark('runtime deleted');
       await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
+      trace.mark('network down');
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
+      trace.mark('files removed');
       this.deps.store.delete(rec.id);
+      trace.mark('record deleted');
       await this.deps.mounts?.release(rec, opts.volumes === true).catch((e: unknown) => this.deps.log(`volumes of ${rec.id}`, e));
       await this.deps.images.releaseLayers?.([...rec.layers]).catch((e: unknown) => this.deps.log(`layers of ${rec.id}`, e));
     });
+    trace.end();
     this.events.emit('removed', rec.id);
     this.#publish(rec, 'destroy');
   }
