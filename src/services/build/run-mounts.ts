@@ -46,12 +46,23 @@ export interface OpenMounts {
 export async function mountCacheKey(mounts: RunMount[], src: MountSources): Promise<string[]> {
   const out: string[] = [];
   for (const m of mounts) {
+    // A required secret or agent that is missing fails the step also when it is cached.
+    if (m.type === 'secret' && m.required && !src.secrets.has(m.id)) throw missingSecret(m.id);
+    if (m.type === 'ssh' && m.required && !src.ssh.has(m.id)) throw missingAgent(m.id);
     let extra = '';
     if (m.type === 'bind' && m.from === undefined) extra = ` ${(await planCopy(src.contextDir, [m.source], { fromContext: true, unpack: false })).hash}`;
     else if ((m.type === 'bind' || m.type === 'cache') && m.from !== undefined) extra = ` ${await src.sourceId(m.from)}`;
     out.push(`${mountKey(m)}${extra}`);
   }
   return out;
+}
+
+function missingSecret(id: string): InvalidArgument {
+  return new InvalidArgument(`secret ${id} not found: it is required (give it with --secret id=${id},src=FILE)`);
+}
+
+function missingAgent(id: string): InvalidArgument {
+  return new InvalidArgument(`no SSH agent or key was given for the ssh mount id ${id}: it is required (give it with --ssh ${id}=SOCKET)`);
 }
 
 /** A path inside `root`, resolved as a chroot would (symlinks stay inside). */
@@ -156,7 +167,7 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
         case 'secret': {
           const value = src.secrets.get(m.id);
           if (value === undefined) {
-            if (m.required) throw new InvalidArgument(`secret ${m.id} not found: it is required (give it with --secret id=${m.id},src=FILE)`);
+            if (m.required) throw missingSecret(m.id);
             break;
           }
           if (!secretDir) {
@@ -174,7 +185,7 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
         case 'ssh': {
           const agent = src.ssh.get(m.id);
           if (agent === undefined) {
-            if (m.required) throw new InvalidArgument(`no SSH agent or key was given for the ssh mount id ${m.id}: it is required (give it with --ssh ${m.id}=SOCKET)`);
+            if (m.required) throw missingAgent(m.id);
             break;
           }
           if (!(await lstat(agent).then((s) => s.isSocket(), () => false))) throw new InvalidArgument(`the SSH agent for the ssh mount id ${m.id} is not a socket: ${agent}`);
