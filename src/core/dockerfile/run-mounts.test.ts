@@ -17,6 +17,7 @@ test('cache: defaults (id = target, shared, 0755, root), options and aliases', (
   assert.throws(() => parseRunMount('type=cache,target=/c,mode=rwx'), /invalid --mount mode=rwx/);
   assert.throws(() => parseRunMount('type=cache,target=/c,uid=root'), /numeric user or group ID/);
   assert.throws(() => parseRunMount('type=cache'), /type=cache needs a target/);
+  assert.throws(() => parseRunMount('type=cache,target=/c,source=/x'), /source= needs from=/);
 });
 
 test('bind is the default type, read-only unless rw; tmpfs takes a size', () => {

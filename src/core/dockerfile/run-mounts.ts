@@ -153,6 +153,8 @@ export function parseRunMount(text: string, expand: (v: string) => string = (v) 
       const sharing = (str('sharing') ?? 'shared').toLowerCase();
       if (sharing !== 'shared' && sharing !== 'locked' && sharing !== 'private') throw new InvalidArgument(`unsupported sharing value ${JSON.stringify(sharing)}: use shared, private or locked`);
       const source = str('source');
+      // BuildKit reads source= inside from= only; alone it would name nothing.
+      if (source !== undefined && !from) throw new InvalidArgument('the cache mount option source= needs from= (the stage or image the cache directory starts from)');
       return {
         type,
         target: t,

@@ -145,11 +145,11 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
         }
         case 'cache': {
           const from = m.from;
-          const seed = from !== undefined || m.source !== undefined
+          const seed = from !== undefined
             ? async (dir: string): Promise<void> => {
-              const held = from !== undefined ? await src.open(from) : { root: src.contextDir, release: () => Promise.resolve() };
+              const held = await src.open(from);
               try {
-                await copyInto(await inside(held.root, m.source ?? '/', from ?? 'the build context'), dir);
+                await copyInto(await inside(held.root, m.source ?? '/', from), dir);
               } finally {
                 await held.release();
               }
