@@ -60,7 +60,11 @@ test('RUN --mount=type=cache (docker build): the directory persists across build
   assert.deepEqual([caches[0]?.Type, caches[0]?.Description, caches[0]?.UsageCount, caches[0]?.InUse], ['exec.cachemount', 'cached mount /var/cache/app (id app)', 3, false]);
   assert.ok((caches[0]?.Size ?? 0) > 0);
   const df = await d.docker(['system', 'df']);
-  assert.match(df.stdout, /^Build Cache\s+1\s/m);
+  assert.match(df.stdout, /^Build Cache\s+1\s+0\s+\d[\d.]*[kM]?B\s+\d[\d.]*[kM]?B\s*$/m);
+  const mine = await d.berth(['system', 'df']);
+  assert.equal(/^Build Cache.*$/m.exec(mine.stdout)?.[0].replace(/\s+/g, ' '), /^Build Cache.*$/m.exec(df.stdout)?.[0].replace(/\s+/g, ' '));
+  const verbose = await d.berth(['system', 'df', '-v']);
+  assert.match(verbose.stdout, new RegExp(`^${caches[0]?.ID.slice(0, 12) ?? 'x'}\\s+exec\\.cachemount\\s+\\S+\\s.*\\s3\\s+false$`, 'm'));
 
   const prune = await d.docker(['builder', 'prune', '-f']);
   assert.equal(prune.code, 0, prune.stderr);
