@@ -413,6 +413,7 @@ export class Build {
         })).id;
       },
       open: (from) => this.#open(from),
+      signal: this.#signal,
     };
   }
 

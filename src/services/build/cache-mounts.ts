@@ -42,6 +42,8 @@ export interface CacheRequest {
   gid: number;
   /** Fills a new directory (from= and source=) before it is first used. */
   seed?: (dir: string) => Promise<void>;
+  /** Stops waiting for a locked directory (the build was cancelled). */
+  signal?: AbortSignal;
 }
 
 async function du(path: string): Promise<number> {
@@ -77,7 +79,7 @@ export class CacheMounts {
     const base = CacheMounts.keyOf(req.id);
     let key = base;
     if (req.sharing === 'locked') {
-      while ((this.#held.get(key) ?? 0) > 0) await new Promise<void>((r) => this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), r]));
+      while ((this.#held.get(key) ?? 0) > 0) await this.#wait(key, req.signal);
     } else if (req.sharing === 'private') {
       for (let n = 1; (this.#held.get(key) ?? 0) > 0; n++) key = `${base}-${n}`;
     }
@@ -98,6 +100,22 @@ export class CacheMounts {
       this.#drop(key);
       throw e;
     }
+  }
+
+  #wait(key: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      signal?.throwIfAborted();
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.#waiting.set(key, (this.#waiting.get(key) ?? []).filter((w) => w !== wake));
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), wake]);
+    });
   }
 
   #drop(key: string): void {

@@ -28,6 +28,7 @@ export interface MountSources {
   ssh: ReadonlyMap<string, string>;
   /** The image ID a from= names (for the cache key). */
   sourceId(from: string): Promise<string>;
+  signal?: AbortSignal;
   open(from: string): Promise<HeldSource>;
 }
 
@@ -155,7 +156,7 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
               }
             }
             : undefined;
-          const held = await src.caches.acquire({ id: m.id, target: m.target, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid, ...(seed ? { seed } : {}) });
+          const held = await src.caches.acquire({ id: m.id, target: m.target, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid, ...(seed ? { seed } : {}), ...(src.signal ? { signal: src.signal } : {}) });
           undo.push(() => held.release());
           bind(held.dir, m.target, !m.readonly);
           break;
