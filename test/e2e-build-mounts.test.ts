@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { writeTree } from './helpers/busybox.js';
@@ -100,17 +100,17 @@ test('cache sharing: locked steps take turns, private gives a busy one another d
     `FROM busybox AS ${name}`,
     `RUN --mount=type=cache,target=/c,id=${id},sharing=${sharing} echo ${name}-start >> /c/log && sleep 2 && echo ${name}-end >> /c/log && ls /c > /seen`,
   ];
-  const ctx = context('sharing', {
-    Dockerfile: [...stage('a', 'locked', 'L'), ...stage('b', 'locked', 'L'), ...stage('p', 'private', 'P'), ...stage('q', 'private', 'P'), 'FROM busybox', 'COPY --from=a /seen /a', 'COPY --from=b /seen /b', 'COPY --from=p /seen /p', 'COPY --from=q /seen /q'].join('\n'),
-  });
-  const b = await d.docker(['build', '-t', 'sharing', ctx]);
-  assert.equal(b.code, 0, b.stderr + b.stdout);
+  // Two builds of two independent stages each: a build runs its stages at once (at least two at a time).
+  const tail = (x: string, y: string): string[] => ['FROM busybox', `COPY --from=${x} /seen /${x}`, `COPY --from=${y} /seen /${y}`];
+  for (const [name, lines] of [['locked', [...stage('a', 'locked', 'L'), ...stage('b', 'locked', 'L'), ...tail('a', 'b')]], ['private', [...stage('p', 'private', 'P'), ...stage('q', 'private', 'P'), ...tail('p', 'q')]]] as const) {
+    const b = await d.docker(['build', '-t', `sharing-${name}`, context(`sharing-${name}`, { Dockerfile: lines.join('\n') })]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+  }
   const caches = await buildCache();
   const locked = caches.filter((c) => c.Description.includes('(id L)'));
   assert.equal(locked.length, 1);
   // The locked steps wrote one after the other: each start is followed by its own end.
   const dir = join(cacheRoot(), locked[0]?.ID ?? '', 'data');
-  const { readFileSync } = await import('node:fs');
   const log = readFileSync(join(dir, 'log'), 'utf8').trim().split('\n');
   assert.equal(log.length, 4);
   assert.equal(log[0]?.replace('-start', ''), log[1]?.replace('-end', ''), log.join(','));
