@@ -172,7 +172,7 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
             break;
           }
           if (!secretDir) {
-            const dir = await mkdtemp(join(await shmDir(), 'berth-secret-'));
+            const dir = await mkdtemp(join(await shmDir(), `berth-secret-${process.pid}-`));
             secretDir = dir;
             undo.push(() => rm(dir, { recursive: true, force: true }));
           }
@@ -209,11 +209,27 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
   return { requests, env, release };
 }
 
-/** Secrets stay off the disk: /dev/shm where there is one. */
+/**
+ * Secrets stay off the disk: /dev/shm. Each berthd names its files with its pid; what a berthd
+ * that is gone (killed during a step) left there is removed here (a readdir of a tmpfs: cheap).
+ */
 async function shmDir(): Promise<string> {
   const st = await lstat('/dev/shm').catch(() => null);
   if (!st?.isDirectory()) throw new InvalidArgument('secret mounts need /dev/shm (a tmpfs) on the berthd host, so that secrets never touch the disk');
+  for (const n of await readdir('/dev/shm').catch(() => [] as string[])) {
+    const pid = /^berth-secret-(\d+)-/.exec(n)?.[1];
+    if (pid && !alive(Number(pid))) await rm(join('/dev/shm', n), { recursive: true, force: true });
+  }
   return '/dev/shm';
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A mount point the runtime will make (the target, and its highest missing parent), found before the step runs. */
