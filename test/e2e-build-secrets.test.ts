@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BERTH, eventually, TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 import { writeTree } from './helpers/busybox.js';
@@ -63,8 +63,12 @@ test('berth build --secret: files and variables mounted for the step, in no laye
   for (const s of [secret, other]) {
     assert.ok(!hist.stdout.includes(s) && !inspect.stdout.includes(s));
     assert.equal(foundUnder(d.dataRoot, s), '');
+    assert.equal(foundUnder(d.execRoot, s), '');
     assert.ok(!readFileSync(d.logFile, 'utf8').includes(s));
   }
+
+  // The step's private copies on /dev/shm are gone.
+  assert.deepEqual(readdirSync('/dev/shm').filter((n) => n.startsWith(`berth-secret-${d.proc?.pid ?? 0}-`)), []);
 
   // The secret's value is not part of the cache key: another value reuses the steps, as BuildKit does.
   writeFileSync(file, `${secret}-rotated`);
