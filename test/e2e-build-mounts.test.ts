@@ -172,6 +172,10 @@ test('bad --mount: unknown type and option named with the line, a source outside
   const missing = await d.docker(['build', context('nostage', { Dockerfile: 'FROM busybox\nRUN --mount=from=nowhere,target=/x true\n' })]);
   assert.match(missing.stderr, /no build stage and no image is named "nowhere"/);
   assert.ok(!existsSync(join(cacheRoot(), '.new-')));
+  // A failing step with mounts leaves no container behind (and TestDaemon.cleanup finds no mount).
+  const fails = await d.docker(['build', context('failing', { Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t false\n' })]);
+  assert.notEqual(fails.code, 0);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });
 
 test('RUN --security=insecure needs --allow security.insecure; then the step is privileged', async () => {
@@ -184,6 +188,12 @@ test('RUN --security=insecure needs --allow security.insecure; then the step is 
   // CAP_SYS_ADMIN (bit 21), which a sandboxed step never has.
   const sysAdmin = (text: string): boolean => (BigInt(`0x${/^CapEff:\s+([0-9a-f]+)\n$/.exec(text)?.[1] ?? '0'}`) & (1n << 21n)) !== 0n;
   assert.ok(sysAdmin((await d.berth(['run', '--rm', 'insecure'])).stdout));
+  // The same grant for RUN --network=host in a build not started on the host network.
+  const host = context('hostnet', { Dockerfile: 'FROM busybox\nRUN --network=host true\n' });
+  assert.match((await d.berth(['build', '--progress=plain', host])).stderr, /needs the network.host entitlement/);
+  const granted = await d.berth(['build', '--progress=plain', '--allow', 'network.host', host]);
+  assert.equal(granted.code, 0, granted.stderr);
+  assert.match((await d.berth(['build', '--allow', 'everything', host])).stderr, /invalid entitlement "everything"/);
   const sandbox = await d.berth(['build', '--progress=plain', '-t', 'sandboxed', context('sandbox', { Dockerfile: 'FROM busybox\nRUN --security=sandbox grep CapEff /proc/self/status > /caps\nCMD ["cat", "/caps"]\n' })]);
   assert.equal(sandbox.code, 0, sandbox.stderr);
   const caps = (await d.berth(['run', '--rm', 'sandboxed'])).stdout;
