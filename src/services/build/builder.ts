@@ -388,7 +388,7 @@ export class Build {
     const workdir = (st.rc['WorkingDir'] as string | undefined) || '/';
     return (ins.mounts ?? []).map((text) => {
       try {
-        const m = parseRunMount(text, (v) => st.expand(v), workdir, text.includes('type=ssh') ? ssh : 0);
+        const m = parseRunMount(text, (v) => st.expand(v), workdir, ssh);
         if (m.type === 'ssh') ssh++;
         if (m.type === 'cache' && !this.deps.caches) throw new InvalidArgument('RUN --mount=type=cache needs a berthd that keeps cache directories');
         return m;
