@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSecret, parseSsh, readSecrets, secretsHeader } from './build-secrets.js';
@@ -16,8 +16,9 @@ test('--secret: src, source, env and type as buildx reads them', () => {
   assert.throws(() => parseSecret('id=a/b,src=/f'), /invalid secret id/);
 });
 
-test('secret values: from a file or a variable, a missing one named', async () => {
+test('secret values: from a file or a variable, a missing one named', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'secret-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'f'), 's3cr3t');
   const v = await readSecrets([{ id: 'a', file: join(dir, 'f') }, { id: 'b', env: 'B' }], { B: 'bee' });
   assert.deepEqual(v, { a: Buffer.from('s3cr3t').toString('base64'), b: Buffer.from('bee').toString('base64') });
