@@ -85,6 +85,7 @@ test('cache mount options: uid/gid/mode of a new directory, from= seeding, a rel
       'FROM busybox',
       'WORKDIR /w',
       'RUN --mount=type=cache,target=c,uid=1000,gid=100,mode=0700,from=seed,source=/seed stat -c "%u %g %a" /w/c > /owner && cat /w/c/file >> /owner',
+      'RUN --mount=type=cache,id=twice,target=/x,sharing=locked --mount=type=cache,id=twice,target=/y,sharing=locked echo same > /x/f && cat /y/f >> /owner',
       'RUN --mount=type=cache,target=/h <<EOF',
       'echo "from a heredoc" > /h/note',
       'cat /h/note >> /owner',
@@ -94,7 +95,7 @@ test('cache mount options: uid/gid/mode of a new directory, from= seeding, a rel
   });
   const b = await d.berth(['build', '--progress=plain', '-t', 'cacheopts', ctx]);
   assert.equal(b.code, 0, b.stderr);
-  assert.equal((await d.berth(['run', '--rm', 'cacheopts'])).stdout, '1000 100 700\nseeded\nfrom a heredoc\n');
+  assert.equal((await d.berth(['run', '--rm', 'cacheopts'])).stdout, '1000 100 700\nseeded\nsame\nfrom a heredoc\n');
   const again = await d.berth(['build', '--progress=plain', '-t', 'cacheopts', ctx]);
   assert.match(again.stderr, /RUN --mount=type=cache,target=c[^\n]*\n#\d+ CACHED/);
 });

@@ -121,6 +121,8 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
     requests.push({ type: 'bind', source, destination, rw, mode: rw ? 'rw' : 'ro', propagation: '', copyData: false });
   };
   let secretDir: string | null = null;
+  // One step mounting one cache twice takes it once (a second locked acquire would wait for itself).
+  const caches = new Map<string, string>();
   try {
     for (const m of mounts) {
       switch (m.type) {
@@ -145,6 +147,11 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
           break;
         }
         case 'cache': {
+          const mine = caches.get(m.id);
+          if (mine !== undefined) {
+            bind(mine, m.target, !m.readonly);
+            break;
+          }
           const from = m.from;
           const seed = from !== undefined
             ? async (dir: string): Promise<void> => {
@@ -158,6 +165,7 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
             : undefined;
           const held = await src.caches.acquire({ id: m.id, target: m.target, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid, ...(seed ? { seed } : {}), ...(src.signal ? { signal: src.signal } : {}) });
           undo.push(() => held.release());
+          caches.set(m.id, held.dir);
           bind(held.dir, m.target, !m.readonly);
           break;
         }
