@@ -136,14 +136,15 @@ test('RUN --mount=type=bind from the context, a stage and an image (rw changes d
       'RUN --mount=type=bind,from=busybox,source=/bin,target=/bb test -x /bb/busybox && echo image > /from-image',
       'RUN --mount=type=bind,source=data,target=/data,rw echo changed > /data/input && cat /data/input > /rw-seen',
       'RUN --mount=type=bind,source=data,target=/data (echo x > /data/new) 2>/ro-error; echo $? >> /ro-error',
+      'RUN --mount=type=cache,target=/src/deps,id=deps --mount=target=/src,rw echo kept > /src/deps/d && cat /src/data/input /src/deps/d > /nested',
       'RUN --mount=type=tmpfs,target=/scratch,size=1m echo in-tmpfs > /scratch/f && df -k /scratch | tail -1 | awk \'{print $2}\' > /tmpfs-size && cat /scratch/f >> /tmpfs-size',
-      'CMD ["sh", "-c", "cat /from-context /from-stage /from-image /rw-seen /tmpfs-size; tail -1 /ro-error; test -e /src || test -e /tools || test -e /scratch || echo no-mount-points"]',
+      'CMD ["sh", "-c", "cat /from-context /from-stage /from-image /rw-seen /nested /tmpfs-size; tail -1 /ro-error; test -e /src || test -e /tools || test -e /scratch || echo no-mount-points"]',
     ].join('\n'),
     'data/input': 'context file\n',
   });
   const b = await d.docker(['build', '-t', 'binds', ctx]);
   assert.equal(b.code, 0, b.stderr + b.stdout);
-  assert.equal((await d.docker(['run', '--rm', 'binds'])).stdout, 'context file\nfrom-stage\nimage\nchanged\n1024\nin-tmpfs\n1\nno-mount-points\n');
+  assert.equal((await d.docker(['run', '--rm', 'binds'])).stdout, 'context file\nfrom-stage\nimage\nchanged\ncontext file\nkept\n1024\nin-tmpfs\n1\nno-mount-points\n');
   // The rw bind wrote to a copy: the context file is unchanged (a rebuild of that step is cached).
   const again = await d.docker(['build', '-t', 'binds', ctx]);
   assert.doesNotMatch(again.stdout, /Running in/);
@@ -170,6 +171,9 @@ test('bad --mount: unknown type and option named with the line, a source outside
   }
   const out = await d.docker(['build', context('outside', { Dockerfile: 'FROM busybox\nRUN --mount=source=../..,target=/x true\n' })]);
   assert.match(out.stderr, /Dockerfile:2[\s\S]*outside the build context/);
+  const nested = await d.docker(['build', context('nested', { Dockerfile: 'FROM busybox\nRUN --mount=target=/src --mount=type=tmpfs,target=/src/tmp true\n' })]);
+  assert.match(nested.stderr, /Dockerfile:2[\s\S]*cannot mount \/src\/tmp: it is inside the read-only mount at \/src, which has no tmp/);
+  assert.doesNotMatch(nested.stderr, new RegExp(d.dataRoot));
   const missing = await d.docker(['build', context('nostage', { Dockerfile: 'FROM busybox\nRUN --mount=from=nowhere,target=/x true\n' })]);
   assert.match(missing.stderr, /no build stage and no image is named "nowhere"/);
   assert.ok(!existsSync(join(cacheRoot(), '.new-')));

@@ -58,6 +58,21 @@ export async function mountCacheKey(mounts: RunMount[], src: MountSources): Prom
   return out;
 }
 
+/**
+ * A mount inside a read-only bind needs its mount point there already: the runtime cannot make it
+ * (it would fail naming the data root). Said in the Dockerfile's terms instead.
+ */
+async function checkNested(requests: MountRequest[]): Promise<void> {
+  for (const r of requests) {
+    const parent = requests.filter((p) => p !== r && p.type === 'bind' && r.destination.startsWith(`${p.destination.replace(/\/$/, '')}/`)).at(-1);
+    if (!parent || parent.rw) continue;
+    const rel = r.destination.slice(parent.destination.replace(/\/$/, '').length + 1);
+    if (!(await lstat(join(parent.source, rel)).then(() => true, () => false))) {
+      throw new InvalidArgument(`cannot mount ${r.destination}: it is inside the read-only mount at ${parent.destination}, which has no ${rel} (make that mount rw, or mount at a path it has)`);
+    }
+  }
+}
+
 function missingSecret(id: string): InvalidArgument {
   return new InvalidArgument(`secret ${id} not found: it is required (give it with --secret id=${id},src=FILE)`);
 }
@@ -210,6 +225,15 @@ export async function openMounts(mounts: RunMount[], src: MountSources, stepDir:
         }
       }
     }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  // Parents before children, whatever order the flags came in (a cache at /src/deps over a bind at /src).
+  const depth = (p: string): number => p.split('/').filter(Boolean).length;
+  requests.sort((a, b) => depth(a.destination) - depth(b.destination));
+  try {
+    await checkNested(requests);
   } catch (e) {
     await release();
     throw e;
