@@ -170,11 +170,17 @@ export class EngineApi {
         progress: opts.structured ? 'structured' : undefined,
         nocachefilter: opts.noCacheFilter?.length ? JSON.stringify(opts.noCacheFilter) : undefined,
         buildid: opts.buildId,
+        ssh: opts.ssh && Object.keys(opts.ssh).length ? JSON.stringify(opts.ssh) : undefined,
+        allow: opts.allow?.length ? JSON.stringify(opts.allow) : undefined,
         rm: true,
         forcerm: true,
       },
       body: context,
-      headers: { 'Content-Type': 'application/x-tar', ...(opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {}) },
+      headers: {
+        'Content-Type': 'application/x-tar',
+        ...(opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {}),
+        ...(opts.secrets ? { 'X-Berth-Build-Secrets': opts.secrets } : {}),
+      },
     });
     return jsonLines<JSONMessage>(s);
   }
@@ -212,4 +218,10 @@ export interface BuildQuery {
   noCacheFilter?: string[];
   /** An ID that POST /build/cancel can stop the build by. */
   buildId?: string;
+  /** berth's --secret: base64 JSON of id → base64 value, sent as the X-Berth-Build-Secrets header (never in the query). */
+  secrets?: string;
+  /** berth's --ssh: id → agent socket path on berthd's host. */
+  ssh?: Record<string, string>;
+  /** berth's --allow: entitlements (security.insecure, network.host). */
+  allow?: string[];
 }

@@ -215,6 +215,9 @@ function buildCommand(cmd: Command, ctx: Ctx, exit: Exit): Command {
     .option('--iidfile <file>', 'Write the image ID to a file')
     .option('--metadata-file <file>', 'Write build result metadata to a file')
     .option('--no-cache-filter <stage>', 'Do not cache specified stages', collect, [])
+    .option('--secret <spec>', 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")', collect, [])
+    .option('--ssh <spec>', 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")', collect, [])
+    .option('--allow <entitlement>', 'Allow extra privileged entitlement (e.g., "network.host", "security.insecure")', collect, [])
     .option('--rm', 'Remove intermediate containers after a successful build (always)')
     .option('--force-rm', 'Always remove intermediate containers (always)')
     .action(async (path: string, opts) => exit((await import('./commands/build.js')).build(ctx(), path, opts)));

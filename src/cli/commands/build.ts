@@ -7,6 +7,7 @@ import { progressMode, renderer, type BuildRenderer } from '../build-progress.js
 import type { CliContext } from '../context.js';
 import { packContext } from './build-context.js';
 import { parseOutput, writeMetadata, writeOutput } from './build-output.js';
+import { parseSecret, parseSsh, readSecrets, secretsHeader } from './build-secrets.js';
 import { registryConfigHeader } from './login.js';
 
 export interface BuildFlags {
@@ -29,6 +30,9 @@ export interface BuildFlags {
   metadataFile?: string;
   /** --no-cache-filter (commander files a --no-… option's values under the name without "no"). */
   cacheFilter?: string[];
+  secret?: string[];
+  ssh?: string[];
+  allow?: string[];
 }
 
 /** The JSON message ID of berth's structured progress (see server/engine/build.ts). */
@@ -73,6 +77,9 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
   const classic = ctx.env['DOCKER_BUILDKIT'] === '0';
   const mode = classic ? null : progressMode(flags.progress ?? ctx.env['BUILDKIT_PROGRESS'], flags.quiet === true, ctx.stderr.isTTY === true);
   const view: BuildRenderer | null = mode ? renderer(mode, (t) => ctx.err(t), () => ctx.stderr.columns ?? 80, () => ctx.stderr.rows ?? 0) : null;
+  const secrets = secretsHeader(await readSecrets((flags.secret ?? []).map(parseSecret), ctx.env));
+  const ssh = await parseSsh(flags.ssh ?? [], ctx.env);
+  for (const a of flags.allow ?? []) if (a !== 'security.insecure' && a !== 'network.host') throw new InvalidArgument(`invalid entitlement ${JSON.stringify(a)}: use security.insecure or network.host`);
   const buildId = randomUUID();
   const registryConfig = await registryConfigHeader(ctx);
   const api = await ctx.api();
@@ -106,6 +113,9 @@ export async function build(ctx: CliContext, path: string, flags: BuildFlags): P
     ...(view ? { structured: true } : {}),
     ...(flags.cacheFilter?.length ? { noCacheFilter: flags.cacheFilter } : {}),
     buildId,
+    ...(secrets ? { secrets } : {}),
+    ...(Object.keys(ssh).length ? { ssh } : {}),
+    ...(flags.allow?.length ? { allow: flags.allow } : {}),
   });
   let id = '';
   for await (const m of messages) {

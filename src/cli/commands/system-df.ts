@@ -20,7 +20,29 @@ interface DiskUsage {
   Images: DfImage[] | null;
   Containers: (ContainerSummary & { SizeRw?: number })[] | null;
   Volumes: DfVolume[] | null;
-  BuildCache: unknown[] | null;
+  BuildCache: DfCache[] | null;
+}
+interface DfCache {
+  ID: string;
+  Type: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
+
+/** As docker: shared records count once elsewhere; what no build uses now can go. */
+function cacheSizes(du: DiskUsage): { size: number; reclaimable: number } {
+  let size = 0;
+  let reclaimable = 0;
+  for (const c of du.BuildCache ?? []) {
+    if (c.Shared) continue;
+    size += c.Size;
+    if (!c.InUse) reclaimable += c.Size;
+  }
+  return { size, reclaimable };
 }
 
 const SUMMARY_FORMAT = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
@@ -50,7 +72,7 @@ export function summaryRows(du: DiskUsage): Record<string, string>[] {
     { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(du.LayersSize), Reclaimable: withPercent(imgReclaim, du.LayersSize) },
     { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter(active).length), Size: humanSize(ctrSize), Reclaimable: withPercent(ctrReclaim, ctrSize) },
     { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volSize), Reclaimable: withPercent(volReclaim, volSize) },
-    { Type: 'Build Cache', TotalCount: String((du.BuildCache ?? []).length), Active: '0', Size: '0B', Reclaimable: '0B' },
+    { Type: 'Build Cache', TotalCount: String((du.BuildCache ?? []).length), Active: String((du.BuildCache ?? []).filter((c) => c.InUse).length), Size: humanSize(cacheSizes(du).size), Reclaimable: humanSize(cacheSizes(du).reclaimable) },
   ];
 }
 
@@ -84,8 +106,18 @@ function verbose(du: DiskUsage, now: number): string {
   const volRows = (du.Volumes ?? []).map((v) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(Math.max(0, v.UsageData?.Size ?? 0)) }));
   out += '\nLocal Volumes space usage:\n\n';
   out += renderFormat('table {{.Name}}\t{{.Links}}\t{{.Size}}', volRows, { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' });
-  out += '\nBuild cache usage: 0B\n\n';
-  out += renderFormat('table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}', [], {
+  out += `\nBuild cache usage: ${humanSize(cacheSizes(du).size)}\n\n`;
+  const since = (t: string | null): string => (t ? `${humanDuration(now - Date.parse(t))} ago` : '');
+  const cacheRows = (du.BuildCache ?? []).map((c) => ({
+    ID: c.ID.slice(0, 12),
+    CacheType: c.Type,
+    Size: humanSize(c.Size),
+    CreatedSince: since(c.CreatedAt),
+    LastUsedSince: since(c.LastUsedAt),
+    UsageCount: String(c.UsageCount),
+    Shared: String(c.Shared),
+  }));
+  out += renderFormat('table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}', cacheRows, {
     ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED',
   });
   return out;

@@ -3,3 +3,4 @@ export { parseStages, parseInstructions, toInstruction, type CommandForm, type D
 export { expandWord, expandWords, expandHeredoc, splitRawWords, type Lookup } from './shell-lex.js';
 export { DockerfileError, stepError, withLine } from './errors.js';
 export { type Heredoc } from './heredoc.js';
+export { mountKey, mountKeys, parseRunMount, type CacheSharing, type RunMount, type RunMountType } from './run-mounts.js';

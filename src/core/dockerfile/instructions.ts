@@ -2,6 +2,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import { DockerfileError } from './errors.js';
 import { heredocData, heredocWord } from './heredoc.js';
 import { parseError, parseDockerfile, type Node } from './parser.js';
+import { mountKeys, parseRunMount } from './run-mounts.js';
 import { splitRawWords } from './shell-lex.js';
 
 /** RUN, CMD, ENTRYPOINT and HEALTHCHECK CMD: a JSON array (exec form) or text for the shell. */
@@ -26,7 +27,16 @@ interface Base {
 export type Instruction = Base &
   (
     | { kind: 'from'; image: string; stage?: string; platform?: string }
-    | { kind: 'run'; cmd: CommandForm; network?: RunNetwork; script?: HeredocFile }
+    | {
+        kind: 'run';
+        cmd: CommandForm;
+        network?: RunNetwork;
+        script?: HeredocFile;
+        /** The --mount values as written (expanded and read when the step runs: parseRunMount). */
+        mounts?: string[];
+        /** --security=insecure (sandbox, the default, is not recorded). */
+        security?: 'insecure';
+      }
     | { kind: 'cmd'; cmd: CommandForm }
     | { kind: 'entrypoint'; cmd: CommandForm }
     | {
@@ -191,11 +201,21 @@ export function toInstruction(n: Node, escape: string): Instruction {
     case 'run': {
       const f = flags(n, { network: 'string', security: 'string', mount: 'list' });
       needArgs(n);
-      if (n.flags.some((f) => f.startsWith('mount'))) throw parseError(n.startLine, 'RUN --mount needs BuildKit; the classic builder does not support it');
-      if (f.has('security')) throw parseError(n.startLine, 'RUN --security is not supported by berth');
+      const mounts = f.get('mount') ?? [];
+      for (const m of mounts) {
+        try {
+          // Checked now for what does not depend on the build's variables; all of it again when the step runs.
+          if (m.includes('$')) mountKeys(m);
+          else parseRunMount(m);
+        } catch (e) {
+          throw parseError(n.startLine, (e as Error).message);
+        }
+      }
+      const security = f.get('security')?.[0];
+      if (security !== undefined && security !== 'sandbox' && security !== 'insecure') throw parseError(n.startLine, `unsupported security mode "${security}": RUN --security takes sandbox or insecure`);
       const network = f.get('network')?.[0];
       if (network !== undefined && network !== 'default' && network !== 'none' && network !== 'host') throw parseError(n.startLine, `unsupported network mode "${network}": RUN --network takes default, none or host`);
-      return { ...base, kind: 'run', ...runCommand(n), ...(network !== undefined ? { network } : {}) };
+      return { ...base, kind: 'run', ...runCommand(n), ...(network !== undefined ? { network } : {}), ...(mounts.length ? { mounts } : {}), ...(security === 'insecure' ? { security } : {}) };
     }
     case 'cmd':
     case 'entrypoint':

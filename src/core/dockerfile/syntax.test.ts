@@ -62,7 +62,7 @@ test('heredoc expansion as BuildKit\'s ExpandRaw: quotes are text, escapes escap
   assert.equal(expandHeredoc('a=$A "${B}" \'$A\' \\$A ${C:-d} don\'t $1 $12x $@ $$ 5$\n', look), 'a=1 "two words" \'1\' $A d don\'t  x   5$\n');
 });
 
-test('flags: repeatable --exclude, booleans, values checked, mount and security still refused', () => {
+test('flags: repeatable --exclude, booleans, values checked, --mount and --security checked', () => {
   const c = ins('COPY --link --parents --exclude=*.tmp --exclude=secret/ a b /d/\n');
   assert.ok(c.kind === 'copy');
   assert.deepEqual([c.link, c.parents, c.exclude], [true, true, ['*.tmp', 'secret/']]);
@@ -76,8 +76,12 @@ test('flags: repeatable --exclude, booleans, values checked, mount and security 
   assert.throws(() => ins('ADD --checksum=md5:abc http://x/y /y\n'), /invalid checksum digest format/);
   assert.throws(() => ins('ADD --keep-git-dir https://example.com/r.git /r\n'), /--keep-git-dir is not supported by berth/);
   assert.throws(() => ins('RUN --network=bridge true\n'), /unsupported network mode "bridge"/);
-  assert.throws(() => ins('RUN --mount=type=cache,target=/c true\n'), /RUN --mount/);
-  assert.throws(() => ins('RUN --security=insecure true\n'), /RUN --security/);
+  const r = ins('RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t --security=insecure true\n');
+  assert.ok(r.kind === 'run');
+  assert.deepEqual([r.mounts, r.security], [['type=cache,target=/c', 'type=tmpfs,target=/t'], 'insecure']);
+  assert.throws(() => ins('RUN --mount=type=volume,target=/c true\n'), /line 2: unsupported mount type "volume"/);
+  assert.throws(() => ins('RUN --mount=type=cache,target=/c,colour=red true\n'), /line 2: unknown mount option "colour"/);
+  assert.throws(() => ins('RUN --security=privileged true\n'), /unsupported security mode "privileged"/);
   assert.throws(() => ins('RUN --bogus true\n'), (e: Error) => e.message.startsWith('Dockerfile:2\n') && /unknown flag: bogus/.test(e.message));
 });
 

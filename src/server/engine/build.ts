@@ -75,7 +75,7 @@ function errorMessage(e: unknown): Record<string, unknown> {
  * `POST /build` (Docker's classic builder, which the docker CLI uses without buildx) and
  * `POST /build/prune`. The build service is made here from the services it stands on.
  */
-export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
+export function buildRoutes(r: Router<Handler>, deps: EngineDeps): BuildService {
   const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
   const builds = new BuildService({ containers: deps.containers, images: deps.images, fs, ...(deps.remotes ? { remotes: deps.remotes } : {}) });
 
@@ -89,6 +89,10 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (progress !== '' && progress !== 'classic' && progress !== 'structured') throw new InvalidArgument(`invalid progress "${progress}": use classic or structured`);
     const noCacheStages = jsonStrings(ctx, 'nocachefilter');
     const buildId = ctx.query.get('buildid') ?? '';
+    const secrets = buildSecrets(ctx);
+    const ssh = buildSsh(ctx);
+    const entitlements = jsonStrings(ctx, 'allow');
+    for (const e of entitlements) if (e !== 'security.insecure' && e !== 'network.host') throw new InvalidArgument(`unknown entitlement "${e}": berth grants security.insecure and network.host`);
     const opts = {
       ...query,
       dockerfile: ctx.query.get('dockerfile') || 'Dockerfile',
@@ -103,6 +107,9 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
       signal: ctx.signal,
       structured: progress === 'structured',
       ...(noCacheStages.length ? { noCacheStages } : {}),
+      ...(secrets.size ? { secrets } : {}),
+      ...(ssh.size ? { ssh } : {}),
+      ...(entitlements.length ? { entitlements } : {}),
     };
     // As dockerd: the 200 and the stream begin with the first step (also with -q, whose output dockerd
     // holds back); an error before it, in the context or the Dockerfile, is the reply's status.
@@ -137,6 +144,44 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const { deleted, spaceReclaimed } = await builds.prune();
     ctx.sendJson(200, { CachesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
   });
+  return builds;
+}
+
+/**
+ * berth's own field for `berth build --secret`: the X-Berth-Build-Secrets header, base64 of a JSON
+ * object of id → base64 value. Docker's legacy builder has no way to send secrets; a header keeps
+ * them out of the query (and so out of any logged URL), the build args and the context.
+ */
+export const SECRETS_HEADER = 'x-berth-build-secrets';
+
+function buildSecrets(ctx: HttpContext): Map<string, Buffer> {
+  const h = ctx.req.headers[SECRETS_HEADER];
+  const header = Array.isArray(h) ? h[0] : h;
+  const out = new Map<string, Buffer>();
+  if (!header) return out;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
+  } catch {
+    throw new InvalidArgument('invalid build secrets: expected base64 of a JSON object of id to base64 value');
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgument('invalid build secrets: expected a JSON object of id to base64 value');
+  for (const [id, data] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof data !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)) throw new InvalidArgument(`invalid build secret ${JSON.stringify(id)}: expected an id of letters, digits, '.', '_' or '-' and a base64 value`);
+    out.set(id, Buffer.from(data, 'base64'));
+  }
+  return out;
+}
+
+/** `ssh`: a JSON object of id → the agent socket's path (the berth CLI runs on berthd's host). */
+function buildSsh(ctx: HttpContext): Map<string, string> {
+  const m = jsonMap(ctx, 'ssh');
+  const out = new Map<string, string>();
+  for (const [id, path] of Object.entries(m)) {
+    if (!path || !path.startsWith('/')) throw new InvalidArgument(`invalid --ssh ${id}: expected the absolute path of an SSH agent socket`);
+    out.set(id, path);
+  }
+  return out;
 }
 
 /** A step's error in the user's words, as the build's own error (a full disk named as such, no errno). */

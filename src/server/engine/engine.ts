@@ -39,11 +39,11 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   execRoutes(r, deps);
   containerTtyRoutes(r, deps);
   networkRoutes(r, deps);
-  buildRoutes(r, deps);
+  const builds = buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
   swarmRoutes(r);
   distributionRoutes(r, deps);
-  systemDfRoutes(r, deps, fs);
+  systemDfRoutes(r, deps, fs, builds);
   containerWsRoutes(r, deps);
   return r;
 }

@@ -1,6 +1,6 @@
 import { InvalidArgument } from '../../errdefs/index.js';
 import { compareApiVersions } from '../../api/index.js';
-import type { FilesystemService } from '../../services/index.js';
+import type { BuildService, FilesystemService } from '../../services/index.js';
 import type { Handler, Router } from '../http/index.js';
 import { containerSummary } from './convert.js';
 import type { EngineDeps } from './deps.js';
@@ -13,7 +13,7 @@ type DfType = (typeof TYPES)[number];
  * `GET /system/df`: from API 1.42 `type=` (repeatable) asks for some parts only; the others are
  * null and not measured (walking every container's writable layer is what makes df slow).
  */
-export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
+export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService, builds?: BuildService): void {
   r.add('GET', '/system/df', async (ctx) => {
     const asked = ctx.query.getAll('type');
     const since144 = compareApiVersions(ctx.version, '1.44') >= 0;
@@ -54,12 +54,28 @@ export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesys
       }))
       : null;
     const volumes = want.has('volume') ? await volumesDiskUsage(deps.volumes) : null;
+    // The build cache counted here is RUN --mount=type=cache's directories (BuildKit's exec.cachemount records).
+    const buildCache = want.has('build-cache')
+      ? (await (builds?.cacheMounts() ?? Promise.resolve([]))).map((c) => ({
+        ID: c.key,
+        Parent: '',
+        Parents: null,
+        Type: 'exec.cachemount',
+        Description: `cached mount ${c.target}${c.id !== c.target ? ` (id ${c.id})` : ''}`,
+        InUse: c.inUse,
+        Shared: false,
+        Size: c.size,
+        CreatedAt: c.created,
+        LastUsedAt: c.lastUsed,
+        UsageCount: c.usageCount,
+      }))
+      : null;
     ctx.sendJson(200, {
       LayersSize: du && want.has('image') ? du.layersSize : 0,
       Images: images,
       Containers: containers,
       Volumes: volumes,
-      BuildCache: want.has('build-cache') ? [] : null,
+      BuildCache: buildCache,
     });
   });
 }

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import { cleanComponents, RootResolver } from '../../core/diff/index.js';
-import { expandWord, parseInstructions, stepError, withLine, type Instruction, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
+import { expandWord, parseInstructions, parseRunMount, stepError, withLine, type Instruction, type RunMount, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
-import { defaultContainerSpec, type ContainerSpec } from '../containers/index.js';
+import { defaultContainerSpec, type ContainerSpec, type MountRequest } from '../containers/index.js';
 import { writeImage, type FilesystemService } from '../fs/index.js';
 import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
@@ -16,6 +16,8 @@ import { withStepDir, writeScript, type StepBind } from './heredoc.js';
 import { findLinkedLayer } from './link.js';
 import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, samePlatform } from './platform.js';
 import type { StepSink } from './progress.js';
+import type { CacheMounts } from './cache-mounts.js';
+import { missingTargets, mountCacheKey, openMounts, removeStubs, type HeldSource, type MountSources } from './run-mounts.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
 import { RunFailed, UnknownSource, type BuildOptions } from './types.js';
 
@@ -24,6 +26,8 @@ export interface BuildDeps {
   images: ImageService;
   fs: FilesystemService;
   remotes?: RemoteImages;
+  /** The directories of RUN --mount=type=cache (without them, such a step is refused). */
+  caches?: CacheMounts;
 }
 
 function short(id: string): string {
@@ -177,13 +181,14 @@ export class Build {
       case 'run': {
         const why = cannotRun(st.config);
         if (why) throw stepError(ins, why);
-        if (ins.network === 'host' && this.opts.networkMode !== 'host') throw stepError(ins, hostNetworkRefused);
-        const network = ins.network ? { network: ins.network } : {};
+        if (ins.network === 'host' && this.opts.networkMode !== 'host' && !this.#entitled('network.host')) throw stepError(ins, hostNetworkRefused);
+        if (ins.security === 'insecure' && !this.#entitled('security.insecure')) throw stepError(ins, insecureRefused);
+        const step = { ...(ins.network ? { network: ins.network } : {}), ...(ins.security ? { insecure: true } : {}), mounts: this.#mounts(ins, st), where: ins };
         const script = ins.script;
-        if (!script) return this.#run(st, st.argv(ins.cmd), network);
         return withStepDir(this.contextDir, async (dir) => {
+          if (!script) return this.#run(st, st.argv(ins.cmd), { ...step, dir });
           const s = await writeScript(await dir(), script);
-          return this.#run(st, [s.path], { ...network, binds: [s.bind], record: [s.path, script.data] });
+          return this.#run(st, [s.path], { ...step, dir, binds: [s.bind], record: [s.path, script.data] });
         });
       }
       case 'workdir': {
@@ -373,41 +378,118 @@ export class Build {
     return null;
   }
 
-  /** A RUN step; `step`: RUN --network, binds (a heredoc script), and what the cache key records instead of argv. */
-  async #run(st: StageState, argv: string[], step: { network?: RunNetwork; binds?: StepBind[]; record?: string[] } = {}): Promise<void> {
-    const { all, recorded } = st.buildArgEnv(this.#proxies());
-    const shown = [...(step.network && step.network !== 'default' ? [`--network=${step.network}`] : []), ...(step.record ?? argv)];
-    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...shown] : shown;
-    await this.#commit(st, saveCmd, async (commit) => {
-      const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), argv, {
-        env: [...st.env(), ...all],
-        user: (st.rc['User'] as string | undefined) ?? '',
-        workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
-        run: true,
-        ...(step.network && step.network !== 'default' ? { network: step.network } : {}),
-        ...(step.binds ? { binds: step.binds } : {}),
-      });
-      this.#say(` ---> Running in ${short(rec.id)}\n`);
-      const { containers } = this.deps;
+  #entitled(name: string): boolean {
+    return this.opts.entitlements?.includes(name) === true;
+  }
+
+  /** The step's --mount flags, expanded with the stage's variables and read (an error names the line). */
+  #mounts(ins: Extract<Instruction, { kind: 'run' }>, st: StageState): RunMount[] {
+    let ssh = 0;
+    const workdir = (st.rc['WorkingDir'] as string | undefined) || '/';
+    return (ins.mounts ?? []).map((text) => {
       try {
-        // The client may hang up at any point, also before a wait could listen for it.
-        const hangup = aborted(this.#signal);
-        const exited = Promise.race([containers.wait(rec.id, 'next-exit', this.#signal), hangup]);
-        exited.catch(() => undefined);
-        await containers.start(rec.id);
-        this.#signal.throwIfAborted();
-        const logs = containers.readLogs(rec.id, { follow: true, stopWhen: exited, signal: this.#signal });
-        for await (const e of logs) if (!this.opts.quiet) this.sink.log(e.line.toString('utf8'));
-        const { statusCode } = await exited;
-        if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode, argv.join(' '));
-        return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
-      } finally {
-        if (!this.opts.keepContainers) {
-          await this.#remove(rec.id);
-          this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
-        }
+        const m = parseRunMount(text, (v) => st.expand(v), workdir, ssh);
+        if (m.type === 'ssh') ssh++;
+        if (m.type === 'cache' && !this.deps.caches) throw new InvalidArgument('RUN --mount=type=cache needs a berthd that keeps cache directories');
+        return m;
+      } catch (e) {
+        throw stepError(ins, (e as Error).message);
       }
     });
+  }
+
+  /** What a step's mounts draw on. */
+  get #mountSources(): MountSources {
+    return {
+      contextDir: this.contextDir,
+      caches: this.deps.caches as CacheMounts,
+      secrets: this.opts.secrets ?? new Map(),
+      ssh: this.opts.ssh ?? new Map(),
+      sourceId: async (from) => {
+        const prior = stageResult(this.shared, from, Infinity);
+        if (prior) return prior.image?.id ?? 'scratch';
+        return (await this.#image(from).catch((e: unknown) => {
+          throw this.#signal.aborted ? e : new UnknownSource(from, { cause: e });
+        })).id;
+      },
+      open: (from) => this.#open(from),
+      signal: this.#signal,
+    };
+  }
+
+  /** #withSource held open until release(): a bind or cache from= needs the rootfs while the step runs. */
+  #open(from: string): Promise<HeldSource> {
+    return new Promise<HeldSource>((resolve, reject) => {
+      let done!: () => void;
+      const finished = new Promise<void>((r) => (done = r));
+      const using = this.#withSource(from, async (root) => {
+        resolve({ root, release: async () => (done(), await using.catch(() => undefined)) });
+        await finished;
+      });
+      using.catch(reject);
+    });
+  }
+
+  /**
+   * A RUN step; `step`: RUN --network, --security=insecure, --mount, binds (a heredoc script), and
+   * what the cache key records instead of argv (the mounts' options, never a secret's value).
+   */
+  async #run(st: StageState, argv: string[], step: { network?: RunNetwork; insecure?: boolean; mounts?: RunMount[]; where?: { line: number; original: string }; dir?: () => Promise<string>; binds?: StepBind[]; record?: string[] } = {}): Promise<void> {
+    const { all, recorded } = st.buildArgEnv(this.#proxies());
+    const mounts = step.mounts ?? [];
+    const sources = this.#mountSources;
+    const lined = (e: unknown): never => {
+      throw step.where ? withLine(step.where, e) : e;
+    };
+    const mountKeys = mounts.length ? await mountCacheKey(mounts, sources).catch(lined) : [];
+    const shown = [...(step.network && step.network !== 'default' ? [`--network=${step.network}`] : []), ...(step.insecure ? ['--security=insecure'] : []), ...mountKeys, ...(step.record ?? argv)];
+    const saveCmd = recorded.length ? [`|${recorded.length}`, ...recorded, ...shown] : shown;
+    await this.#commit(st, saveCmd, async (commit) => {
+      const open = mounts.length ? await openMounts(mounts, sources, step.dir ?? (() => Promise.reject(new Error('no step directory')))).catch(lined) : null;
+      try {
+        return await this.#runIn(st, argv, commit, { ...step, extra: open?.requests ?? [], env: [...st.env(), ...all, ...(open?.env ?? [])] });
+      } finally {
+        await open?.release();
+      }
+    });
+  }
+
+  async #runIn(st: StageState, argv: string[], commit: Commit, step: { network?: RunNetwork; insecure?: boolean; binds?: StepBind[]; extra: MountRequest[]; env: string[] }): Promise<StoredImage> {
+    const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), argv, {
+      env: step.env,
+      user: (st.rc['User'] as string | undefined) ?? '',
+      workingDir: (st.rc['WorkingDir'] as string | undefined) ?? '',
+      run: true,
+      ...(step.network && step.network !== 'default' ? { network: step.network } : {}),
+      ...(step.binds ? { binds: step.binds } : {}),
+      ...(step.extra.length ? { mounts: step.extra } : {}),
+      ...(step.insecure ? { privileged: true } : {}),
+    });
+    this.#say(` ---> Running in ${short(rec.id)}\n`);
+    const { containers } = this.deps;
+    try {
+      // The runtime makes the mount points that the image lacks: they are taken out of the layer again.
+      const targets = step.extra.map((m) => m.destination);
+      const stubs = targets.length ? await this.deps.fs.withRootfs(rec.id, 'read', (root) => missingTargets(root, targets)) : [];
+      // The client may hang up at any point, also before a wait could listen for it.
+      const hangup = aborted(this.#signal);
+      const exited = Promise.race([containers.wait(rec.id, 'next-exit', this.#signal), hangup]);
+      exited.catch(() => undefined);
+      await containers.start(rec.id);
+      this.#signal.throwIfAborted();
+      const logs = containers.readLogs(rec.id, { follow: true, stopWhen: exited, signal: this.#signal });
+      for await (const e of logs) if (!this.opts.quiet) this.sink.log(e.line.toString('utf8'));
+      const { statusCode } = await exited;
+      if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode, argv.join(' '));
+      if (stubs.length) await this.deps.fs.withRootfs(rec.id, 'write', (root) => removeStubs(root, stubs));
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+    } finally {
+      // A step with mounts does not keep its container: it would hold the cache, secret and socket paths.
+      if (!this.opts.keepContainers || step.extra.length) {
+        await this.#remove(rec.id);
+        this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
+      }
+    }
   }
 
   /** COPY --link: the layer of the same step made on any base, else made in an empty rootfs. */
@@ -438,8 +520,8 @@ export class Build {
   }
 
   /** A step's container; `run`: one that RUN starts, on the build's network, hosts and /dev/shm size. */
-  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean; network?: string; binds?: StepBind[] }) {
-    const { run, network, binds, ...rest } = o;
+  #create(image: string, cmd: string[], o: { env?: string[]; user?: string; workingDir?: string; run?: boolean; network?: string; binds?: StepBind[]; mounts?: MountRequest[]; privileged?: boolean }) {
+    const { run, network, binds, mounts, privileged, ...rest } = o;
     const { extraHosts, shmSize } = this.opts;
     const networkMode = network ?? this.opts.networkMode;
     return this.deps.containers.create({
@@ -449,7 +531,7 @@ export class Build {
       ...rest,
       healthcheck: { Test: ['NONE'] },
       labels: {},
-      spec: stepSpec(run ? { network: networkMode, extraHosts, shmSize } : {}, binds ?? []),
+      spec: stepSpec(run ? { network: networkMode, extraHosts, shmSize } : {}, binds ?? [], mounts ?? [], privileged === true),
     });
   }
 
@@ -469,9 +551,12 @@ export class Build {
   }
 }
 
+/** BuildKit's security.insecure entitlement: the one who starts the build grants it. */
+const insecureRefused = 'RUN --security=insecure needs the security.insecure entitlement, which this build was not given (berth build --allow security.insecure)';
+
 /** BuildKit's network.host entitlement: here the one who starts the build grants it by building on the host network. */
 const hostNetworkRefused =
-  'RUN --network=host needs the network.host entitlement, which this build was not given: the host network is allowed to a build started on it (docker build --network=host, berth build --network=host)';
+  'RUN --network=host needs the network.host entitlement, which this build was not given: the host network is allowed to a build started on it (docker build --network=host, berth build --network=host) or with berth build --allow network.host';
 
 function aborted(signal: AbortSignal): Promise<never> {
   const p = new Promise<never>((_resolve, reject) => {
@@ -489,9 +574,13 @@ async function ownerOf(root: string, spec: string): Promise<{ uid: number; gid: 
   return { uid: r.uid, gid: r.gid };
 }
 
-/** A step container's spec: the build's network, hosts and /dev/shm size, and read-only binds (a heredoc script). */
-function stepSpec(net: Parameters<typeof defaultContainerSpec>[0], binds: StepBind[]): ContainerSpec {
+/**
+ * A step container's spec: the build's network, hosts and /dev/shm size, read-only binds (a heredoc
+ * script), the RUN --mount mounts, and --security=insecure as a privileged container (BuildKit's).
+ */
+function stepSpec(net: Parameters<typeof defaultContainerSpec>[0], binds: StepBind[], mounts: MountRequest[], privileged: boolean): ContainerSpec {
   const spec = defaultContainerSpec(net);
-  spec.mounts = binds.map((b) => ({ type: 'bind', source: b.source, destination: b.target, rw: false, mode: 'ro', propagation: '', copyData: false }));
+  spec.mounts = [...binds.map((b): MountRequest => ({ type: 'bind', source: b.source, destination: b.target, rw: false, mode: 'ro', propagation: '', copyData: false })), ...mounts];
+  if (privileged) spec.security.privileged = true;
   return spec;
 }

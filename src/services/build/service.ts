@@ -4,6 +4,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { StoredImage } from '../images/index.js';
 import type { BuildDeps } from './builder.js';
+import { CacheMounts, type CacheMountUsage } from './cache-mounts.js';
 import { receiveContext } from './context.js';
 import { exportVertex } from './progress.js';
 import { runBuild } from './stages.js';
@@ -19,7 +20,17 @@ export class BuildService {
   /** Running builds by the client's build ID, for cancel(). */
   readonly #running = new Map<string, AbortController>();
 
-  constructor(readonly deps: BuildDeps) {}
+  readonly deps: BuildDeps & { caches: CacheMounts };
+
+  constructor(deps: BuildDeps) {
+    // The cache mounts live under the data root, beside the containers.
+    this.deps = { ...deps, caches: deps.caches ?? new CacheMounts(join(dirname(deps.containers.deps.containersDir), 'build-cache', 'mounts')) };
+  }
+
+  /** The RUN --mount=type=cache directories, for `system df`. */
+  cacheMounts(): Promise<CacheMountUsage[]> {
+    return this.deps.caches.usage();
+  }
 
   /**
    * Cancels the build the client started with this ID (`POST /build/cancel`, which docker's BuildKit
@@ -92,8 +103,9 @@ export class BuildService {
   }
 
   /**
-   * The build cache: every untagged step image that no container uses, leaves first. Their tagged
-   * children (finished builds) keep their layers and lose only the parent link.
+   * The build cache: every untagged step image that no container uses, leaves first (their tagged
+   * children, finished builds, keep their layers and lose only the parent link), and every
+   * RUN --mount=type=cache directory no step holds now.
    */
   async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const { images } = this.deps;
@@ -121,6 +133,7 @@ export class BuildService {
         if (top && !(await images.deps.blobs.info(top.digest))) reclaimed += top.size;
       }
     }
-    return { deleted, spaceReclaimed: reclaimed };
+    const mounts = await this.deps.caches.prune();
+    return { deleted: [...deleted, ...mounts.deleted], spaceReclaimed: reclaimed + mounts.spaceReclaimed };
   }
 }

@@ -28,6 +28,12 @@ export interface BuildOptions {
   signal: AbortSignal;
   /** --no-cache-filter: the stages (by name or index) built without the cache; the others may use it. */
   noCacheStages?: string[];
+  /** --secret: id → value, for RUN --mount=type=secret (never in a layer, the config or the cache key). */
+  secrets?: ReadonlyMap<string, Buffer>;
+  /** --ssh: id → an SSH agent socket on the host, for RUN --mount=type=ssh. */
+  ssh?: ReadonlyMap<string, string>;
+  /** --allow: the entitlements granted (security.insecure, network.host). */
+  entitlements?: string[];
   /** Progress as structured BuildKit-style steps (SolveStatus) instead of the classic text stream. */
   structured?: boolean;
 }
