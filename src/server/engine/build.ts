@@ -1,3 +1,4 @@
+import { parseFilters } from './request.js';
 import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials, type SolveStatus } from '../../services/index.js';
@@ -141,6 +142,15 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): BuildService 
   });
 
   r.add('POST', '/build/prune', async (ctx) => {
+    // berth prunes every build cache nothing uses (intermediate images, cache mounts), with or
+    // without `all`; what would choose among them is refused, not ignored.
+    const filters = parseFilters(ctx.query.get('filters'));
+    const keys = [...filters.keys()];
+    if (keys.length) throw new NotImplemented(`builder prune filters are not supported by berth: ${keys.join(', ')}`);
+    for (const k of ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space']) {
+      const v = ctx.query.get(k);
+      if (v !== null && v !== '' && v !== '0') throw new NotImplemented(`builder prune ${k} is not supported by berth: it removes every build cache not in use`);
+    }
     const { deleted, spaceReclaimed } = await builds.prune();
     ctx.sendJson(200, { CachesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
   });
