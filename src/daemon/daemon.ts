@@ -11,7 +11,7 @@ import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from 
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { EventBus } from '../core/events/index.js';
-import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
+import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser, detectCgroupFeatures } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
@@ -167,6 +167,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     network: networking,
     log: (msg, err) => log.warn(msg, err),
     ...(remap ? { userns: remap } : {}),
+    namespaces: { cgroupns: opts.defaultCgroupnsMode, features: await detectCgroupFeatures() },
   });
   const svc = containers;
   await svc.restore();

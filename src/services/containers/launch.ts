@@ -4,6 +4,7 @@ import { logRotationOf } from './log-options.js';
 import { linkRuntime } from './links.js';
 import type { NetworkAttacher } from './ports.js';
 import type { ContainerServiceDeps } from './service.js';
+import { reserveRealtime } from '../../core/runtime/index.js';
 
 /** Where one container's files are: its folder (bundle, etc files), rootfs mount point and log. */
 export interface ContainerPaths {
@@ -26,7 +27,9 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
     const links = linkRuntime(rec, (id) => deps.store.get(id));
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
-    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+    // A real-time budget needs one in berth's parent cgroup first (cgroup v1).
+    if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime);
+    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
     creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));

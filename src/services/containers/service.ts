@@ -18,6 +18,7 @@ import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
+import { planNamespaces, type NamespaceDefaults } from './namespaces.js';
 import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
 
 export interface ContainerServiceDeps {
@@ -40,6 +41,8 @@ export interface ContainerServiceDeps {
   network?: NetworkAttacher;
   /** The daemon's log-opts (daemon.json, --log-opt), under each container's own; berth's default otherwise. */
   logOpts?: Record<string, string>;
+  /** default-cgroupns-mode and what the host's cgroups can enforce. */
+  namespaces?: NamespaceDefaults;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -114,6 +117,7 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
+    await planNamespaces(rec, input.cgroupnsUnset === true, this.deps.namespaces ?? {}, (x) => this.get(x));
     const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
     if (links.length) rec.spec.networking.links = links;
     const endpoints = { ...(input.endpoints ?? {}) };

@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
 import type { ContainerSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
+import { moreLimitsFromHostConfig, moreLimitsToWire } from './limits.js';
 
 /*
  * HostConfig's limits and security options, checked as dockerd checks them at create, into the
@@ -41,7 +42,7 @@ export function resourcesFromHostConfig(hc: Record<string, unknown>): ResourceSp
   if (typeof hc['CpusetCpus'] === 'string' && hc['CpusetCpus'] !== '') r.cpusetCpus = hc['CpusetCpus'];
   if (typeof hc['PidsLimit'] === 'number' && Number.isFinite(hc['PidsLimit'])) r.pidsLimit = hc['PidsLimit'];
   if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) r.shmSize = hc['ShmSize'];
-  return r;
+  return { ...r, ...moreLimitsFromHostConfig(hc) };
 }
 
 export function ulimitsFromHostConfig(hc: Record<string, unknown>): { name: string; soft: number; hard: number }[] {
@@ -134,7 +135,8 @@ const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', '
 
 /** The limits of a spec in HostConfig's words, so an update can be merged and checked by the create rules. */
 export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // OomScoreAdj, OomKillDisable, real-time CPU and block I/O: kept through an update of the others.
+  const out: Record<string, unknown> = moreLimitsToWire(r);
   if (r.memory !== undefined) out['Memory'] = r.memory;
   if (r.memorySwap !== undefined) out['MemorySwap'] = r.memorySwap;
   if (r.memoryReservation !== undefined) out['MemoryReservation'] = r.memoryReservation;
