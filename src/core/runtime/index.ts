@@ -22,3 +22,4 @@ export { cgroupPids, cgroupStats, systemCpuNs, onlineCpus } from './cgroups.js';
 export type { CgroupStats } from './cgroups.js';
 export { parseToolVersion, probeToolVersion } from './tool-version.js';
 export type { ToolVersion } from './tool-version.js';
+export { mountShm, unmountShm } from './shm.js';

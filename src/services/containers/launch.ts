@@ -4,7 +4,11 @@ import { logRotationOf } from './log-options.js';
 import { linkRuntime } from './links.js';
 import type { NetworkAttacher } from './ports.js';
 import type { ContainerServiceDeps } from './service.js';
-import { reserveRealtime } from '../../core/runtime/index.js';
+import { join } from 'node:path';
+import { mountShm, reserveRealtime, unmountShm } from '../../core/runtime/index.js';
+
+/** Docker's default ShmSize, 64 MiB. */
+const DEFAULT_SHM = 64 * 1024 * 1024;
 
 /** Where one container's files are: its folder (bundle, etc files), rootfs mount point and log. */
 export interface ContainerPaths {
@@ -27,6 +31,8 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
     const links = linkRuntime(rec, (id) => deps.store.get(id));
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
+    // A shareable IPC namespace's /dev/shm is on the host, so that joiners can bind it too.
+    if (rec.spec.namespaces.ipc.shareable) await mountShm(join(paths.dir, 'shm'), rec.spec.resources.shmSize ?? DEFAULT_SHM);
     // A real-time budget needs one in berth's parent cgroup first (cgroup v1).
     if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime);
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
@@ -43,6 +49,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     await network?.files.catch(() => undefined);
     await deps.network?.tearDown(rec).catch((err: unknown) => deps.log(`network teardown ${rec.id}`, err));
     await deps.rootfs.unmount(paths.rootfs).catch(() => undefined);
+    unmountShm(join(paths.dir, 'shm'));
     throw e;
   }
 }

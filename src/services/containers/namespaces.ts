@@ -86,8 +86,11 @@ function runningTarget(id: string, lookup: (id: string) => ContainerRecord | und
   return other;
 }
 
-/** At start: the namespaces to join and the /dev/shm to use, from the running targets. */
-export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => ContainerRecord | undefined): Pick<ContainerSpecInput, 'namespaces' | 'noShm'> & { shmSource?: string } {
+/**
+ * At start: the namespaces to join and the /dev/shm to use, from the running targets. `shmDir`:
+ * where a shareable container's /dev/shm is on the host (mounted by launch).
+ */
+export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => ContainerRecord | undefined, shmDir: (id: string) => string): Pick<ContainerSpecInput, 'namespaces' | 'noShm'> & { shmSource?: string } {
   const ns = rec.spec.namespaces;
   const out: NonNullable<ContainerSpecInput['namespaces']> = {};
   let shmSource: string | undefined;
@@ -102,8 +105,11 @@ export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => 
     if (o.mode === 'private' && !o.shareable) throw new InvalidArgument(`container ${other.id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
     const join: NsJoin = o.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: `/proc/${other.state.pid}/ns/ipc` };
     out.ipc = join;
-    shmSource = o.mode === 'host' ? '/dev/shm' : `/proc/${other.state.pid}/root/dev/shm`;
-  }
+    // A donor that joined another's IPC has that one's /dev/shm: follow to the shareable one.
+    let owner = other;
+    for (let i = 0; i < 8 && owner.spec.namespaces.ipc.mode === 'container'; i++) owner = lookup(owner.spec.namespaces.ipc.target ?? '') ?? owner;
+    shmSource = owner.spec.namespaces.ipc.mode === 'host' ? '/dev/shm' : shmDir(owner.id);
+  } else if (ns.ipc.shareable) shmSource = shmDir(rec.id);
   if (ns.uts.mode === 'host') out.uts = 'host';
   if (ns.cgroup.mode === 'private') out.cgroup = 'private';
   return { namespaces: out, ...(ns.ipc.noShm ? { noShm: true } : {}), ...(shmSource ? { shmSource } : {}) };

@@ -33,7 +33,8 @@ export interface SpecContext {
  */
 export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): Promise<ContainerSpecInput> {
   const { rootfs, dir, runtime } = ctx;
-  const ns = runtimeNamespaces(rec, ctx.lookup ?? (() => undefined));
+  // Each container's shareable /dev/shm is `shm` in its folder, a sibling of this one's.
+  const ns = runtimeNamespaces(rec, ctx.lookup ?? (() => undefined), (id) => join(dir, '..', id, 'shm'));
   const user = await runtime.resolveUser(rootfs, rec.config.user);
   const own = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
   const env = own.some((e) => e.startsWith('HOME=')) ? own : [...own, `HOME=${user.home || '/'}`];

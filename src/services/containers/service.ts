@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, InvalidArgument, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
-import { normalizeSignal, signalNumber, type SeccompProfile } from '../../core/runtime/index.js';
+import { normalizeSignal, signalNumber, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -233,6 +233,7 @@ export class ContainerService {
           .delete(id, { force: true })
           .catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e))
           .then(() => this.deps.rootfs.unmount(this.rootfsPath(id)))
+          .then(() => unmountShm(join(this.dir(id), 'shm')))
           .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
         this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
       ]);
@@ -450,6 +451,7 @@ export class ContainerService {
       await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
       await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
+      unmountShm(join(this.dir(rec.id), 'shm'));
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
       this.deps.store.delete(rec.id);
