@@ -179,7 +179,7 @@ test('--userns=host runs with the host ids from the unshifted storage', async ()
   await ok(['rm', '-f', 'h1']);
 });
 
-test("--privileged and --network host need --userns=host, with Docker's errors", async () => {
+test("--privileged, --network host and --pid host need --userns=host, with Docker's errors", async () => {
   const priv = await d.docker(['run', '--rm', '--privileged', 'busybox', 'true']);
   assert.equal(priv.code, 125);
   assert.match(priv.stderr, /privileged mode is incompatible with user namespaces\. {2}You must run the container in the host namespace when running privileged mode/);
@@ -191,6 +191,13 @@ test("--privileged and --network host need --userns=host, with Docker's errors",
   const b = await d.berth(['run', '--rm', '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map']);
   assert.equal(b.code, 0, b.stderr);
   assert.deepEqual(b.stdout.trim().split(/\s+/), ['0', '0', '4294967295']);
+  // --pid host too, as dockerd refuses it; with --userns host the container sees the host's pid 1.
+  const pid = await d.berth(['run', '--rm', '--pid', 'host', 'busybox', 'true']);
+  assert.equal(pid.code, 125);
+  assert.match(pid.stderr, /cannot share the host PID namespace when user namespaces are enabled/);
+  const hostPid = await d.docker(['run', '--rm', '--pid', 'host', '--userns', 'host', 'busybox', 'cat', '/proc/1/comm']);
+  assert.equal(hostPid.code, 0, hostPid.stderr);
+  assert.equal(hostPid.stdout.trim(), (await readFile('/proc/1/comm', 'utf8')).trim());
 });
 
 test('logs, stop and kill work in the user namespace', async () => {
