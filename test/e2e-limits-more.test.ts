@@ -69,6 +69,36 @@ test('--cpu-rt-period/--cpu-rt-runtime set the container\'s real-time budget; ru
   assert.match(bad.stderr, /cpu real-time runtime cannot be higher than cpu real-time period/);
 });
 
+test('docker update and berth update change a running container\'s real-time budget and keep its other limits', async () => {
+  if (!has('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')) {
+    const r = await d.docker(['run', '-d', '--name', 'rtu', 'busybox', 'sleep', '300']);
+    assert.equal(r.code, 0, r.stderr);
+    const u = await d.docker(['update', '--cpu-rt-runtime', '1000', 'rtu']);
+    assert.match(u.stderr, /kernel does not support CPU real-time scheduler/);
+    await d.docker(['rm', '-f', 'rtu']);
+    return;
+  }
+  const r = await d.docker(['run', '-d', '--name', 'rtu', '-m', '48m', '--cpu-rt-period', '1000000', '--cpu-rt-runtime', '10000', 'busybox', 'sleep', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  try {
+    const u = await d.docker(['update', '--cpu-rt-runtime', '20000', 'rtu']);
+    assert.equal(u.code, 0, u.stderr);
+    const read = async (): Promise<string[]> => (await d.docker(['exec', 'rtu', 'cat', '/sys/fs/cgroup/cpu/cpu.rt_runtime_us', '/sys/fs/cgroup/memory/memory.limit_in_bytes'])).stdout.trim().split('\n');
+    assert.deepEqual(await read(), ['20000', String(48 << 20)]);
+    const b = await d.berth(['update', '--cpu-rt-runtime', '30000', 'rtu']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual(await read(), ['30000', String(48 << 20)]);
+    const hc = await hostConfig('rtu');
+    assert.equal(hc['CpuRealtimeRuntime'], 30000);
+    assert.equal(hc['CpuRealtimePeriod'], 1000000);
+    const bad = await d.docker(['update', '--cpu-rt-runtime', '2000000', 'rtu']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /cpu real-time runtime cannot be higher than cpu real-time period/);
+  } finally {
+    await d.docker(['rm', '-f', 'rtu']);
+  }
+});
+
 test('--device-read-bps/--device-write-iops throttle a block device in the container\'s blkio cgroup', async () => {
   const disk = firstDisk();
   for (const cli of ['docker', 'berth'] as const) {

@@ -180,6 +180,9 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)')
     .option('--cpuset-cpus <list>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--blkio-weight <n>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable')
+    .option('--cpu-rt-period <n>', 'Limit the CPU real-time period in microseconds')
+    .option('--cpu-rt-runtime <n>', 'Limit the CPU real-time runtime in microseconds')
     .option('--restart <policy>', 'Restart policy to apply when a container exits')
     .action(async (ids: string[], opts) => exit((await ops()).update(ctx(), ids, opts)));
   parent.command('top').description('Display the running processes of a container').argument('<container>').argument('[ps-options...]')

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { BlkioSpec, ContainerRecord, ResourceSpec } from '../../core/metadata/index.js';
 import type { CgroupFeatures, ContainerResources, ContainerSpecInput, NsJoin, ThrottleDevice } from '../../core/runtime/index.js';
+import { reserveRealtime } from '../../core/runtime/index.js';
 
 /*
  * The PID, IPC, UTS and cgroup namespaces of a container, and the limits that depend on what the
@@ -37,6 +38,18 @@ export async function planNamespaces(rec: ContainerRecord, cgroupnsUnset: boolea
   if (ns.cgroup.mode === 'private' && f && !f.cgroupNamespaces) throw new InvalidArgument('Your kernel does not support cgroup namespaces');
   if (f) checkHostLimits(rec.spec.resources, f);
   await blockDevices(rec.spec.resources.blkio);
+}
+
+/**
+ * docker update's new limits for the runtime: checked against the host as at create; a running
+ * container's real-time budget is reserved in berth's parent cgroup first.
+ */
+export async function updatedResources(rec: ContainerRecord, r: ResourceSpec, defaults: NamespaceDefaults, base: ContainerResources): Promise<ContainerResources> {
+  if (defaults.features) checkHostLimits(r, defaults.features);
+  const live = rec.state.status === 'running' || rec.state.status === 'paused';
+  if (live && r.cpuRealtimeRuntime) await reserveRealtime(rec.id, r.cpuRealtimeRuntime);
+  const blockIO = await blockDevices(r.blkio);
+  return { ...base, ...(blockIO ? { blockIO } : {}) };
 }
 
 /** Where dockerd warns and discards a limit the host cannot enforce, berth refuses it (same words). */

@@ -18,7 +18,7 @@ import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
-import { planNamespaces, type NamespaceDefaults } from './namespaces.js';
+import { planNamespaces, updatedResources, type NamespaceDefaults } from './namespaces.js';
 import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
 
 export interface ContainerServiceDeps {
@@ -490,7 +490,8 @@ export class ContainerService {
     const rec = this.get(idOrName);
     const change = plan(rec.spec);
     if (change.resources) {
-      if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, cgroupResources(change.resources));
+      const next = await updatedResources(rec, change.resources, this.deps.namespaces ?? {}, cgroupResources(change.resources));
+      if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, next);
       rec.spec.resources = change.resources;
     }
     if (change.restartPolicy) rec.spec.lifecycle.restartPolicy = change.restartPolicy;

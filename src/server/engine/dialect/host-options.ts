@@ -131,7 +131,7 @@ export interface UpdateRequest {
   restartPolicy?: RestartPolicy;
 }
 
-const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'] as const;
+const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const;
 
 /** The limits of a spec in HostConfig's words, so an update can be merged and checked by the create rules. */
 export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
@@ -154,9 +154,11 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
 export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
-  if (UPDATE_KEYS.some((k) => changes[k] !== undefined && changes[k] !== null)) {
+  // As dockerd: a zero (what the docker CLI sends for every flag not given) leaves a limit as it is; PidsLimit 0 or less lifts it.
+  const asked = (k: (typeof UPDATE_KEYS)[number]): boolean => changes[k] !== undefined && changes[k] !== null && (k === 'PidsLimit' || (changes[k] !== 0 && changes[k] !== ''));
+  if (UPDATE_KEYS.some(asked)) {
     const merged = resourcesToWire(current.resources);
-    for (const k of UPDATE_KEYS) if (changes[k] !== undefined && changes[k] !== null) merged[k] = changes[k];
+    for (const k of UPDATE_KEYS) if (asked(k)) merged[k] = changes[k];
     if (changes['NanoCpus']) {
       delete merged['CpuQuota'];
       delete merged['CpuPeriod'];

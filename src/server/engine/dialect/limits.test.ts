@@ -41,3 +41,16 @@ test("dockerd's range checks, in its words", () => {
   ];
   for (const [hc, re] of cases) assert.throws(() => moreLimitsFromHostConfig(hc), (e: Error) => e.name === 'InvalidArgument' && re.test(e.message), String(re));
 });
+
+test('docker update: zeros (every flag not given) leave limits as they are; the given ones change and are checked', () => {
+  const spec = createInputFromWire({ Image: 'busybox', HostConfig: { Memory: 64 << 20, CpuRealtimePeriod: 1000000, CpuRealtimeRuntime: 10000, BlkioWeight: 300 } }, null).spec;
+  const cliZeros = { Memory: 0, MemorySwap: 0, CpuShares: 0, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', BlkioWeight: 0, NanoCpus: 0 };
+  assert.equal(updateFromWire(spec, cliZeros).resources, undefined, 'nothing asked');
+  const u = updateFromWire(spec, { ...cliZeros, CpuRealtimeRuntime: 20000 }).resources;
+  assert.equal(u?.cpuRealtimeRuntime, 20000);
+  assert.equal(u?.cpuRealtimePeriod, 1000000);
+  assert.equal(u?.memory, 64 << 20);
+  assert.equal(u?.blkio?.weight, 300);
+  assert.throws(() => updateFromWire(spec, { CpuRealtimeRuntime: 2000000 }), /cpu real-time runtime cannot be higher than cpu real-time period/);
+  assert.throws(() => updateFromWire(spec, { BlkioWeight: 2 }), /Range of blkio weight is from 10 to 1000/);
+});
