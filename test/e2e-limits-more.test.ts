@@ -36,6 +36,14 @@ test('--oom-score-adj reaches the process; out of range is refused', async () =>
   const bad = await d.docker(['run', '--rm', '--oom-score-adj', '1001', 'busybox', 'true']);
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /Invalid value 1001, range for oom score adj is \[-1000, 1000\]/);
+  // Lowering the score needs CAP_SYS_RESOURCE: applied where berthd holds it, else refused at create in plain words.
+  const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+  const low = await d.docker(['run', '--rm', '--oom-score-adj', '-500', 'busybox', 'cat', '/proc/self/oom_score_adj']);
+  if ((eff >> 24n) & 1n) assert.equal(low.stdout.trim(), '-500', low.stderr);
+  else {
+    assert.equal(low.code, 125);
+    assert.match(low.stderr, /--oom-score-adj -500: berthd may not lower an OOM score below its own \(0\) without CAP_SYS_RESOURCE/);
+  }
 });
 
 test('--oom-kill-disable: the memory cgroup does not OOM-kill on cgroup v1; refused on v2', async () => {

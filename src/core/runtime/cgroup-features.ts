@@ -17,6 +17,21 @@ export interface CgroupFeatures {
   blkioWeightDevice: boolean;
   blkioThrottle: boolean;
   cgroupNamespaces: boolean;
+  /**
+   * The lowest OOM score adjustment a container can be given: -1000 with CAP_SYS_RESOURCE, else
+   * berthd's own (the kernel lets a process without it only raise its score).
+   */
+  oomScoreAdjFloor: number;
+}
+
+/** CAP_SYS_RESOURCE is bit 24 of the capability sets. */
+const CAP_SYS_RESOURCE = 24n;
+
+async function oomScoreAdjFloor(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (eff && ((BigInt(`0x${eff}`) >> CAP_SYS_RESOURCE) & 1n) === 1n) return -1000;
+  return Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim()) || 0;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -34,12 +49,13 @@ async function v1Dir(root: string, names: string[]): Promise<string | undefined>
 
 export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures> {
   const cgroupNamespaces = await exists('/proc/self/ns/cgroup');
+  const floor = await oomScoreAdjFloor();
   const memory = await v1Dir(root, ['memory']);
   if (!memory && (await exists(join(root, 'cgroup.controllers')))) {
     const controllers = (await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     const io = controllers.includes('io');
     // The root cgroup has no io.weight; a controller that is on offers it in every child.
-    return { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces };
+    return { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, oomScoreAdjFloor: floor };
   }
   const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
   const blkio = await v1Dir(root, ['blkio']);
@@ -56,6 +72,7 @@ export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures>
     blkioWeightDevice: await has(blkio, ['blkio.weight_device', 'blkio.bfq.weight_device']),
     blkioThrottle: await has(blkio, ['blkio.throttle.read_bps_device']),
     cgroupNamespaces,
+    oomScoreAdjFloor: floor,
   };
 }
 

@@ -11,8 +11,8 @@ function rec(id: string, status: string, pid: number, ns: Partial<ContainerRecor
   return { id, name: id, spec, state: { status, pid } } as unknown as ContainerRecord;
 }
 
-const V1: CgroupFeatures = { v2: false, oomKillDisable: true, cpuRealtime: true, blkioWeight: false, blkioWeightDevice: false, blkioThrottle: true, cgroupNamespaces: true };
-const V2: CgroupFeatures = { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true, cgroupNamespaces: true };
+const V1: CgroupFeatures = { v2: false, oomKillDisable: true, cpuRealtime: true, blkioWeight: false, blkioWeightDevice: false, blkioThrottle: true, cgroupNamespaces: true, oomScoreAdjFloor: 0 };
+const V2: CgroupFeatures = { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true, cgroupNamespaces: true, oomScoreAdjFloor: -1000 };
 const shm = (id: string): string => `/data/containers/${id}/shm`;
 
 test('at create: targets by id, the daemon default for cgroupns (host on v1, private on v2, else as configured)', async () => {
@@ -41,6 +41,9 @@ test('limits the host cannot enforce are refused in dockerd words', () => {
   assert.throws(() => checkHostLimits({ ...r, blkio: { ...blk, weight: 300 } }, V1), /Block I\/O weight or the cgroup is not mounted/);
   checkHostLimits({ ...r, oomKillDisable: true, cpuRealtimeRuntime: 1000, blkio: { ...blk, readBps: [{ path: '/dev/vda', rate: 1 }] } }, V1);
   checkHostLimits({ ...r, blkio: { ...blk, weight: 300 } }, V2);
+  assert.throws(() => checkHostLimits({ ...r, oomScoreAdj: -5 }, V1), /--oom-score-adj -5: berthd may not lower an OOM score below its own \(0\) without CAP_SYS_RESOURCE/);
+  checkHostLimits({ ...r, oomScoreAdj: 5 }, V1);
+  checkHostLimits({ ...r, oomScoreAdj: -500 }, V2);
 });
 
 test('at start: joined namespaces by the target\'s pid; /dev/shm from the shareable donor; a stopped or private donor refused', () => {

@@ -54,6 +54,9 @@ export async function updatedResources(rec: ContainerRecord, r: ResourceSpec, de
 
 /** Where dockerd warns and discards a limit the host cannot enforce, berth refuses it (same words). */
 export function checkHostLimits(r: ResourceSpec, f: CgroupFeatures): void {
+  if (r.oomScoreAdj !== undefined && r.oomScoreAdj < f.oomScoreAdjFloor) {
+    throw new InvalidArgument(`--oom-score-adj ${r.oomScoreAdj}: berthd may not lower an OOM score below its own (${f.oomScoreAdjFloor}) without CAP_SYS_RESOURCE, which it does not hold on this host`);
+  }
   if (r.oomKillDisable && !f.oomKillDisable) throw new InvalidArgument('Your kernel does not support OomKillDisable (cgroup v2 has no way to turn the OOM killer off): --oom-kill-disable is refused');
   if ((r.cpuRealtimePeriod || r.cpuRealtimeRuntime) && !f.cpuRealtime) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
   const b = r.blkio;
