@@ -145,6 +145,10 @@ test('--blkio-weight and --blkio-weight-device: applied where the host has block
     const dev = await d.berth(['run', '--rm', '--blkio-weight-device', `${disk.path}:200`, 'busybox', 'true']);
     assert.match(dev.stderr, /Your kernel does not support Block I\/O weight_device/);
   }
+  // docker info names what this host lacks, as dockerd does.
+  const info = await d.docker(['info', '--format', '{{json .Warnings}}']);
+  const warnings = JSON.parse(info.stdout) as string[] | null;
+  if (V1) assert.equal(warnings?.includes('WARNING: No blkio weight support'), !weightFile, info.stdout);
   const range = await d.docker(['run', '--rm', '--blkio-weight', '5', 'busybox', 'true']);
   assert.equal(range.code, 125);
   assert.match(range.stderr, /Range of blkio weight is from 10 to 1000/);

@@ -35,6 +35,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
+  const cgroupFeatures = await detectCgroupFeatures();
   const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
   if (remap) await checkRemappedAccess(opts.dataRoot, remap);
 
@@ -167,7 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     network: networking,
     log: (msg, err) => log.warn(msg, err),
     ...(remap ? { userns: remap } : {}),
-    namespaces: { cgroupns: opts.defaultCgroupnsMode, features: await detectCgroupFeatures() },
+    namespaces: { cgroupns: opts.defaultCgroupnsMode, features: cgroupFeatures },
   });
   const svc = containers;
   await svc.restore();
@@ -222,6 +223,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       cgroupVersion: await cgroupVersion(),
       userns: remap !== undefined,
       seccompProfile: opts.seccompProfile,
+      cgroupFeatures,
     },
     check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }), o),
     inspectPaths: (c) => ({
