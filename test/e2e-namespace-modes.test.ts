@@ -141,8 +141,8 @@ test('--cgroupns private: the container sees its cgroup as /; host (the default 
   assert.equal(badApi.code, 0, badApi.stderr);
 });
 
-test('daemon.json default-cgroupns-mode private gives containers that name none a private cgroup namespace', async () => {
-  const other = await TestDaemon.start({ config: () => ({ 'default-cgroupns-mode': 'private' }) });
+test('daemon.json default-cgroupns-mode and default-ipc-mode apply to containers that name none', async () => {
+  const other = await TestDaemon.start({ config: () => ({ 'default-cgroupns-mode': 'private', 'default-ipc-mode': 'shareable' }) });
   try {
     await other.makeBusyboxImage();
     const r = await other.docker(['run', '--name', 'cgc', 'busybox', 'cat', '/proc/self/cgroup']);
@@ -152,9 +152,17 @@ test('daemon.json default-cgroupns-mode private gives containers that name none 
     assert.equal(hc.CgroupnsMode, 'private');
     const host = await other.docker(['run', '--rm', '--cgroupns', 'host', 'busybox', 'cat', '/proc/self/cgroup']);
     assert.ok(!host.stdout.trim().split('\n').every((l) => l.endsWith(':/')), 'an explicit host mode wins over the default');
-    await other.docker(['rm', 'cgc']);
+    assert.equal(hc.IpcMode, 'shareable');
+    assert.equal((await other.docker(['run', '-d', '--name', 'donor', 'busybox', 'sh', '-c', 'echo shared > /dev/shm/f; sleep 300'])).code, 0);
+    const joined = await other.docker(['run', '--rm', '--ipc', 'container:donor', 'busybox', 'cat', '/dev/shm/f']);
+    assert.equal(joined.stdout.trim(), 'shared', joined.stderr);
+    const priv = await other.docker(['run', '--name', 'priv', '--ipc', 'private', 'busybox', 'true']);
+    assert.equal(priv.code, 0, priv.stderr);
+    assert.equal(JSON.parse((await other.docker(['inspect', 'priv'])).stdout)[0].HostConfig.IpcMode, 'private', 'an explicit private wins');
+    await other.docker(['rm', '-f', 'cgc', 'donor', 'priv']);
   } finally {
     await other.cleanup();
   }
   await assert.rejects(TestDaemon.start({ config: () => ({ 'default-cgroupns-mode': 'shared' }) }), /default cgroup namespace mode \("shared"\) is invalid/);
+  await assert.rejects(TestDaemon.start({ config: () => ({ 'default-ipc-mode': 'host' }) }), /default IPC mode \("host"\) is invalid/);
 });

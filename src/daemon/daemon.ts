@@ -168,7 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     network: networking,
     log: (msg, err) => log.warn(msg, err),
     ...(remap ? { userns: remap } : {}),
-    namespaces: { cgroupns: opts.defaultCgroupnsMode, features: cgroupFeatures },
+    namespaces: { cgroupns: opts.defaultCgroupnsMode, ipc: opts.defaultIpcMode, features: cgroupFeatures },
   });
   const svc = containers;
   await svc.restore();

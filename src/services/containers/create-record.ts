@@ -37,6 +37,8 @@ export interface CreateInput {
   links?: LinkRequest[];
   /** The create named no cgroup namespace mode: the daemon's default (default-cgroupns-mode) replaces spec.namespaces.cgroup. */
   cgroupnsUnset?: boolean;
+  /** The create named no IPC mode: the daemon's default-ipc-mode (private or shareable) applies. */
+  ipcUnset?: boolean;
   /** Everything else, checked and defaulted by the front end (links are resolved here, into spec.networking.links). */
   spec: ContainerSpec;
   /** The front end's own view of the request, stored with the record and never read below server/. */

@@ -18,19 +18,25 @@ const shm = (id: string): string => `/data/containers/${id}/shm`;
 test('at create: targets by id, the daemon default for cgroupns (host on v1, private on v2, else as configured)', async () => {
   const a = rec('a'.repeat(64), 'running', 10);
   const b = rec('b', 'created', 0, { pid: { mode: 'container', target: 'alpha' }, ipc: { mode: 'container', target: 'alpha' } });
-  await planNamespaces(b, true, { features: V1 }, (x) => (x === 'alpha' ? a : (() => { throw Object.assign(new Error('x'), { name: 'NotFound' }); })()));
+  await planNamespaces(b, { cgroupns: true }, { features: V1 }, (x) => (x === 'alpha' ? a : (() => { throw Object.assign(new Error('x'), { name: 'NotFound' }); })()));
   assert.equal(b.spec.namespaces.pid.target, a.id);
   assert.equal(b.spec.namespaces.ipc.target, a.id);
   assert.equal(b.spec.namespaces.cgroup.mode, 'host');
   const c = rec('c', 'created', 0);
-  await planNamespaces(c, true, { features: V2 }, () => a);
+  await planNamespaces(c, { cgroupns: true }, { features: V2 }, () => a);
   assert.equal(c.spec.namespaces.cgroup.mode, 'private');
   const e = rec('e', 'created', 0);
-  await planNamespaces(e, true, { cgroupns: 'private', features: V1 }, () => a);
+  await planNamespaces(e, { cgroupns: true }, { cgroupns: 'private', features: V1 }, () => a);
   assert.equal(e.spec.namespaces.cgroup.mode, 'private');
   const f = rec('f', 'created', 0, { cgroup: { mode: 'host' } });
-  await planNamespaces(f, false, { cgroupns: 'private', features: V1 }, () => a);
+  await planNamespaces(f, { cgroupns: false }, { cgroupns: 'private', features: V1 }, () => a);
   assert.equal(f.spec.namespaces.cgroup.mode, 'host', 'an explicit mode wins');
+  const g = rec('g', 'created', 0);
+  await planNamespaces(g, { ipc: true }, { ipc: 'shareable', features: V1 }, () => a);
+  assert.deepEqual(g.spec.namespaces.ipc, { mode: 'private', shareable: true }, 'default-ipc-mode shareable');
+  const h = rec('h', 'created', 0);
+  await planNamespaces(h, { ipc: false }, { ipc: 'shareable', features: V1 }, () => a);
+  assert.deepEqual(h.spec.namespaces.ipc, { mode: 'private' }, 'an explicit private wins');
 });
 
 test('limits the host cannot enforce are refused in dockerd words', () => {

@@ -13,13 +13,16 @@ import { reserveRealtime } from '../../core/runtime/index.js';
 export interface NamespaceDefaults {
   /** daemon.json default-cgroupns-mode; absent: 'host' (dockerd's default on cgroup v1), 'private' on v2. */
   cgroupns?: 'host' | 'private' | undefined;
+  /** daemon.json default-ipc-mode; absent: private. */
+  ipc?: 'private' | 'shareable' | undefined;
   /** What this host's cgroups can enforce; absent: not checked (tests without a daemon). */
   features?: CgroupFeatures | undefined;
 }
 
 /** At create: targets by id, the daemon's cgroup namespace default, and the host's support for the limits. */
-export async function planNamespaces(rec: ContainerRecord, cgroupnsUnset: boolean, defaults: NamespaceDefaults, get: (idOrName: string) => ContainerRecord): Promise<void> {
+export async function planNamespaces(rec: ContainerRecord, unset: { cgroupns?: boolean | undefined; ipc?: boolean | undefined }, defaults: NamespaceDefaults, get: (idOrName: string) => ContainerRecord): Promise<void> {
   const ns = rec.spec.namespaces;
+  if (unset.ipc && defaults.ipc === 'shareable') ns.ipc = { mode: 'private', shareable: true };
   for (const kind of ['pid', 'ipc'] as const) {
     const n = ns[kind];
     if (n.mode !== 'container') continue;
@@ -34,7 +37,7 @@ export async function planNamespaces(rec: ContainerRecord, cgroupnsUnset: boolea
     n.target = target.id;
   }
   const f = defaults.features;
-  if (cgroupnsUnset) ns.cgroup = { mode: defaults.cgroupns ?? (f?.v2 ? 'private' : 'host') };
+  if (unset.cgroupns) ns.cgroup = { mode: defaults.cgroupns ?? (f?.v2 ? 'private' : 'host') };
   if (ns.cgroup.mode === 'private' && f && !f.cgroupNamespaces) throw new InvalidArgument('Your kernel does not support cgroup namespaces');
   if (f) checkHostLimits(rec.spec.resources, f);
   await blockDevices(rec.spec.resources.blkio);

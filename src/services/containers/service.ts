@@ -117,7 +117,7 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
-    await planNamespaces(rec, input.cgroupnsUnset === true, this.deps.namespaces ?? {}, (x) => this.get(x));
+    await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, this.deps.namespaces ?? {}, (x) => this.get(x));
     const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
     if (links.length) rec.spec.networking.links = links;
     const endpoints = { ...(input.endpoints ?? {}) };

@@ -25,6 +25,7 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   const hc = obj(body['HostConfig']) ?? {};
   const input: CreateInput = { image, spec: specFromHostConfig(hc, obj(body['Volumes']) ?? {}, str(body['Hostname']) ?? '') };
   if (!str(hc['CgroupnsMode'])) input.cgroupnsUnset = true;
+  if (!str(hc['IpcMode'])) input.ipcUnset = true;
   const view = dockerView(hc, input.spec);
   if (view) input.views = { docker: view };
   if (name) input.name = name;

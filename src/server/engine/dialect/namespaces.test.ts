@@ -30,10 +30,12 @@ test('each namespace mode becomes the spec in berth words and comes back as dock
   assert.deepEqual(create({ IpcMode: 'none' }).spec.namespaces.ipc, { mode: 'private', noShm: true });
 });
 
-test('a create that names no cgroup namespace mode leaves it to the daemon', () => {
+test('a create that names no cgroup namespace or IPC mode leaves them to the daemon', () => {
   assert.equal(create({}).cgroupnsUnset, true);
   assert.equal(create({ CgroupnsMode: '' }).cgroupnsUnset, true);
   assert.equal(create({ CgroupnsMode: 'host' }).cgroupnsUnset, undefined);
+  assert.equal(create({}).ipcUnset, true);
+  assert.equal(create({ IpcMode: 'private' }).ipcUnset, undefined);
 });
 
 test("modes dockerd does not know, and dockerd's refused combinations, are refused in its words", () => {
