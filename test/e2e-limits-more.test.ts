@@ -55,7 +55,7 @@ test('--oom-kill-disable: the memory cgroup does not OOM-kill on cgroup v1; refu
     await d.docker(['rm', 'nooom']);
   } else {
     assert.equal(r.code, 125);
-    assert.match(r.stderr, /Your kernel does not support OomKillDisable/);
+    assert.match(r.stderr, /Your kernel does not support disabling the OOM killer/);
   }
 });
 

@@ -81,7 +81,7 @@ test('--ipc container:NAME shares a shareable donor\'s IPC namespace and /dev/sh
     assert.equal((await hostConfig('ipc-p'))['IpcMode'], 'private');
     const priv = await d.docker(['run', '--rm', '--ipc', 'container:ipc-p', 'busybox', 'true']);
     assert.notEqual(priv.code, 0);
-    assert.match(priv.stderr, /non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+    assert.match(priv.stderr, /non-shareable IPC \(hint: use --ipc shareable for the donor container\)/);
   } finally {
     await d.docker(['rm', '-f', 'ipc-a', 'ipc-p']);
   }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, umount2 } from '../../sys/index.js';
 
 /**
- * A shareable container's /dev/shm lives on the host, as Docker's ShmPath does: a tmpfs berthd
+ * A shareable container's /dev/shm lives on the host, as Docker keeps it: a tmpfs berthd
  * mounts in the container's folder and binds into it and into every container that joins its IPC
  * namespace (a mount inside one container's mount namespace cannot be bound into another).
  */

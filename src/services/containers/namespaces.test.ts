@@ -41,7 +41,7 @@ test('at create: targets by id, the daemon default for cgroupns (host on v1, pri
 
 test('limits the host cannot enforce are refused in dockerd words', () => {
   const r = { ulimits: [] };
-  assert.throws(() => checkHostLimits({ ...r, oomKillDisable: true }, V2), /Your kernel does not support OomKillDisable/);
+  assert.throws(() => checkHostLimits({ ...r, oomKillDisable: true }, V2), /Your kernel does not support disabling the OOM killer/);
   assert.throws(() => checkHostLimits({ ...r, cpuRealtimeRuntime: 1000 }, V2), /kernel does not support CPU real-time scheduler/);
   const blk = { weightDevices: [], readBps: [], writeBps: [], readIops: [], writeIops: [] };
   assert.throws(() => checkHostLimits({ ...r, blkio: { ...blk, weight: 300 } }, V1), /Block I\/O weight or the cgroup is not mounted/);
@@ -64,7 +64,7 @@ test('at start: joined namespaces by the target\'s pid; /dev/shm from the sharea
   const second = rec('j2', 'running', 80, { ipc: { mode: 'container', target: 'j' } });
   all.set('j', { ...joiner, state: { ...joiner.state, status: 'running', pid: 79 } } as ContainerRecord);
   assert.equal(runtimeNamespaces(second, lookup, shm).shmSource, shm('d1'), 'a chain leads to the shareable donor');
-  assert.throws(() => runtimeNamespaces(rec('x', 'created', 0, { ipc: { mode: 'container', target: 'p1' } }), lookup, shm), /container p1: non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+  assert.throws(() => runtimeNamespaces(rec('x', 'created', 0, { ipc: { mode: 'container', target: 'p1' } }), lookup, shm), /container p1: non-shareable IPC \(hint: use --ipc shareable for the donor container\)/);
   assert.throws(() => runtimeNamespaces(rec('x', 'created', 0, { pid: { mode: 'container', target: 's1' } }), lookup, shm), /container s1 is not running/);
   assert.throws(() => runtimeNamespaces(rec('x', 'created', 0, { pid: { mode: 'container', target: 'gone' } }), lookup, shm), /No such container: gone/);
   const host = runtimeNamespaces(rec('h', 'created', 0, { pid: { mode: 'host' }, ipc: { mode: 'host' }, uts: { mode: 'host' }, cgroup: { mode: 'private' } }), lookup, shm);

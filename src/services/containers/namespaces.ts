@@ -60,7 +60,7 @@ export function checkHostLimits(r: ResourceSpec, f: CgroupFeatures): void {
   if (r.oomScoreAdj !== undefined && r.oomScoreAdj < f.oomScoreAdjFloor) {
     throw new InvalidArgument(`--oom-score-adj ${r.oomScoreAdj}: berthd may not lower an OOM score below its own (${f.oomScoreAdjFloor}) without CAP_SYS_RESOURCE, which it does not hold on this host`);
   }
-  if (r.oomKillDisable && !f.oomKillDisable) throw new InvalidArgument('Your kernel does not support OomKillDisable (cgroup v2 has no way to turn the OOM killer off): --oom-kill-disable is refused');
+  if (r.oomKillDisable && !f.oomKillDisable) throw new InvalidArgument('Your kernel does not support disabling the OOM killer (cgroup v2 has no switch for it): --oom-kill-disable is refused');
   if ((r.cpuRealtimePeriod || r.cpuRealtimeRuntime) && !f.cpuRealtime) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
   const b = r.blkio;
   if (!b) return;
@@ -121,7 +121,7 @@ export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => 
   } else if (ns.ipc.mode === 'container') {
     const other = runningTarget(ns.ipc.target ?? '', lookup);
     const o = other.spec.namespaces.ipc;
-    if (o.mode === 'private' && !o.shareable) throw new InvalidArgument(`container ${other.id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    if (o.mode === 'private' && !o.shareable) throw new InvalidArgument(`container ${other.id}: non-shareable IPC (hint: use --ipc shareable for the donor container)`);
     const join: NsJoin = o.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: `/proc/${other.state.pid}/ns/ipc` };
     out.ipc = join;
     // A donor that joined another's IPC has that one's /dev/shm: follow to the shareable one.
