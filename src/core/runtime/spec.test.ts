@@ -205,6 +205,9 @@ test('namespace modes: the host\'s leaves the namespace out, a joined one has it
   assert.ok(!s.mounts.some((m) => m.destination === '/dev/shm'), 'IPC none: no /dev/shm');
   assert.equal(s.process.oomScoreAdj, 300);
   assert.ok(!('oomScoreAdj' in generateSpec(base, host).process));
+  const idMap = { uids: [{ containerId: 0, hostId: 100000, size: 65536 }], gids: [{ containerId: 0, hostId: 100000, size: 65536 }] };
+  const joined = generateSpec({ ...base, idMap, userNamespacePath: '/proc/77/ns/user', namespaces: { pid: { mode: 'path', path: '/proc/77/ns/pid' } } }, host);
+  assert.deepEqual(joined.linux.namespaces.filter((n) => n.type === 'user' || n.type === 'pid'), [{ type: 'pid', path: '/proc/77/ns/pid' }, { type: 'user', path: '/proc/77/ns/user' }]);
 });
 
 test('OOM killer, real-time CPU and block I/O limits go to linux.resources', () => {

@@ -67,6 +67,8 @@ export interface ContainerSpecInput {
   deviceRules?: { type: 'a' | 'c' | 'b'; major?: number; minor?: number; access: string }[];
   /** A new user namespace with these maps (daemon --userns-remap); absent = the host's ids. */
   idMap?: IdMapping;
+  /** With idMap: join this user namespace (another remapped container's, whose PID or IPC namespace is joined) instead of a new one. */
+  userNamespacePath?: string;
   /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
   seccomp?: SeccompProfile | 'unconfined';
 }
@@ -251,7 +253,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
 
-  if (input.idMap) namespaces.push({ type: 'user' });
+  if (input.idMap) namespaces.push(input.userNamespacePath ? { type: 'user', path: input.userNamespacePath } : { type: 'user' });
 
   const mounts: OciMount[] = defaultMounts({ privileged }).filter((m) => !(input.noShm && m.destination === '/dev/shm'));
   // As Docker: a read-only remount of the cgroup mount is refused inside a user namespace.

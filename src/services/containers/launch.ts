@@ -25,9 +25,11 @@ export interface ContainerPaths {
 export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths): Promise<void> {
   const { runtime } = deps;
   let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
+  // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
+  const pid = rec.idMap ? deferred<number>() : undefined;
+  // Rejected on a failure before runc create too: never an unhandled rejection when nothing waits on it.
+  pid?.promise.catch(() => undefined);
   try {
-    // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
-    const pid = rec.idMap ? deferred<number>() : undefined;
     // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
     const links = linkRuntime(rec, (id) => deps.store.get(id));
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
@@ -45,6 +47,9 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     if (files.value) await writeEtcFiles(paths.dir, files.value);
     await runtime.start(rec.id);
   } catch (e) {
+    // A failure before runc create (a joined container gone, a shm or real-time refusal) must also end
+    // the endpoints' wait for the container's pid, or the cleanup below would wait for ever.
+    pid?.reject(e);
     await runtime.delete(rec.id, { force: true }).catch(() => undefined);
     await network?.files.catch(() => undefined);
     await deps.network?.tearDown(rec).catch((err: unknown) => deps.log(`network teardown ${rec.id}`, err));

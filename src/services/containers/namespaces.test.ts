@@ -71,3 +71,12 @@ test('at start: joined namespaces by the target\'s pid; /dev/shm from the sharea
   assert.deepEqual(host, { namespaces: { pid: { mode: 'host' }, ipc: { mode: 'host' }, uts: 'host', cgroup: 'private' }, shmSource: '/dev/shm' });
   assert.deepEqual(runtimeNamespaces(rec('n', 'created', 0, { ipc: { mode: 'private', noShm: true } }), lookup, shm), { namespaces: {}, noShm: true });
 });
+
+test('a remapped container joining a remapped one joins its user namespace too, as dockerd does', () => {
+  const map = { uids: [{ containerId: 0, hostId: 100000, size: 65536 }], gids: [{ containerId: 0, hostId: 100000, size: 65536 }] };
+  const donor = { ...rec('d1', 'running', 77), idMap: map } as ContainerRecord;
+  const joiner = { ...rec('j', 'created', 0, { pid: { mode: 'container', target: 'd1' } }), idMap: map } as ContainerRecord;
+  assert.equal(runtimeNamespaces(joiner, () => donor, shm).userNamespacePath, '/proc/77/ns/user');
+  const plain = rec('j2', 'created', 0, { pid: { mode: 'container', target: 'd1' } });
+  assert.equal(runtimeNamespaces(plain, () => donor, shm).userNamespacePath, undefined, 'not remapped: no user namespace at all');
+});

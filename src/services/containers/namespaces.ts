@@ -109,18 +109,32 @@ function runningTarget(id: string, lookup: (id: string) => ContainerRecord | und
  * At start: the namespaces to join and the /dev/shm to use, from the running targets. `shmDir`:
  * where a shareable container's /dev/shm is on the host (mounted by launch).
  */
-export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => ContainerRecord | undefined, shmDir: (id: string) => string): Pick<ContainerSpecInput, 'namespaces' | 'noShm'> & { shmSource?: string } {
+export function runtimeNamespaces(
+  rec: ContainerRecord,
+  lookup: (id: string) => ContainerRecord | undefined,
+  shmDir: (id: string) => string,
+): Pick<ContainerSpecInput, 'namespaces' | 'noShm' | 'userNamespacePath'> & { shmSource?: string } {
   const ns = rec.spec.namespaces;
   const out: NonNullable<ContainerSpecInput['namespaces']> = {};
   let shmSource: string | undefined;
+  // As dockerd: a remapped container that joins another's PID or IPC namespace joins its user namespace too (they are owned by it).
+  let userns: string | undefined;
+  const joinOwner = (other: ContainerRecord): void => {
+    if (rec.idMap && other.idMap && !userns) userns = `/proc/${other.state.pid}/ns/user`;
+  };
   if (ns.pid.mode === 'host') out.pid = { mode: 'host' };
-  else if (ns.pid.mode === 'container') out.pid = { mode: 'path', path: `/proc/${runningTarget(ns.pid.target ?? '', lookup).state.pid}/ns/pid` };
+  else if (ns.pid.mode === 'container') {
+    const other = runningTarget(ns.pid.target ?? '', lookup);
+    joinOwner(other);
+    out.pid = { mode: 'path', path: `/proc/${other.state.pid}/ns/pid` };
+  }
   if (ns.ipc.mode === 'host') {
     out.ipc = { mode: 'host' };
     shmSource = '/dev/shm';
   } else if (ns.ipc.mode === 'container') {
     const other = runningTarget(ns.ipc.target ?? '', lookup);
     const o = other.spec.namespaces.ipc;
+    joinOwner(other);
     if (o.mode === 'private' && !o.shareable) throw new InvalidArgument(`container ${other.id}: non-shareable IPC (hint: use --ipc shareable for the donor container)`);
     const join: NsJoin = o.mode === 'host' ? { mode: 'host' } : { mode: 'path', path: `/proc/${other.state.pid}/ns/ipc` };
     out.ipc = join;
@@ -131,5 +145,5 @@ export function runtimeNamespaces(rec: ContainerRecord, lookup: (id: string) => 
   } else if (ns.ipc.shareable) shmSource = shmDir(rec.id);
   if (ns.uts.mode === 'host') out.uts = 'host';
   if (ns.cgroup.mode === 'private') out.cgroup = 'private';
-  return { namespaces: out, ...(ns.ipc.noShm ? { noShm: true } : {}), ...(shmSource ? { shmSource } : {}) };
+  return { namespaces: out, ...(ns.ipc.noShm ? { noShm: true } : {}), ...(shmSource ? { shmSource } : {}), ...(userns ? { userNamespacePath: userns } : {}) };
 }

@@ -95,6 +95,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     capDrop: rec.spec.security.capDrop,
     privileged: rec.spec.security.privileged,
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
+    ...(ns.userNamespacePath ? { userNamespacePath: ns.userNamespacePath } : {}),
     ...(Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
   };
 }
