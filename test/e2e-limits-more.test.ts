@@ -53,6 +53,12 @@ test('--oom-kill-disable: the memory cgroup does not OOM-kill on cgroup v1; refu
     assert.equal(r.stdout.trim(), 'oom_kill_disable 1');
     assert.equal((await hostConfig('nooom'))['OomKillDisable'], true);
     await d.docker(['rm', 'nooom']);
+    // Without a memory limit dockerd warns, and the docker CLI and berth print it.
+    for (const cli of ['docker', 'berth'] as const) {
+      const w = await d[cli](['run', '--rm', '--oom-kill-disable', 'busybox', 'true']);
+      assert.equal(w.code, 0, w.stderr);
+      assert.match(w.stderr, /WARNING: OOM killer is disabled for the container, but no memory limit is set/, cli);
+    }
   } else {
     assert.equal(r.code, 125);
     assert.match(r.stderr, /Your kernel does not support disabling the OOM killer/);

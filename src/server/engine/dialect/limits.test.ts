@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ContainerRecord } from '../../../services/index.js';
 import { createInputFromWire } from './create.js';
 import { wireHostConfig } from './host-config.js';
-import { moreLimitsFromHostConfig } from './limits.js';
+import { createWarnings, moreLimitsFromHostConfig } from './limits.js';
 import { updateFromWire } from './host-options.js';
 
 test('OOM, real-time and block I/O limits into the spec, and back in inspect', () => {
@@ -53,4 +53,10 @@ test('docker update: zeros (every flag not given) leave limits as they are; the 
   assert.equal(u?.blkio?.weight, 300);
   assert.throws(() => updateFromWire(spec, { CpuRealtimeRuntime: 2000000 }), /cpu real-time runtime cannot be higher than cpu real-time period/);
   assert.throws(() => updateFromWire(spec, { BlkioWeight: 2 }), /Range of blkio weight is from 10 to 1000/);
+});
+
+test("dockerd's create warning for --oom-kill-disable without a memory limit", () => {
+  assert.match(createWarnings({ ulimits: [], oomKillDisable: true })[0] ?? '', /^OOM killer is disabled for the container, but no memory limit is set/);
+  assert.deepEqual(createWarnings({ ulimits: [], oomKillDisable: true, memory: 64 << 20 }), []);
+  assert.deepEqual(createWarnings({ ulimits: [] }), []);
 });

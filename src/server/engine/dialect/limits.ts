@@ -67,6 +67,13 @@ export function moreLimitsFromHostConfig(hc: Record<string, unknown>): MoreLimit
   return out;
 }
 
+/** dockerd's create warnings for these limits (the docker CLI prints each as a WARNING line). */
+export function createWarnings(r: ResourceSpec): string[] {
+  const out: string[] = [];
+  if (r.oomKillDisable && !r.memory) out.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
+  return out;
+}
+
 /** The same limits in HostConfig's words (inspect, and an update merged over them). */
 export function moreLimitsToWire(r: ResourceSpec): Record<string, unknown> {
   const b = r.blkio;
