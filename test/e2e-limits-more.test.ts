@@ -150,6 +150,13 @@ test('--blkio-weight and --blkio-weight-device: applied where the host has block
     assert.match(r.stderr, /Your kernel does not support Block I\/O weight or the cgroup is not mounted/);
     const dev = await d.berth(['run', '--rm', '--blkio-weight-device', `${disk.path}:200`, 'busybox', 'true']);
     assert.match(dev.stderr, /Your kernel does not support Block I\/O weight_device/);
+    // docker update is held to the same rule.
+    assert.equal((await d.docker(['run', '-d', '--name', 'bwu', 'busybox', 'sleep', '300'])).code, 0);
+    const upd = await d.docker(['update', '--blkio-weight', '300', 'bwu']);
+    assert.notEqual(upd.code, 0);
+    assert.match(upd.stderr, /Your kernel does not support Block I\/O weight or the cgroup is not mounted/);
+    assert.equal((await hostConfig('bwu'))['BlkioWeight'], 0, 'nothing changed');
+    await d.docker(['rm', '-f', 'bwu']);
   }
   // docker info names what this host lacks, as dockerd does.
   const info = await d.docker(['info', '--format', '{{json .Warnings}}']);
