@@ -13,10 +13,9 @@ useBusyboxDaemon((daemon) => (d = daemon));
 
 test('docker run with a flag berth does not implement fails naming the field, and creates nothing', async () => {
   const cases: [string[], RegExp][] = [
-    [['--pid', 'host'], /HostConfig\.PidMode "host" is not supported by berth/],
-    [['--uts', 'host'], /HostConfig\.UTSMode "host" is not supported by berth/],
-    [['--oom-score-adj', '100'], /HostConfig\.OomScoreAdj 100 is not supported by berth/],
-    [['--blkio-weight', '300'], /HostConfig\.BlkioWeight 300 is not supported by berth/],
+    [['--cpuset-mems', '0'], /HostConfig\.CpusetMems "0" is not supported by berth/],
+    [['--memory-swappiness', '10'], /HostConfig\.MemorySwappiness 10 is not supported by berth/],
+    [['--storage-opt', 'size=1G'], /HostConfig\.StorageOpt \{"size":"1G"\} is not supported by berth/],
     [['--gpus', 'all'], /HostConfig\.DeviceRequests .* is not supported by berth/],
     [['--cgroup-parent', 'mine'], /HostConfig\.CgroupParent "mine" is not supported by berth/],
   ];

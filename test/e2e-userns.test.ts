@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, rename, stat, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, readlink, rename, stat, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTHD, TestDaemon } from './helpers/daemon.js';
 import { lsetxattr } from '../src/sys/index.js';
@@ -179,7 +179,7 @@ test('--userns=host runs with the host ids from the unshifted storage', async ()
   await ok(['rm', '-f', 'h1']);
 });
 
-test("--privileged and --network host need --userns=host, with Docker's errors", async () => {
+test("--privileged, --network host and --pid host need --userns=host, with Docker's errors", async () => {
   const priv = await d.docker(['run', '--rm', '--privileged', 'busybox', 'true']);
   assert.equal(priv.code, 125);
   assert.match(priv.stderr, /privileged mode is incompatible with user namespaces\. {2}You must run the container in the host namespace when running privileged mode/);
@@ -191,6 +191,31 @@ test("--privileged and --network host need --userns=host, with Docker's errors",
   const b = await d.berth(['run', '--rm', '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map']);
   assert.equal(b.code, 0, b.stderr);
   assert.deepEqual(b.stdout.trim().split(/\s+/), ['0', '0', '4294967295']);
+  // --pid host too, as dockerd refuses it; with --userns host the container sees the host's pid 1.
+  const pid = await d.berth(['run', '--rm', '--pid', 'host', 'busybox', 'true']);
+  assert.equal(pid.code, 125);
+  assert.match(pid.stderr, /cannot share the host PID namespace when user namespaces are enabled/);
+  const hostPid = await d.docker(['run', '--rm', '--pid', 'host', '--userns', 'host', 'busybox', 'cat', '/proc/1/comm']);
+  assert.equal(hostPid.code, 0, hostPid.stderr);
+  assert.equal(hostPid.stdout.trim(), (await readFile('/proc/1/comm', 'utf8')).trim());
+});
+
+test('--pid and --ipc container:NAME join a remapped container\'s namespaces', async () => {
+  await ok(['run', '-d', '--name', 'ns-a', '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo a > /dev/shm/n; sleep 300']);
+  try {
+    const r = await d.docker(['run', '--rm', '--pid', 'container:ns-a', '--ipc', 'container:ns-a', 'busybox', 'sh', '-c', 'cat /proc/1/comm /dev/shm/n; id -u; readlink /proc/self/ns/user']);
+    assert.equal(r.code, 0, r.stderr);
+    const pid = (await ok(['inspect', '-f', '{{.State.Pid}}', 'ns-a'])).trim();
+    assert.deepEqual(r.stdout.trim().split('\n'), ['sleep', 'a', '0', await readlink(`/proc/${pid}/ns/user`)], 'the donor\'s user namespace, as dockerd joins it');
+  } finally {
+    await d.docker(['rm', '-f', 'ns-a']);
+  }
+  // A start that fails before runc runs (the target is not running) fails at once and leaves nothing mounted.
+  await ok(['create', '--name', 'ns-stopped', 'busybox', 'true']);
+  const stopped = await d.docker(['run', '--rm', '--pid', 'container:ns-stopped', 'busybox', 'true'], { timeoutMs: 20_000 });
+  assert.notEqual(stopped.code, 0);
+  assert.match(stopped.stderr, /is not running/);
+  await ok(['rm', 'ns-stopped']);
 });
 
 test('logs, stop and kill work in the user namespace', async () => {

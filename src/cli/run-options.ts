@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { ContainerCreateRequest, EndpointSettings, HostConfig, MountSpec, PortBinding, RestartPolicy, Ulimit } from '../api/index.js';
 import { ramInBytes } from '../api/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
+import { applyNamespaceLimitFlags, type NamespaceLimitFlags } from './run-limits.js';
 
 /** The `run`/`create` flags as commander hands them over (camelCase of the long names). */
-export interface RunFlags {
+export interface RunFlags extends NamespaceLimitFlags {
   detach?: boolean;
   interactive?: boolean;
   tty?: boolean;
@@ -382,6 +383,7 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   if (flags.capDrop && flags.capDrop.length > 0) hc.CapDrop = flags.capDrop;
   if (Object.keys(tmpfs).length > 0) hc.Tmpfs = tmpfs;
   if (flags.init === true) hc.Init = true;
+  applyNamespaceLimitFlags(flags, hc);
   if (flags.userns !== undefined) {
     if (flags.userns !== '' && flags.userns !== 'host') throw new InvalidArgument(`invalid argument "${flags.userns}" for "--userns" flag: --userns: invalid USER mode`);
     hc.UsernsMode = flags.userns;

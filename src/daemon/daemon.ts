@@ -11,7 +11,7 @@ import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from 
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
 import { EventBus } from '../core/events/index.js';
-import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser } from '../core/runtime/index.js';
+import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser, detectCgroupFeatures } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
@@ -35,6 +35,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
+  const cgroupFeatures = await detectCgroupFeatures();
   const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
   if (remap) await checkRemappedAccess(opts.dataRoot, remap);
 
@@ -170,6 +171,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     log: (msg, err) => log.warn(msg, err),
     ...(process.env['BERTH_TRACE'] === '1' ? { trace: (line: string) => log.info(line) } : {}),
     ...(remap ? { userns: remap } : {}),
+    namespaces: { cgroupns: opts.defaultCgroupnsMode, ipc: opts.defaultIpcMode, features: cgroupFeatures },
   });
   const svc = containers;
   await svc.restore();
@@ -224,6 +226,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       cgroupVersion: await cgroupVersion(),
       userns: remap !== undefined,
       seccompProfile: opts.seccompProfile,
+      cgroupFeatures,
     },
     check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }), o),
     inspectPaths: (c) => ({

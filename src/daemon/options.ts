@@ -47,6 +47,10 @@ export interface DaemonOptions {
   logOpts: Record<string, string>;
   /** The Kubernetes CRI server (--cri, --cri-socket, daemon.json `cri`). */
   cri: CriOptions;
+  /** --default-cgroupns-mode / daemon.json `default-cgroupns-mode`: the cgroup namespace of containers that name none (absent: the host's on cgroup v1, private on v2). */
+  defaultCgroupnsMode?: 'host' | 'private';
+  /** --default-ipc-mode / daemon.json `default-ipc-mode`: the IPC mode of containers that name none (absent: private, as dockerd). */
+  defaultIpcMode?: 'private' | 'shareable';
 }
 
 export const DEFAULTS = {
@@ -72,6 +76,8 @@ Options:
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
+      --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private")
+      --default-ipc-mode string       Default mode for containers ipc ("shareable" | "private")
       --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
       --max-concurrent-uploads int  Set the max concurrent uploads (default 5)
   -b, --bridge string          Linux bridge of the default bridge network (default "berth0")
@@ -106,6 +112,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
+        'default-cgroupns-mode': { type: 'string' },
+        'default-ipc-mode': { type: 'string' },
         'seccomp-profile': { type: 'string' },
         'max-concurrent-uploads': { type: 'string' },
         bridge: { type: 'string', short: 'b' },
@@ -142,6 +150,10 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const driver = pick(f['storage-driver'], 'storage-driver', 'BERTH_STORAGE_DRIVER', 'auto');
   const driverName = driver === 'overlay2' ? 'overlay' : driver === 'vfs' ? 'copy' : driver;
   if (!['auto', 'overlay', 'copy'].includes(driverName)) throw new InvalidArgument(`unknown storage driver ${driver}: use overlay, copy or auto`);
+  const cgroupns = f['default-cgroupns-mode'] ?? file['default-cgroupns-mode'];
+  if (cgroupns !== undefined && cgroupns !== 'host' && cgroupns !== 'private') throw new InvalidArgument(`default cgroup namespace mode (${JSON.stringify(cgroupns)}) is invalid: use "host" or "private"`);
+  const ipc = f['default-ipc-mode'] ?? file['default-ipc-mode'];
+  if (ipc !== undefined && ipc !== 'private' && ipc !== 'shareable') throw new InvalidArgument(`default IPC mode (${JSON.stringify(ipc)}) is invalid: use "private" or "shareable"`);
   const remap = f['userns-remap'] ?? file['userns-remap'] ?? '';
   if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
   return {
@@ -163,6 +175,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
     logOpts: logOptions(f['log-opt'], file['log-opts']),
     cri: criOptions(file['cri'], f, execRoot, configFile),
+    ...(cgroupns ? { defaultCgroupnsMode: cgroupns } : {}),
+    ...(ipc ? { defaultIpcMode: ipc } : {}),
   };
 }
 
@@ -177,6 +191,8 @@ const DIRECTIVES: Record<string, string | null> = {
   'log-opts': 'log-opt',
   'storage-driver': 'storage-driver',
   'userns-remap': 'userns-remap',
+  'default-cgroupns-mode': 'default-cgroupns-mode',
+  'default-ipc-mode': 'default-ipc-mode',
   'seccomp-profile': 'seccomp-profile',
   bridge: 'bridge',
   bip: 'bip',

@@ -129,6 +129,9 @@ export interface UpdateFlags {
   cpusetCpus?: string;
   pidsLimit?: string;
   restart?: string;
+  blkioWeight?: string;
+  cpuRtPeriod?: string;
+  cpuRtRuntime?: string;
 }
 
 /** docker update: prints each container as given, as docker does. */
@@ -149,6 +152,14 @@ export async function update(ctx: CliContext, ids: string[], f: UpdateFlags): Pr
     if (f.cpuShares !== undefined) body['CpuShares'] = Number(f.cpuShares);
     if (f.cpusetCpus !== undefined) body['CpusetCpus'] = f.cpusetCpus;
     if (f.pidsLimit !== undefined) body['PidsLimit'] = Number(f.pidsLimit);
+    const int = (v: string | undefined, key: string, flag: string): void => {
+      if (v === undefined) return;
+      if (!/^-?\d+$/.test(v)) throw new Error(`invalid argument "${v}" for "${flag}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+      body[key] = Number(v);
+    };
+    int(f.blkioWeight, 'BlkioWeight', '--blkio-weight');
+    int(f.cpuRtPeriod, 'CpuRealtimePeriod', '--cpu-rt-period');
+    int(f.cpuRtRuntime, 'CpuRealtimeRuntime', '--cpu-rt-runtime');
     if (f.restart !== undefined) {
       const [name = '', max] = f.restart.split(':');
       body['RestartPolicy'] = { Name: name, MaximumRetryCount: max === undefined ? 0 : Number(max) };

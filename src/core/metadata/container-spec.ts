@@ -86,6 +86,25 @@ export interface ResourceSpec {
   ulimits: { name: string; soft: number; hard: number }[];
   /** /dev/shm in bytes; absent: 64 MiB. */
   shmSize?: number;
+  /** The process's OOM score adjustment, -1000..1000 (absent: inherited, 0). */
+  oomScoreAdj?: number;
+  /** The memory cgroup does not OOM-kill (cgroup v1 only). */
+  oomKillDisable?: boolean;
+  /** Real-time scheduling budget, microseconds per period (cgroup v1 cpu.rt_*). */
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  /** Block I/O: a relative weight (10..1000), per-device weights and throttles; devices by host path. */
+  blkio?: BlkioSpec;
+}
+
+export interface BlkioSpec {
+  weight?: number;
+  weightDevices: { path: string; weight: number }[];
+  /** Bytes or operations per second, per device. */
+  readBps: { path: string; rate: number }[];
+  writeBps: { path: string; rate: number }[];
+  readIops: { path: string; rate: number }[];
+  writeIops: { path: string; rate: number }[];
 }
 
 export type SeccompSpec =
@@ -163,12 +182,15 @@ export interface ContainerSpec {
   namespaces: {
     /** 'host': the host's network; 'container': another container's (its endpoints, ports, /etc files). */
     network: NamespaceSpec;
-    /** 'private' may be joined by others when `shareable`. */
-    ipc: NamespaceSpec & { shareable?: boolean };
+    /** 'private' may be joined by others when `shareable`; `noShm`: no /dev/shm at all (Docker's "none"). */
+    ipc: NamespaceSpec & { shareable?: boolean; noShm?: boolean };
     /** 'host' opts out of the daemon's user-namespace remapping. */
     user: NamespaceSpec;
+    /** 'private' or 'host' (no 'container'). */
     cgroup: NamespaceSpec;
+    /** 'container': the target is the other container's id (resolved at create). */
     pid: NamespaceSpec;
+    /** 'private' or 'host'. */
     uts: NamespaceSpec;
   };
   networking: NetworkingSpec;

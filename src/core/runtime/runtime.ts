@@ -156,6 +156,9 @@ class RuncConmonRuntime implements Runtime {
     if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
     if (r.cpusetCpus !== undefined) args.push('--cpuset-cpus', r.cpusetCpus);
     if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+    if (r.cpuRealtimePeriod !== undefined) args.push('--cpu-rt-period', String(r.cpuRealtimePeriod));
+    if (r.cpuRealtimeRuntime !== undefined) args.push('--cpu-rt-runtime', String(r.cpuRealtimeRuntime));
+    if (r.blockIO?.weight !== undefined) args.push('--blkio-weight', String(r.blockIO.weight));
     if (args.length === 1) return;
     await runc(this.#runc, [...args, id], id);
   }

@@ -59,9 +59,17 @@ export interface OciDeviceRule {
 
 export interface OciLinuxResources {
   devices: OciDeviceRule[];
-  memory?: { limit?: number; reservation?: number; swap?: number };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; realtimePeriod?: number; realtimeRuntime?: number };
   pids?: { limit: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: { major: number; minor: number; weight: number }[];
+    throttleReadBpsDevice?: { major: number; minor: number; rate: number }[];
+    throttleWriteBpsDevice?: { major: number; minor: number; rate: number }[];
+    throttleReadIOPSDevice?: { major: number; minor: number; rate: number }[];
+    throttleWriteIOPSDevice?: { major: number; minor: number; rate: number }[];
+  };
 }
 
 /** linux.seccomp: resolved for one container (no Docker includes/excludes left). */

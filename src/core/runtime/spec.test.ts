@@ -197,3 +197,30 @@ test('device cgroup rules follow the defaults as allow rules; privileged keeps o
   const p = generateSpec({ ...base, privileged: true, deviceRules: rules }, host);
   assert.deepEqual(p.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
 });
+
+test('namespace modes: the host\'s leaves the namespace out, a joined one has its path, cgroup only when private', () => {
+  const s = generateSpec({ ...base, namespaces: { pid: { mode: 'host' }, ipc: { mode: 'path', path: '/proc/42/ns/ipc' }, uts: 'host', cgroup: 'private' }, noShm: true, oomScoreAdj: 300 }, host);
+  assert.deepEqual(s.linux.namespaces, [{ type: 'mount' }, { type: 'ipc', path: '/proc/42/ns/ipc' }, { type: 'cgroup' }, { type: 'network' }]);
+  assert.equal(s.hostname, '', 'no hostname without a UTS namespace of its own');
+  assert.ok(!s.mounts.some((m) => m.destination === '/dev/shm'), 'IPC none: no /dev/shm');
+  assert.equal(s.process.oomScoreAdj, 300);
+  assert.ok(!('oomScoreAdj' in generateSpec(base, host).process));
+  const idMap = { uids: [{ containerId: 0, hostId: 100000, size: 65536 }], gids: [{ containerId: 0, hostId: 100000, size: 65536 }] };
+  const joined = generateSpec({ ...base, idMap, userNamespacePath: '/proc/77/ns/user', namespaces: { pid: { mode: 'path', path: '/proc/77/ns/pid' } } }, host);
+  assert.deepEqual(joined.linux.namespaces.filter((n) => n.type === 'user' || n.type === 'pid'), [{ type: 'pid', path: '/proc/77/ns/pid' }, { type: 'user', path: '/proc/77/ns/user' }]);
+});
+
+test('OOM killer, real-time CPU and block I/O limits go to linux.resources', () => {
+  const dev = { major: 254, minor: 0 };
+  const s = generateSpec({
+    ...base,
+    resources: {
+      memory: 32 << 20, oomKillDisable: true, cpuRealtimePeriod: 1000000, cpuRealtimeRuntime: 10000,
+      blockIO: { weight: 300, weightDevice: [{ ...dev, weight: 200 }], throttleReadBpsDevice: [{ ...dev, rate: 1024 }], throttleWriteBpsDevice: [], throttleReadIOPSDevice: [], throttleWriteIOPSDevice: [{ ...dev, rate: 7 }] },
+    },
+  }, host);
+  assert.equal(s.linux.resources.memory?.disableOOMKiller, true);
+  assert.equal(s.linux.resources.cpu?.realtimePeriod, 1000000);
+  assert.equal(s.linux.resources.cpu?.realtimeRuntime, 10000);
+  assert.deepEqual(s.linux.resources.blockIO, { weight: 300, weightDevice: [{ ...dev, weight: 200 }], throttleReadBpsDevice: [{ ...dev, rate: 1024 }], throttleWriteIOPSDevice: [{ ...dev, rate: 7 }] });
+});

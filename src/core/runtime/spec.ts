@@ -18,6 +18,9 @@ import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 
 export type NetnsChoice = { mode: 'none' } | { mode: 'host' } | { mode: 'path'; netnsPath: string };
 
+/** Another namespace than a new one: the host's (none in the spec), or one joined by path (/proc/PID/ns/…). */
+export type NsJoin = { mode: 'host' } | { mode: 'path'; path: string };
+
 export interface ContainerSpecInput {
   id: string;
   /** Absolute real path (no symlink on the way: runc refuses those), already mounted by the caller. */
@@ -36,6 +39,12 @@ export interface ContainerSpecInput {
   readonlyRootfs?: boolean;
   /** 'none' = a new netns with only loopback (runc brings lo up). */
   network: NetnsChoice;
+  /** The PID, IPC, UTS and cgroup namespaces where not the container's own (cgroup: its own only when 'private'). */
+  namespaces?: { pid?: NsJoin; ipc?: NsJoin; uts?: 'host'; cgroup?: 'private' };
+  /** No /dev/shm at all (IPC mode none). */
+  noShm?: boolean;
+  /** The process's /proc/self/oom_score_adj. */
+  oomScoreAdj?: number;
   etcHosts?: string;
   etcHostname?: string;
   resolvConf?: string;
@@ -58,6 +67,8 @@ export interface ContainerSpecInput {
   deviceRules?: { type: 'a' | 'c' | 'b'; major?: number; minor?: number; access: string }[];
   /** A new user namespace with these maps (daemon --userns-remap); absent = the host's ids. */
   idMap?: IdMapping;
+  /** With idMap: join this user namespace (another remapped container's, whose PID or IPC namespace is joined) instead of a new one. */
+  userNamespacePath?: string;
   /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
   seccomp?: SeccompProfile | 'unconfined';
 }
@@ -96,6 +107,24 @@ export interface ContainerResources {
   cpuPeriod?: number;
   cpusetCpus?: string;
   pidsLimit?: number;
+  oomKillDisable?: boolean;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  /** Devices by number (resolved by the caller). */
+  blockIO?: {
+    weight?: number;
+    weightDevice: { major: number; minor: number; weight: number }[];
+    throttleReadBpsDevice: ThrottleDevice[];
+    throttleWriteBpsDevice: ThrottleDevice[];
+    throttleReadIOPSDevice: ThrottleDevice[];
+    throttleWriteIOPSDevice: ThrottleDevice[];
+  };
+}
+
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 /** What the spec needs to know about the host; read once per daemon with detectHostInfo(). */
@@ -211,13 +240,22 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
 
   const nofileHard = Math.min(WANTED_NOFILE, host.nofile.hard);
 
-  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: OciNamespace[] = [{ type: 'mount' }];
+  const ns = input.namespaces ?? {};
+  const join = (type: 'pid' | 'ipc', j: NsJoin | undefined): void => {
+    if (!j) namespaces.push({ type });
+    else if (j.mode === 'path') namespaces.push({ type, path: j.path });
+  };
+  join('pid', ns.pid);
+  join('ipc', ns.ipc);
+  if (ns.uts !== 'host') namespaces.push({ type: 'uts' });
+  if (ns.cgroup === 'private') namespaces.push({ type: 'cgroup' });
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
 
-  if (input.idMap) namespaces.push({ type: 'user' });
+  if (input.idMap) namespaces.push(input.userNamespacePath ? { type: 'user', path: input.userNamespacePath } : { type: 'user' });
 
-  const mounts: OciMount[] = defaultMounts({ privileged });
+  const mounts: OciMount[] = defaultMounts({ privileged }).filter((m) => !(input.noShm && m.destination === '/dev/shm'));
   // As Docker: a read-only remount of the cgroup mount is refused inside a user namespace.
   if (input.idMap) for (const m of mounts) if (m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
   // sysfs may be mounted only by the owner of the network namespace: a new user namespace joining
@@ -269,9 +307,11 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: rlimits(input.ulimits ?? [], nofileHard, host),
       noNewPrivileges: input.noNewPrivileges === true,
+      ...(input.oomScoreAdj !== undefined ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
-    hostname: input.network.mode === 'host' && !input.hostname ? '' : input.hostname,
+    // Without a UTS namespace of its own runc may not set one.
+    hostname: ns.uts === 'host' || (input.network.mode === 'host' && !input.hostname) ? '' : input.hostname,
     mounts,
     linux: {
       namespaces,
@@ -324,8 +364,22 @@ function cgroupResources(r: ContainerResources | undefined): Omit<OciLinuxResour
   if (r.cpuQuota) cpu.quota = r.cpuQuota;
   if (r.cpuPeriod) cpu.period = r.cpuPeriod;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
-  if (Object.keys(cpu).length > 0) out.cpu = cpu;
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
+  if (r.oomKillDisable) out.memory = { ...out.memory, disableOOMKiller: true };
+  if (r.cpuRealtimePeriod) cpu.realtimePeriod = r.cpuRealtimePeriod;
+  if (r.cpuRealtimeRuntime) cpu.realtimeRuntime = r.cpuRealtimeRuntime;
+  if (Object.keys(cpu).length > 0) out.cpu = cpu;
+  const b = r.blockIO;
+  if (b) {
+    const io: NonNullable<OciLinuxResources['blockIO']> = {};
+    if (b.weight) io.weight = b.weight;
+    if (b.weightDevice.length) io.weightDevice = b.weightDevice.map((d) => ({ ...d }));
+    if (b.throttleReadBpsDevice.length) io.throttleReadBpsDevice = b.throttleReadBpsDevice.map((d) => ({ ...d }));
+    if (b.throttleWriteBpsDevice.length) io.throttleWriteBpsDevice = b.throttleWriteBpsDevice.map((d) => ({ ...d }));
+    if (b.throttleReadIOPSDevice.length) io.throttleReadIOPSDevice = b.throttleReadIOPSDevice.map((d) => ({ ...d }));
+    if (b.throttleWriteIOPSDevice.length) io.throttleWriteIOPSDevice = b.throttleWriteIOPSDevice.map((d) => ({ ...d }));
+    if (Object.keys(io).length) out.blockIO = io;
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { containerMatches, linkNamesByTarget, linkTargets, validateContainerFilters, type ContainerService, type FilesystemService, type WaitCondition } from '../../services/index.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
-import { createInputFromWire } from './dialect/index.js';
+import { createInputFromWire, createWarnings } from './dialect/index.js';
 import { containerInspect, containerSummary } from './convert.js';
 import { jsonBody, parseFilters } from './request.js';
 import { attachContainer, containerLogs } from './container-streams.js';
@@ -15,7 +15,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
     const body = await jsonBody(ctx);
     const input = createInputFromWire(body, ctx.query.get('name'));
     const rec = await svc.create(input);
-    ctx.sendJson(201, { Id: rec.id, Warnings: [] });
+    ctx.sendJson(201, { Id: rec.id, Warnings: createWarnings(rec.spec.resources) });
   });
 
   r.add('GET', '/containers/json', async (ctx) => {

@@ -25,6 +25,8 @@ export interface SystemFacts {
   userns?: boolean;
   /** The containers' default seccomp profile as `docker info` names it: builtin, unconfined or a file; absent = builtin. */
   seccompProfile?: string;
+  /** What the host's cgroups can enforce (docker info's OomKillDisable and its warnings); absent: all of it. */
+  cgroupFeatures?: { oomKillDisable: boolean; blkioWeight: boolean; blkioWeightDevice: boolean; blkioThrottle: boolean };
 }
 
 export interface EngineDeps {

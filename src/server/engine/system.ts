@@ -1,6 +1,6 @@
 import { arch, cpus, totalmem } from 'node:os';
 import type { Handler, Router } from '../http/index.js';
-import type { EngineDeps } from './deps.js';
+import type { EngineDeps, SystemFacts } from './deps.js';
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
 const UNAME_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', s390x: 's390x', ppc64: 'ppc64le' };
@@ -71,7 +71,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       BridgeNfIp6tables: true,
       Debug: false,
       NFd: 0,
-      OomKillDisable: true,
+      OomKillDisable: s.cgroupFeatures?.oomKillDisable ?? true,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
@@ -106,7 +106,23 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       RuncCommit: NO_COMMIT,
       InitCommit: NO_COMMIT,
       SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, ...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
-      Warnings: null,
+      Warnings: infoWarnings(s),
     });
   });
+}
+
+/** dockerd's `docker info` warnings for the limits this host's cgroups cannot enforce (null: none). */
+export function infoWarnings(s: SystemFacts): string[] | null {
+  const f = s.cgroupFeatures;
+  if (!f) return null;
+  const v2 = s.cgroupVersion === '2';
+  const out: string[] = [];
+  if (!f.oomKillDisable && !v2) out.push('WARNING: No oom kill disable support');
+  if (!f.blkioWeight) out.push(v2 ? 'WARNING: No io.weight support' : 'WARNING: No blkio weight support');
+  if (!f.blkioWeightDevice) out.push(v2 ? 'WARNING: No io.weight (per device) support' : 'WARNING: No blkio weight_device support');
+  if (!f.blkioThrottle) {
+    if (v2) out.push('WARNING: No io.max (rbps) support', 'WARNING: No io.max (wbps) support', 'WARNING: No io.max (riops) support', 'WARNING: No io.max (wiops) support');
+    else out.push('WARNING: No blkio throttle.read_bps_device support', 'WARNING: No blkio throttle.write_bps_device support', 'WARNING: No blkio throttle.read_iops_device support', 'WARNING: No blkio throttle.write_iops_device support');
+  }
+  return out.length ? out : null;
 }

@@ -35,6 +35,10 @@ export interface CreateInput {
   endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: LinkRequest[] }>;
   /** Legacy links (--link): on the default bridge, resolved to ids at create; on a user network, names only the container resolves. */
   links?: LinkRequest[];
+  /** The create named no cgroup namespace mode: the daemon's default (default-cgroupns-mode) replaces spec.namespaces.cgroup. */
+  cgroupnsUnset?: boolean;
+  /** The create named no IPC mode: the daemon's default-ipc-mode (private or shareable) applies. */
+  ipcUnset?: boolean;
   /** Everything else, checked and defaulted by the front end (links are resolved here, into spec.networking.links). */
   spec: ContainerSpec;
   /** The front end's own view of the request, stored with the record and never read below server/. */

@@ -4,6 +4,11 @@ import { logRotationOf } from './log-options.js';
 import { linkRuntime } from './links.js';
 import type { NetworkAttacher } from './ports.js';
 import type { ContainerServiceDeps } from './service.js';
+import { join } from 'node:path';
+import { mountShm, reserveRealtime, unmountShm } from '../../core/runtime/index.js';
+
+/** Docker's default ShmSize, 64 MiB. */
+const DEFAULT_SHM = 64 * 1024 * 1024;
 
 /** Where one container's files are: its folder (bundle, etc files), rootfs mount point and log. */
 export interface ContainerPaths {
@@ -20,14 +25,20 @@ export interface ContainerPaths {
 export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths, trace: { mark(step: string): void } = { mark: () => undefined }): Promise<void> {
   const { runtime } = deps;
   let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
+  // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
+  const pid = rec.idMap ? deferred<number>() : undefined;
+  // Rejected on a failure before runc create too: never an unhandled rejection when nothing waits on it.
+  pid?.promise.catch(() => undefined);
   try {
-    // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
-    const pid = rec.idMap ? deferred<number>() : undefined;
     // Legacy links: every target must be running now; its address goes into /etc/hosts and the env.
     const links = linkRuntime(rec, (id) => deps.store.get(id));
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
     trace.mark('network planned');
-    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+    // A shareable IPC namespace's /dev/shm is on the host, so that joiners can bind it too.
+    if (rec.spec.namespaces.ipc.shareable) await mountShm(join(paths.dir, 'shm'), rec.spec.resources.shmSize ?? DEFAULT_SHM);
+    // A real-time budget needs one in berth's parent cgroup first (cgroup v1).
+    if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime);
+    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     trace.mark('spec built');
     const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
@@ -44,10 +55,14 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     await runtime.start(rec.id);
     trace.mark('runtime started');
   } catch (e) {
+    // A failure before runc create (a joined container gone, a shm or real-time refusal) must also end
+    // the endpoints' wait for the container's pid, or the cleanup below would wait for ever.
+    pid?.reject(e);
     await runtime.delete(rec.id, { force: true }).catch(() => undefined);
     await network?.files.catch(() => undefined);
     await deps.network?.tearDown(rec).catch((err: unknown) => deps.log(`network teardown ${rec.id}`, err));
     await deps.rootfs.unmount(paths.rootfs).catch(() => undefined);
+    unmountShm(join(paths.dir, 'shm'));
     throw e;
   }
 }

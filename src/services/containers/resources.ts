@@ -19,6 +19,9 @@ export function cgroupResources(r: ResourceSpec): ContainerResources {
   }
   if (r.cpusetCpus !== undefined) out.cpusetCpus = r.cpusetCpus;
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pidsLimit = r.pidsLimit;
+  if (r.oomKillDisable) out.oomKillDisable = true;
+  if (r.cpuRealtimePeriod !== undefined) out.cpuRealtimePeriod = r.cpuRealtimePeriod;
+  if (r.cpuRealtimeRuntime !== undefined) out.cpuRealtimeRuntime = r.cpuRealtimeRuntime;
   return out;
 }
 

@@ -9,6 +9,7 @@ import { resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
 import { mergeEnv } from './create-record.js';
 import type { ContainerMountPlanner } from './mounts.js';
+import { blockDevices, runtimeNamespaces } from './namespaces.js';
 
 export interface SpecContext {
   rootfs: string;
@@ -22,6 +23,8 @@ export interface SpecContext {
   network?: { mode: NetnsChoice };
   /** The legacy links' variables, under the container's own env (which wins on the same name). */
   linkEnv?: string[];
+  /** Other containers by id: the ones whose PID or IPC namespace this one joins. */
+  lookup?: (id: string) => ContainerRecord | undefined;
 }
 
 /**
@@ -30,6 +33,8 @@ export interface SpecContext {
  */
 export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): Promise<ContainerSpecInput> {
   const { rootfs, dir, runtime } = ctx;
+  // Each container's shareable /dev/shm is `shm` in its folder, a sibling of this one's.
+  const ns = runtimeNamespaces(rec, ctx.lookup ?? (() => undefined), (id) => join(dir, '..', id, 'shm'));
   const user = await runtime.resolveUser(rootfs, rec.config.user);
   const own = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
   const env = own.some((e) => e.startsWith('HOME=')) ? own : [...own, `HOME=${user.home || '/'}`];
@@ -54,14 +59,20 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   const security = spec.security;
   const seccomp = seccompOf(security.seccomp) ?? ctx.defaultSeccomp;
   const shm = spec.resources.shmSize;
-  if (shm !== undefined && shm > 0) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
+  // Another container's /dev/shm (IPC container:…) or the host's (IPC host), else a private one.
+  if (ns.shmSource) mounts.push({ source: ns.shmSource, destination: '/dev/shm', type: 'bind', options: ['rbind', 'rprivate'] });
+  else if (shm !== undefined && shm > 0 && !ns.noShm) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
+  const blockIO = await blockDevices(spec.resources.blkio);
   return {
     id: rec.id,
     rootfs,
     bundleDir: dir,
     args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
     mounts,
-    resources: cgroupResources(spec.resources),
+    resources: { ...cgroupResources(spec.resources), ...(blockIO ? { blockIO } : {}) },
+    namespaces: ns.namespaces ?? {},
+    ...(ns.noShm ? { noShm: true } : {}),
+    ...(spec.resources.oomScoreAdj !== undefined ? { oomScoreAdj: spec.resources.oomScoreAdj } : {}),
     ulimits: spec.resources.ulimits,
     env,
     cwd: rec.config.workingDir || '/',
@@ -84,6 +95,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     capDrop: rec.spec.security.capDrop,
     privileged: rec.spec.security.privileged,
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
+    ...(ns.userNamespacePath ? { userNamespacePath: ns.userNamespacePath } : {}),
     ...(Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
-import { normalizeSignal, signalNumber, type SeccompProfile } from '../../core/runtime/index.js';
+import { normalizeSignal, signalNumber, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -21,6 +21,7 @@ import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
+import { planNamespaces, updatedResources, type NamespaceDefaults } from './namespaces.js';
 import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
 
 export interface ContainerServiceDeps {
@@ -45,6 +46,8 @@ export interface ContainerServiceDeps {
   network?: NetworkAttacher;
   /** The daemon's log-opts (daemon.json, --log-opt), under each container's own; berth's default otherwise. */
   logOpts?: Record<string, string>;
+  /** default-cgroupns-mode and what the host's cgroups can enforce. */
+  namespaces?: NamespaceDefaults;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -129,6 +132,7 @@ export class ContainerService {
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
+    await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, this.deps.namespaces ?? {}, (x) => this.get(x));
     const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
     if (links.length) rec.spec.networking.links = links;
     const endpoints = { ...(input.endpoints ?? {}) };
@@ -252,6 +256,7 @@ export class ContainerService {
           .then(() => trace.mark('runtime deleted'))
           .catch((e: unknown) => this.deps.log(`runtime delete ${id}`, e))
           .then(() => this.deps.rootfs.unmount(this.rootfsPath(id)))
+          .then(() => unmountShm(join(this.dir(id), 'shm')))
           .then(() => trace.mark('rootfs unmounted'))
           .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
         this.deps.network
@@ -484,6 +489,7 @@ export class ContainerService {
       await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
       trace.mark('network down');
       await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
+      unmountShm(join(this.dir(rec.id), 'shm'));
       await this.deps.rootfs.remove(rec.id);
       await rm(this.dir(rec.id), { recursive: true, force: true });
       trace.mark('files removed');
@@ -525,7 +531,8 @@ export class ContainerService {
     const rec = this.get(idOrName);
     const change = plan(rec.spec);
     if (change.resources) {
-      if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, cgroupResources(change.resources));
+      const next = await updatedResources(rec, change.resources, this.deps.namespaces ?? {}, cgroupResources(change.resources));
+      if (rec.state.status === 'running' || rec.state.status === 'paused') await this.deps.runtime.update(rec.id, next);
       rec.spec.resources = change.resources;
     }
     if (change.restartPolicy) rec.spec.lifecycle.restartPolicy = change.restartPolicy;

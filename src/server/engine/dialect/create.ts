@@ -5,6 +5,7 @@ import { bool, obj, str, strList, strMap } from '../request.js';
 import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
 import { devicesFromHostConfig, groupAddFromHostConfig, resourcesFromHostConfig, securityOptsFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
 import { mountsFromWire, volumesFromFromWire } from './mounts.js';
+import { namespacesFromHostConfig } from './namespaces.js';
 import { dockerView } from './view.js';
 
 /** The log drivers dockerd registers on Linux: a name outside them gets dockerd's "not registered". */
@@ -22,7 +23,9 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   if (!image) throw new InvalidArgument('config cannot be empty in order to create a container');
   refuseUnsupportedCreateFields(body);
   const hc = obj(body['HostConfig']) ?? {};
-  const input: CreateInput = { image, spec: specFromHostConfig(hc, obj(body['Volumes']) ?? {}) };
+  const input: CreateInput = { image, spec: specFromHostConfig(hc, obj(body['Volumes']) ?? {}, str(body['Hostname']) ?? '') };
+  if (!str(hc['CgroupnsMode'])) input.cgroupnsUnset = true;
+  if (!str(hc['IpcMode'])) input.ipcUnset = true;
   const view = dockerView(hc, input.spec);
   if (view) input.views = { docker: view };
   if (name) input.name = name;
@@ -90,7 +93,7 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
 }
 
 /** The HostConfig half of a create, as a spec (links are resolved by the container service). */
-export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: Record<string, unknown>): ContainerSpec {
+export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: Record<string, unknown>, hostname = ''): ContainerSpec {
   const b = (k: string): boolean => bool(hc[k]) ?? false;
   const autoRemove = b('AutoRemove');
   let restartPolicy: LifecycleSpec['restartPolicy'] = { name: 'no', maximumRetryCount: 0 };
@@ -109,8 +112,6 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
   // berthd offers one runtime, named runc in /info (whatever binary the daemon was set to run).
   const runtime = str(hc['Runtime']);
   if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
-  const usernsMode = hc['UsernsMode'] ?? '';
-  if (usernsMode !== '' && usernsMode !== 'host') throw new InvalidArgument(`invalid userns mode: ${JSON.stringify(usernsMode)}: use "host" or leave it empty`);
   const { netns, network } = networkFromMode(str(hc['NetworkMode']) || 'default');
   const strs = (k: string): string[] => (Array.isArray(hc[k]) ? (hc[k] as unknown[]).map(String) : []);
   return {
@@ -128,15 +129,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
       sysctls: sysctlsFromHostConfig(hc),
       groupAdd: groupAddFromHostConfig(hc),
     },
-    namespaces: {
-      network: netns,
-      // Refused by create-unsupported unless one of these: 'private' and 'shareable' IPC, host cgroupns.
-      ipc: { mode: 'private', ...(hc['IpcMode'] === 'shareable' ? { shareable: true } : {}) },
-      user: { mode: usernsMode === 'host' ? 'host' : 'private' },
-      cgroup: { mode: 'host' },
-      pid: { mode: 'private' },
-      uts: { mode: 'private' },
-    },
+    namespaces: namespacesFromHostConfig(hc, netns, hostname).namespaces,
     networking: {
       network,
       portBindings: pb ? portBindingsFromWire(pb) : {},

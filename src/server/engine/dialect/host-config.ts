@@ -2,6 +2,7 @@ import { MASKED_PATHS, READONLY_PATHS, type ContainerRecord } from '../../../ser
 import { HOST_CONFIG_KEYS } from './keys.js';
 import { renderEchoed } from './view.js';
 import { networkModeOf } from './create.js';
+import { namespaceModesToWire } from './namespaces.js';
 
 /** Docker's default ShmSize (daemon/config DefaultShmSize): 64 MiB, what berth's /dev/shm has. */
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -27,13 +28,15 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     AutoRemove: s.lifecycle.autoRemove,
     CapAdd: s.security.capAdd.length ? s.security.capAdd : null,
     CapDrop: s.security.capDrop.length ? s.security.capDrop : null,
-    // berth gives a container no cgroup namespace of its own (dockerd's default on cgroup v1) and a private IPC one.
-    CgroupnsMode: s.namespaces.cgroup.mode === 'host' ? 'host' : 'private',
-    IpcMode: s.namespaces.ipc.shareable ? 'shareable' : 'private',
+    // PidMode, IpcMode, UTSMode, CgroupnsMode (the daemon's default when the create named none), UsernsMode.
+    ...namespaceModesToWire(s.namespaces),
+    OomScoreAdj: r.oomScoreAdj ?? 0,
+    BlkioWeight: r.blkio?.weight ?? 0,
+    CpuRealtimePeriod: r.cpuRealtimePeriod ?? 0,
+    CpuRealtimeRuntime: r.cpuRealtimeRuntime ?? 0,
     Privileged: s.security.privileged,
     PublishAllPorts: s.networking.publishAll,
     ReadonlyRootfs: s.rootfs.readOnly,
-    UsernsMode: s.namespaces.user.mode === 'host' ? 'host' : '',
     ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
     Runtime: 'runc',
     CpuShares: r.cpuShares ?? 0,
@@ -44,7 +47,7 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     CpusetCpus: r.cpusetCpus ?? '',
     MemoryReservation: r.memoryReservation ?? 0,
     MemorySwap: r.memorySwap ?? 0,
-    OomKillDisable: false,
+    OomKillDisable: r.oomKillDisable === true,
     PidsLimit: r.pidsLimit ?? null,
     // The paths berth's runtime spec masks; dockerd leaves them null for a privileged container.
     MaskedPaths: s.security.privileged ? null : [...MASKED_PATHS],

@@ -1,5 +1,6 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
 import type { ContainerSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
+import { moreLimitsFromHostConfig, moreLimitsToWire } from './limits.js';
 
 /*
  * HostConfig's limits and security options, checked as dockerd checks them at create, into the
@@ -41,7 +42,7 @@ export function resourcesFromHostConfig(hc: Record<string, unknown>): ResourceSp
   if (typeof hc['CpusetCpus'] === 'string' && hc['CpusetCpus'] !== '') r.cpusetCpus = hc['CpusetCpus'];
   if (typeof hc['PidsLimit'] === 'number' && Number.isFinite(hc['PidsLimit'])) r.pidsLimit = hc['PidsLimit'];
   if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) r.shmSize = hc['ShmSize'];
-  return r;
+  return { ...r, ...moreLimitsFromHostConfig(hc) };
 }
 
 export function ulimitsFromHostConfig(hc: Record<string, unknown>): { name: string; soft: number; hard: number }[] {
@@ -130,11 +131,12 @@ export interface UpdateRequest {
   restartPolicy?: RestartPolicy;
 }
 
-const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit'] as const;
+const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const;
 
 /** The limits of a spec in HostConfig's words, so an update can be merged and checked by the create rules. */
 export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // OomScoreAdj, OomKillDisable, real-time CPU and block I/O: kept through an update of the others.
+  const out: Record<string, unknown> = moreLimitsToWire(r);
   if (r.memory !== undefined) out['Memory'] = r.memory;
   if (r.memorySwap !== undefined) out['MemorySwap'] = r.memorySwap;
   if (r.memoryReservation !== undefined) out['MemoryReservation'] = r.memoryReservation;
@@ -152,9 +154,11 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
 export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
-  if (UPDATE_KEYS.some((k) => changes[k] !== undefined && changes[k] !== null)) {
+  // As dockerd: a zero (what the docker CLI sends for every flag not given) leaves a limit as it is; PidsLimit 0 or less lifts it.
+  const asked = (k: (typeof UPDATE_KEYS)[number]): boolean => changes[k] !== undefined && changes[k] !== null && (k === 'PidsLimit' || (changes[k] !== 0 && changes[k] !== ''));
+  if (UPDATE_KEYS.some(asked)) {
     const merged = resourcesToWire(current.resources);
-    for (const k of UPDATE_KEYS) if (changes[k] !== undefined && changes[k] !== null) merged[k] = changes[k];
+    for (const k of UPDATE_KEYS) if (asked(k)) merged[k] = changes[k];
     if (changes['NanoCpus']) {
       delete merged['CpuQuota'];
       delete merged['CpuPeriod'];

@@ -6,5 +6,6 @@
 export { createInputFromWire, networkModeOf, parseLink, specFromHostConfig } from './create.js';
 export { wireHostConfig } from './host-config.js';
 export { updateFromWire } from './host-options.js';
+export { createWarnings } from './limits.js';
 export type { UpdateRequest } from './host-options.js';
 export { recordFromLegacy } from './legacy.js';

@@ -16,7 +16,8 @@ import { HOST_CONFIG_KEYS } from './keys.js';
 /** The HostConfig keys berth decides; rendered from the spec, never echoed. */
 export const RENDERED_KEYS: ReadonlySet<string> = new Set([
   'Binds', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'CapAdd', 'CapDrop', 'CgroupnsMode', 'IpcMode',
-  'Links', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'UsernsMode', 'ShmSize', 'Runtime', 'Init',
+  'Links', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'UsernsMode', 'ShmSize', 'Runtime', 'Init', 'PidMode', 'UTSMode', 'OomScoreAdj',
+  'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
   'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'OomKillDisable', 'PidsLimit',
   'MaskedPaths', 'ReadonlyPaths',
 ]);
@@ -24,6 +25,7 @@ export const RENDERED_KEYS: ReadonlySet<string> = new Set([
 const ZERO = new Map(HOST_CONFIG_KEYS.map(([k, zero]) => [k, zero]));
 
 const list = <T>(v: T[]): T[] | null => (v.length ? v : null);
+const rates = (l: { path: string; rate: number }[] | undefined): { Path: string; Rate: number }[] => (l ?? []).map((d) => ({ Path: d.path, Rate: d.rate }));
 
 /** The same JSON text: key order counts, since inspect shows the client's order where it echoes. */
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -32,6 +34,7 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
   const sec = spec.security;
   const net = spec.networking;
+  const blk = spec.resources.blkio;
   const binds = spec.mounts
     .filter((m) => !m.fromMountsApi && m.type !== 'tmpfs')
     .map((m) => `${m.source ? `${m.source}:` : ''}${m.destination}${m.mode && m.mode !== 'z' ? `:${m.mode}` : ''}`);
@@ -55,6 +58,11 @@ export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
     DeviceCgroupRules: list(sec.deviceCgroupRules.map((r) => `${r.type} ${r.major ?? '*'}:${r.minor ?? '*'} ${r.access}`)),
     Sysctls: Object.keys(sec.sysctls).length ? sec.sysctls : null,
     Ulimits: list(spec.resources.ulimits.map((u) => ({ Name: u.name, Hard: u.hard, Soft: u.soft }))),
+    BlkioWeightDevice: list((blk?.weightDevices ?? []).map((d) => ({ Path: d.path, Weight: d.weight }))),
+    BlkioDeviceReadBps: list(rates(blk?.readBps)),
+    BlkioDeviceWriteBps: list(rates(blk?.writeBps)),
+    BlkioDeviceReadIOps: list(rates(blk?.readIops)),
+    BlkioDeviceWriteIOps: list(rates(blk?.writeIops)),
   };
 }
 

@@ -1,0 +1,108 @@
+import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgument } from '../../errdefs/index.js';
+
+/** Where the cgroup controllers are mounted (another root only in tests). */
+const ROOT = '/sys/fs/cgroup';
+
+/**
+ * What this host's cgroups can enforce among the limits Docker offers, read from the controllers'
+ * files: dockerd's sysinfo. `v2`: one unified hierarchy (no v1 controller mounted for memory).
+ */
+export interface CgroupFeatures {
+  v2: boolean;
+  oomKillDisable: boolean;
+  cpuRealtime: boolean;
+  blkioWeight: boolean;
+  blkioWeightDevice: boolean;
+  blkioThrottle: boolean;
+  cgroupNamespaces: boolean;
+  /**
+   * The lowest OOM score adjustment a container can be given: -1000 with CAP_SYS_RESOURCE, else
+   * berthd's own (the kernel lets a process without it only raise its score).
+   */
+  oomScoreAdjFloor: number;
+}
+
+/** CAP_SYS_RESOURCE is bit 24 of the capability sets. */
+const CAP_SYS_RESOURCE = 24n;
+
+async function oomScoreAdjFloor(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (eff && ((BigInt(`0x${eff}`) >> CAP_SYS_RESOURCE) & 1n) === 1n) return -1000;
+  return Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim()) || 0;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The first of the v1 controller directories that exists (cpu may be mounted as cpu,cpuacct). */
+async function v1Dir(root: string, names: string[]): Promise<string | undefined> {
+  for (const n of names) if (await exists(join(root, n, 'cgroup.procs'))) return join(root, n);
+  return undefined;
+}
+
+export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures> {
+  const cgroupNamespaces = await exists('/proc/self/ns/cgroup');
+  const floor = await oomScoreAdjFloor();
+  const memory = await v1Dir(root, ['memory']);
+  if (!memory && (await exists(join(root, 'cgroup.controllers')))) {
+    const controllers = (await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
+    const io = controllers.includes('io');
+    // The root cgroup has no io.weight; a controller that is on offers it in every child.
+    return { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, oomScoreAdjFloor: floor };
+  }
+  const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
+  const blkio = await v1Dir(root, ['blkio']);
+  const has = async (dir: string | undefined, files: string[]): Promise<boolean> => {
+    if (!dir) return false;
+    for (const f of files) if (await exists(join(dir, f))) return true;
+    return false;
+  };
+  return {
+    v2: false,
+    oomKillDisable: await has(memory, ['memory.oom_control']),
+    cpuRealtime: await has(cpu, ['cpu.rt_runtime_us']),
+    blkioWeight: await has(blkio, ['blkio.weight', 'blkio.bfq.weight']),
+    blkioWeightDevice: await has(blkio, ['blkio.weight_device', 'blkio.bfq.weight_device']),
+    blkioThrottle: await has(blkio, ['blkio.throttle.read_bps_device']),
+    cgroupNamespaces,
+    oomScoreAdjFloor: floor,
+  };
+}
+
+async function num(path: string): Promise<number> {
+  return Number((await readFile(path, 'utf8')).trim());
+}
+
+/**
+ * A real-time budget for one container under `<cpu>/berth` (cgroup v1): the kernel gives a child no
+ * more real-time time than its parent holds, and a new parent holds none, so berth's parent is
+ * raised to what its children hold plus `runtimeUs` (dockerd asks for this with its own
+ * --cpu-rt-runtime; berth sizes it per container). Refused in the user's words when the host has
+ * no real-time time left.
+ */
+export async function reserveRealtime(id: string, runtimeUs: number, root = ROOT): Promise<void> {
+  const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
+  if (!cpu) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
+  const parent = join(cpu, 'berth');
+  await mkdir(parent, { recursive: true });
+  let held = 0;
+  for (const e of await readdir(parent, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === id) continue;
+    held += await num(join(parent, e.name, 'cpu.rt_runtime_us')).catch(() => 0);
+  }
+  const want = held + runtimeUs;
+  if ((await num(join(parent, 'cpu.rt_runtime_us'))) >= want) return;
+  try {
+    await writeFile(join(parent, 'cpu.rt_runtime_us'), String(want));
+  } catch (e) {
+    const hostMax = await num(join(cpu, 'cpu.rt_runtime_us')).catch(() => 0);
+    throw new InvalidArgument(`--cpu-rt-runtime ${runtimeUs}: the host cannot give berth's containers ${want} µs of real-time CPU time per period (the host's budget is ${hostMax} µs)`, { cause: e });
+  }
+}
