@@ -13,7 +13,7 @@ import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser, detectCgroupFeatures } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
+import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
@@ -202,9 +202,14 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
   });
 
+  // One filesystem service for the container sizes of ps, prune and df, for cp, diff, commit, and builds.
+  const fs = new FilesystemService({ containers: svc, images });
+  const builds = new BuildService({ containers: svc, images, fs, remotes });
   const server = createEngineServer({
     containers: svc,
     images,
+    fs,
+    builds,
     volumes,
     remotes,
     execs,
