@@ -13,7 +13,7 @@ import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser, detectCgroupFeatures } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans } from '../services/index.js';
+import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans, type ContainerRuntime, type RootfsProvider } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { ExecService } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
@@ -105,8 +105,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // One transfer pool: the download, upload and unpack slots and the worker threads of every pull, push, load and build.
   const transfers = new TransferPool({ downloads: opts.maxConcurrentDownloads, uploads: opts.maxConcurrentUploads });
   const leases = new LeaseStore(db);
+  const records = imageRecords(imageStore);
   const images = new ImageService({
-    records: imageRecords(imageStore),
+    records,
     blobs: content,
     layers: {
       independentLayers: snapshotter.independentLayers,
@@ -133,35 +134,37 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
   const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }));
   if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
+  const rootfsProvider: RootfsProvider = {
+    driver: snapshotter.driver,
+    prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
+    mount: (mounts) => mountAll(mounts),
+    unmount: (target) => unmountAll(target),
+    remove: (id) => layersOf(id).remove(id),
+    upperPath: (id) => layersOf(id).upperPath(id),
+    layerPath: (id, c) => layersOf(id).layerPath(c as never),
+  };
+  const containerRuntime: ContainerRuntime = {
+    create: (spec, o) => runtime.create(spec, o),
+    watchLog: (id, path, r) => runtime.watchLog(id, path, r),
+    start: (id) => runtime.start(id),
+    kill: (id, sig) => runtime.kill(id, sig),
+    pause: (id) => runtime.pause(id),
+    update: (id, r) => runtime.update(id, r),
+    resume: (id) => runtime.resume(id),
+    delete: (id, o) => runtime.delete(id, o),
+    state: (id) => runtime.state(id),
+    waitExit: (id, s) => runtime.waitExit(id, s),
+    exitStatus: (id) => runtime.exitStatus(id),
+    attachStdin: (id) => runtime.attachStdin(id),
+    exec: (id, o) => runtime.exec(id, o),
+    readLogs: (path, o) => readLogs(path, o),
+    resolveUser: (rootfs, user) => resolveUser(rootfs, user),
+  };
   containers = new ContainerService({
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },
-    rootfs: {
-      driver: snapshotter.driver,
-      prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
-      mount: (mounts) => mountAll(mounts),
-      unmount: (target) => unmountAll(target),
-      remove: (id) => layersOf(id).remove(id),
-      upperPath: (id) => layersOf(id).upperPath(id),
-      layerPath: (id, c) => layersOf(id).layerPath(c as never),
-    },
-    runtime: {
-      create: (spec, o) => runtime.create(spec, o),
-      watchLog: (id, path, r) => runtime.watchLog(id, path, r),
-      start: (id) => runtime.start(id),
-      kill: (id, sig) => runtime.kill(id, sig),
-      pause: (id) => runtime.pause(id),
-      update: (id, r) => runtime.update(id, r),
-      resume: (id) => runtime.resume(id),
-      delete: (id, o) => runtime.delete(id, o),
-      state: (id) => runtime.state(id),
-      waitExit: (id, s) => runtime.waitExit(id, s),
-      exitStatus: (id) => runtime.exitStatus(id),
-      attachStdin: (id) => runtime.attachStdin(id),
-      exec: (id, o) => runtime.exec(id, o),
-      readLogs: (path, o) => readLogs(path, o),
-      resolveUser: (rootfs, user) => resolveUser(rootfs, user),
-    },
+    rootfs: rootfsProvider,
+    runtime: containerRuntime,
     containersDir: join(opts.dataRoot, 'containers'),
     logOpts: opts.logOpts,
     bus,
@@ -203,8 +206,26 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
 
   // One filesystem service for the container sizes of ps, prune and df, for cp, diff, commit, and builds.
-  const fs = new FilesystemService({ containers: svc, images });
-  const builds = new BuildService({ containers: svc, images, fs, remotes });
+  const fs = new FilesystemService({
+    containers: svc,
+    images,
+    rootfs: rootfsProvider,
+    runtime: containerRuntime,
+    scratchDir: join(opts.dataRoot, 'tmp'),
+    bus,
+    log: (msg, err) => log.warn(msg, err),
+  });
+  const builds = new BuildService({
+    containers: svc,
+    images,
+    fs,
+    remotes,
+    records,
+    blobs: content,
+    scratchDir: join(opts.dataRoot, 'tmp'),
+    cacheMountsDir: join(opts.dataRoot, 'build-cache', 'mounts'),
+    log: (msg, err) => log.warn(msg, err),
+  });
   const server = createEngineServer({
     containers: svc,
     images,
