@@ -15,7 +15,7 @@ import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolve
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
-import { ExecService } from '../services/index.js';
+import { ExecService, PodService, SandboxStore } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages, TransferPool } from '../services/index.js';
@@ -240,11 +240,23 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   let cri: { close(): Promise<void> } | undefined;
   if (opts.cri.enabled) {
     const { startCriServer } = await import('../server/cri/index.js');
+    const pods = new PodService({
+      store: new SandboxStore(join(opts.dataRoot, 'pods')),
+      runDir: join(opts.execRoot, 'pods'),
+      cni: { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs },
+      containers: svc,
+      namespace: opts.cri.namespace,
+      log: (msg, err) => log.warn(msg, err),
+    });
+    await pods.restore();
     cri = await startCriServer({
       config: opts.cri,
       version,
       images,
       remotes,
+      pods,
+      containers: svc,
+      execs,
       // Image content is the blobs and the unpacked layers, both under the data root.
       imageFsUsage: async () => {
         const u = await treeUsage([join(opts.dataRoot, 'blobs'), join(opts.dataRoot, 'layers')]);

@@ -36,6 +36,8 @@ export interface ContainerSpecInput {
   readonlyRootfs?: boolean;
   /** 'none' = a new netns with only loopback (runc brings lo up). */
   network: NetnsChoice;
+  /** IPC and UTS namespaces joined by path (a pod sandbox's); absent: new ones. */
+  joinNamespaces?: { ipc?: string; uts?: string };
   etcHosts?: string;
   etcHostname?: string;
   resolvConf?: string;
@@ -211,7 +213,8 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
 
   const nofileHard = Math.min(WANTED_NOFILE, host.nofile.hard);
 
-  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const join = input.joinNamespaces ?? {};
+  const namespaces: OciNamespace[] = [{ type: 'pid' }, join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' }, join.uts ? { type: 'uts', path: join.uts } : { type: 'uts' }, { type: 'mount' }];
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
 

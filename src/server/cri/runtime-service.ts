@@ -3,17 +3,13 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { CriDeps } from './deps.js';
 import { cniStatus } from './network-status.js';
 import { unary, unimplemented } from './rpc.js';
+import { sandboxHandlers } from './sandboxes.js';
 
 /** The CRI version berth speaks (VersionResponse.version is the kubelet runtime API's own, 0.1.0). */
 export const CRI_API_VERSION = 'v1';
 
-/** Pods and their containers are translated onto berth's typed container spec; until then, refused. */
+/** RPCs not built yet: refused by name. */
 const POD_RPCS = [
-  'RunPodSandbox',
-  'StopPodSandbox',
-  'RemovePodSandbox',
-  'PodSandboxStatus',
-  'ListPodSandbox',
   'CreateContainer',
   'StartContainer',
   'StopContainer',
@@ -97,7 +93,8 @@ export function runtimeService(deps: CriDeps): UntypedServiceImplementation {
 
     GetContainerEvents: unimplemented('GetContainerEvents', 'as in containerd 1.6, kubelet polls ListContainers instead', true),
   };
-  for (const rpc of POD_RPCS) impl[rpc] = unimplemented(rpc, 'pods and their containers are not built yet');
+  for (const rpc of POD_RPCS) impl[rpc] = unimplemented(rpc, 'not built yet');
+  Object.assign(impl, sandboxHandlers(deps));
   for (const rpc of NOT_IN_CONTAINERD_16) impl[rpc] = unimplemented(rpc, 'as in containerd 1.6');
   return impl;
 }

@@ -77,6 +77,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.spec.rootfs.readOnly,
     network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
+    ...joinedNamespaces(rec),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
@@ -94,6 +95,15 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
  */
 export async function writeEtcFiles(dir: string, files: { hosts: string; resolv: string }): Promise<void> {
   await Promise.all([writeFile(join(dir, 'hosts'), files.hosts), writeFile(join(dir, 'resolv.conf'), files.resolv)]);
+}
+
+/** A pod's IPC and UTS namespaces, which its containers join by path. */
+function joinedNamespaces(rec: ContainerRecord): { joinNamespaces?: { ipc?: string; uts?: string } } {
+  const { ipc, uts } = rec.spec.namespaces;
+  const out: { ipc?: string; uts?: string } = {};
+  if (ipc.mode === 'path' && ipc.path) out.ipc = ipc.path;
+  if (uts.mode === 'path' && uts.path) out.uts = uts.path;
+  return Object.keys(out).length ? { joinNamespaces: out } : {};
 }
 
 /** The runtime's seccomp choice for a spec's: absent for the daemon's default. */

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +45,9 @@ export interface ContainerServiceDeps {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** The store namespace lookups in this async context see ('' = Docker's); set by `inNamespace`. */
+const scope = new AsyncLocalStorage<string>();
+
 /**
  * The container use cases: create, start, stop, kill, pause, remove, wait; and the exit monitor
  * that keeps records true while conmon supervises the processes.
@@ -71,7 +75,12 @@ export class ContainerService {
     return join(this.deps.containersDir, id);
   }
   logPath(id: string): string {
-    return join(this.dir(id), 'container.log');
+    return this.deps.store.get(id)?.spec.logging.path ?? join(this.dir(id), 'container.log');
+  }
+
+  /** Runs `fn` with lookups and lists confined to `namespace` (see `scope`). */
+  inNamespace<T>(namespace: string, fn: () => T): T {
+    return scope.run(namespace, fn);
   }
   rootfsPath(id: string): string {
     return join(this.dir(id), 'rootfs');
@@ -79,16 +88,20 @@ export class ContainerService {
 
   /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */
   get(idOrName: string): ContainerRecord {
+    let rec: ContainerRecord;
     try {
-      return this.deps.store.resolve(idOrName);
+      rec = this.deps.store.resolve(idOrName);
     } catch (e) {
       if (e instanceof NotFound && idOrName.replace(/^\/+/, '').includes('/')) return this.resolveLink(idOrName).target;
       throw e;
     }
+    if ((rec.namespace ?? '') !== (scope.getStore() ?? '')) throw new NotFound(`No such container: ${idOrName}`);
+    return rec;
   }
 
   list(): ContainerRecord[] {
-    return this.deps.store.list();
+    const ns = scope.getStore() ?? '';
+    return this.deps.store.list().filter((c) => (c.namespace ?? '') === ns);
   }
 
   /** Runs `fn` under the container's lock (network connect/disconnect change a record too). */
@@ -112,6 +125,7 @@ export class ContainerService {
     const image = await this.deps.images.resolveImage(input.image);
     const names = new Set(this.deps.store.list().map((c) => c.name));
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
+    if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
     const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
@@ -548,7 +562,7 @@ export class ContainerService {
   async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const deleted: string[] = [];
     let spaceReclaimed = 0;
-    for (const c of this.deps.store.list()) {
+    for (const c of this.list()) {
       if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
       if (keep(c)) continue;
       const size = await sizeOf(c).catch(() => 0);
