@@ -42,6 +42,9 @@ before(async () => {
 });
 
 after(async () => {
+  // A test that failed half-way leaves its pods: they go first, so cleanup's checks see the rest.
+  const left = cri ? await cri.rt('ListPodSandbox', {}) : undefined;
+  for (const p of left?.ok ? (left.reply['items'] as { id: string }[]) : []) await cri.rt('RemovePodSandbox', { pod_sandbox_id: p.id });
   cri?.close();
   await d?.cleanup();
   await execFileP('ip', ['link', 'del', bridge]).catch(() => undefined);
@@ -142,5 +145,139 @@ test('bad sandbox configs: no metadata, host ports, a shared pid namespace: INVA
   const pid = failed(await cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'POD' } } } }) }));
   assert.equal(pid.code, status.INVALID_ARGUMENT);
   assert.match(pid.details, /namespace_options\.pid POD/);
+  assert.deepEqual(await netnsFiles(), []);
+});
+
+function containerConfig(name: string, cmd: string, extra: Msg = {}): Msg {
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image: 'busybox:latest' },
+    command: ['sh', '-c', cmd],
+    envs: [{ key: 'WHO', value: name }],
+    labels: { c: name },
+    log_path: `${name}/0.log`,
+    ...extra,
+  };
+}
+
+async function createStarted(pod: string, config: Msg): Promise<string> {
+  const created = CriClient.ok(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config, sandbox_config: podConfig('unused') })) as { container_id: string };
+  // cleanup checks that none of their cgroups stayed.
+  d.seenIds.add(created.container_id);
+  CriClient.ok(await cri.rt('StartContainer', { container_id: created.container_id }));
+  return created.container_id;
+}
+
+async function containerStatus(id: string): Promise<Msg> {
+  return (CriClient.ok(await cri.rt('ContainerStatus', { container_id: id })) as { status: Msg }).status;
+}
+
+async function exitedStatus(id: string): Promise<Msg> {
+  return eventually(async () => {
+    const s = await containerStatus(id);
+    return s['state'] === 'CONTAINER_EXITED' ? s : undefined;
+  }, 20_000, `container ${id} exited`);
+}
+
+/** The CRI log lines (`<RFC3339Nano> stdout|stderr P|F <text>`) of a file, parsed; any other line fails. */
+async function criLog(path: string): Promise<{ stream: string; tag: string; text: string }[]> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([PF]) (.*)$/.exec(l);
+      assert.ok(m, `a CRI log line: ${JSON.stringify(l)}`);
+      return { stream: m[2] as string, tag: m[3] as string, text: m[4] as string };
+    });
+}
+
+test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI logs at the asked path; not in docker ps', async () => {
+  const pod = await runPod('duo');
+  const server = await createStarted(pod, containerConfig('server', 'mkdir -p /www && echo "hello from $WHO" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'));
+  const client = await createStarted(
+    pod,
+    containerConfig('client', 'for i in $(seq 1 100); do if wget -q -O - http://127.0.0.1:8080/; then exit 0; fi; sleep 0.1; done; exit 1'),
+  );
+  const done = await exitedStatus(client);
+  assert.equal(done['exit_code'], 0);
+  assert.equal(done['reason'], 'Completed');
+  assert.equal(done['log_path'], join(logRoot, 'duo', 'client/0.log'));
+  assert.ok(BigInt(done['finished_at'] as string) >= BigInt(done['started_at'] as string));
+  assert.ok(BigInt(done['started_at'] as string) >= BigInt(done['created_at'] as string));
+  const lines = await criLog(join(logRoot, 'duo', 'client', '0.log'));
+  assert.deepEqual(lines.filter((l) => l.stream === 'stdout').map((l) => `${l.tag} ${l.text}`), ['F hello from server']);
+
+  const running = await containerStatus(server);
+  assert.equal(running['state'], 'CONTAINER_RUNNING');
+  assert.deepEqual(running['metadata'], { name: 'server', attempt: 0 });
+  assert.deepEqual(running['labels'], { c: 'server' });
+  assert.equal((running['image'] as { image: string }).image, 'busybox:latest');
+
+  const failing = await createStarted(pod, containerConfig('failing', 'echo oops >&2; exit 3'));
+  const failed3 = await exitedStatus(failing);
+  assert.equal(failed3['exit_code'], 3);
+  assert.equal(failed3['reason'], 'Error');
+  assert.deepEqual((await criLog(join(logRoot, 'duo', 'failing', '0.log'))).map((l) => `${l.stream} ${l.tag} ${l.text}`), ['stderr F oops']);
+
+  // Filters: by pod, state, label, id.
+  const list = async (filter: Msg): Promise<string[]> => ((CriClient.ok(await cri.rt('ListContainers', { filter })) as { containers: { id: string }[] }).containers.map((c) => c.id)).sort();
+  assert.deepEqual(await list({ pod_sandbox_id: pod }), [server, client, failing].sort());
+  assert.deepEqual(await list({ state: { state: 'CONTAINER_RUNNING' } }), [server]);
+  assert.deepEqual(await list({ label_selector: { c: 'failing' } }), [failing]);
+  assert.deepEqual(await list({ id: client }), [client]);
+
+  // The Docker side neither lists pods' containers nor can remove one.
+  const ps = await d.docker(['ps', '-aq', '--no-trunc']);
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.equal(ps.stdout.trim(), '');
+  const rm = await d.docker(['rm', server]);
+  assert.notEqual(rm.code, 0);
+  assert.match(rm.stderr, /No such container/);
+  // docker rm -f passes over a container it cannot find (exit 0): the pod's container must stay.
+  await d.docker(['rm', '-f', server]);
+  assert.notEqual((await d.docker(['inspect', server])).code, 0);
+  assert.equal((await containerStatus(server))['state'], 'CONTAINER_RUNNING');
+
+  // A duplicate name, a missing image, a missing sandbox: named in the status.
+  const dup = failed(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config: containerConfig('server', 'true') }));
+  assert.equal(dup.code, status.ALREADY_EXISTS);
+  assert.match(dup.details, /server_duo_default_uid-duo_0/);
+  const noImage = failed(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config: { ...containerConfig('x', 'true'), image: { image: 'nothere:1' } } }));
+  assert.equal(noImage.code, status.NOT_FOUND);
+  assert.match(noImage.details, /nothere:1/);
+  const noPod = failed(await cri.rt('CreateContainer', { pod_sandbox_id: 'f'.repeat(64), config: containerConfig('x', 'true') }));
+  assert.equal(noPod.code, status.NOT_FOUND);
+  assert.match(noPod.details, /pod sandbox f+ not found/);
+  const noMeta = failed(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config: { image: { image: 'busybox:latest' } } }));
+  assert.equal(noMeta.code, status.INVALID_ARGUMENT);
+
+  // StopContainer: the server ignores nothing here, SIGTERM ends httpd; stopping again succeeds.
+  CriClient.ok(await cri.rt('StopContainer', { container_id: server, timeout: 5 }));
+  CriClient.ok(await cri.rt('StopContainer', { container_id: server, timeout: 5 }));
+  assert.equal((await containerStatus(server))['state'], 'CONTAINER_EXITED');
+  CriClient.ok(await cri.rt('RemoveContainer', { container_id: failing }));
+  CriClient.ok(await cri.rt('RemoveContainer', { container_id: failing }));
+  assert.equal(failed(await cri.rt('ContainerStatus', { container_id: failing })).code, status.NOT_FOUND);
+
+  // A stopped pod takes no new container.
+  CriClient.ok(await cri.rt('StopPodSandbox', { pod_sandbox_id: pod }));
+  const stoppedPod = failed(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config: containerConfig('late', 'true') }));
+  assert.equal(stoppedPod.code, status.FAILED_PRECONDITION);
+  assert.match(stoppedPod.details, /not ready/);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  assert.deepEqual(await list({}), []);
+  assert.deepEqual(await netnsFiles(), []);
+});
+
+test('a container that ignores SIGTERM is killed after the stop timeout', async () => {
+  const pod = await runPod('stubborn');
+  const c = await createStarted(pod, containerConfig('stubborn', "trap '' TERM; while true; do sleep 0.2; done"));
+  await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  CriClient.ok(await cri.rt('StopContainer', { container_id: c, timeout: 1 }));
+  const s = await containerStatus(c);
+  assert.equal(s['state'], 'CONTAINER_EXITED');
+  assert.equal(s['exit_code'], 137);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
   assert.deepEqual(await netnsFiles(), []);
 });

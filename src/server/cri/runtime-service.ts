@@ -4,18 +4,13 @@ import type { CriDeps } from './deps.js';
 import { cniStatus } from './network-status.js';
 import { unary, unimplemented } from './rpc.js';
 import { sandboxHandlers } from './sandboxes.js';
+import { containerHandlers } from './containers.js';
 
 /** The CRI version berth speaks (VersionResponse.version is the kubelet runtime API's own, 0.1.0). */
 export const CRI_API_VERSION = 'v1';
 
 /** RPCs not built yet: refused by name. */
 const POD_RPCS = [
-  'CreateContainer',
-  'StartContainer',
-  'StopContainer',
-  'RemoveContainer',
-  'ListContainers',
-  'ContainerStatus',
   'UpdateContainerResources',
   'ReopenContainerLog',
   'ExecSync',
@@ -94,7 +89,7 @@ export function runtimeService(deps: CriDeps): UntypedServiceImplementation {
     GetContainerEvents: unimplemented('GetContainerEvents', 'as in containerd 1.6, kubelet polls ListContainers instead', true),
   };
   for (const rpc of POD_RPCS) impl[rpc] = unimplemented(rpc, 'not built yet');
-  Object.assign(impl, sandboxHandlers(deps));
+  Object.assign(impl, sandboxHandlers(deps), containerHandlers(deps));
   for (const rpc of NOT_IN_CONTAINERD_16) impl[rpc] = unimplemented(rpc, 'as in containerd 1.6');
   return impl;
 }
