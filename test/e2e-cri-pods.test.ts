@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestDaemon, eventually } from './helpers/daemon.js';
 import { CriClient, status, type CriResult } from './helpers/cri.js';
+import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from '../src/server/cri/streaming/index.js';
+import type { Refused, Upgraded } from '../src/server/cri/streaming/client.js';
 
 /*
  * Pods through the CRI socket, end to end with the project's gRPC client: sandboxes networked by a
@@ -278,6 +280,78 @@ test('a container that ignores SIGTERM is killed after the stop timeout', async 
   const s = await containerStatus(c);
   assert.equal(s['state'], 'CONTAINER_EXITED');
   assert.equal(s['exit_code'], 137);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  assert.deepEqual(await netnsFiles(), []);
+});
+
+function upgraded(r: Upgraded | Refused): Upgraded {
+  if (r.kind !== 'spdy') assert.fail(`refused with ${r.status}: ${r.body}`);
+  return r;
+}
+
+test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec and PortForward URLs on the streaming server work', async () => {
+  const pod = await runPod('execs');
+  const c = await createStarted(pod, containerConfig('web', 'mkdir -p /www && echo "served in the pod" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'));
+  await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  const r = CriClient.ok(await cri.rt('ExecSync', { container_id: c, cmd: ['sh', '-c', 'echo out-$WHO; echo err >&2; hostname; exit 7'], timeout: 10 })) as { stdout: Buffer; stderr: Buffer; exit_code: number };
+  assert.equal(r.stdout.toString(), 'out-web\nexecs\n');
+  assert.equal(r.stderr.toString(), 'err\n');
+  assert.equal(r.exit_code, 7);
+  const slow = failed(await cri.rt('ExecSync', { container_id: c, cmd: ['sleep', '30'], timeout: 1 }));
+  assert.equal(slow.code, status.DEADLINE_EXCEEDED);
+  assert.match(slow.details, /sleep 30/);
+  assert.equal(failed(await cri.rt('ExecSync', { container_id: 'f'.repeat(64), cmd: ['true'] })).code, status.NOT_FOUND);
+
+  // Exec through the streaming server, as kubectl exec through kubelet: SPDY v4, exit status on the error stream.
+  const { url } = CriClient.ok(await cri.rt('Exec', { container_id: c, cmd: ['sh', '-c', 'echo streamed; exit 4'], stdout: true, stderr: true })) as { url: string };
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
+  const session = upgraded(await spdyConnect(url, ['v4.channel.k8s.io']));
+  const s = await openCommandStreams(session.session, { stdin: false, stdout: true, stderr: true, resize: false });
+  const [out, st] = await Promise.all([readAll(s.stdout!), readAll(s.error)]);
+  assert.equal(out.toString(), 'streamed\n');
+  const verdict = JSON.parse(st.toString()) as { reason: string; details: { causes: { message: string }[] } };
+  assert.equal(verdict.reason, 'NonZeroExitCode');
+  assert.equal(verdict.details.causes[0]?.message, '4');
+
+  // Port forward to the pod's loopback, where httpd listens.
+  const pf = CriClient.ok(await cri.rt('PortForward', { pod_sandbox_id: pod, port: [8080] })) as { url: string };
+  const fwd = upgraded(await spdyConnect(pf.url, ['portforward.k8s.io']));
+  const conn = await openPortForwardStreams(fwd.session, 8080, 1);
+  const answer = readAll(conn.data);
+  conn.data.end('GET / HTTP/1.0\r\n\r\n');
+  assert.match((await answer).toString(), /200 OK[\s\S]*served in the pod/);
+  await fwd.session.close();
+
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  assert.deepEqual(await netnsFiles(), []);
+});
+
+test('berthd restarts with a pod running: the pod, its running and its exited containers are reported as they were', async () => {
+  const pod = await runPod('lasting');
+  const live = await createStarted(pod, containerConfig('live', 'while true; do sleep 0.2; done'));
+  const gone = await createStarted(pod, containerConfig('gone', 'exit 2'));
+  const before = await exitedStatus(gone);
+  await eventually(async () => ((await containerStatus(live))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  const ip = ((await podStatus(pod))['network'] as { ip: string }).ip;
+
+  cri.close();
+  await d.stopDaemon();
+  await d.spawn();
+  cri = new CriClient(d.criSocket);
+  await cri.ready();
+
+  const st = await podStatus(pod);
+  assert.equal(st['state'], 'SANDBOX_READY');
+  assert.equal((st['network'] as { ip: string }).ip, ip);
+  assert.equal((await containerStatus(live))['state'], 'CONTAINER_RUNNING');
+  const after = await containerStatus(gone);
+  for (const k of ['state', 'exit_code', 'reason', 'started_at', 'finished_at', 'log_path']) assert.deepEqual(after[k], before[k], k);
+  assert.equal(after['reason'], 'Error');
+  const r = CriClient.ok(await cri.rt('ExecSync', { container_id: live, cmd: ['hostname'], timeout: 10 })) as { stdout: Buffer };
+  assert.equal(r.stdout.toString(), 'lasting\n');
+  // The monitor follows it again: a stop is seen.
+  CriClient.ok(await cri.rt('StopContainer', { container_id: live, timeout: 2 }));
+  assert.equal((await containerStatus(live))['state'], 'CONTAINER_EXITED');
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
   assert.deepEqual(await netnsFiles(), []);
 });

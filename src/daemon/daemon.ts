@@ -237,7 +237,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   log.info(`API listening on ${opts.socketPath}`);
   // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
   // berthd started with --cri=false never loads it at all.
-  let cri: { close(): Promise<void> } | undefined;
+  let cri: { close(): Promise<void>; streamingUrl: string } | undefined;
   if (opts.cri.enabled) {
     const { startCriServer } = await import('../server/cri/index.js');
     const pods = new PodService({
@@ -267,7 +267,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await server.close();
       throw e;
     });
-    log.info(`CRI listening on ${opts.cri.socket}`);
+    log.info(`CRI listening on ${opts.cri.socket}, streaming on ${cri.streamingUrl}`);
   }
 
   return {
