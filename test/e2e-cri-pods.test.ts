@@ -289,7 +289,7 @@ function upgraded(r: Upgraded | Refused): Upgraded {
   return r;
 }
 
-test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec and PortForward URLs on the streaming server work', async () => {
+test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, Attach and PortForward URLs on the streaming server work', async () => {
   const pod = await runPod('execs');
   const c = await createStarted(pod, containerConfig('web', 'mkdir -p /www && echo "served in the pod" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'));
   await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
@@ -312,6 +312,25 @@ test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec a
   const verdict = JSON.parse(st.toString()) as { reason: string; details: { causes: { message: string }[] } };
   assert.equal(verdict.reason, 'NonZeroExitCode');
   assert.equal(verdict.details.causes[0]?.message, '4');
+
+  // Attach to a container's main process: stdin in, its output back.
+  const echo = await createStarted(pod, containerConfig('echo', 'while read l; do echo "got $l"; done', { stdin: true }));
+  await eventually(async () => ((await containerStatus(echo))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  const at = CriClient.ok(await cri.rt('Attach', { container_id: echo, stdin: true, stdout: true })) as { url: string };
+  assert.match(at.url, /\/attach\//);
+  const as = upgraded(await spdyConnect(at.url, ['v4.channel.k8s.io']));
+  const ast = await openCommandStreams(as.session, { stdin: true, stdout: true, stderr: false, resize: false });
+  let seen = '';
+  const got = new Promise<void>((resolve) => {
+    ast.stdout!.on('data', (b: Buffer) => {
+      seen += b.toString();
+      if (seen.includes('got hi')) resolve();
+    });
+  });
+  ast.stdin!.write('hi\n');
+  await got;
+  assert.equal(seen, 'got hi\n');
+  await as.session.close();
 
   // Port forward to the pod's loopback, where httpd listens.
   const pf = CriClient.ok(await cri.rt('PortForward', { pod_sandbox_id: pod, port: [8080] })) as { url: string };

@@ -10,6 +10,7 @@ import { loadCriServices } from './proto.js';
 import { implementation, tolerantDecoding } from './rpc.js';
 import { runtimeService } from './runtime-service.js';
 import { ExecStreamRuntime, NetnsPortForwarder, StreamingServer } from './streaming/index.js';
+import { AttachingRuntime } from './attach.js';
 
 export interface CriServer {
   /** The socket it listens on. */
@@ -84,5 +85,5 @@ function startStreaming(deps: CriDeps): Promise<StreamingServer> {
     },
     { portForwarder: new NetnsPortForwarder({ netnsOf: async (id) => deps.pods.get(id).namespaces.net ?? '' }) },
   );
-  return StreamingServer.start({ address: deps.config.streamAddress, port: deps.config.streamPort, runtime });
+  return StreamingServer.start({ address: deps.config.streamAddress, port: deps.config.streamPort, runtime: new AttachingRuntime(runtime, deps.containers, ns) });
 }
