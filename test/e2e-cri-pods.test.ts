@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TestDaemon, eventually } from './helpers/daemon.js';
+import { TestDaemon, eventually, leftoverCgroups, leftoverMounts } from './helpers/daemon.js';
 import { CriClient, status, type CriResult } from './helpers/cri.js';
 import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from '../src/server/cri/streaming/index.js';
 import type { Refused, Upgraded } from '../src/server/cri/streaming/client.js';
@@ -373,4 +373,35 @@ test('berthd restarts with a pod running: the pod, its running and its exited co
   assert.equal((await containerStatus(live))['state'], 'CONTAINER_EXITED');
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
   assert.deepEqual(await netnsFiles(), []);
+});
+
+test('a mount of a host path that does not exist is refused naming it; a host path that does is seen in the container', async () => {
+  const pod = await runPod('mounts');
+  const missing = failed(await cri.rt('CreateContainer', { pod_sandbox_id: pod, config: containerConfig('m', 'true', { mounts: [{ container_path: '/data', host_path: join(d.dir, 'nope') }] }) }));
+  assert.equal(missing.code, status.INVALID_ARGUMENT);
+  assert.match(missing.details, /nope/);
+  const host = join(d.dir, 'shared');
+  await mkdir(host, { recursive: true });
+  await writeFile(join(host, 'f'), 'from the host\n');
+  const c = await createStarted(pod, containerConfig('m', 'cat /data/f', { mounts: [{ container_path: '/data', host_path: host, readonly: true }] }));
+  const st = await exitedStatus(c);
+  assert.equal(st['exit_code'], 0);
+  assert.deepEqual(st['mounts'], [{ container_path: '/data', host_path: host, readonly: true, selinux_relabel: false, propagation: 'PROPAGATION_PRIVATE' }]);
+  assert.deepEqual((await criLog(join(logRoot, 'mounts', 'm', '0.log'))).map((l) => l.text), ['from the host']);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+});
+
+test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
+  assert.deepEqual((CriClient.ok(await cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
+  assert.deepEqual(await netnsFiles(), []);
+  const veths = (await execFileP('ip', ['-o', 'link', 'show', 'master', bridge])).stdout.trim();
+  assert.equal(veths, '', 'no veth on the pods bridge');
+  const held = (await readdir(join(d.dir, 'ipam', 'pods')).catch(() => [] as string[])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+  assert.deepEqual(held, []);
+  assert.deepEqual(await leftoverMounts(join(d.execRoot, 'pods')), []);
+  assert.deepEqual(await leftoverMounts(join(d.dataRoot, 'containers')), []);
+  assert.ok(d.seenIds.size >= 8);
+  assert.deepEqual(leftoverCgroups(d.seenIds), []);
+  const ps = (await execFileP('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes('conmon') && l.includes(d.dir));
+  assert.deepEqual(ps, []);
 });
