@@ -391,6 +391,42 @@ test('a mount of a host path that does not exist is refused naming it; a host pa
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
 });
 
+test("the pod's cgroup_parent holds its containers' cgroups with their limits; oom_score_adj is applied, raised to the host's floor", async () => {
+  const top = `berthtest${Math.random().toString(16).slice(2, 10)}`;
+  const parent = `/${top}/poduid1`;
+  await mkdir(join(logRoot, 'cg'), { recursive: true });
+  const r = CriClient.ok(await cri.rt('RunPodSandbox', { config: podConfig('cg', { linux: { cgroup_parent: parent } }) })) as { pod_sandbox_id: string };
+  const pod = r.pod_sandbox_id;
+  try {
+    const mem = 64 * 1024 * 1024;
+    const c = await createStarted(pod, containerConfig('limited', 'cat /proc/self/oom_score_adj; while true; do sleep 0.2; done', { linux: { resources: { memory_limit_in_bytes: mem, oom_score_adj: 500 } } }));
+    await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+    const limit = (await readFile(`/sys/fs/cgroup/memory${parent}/${c}/memory.limit_in_bytes`, 'utf8')).trim();
+    assert.equal(Number(limit), mem);
+    await eventually(async () => ((await readFile(join(logRoot, 'cg', 'limited', '0.log'), 'utf8')).includes('500') ? true : undefined));
+    const own = Number((await readFile('/proc/self/oom_score_adj', 'utf8')).trim());
+    const low = await createStarted(pod, containerConfig('low', 'cat /proc/self/oom_score_adj', { linux: { resources: { oom_score_adj: -998 } } }));
+    assert.equal((await exitedStatus(low))['exit_code'], 0);
+    assert.deepEqual((await criLog(join(logRoot, 'cg', 'low', '0.log'))).map((l) => Number(l.text)), [Math.max(-998, own)]);
+    CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+    const left: string[] = [];
+    for (const ctl of await readdir('/sys/fs/cgroup')) {
+      if ((await readdir(join('/sys/fs/cgroup', ctl, top, 'poduid1')).catch(() => [] as string[])).some((n) => n === c || n === low)) left.push(ctl);
+    }
+    assert.deepEqual(left, [], "the containers' cgroups went with them");
+  } finally {
+    await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod });
+    // The pod cgroup is kubelet's to remove; here the test made it up, so the test removes it.
+    for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+      await execFileP('rmdir', [join('/sys/fs/cgroup', ctl, top, 'poduid1')]).catch(() => undefined);
+      await execFileP('rmdir', [join('/sys/fs/cgroup', ctl, top)]).catch(() => undefined);
+    }
+  }
+  const bad = failed(await cri.rt('RunPodSandbox', { config: podConfig('cg2', { linux: { cgroup_parent: 'kubepods/../x' } }) }));
+  assert.equal(bad.code, status.INVALID_ARGUMENT);
+  assert.match(bad.details, /cgroup_parent/);
+});
+
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
   assert.deepEqual((CriClient.ok(await cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
   assert.deepEqual(await netnsFiles(), []);

@@ -88,6 +88,10 @@ export interface ResourceSpec {
   ulimits: { name: string; soft: number; hard: number }[];
   /** /dev/shm in bytes; absent: 64 MiB. */
   shmSize?: number;
+  /** The cgroup (a cgroupfs path) the container's own is made under (kubelet's pod cgroup); absent: /berth. */
+  cgroupParent?: string;
+  /** The process's oom_score_adj (-1000…1000); raised to the host's floor where it may not go lower. */
+  oomScoreAdj?: number;
 }
 
 export type SeccompSpec =

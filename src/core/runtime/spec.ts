@@ -36,6 +36,10 @@ export interface ContainerSpecInput {
   readonlyRootfs?: boolean;
   /** 'none' = a new netns with only loopback (runc brings lo up). */
   network: NetnsChoice;
+  /** The cgroup (cgroupfs path) the container's own goes under, e.g. kubelet's pod cgroup; absent: /berth. */
+  cgroupParent?: string;
+  /** The process's oom_score_adj, already clamped to what the host allows; absent: inherited. */
+  oomScoreAdj?: number;
   /** IPC and UTS namespaces joined by path (a pod sandbox's); absent: new ones. */
   joinNamespaces?: { ipc?: string; uts?: string };
   etcHosts?: string;
@@ -272,6 +276,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: rlimits(input.ulimits ?? [], nofileHard, host),
       noNewPrivileges: input.noNewPrivileges === true,
+      ...(input.oomScoreAdj !== undefined ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
     hostname: input.network.mode === 'host' && !input.hostname ? '' : input.hostname,
@@ -289,7 +294,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       ...(input.devices?.length
         ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
         : {}),
-      cgroupsPath: `/berth/${input.id}`,
+      cgroupsPath: `${input.cgroupParent ? input.cgroupParent.replace(/\/+$/, '') : '/berth'}/${input.id}`,
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
       sysctl,

@@ -6,8 +6,17 @@ import { bool, map, num, obj, selects, str, strings, type Msg } from './wire.js'
 
 const STATE = { ready: 'SANDBOX_READY', notready: 'SANDBOX_NOTREADY' } as const;
 
+/** kubelet's pod cgroup under the cgroupfs driver: an absolute path, no `..`. */
+function cgroupParentOf(linux: Msg | null, driver: 'cgroupfs' | 'systemd'): string {
+  const p = str(linux, 'cgroup_parent');
+  if (p === '') return '';
+  if (driver === 'systemd') throw new InvalidArgument(`RunPodSandbox: cgroup_parent ${JSON.stringify(p)}: berth's cgroup-driver systemd is not supported yet (use cgroupfs, with kubelet's cgroupDriver cgroupfs)`);
+  if (!p.startsWith('/') || p.split('/').includes('..')) throw new InvalidArgument(`RunPodSandbox: cgroup_parent ${JSON.stringify(p)} is not an absolute cgroup path (the cgroupfs driver wants /kubepods/…)`);
+  return p;
+}
+
 /** PodSandboxConfig → berth's sandbox request; what berth cannot do is refused naming the field. */
-export function sandboxRequest(config: unknown, runtimeHandler: string): SandboxRequest {
+export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 'cgroupfs' | 'systemd' = 'cgroupfs'): SandboxRequest {
   const c = obj(config);
   const md = obj(c?.['metadata']);
   if (!c || !md) throw new InvalidArgument('RunPodSandbox: the sandbox config has no metadata');
@@ -34,7 +43,7 @@ export function sandboxRequest(config: unknown, runtimeHandler: string): Sandbox
     dns: { servers: strings(dns, 'servers'), search: strings(dns, 'searches'), options: strings(dns, 'options') },
     hostNetwork: str(nso, 'network') === 'NODE',
     sysctls: map(linux, 'sysctls'),
-    cgroupParent: str(linux, 'cgroup_parent'),
+    cgroupParent: cgroupParentOf(linux, driver),
     runtimeHandler,
   };
 }
@@ -61,7 +70,7 @@ export function sandboxHandlers(deps: CriDeps) {
   const pods = deps.pods;
   return {
     RunPodSandbox: unary('RunPodSandbox', async (req, ctx) => {
-      const pod = await pods.run(sandboxRequest(req['config'], str(req, 'runtime_handler')), ctx.signal);
+      const pod = await pods.run(sandboxRequest(req['config'], str(req, 'runtime_handler'), deps.config.cgroupDriver), ctx.signal);
       return { pod_sandbox_id: pod.id };
     }),
 

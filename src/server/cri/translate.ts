@@ -121,7 +121,11 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   };
   if (str(obj(sc?.['apparmor']), 'profile_type') === 'Unconfined') spec.security.apparmor = 'unconfined';
   spec.rootfs.readOnly = bool(sc, 'readonly_rootfs');
+  if (pod.cgroupParent) spec.resources.cgroupParent = pod.cgroupParent;
   if (res) {
+    const oom = num(res, 'oom_score_adj');
+    if (oom < -1000 || oom > 1000) refuse(`resources.oom_score_adj ${oom}`, 'is outside -1000…1000');
+    spec.resources.oomScoreAdj = oom;
     const memory = num(res, 'memory_limit_in_bytes');
     const swap = num(res, 'memory_swap_limit_in_bytes');
     spec.resources = {
