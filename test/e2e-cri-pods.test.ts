@@ -345,7 +345,7 @@ test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, 
   assert.deepEqual(await netnsFiles(), []);
 });
 
-test('berthd restarts with a pod running: the pod, its running and its exited containers are reported as they were', async () => {
+test('berthd killed and restarted with a pod running: the pod, its running and its exited containers are reported as they were', async () => {
   const pod = await runPod('lasting');
   const live = await createStarted(pod, containerConfig('live', 'while true; do sleep 0.2; done'));
   const gone = await createStarted(pod, containerConfig('gone', 'exit 2'));
@@ -353,8 +353,9 @@ test('berthd restarts with a pod running: the pod, its running and its exited co
   await eventually(async () => ((await containerStatus(live))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
   const ip = ((await podStatus(pod))['network'] as { ip: string }).ip;
 
+  // Killed, not stopped: nothing of berthd's survives but what it wrote.
   cri.close();
-  await d.stopDaemon();
+  await d.crash();
   await d.spawn();
   cri = new CriClient(d.criSocket);
   await cri.ready();
@@ -425,6 +426,15 @@ test("the pod's cgroup_parent holds its containers' cgroups with their limits; o
   const bad = failed(await cri.rt('RunPodSandbox', { config: podConfig('cg2', { linux: { cgroup_parent: 'kubepods/../x' } }) }));
   assert.equal(bad.code, status.INVALID_ARGUMENT);
   assert.match(bad.details, /cgroup_parent/);
+});
+
+test('a container over its memory limit is OOMKilled', async () => {
+  const pod = await runPod('oom');
+  const c = await createStarted(pod, containerConfig('hog', 'exec dd if=/dev/zero of=/dev/null bs=200M count=1', { linux: { resources: { memory_limit_in_bytes: 32 * 1024 * 1024, memory_swap_limit_in_bytes: 32 * 1024 * 1024 } } }));
+  const st = await exitedStatus(c);
+  assert.equal(st['reason'], 'OOMKilled', JSON.stringify(st));
+  assert.equal(st['exit_code'], 137);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
 });
 
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
