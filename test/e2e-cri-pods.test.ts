@@ -437,6 +437,30 @@ test('a container over its memory limit is OOMKilled', async () => {
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
 });
 
+test("UpdateContainerResources changes a running container's limits; ReopenContainerLog follows kubelet's rotation", async () => {
+  const pod = await runPod('upd');
+  const c = await createStarted(pod, containerConfig('ticker', 'while true; do echo tick; sleep 0.1; done', { linux: { resources: { memory_limit_in_bytes: 64 << 20 } } }));
+  await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  CriClient.ok(await cri.rt('UpdateContainerResources', { container_id: c, linux: { memory_limit_in_bytes: 96 << 20, cpu_shares: 512 } }));
+  assert.equal(Number((await readFile(`/sys/fs/cgroup/memory/berth/${c}/memory.limit_in_bytes`, 'utf8')).trim()), 96 << 20);
+  assert.equal(Number((await readFile(`/sys/fs/cgroup/cpu/berth/${c}/cpu.shares`, 'utf8')).trim()), 512);
+  const res = ((await containerStatus(c))['resources'] as { linux: { memory_limit_in_bytes: string } }).linux;
+  assert.equal(res.memory_limit_in_bytes, String(96 << 20));
+  const bad = failed(await cri.rt('UpdateContainerResources', { container_id: c, linux: { hugepage_limits: [{ page_size: '2MB', limit: 1 }] } }));
+  assert.equal(bad.code, status.INVALID_ARGUMENT);
+  assert.match(bad.details, /hugepage_limits/);
+
+  // kubelet's rotation: rename, then ReopenContainerLog; the new file at the same path gets the next lines.
+  const log = join(logRoot, 'upd', 'ticker', '0.log');
+  await eventually(async () => ((await readFile(log, 'utf8')).includes('tick') ? true : undefined));
+  await execFileP('mv', [log, `${log}.20261208-000000`]);
+  CriClient.ok(await cri.rt('ReopenContainerLog', { container_id: c }));
+  await eventually(async () => ((await readFile(log, 'utf8').catch(() => '')).includes('tick') ? true : undefined), 10_000, 'lines in the reopened log');
+  assert.ok((await criLog(log)).every((l) => l.text === 'tick'));
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  assert.equal(failed(await cri.rt('ReopenContainerLog', { container_id: c })).code, status.NOT_FOUND);
+});
+
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
   assert.deepEqual((CriClient.ok(await cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
   assert.deepEqual(await netnsFiles(), []);

@@ -92,7 +92,7 @@ test('UpdateRuntimeConfig keeps the pod CIDR and Status reports it; a malformed 
 test('RPCs not built yet answer UNIMPLEMENTED naming the RPC; so do the ones containerd 1.6 leaves out', async () => {
   for (const [rpc, req] of [
     ['ContainerStats', { container_id: 'x' }],
-    ['ReopenContainerLog', { container_id: 'x' }],
+    ['PodSandboxStats', { pod_sandbox_id: 'x' }],
     ['CheckpointContainer', { container_id: 'x' }],
     ['ListMetricDescriptors', {}],
   ] as const) {

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, isNotFound } from '../../errdefs/index.js';
-import type { ContainerRecord } from '../../services/index.js';
+import { reopenContainerLog, type ContainerRecord } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
 import { unary } from './rpc.js';
-import { containerInput, type CriView } from './translate.js';
+import { containerInput, resourcesOf, type CriView } from './translate.js';
 import { map, nanos, obj, selects, str, type Msg } from './wire.js';
 
 /** CRI's container state of a record's status. */
@@ -160,11 +160,29 @@ export function containerHandlers(deps: CriDeps) {
       return { containers };
     }),
 
+    UpdateContainerResources: unary('UpdateContainerResources', async (req) => {
+      const rec = get(idOf(req, 'UpdateContainerResources'));
+      const res = obj(req['linux']);
+      if (!res) throw new InvalidArgument('UpdateContainerResources: linux resources are required');
+      // Applied to the running cgroup at once, and kept for the container's next start.
+      await inNs(() => svc.update(rec.id, (spec) => ({ resources: resourcesOf('UpdateContainerResources', res, spec.resources) })));
+      return {};
+    }),
+
+    ReopenContainerLog: unary('ReopenContainerLog', async (req) => {
+      const rec = get(idOf(req, 'ReopenContainerLog'));
+      await inNs(() => reopenContainerLog(svc, rec.id));
+      return {};
+    }),
+
     ContainerStatus: unary('ContainerStatus', async (req) => {
       const rec = get(idOf(req, 'ContainerStatus'));
       const info: Record<string, string> = {};
       if (req['verbose'] === true) info['info'] = JSON.stringify({ pid: rec.state.pid, sandboxID: rec.pod ?? '', spec: rec.spec, config: rec.config });
-      return { status: containerStatus(rec), info };
+      const status = containerStatus(rec);
+      const r = rec.spec.resources;
+      status['resources'] = { linux: { memory_limit_in_bytes: String(r.memory ?? 0), cpu_shares: String(r.cpuShares ?? 0), cpu_quota: String(r.cpuQuota ?? 0), cpu_period: String(r.cpuPeriod ?? 0), cpuset_cpus: r.cpusetCpus ?? '', oom_score_adj: String(r.oomScoreAdj ?? 0), memory_swap_limit_in_bytes: String(r.memorySwap ?? 0) } };
+      return { status, info };
     }),
   };
 }

@@ -13,8 +13,6 @@ export const CRI_API_VERSION = 'v1';
 
 /** RPCs not built yet: refused by name. */
 const POD_RPCS = [
-  'UpdateContainerResources',
-  'ReopenContainerLog',
   'ContainerStats',
   'ListContainerStats',
   'PodSandboxStats',

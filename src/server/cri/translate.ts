@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
-import { defaultContainerSpec, MASKED_PATHS, READONLY_PATHS, type CreateInput, type MountRequest, type SandboxRecord, type SeccompSpec } from '../../services/index.js';
+import { defaultContainerSpec, MASKED_PATHS, READONLY_PATHS, type CreateInput, type MountRequest, type ResourceSpec, type SandboxRecord, type SeccompSpec } from '../../services/index.js';
 import { bool, map, num, obj, str, strings, type Msg } from './wire.js';
 
 /** What the CRI view of a container keeps (record.views.cri): what ContainerStatus shows back. */
@@ -73,6 +73,27 @@ function mountsOf(config: Msg): { requests: MountRequest[]; view: CriView['mount
   return { requests, view };
 }
 
+/** LinuxContainerResources over `base`: limits that are set (CRI's 0 is "none"), oom_score_adj always. */
+export function resourcesOf(rpc: string, res: Msg, base: ResourceSpec): ResourceSpec {
+  if (str(res, 'cpuset_mems') || (Array.isArray(res['hugepage_limits']) && res['hugepage_limits'].length) || Object.keys(map(res, 'unified')).length) {
+    throw new InvalidArgument(`${rpc}: resources cpuset_mems, hugepage_limits and unified are not supported by berth yet`);
+  }
+  const oom = num(res, 'oom_score_adj');
+  if (oom < -1000 || oom > 1000) throw new InvalidArgument(`${rpc}: resources.oom_score_adj ${oom} is outside -1000…1000`);
+  const memory = num(res, 'memory_limit_in_bytes');
+  const swap = num(res, 'memory_swap_limit_in_bytes');
+  return {
+    ...base,
+    oomScoreAdj: oom,
+    ...(memory > 0 ? { memory } : {}),
+    ...(swap > 0 ? { memorySwap: swap } : {}),
+    ...(num(res, 'cpu_shares') > 0 ? { cpuShares: num(res, 'cpu_shares') } : {}),
+    ...(num(res, 'cpu_quota') > 0 ? { cpuQuota: num(res, 'cpu_quota') } : {}),
+    ...(num(res, 'cpu_period') > 0 ? { cpuPeriod: num(res, 'cpu_period') } : {}),
+    ...(str(res, 'cpuset_cpus') ? { cpusetCpus: str(res, 'cpuset_cpus') } : {}),
+  };
+}
+
 /**
  * A CRI ContainerConfig onto berth's typed spec, in the pod's namespaces: the pod's network, IPC and
  * UTS (joined by their files), its DNS and sysctls; the log at the path kubelet asked for. A field
@@ -96,7 +117,6 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   const ro = strings(sc, 'readonly_paths');
   if (masked.length && !sameList(masked, MASKED_PATHS)) refuse('masked_paths other than the runtime defaults');
   if (ro.length && !sameList(ro, READONLY_PATHS)) refuse('readonly_paths other than the runtime defaults');
-  if (res && (str(res, 'cpuset_mems') || (Array.isArray(res['hugepage_limits']) && res['hugepage_limits'].length) || Object.keys(map(res, 'unified')).length)) refuse('resources cpuset_mems, hugepage_limits and unified');
 
   const spec = defaultContainerSpec({ network: pod.hostNetwork ? 'host' : '' });
   spec.namespaces.network = pod.hostNetwork ? { mode: 'host' } : { mode: 'path', path: pod.namespaces.net ?? '' };
@@ -122,22 +142,7 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   if (str(obj(sc?.['apparmor']), 'profile_type') === 'Unconfined') spec.security.apparmor = 'unconfined';
   spec.rootfs.readOnly = bool(sc, 'readonly_rootfs');
   if (pod.cgroupParent) spec.resources.cgroupParent = pod.cgroupParent;
-  if (res) {
-    const oom = num(res, 'oom_score_adj');
-    if (oom < -1000 || oom > 1000) refuse(`resources.oom_score_adj ${oom}`, 'is outside -1000…1000');
-    spec.resources.oomScoreAdj = oom;
-    const memory = num(res, 'memory_limit_in_bytes');
-    const swap = num(res, 'memory_swap_limit_in_bytes');
-    spec.resources = {
-      ...spec.resources,
-      ...(memory > 0 ? { memory } : {}),
-      ...(swap > 0 ? { memorySwap: swap } : {}),
-      ...(num(res, 'cpu_shares') > 0 ? { cpuShares: num(res, 'cpu_shares') } : {}),
-      ...(num(res, 'cpu_quota') > 0 ? { cpuQuota: num(res, 'cpu_quota') } : {}),
-      ...(num(res, 'cpu_period') > 0 ? { cpuPeriod: num(res, 'cpu_period') } : {}),
-      ...(str(res, 'cpuset_cpus') ? { cpusetCpus: str(res, 'cpuset_cpus') } : {}),
-    };
-  }
+  if (res) spec.resources = resourcesOf('CreateContainer', res, spec.resources);
   const logPath = pod.logDirectory && str(c, 'log_path') ? join(pod.logDirectory, str(c, 'log_path')) : '';
   // kubelet reads and rotates the log itself (10 MiB by default): berth's own cap sits far above it.
   const options = { 'max-size': '1g', 'max-file': '1' };

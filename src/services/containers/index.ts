@@ -12,7 +12,7 @@ export { ContainerMounts } from './mounts.js';
 export type { ContainerMountPlanner, RuntimeMount } from './mounts.js';
 export { ExecService } from './exec.js';
 export type { ExecConfig, ExecRecord, ExecSession, ExecStatus } from './exec.js';
-export { resizeContainerTty } from './tty.js';
+export { reopenContainerLog, resizeContainerTty } from './tty.js';
 export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';
 export { linkEnv, linkNamesByTarget, linkTargets, isUserNetwork } from './links.js';
 export type { LinkHost, LinkRequest } from './links.js';
