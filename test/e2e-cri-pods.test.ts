@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestDaemon, eventually, leftoverCgroups, leftoverMounts } from './helpers/daemon.js';
@@ -26,7 +26,7 @@ const subnet = `10.77.${third}.0/24`;
 before(async () => {
   d = await TestDaemon.start({
     cri: true,
-    config: (dir) => ({ cri: { 'cni-conf-dir': join(dir, 'net.d'), 'cni-bin-dirs': ['/usr/lib/cni'] } }),
+    config: (dir) => ({ cri: { 'cni-conf-dir': join(dir, 'net.d'), 'cni-bin-dirs': [join(dir, 'cni-bin'), '/usr/lib/cni'] } }),
   });
   await mkdir(join(d.dir, 'net.d'), { recursive: true });
   await writeFile(
@@ -233,9 +233,9 @@ test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI 
   const ps = await d.docker(['ps', '-aq', '--no-trunc']);
   assert.equal(ps.code, 0, ps.stderr);
   assert.equal(ps.stdout.trim(), '');
-  const rm = await d.docker(['rm', server]);
-  assert.notEqual(rm.code, 0);
-  assert.match(rm.stderr, /No such container/);
+  const dockerRm = await d.docker(['rm', server]);
+  assert.notEqual(dockerRm.code, 0);
+  assert.match(dockerRm.stderr, /No such container/);
   // docker rm -f passes over a container it cannot find (exit 0): the pod's container must stay.
   await d.docker(['rm', '-f', server]);
   assert.notEqual((await d.docker(['inspect', server])).code, 0);
@@ -459,6 +459,42 @@ test("UpdateContainerResources changes a running container's limits; ReopenConta
   assert.ok((await criLog(log)).every((l) => l.text === 'tick'));
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
   assert.equal(failed(await cri.rt('ReopenContainerLog', { container_id: c })).code, status.NOT_FOUND);
+});
+
+test('a RunPodSandbox whose caller gives up half-way leaves nothing: no namespace, address, veth or record', async () => {
+  // A plugin of the test's own after the bridge, slow on ADD: the caller's deadline passes meanwhile.
+  const bin = join(d.dir, 'cni-bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(
+    join(bin, 'slow'),
+    `#!${process.execPath}\nlet t='';process.stdin.on('data',(c)=>t+=c).on('end',()=>{const c=JSON.parse(t);if(process.env.CNI_COMMAND!=='ADD')return;setTimeout(()=>process.stdout.write(JSON.stringify(c.prevResult)),3000);});\n`,
+    { mode: 0o755 },
+  );
+  const slow = join(d.dir, 'net.d', '00-slow.conflist');
+  await writeFile(
+    slow,
+    JSON.stringify({ cniVersion: '1.0.0', name: 'pods', plugins: [{ type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', subnet, dataDir: join(d.dir, 'ipam') } }, { type: 'slow' }] }),
+  );
+  try {
+    await mkdir(join(logRoot, 'hasty'), { recursive: true });
+    const r = failed(await cri.rt('RunPodSandbox', { config: podConfig('hasty') }, 1000));
+    assert.equal(r.code, status.DEADLINE_EXCEEDED);
+    await eventually(
+      async () => {
+        const held = (await readdir(join(d.dir, 'ipam', 'pods')).catch(() => [] as string[])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+        const veths = (await execFileP('ip', ['-o', 'link', 'show', 'master', bridge])).stdout.trim();
+        return held.length === 0 && veths === '' && (await netnsFiles()).length === 0 ? true : undefined;
+      },
+      15_000,
+      'the half-made sandbox undone',
+    );
+    assert.deepEqual((CriClient.ok(await cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
+  } finally {
+    await rm(slow, { force: true });
+  }
+  // The name is free again.
+  const id = await runPod('hasty');
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: id }));
 });
 
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
