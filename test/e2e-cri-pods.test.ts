@@ -497,6 +497,29 @@ test('a RunPodSandbox whose caller gives up half-way leaves nothing: no namespac
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: id }));
 });
 
+test('ContainerStats and PodSandboxStats: CPU time, memory and the writable layer of running containers', async () => {
+  const pod = await runPod('stats');
+  const c = await createStarted(pod, containerConfig('busy', 'head -c 3000000 /dev/urandom > /big; while true; do :; done', { linux: { resources: { memory_limit_in_bytes: 64 << 20 } } }));
+  type Stats = { attributes: { id: string; metadata: { name: string } }; cpu: { usage_core_nano_seconds: { value: string } }; memory: { working_set_bytes: { value: string }; usage_bytes: { value: string } }; writable_layer: { used_bytes: { value: string } } };
+  const st = await eventually(async () => {
+    const s = (CriClient.ok(await cri.rt('ContainerStats', { container_id: c })) as { stats: Stats }).stats;
+    return Number(s.writable_layer?.used_bytes.value ?? 0) >= 3_000_000 && Number(s.cpu?.usage_core_nano_seconds.value ?? 0) > 0 ? s : undefined;
+  }, 20_000, 'stats of a busy container');
+  assert.equal(st.attributes.id, c);
+  assert.equal(st.attributes.metadata.name, 'busy');
+  assert.ok(Number(st.memory.usage_bytes.value) > 0);
+  const list = (CriClient.ok(await cri.rt('ListContainerStats', { filter: { pod_sandbox_id: pod } })) as { stats: Stats[] }).stats;
+  assert.deepEqual(list.map((s) => s.attributes.id), [c]);
+  const ps = (CriClient.ok(await cri.rt('PodSandboxStats', { pod_sandbox_id: pod })) as { stats: { attributes: { id: string }; linux: { cpu: { usage_core_nano_seconds: { value: string } }; containers: Stats[] } } }).stats;
+  assert.equal(ps.attributes.id, pod);
+  assert.deepEqual(ps.linux.containers.map((s) => s.attributes.id), [c]);
+  assert.ok(Number(ps.linux.cpu.usage_core_nano_seconds.value) > 0);
+  const all = (CriClient.ok(await cri.rt('ListPodSandboxStats', { filter: { label_selector: { app: 'stats' } } })) as { stats: { attributes: { id: string } }[] }).stats;
+  assert.deepEqual(all.map((s) => s.attributes.id), [pod]);
+  assert.equal(failed(await cri.rt('ContainerStats', { container_id: 'f'.repeat(64) })).code, status.NOT_FOUND);
+  CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+});
+
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
   assert.deepEqual((CriClient.ok(await cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
   assert.deepEqual(await netnsFiles(), []);

@@ -262,6 +262,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
         const u = await treeUsage([join(opts.dataRoot, 'blobs'), join(opts.dataRoot, 'layers')]);
         return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
       },
+      writableLayerUsage: async (id) => {
+        const u = await treeUsage([layersOf(id).upperPath(id)]);
+        return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
+      },
       log: (msg, err) => log.warn(msg, err),
     }).catch(async (e: unknown) => {
       await server.close();

@@ -31,5 +31,7 @@ export interface CriDeps {
   containers: ContainerService;
   execs: ExecService;
   imageFsUsage(): Promise<ImageFsUsage>;
+  /** What a container's writable layer holds (ContainerStats). */
+  writableLayerUsage(containerId: string): Promise<ImageFsUsage>;
   log(msg: string, err?: unknown): void;
 }

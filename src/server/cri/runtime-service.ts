@@ -6,18 +6,11 @@ import { unary, unimplemented } from './rpc.js';
 import { sandboxHandlers } from './sandboxes.js';
 import { containerHandlers } from './containers.js';
 import { execHandlers } from './exec.js';
+import { statsHandlers } from './stats.js';
 import type { StreamingServer } from './streaming/index.js';
 
 /** The CRI version berth speaks (VersionResponse.version is the kubelet runtime API's own, 0.1.0). */
 export const CRI_API_VERSION = 'v1';
-
-/** RPCs not built yet: refused by name. */
-const POD_RPCS = [
-  'ContainerStats',
-  'ListContainerStats',
-  'PodSandboxStats',
-  'ListPodSandboxStats',
-];
 
 /** What containerd 1.6 leaves unimplemented too. */
 const NOT_IN_CONTAINERD_16 = ['CheckpointContainer', 'ListMetricDescriptors', 'ListPodSandboxMetrics'];
@@ -84,8 +77,7 @@ export function runtimeService(deps: CriDeps, streaming: StreamingServer): Untyp
 
     GetContainerEvents: unimplemented('GetContainerEvents', 'as in containerd 1.6, kubelet polls ListContainers instead', true),
   };
-  for (const rpc of POD_RPCS) impl[rpc] = unimplemented(rpc, 'not built yet');
-  Object.assign(impl, sandboxHandlers(deps), containerHandlers(deps), execHandlers(deps, streaming));
+  Object.assign(impl, sandboxHandlers(deps), containerHandlers(deps), execHandlers(deps, streaming), statsHandlers(deps));
   for (const rpc of NOT_IN_CONTAINERD_16) impl[rpc] = unimplemented(rpc, 'as in containerd 1.6');
   return impl;
 }
