@@ -66,6 +66,7 @@ function podConfig(name: string, extra: Msg = {}): Msg {
     log_directory: join(logRoot, name),
     labels: { app: name, tier: 'test' },
     annotations: { 'a.b/c': 'd' },
+    dns_config: { servers: ['10.96.0.10'], searches: [`${name}.svc.cluster.local`], options: ['ndots:5'] },
     linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
     ...extra,
   };
@@ -301,6 +302,9 @@ test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, 
   assert.equal(slow.code, status.DEADLINE_EXCEEDED);
   assert.match(slow.details, /sleep 30/);
   assert.equal(failed(await cri.rt('ExecSync', { container_id: 'f'.repeat(64), cmd: ['true'] })).code, status.NOT_FOUND);
+  // The pod's DNSConfig is the containers' resolv.conf.
+  const resolv = CriClient.ok(await cri.rt('ExecSync', { container_id: c, cmd: ['cat', '/etc/resolv.conf'], timeout: 10 })) as { stdout: Buffer };
+  assert.equal(resolv.stdout.toString(), 'nameserver 10.96.0.10\nsearch execs.svc.cluster.local\noptions ndots:5\n');
 
   // Exec through the streaming server, as kubectl exec through kubelet: SPDY v4, exit status on the error stream.
   const { url } = CriClient.ok(await cri.rt('Exec', { container_id: c, cmd: ['sh', '-c', 'echo streamed; exit 4'], stdout: true, stderr: true })) as { url: string };
