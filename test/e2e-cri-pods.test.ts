@@ -138,13 +138,14 @@ test('a pod sandbox: its own network (an IP of the CNI subnet), hostname, states
   assert.deepEqual(await netnsFiles(), []);
 });
 
-test('bad sandbox configs: no metadata, host ports, a shared pid namespace: INVALID_ARGUMENT naming them', async () => {
+test('bad sandbox configs: no metadata, host ports without portmap, a shared pid namespace: INVALID_ARGUMENT naming them', async () => {
   const none = failed(await cri.rt('RunPodSandbox', { config: { hostname: 'x' } }));
   assert.equal(none.code, status.INVALID_ARGUMENT);
   assert.match(none.details, /metadata/);
+  // Host ports go through the CNI chain's portmap plugin; this network has none.
   const ports = failed(await cri.rt('RunPodSandbox', { config: podConfig('ports', { port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080 }] }) }));
   assert.equal(ports.code, status.INVALID_ARGUMENT);
-  assert.match(ports.details, /port_mappings/);
+  assert.match(ports.details, /portMappings capability \(portmap\) in network pods/);
   const pid = failed(await cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'POD' } } } }) }));
   assert.equal(pid.code, status.INVALID_ARGUMENT);
   assert.match(pid.details, /namespace_options\.pid POD/);
@@ -522,6 +523,33 @@ test('ContainerStats and PodSandboxStats: CPU time, memory and the writable laye
   assert.deepEqual(all.map((s) => s.attributes.id), [pod]);
   assert.equal(failed(await cri.rt('ContainerStats', { container_id: 'f'.repeat(64) })).code, status.NOT_FOUND);
   CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+});
+
+test('host ports through the portmap plugin: the pod answers on the host port; its rules go with the pod', async () => {
+  const conf = join(d.dir, 'net.d', '00-ports.conflist');
+  await writeFile(
+    conf,
+    JSON.stringify({ cniVersion: '1.0.0', name: 'pods', plugins: [{ type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', subnet, dataDir: join(d.dir, 'ipam') } }, { type: 'portmap', capabilities: { portMappings: true } }] }),
+  );
+  const hostPort = 30000 + Math.floor(Math.random() * 20000);
+  let pod = '';
+  try {
+    await mkdir(join(logRoot, 'ports'), { recursive: true });
+    pod = (CriClient.ok(await cri.rt('RunPodSandbox', { config: podConfig('ports', { port_mappings: [{ protocol: 'TCP', container_port: 8080, host_port: hostPort }] }) })) as { pod_sandbox_id: string }).pod_sandbox_id;
+    await createStarted(pod, containerConfig('web', 'mkdir -p /www && echo "via the host port" > /www/index.html && exec httpd -f -p 8080 -h /www'));
+    const gateway = `10.77.${third}.1`;
+    const body = await eventually(async () => {
+      const r = await execFileP('wget', ['-q', '-T', '2', '-O', '-', `http://${gateway}:${hostPort}/`]).catch(() => undefined);
+      return r?.stdout;
+    }, 15_000, `an answer on ${gateway}:${hostPort}`);
+    assert.equal(body, 'via the host port\n');
+    CriClient.ok(await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+    const rules = (await execFileP('iptables-save', ['-t', 'nat'])).stdout.split('\n').filter((l) => l.includes(pod) || l.includes(`--dport ${hostPort}`));
+    assert.deepEqual(rules, [], 'the pod\'s port rules removed');
+  } finally {
+    if (pod) await cri.rt('RemovePodSandbox', { pod_sandbox_id: pod });
+    await rm(conf, { force: true });
+  }
 });
 
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {

@@ -49,10 +49,20 @@ export interface CniAttachment {
   netns: string;
   ifname: string;
   args?: Record<string, string>;
+  /** Capability arguments (e.g. `portMappings`), given to each plugin that declares the capability, as libcni does. */
+  capabilities?: Record<string, unknown>;
 }
 
-function pluginConf(net: CniNetworkList, p: Record<string, unknown>, prev: CniResult | undefined): Record<string, unknown> {
-  return { ...p, name: net.name, cniVersion: net.cniVersion, ...(prev ? { prevResult: prev } : {}) };
+/** Whether some plugin of the list declares `capability` (`"capabilities": {"portMappings": true}`). */
+export function hasCapability(net: CniNetworkList, capability: string): boolean {
+  return net.plugins.some((p) => (p['capabilities'] as Record<string, unknown> | undefined)?.[capability] === true);
+}
+
+function pluginConf(net: CniNetworkList, p: Record<string, unknown>, prev: CniResult | undefined, at: CniAttachment): Record<string, unknown> {
+  const caps = (p['capabilities'] as Record<string, unknown> | undefined) ?? {};
+  const runtimeConfig = Object.fromEntries(Object.entries(at.capabilities ?? {}).filter(([k]) => caps[k] === true));
+  const { capabilities: _declared, ...conf } = p;
+  return { ...conf, name: net.name, cniVersion: net.cniVersion, ...(Object.keys(runtimeConfig).length ? { runtimeConfig } : {}), ...(prev ? { prevResult: prev } : {}) };
 }
 
 /**
@@ -67,7 +77,7 @@ export async function cniAddList(net: CniNetworkList, binDirs: string[], at: Cni
       const type = String(p['type']);
       const dir = await pluginDir(binDirs, type);
       done.push(p);
-      prev = (await invokePlugin(dir, pluginConf(net, p, prev), 'ADD', at)) ?? prev;
+      prev = (await invokePlugin(dir, pluginConf(net, p, prev, at), 'ADD', at)) ?? prev;
     }
   } catch (e) {
     await cniDelList({ ...net, plugins: done }, binDirs, at, prev).catch(() => undefined);
@@ -82,7 +92,7 @@ export async function cniDelList(net: CniNetworkList, binDirs: string[], at: Cni
   for (const p of [...net.plugins].reverse()) {
     try {
       const dir = await pluginDir(binDirs, String(p['type']));
-      await invokePlugin(dir, pluginConf(net, p, prev), 'DEL', at);
+      await invokePlugin(dir, pluginConf(net, p, prev, at), 'DEL', at);
     } catch (e) {
       first ??= e;
     }

@@ -1,10 +1,26 @@
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { SandboxRecord, SandboxRequest } from '../../services/index.js';
+import type { PodPortMapping, SandboxRecord, SandboxRequest } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
 import { unary } from './rpc.js';
 import { bool, map, num, obj, selects, str, strings, type Msg } from './wire.js';
 
 const STATE = { ready: 'SANDBOX_READY', notready: 'SANDBOX_NOTREADY' } as const;
+
+/** PortMapping list → berth's; a host network pod's ports are the host's already (as containerd, none needed). */
+function portMappingsOf(c: Msg, hostNetwork: boolean): PodPortMapping[] {
+  const list = Array.isArray(c['port_mappings']) ? (c['port_mappings'] as unknown[]).map(obj) : [];
+  if (hostNetwork) return [];
+  return list
+    .filter((m) => num(m, 'host_port') > 0)
+    .map((m) => {
+      const containerPort = num(m, 'container_port');
+      const hostPort = num(m, 'host_port');
+      if (containerPort < 1 || containerPort > 65535 || hostPort > 65535) throw new InvalidArgument(`RunPodSandbox: port mapping ${hostPort}:${containerPort} is not a pair of TCP/UDP ports`);
+      const proto = (str(m, 'protocol') || 'TCP').toLowerCase();
+      if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw new InvalidArgument(`RunPodSandbox: port mapping protocol ${str(m, 'protocol')} is not TCP, UDP or SCTP`);
+      return { protocol: proto, containerPort, hostPort, hostIp: str(m, 'host_ip') };
+    });
+}
 
 /** kubelet's pod cgroup under the cgroupfs driver: an absolute path, no `..`. */
 function cgroupParentOf(linux: Msg | null, driver: 'cgroupfs' | 'systemd'): string {
@@ -22,8 +38,6 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
   if (!c || !md) throw new InvalidArgument('RunPodSandbox: the sandbox config has no metadata');
   if (!str(md, 'name') || !str(md, 'uid') || !str(md, 'namespace')) throw new InvalidArgument('RunPodSandbox: metadata.name, metadata.uid and metadata.namespace are required');
   if (runtimeHandler !== '' && runtimeHandler !== 'runc') throw new InvalidArgument(`RunPodSandbox: runtime handler ${JSON.stringify(runtimeHandler)} is not configured (berth runs runc)`);
-  const ports = Array.isArray(c['port_mappings']) ? c['port_mappings'] : [];
-  if (ports.length) throw new InvalidArgument('RunPodSandbox: port_mappings (hostPort) are not supported by berth yet');
   const linux = obj(c['linux']);
   const sc = obj(linux?.['security_context']);
   const nso = obj(sc?.['namespace_options']);
@@ -42,6 +56,7 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
     annotations: map(c, 'annotations'),
     dns: { servers: strings(dns, 'servers'), search: strings(dns, 'searches'), options: strings(dns, 'options') },
     hostNetwork: str(nso, 'network') === 'NODE',
+    portMappings: portMappingsOf(c, str(nso, 'network') === 'NODE'),
     sysctls: map(linux, 'sysctls'),
     cgroupParent: cgroupParentOf(linux, driver),
     runtimeHandler,

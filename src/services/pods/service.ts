@@ -1,11 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument } from '../../errdefs/index.js';
-import { cniAddList, cniDelList, loadCniNetwork, type CniResult } from '../../core/network/index.js';
+import { cniAddList, cniDelList, hasCapability, loadCniNetwork, type CniResult } from '../../core/network/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { randomHex } from '../../util/index.js';
 import { createPodNamespaces, removeNamespaceFile, removePodNamespaces, type PodNamespaces } from './namespaces.js';
-import type { PodMetadata, SandboxRecord, SandboxStore } from './store.js';
+import type { PodMetadata, PortMapping, SandboxRecord, SandboxStore } from './store.js';
 
 /** What a pod sandbox is asked to be, in berth's words (the CRI dialect translates PodSandboxConfig). */
 export interface SandboxRequest {
@@ -16,9 +16,16 @@ export interface SandboxRequest {
   annotations: Record<string, string>;
   dns: { servers: string[]; search: string[]; options: string[] };
   hostNetwork: boolean;
+  portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
   runtimeHandler: string;
+}
+
+/** The portMappings capability argument, as libcni's callers (containerd, CRI-O) spell it. */
+function capabilitiesOf(pod: { portMappings?: PortMapping[] }): Record<string, unknown> {
+  if (!pod.portMappings?.length) return {};
+  return { portMappings: pod.portMappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, hostIP: m.hostIp })) };
 }
 
 /** The container operations a pod needs: its containers stopped and removed with it. */
@@ -95,7 +102,10 @@ export class PodService {
       ns = await createPodNamespaces(dir, req.hostname || m.name, req.hostNetwork);
       if (ns.net) {
         const net = await loadCniNetwork(this.deps.cni.confDir);
-        const at = { containerId: id, netns: ns.net, ifname: IFNAME, args: { K8S_POD_NAMESPACE: m.namespace, K8S_POD_NAME: m.name, K8S_POD_INFRA_CONTAINER_ID: id, K8S_POD_UID: m.uid } };
+        if (req.portMappings.length && !hasCapability(net, 'portMappings')) {
+          throw new InvalidArgument(`host ports need a CNI plugin with the portMappings capability (portmap) in network ${net.name} (${net.file})`);
+        }
+        const at = { containerId: id, netns: ns.net, ifname: IFNAME, args: { K8S_POD_NAMESPACE: m.namespace, K8S_POD_NAME: m.name, K8S_POD_INFRA_CONTAINER_ID: id, K8S_POD_UID: m.uid }, capabilities: capabilitiesOf(req) };
         attached = { net, result: await cniAddList(net, this.deps.cni.binDirs, at) };
       }
       signal?.throwIfAborted();
@@ -112,7 +122,7 @@ export class PodService {
       await this.deps.store.save(rec);
       return rec;
     } catch (e) {
-      if (attached && ns?.net) await cniDelList(attached.net, this.deps.cni.binDirs, { containerId: id, netns: ns.net, ifname: IFNAME }, attached.result).catch((err: unknown) => this.deps.log(`CNI DEL of pod ${id}`, err));
+      if (attached && ns?.net) await cniDelList(attached.net, this.deps.cni.binDirs, { containerId: id, netns: ns.net, ifname: IFNAME, capabilities: capabilitiesOf(req) }, attached.result).catch((err: unknown) => this.deps.log(`CNI DEL of pod ${id}`, err));
       if (ns) await removePodNamespaces(ns);
       await rm(dir, { recursive: true, force: true });
       throw e;
@@ -132,7 +142,7 @@ export class PodService {
       const net = await loadCniNetwork(this.deps.cni.confDir).catch(() => ({ name: pod.network?.name ?? '', cniVersion: '1.0.0', plugins: [], file: '' }));
       // The list the pod was attached with may have changed since: DEL goes through today's list,
       // as libcni does; host-local and bridge release by container id and interface.
-      await cniDelList(net, this.deps.cni.binDirs, { containerId: pod.id, netns: pod.namespaces.net, ifname: IFNAME }, pod.network.result);
+      await cniDelList(net, this.deps.cni.binDirs, { containerId: pod.id, netns: pod.namespaces.net, ifname: IFNAME, capabilities: capabilitiesOf(pod) }, pod.network.result);
     }
     if (pod.namespaces.net) await removeNamespaceFile(pod.namespaces.net);
     if (pod.state !== 'notready' || pod.network) {

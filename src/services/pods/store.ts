@@ -13,6 +13,13 @@ export interface PodMetadata {
   attempt: number;
 }
 
+export interface PortMapping {
+  protocol: 'tcp' | 'udp' | 'sctp';
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
+}
+
 export type SandboxState = 'ready' | 'notready';
 
 export interface SandboxRecord {
@@ -26,6 +33,8 @@ export interface SandboxRecord {
   annotations: Record<string, string>;
   dns: { servers: string[]; search: string[]; options: string[] };
   hostNetwork: boolean;
+  /** Host ports published through the CNI chain's portMappings capability (the portmap plugin). */
+  portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
   runtimeHandler: string;
