@@ -65,6 +65,7 @@ test('a pod sandbox: its own network (an IP of the CNI subnet), hostname, states
 });
 
 test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI logs at the asked path; not in docker ps', async () => {
+  const started = String(Math.floor(Date.now() / 1000));
   const pod = await runPod('duo');
   const server = await createStarted(pod, containerConfig('server', 'mkdir -p /www && echo "hello from $WHO" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'));
   const client = await createStarted(
@@ -106,6 +107,10 @@ test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI 
   const dockerRm = await pods.d.docker(['rm', server]);
   assert.notEqual(dockerRm.code, 0);
   assert.match(dockerRm.stderr, /No such container/);
+  assert.match((await pods.d.docker(['stop', server])).stderr, /No such container/);
+  const events = await pods.d.docker(['events', '--since', started, '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'type=container']);
+  assert.equal(events.code, 0, events.stderr);
+  assert.ok(![server, client].some((id) => events.stdout.includes(id)), `no engine events of pods' containers: ${events.stdout}`);
   // docker rm -f passes over a container it cannot find (exit 0): the pod's container must stay.
   await pods.d.docker(['rm', '-f', server]);
   assert.notEqual((await pods.d.docker(['inspect', server])).code, 0);

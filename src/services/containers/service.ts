@@ -68,6 +68,8 @@ export class ContainerService {
 
   /** Publishes a container event with Docker's attributes: image, name and the labels. */
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    // The engine's events are the Engine API's: another namespace's containers (CRI pods) stay out of them.
+    if (rec.namespace) return;
     this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
   }
 
