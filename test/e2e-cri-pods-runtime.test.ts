@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually, leftoverCgroups, leftoverMounts } from './helpers/daemon.js';
 import { CriClient, status } from './helpers/cri.js';
-import { containerConfig, containerStatus, createStarted, criLog, execFileP, exitedStatus, failed, netnsFiles, podConfig, pods, runPod, upgraded, usePodsFixture } from './helpers/cri-pods.js';
+import { containerConfig, containerStatus, createStarted, criLog, execFileP, exitedStatus, failed, netnsFiles, podConfig, pods, runPod, upgraded, usePodsFixture, type Msg } from './helpers/cri-pods.js';
 import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from '../src/server/cri/streaming/index.js';
 
 /*
@@ -205,6 +205,34 @@ test('host ports through the portmap plugin: the pod answers on the host port; i
     if (pod) await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod });
     await rm(conf, { force: true });
   }
+});
+
+test("a container's security context (user, read-only rootfs, a dropped capability); a host-network pod", async () => {
+  const pod = await runPod('sec');
+  const sc = { run_as_user: { value: 1000 }, readonly_rootfs: true };
+  const c = await createStarted(pod, containerConfig('locked', 'id -u; if touch /x 2>/dev/null; then echo writable; else echo readonly; fi', { linux: { security_context: sc } }));
+  assert.equal((await exitedStatus(c))['exit_code'], 0);
+  assert.deepEqual((await criLog(join(pods.logRoot, 'sec', 'locked', '0.log'))).map((l) => l.text), ['1000', 'readonly']);
+  // CAP_NET_RAW (bit 13) is a default capability; dropped, the process lacks it.
+  const capEff = async (name: string, security: Msg): Promise<bigint> => {
+    const id = await createStarted(pod, containerConfig(name, 'grep CapEff /proc/self/status', { linux: { security_context: security } }));
+    assert.equal((await exitedStatus(id))['exit_code'], 0);
+    const line = (await criLog(join(pods.logRoot, 'sec', name, '0.log')))[0]?.text ?? '';
+    return BigInt(`0x${line.split(/\s+/)[1] ?? '0'}`);
+  };
+  assert.notEqual((await capEff('caps', {})) & (1n << 13n), 0n);
+  assert.equal((await capEff('nocaps', { capabilities: { drop_capabilities: ['NET_RAW'] } })) & (1n << 13n), 0n);
+  CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+
+  const host = await runPod('hostnet', { linux: { security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } } });
+  const st = (CriClient.ok(await pods.cri.rt('PodSandboxStatus', { pod_sandbox_id: host })) as { status: { network: { ip: string }; linux: { namespaces: { options: { network: string } } } } }).status;
+  assert.equal(st.network.ip, '');
+  assert.equal(st.linux.namespaces.options.network, 'NODE');
+  const h = await createStarted(host, containerConfig('seer', 'ip -o link show'));
+  assert.equal((await exitedStatus(h))['exit_code'], 0);
+  const links = (await criLog(join(pods.logRoot, 'hostnet', 'seer', '0.log'))).map((l) => l.text).join('\n');
+  assert.match(links, new RegExp(pods.bridge), "the host's interfaces, the pods' bridge among them");
+  CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: host }));
 });
 
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
