@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually, leftoverCgroups, leftoverMounts } from './helpers/daemon.js';
 import { CriClient, status } from './helpers/cri.js';
@@ -239,6 +239,21 @@ test('a RunPodSandbox whose caller gives up half-way leaves nothing: no namespac
   }
   // The name is free again.
   const id = await runPod('hasty');
+  CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: id }));
+});
+
+test('StopPodSandbox releases the address through the network the pod was attached with, even once its conf is gone', async () => {
+  const id = await runPod('orphan');
+  const ip = ((await podStatus(id))['network'] as { ip: string }).ip;
+  const conf = join(pods.d.dir, 'net.d', '10-pods.conflist');
+  await rename(conf, `${conf}.off`);
+  try {
+    CriClient.ok(await pods.cri.rt('StopPodSandbox', { pod_sandbox_id: id }));
+  } finally {
+    await rename(`${conf}.off`, conf);
+  }
+  const held = await readdir(join(pods.d.dir, 'ipam', 'pods')).catch(() => [] as string[]);
+  assert.ok(!held.includes(ip), `${ip} released`);
   CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: id }));
 });
 

@@ -115,7 +115,7 @@ export class PodService {
         key,
         ...req,
         namespaces: ns,
-        ...(attached ? { network: { name: attached.net.name, result: attached.result, ip: ips[0] ?? '', ips } } : {}),
+        ...(attached ? { network: { name: attached.net.name, result: attached.result, ip: ips[0] ?? '', ips, list: attached.net } } : {}),
         state: 'ready',
         createdNs: String(BigInt(Date.now()) * 1_000_000n),
       };
@@ -139,9 +139,9 @@ export class PodService {
       await this.deps.containers.inNamespace(this.deps.namespace, () => this.deps.containers.stop(c.id, { timeout: 0 })).catch((e: unknown) => this.deps.log(`stopping container ${c.id} of pod ${pod.id}`, e));
     }
     if (pod.network && pod.namespaces.net) {
-      const net = await loadCniNetwork(this.deps.cni.confDir).catch(() => ({ name: pod.network?.name ?? '', cniVersion: '1.0.0', plugins: [], file: '' }));
-      // The list the pod was attached with may have changed since: DEL goes through today's list,
-      // as libcni does; host-local and bridge release by container id and interface.
+      // DEL goes through the list the pod was attached with: the conf dir may have changed (or gone)
+      // since, and what ADD allocated must still be released.
+      const net = pod.network.list ?? (await loadCniNetwork(this.deps.cni.confDir));
       await cniDelList(net, this.deps.cni.binDirs, { containerId: pod.id, netns: pod.namespaces.net, ifname: IFNAME, capabilities: capabilitiesOf(pod) }, pod.network.result);
     }
     if (pod.namespaces.net) await removeNamespaceFile(pod.namespaces.net);

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Conflict, NotFound } from '../../errdefs/index.js';
-import type { CniResult } from '../../core/network/index.js';
+import type { CniNetworkList, CniResult } from '../../core/network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import type { PodNamespaces } from './namespaces.js';
 
@@ -40,7 +40,7 @@ export interface SandboxRecord {
   runtimeHandler: string;
   namespaces: PodNamespaces;
   /** The CNI attachment while the pod is ready: the network's name, the chain's result, the pod IP. */
-  network?: { name: string; result: CniResult; ip: string; ips: string[] };
+  network?: { name: string; result: CniResult; ip: string; ips: string[]; list?: CniNetworkList };
   state: SandboxState;
   /** Nanoseconds since the epoch, as a decimal string (CRI's int64). */
   createdNs: string;
