@@ -30,7 +30,7 @@ test('bad sandbox configs: no metadata, host ports without portmap, a shared pid
 });
 
 test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, Attach and PortForward URLs on the streaming server work', async () => {
-  const pod = await runPod('execs');
+  const pod = await runPod('execs', { linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' }, security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } });
   const c = await createStarted(pod, containerConfig('web', 'mkdir -p /www && echo "served in the pod" > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'));
   await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
   const r = CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['sh', '-c', 'echo out-$WHO; echo err >&2; hostname; exit 7'], timeout: 10 })) as { stdout: Buffer; stderr: Buffer; exit_code: number };
@@ -41,6 +41,9 @@ test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, 
   assert.equal(slow.code, status.DEADLINE_EXCEEDED);
   assert.match(slow.details, /sleep 30/);
   assert.equal(failed(await pods.cri.rt('ExecSync', { container_id: 'f'.repeat(64), cmd: ['true'] })).code, status.NOT_FOUND);
+  // The pod's sysctls hold in its containers.
+  const sysctl = CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'], timeout: 10 })) as { stdout: Buffer };
+  assert.equal(sysctl.stdout.toString(), '80\n');
   // The pod's DNSConfig is the containers' resolv.conf.
   const resolv = CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['cat', '/etc/resolv.conf'], timeout: 10 })) as { stdout: Buffer };
   assert.equal(resolv.stdout.toString(), 'nameserver 10.96.0.10\nsearch execs.svc.cluster.local\noptions ndots:5\n');
