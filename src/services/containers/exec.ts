@@ -62,12 +62,8 @@ export class ExecService {
    */
   async restore(): Promise<void> {
     for (const rec of this.#store.list()) {
-      let exists = true;
-      try {
-        this.containers.get(rec.containerId);
-      } catch {
-        exists = false;
-      }
+      // Any namespace's container (a CRI pod's too): the store, not the Engine API's lookup.
+      const exists = this.containers.deps.store.get(rec.containerId) !== undefined;
       const age = rec.exitedAt ? Date.now() - rec.exitedAt.getTime() : 0;
       if (!exists || (rec.status === 'exited' && age >= KEEP_EXITED)) {
         this.#store.delete(rec.id);
