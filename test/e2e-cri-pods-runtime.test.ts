@@ -15,7 +15,7 @@ import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from
  */
 usePodsFixture();
 
-test('bad sandbox configs: no metadata, host ports without portmap, a shared pid namespace: INVALID_ARGUMENT naming them', async () => {
+test('bad sandbox configs: no metadata, host ports without portmap, the host PID namespace: INVALID_ARGUMENT naming them', async () => {
   const none = failed(await pods.cri.rt('RunPodSandbox', { config: { hostname: 'x' } }));
   assert.equal(none.code, status.INVALID_ARGUMENT);
   assert.match(none.details, /metadata/);
@@ -23,9 +23,9 @@ test('bad sandbox configs: no metadata, host ports without portmap, a shared pid
   const ports = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('ports', { port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080 }] }) }));
   assert.equal(ports.code, status.INVALID_ARGUMENT);
   assert.match(ports.details, /portMappings capability \(portmap\) in network pods/);
-  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'POD' } } } }) }));
+  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'NODE' } } } }) }));
   assert.equal(pid.code, status.INVALID_ARGUMENT);
-  assert.match(pid.details, /namespace_options\.pid POD/);
+  assert.match(pid.details, /namespace_options\.pid NODE/);
   assert.deepEqual(await netnsFiles(), []);
 });
 
@@ -238,6 +238,23 @@ test("a container's security context (user, read-only rootfs, a dropped capabili
   CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: host }));
 });
 
+test('a pod that shares its PID namespace: its containers see each other, catatonit is pid 1; it goes with the pod', async () => {
+  const shared = { namespace_options: { network: 'POD', pid: 'POD', ipc: 'POD' } };
+  const pod = await runPod('sharedpid', { linux: { security_context: shared } });
+  const st = (CriClient.ok(await pods.cri.rt('PodSandboxStatus', { pod_sandbox_id: pod })) as { status: { linux: { namespaces: { options: { pid: string } } } } }).status;
+  assert.equal(st.linux.namespaces.options.pid, 'POD');
+  const sleeper = await createStarted(pod, containerConfig('sleeper', 'exec sleep 1000', { linux: { security_context: shared } }));
+  await eventually(async () => ((await containerStatus(sleeper))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  const looker = await createStarted(pod, containerConfig('looker', 'cat /proc/1/cmdline | tr "\\0" " "; echo; for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done', { linux: { security_context: shared } }));
+  assert.equal((await exitedStatus(looker))['exit_code'], 0);
+  const seen = (await criLog(join(pods.logRoot, 'sharedpid', 'looker', '0.log'))).map((l) => l.text.trim());
+  assert.match(seen[0] ?? '', /catatonit -P/);
+  assert.ok(seen.includes('sleep 1000'), `the other container's process is visible: ${seen.join(' | ')}`);
+  CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  const holders = (await execFileP('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(join(pods.d.execRoot, 'pods')));
+  assert.deepEqual(holders, [], 'the namespace holder went with the pod');
+});
+
 test('nothing of the pods is left: no pod namespace file, veth, address, cgroup, mount or conmon', async () => {
   assert.deepEqual((CriClient.ok(await pods.cri.rt('ListPodSandbox', {})) as { items: unknown[] }).items, []);
   assert.deepEqual(await netnsFiles(), []);
@@ -249,6 +266,6 @@ test('nothing of the pods is left: no pod namespace file, veth, address, cgroup,
   assert.deepEqual(await leftoverMounts(join(pods.d.dataRoot, 'containers')), []);
   assert.ok(pods.d.seenIds.size >= 8);
   assert.deepEqual(leftoverCgroups(pods.d.seenIds), []);
-  const ps = (await execFileP('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes('conmon') && l.includes(pods.d.dir));
+  const ps = (await execFileP('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => (l.includes('conmon') || l.includes('unshare')) && l.includes(pods.d.dir));
   assert.deepEqual(ps, []);
 });

@@ -40,8 +40,8 @@ export interface ContainerSpecInput {
   cgroupParent?: string;
   /** The process's oom_score_adj, already clamped to what the host allows; absent: inherited. */
   oomScoreAdj?: number;
-  /** IPC and UTS namespaces joined by path (a pod sandbox's); absent: new ones. */
-  joinNamespaces?: { ipc?: string; uts?: string };
+  /** PID, IPC and UTS namespaces joined by path (a pod sandbox's); absent: new ones. */
+  joinNamespaces?: { pid?: string; ipc?: string; uts?: string };
   etcHosts?: string;
   etcHostname?: string;
   resolvConf?: string;
@@ -218,7 +218,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   const nofileHard = Math.min(WANTED_NOFILE, host.nofile.hard);
 
   const join = input.joinNamespaces ?? {};
-  const namespaces: OciNamespace[] = [{ type: 'pid' }, join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' }, join.uts ? { type: 'uts', path: join.uts } : { type: 'uts' }, { type: 'mount' }];
+  const namespaces: OciNamespace[] = [join.pid ? { type: 'pid', path: join.pid } : { type: 'pid' }, join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' }, join.uts ? { type: 'uts', path: join.uts } : { type: 'uts' }, { type: 'mount' }];
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
 

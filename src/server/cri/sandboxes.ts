@@ -42,7 +42,7 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
   const sc = obj(linux?.['security_context']);
   const nso = obj(sc?.['namespace_options']);
   if (nso) {
-    if (str(nso, 'pid') === 'POD' || str(nso, 'pid') === 'NODE' || str(nso, 'pid') === 'TARGET') throw new InvalidArgument(`RunPodSandbox: namespace_options.pid ${str(nso, 'pid')} is not supported by berth yet (use CONTAINER)`);
+    if (str(nso, 'pid') === 'NODE' || str(nso, 'pid') === 'TARGET') throw new InvalidArgument(`RunPodSandbox: namespace_options.pid ${str(nso, 'pid')} is not supported by berth yet (use CONTAINER or POD)`);
     if (str(nso, 'ipc') === 'NODE') throw new InvalidArgument('RunPodSandbox: namespace_options.ipc NODE (host IPC) is not supported by berth yet');
     if (str(obj(nso['userns_options']), 'mode') === 'POD') throw new InvalidArgument('RunPodSandbox: userns_options (pod user namespaces) are not supported by berth yet');
   }
@@ -56,6 +56,8 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
     annotations: map(c, 'annotations'),
     dns: { servers: strings(dns, 'servers'), search: strings(dns, 'searches'), options: strings(dns, 'options') },
     hostNetwork: str(nso, 'network') === 'NODE',
+    // Without namespace options, kubelet's default: a PID namespace per container.
+    sharedPid: str(nso, 'pid') === 'POD',
     portMappings: portMappingsOf(c, str(nso, 'network') === 'NODE'),
     sysctls: map(linux, 'sysctls'),
     cgroupParent: cgroupParentOf(linux, driver),
@@ -76,7 +78,7 @@ function sandboxStatus(p: SandboxRecord): Msg {
   return {
     ...sandboxSummary(p),
     network: { ip: p.network?.ip ?? '', additional_ips: (p.network?.ips ?? []).slice(1).map((ip) => ({ ip })) },
-    linux: { namespaces: { options: { network: mode, pid: 'CONTAINER', ipc: 'POD', target_id: '' } } },
+    linux: { namespaces: { options: { network: mode, pid: p.namespaces.pid ? 'POD' : 'CONTAINER', ipc: 'POD', target_id: '' } } },
   };
 }
 
@@ -103,7 +105,7 @@ export function sandboxHandlers(deps: CriDeps) {
       const p = pods.get(required(req, 'PodSandboxStatus'));
       const info: Record<string, string> = {};
       if (bool(req, 'verbose')) {
-        info['info'] = JSON.stringify({ pid: 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls } });
+        info['info'] = JSON.stringify({ pid: p.pidHolder?.pid ?? 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls } });
       }
       return { status: sandboxStatus(p), info, containers_statuses: [], timestamp: String(BigInt(Date.now()) * 1_000_000n) };
     }),

@@ -14,6 +14,7 @@ const pod: SandboxRecord = {
   annotations: {},
   dns: { servers: ['10.96.0.10'], search: ['svc.cluster.local'], options: ['ndots:5'] },
   hostNetwork: false,
+  sharedPid: false,
   portMappings: [],
   sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
   cgroupParent: '/kubepods/besteffort/podu1',
@@ -68,11 +69,13 @@ test('what berth does not run is refused naming the field', async () => {
   await refused({ linux: { resources: { oom_score_adj: '2000' } } }, /oom_score_adj/);
 });
 
-test('PodSandboxConfig: metadata required; shared PID, host IPC, systemd cgroups refused; host ports kept', () => {
+test('PodSandboxConfig: metadata required; host PID, host IPC, systemd cgroups refused; a shared PID namespace and host ports kept', () => {
   const md = { metadata: { name: 'p', uid: 'u', namespace: 'n', attempt: 1 } };
   assert.throws(() => sandboxRequest({ hostname: 'x' }, ''), /no metadata/);
   assert.throws(() => sandboxRequest({ metadata: { name: 'p' } }, ''), /metadata.name, metadata.uid and metadata.namespace/);
-  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, ''), /namespace_options.pid POD/);
+  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, ''), /namespace_options.pid NODE/);
+  assert.equal(sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '').sharedPid, true);
+  assert.equal(sandboxRequest(md, '').sharedPid, false);
   assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'CONTAINER', ipc: 'NODE' } } } }, ''), /ipc NODE/);
   assert.throws(() => sandboxRequest({ ...md, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'systemd'), /systemd is not supported/);
   assert.throws(() => sandboxRequest(md, 'kata'), /runtime handler "kata"/);

@@ -108,7 +108,9 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   const sc = obj(linux?.['security_context']);
   const res = obj(linux?.['resources']);
   const nso = obj(sc?.['namespace_options']);
-  if (nso && str(nso, 'pid') !== 'CONTAINER' && str(nso, 'pid') !== '') refuse(`namespace_options.pid ${str(nso, 'pid')}`);
+  const pidMode = nso ? str(nso, 'pid') : 'CONTAINER';
+  if (pidMode === 'NODE' || pidMode === 'TARGET') refuse(`namespace_options.pid ${pidMode}`);
+  if (pidMode === 'POD' && !pod.namespaces.pid) refuse('namespace_options.pid POD', 'needs a pod sandbox made with namespace_options.pid POD');
   if (nso && str(nso, 'ipc') === 'NODE') refuse('namespace_options.ipc NODE');
   if (obj(sc?.['selinux_options']) && Object.values(obj(sc?.['selinux_options']) ?? {}).some((v) => v)) refuse('selinux_options');
   if (obj(sc?.['apparmor']) && !['', 'Unconfined', 'RuntimeDefault'].includes(str(obj(sc?.['apparmor']), 'profile_type'))) refuse('apparmor localhost profiles');
@@ -123,6 +125,8 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   spec.networking.network = pod.hostNetwork ? 'host' : '';
   spec.namespaces.ipc = { mode: 'path', path: pod.namespaces.ipc };
   spec.namespaces.uts = { mode: 'path', path: pod.namespaces.uts };
+  // In a pod that shares its PID namespace, every container is in it (kubelet asks POD for each).
+  if (pod.namespaces.pid) spec.namespaces.pid = { mode: 'path', path: pod.namespaces.pid };
   spec.networking.dns = { ...pod.dns };
   const { requests, view: mountView } = mountsOf(c);
   spec.mounts = requests;

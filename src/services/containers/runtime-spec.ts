@@ -109,10 +109,11 @@ async function clampOomScoreAdj(asked: number): Promise<number> {
   return Math.max(asked, Number.isFinite(own) ? own : 0);
 }
 
-/** A pod's IPC and UTS namespaces, which its containers join by path. */
-function joinedNamespaces(rec: ContainerRecord): { joinNamespaces?: { ipc?: string; uts?: string } } {
-  const { ipc, uts } = rec.spec.namespaces;
-  const out: { ipc?: string; uts?: string } = {};
+/** A pod's PID, IPC and UTS namespaces, which its containers join by path. */
+function joinedNamespaces(rec: ContainerRecord): { joinNamespaces?: { pid?: string; ipc?: string; uts?: string } } {
+  const { pid, ipc, uts } = rec.spec.namespaces;
+  const out: { pid?: string; ipc?: string; uts?: string } = {};
+  if (pid.mode === 'path' && pid.path) out.pid = pid.path;
   if (ipc.mode === 'path' && ipc.path) out.ipc = ipc.path;
   if (uts.mode === 'path' && uts.path) out.uts = uts.path;
   return Object.keys(out).length ? { joinNamespaces: out } : {};

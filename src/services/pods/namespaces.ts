@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Unavailable } from '../../errdefs/index.js';
@@ -13,6 +13,14 @@ export interface PodNamespaces {
   net?: string;
   ipc: string;
   uts: string;
+  /** A shared PID namespace (NamespaceOption.pid POD), held by its init: present only when asked for. */
+  pid?: string;
+}
+
+/** The process that holds a pod's shared PID namespace: `unshare` (its parent) and catatonit (its init). */
+export interface PidHolder {
+  /** The unshare process berthd started: killing it kills the namespace's init (--kill-child), and so the namespace. */
+  pid: number;
 }
 
 /**
@@ -48,4 +56,40 @@ export async function removeNamespaceFile(path: string): Promise<void> {
 
 export async function removePodNamespaces(ns: PodNamespaces): Promise<void> {
   for (const f of Object.values(ns)) await removeNamespaceFile(f);
+}
+
+/**
+ * A PID namespace lives only as long as its init, so a pod that shares one (kubelet's
+ * shareProcessNamespace) gets a process after all: Debian's static catatonit in pause mode (-P:
+ * it only reaps) as the namespace's pid 1, under `unshare --fork --kill-child`, detached from
+ * berthd so that it outlives a restart. Its namespace file is bind-mounted like the others.
+ */
+export async function startPidHolder(dir: string, catatonit = '/usr/bin/catatonit'): Promise<{ path: string; holder: PidHolder }> {
+  if (!(await stat(catatonit).then(() => true, () => false))) throw new Unavailable(`a shared PID namespace needs catatonit (${catatonit} is missing: apt-get install catatonit)`);
+  const path = join(dir, 'pid');
+  await writeFile(path, '', { mode: 0o444 });
+  const child = spawn('unshare', [`--pid=${path}`, '--fork', '--kill-child', catatonit, '-P'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const pid = child.pid ?? 0;
+  // unshare binds the file once the child exists: wait for the mount (it is quick).
+  for (let i = 0; i < 200; i++) {
+    if ((await readFile('/proc/self/mountinfo', 'utf8')).includes(` ${path} `)) return { path, holder: { pid } };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await stopPidHolder({ pid }, path);
+  throw new Unavailable('cannot create the pod\'s shared PID namespace: its init did not start');
+}
+
+/** Ends a pod's shared PID namespace: its holder killed (only if it is still that unshare), the file gone. */
+export async function stopPidHolder(holder: PidHolder, path: string): Promise<void> {
+  const cmd = await readFile(`/proc/${holder.pid}/cmdline`, 'utf8').catch(() => '');
+  if (holder.pid > 0 && cmd.includes(`--pid=${path}`)) {
+    try {
+      process.kill(holder.pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  await removeNamespaceFile(path);
 }

@@ -4,7 +4,7 @@ import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import { cniAddList, cniDelList, hasCapability, loadCniNetwork, type CniResult } from '../../core/network/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { randomHex } from '../../util/index.js';
-import { createPodNamespaces, removeNamespaceFile, removePodNamespaces, type PodNamespaces } from './namespaces.js';
+import { createPodNamespaces, removeNamespaceFile, removePodNamespaces, startPidHolder, stopPidHolder, type PidHolder, type PodNamespaces } from './namespaces.js';
 import type { PodMetadata, PortMapping, SandboxRecord, SandboxStore } from './store.js';
 
 /** What a pod sandbox is asked to be, in berth's words (the CRI dialect translates PodSandboxConfig). */
@@ -16,6 +16,8 @@ export interface SandboxRequest {
   annotations: Record<string, string>;
   dns: { servers: string[]; search: string[]; options: string[] };
   hostNetwork: boolean;
+  /** Containers share one PID namespace (kubelet's shareProcessNamespace). */
+  sharedPid: boolean;
   portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
@@ -96,10 +98,16 @@ export class PodService {
     const id = randomHex(32);
     const dir = join(this.deps.runDir, id);
     let ns: PodNamespaces | undefined;
+    let holder: PidHolder | undefined;
     let attached: { net: Awaited<ReturnType<typeof loadCniNetwork>>; result: CniResult } | undefined;
     try {
       signal?.throwIfAborted();
       ns = await createPodNamespaces(dir, req.hostname || m.name, req.hostNetwork);
+      if (req.sharedPid) {
+        const started = await startPidHolder(dir);
+        ns.pid = started.path;
+        holder = started.holder;
+      }
       if (ns.net) {
         const net = await loadCniNetwork(this.deps.cni.confDir);
         if (req.portMappings.length && !hasCapability(net, 'portMappings')) {
@@ -115,6 +123,7 @@ export class PodService {
         key,
         ...req,
         namespaces: ns,
+        ...(holder ? { pidHolder: holder } : {}),
         ...(attached ? { network: { name: attached.net.name, result: attached.result, ip: ips[0] ?? '', ips, list: attached.net } } : {}),
         state: 'ready',
         createdNs: String(BigInt(Date.now()) * 1_000_000n),
@@ -123,6 +132,7 @@ export class PodService {
       return rec;
     } catch (e) {
       if (attached && ns?.net) await cniDelList(attached.net, this.deps.cni.binDirs, { containerId: id, netns: ns.net, ifname: IFNAME, capabilities: capabilitiesOf(req) }, attached.result).catch((err: unknown) => this.deps.log(`CNI DEL of pod ${id}`, err));
+      if (holder && ns?.pid) await stopPidHolder(holder, ns.pid);
       if (ns) await removePodNamespaces(ns);
       await rm(dir, { recursive: true, force: true });
       throw e;
@@ -145,6 +155,7 @@ export class PodService {
       await cniDelList(net, this.deps.cni.binDirs, { containerId: pod.id, netns: pod.namespaces.net, ifname: IFNAME, capabilities: capabilitiesOf(pod) }, pod.network.result);
     }
     if (pod.namespaces.net) await removeNamespaceFile(pod.namespaces.net);
+    if (pod.pidHolder && pod.namespaces.pid) await stopPidHolder(pod.pidHolder, pod.namespaces.pid);
     if (pod.state !== 'notready' || pod.network) {
       const { network: _gone, ...rest } = pod;
       await this.deps.store.save({ ...rest, state: 'notready' });

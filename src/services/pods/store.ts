@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Conflict, NotFound } from '../../errdefs/index.js';
 import type { CniNetworkList, CniResult } from '../../core/network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
-import type { PodNamespaces } from './namespaces.js';
+import type { PidHolder, PodNamespaces } from './namespaces.js';
 
 /** Who a pod is, as its orchestrator names it (kubelet: name, uid, namespace, attempt). */
 export interface PodMetadata {
@@ -33,12 +33,16 @@ export interface SandboxRecord {
   annotations: Record<string, string>;
   dns: { servers: string[]; search: string[]; options: string[] };
   hostNetwork: boolean;
+  /** Its containers share one PID namespace (namespaces.pid, held by pidHolder). */
+  sharedPid?: boolean;
   /** Host ports published through the CNI chain's portMappings capability (the portmap plugin). */
   portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
   runtimeHandler: string;
   namespaces: PodNamespaces;
+  /** The holder of a shared PID namespace (NamespaceOption.pid POD). */
+  pidHolder?: PidHolder;
   /** The CNI attachment while the pod is ready: the network's name, the chain's result, the pod IP. */
   network?: { name: string; result: CniResult; ip: string; ips: string[]; list?: CniNetworkList };
   state: SandboxState;
