@@ -47,6 +47,9 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
     if (str(obj(nso['userns_options']), 'mode') === 'POD') throw new InvalidArgument('RunPodSandbox: userns_options (pod user namespaces) are not supported by berth yet');
   }
   if (bool(sc, 'privileged')) throw new InvalidArgument('RunPodSandbox: a privileged sandbox is not supported by berth yet');
+  // The sandbox's own run_as_user, seccomp, readonly_rootfs, supplemental groups and overhead are the
+  // pause process's in containerd; a berth pod has no such process (a shared PID namespace's
+  // catatonit only reaps), so they have nothing to apply to. The containers' own contexts apply.
   const dns = obj(c['dns_config']);
   return {
     metadata: { name: str(md, 'name'), uid: str(md, 'uid'), namespace: str(md, 'namespace'), attempt: num(md, 'attempt') },
