@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually, leftoverCgroups, leftoverMounts } from './helpers/daemon.js';
 import { CriClient, status } from './helpers/cri.js';
@@ -41,6 +41,10 @@ test('ExecSync: output and exit code, DEADLINE_EXCEEDED past its timeout; Exec, 
   assert.equal(slow.code, status.DEADLINE_EXCEEDED);
   assert.match(slow.details, /sleep 30/);
   assert.equal(failed(await pods.cri.rt('ExecSync', { container_id: 'f'.repeat(64), cmd: ['true'] })).code, status.NOT_FOUND);
+  // The container is in the pod's network, IPC and UTS namespaces: the ones its sandbox's files hold.
+  const nsOf = CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['sh', '-c', 'for n in net ipc uts; do readlink /proc/self/ns/$n; done'], timeout: 10 })) as { stdout: Buffer };
+  const held = await Promise.all(['net', 'ipc', 'uts'].map(async (n) => `${n}:[${(await stat(join(pods.d.execRoot, 'pods', pod, n))).ino}]`));
+  assert.deepEqual(nsOf.stdout.toString().trim().split('\n'), held);
   // The pod's sysctls hold in its containers.
   const sysctl = CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'], timeout: 10 })) as { stdout: Buffer };
   assert.equal(sysctl.stdout.toString(), '80\n');
