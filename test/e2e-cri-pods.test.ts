@@ -108,6 +108,10 @@ test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI 
   assert.notEqual(dockerRm.code, 0);
   assert.match(dockerRm.stderr, /No such container/);
   assert.match((await pods.d.docker(['stop', server])).stderr, /No such container/);
+  // Unless asked for by namespace: then they are listed (and only listed).
+  const k8s = await pods.d.docker(['ps', '-a', '-q', '--no-trunc', '--filter', 'namespace=k8s.io']);
+  assert.equal(k8s.code, 0, k8s.stderr);
+  assert.deepEqual(k8s.stdout.trim().split('\n').sort(), [server, client, failing].sort());
   const events = await pods.d.docker(['events', '--since', started, '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'type=container']);
   assert.equal(events.code, 0, events.stderr);
   assert.ok(![server, client].some((id) => events.stdout.includes(id)), `no engine events of pods' containers: ${events.stdout}`);
