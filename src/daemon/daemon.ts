@@ -15,7 +15,7 @@ import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolve
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans, type ContainerRuntime, type RootfsProvider } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
-import { ExecService } from '../services/index.js';
+import { ExecService, PodService, SandboxStore } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages, TransferPool } from '../services/index.js';
@@ -269,17 +269,33 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   log.info(`API listening on ${opts.socketPath}`);
   // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
   // berthd started with --cri=false never loads it at all.
-  let cri: { close(): Promise<void> } | undefined;
+  let cri: { close(): Promise<void>; streamingUrl: string } | undefined;
   if (opts.cri.enabled) {
     const { startCriServer } = await import('../server/cri/index.js');
+    const pods = new PodService({
+      store: new SandboxStore(join(opts.dataRoot, 'pods')),
+      runDir: join(opts.execRoot, 'pods'),
+      cni: { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs },
+      containers: svc,
+      namespace: opts.cri.namespace,
+      log: (msg, err) => log.warn(msg, err),
+    });
+    await pods.restore();
     cri = await startCriServer({
       config: opts.cri,
       version,
       images,
       remotes,
+      pods,
+      containers: svc,
+      execs,
       // Image content is the blobs and the unpacked layers, both under the data root.
       imageFsUsage: async () => {
         const u = await treeUsage([join(opts.dataRoot, 'blobs'), join(opts.dataRoot, 'layers')]);
+        return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
+      },
+      writableLayerUsage: async (id) => {
+        const u = await treeUsage([layersOf(id).upperPath(id)]);
         return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
       },
       log: (msg, err) => log.warn(msg, err),
@@ -287,7 +303,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await server.close();
       throw e;
     });
-    log.info(`CRI listening on ${opts.cri.socket}`);
+    log.info(`CRI listening on ${opts.cri.socket}, streaming on ${cri.streamingUrl}`);
   }
 
   return {

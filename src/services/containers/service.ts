@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Writable } from 'node:stream';
 import type { LogEntry } from '../../core/runtime/index.js';
 import { EventEmitter } from 'node:events';
@@ -52,6 +53,9 @@ export interface ContainerServiceDeps {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** The store namespace lookups in this async context see ('' = Docker's); set by `inNamespace`. */
+const scope = new AsyncLocalStorage<string>();
+
 /**
  * The container use cases: create, start, stop, kill, pause, remove, wait; and the exit monitor
  * that keeps records true while conmon supervises the processes.
@@ -72,6 +76,8 @@ export class ContainerService {
 
   /** Publishes a container event with Docker's attributes: image, name and the labels. */
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    // The engine's events are the Engine API's: another namespace's containers (CRI pods) stay out of them.
+    if (rec.namespace) return;
     this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
   }
 
@@ -79,7 +85,12 @@ export class ContainerService {
     return join(this.deps.containersDir, id);
   }
   logPath(id: string): string {
-    return join(this.dir(id), 'container.log');
+    return this.deps.store.get(id)?.spec.logging.path ?? join(this.dir(id), 'container.log');
+  }
+
+  /** Runs `fn` with lookups and lists confined to `namespace` (see `scope`). */
+  inNamespace<T>(namespace: string, fn: () => T): T {
+    return scope.run(namespace, fn);
   }
   rootfsPath(id: string): string {
     return join(this.dir(id), 'rootfs');
@@ -97,16 +108,20 @@ export class ContainerService {
 
   /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */
   get(idOrName: string): ContainerRecord {
+    let rec: ContainerRecord;
     try {
-      return this.deps.store.resolve(idOrName);
+      rec = this.deps.store.resolve(idOrName);
     } catch (e) {
       if (e instanceof NotFound && idOrName.replace(/^\/+/, '').includes('/')) return this.resolveLink(idOrName).target;
       throw e;
     }
+    if ((rec.namespace ?? '') !== (scope.getStore() ?? '')) throw new NotFound(`No such container: ${idOrName}`);
+    return rec;
   }
 
   list(): ContainerRecord[] {
-    return this.deps.store.list();
+    const ns = scope.getStore() ?? '';
+    return this.deps.store.list().filter((c) => (c.namespace ?? '') === ns);
   }
 
   /** Runs `fn` under the container's lock (network connect/disconnect change a record too). */
@@ -130,6 +145,7 @@ export class ContainerService {
     const image = await this.deps.images.resolveImage(input.image);
     const names = new Set(this.deps.store.list().map((c) => c.name));
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
+    if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
     await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, this.deps.namespaces ?? {}, (x) => this.get(x));
@@ -601,7 +617,7 @@ export class ContainerService {
   async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const deleted: string[] = [];
     let spaceReclaimed = 0;
-    for (const c of this.deps.store.list()) {
+    for (const c of this.list()) {
       if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
       if (keep(c)) continue;
       const size = await sizeOf(c).catch(() => 0);
