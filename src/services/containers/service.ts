@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
-import { normalizeSignal, signalNumber, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
+import { normalizeSignal, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -18,6 +18,9 @@ import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
 import { stepTrace } from './trace.js';
+import { pruneStopped } from './prune.js';
+import { destroy } from './destroy.js';
+import { eventSignal, settlesWithin, sleep } from './timing.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
@@ -495,24 +498,7 @@ export class ContainerService {
       const now = this.deps.store.get(rec.id);
       if (!now) return;
       trace.mark(live ? 'killed' : 'lock');
-      // Recorded before anything goes: a berthd killed half-way finishes the removal at its start
-      // (restore), rather than keeping a record whose folder is gone.
-      now.state.status = 'removing';
-      if (opts.volumes === true) now.state.removeVolumes = true;
-      this.deps.store.update(now);
-      await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
-      trace.mark('runtime deleted');
-      await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
-      trace.mark('network down');
-      await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
-      unmountShm(join(this.dir(rec.id), 'shm'));
-      await this.deps.rootfs.remove(rec.id);
-      await rm(this.dir(rec.id), { recursive: true, force: true });
-      trace.mark('files removed');
-      this.deps.store.delete(rec.id);
-      trace.mark('record deleted');
-      await this.deps.mounts?.release(rec, opts.volumes === true).catch((e: unknown) => this.deps.log(`volumes of ${rec.id}`, e));
-      await this.deps.images.releaseLayers?.([...rec.layers]).catch((e: unknown) => this.deps.log(`layers of ${rec.id}`, e));
+      await destroy(this.deps, now, { dir: this.dir(rec.id), rootfs: this.rootfsPath(rec.id) }, opts.volumes === true, trace);
     });
     trace.end();
     this.events.emit('removed', rec.id);
@@ -615,39 +601,7 @@ export class ContainerService {
    * meanwhile) is skipped, as dockerd does.
    */
   async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-    const deleted: string[] = [];
-    let spaceReclaimed = 0;
-    for (const c of this.list()) {
-      if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
-      if (keep(c)) continue;
-      const size = await sizeOf(c).catch(() => 0);
-      try {
-        await this.remove(c.id);
-      } catch (e) {
-        if (e instanceof Conflict || e instanceof NotFound) continue;
-        throw e;
-      }
-      deleted.push(c.id);
-      spaceReclaimed += size;
-    }
-    this.deps.bus?.publish('container', 'prune', '', { reclaimed: String(spaceReclaimed) });
-    return { deleted, spaceReclaimed };
+    return pruneStopped(this, this.deps.bus, keep, sizeOf);
   }
-}
 
-function eventSignal(sig: string): string {
-  try {
-    return String(signalNumber(sig));
-  } catch {
-    return sig.replace(/^SIG/, '');
-  }
-}
-
-/** Whether `p` settles within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
