@@ -15,20 +15,20 @@ export interface Heredoc {
 const HEREDOC_WORD = /^(\d*)<<(-?)\s*([^<]*)$/;
 
 /** The delimiter without its quotes and escapes, and whether any part of it was quoted. */
-function unquote(raw: string): { name: string; quoted: boolean } {
+function unquote(given: string): { name: string; quoted: boolean } {
   let name = '';
   let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i] as string;
+  for (let i = 0; i < given.length; i++) {
+    const c = given[i] as string;
     if (c === "'" || c === '"') {
       quoted = true;
-      const end = raw.indexOf(c, i + 1);
-      const stop = end < 0 ? raw.length : end;
-      name += raw.slice(i + 1, stop);
+      const end = given.indexOf(c, i + 1);
+      const stop = end < 0 ? given.length : end;
+      name += given.slice(i + 1, stop);
       i = stop;
-    } else if (c === '\\' && i + 1 < raw.length) {
+    } else if (c === '\\' && i + 1 < given.length) {
       quoted = true;
-      name += raw[++i];
+      name += given[++i];
     } else name += c;
   }
   return { name, quoted };

@@ -99,8 +99,8 @@ function containerPath(v: string, workdir: string): string {
 export function mountKeys(text: string): { type: RunMountType; pairs: [string, string | undefined][] } {
   const pairs: [string, string | undefined][] = [];
   let type: string = 'bind';
-  for (const raw of mountFields(text)) {
-    const field = raw.trim();
+  for (const item of mountFields(text)) {
+    const field = item.trim();
     if (field === '') continue;
     const eq = field.indexOf('=');
     const given = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();

@@ -88,8 +88,8 @@ function exposedPorts(args: string): string[] {
 function logicalLines(changes: readonly string[]): string[] {
   const out: string[] = [];
   let pending = '';
-  for (const raw of changes.join('\n').split('\n')) {
-    const line = raw.trimEnd();
+  for (const given of changes.join('\n').split('\n')) {
+    const line = given.trimEnd();
     if (pending === '' && (line.trim() === '' || line.trimStart().startsWith('#'))) continue;
     if (line.endsWith('\\')) {
       pending += line.slice(0, -1);

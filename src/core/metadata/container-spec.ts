@@ -92,6 +92,11 @@ export interface ResourceSpec {
   cgroupParent?: string;
   /** The process's OOM score adjustment, -1000..1000 (absent: inherited, 0). */
   oomScoreAdj?: number;
+  /**
+   * An oomScoreAdj below what berthd may give is raised to it, as containerd's CRI does
+   * (restrict_oom_score_adj), rather than refused as the Docker API refuses it.
+   */
+  restrictOomScoreAdj?: boolean;
   /** The memory cgroup does not OOM-kill (cgroup v1 only). */
   oomKillDisable?: boolean;
   /** Real-time scheduling budget, microseconds per period (cgroup v1 cpu.rt_*). */

@@ -76,7 +76,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
    * A TTY exec: runc 1.1 accepts --console-socket only with --detach, which would orphan the
    * process and lose its exit code. So runc stays in the foreground with -t, and its stdio is
    * the slave of a pty of ours: runc relays between that and the container's console, puts it
-   * in raw mode, and resizes the console from it on SIGWINCH.
+   * in non-canonical mode (no line editing or echo), and resizes the console from it on SIGWINCH.
    */
   const pty: Pty | null = opts.tty ? openPty(opts.consoleSize) : null;
   const pidFile = join(tmp, 'pid');

@@ -1,4 +1,4 @@
-/** One raw line of a conmon k8s-file log: `<RFC3339Nano time> stdout|stderr F|P <text>`. */
+/** One line of a conmon k8s-file log, as written: `<RFC3339Nano time> stdout|stderr F|P <text>`. */
 export interface RawLogLine {
   time: Date;
   stream: 'stdout' | 'stderr';

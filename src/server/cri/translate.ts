@@ -85,6 +85,8 @@ export function resourcesOf(rpc: string, res: Msg, base: ResourceSpec): Resource
   return {
     ...base,
     oomScoreAdj: oom,
+    // kubelet gives guaranteed pods' containers scores below berthd's own: raised, not refused.
+    restrictOomScoreAdj: true,
     ...(memory > 0 ? { memory } : {}),
     ...(swap > 0 ? { memorySwap: swap } : {}),
     ...(num(res, 'cpu_shares') > 0 ? { cpuShares: num(res, 'cpu_shares') } : {}),

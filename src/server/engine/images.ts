@@ -1,6 +1,6 @@
 import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { labelMatches, type ImageService } from '../../services/index.js';
+import { labelMatches, type DeleteAction, type ImageService } from '../../services/index.js';
 import { wireImageRunConfig } from './image-convert.js';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -116,12 +116,12 @@ export function imageRoutes(r: Router<Handler>, deps: EngineDeps): void {
       if (keep) kept.add(img.id);
     }
     const { actions, reclaimed } = await svc.prune(all, (img) => kept.has(img.id));
-    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions : null, SpaceReclaimed: reclaimed });
+    ctx.sendJson(200, { ImagesDeleted: actions.length ? actions.map(deleteItem) : null, SpaceReclaimed: reclaimed });
   });
 
   r.add('DELETE', '/images/{name:.*}', async (ctx) => {
     const actions = await svc.remove(param(ctx, 'name'), { force: ctx.bool('force'), prune: !ctx.bool('noprune') });
-    ctx.sendJson(200, actions);
+    ctx.sendJson(200, actions.map(deleteItem));
   });
 
   const save = async (ctx: HttpContext, names: string[]): Promise<void> => {
@@ -195,4 +195,9 @@ function imageMatches(svc: ImageService, f: Map<string, string[]>, tags: string[
     if (key === 'before' ? cmp >= 0 : cmp <= 0) return false;
   }
   return true;
+}
+
+/** Docker's ImageDeleteResponseItem of one removal step. */
+function deleteItem(a: DeleteAction): { Untagged: string } | { Deleted: string } {
+  return 'untagged' in a ? { Untagged: a.untagged } : { Deleted: a.deleted };
 }

@@ -30,8 +30,8 @@ export function proxyFor(url: URL, args: Record<string, string | null>, env: Nod
   const noProxy = get('NO_PROXY');
   if (noProxy) {
     const host = url.hostname.toLowerCase();
-    for (const raw of noProxy.split(',')) {
-      const e = raw.trim().toLowerCase().replace(/:\d+$/, '');
+    for (const entry of noProxy.split(',')) {
+      const e = entry.trim().toLowerCase().replace(/:\d+$/, '');
       if (e === '*' || (e !== '' && (host === e.replace(/^\./, '') || host.endsWith(e.startsWith('.') ? e : `.${e}`)))) return null;
     }
   }

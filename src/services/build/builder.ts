@@ -406,7 +406,7 @@ export class Build {
     });
   }
 
-  /** What a step's mounts draw on. */
+  /** What a step's mounts use. */
   get #mountSources(): MountSources {
     return {
       contextDir: this.contextDir,

@@ -64,8 +64,8 @@ function usesOf(df: Dockerfile, i: number, expand: ExpandRef, triggers: Triggers
   if (base >= 0) uses.push({ stage: base, line: stage.base.line, original: stage.base.original });
   for (const ins of [...(triggers(i) ?? []), ...stage.instructions]) {
     const refs = (ins.kind === 'copy' || ins.kind === 'add') && ins.from !== undefined ? [ins.from] : mountSources(ins);
-    for (const raw of refs) {
-      const ref = expand(raw, i);
+    for (const given of refs) {
+      const ref = expand(given, i);
       if (/^\d+$/.test(ref)) {
         const n = Number(ref);
         if (n >= i) throw new InvalidArgument(`Dockerfile line ${ins.line}: invalid from flag value ${ref}: refers to current build stage or one after it`);

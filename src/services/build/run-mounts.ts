@@ -18,7 +18,7 @@ export interface HeldSource {
   release(): Promise<void>;
 }
 
-/** What a step's mounts draw on: the context, the cache store, the build's secrets and agents, other stages. */
+/** What a step's mounts use: the context, the cache store, the build's secrets and agents, other stages. */
 export interface MountSources {
   contextDir: string;
   caches: CacheMounts;

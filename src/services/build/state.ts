@@ -158,16 +158,16 @@ export function applyMeta(ins: MetaInstruction, st: StageState, buildArgs: Recor
   switch (ins.kind) {
     case 'env': {
       // Every value sees the variables as they were before this line (`ENV A=1 B=$A` leaves B as A was).
-      const pairs = ins.pairs.map(([k, raw]) => [st.expand(k), st.expand(raw)] as const);
+      const pairs = ins.pairs.map(([k, given]) => [st.expand(k), st.expand(given)] as const);
       for (const [k, v] of pairs) st.setEnv(k, v);
       return `ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`;
     }
     case 'label': {
       const labels = { ...((rc['Labels'] as Record<string, string> | null | undefined) ?? {}) };
       const parts: string[] = [];
-      for (const [k, raw] of ins.pairs) {
+      for (const [k, given] of ins.pairs) {
         const key = st.expand(k);
-        const v = st.expand(raw);
+        const v = st.expand(given);
         labels[key] = v;
         parts.push(`${key}=${v}`);
       }

@@ -57,7 +57,7 @@ export interface ProgressLog {
   timestamp: string;
 }
 
-/** One update of the structured progress, in the shape of BuildKit's SolveStatus (`--progress=rawjson`). */
+/** One update of the structured progress, in the shape of BuildKit's SolveStatus (what `--progress` gives as JSON). */
 export interface SolveStatus {
   vertexes?: ProgressVertex[];
   logs?: ProgressLog[];

@@ -57,6 +57,7 @@ export async function updatedResources(rec: ContainerRecord, r: ResourceSpec, de
 
 /** Where dockerd warns and discards a limit the host cannot enforce, berth refuses it (same words). */
 export function checkHostLimits(r: ResourceSpec, f: CgroupFeatures): void {
+  if (r.oomScoreAdj !== undefined && r.oomScoreAdj < f.oomScoreAdjFloor && r.restrictOomScoreAdj) r.oomScoreAdj = f.oomScoreAdjFloor;
   if (r.oomScoreAdj !== undefined && r.oomScoreAdj < f.oomScoreAdjFloor) {
     throw new InvalidArgument(`--oom-score-adj ${r.oomScoreAdj}: berthd may not lower an OOM score below its own (${f.oomScoreAdjFloor}) without CAP_SYS_RESOURCE, which it does not hold on this host`);
   }

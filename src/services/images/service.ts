@@ -48,7 +48,8 @@ export interface ImageServiceDeps {
   leases?: LeaseRecords;
 }
 
-export type DeleteAction = { Untagged: string } | { Deleted: string };
+/** One step of an image removal: a reference untagged, or an image deleted. */
+export type DeleteAction = { untagged: string } | { deleted: string };
 
 export class ImageService {
   readonly #leases: LeaseRecords;
@@ -229,18 +230,18 @@ export class ImageService {
       const full = this.deps.refs.normalize(ref);
       this.deps.records.untag(full);
       this.#publish('untag', img.id, this.deps.refs.familiar(full));
-      return [{ Untagged: this.deps.refs.familiar(full) }];
+      return [{ untagged: this.deps.refs.familiar(full) }];
     }
     const untaggedBefore = actions.length;
     for (const t of this.deps.records.tagsOf(img.id)) {
       this.deps.records.untag(t);
-      actions.push({ Untagged: this.deps.refs.familiar(t) });
+      actions.push({ untagged: this.deps.refs.familiar(t) });
     }
-    for (const d of this.deps.records.repoDigestsOf(img.id)) actions.push({ Untagged: this.deps.refs.familiar(d) });
+    for (const d of this.deps.records.repoDigestsOf(img.id)) actions.push({ untagged: this.deps.refs.familiar(d) });
     this.deps.records.delete(img.id);
-    actions.push({ Deleted: img.id });
+    actions.push({ deleted: img.id });
     for (const a of actions.slice(untaggedBefore)) {
-      if ('Untagged' in a) this.#publish('untag', img.id, a.Untagged);
+      if ('untagged' in a) this.#publish('untag', img.id, a.untagged);
     }
     this.#publish('delete', img.id);
     await this.#collect(img);
@@ -266,7 +267,7 @@ export class ImageService {
     return gone.map((r) => {
       const name = this.deps.refs.familiar(r);
       this.#publish('untag', id, name);
-      return { Untagged: name };
+      return { untagged: name };
     });
   }
 
@@ -278,7 +279,7 @@ export class ImageService {
       if (!p || this.deps.records.tagsOf(p.id).length || this.deps.records.repoDigestsOf(p.id).length) return;
       if (this.deps.records.childrenOf(p.id).length || this.deps.containersUsing(p.id).length) return;
       this.deps.records.delete(p.id);
-      actions.push({ Deleted: p.id });
+      actions.push({ deleted: p.id });
       this.#publish('delete', p.id);
       await this.#collect(p);
       id = p.parent;
