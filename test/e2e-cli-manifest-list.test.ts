@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, TestDaemon, useBusyboxDaemon, type RunResult } from './helpers/daemon.js';
+import { startBerthRegistry } from './registry-servers.js';
 import { startRegistry } from './remotes-helpers.js';
+
+// bcrypt (cost 4) of "s3cret-pw", for the registry's htpasswd.
+const HTPASSWD = 'alice:$2b$04$5G4DCDhJO4GVVIftDblwyeFkZoR/6Sx7A1y6ptEx2B/h48fsIfexm\n';
 
 let d!: TestDaemon;
 useBusyboxDaemon((daemon) => (d = daemon));
@@ -133,4 +137,39 @@ test('berth manifest create/annotate/push/rm: one store with the docker CLI, the
   assert.equal(cross.stderr, (await docker('push', `${reg.host}/ml/c:1`)).stderr);
   assert.match(cross.stderr, /cannot use source images from a different registry than the target image/);
   ok(await berth('rm', `${reg.host}/ml/c:1`), 'rm c');
+});
+
+test('manifest push to a registry with bearer tokens (berth registry --auth token): blobs mounted across repositories with the login\'s token', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'berth-manifest-token-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeFile(join(root, 'htpasswd'), HTPASSWD);
+  const reg = await startBerthRegistry({ root: join(root, 'reg'), args: ['--htpasswd', join(root, 'htpasswd'), '--auth', 'token'] });
+  t.after(() => reg.stop());
+  const cfg = join(root, 'cfg');
+  const withCfg = (cmd: string, args: string[], input?: string): Promise<RunResult> => d.run('env', [`DOCKER_CONFIG=${cfg}`, cmd, ...args], input ? { input } : {});
+  const src = `${reg.host}/team/src:1`;
+  const list = `${reg.host}/team/list:1`;
+  assert.equal((await d.berth(['tag', 'busybox', src])).code, 0);
+  const anon = await withCfg(BERTH, ['manifest', 'create', list, src]);
+  assert.equal(anon.code, 1);
+  assert.match(anon.stderr, /unauthorized/i);
+  const login = await withCfg(BERTH, ['login', '-u', 'alice', '--password-stdin', reg.host], 's3cret-pw\n');
+  assert.equal(login.code, 0, login.stderr);
+  const pushed = await withCfg(BERTH, ['push', src]);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  const created = await withCfg(BERTH, ['manifest', 'create', list, src]);
+  assert.equal(created.code, 0, created.stderr);
+  const push = await withCfg(BERTH, ['manifest', 'push', list]);
+  assert.equal(push.code, 0, push.stderr);
+  const digest = push.stdout.trim().split('\n').at(-1) as string;
+  const raw = await d.run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'alice:s3cret-pw', `docker://${list}`]);
+  assert.equal(raw.code, 0, raw.stderr);
+  assert.equal(sha(raw.stdout), digest);
+  // The entry's manifest and its layers are now in team/list itself.
+  const entry = (JSON.parse(raw.stdout) as { manifests: { digest: string }[] }).manifests[0]?.digest as string;
+  const copy = await d.run('skopeo', ['inspect', '--tls-verify=false', '--creds', 'alice:s3cret-pw', `docker://${reg.host}/team/list@${entry}`]);
+  assert.equal(copy.code, 0, copy.stderr);
+  const remote = await withCfg('docker', ['manifest', 'inspect', '--insecure', list]);
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.equal((await withCfg(BERTH, ['manifest', 'inspect', list])).stdout, remote.stdout);
 });
