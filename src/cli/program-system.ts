@@ -47,4 +47,22 @@ export function manifestCommands(parent: Command, ctx: Ctx, exit: Exit): void {
     .option('--insecure', 'Allow communication with an insecure registry')
     .option('-v, --verbose', 'Output additional info including layers and platform')
     .action(async (args: string[], opts) => exit((await import('./commands/manifest.js')).manifestInspect(ctx(), args, opts)));
+  const list = async (): Promise<typeof import('./commands/manifest-list.js')> => import('./commands/manifest-list.js');
+  parent.command('create').description('Create a local manifest list for annotating and pushing to a registry').argument('<list>').argument('<manifest...>')
+    .option('-a, --amend', 'Amend an existing manifest list')
+    .option('--insecure', 'Allow communication with an insecure registry')
+    .action(async (l: string, ms: string[], opts) => exit((await list()).manifestCreate(ctx(), [l, ...ms], opts)));
+  parent.command('annotate').description('Add additional information to a local image manifest').argument('<list>').argument('<manifest>')
+    .option('--arch <string>', 'Set architecture')
+    .option('--os <string>', 'Set operating system')
+    .option('--os-features <strings>', 'Set operating system feature', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--os-version <string>', 'Set operating system version')
+    .option('--variant <string>', 'Set architecture variant')
+    .action(async (l: string, m: string, opts) => exit((await list()).manifestAnnotate(ctx(), [l, m], opts)));
+  parent.command('push').description('Push a manifest list to a repository').argument('<list>')
+    .option('--insecure', 'Allow push to an insecure registry')
+    .option('-p, --purge', 'Remove the local manifest list after push')
+    .action(async (l: string, opts) => exit((await list()).manifestPush(ctx(), [l], opts)));
+  parent.command('rm').description('Delete one or more manifest lists from local storage').argument('<list...>')
+    .action(async (ls: string[]) => exit((await list()).manifestRm(ctx(), ls)));
 }

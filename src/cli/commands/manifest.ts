@@ -17,7 +17,7 @@ const ACCEPT = [
 ].join(', ');
 const LISTS = new Set(['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json']);
 
-interface Ref {
+export interface Ref {
   domain: string;
   path: string;
   ref: string;
@@ -54,8 +54,9 @@ function isLocal(host: string): boolean {
   return h === 'localhost' || /^127\./.test(h) || h === '[::1]';
 }
 
-class RegistryReader {
-  #token: string | undefined;
+export class RegistryReader {
+  /** Tokens by scope (a basic credential serves every scope). */
+  readonly #tokens = new Map<string, string>();
   #base: string | undefined;
 
   constructor(
@@ -79,15 +80,29 @@ class RegistryReader {
   }
 
   async get(path: string, scope: string, accept: string): Promise<Response> {
+    return this.request('GET', path, scope, { accept });
+  }
+
+  /** One request to the registry, authorized for scope (space-separated scopes) on a 401. */
+  async request(method: string, path: string, scope: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Response> {
     const base = await this.#origin();
-    const go = (): Promise<Response> => fetch(`${base}${path}`, { headers: { accept, ...(this.#token ? { authorization: this.#token } : {}) } });
+    const url = /^https?:/.test(path) ? path : `${base}${path}`;
+    const go = (): Promise<Response> => {
+      const token = this.#tokens.get(scope);
+      return fetch(url, { method, headers: { ...headers, ...(token ? { authorization: token } : {}) }, ...(body ? { body } : {}), redirect: 'follow' });
+    };
     let res = await go();
-    if (res.status === 401 && !this.#token) {
+    if (res.status === 401 && !this.#tokens.has(scope)) {
       await res.arrayBuffer();
-      this.#token = await this.#authorize(res.headers.get('www-authenticate') ?? '', scope);
+      this.#tokens.set(scope, await this.#authorize(res.headers.get('www-authenticate') ?? '', scope));
       res = await go();
     }
     return res;
+  }
+
+  /** The origin a relative Location header is resolved against. */
+  async origin(): Promise<string> {
+    return this.#origin();
   }
 
   async #authorize(challenge: string, scope: string): Promise<string> {
@@ -101,7 +116,7 @@ class RegistryReader {
     if (!/^bearer/i.test(challenge) || !realm) throw new Unauthorized(`unauthorized: the registry asked for ${challenge || 'credentials'}`);
     const url = new URL(realm);
     if (params['service']) url.searchParams.set('service', params['service']);
-    url.searchParams.set('scope', scope);
+    for (const sc of scope.split(' ')) url.searchParams.append('scope', sc);
     const res = await fetch(url, { headers: basic ? { authorization: basic } : {} });
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -110,7 +125,7 @@ class RegistryReader {
   }
 }
 
-async function credentialsFor(ctx: CliContext, domain: string): Promise<{ username: string; password: string } | undefined> {
+export async function credentialsFor(ctx: CliContext, domain: string): Promise<{ username: string; password: string } | undefined> {
   const key = domain === 'docker.io' ? 'https://index.docker.io/v1/' : domain;
   const entry = (await readConfig(configPath(ctx.env))).auths?.[key];
   if (!entry?.auth) return undefined;
@@ -119,7 +134,7 @@ async function credentialsFor(ctx: CliContext, domain: string): Promise<{ userna
   return { username: plain.slice(0, i), password: plain.slice(i + 1) };
 }
 
-async function fetchManifest(reader: RegistryReader, ref: Ref, what: string): Promise<{ mediaType: string; bytes: Buffer }> {
+export async function fetchManifest(reader: RegistryReader, ref: Ref, what: string): Promise<{ mediaType: string; bytes: Buffer }> {
   const res = await reader.get(`/v2/${ref.path}/manifests/${what}`, `repository:${ref.path}:pull`, ACCEPT);
   const bytes = Buffer.from(await res.arrayBuffer());
   if (res.status === 404) throw new NotFound(`no such manifest: ${ref.shown}`);
@@ -136,18 +151,18 @@ async function fetchManifest(reader: RegistryReader, ref: Ref, what: string): Pr
   return { mediaType, bytes };
 }
 
-function sha256Of(b: Buffer): string {
+export function sha256Of(b: Buffer): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
 
 /** The name as the docker CLI prints a reference: in full, with its domain. */
-function fullName(ref: Ref, withRef = true): string {
+export function fullName(ref: Ref, withRef = true): string {
   const name = `${ref.domain}/${ref.path}`;
   if (!withRef) return name;
   return ref.ref.startsWith('sha256:') ? `${name}@${ref.ref}` : `${name}:${ref.ref}`;
 }
 
-function platformJson(p: Platform): Platform {
+export function platformJson(p: Platform): Platform {
   return {
     architecture: p.architecture,
     os: p.os,
@@ -158,7 +173,7 @@ function platformJson(p: Platform): Platform {
 }
 
 /** An image's platform, from its config blob. */
-async function configPlatform(reader: RegistryReader, ref: Ref, digest: string): Promise<Platform | undefined> {
+export async function configPlatform(reader: RegistryReader, ref: Ref, digest: string): Promise<Platform | undefined> {
   const res = await reader.get(`/v2/${ref.path}/blobs/${digest}`, `repository:${ref.path}:pull`, '*/*');
   if (!res.ok) {
     await res.arrayBuffer();
@@ -169,22 +184,24 @@ async function configPlatform(reader: RegistryReader, ref: Ref, digest: string):
 }
 
 /** Go's json.MarshalIndent with a tab, escapes included. */
-function goIndent(v: unknown): string {
+export function goIndent(v: unknown): string {
   return JSON.stringify(v, null, '\t').replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 /** Go's json.Indent with a tab: the same text as JSON.stringify's for these documents. */
-function indent(v: unknown): string {
+export function indent(v: unknown): string {
   return JSON.stringify(v, null, '\t');
 }
 
-interface Platform { architecture: string; os: string; 'os.version'?: string; 'os.features'?: string[]; variant?: string; features?: string[] }
+export interface Platform { architecture: string; os: string; 'os.version'?: string; 'os.features'?: string[]; variant?: string; features?: string[] }
 
 export async function manifestInspect(ctx: CliContext, args: string[], opts: { insecure?: boolean; verbose?: boolean }): Promise<number> {
   try {
-    if (args.length === 2) throw new InvalidArgument('manifest inspect LIST MANIFEST reads the local manifest store (manifest create), which berth does not keep');
-    if (args.length !== 1) throw new InvalidArgument('"manifest inspect" requires at least 1 and at most 2 arguments');
+    if (args.length !== 1 && args.length !== 2) throw new InvalidArgument('"manifest inspect" requires at least 1 and at most 2 arguments');
     const ref = parseRef(args[0] as string);
+    // A list made by `manifest create` (this CLI's or the docker CLI's) is shown from the local store.
+    const { inspectLocal } = await import('./manifest-local.js');
+    if (await inspectLocal(ctx, ref, args[1], opts.verbose === true)) return 0;
     const reader = new RegistryReader(ref.domain, await credentialsFor(ctx, ref.domain), opts.insecure === true);
     const top = await fetchManifest(reader, ref, ref.ref);
     if (opts.verbose) {
