@@ -83,3 +83,36 @@ test('system check finds orphans and a corrupt image, --repair removes only the 
   const run = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'fine']);
   assert.equal(run.stdout, 'fine\n');
 });
+
+test('system check finds a veth on its bridge that no endpoint owns and a masquerade rule whose network and bridge are gone; --repair removes both', async (t) => {
+  assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0, 'the default bridge exists');
+  const hex = createHash('sha256').update(d.dir).digest('hex');
+  const veth = `veth${hex.slice(0, 11)}`;
+  const peer = `vp${hex.slice(11, 20)}`;
+  const gone = `bg${hex.slice(20, 29)}`;
+  const rule = ['POSTROUTING', '-s', '10.254.254.0/24', '!', '-o', gone, '-m', 'comment', '--comment', `berth ${hex}`, '-j', 'MASQUERADE'];
+  execFileSync('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', peer]);
+  t.after(() => {
+    for (const args of [['ip', 'link', 'del', veth], ['iptables', '-w', '-t', 'nat', '-D', ...rule]]) {
+      try {
+        execFileSync(args[0] as string, args.slice(1), { stdio: 'ignore' });
+      } catch {
+        /* repaired already */
+      }
+    }
+  });
+  execFileSync('ip', ['link', 'set', veth, 'master', d.net.bridge]);
+  execFileSync('iptables', ['-w', '-t', 'nat', '-A', ...rule]);
+
+  const found = await d.berth(['system', 'check']);
+  assert.equal(found.code, 1, found.stdout + found.stderr);
+  assert.match(found.stdout, new RegExp(`fault: interface ${veth} on bridge ${d.net.bridge} belongs to no container endpoint`));
+  assert.match(found.stdout, new RegExp(`fault: iptables rule of network ${hex.slice(0, 12)}, which no longer exists`));
+  assert.match(found.stdout, /2 faults\n$/);
+  const repaired = await d.berth(['system', 'check', '--repair']);
+  assert.match(repaired.stdout, /0 faults, 2 repaired\n$/);
+  assert.ok(!existsSync(`/sys/class/net/${veth}`), 'the veth is gone');
+  assert.ok(!execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`berth ${hex}`), 'the rule is gone');
+  const after = await d.berth(['system', 'check']);
+  assert.equal(after.code, 0, after.stdout);
+});

@@ -82,8 +82,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // eslint-disable-next-line prefer-const
   let containers: ContainerService | undefined;
   const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
+  const networkStore = new NetworkStore(db);
   const networks = new NetworkService({
-    store: new NetworkStore(db),
+    store: networkStore,
     containers: () => containerStore.list(),
     driver: bridges,
     bus,
@@ -132,7 +133,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // What the operations of a killed berthd had assembled is collected once their leases expire.
   await images.expireLeases();
   // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
-  const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }));
+  const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }));
   if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
   const rootfsProvider: RootfsProvider = {
     driver: snapshotter.driver,
@@ -254,7 +255,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       seccompProfile: opts.seccompProfile,
       cgroupFeatures,
     },
-    check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r) }), o),
+    check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }), o),
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
       logPath: svc.logPath(c.id),

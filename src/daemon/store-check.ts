@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ContentStore } from '../core/content/index.js';
 import type { ContainerStore, ImageStore, LeaseStore, VolumeStore } from '../core/metadata/index.js';
-import { removeNetns } from '../core/network/index.js';
+import { deleteHostLink, hostVethName, removeNetns } from '../core/network/index.js';
+
+const execFileP = promisify(execFile);
 import { chainIds } from '../core/images/index.js';
 import type { Runtime } from '../core/runtime/index.js';
 import { mountsUnder, unmountAll, type Snapshotter } from '../core/snapshots/index.js';
@@ -24,6 +28,8 @@ export interface StoreCheckParts {
   runtime: Runtime;
   /** docker.io/library/x:latest -> x:latest, as the user names images. */
   familiar: (ref: string) => string;
+  /** This berthd's bridge networks: their ids and Linux bridges. */
+  networks: () => { id: string; bridge?: string }[];
 }
 
 async function names(dir: string): Promise<string[]> {
@@ -83,5 +89,59 @@ export function storeCheckPorts(p: StoreCheckParts): CheckPorts {
     unmount: (path) => unmountAll(path),
     netns: async () => (await names(netnsDir)).filter((n) => /^[a-f0-9]{64}$/.test(n)),
     removeNetns: (id) => removeNetns(join(netnsDir, id)),
+    async veths() {
+      const expected = new Set<string>();
+      for (const c of p.containers.list()) for (const ep of Object.values(c.networks ?? {})) if (ep.ifname) expected.add(hostVethName(c.id, ep.ifname));
+      const out: { name: string; bridge: string; owned: boolean }[] = [];
+      for (const n of p.networks()) {
+        if (!n.bridge) continue;
+        for (const port of await names(`/sys/class/net/${n.bridge}/brif`)) {
+          if (BERTH_VETH.test(port)) out.push({ name: port, bridge: n.bridge, owned: expected.has(port) });
+        }
+      }
+      return out;
+    },
+    removeVeth: async (name) => deleteHostLink(name),
+    async masqueradeRules() {
+      const known = new Set(p.networks().map((n) => n.id));
+      const text = (await execFileP('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING']).catch(() => ({ stdout: '' }))).stdout;
+      const out: { rule: string; network: string; known: boolean; bridgeExists: boolean }[] = [];
+      for (const line of text.split('\n')) {
+        const id = /--comment "?berth ([a-f0-9]{64})"?/.exec(line)?.[1];
+        const bridge = / ! -o (\S+) /.exec(line)?.[1];
+        if (!id || !bridge || !line.startsWith('-A POSTROUTING ')) continue;
+        const bridgeExists = await readFile(`/sys/class/net/${bridge}/ifindex`).then(() => true, () => false);
+        out.push({ rule: line.slice('-A '.length), network: id, known: known.has(id), bridgeExists });
+      }
+      return out;
+    },
+    async removeMasqueradeRule(rule) {
+      await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(rule)]);
+    },
+    async cgroups() {
+      const out: { path: string; containerId: string; empty: boolean; ageMs: number }[] = [];
+      for (const ctrl of await names(CGROUP_ROOT)) {
+        const parent = join(CGROUP_ROOT, ctrl, 'berth');
+        for (const id of await names(parent)) {
+          if (!/^[a-f0-9]{64}$/.test(id)) continue;
+          const dir = join(parent, id);
+          const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => null);
+          if (procs === null) continue;
+          const st = await stat(dir).catch(() => null);
+          out.push({ path: dir, containerId: id, empty: procs.trim() === '', ageMs: Date.now() - (st?.mtimeMs ?? Date.now()) });
+        }
+      }
+      return out;
+    },
+    removeCgroup: (path) => rmdir(path),
   };
+}
+
+/** How berth names the host end of a container's interface (core/network's hostVethName). */
+const BERTH_VETH = /^veth[0-9a-f]{11}$/;
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** An iptables -S rule as its words, the comment's quotes kept together. */
+function splitRule(rule: string): string[] {
+  return [...rule.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }

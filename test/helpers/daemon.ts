@@ -331,14 +331,15 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
     links = await portsOf();
   }
   if (links) out.push(`links on ${d.net.bridge}: ${links.split('\n').map((l) => l.split(':')[1]?.trim()).join(', ')}`);
-  await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
   // The default bridge's masquerade rule stays too (as docker0's does); user networks' go with them.
+  // The rule goes before its bridge (a rule naming no bridge is what system check takes for a leftover).
   const before = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
   for (const line of before.split('\n')) {
     if (line.startsWith('-A POSTROUTING') && line.includes('berth ') && line.includes(` ! -o ${d.net.bridge} `)) {
       await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
     }
   }
+  await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
   const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
   for (const id of ids) {
     const lines = rules.split('\n').filter((l) => l.includes(id));

@@ -2,7 +2,7 @@ import type { CliContext } from '../context.js';
 
 interface CheckAnswer {
   Faults: { Kind: string; Object: string; Message: string; Repaired: boolean }[];
-  Checked: { Images: number; Blobs: number; Layers: number; Containers: number; Volumes: number; Mounts: number; NetworkNamespaces: number };
+  Checked: { Images: number; Blobs: number; Layers: number; Containers: number; Volumes: number; Mounts: number; NetworkNamespaces: number; Veths?: number; IptablesRules?: number; Cgroups?: number };
 }
 
 /**
@@ -15,7 +15,7 @@ export async function systemCheck(ctx: CliContext, opts: { repair?: boolean }): 
   for (const f of r.Faults) ctx.out(`${f.Repaired ? 'repaired' : 'fault'}: ${f.Message}\n`);
   const c = r.Checked;
   ctx.out(
-    `checked ${c.Images} images, ${c.Blobs} blobs, ${c.Layers} layers, ${c.Containers} containers, ${c.Volumes} volumes, ${c.Mounts} mounts, ${c.NetworkNamespaces} network namespaces: `,
+    `checked ${c.Images} images, ${c.Blobs} blobs, ${c.Layers} layers, ${c.Containers} containers, ${c.Volumes} volumes, ${c.Mounts} mounts, ${c.NetworkNamespaces} network namespaces, ${c.Veths ?? 0} veths, ${c.IptablesRules ?? 0} iptables rules, ${c.Cgroups ?? 0} cgroups: `,
   );
   const left = r.Faults.filter((f) => !f.Repaired).length;
   const fixed = r.Faults.length - left;

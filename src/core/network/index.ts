@@ -8,3 +8,4 @@ export { DnsResponder } from './dns-server.js';
 export { cniAddList, cniDelList, hasCapability, loadCniNetwork } from './cni-chain.js';
 export type { CniAttachment, CniNetworkList } from './cni-chain.js';
 export type { CniResult } from './cni.js';
+export { hostVethName, deleteHostLink } from './veth-endpoints.js';

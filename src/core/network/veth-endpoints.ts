@@ -129,3 +129,13 @@ export class VethEndpoints {
     }
   }
 }
+
+/** Deletes a link of berthd's namespace by name (a veth takes its peer with it); a missing one is fine. */
+export function deleteHostLink(name: string): void {
+  const host = Rtnl.open();
+  try {
+    host.deleteLink(name);
+  } finally {
+    host.close();
+  }
+}

@@ -13,7 +13,7 @@ export function systemCheckRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const c = report.checked;
     ctx.sendJson(200, {
       Faults: report.faults.map((f) => ({ Kind: f.kind, Object: f.object, Message: f.message, Repaired: f.repaired })),
-      Checked: { Images: c.images, Blobs: c.blobs, Layers: c.layers, Containers: c.containers, Volumes: c.volumes, Mounts: c.mounts, NetworkNamespaces: c.netns },
+      Checked: { Images: c.images, Blobs: c.blobs, Layers: c.layers, Containers: c.containers, Volumes: c.volumes, Mounts: c.mounts, NetworkNamespaces: c.netns, Veths: c.veths, IptablesRules: c.rules, Cgroups: c.cgroups },
     });
   });
 }

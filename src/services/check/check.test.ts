@@ -111,3 +111,35 @@ test("collectOrphans removes only blobs and layers no image, container or lease 
   assert.equal(n, 2);
   assert.equal(verified, 0);
 });
+
+test('veths, masquerade rules and cgroups: only what no record names and no other berthd can own is a fault', async () => {
+  const { ports } = fakeStore();
+  const removed: string[] = [];
+  ports.veths = async () => [
+    { name: 'vethaaaaaaaaaaa', bridge: 'berth0', owned: true },
+    { name: 'vethbbbbbbbbbbb', bridge: 'berth0', owned: false },
+  ];
+  ports.removeVeth = async (n) => void removed.push(`veth ${n}`);
+  ports.masqueradeRules = async () => [
+    { rule: 'POSTROUTING -s 10.1.0.0/24 ! -o mine -j MASQUERADE', network: cid('1'), known: true, bridgeExists: true },
+    { rule: 'POSTROUTING -s 10.2.0.0/24 ! -o theirs -j MASQUERADE', network: cid('2'), known: false, bridgeExists: true },
+    { rule: 'POSTROUTING -s 10.3.0.0/24 ! -o gone -j MASQUERADE', network: cid('3'), known: false, bridgeExists: false },
+  ];
+  ports.removeMasqueradeRule = async (r) => void removed.push(`rule ${r}`);
+  ports.cgroups = async () => [
+    { path: `/sys/fs/cgroup/pids/berth/${cid('c')}`, containerId: cid('c'), empty: true, ageMs: 3_600_000 },
+    { path: `/sys/fs/cgroup/pids/berth/${cid('x')}`, containerId: cid('x'), empty: true, ageMs: 3_600_000 },
+    { path: `/sys/fs/cgroup/pids/berth/${cid('y')}`, containerId: cid('y'), empty: true, ageMs: 5_000 },
+    { path: `/sys/fs/cgroup/pids/berth/${cid('z')}`, containerId: cid('z'), empty: false, ageMs: 3_600_000 },
+  ];
+  ports.removeCgroup = async (p) => void removed.push(`cgroup ${p}`);
+  const r = await checkStore(ports, { repair: true });
+  const mine = r.faults.filter((f) => ['orphan-veth', 'orphan-iptables-rule', 'orphan-cgroup'].includes(f.kind));
+  assert.deepEqual(mine.map((f) => [f.kind, f.object, f.repaired]), [
+    ['orphan-veth', 'vethbbbbbbbbbbb', true],
+    ['orphan-iptables-rule', 'POSTROUTING -s 10.3.0.0/24 ! -o gone -j MASQUERADE', true],
+    ['orphan-cgroup', `/sys/fs/cgroup/pids/berth/${cid('x')}`, true],
+  ]);
+  assert.deepEqual(removed, ['veth vethbbbbbbbbbbb', 'rule POSTROUTING -s 10.3.0.0/24 ! -o gone -j MASQUERADE', `cgroup /sys/fs/cgroup/pids/berth/${cid('x')}`]);
+  assert.deepEqual([r.checked.veths, r.checked.rules, r.checked.cgroups], [2, 3, 4]);
+});

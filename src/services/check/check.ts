@@ -12,7 +12,10 @@ export type FaultKind =
   | 'volume-dir-missing'
   | 'orphan-volume-dir'
   | 'orphan-mount'
-  | 'orphan-netns';
+  | 'orphan-netns'
+  | 'orphan-veth'
+  | 'orphan-iptables-rule'
+  | 'orphan-cgroup';
 
 export interface Fault {
   kind: FaultKind;
@@ -25,7 +28,7 @@ export interface Fault {
 
 export interface CheckReport {
   faults: Fault[];
-  checked: { images: number; blobs: number; layers: number; containers: number; volumes: number; mounts: number; netns: number };
+  checked: { images: number; blobs: number; layers: number; containers: number; volumes: number; mounts: number; netns: number; veths: number; rules: number; cgroups: number };
 }
 
 const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
@@ -110,11 +113,43 @@ export async function checkStore(ports: CheckPorts, opts: { repair: boolean; sig
   for (const id of netns) {
     if (!known.has(id)) await fault('orphan-netns', id, `network namespace of container ${short(id)}, which no longer exists`, () => ports.removeNetns(id));
   }
+
+  const veths = (await ports.veths?.()) ?? [];
+  for (const v of veths) {
+    if (!v.owned) await fault('orphan-veth', v.name, `interface ${v.name} on bridge ${v.bridge} belongs to no container endpoint`, ports.removeVeth && (() => (ports.removeVeth as (n: string) => Promise<void>)(v.name)));
+  }
+  const rules = (await ports.masqueradeRules?.()) ?? [];
+  for (const r of rules) {
+    if (!r.known && !r.bridgeExists) {
+      await fault('orphan-iptables-rule', r.rule, `iptables rule of network ${short(r.network)}, which no longer exists: ${r.rule}`, ports.removeMasqueradeRule && (() => (ports.removeMasqueradeRule as (x: string) => Promise<void>)(r.rule)));
+    }
+  }
+  // A cgroup of a container no record names, empty for a minute: one a killed runc or berthd left.
+  const cgroups = (await ports.cgroups?.()) ?? [];
+  for (const c of cgroups) {
+    if (!known.has(c.containerId) && c.empty && c.ageMs > CGROUP_GRACE_MS) {
+      await fault('orphan-cgroup', c.path, `cgroup ${c.path} belongs to container ${short(c.containerId)}, which no longer exists`, ports.removeCgroup && (() => (ports.removeCgroup as (p: string) => Promise<void>)(c.path)));
+    }
+  }
   return {
     faults,
-    checked: { images: images.length, blobs: blobCount, layers: onDisk.size, containers: containers.length, volumes: volumes.length, mounts: mounts.length, netns: netns.length },
+    checked: {
+      images: images.length,
+      blobs: blobCount,
+      layers: onDisk.size,
+      containers: containers.length,
+      volumes: volumes.length,
+      mounts: mounts.length,
+      netns: netns.length,
+      veths: veths.length,
+      rules: rules.length,
+      cgroups: cgroups.length,
+    },
   };
 }
+
+/** How long an empty cgroup of an unknown container is left alone (another berthd may be removing it). */
+const CGROUP_GRACE_MS = 60_000;
 
 /**
  * At berthd's start, before it serves: removes blobs and layers that no image, container or lease

@@ -51,4 +51,22 @@ export interface CheckPorts {
   /** Network namespaces berth keeps under its exec root, by container id. */
   netns(): Promise<string[]>;
   removeNetns(containerId: string): Promise<void>;
+  /**
+   * Host ends of container interfaces on this berthd's bridges, named as berth names them
+   * (veth + 11 hex), and whether a recorded container endpoint has that name.
+   */
+  veths?(): Promise<{ name: string; bridge: string; owned: boolean }[]>;
+  removeVeth?(name: string): Promise<void>;
+  /**
+   * berth's masquerade rules (comment `berth <network id>`): whether this berthd has the network,
+   * and whether the bridge the rule names exists (another berthd's network has its bridge).
+   */
+  masqueradeRules?(): Promise<{ rule: string; network: string; known: boolean; bridgeExists: boolean }[]>;
+  removeMasqueradeRule?(rule: string): Promise<void>;
+  /**
+   * Container cgroups under berth's parent (/berth/<id>, each controller): whether they hold a
+   * process, and how long since they changed (another berthd's container may have just exited).
+   */
+  cgroups?(): Promise<{ path: string; containerId: string; empty: boolean; ageMs: number }[]>;
+  removeCgroup?(path: string): Promise<void>;
 }

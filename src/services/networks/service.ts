@@ -196,8 +196,9 @@ export class NetworkService {
     if (this.view(net).endpoints.length > 0) throw new Forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     this.deps.store.delete(net.id);
     if (net.ipam) this.dns.close(net.ipam.gateway);
-    if (net.bridge) await this.deps.driver.removeBridge(net.bridge);
+    // The rule before its bridge: a rule naming no bridge is what system check takes for a leftover.
     if (net.driver === 'bridge' && !net.internal) await this.deps.driver.masquerade(bridgeConfig(net), false).catch((e: unknown) => this.deps.log(`masquerade rule of ${net.name}`, e));
+    if (net.bridge) await this.deps.driver.removeBridge(net.bridge);
     this.#publish(net, 'destroy');
   }
 
