@@ -142,8 +142,6 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const stdout = ctx.bool('stdout');
   const stderr = ctx.bool('stderr');
   if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
-  // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
-  if (rec.spec.logging.driver === 'none') throw new NotImplemented('configured logging driver does not support reading');
   const follow = ctx.bool('follow');
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw && tailRaw !== 'all' ? Number(tailRaw) : undefined;
@@ -164,7 +162,8 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     svc.events.on('removed', done);
   });
   const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  const logs = svc.readLogs(rec.id, {
+  // The driver's log (a driver that keeps nothing to read back gets dockerd's 501 here, before the stream starts).
+  const logs = svc.containerLogs(rec, {
     follow: follow && live,
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),
     ...(since ? { since } : {}),

@@ -28,7 +28,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     network = deps.network ? await deps.network.setUp(rec, { ...(pid ? { netnsOf: pid.promise } : {}), ...(links.hosts.length ? { linkHosts: links.hosts } : {}) }) : undefined;
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
-    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
+    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts, deps.logDriver) });
     creating.then((c) => pid?.resolve(c.pid), (e: unknown) => pid?.reject(e));
     const [created, files] = await Promise.allSettled([creating, network?.files]);
     if (files.status === 'rejected') throw files.reason;

@@ -16,7 +16,10 @@ import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
-import { createLogOpts, logRotationOf } from './log-options.js';
+import { createLogOpts, DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
+import { driverLogPath, LogForwarders } from './log-forwarder.js';
+import { logDriverReadable } from './log-drivers.js';
+import { readJsonLog } from '../../core/runtime/index.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
@@ -42,6 +45,8 @@ export interface ContainerServiceDeps {
   network?: NetworkAttacher;
   /** The daemon's log-opts (daemon.json, --log-opt), under each container's own; berth's default otherwise. */
   logOpts?: Record<string, string>;
+  /** The daemon's log driver (`--log-driver`, daemon.json `log-driver`); json-file when unset. */
+  logDriver?: string;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -58,9 +63,11 @@ export class ContainerService {
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #backoff = new Map<string, number>();
   readonly #health: HealthChecks;
+  readonly #logs: LogForwarders;
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
+    this.#logs = new LogForwarders((what, e) => deps.log(what, e));
     this.#health = new HealthChecks(deps.store, (id, opts) => deps.runtime.exec(id, opts), (rec, action) => this.#publish(rec, action));
   }
 
@@ -79,9 +86,23 @@ export class ContainerService {
     return join(this.dir(id), 'rootfs');
   }
 
-  /** The container's log (by id), as `logs` and `attach` read it. */
+  /** The container's output as conmon captured it (by id), as `attach` and the build read it. */
   readLogs(id: string, opts: LogReadOptions): AsyncIterable<LogEntry> {
     return this.deps.runtime.readLogs(this.logPath(id), opts);
+  }
+
+  /** The file its log driver keeps (json-file's `<id>-json.log`, local's, k8s-file's conmon log), '' for the others: inspect's LogPath. */
+  driverLogPath(rec: ContainerRecord): string {
+    if (rec.spec.logging.driver === 'k8s-file') return this.logPath(rec.id);
+    return rec.spec.logging.driver === 'json-file' ? (driverLogPath(rec, this.dir(rec.id)) ?? '') : '';
+  }
+
+  /** `docker logs`: what the container's log driver kept, for the drivers that read back. */
+  containerLogs(rec: ContainerRecord, opts: LogReadOptions): AsyncIterable<LogEntry> {
+    // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
+    if (!logDriverReadable(rec.spec.logging.driver)) throw new NotImplemented('configured logging driver does not support reading');
+    const path = driverLogPath(rec, this.dir(rec.id));
+    return path ? readJsonLog(path, opts) : this.readLogs(rec.id, opts);
   }
 
   /** A writer to the stdin of the container's process (by id), kept open by its monitor. */
@@ -140,7 +161,8 @@ export class ContainerService {
     // Limits are checked at create, as Docker does, not first at start.
     // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
     seccompOf(rec.spec.security.seccomp);
-    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options);
+    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options, this.deps.logDriver);
+    rec.spec.logging.driver ||= this.deps.logDriver ?? DEFAULT_LOG_DRIVER;
     await resolveDevices(rec.spec.security.devices);
     if (rec.spec.lifecycle.init) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
@@ -193,8 +215,11 @@ export class ContainerService {
     await this.deps.rootfs.unmount(rootfs).catch(() => undefined);
     await this.deps.rootfs.mount(mounts);
     try {
+      // The driver is opened first (a syslog collector that is not there fails the start) and takes the lines of this run.
+      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o), new Date());
       await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) });
     } catch (e) {
+      await this.#logs.stop(rec.id);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
@@ -232,6 +257,8 @@ export class ContainerService {
 
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     this.#health.stop(id);
+    // The last lines reach the driver before the exit is reported, so `docker logs` after `wait` has them.
+    await this.#logs.stop(id);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
       if (!rec) return;
@@ -546,9 +573,12 @@ export class ContainerService {
         }
         this.#monitor(rec.id);
         this.#health.start(rec);
-        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts));
+        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts, this.deps.logDriver));
+        await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
         continue;
       }
+      // Exited while berthd was away: what it wrote since goes to its driver before the exit is recorded.
+      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
       // conmon writes the exit file a moment after the process is gone: give it that moment.
       const exit =
         (await this.deps.runtime.exitStatus(rec.id).catch(() => null)) ??

@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { JsonLogWriter, lastJsonLogTime } from '../../core/runtime/index.js';
+import type { LogEntry } from '../../core/runtime/index.js';
+import type { ContainerRecord } from '../../core/metadata/index.js';
+import { NotImplemented } from '../../errdefs/index.js';
+import { fileRotation, logBufferLimit } from './log-drivers.js';
+import { logAttrs, logInfoOf, renderLogTag } from './log-tag.js';
+import type { LogReadOptions } from './ports.js';
+import { formatSyslog, parseSyslogOptions, SyslogSender, syslogHost } from './syslog.js';
+
+/**
+ * Log drivers, berthd's side. conmon keeps capturing a container's output into its k8s-file log
+ * (attach and the build read it there, and it keeps the container from ever waiting on berthd);
+ * for a driver other than k8s-file and none, berthd follows that log while the container runs and
+ * hands each line to the driver: Docker's json-file, berth's local file, a syslog collector.
+ */
+interface LogSink {
+  write(e: LogEntry): void | Promise<void>;
+  close(): void;
+}
+
+/** Where a driver keeps the file `docker logs` reads: Docker's names (json-file: `<id>-json.log`; local: `local-logs/container.log`). */
+export function driverLogPath(rec: ContainerRecord, dir: string): string | null {
+  if (rec.spec.logging.driver === 'json-file') return join(dir, `${rec.id}-json.log`);
+  if (rec.spec.logging.driver === 'local') return join(dir, 'local-logs', 'container.log');
+  return null;
+}
+
+/** The drivers berthd feeds (k8s-file is conmon's own log; none keeps nothing). */
+export function isForwarded(driver: string): boolean {
+  return driver !== 'k8s-file' && driver !== 'none';
+}
+
+async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
+  const opts = rec.spec.logging.options ?? {};
+  const info = logInfoOf(rec);
+  const driver = rec.spec.logging.driver;
+  if (driver === 'json-file' || driver === 'local') {
+    const path = driverLogPath(rec, dir) as string;
+    mkdirSync(dirname(path), { recursive: true });
+    const attrs = driver === 'json-file' ? logAttrs(opts, info) : {};
+    if (driver === 'json-file' && opts['tag'] !== undefined) attrs['tag'] = renderLogTag(opts['tag'], info);
+    const w = new JsonLogWriter(path, fileRotation(driver, opts), attrs);
+    return { write: (e) => w.write(e), close: () => w.close() };
+  }
+  if (driver === 'syslog') {
+    const o = parseSyslogOptions(opts);
+    const sender = new SyslogSender(o);
+    await sender.open();
+    const tag = renderLogTag(opts['tag'], info);
+    const host = syslogHost();
+    return {
+      write: (e) => sender.send(formatSyslog(o.format, { facility: o.facility, stream: e.stream, time: e.time, tag, host, pid: process.pid, text: e.line.toString('utf8') })),
+      close: () => sender.close(),
+    };
+  }
+  // create lets journald through only where the journal socket exists.
+  throw new NotImplemented(`logging driver ${driver} cannot be started by berth on this host`);
+}
+
+interface Active {
+  stop: () => void;
+  done: Promise<void>;
+}
+
+/** How long an exit waits for a driver to take the last lines (a collector that stopped reading). */
+const DRAIN_LIMIT_MS = 5000;
+
+export class LogForwarders {
+  readonly #active = new Map<string, Active>();
+
+  constructor(private readonly log: (what: string, e: unknown) => void) {}
+
+  /**
+   * Starts feeding a container's driver with the lines of its conmon log from `since` on. Opening
+   * the driver can fail (a syslog collector that is not there): then the start fails, as dockerd's.
+   */
+  async start(rec: ContainerRecord, dir: string, readLog: (opts: LogReadOptions) => AsyncIterable<LogEntry>, since?: Date): Promise<void> {
+    if (!isForwarded(rec.spec.logging.driver) || this.#active.has(rec.id)) return;
+    const sink = await openSink(rec, dir);
+    const resume = since ?? lastTime(rec, dir);
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const limit = logBufferLimit(rec.spec.logging.options ?? {});
+    const done = this.#run(rec.id, sink, readLog({ follow: true, stopWhen: stopped, ...(resume ? { since: resume } : {}) }), limit);
+    this.#active.set(rec.id, { stop, done });
+  }
+
+  async #run(id: string, sink: LogSink, lines: AsyncIterable<LogEntry>, limit: number | null): Promise<void> {
+    // mode=non-blocking: lines wait in a queue of at most `limit` bytes; beyond it they are dropped, as Docker's ring buffer does.
+    const queue: LogEntry[] = [];
+    let queued = 0;
+    let dropped = 0;
+    let draining: Promise<void> | null = null;
+    const drain = async (): Promise<void> => {
+      while (queue.length) {
+        const e = queue.shift() as LogEntry;
+        queued -= e.line.length;
+        await sink.write(e);
+      }
+    };
+    try {
+      for await (const e of lines) {
+        if (limit === null) {
+          await sink.write(e);
+          continue;
+        }
+        if (queued + e.line.length > limit) {
+          dropped++;
+          continue;
+        }
+        queue.push(e);
+        queued += e.line.length;
+        draining ??= drain().finally(() => (draining = null));
+      }
+      while (draining) await draining;
+    } catch (e) {
+      this.log(`log driver of ${id}`, e);
+    } finally {
+      if (dropped) this.log(`log driver of ${id}`, new Error(`${String(dropped)} lines dropped by mode=non-blocking`));
+      sink.close();
+    }
+  }
+
+  /** Ends a container's forwarding once what its log holds is passed on (bounded), e.g. at its exit. */
+  async stop(id: string): Promise<void> {
+    const a = this.#active.get(id);
+    if (!a) return;
+    this.#active.delete(id);
+    a.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([a.done, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_LIMIT_MS)))]);
+    clearTimeout(timer);
+  }
+}
+
+/** Where a restarted berthd picks up a running container's json-file or local log: after its last line. */
+function lastTime(rec: ContainerRecord, dir: string): Date | undefined {
+  const path = driverLogPath(rec, dir);
+  const t = path ? lastJsonLogTime(path) : null;
+  if (t) return new Date(t.getTime() + 1);
+  const started = Date.parse(rec.state.startedAt);
+  return Number.isFinite(started) && started > 0 ? new Date(started) : undefined;
+}
