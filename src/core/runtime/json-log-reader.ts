@@ -40,6 +40,18 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
   let fh: FileHandle | null = current ? await open(path, 'r').catch(() => null) : null;
   let offset = 0;
   let rest: Buffer = Buffer.alloc(0);
+  /** The time of the last entry read from a current file: where a file lost to compression is picked up. */
+  let lastTime = 0;
+  /** The rotated files newer than the one with inode `from` and older than `to`, oldest first. */
+  const rotatedBetween = async (from: number, to: number): Promise<{ path: string; gz: boolean }[]> => {
+    const list = jsonLogFiles(path);
+    const inos = await Promise.all(list.map((f) => stat(f.path).then((s) => s.ino, () => -2)));
+    const toAt = inos.indexOf(to);
+    const end = toAt < 0 ? list.length : toAt;
+    const fromAt = inos.indexOf(from);
+    // Not there any more (gzipped into a new file): every rotated file, cut by the time read up to.
+    return list.slice(fromAt < 0 ? 0 : fromAt + 1, end).filter((f) => f.path !== path);
+  };
   const readCurrent = async (): Promise<JsonLogEntry[]> => {
     const out: JsonLogEntry[] = [];
     if (!fh) return out;
@@ -53,6 +65,8 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
       out.push(...split.entries.filter(keep));
       if (bytesRead < CHUNK) break;
     }
+    const last = out.at(-1);
+    if (last) lastTime = last.time.getTime();
     return out;
   };
   const readOld = async (f: { path: string; gz: boolean }): Promise<JsonLogEntry[]> => {
@@ -112,12 +126,17 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
         if (opts.until && Date.now() > opts.until.getTime()) return;
         const wasStopped = stopped;
         yield* await readCurrent();
-        // A new file under the name: the old one is finished (read above), go on with the new one.
+        // A new file under the name: the old one is finished (read above); the files rotated after
+        // it (a fast writer rotates several times between two reads) come before the new one.
         const now = await stat(path).catch(() => null);
         const mine = fh ? await fh.stat().catch(() => null) : null;
         if (now && now.ino !== mine?.ino) {
+          const next = await open(path, 'r').catch(() => null);
+          const nextIno = next ? (await next.stat()).ino : -1;
+          const between = await rotatedBetween(mine?.ino ?? -1, nextIno);
+          for (const f of between) yield* (await readOld(f)).filter((e) => !lastTime || e.time.getTime() >= lastTime);
           await fh?.close();
-          fh = await open(path, 'r').catch(() => null);
+          fh = next;
           offset = 0;
           rest = Buffer.alloc(0);
           yield* await readCurrent();

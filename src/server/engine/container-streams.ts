@@ -1,6 +1,6 @@
 import type { Duplex, Writable } from 'node:stream';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
-import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
 import { drainedOrClosed } from '../../util/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -149,6 +149,8 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const since = timeParam(ctx.query.get('since'));
   const until = timeParam(ctx.query.get('until'));
   const timestamps = ctx.bool('timestamps');
+  // A driver that keeps nothing to read back gets dockerd's 501, before the stream starts.
+  svc.assertLogsReadable(rec);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
   const stopped = new Promise<void>((resolve) => {
     if (!live) return resolve();
@@ -162,7 +164,6 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     svc.events.on('removed', done);
   });
   const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  // The driver's log (a driver that keeps nothing to read back gets dockerd's 501 here, before the stream starts).
   const logs = svc.containerLogs(rec, {
     follow: follow && live,
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),

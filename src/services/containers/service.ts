@@ -97,10 +97,14 @@ export class ContainerService {
     return rec.spec.logging.driver === 'json-file' ? (driverLogPath(rec, this.dir(rec.id)) ?? '') : '';
   }
 
+  /** Throws dockerd's words (logger.ErrReadLogsNotSupported, 501) for a driver that keeps nothing to read back. */
+  assertLogsReadable(rec: ContainerRecord): void {
+    if (!logDriverReadable(rec.spec.logging.driver)) throw new NotImplemented('configured logging driver does not support reading');
+  }
+
   /** `docker logs`: what the container's log driver kept, for the drivers that read back. */
   containerLogs(rec: ContainerRecord, opts: LogReadOptions): AsyncIterable<LogEntry> {
-    // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
-    if (!logDriverReadable(rec.spec.logging.driver)) throw new NotImplemented('configured logging driver does not support reading');
+    this.assertLogsReadable(rec);
     const path = driverLogPath(rec, this.dir(rec.id));
     return path ? readJsonLog(path, opts) : this.readLogs(rec.id, opts);
   }
