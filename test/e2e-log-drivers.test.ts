@@ -200,3 +200,19 @@ test('daemon --log-driver and log-opts: containers without --log-driver get them
   assert.ok(bad instanceof Error, 'berthd refuses a default driver it does not run');
   assert.match(bad.message, /gelf/);
 });
+
+test('json-file: what a container writes while berthd is away reaches its log after the restart, once and in order', async () => {
+  const id = (await d.docker(['run', '-d', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 40 ]; do echo "n $i"; i=$((i+1)); sleep 0.05; done'])).stdout.trim();
+  await new Promise((r) => setTimeout(r, 500));
+  await d.crash();
+  await new Promise((r) => setTimeout(r, 800));
+  await d.spawn();
+  assert.equal((await d.docker(['wait', id])).stdout.trim(), '0');
+  assert.deepEqual(numbers((await d.docker(['logs', id])).stdout), [...Array(40).keys()]);
+  const again = (await d.docker(['run', '-d', 'busybox', 'echo', 'n 0'])).stdout.trim();
+  await d.docker(['wait', again]);
+  await d.crash();
+  await d.spawn();
+  assert.equal((await d.docker(['logs', again])).stdout, 'n 0\n', 'an exited container is not fed again');
+  await d.docker(['rm', id, again]);
+});

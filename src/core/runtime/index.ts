@@ -1,7 +1,7 @@
 export { createRuntime } from './runtime.js';
 export type { CreateOptions, Runtime, RuntimeOptions } from './runtime.js';
 export { DEFAULT_LOG_OPTS, logRotationFromOpts, parseLogSize } from './log-files.js';
-export { JsonLogWriter, encodeJsonLogLine, jsonLogFiles, lastJsonLogTime, parseJsonLogLine, rotatedName } from './json-log.js';
+export { JsonLogWriter, encodeJsonLogLine, jsonLogFiles, lastJsonLogEntries, parseJsonLogLine, rotatedName } from './json-log.js';
 export type { JsonLogEntry, JsonLogRotation } from './json-log.js';
 export { readJsonLog } from './json-log-reader.js';
 export type { LogRotation } from './log-files.js';

@@ -126,11 +126,13 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
         if (opts.until && Date.now() > opts.until.getTime()) return;
         const wasStopped = stopped;
         yield* await readCurrent();
-        // A new file under the name: the old one is finished (read above); the files rotated after
+        // A new file under the name: the old one is finished (read to its end below); the files rotated after
         // it (a fast writer rotates several times between two reads) come before the new one.
         const now = await stat(path).catch(() => null);
         const mine = fh ? await fh.stat().catch(() => null) : null;
         if (now && now.ino !== mine?.ino) {
+          // What the writer put into the old file between the read above and its rotation.
+          yield* await readCurrent();
           const next = await open(path, 'r').catch(() => null);
           const nextIno = next ? (await next.stat()).ino : -1;
           const between = await rotatedBetween(mine?.ino ?? -1, nextIno);

@@ -135,13 +135,16 @@ export class JsonLogWriter {
   }
 }
 
-/** The time of the last entry of a json-file log's current file (read from its end), or null. */
-export function lastJsonLogTime(path: string): Date | null {
+/**
+ * The last entries of a json-file log's current file that share the last time (read from its end):
+ * where a restarted berthd picks up, without repeating those or losing lines of the same millisecond.
+ */
+export function lastJsonLogEntries(path: string): JsonLogEntry[] {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return null;
+    return [];
   }
   try {
     const size = fstatSync(fd).size;
@@ -149,11 +152,14 @@ export function lastJsonLogTime(path: string): Date | null {
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
     const lines = buf.toString('utf8').split('\n');
+    const out: JsonLogEntry[] = [];
     for (let i = lines.length - 1; i >= 0; i--) {
       const e = parseJsonLogLine(lines[i] as string);
-      if (e) return e.time;
+      if (!e) continue;
+      if (out.length && (out[0] as JsonLogEntry).time.getTime() !== e.time.getTime()) break;
+      out.unshift(e);
     }
-    return null;
+    return out;
   } finally {
     closeSync(fd);
   }

@@ -16,4 +16,4 @@ export { resizeContainerTty } from './tty.js';
 export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';
 export { linkEnv, linkNamesByTarget, linkTargets, isUserNetwork } from './links.js';
 export type { LinkHost, LinkRequest } from './links.js';
-export { checkLogConfig } from './log-drivers.js';
+export { availableLogDrivers, checkLogConfig } from './log-drivers.js';

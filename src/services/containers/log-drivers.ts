@@ -19,6 +19,11 @@ const DRIVER_OPTS: Readonly<Record<string, readonly string[]>> = {
 
 export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
 
+/** The drivers berth runs on this host, as `docker info` lists them (journald where the journal is). */
+export function availableLogDrivers(): string[] {
+  return ['json-file', 'local', 'syslog', ...(existsSync(JOURNAL_SOCKET) ? ['journald'] : []), 'k8s-file', 'none'];
+}
+
 /** Drivers `docker logs` reads back; the others give dockerd's 501. */
 export function logDriverReadable(driver: string): boolean {
   return driver === 'json-file' || driver === 'local' || driver === 'k8s-file';

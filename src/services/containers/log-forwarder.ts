@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { JsonLogWriter, lastJsonLogTime } from '../../core/runtime/index.js';
+import { JsonLogWriter, lastJsonLogEntries } from '../../core/runtime/index.js';
 import type { LogEntry } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { NotImplemented } from '../../errdefs/index.js';
@@ -79,11 +79,12 @@ export class LogForwarders {
   async start(rec: ContainerRecord, dir: string, readLog: (opts: LogReadOptions) => AsyncIterable<LogEntry>, since?: Date): Promise<void> {
     if (!isForwarded(rec.spec.logging.driver) || this.#active.has(rec.id)) return;
     const sink = await openSink(rec, dir);
-    const resume = since ?? lastTime(rec, dir);
+    const resume = since ? { since, seen: [] } : resumePoint(rec, dir);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const limit = logBufferLimit(rec.spec.logging.options ?? {});
-    const done = this.#run(rec.id, sink, readLog({ follow: true, stopWhen: stopped, ...(resume ? { since: resume } : {}) }), limit);
+    const lines = readLog({ follow: true, stopWhen: stopped, ...(resume.since ? { since: resume.since } : {}) });
+    const done = this.#run(rec.id, sink, resume.seen.length ? skipSeen(lines, resume.seen) : lines, limit);
     this.#active.set(rec.id, { stop, done });
   }
 
@@ -135,11 +136,27 @@ export class LogForwarders {
   }
 }
 
-/** Where a restarted berthd picks up a running container's json-file or local log: after its last line. */
-function lastTime(rec: ContainerRecord, dir: string): Date | undefined {
+/**
+ * Where a restarted berthd picks up a running container's json-file or local log: at the time of
+ * its last line, skipping the lines of that millisecond it already has.
+ */
+function resumePoint(rec: ContainerRecord, dir: string): { since?: Date; seen: LogEntry[] } {
   const path = driverLogPath(rec, dir);
-  const t = path ? lastJsonLogTime(path) : null;
-  if (t) return new Date(t.getTime() + 1);
+  const seen = path ? lastJsonLogEntries(path) : [];
+  const last = seen[0];
+  if (last) return { since: last.time, seen };
   const started = Date.parse(rec.state.startedAt);
-  return Number.isFinite(started) && started > 0 ? new Date(started) : undefined;
+  return Number.isFinite(started) && started > 0 ? { since: new Date(started), seen: [] } : { seen: [] };
+}
+
+async function* skipSeen(lines: AsyncIterable<LogEntry>, seen: LogEntry[]): AsyncIterable<LogEntry> {
+  const left = [...seen];
+  for await (const e of lines) {
+    const i = left.findIndex((s) => s.time.getTime() === e.time.getTime() && s.stream === e.stream && s.line.equals(e.line));
+    if (i >= 0) {
+      left.splice(i, 1);
+      continue;
+    }
+    yield e;
+  }
 }

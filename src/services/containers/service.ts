@@ -97,6 +97,11 @@ export class ContainerService {
     return rec.spec.logging.driver === 'json-file' ? (driverLogPath(rec, this.dir(rec.id)) ?? '') : '';
   }
 
+  /** The log driver of containers created without one (`docker info`'s LoggingDriver). */
+  defaultLogDriver(): string {
+    return this.deps.logDriver ?? DEFAULT_LOG_DRIVER;
+  }
+
   /** Throws dockerd's words (logger.ErrReadLogsNotSupported, 501) for a driver that keeps nothing to read back. */
   assertLogsReadable(rec: ContainerRecord): void {
     if (!logDriverReadable(rec.spec.logging.driver)) throw new NotImplemented('configured logging driver does not support reading');
@@ -261,11 +266,11 @@ export class ContainerService {
 
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     this.#health.stop(id);
-    // The last lines reach the driver before the exit is reported, so `docker logs` after `wait` has them.
-    await this.#logs.stop(id);
+    // The last lines reach the driver (while the runtime cleans up) before the exit is reported, so `docker logs` after `wait` has them.
+    const logsDrained = this.#logs.stop(id);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
-      if (!rec) return;
+      if (!rec) return void (await logsDrained);
       // The endpoints (CNI DEL) go while runc forgets the container and the rootfs is unmounted.
       await Promise.all([
         this.deps.runtime
@@ -275,6 +280,7 @@ export class ContainerService {
           .catch((e: unknown) => this.deps.log(`unmount ${id}`, e)),
         this.deps.network?.tearDown(rec).catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
       ]);
+      await logsDrained;
       // A stop may have come in while this exit was being handled: its mark must survive this write.
       if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);
