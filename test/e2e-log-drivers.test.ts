@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -215,4 +216,40 @@ test('json-file: what a container writes while berthd is away reaches its log af
   await d.spawn();
   assert.equal((await d.docker(['logs', again])).stdout, 'n 0\n', 'an exited container is not fed again');
   await d.docker(['rm', id, again]);
+});
+
+/** A unix datagram collector (Node's dgram has none): Debian's python3 binds the socket and prints each datagram as JSON. */
+async function unixgramCollector(path: string): Promise<{ grams: string[]; stop: () => void }> {
+  const script = 'import socket,sys,json\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("ready",flush=True)\nwhile True:\n  print(json.dumps(s.recv(65536).decode()),flush=True)\n';
+  const child = spawn('/usr/bin/python3', ['-c', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const grams: string[] = [];
+  let buf = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === 'ready') resolve();
+        else grams.push(JSON.parse(line) as string);
+      }
+    });
+  });
+  return { grams, stop: () => child.kill('SIGKILL') };
+}
+
+test('syslog over a unix datagram socket (syslog-address unixgram://): one datagram a line', async () => {
+  const path = join(d.dir, 'syslog-dgram.sock');
+  const c = await unixgramCollector(path);
+  try {
+    const r = await d.docker(['run', '--rm', '--log-driver', 'syslog', '--log-opt', `syslog-address=unixgram://${path}`, '--log-opt', 'tag={{.Name}}', '--name', 'dg1', 'busybox', 'sh', '-c', 'echo a; echo b']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => c.grams.length >= 2, `datagrams: ${JSON.stringify(c.grams)}`);
+    assert.match(c.grams[0] as string, /^<30>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d dg1\[\d+\]: a\n$/);
+    assert.match(c.grams[1] as string, /^<30>\S+ +\S+ \S+ dg1\[\d+\]: b\n$/);
+  } finally {
+    c.stop();
+  }
 });

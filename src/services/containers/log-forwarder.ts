@@ -4,7 +4,9 @@ import { JsonLogWriter, lastJsonLogEntries } from '../../core/runtime/index.js';
 import type { LogEntry } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { NotImplemented } from '../../errdefs/index.js';
-import { fileRotation, logBufferLimit } from './log-drivers.js';
+import { fileRotation, JOURNAL_SOCKET, logBufferLimit } from './log-drivers.js';
+import { journalContainerFields, journalLine } from './journald.js';
+import { UnixDatagram } from './unix-datagram.js';
 import { logAttrs, logInfoOf, renderLogTag } from './log-tag.js';
 import type { LogReadOptions } from './ports.js';
 import { formatSyslog, parseSyslogOptions, SyslogSender, syslogHost } from './syslog.js';
@@ -55,8 +57,16 @@ async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
       close: () => sender.close(),
     };
   }
-  // create lets journald through only where the journal socket exists.
-  throw new NotImplemented(`logging driver ${driver} cannot be started by berth on this host`);
+  if (driver === 'journald') {
+    // create lets journald through only where the journal socket exists.
+    const sock = UnixDatagram.open(JOURNAL_SOCKET, 'the systemd journal');
+    const fields = journalContainerFields(info, renderLogTag(opts['tag'], info), logAttrs(opts, info));
+    return {
+      write: async (e) => void (await sock.send(journalLine(fields, { stream: e.stream, time: e.time, text: e.line.toString('utf8') }))),
+      close: () => sock.close(),
+    };
+  }
+  throw new NotImplemented(`logging driver ${driver} cannot be started by berth`);
 }
 
 interface Active {

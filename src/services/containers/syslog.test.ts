@@ -21,7 +21,9 @@ test('syslog options: addresses, facility, format; unixgram and TLS refused by n
   assert.deepEqual(parseSyslogOptions({ 'syslog-address': 'udp://127.0.0.1:5514', 'syslog-facility': 'local0', 'syslog-format': 'rfc5424' }), { transport: 'udp', host: '127.0.0.1', port: 5514, path: '', facility: 16, format: 'rfc5424' });
   assert.equal(parseSyslogOptions({ 'syslog-address': 'tcp://127.0.0.1' }).port, 514);
   assert.equal(parseSyslogOptions({ 'syslog-address': 'unix:///run/x.sock' }).path, '/run/x.sock');
-  assert.throws(() => parseSyslogOptions({ 'syslog-address': 'unixgram:///dev/log' }), /unixgram:\/\/ is not supported by berth/);
+  assert.equal(parseSyslogOptions({ 'syslog-address': 'unixgram:///dev/log' }).transport, 'unixgram');
+  assert.equal(parseSyslogOptions({}).transport, 'local');
+  assert.throws(() => parseSyslogOptions({ 'syslog-address': 'tcp+tls://h:1' }), /tcp\+tls:\/\/ is not supported by berth/);
   assert.throws(() => parseSyslogOptions({ 'syslog-tls-cert': '/c' }), /syslog-tls-cert/);
   assert.throws(() => parseSyslogOptions({ 'syslog-facility': 'nope' }), /invalid syslog facility 'nope'/);
   assert.throws(() => parseSyslogOptions({ 'syslog-format': 'rfc9' }), /invalid syslog format 'rfc9'/);

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { InvalidArgument, NotImplemented, Unavailable } from '../../errdefs/index.js';
+import { UnixDatagram } from './unix-datagram.js';
 
 const FACILITIES: Readonly<Record<string, number>> = {
   kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
@@ -13,7 +14,8 @@ const FACILITIES: Readonly<Record<string, number>> = {
 export type SyslogFormat = 'unix' | 'rfc3164' | 'rfc5424' | 'rfc5424micro';
 
 export interface SyslogOptions {
-  transport: 'udp' | 'tcp' | 'unix';
+  /** unix: a stream socket; unixgram: datagrams; local: no address given, /dev/log either way (as dockerd tries). */
+  transport: 'udp' | 'tcp' | 'unix' | 'unixgram' | 'local';
   /** host:port, or a socket path. */
   host: string;
   port: number;
@@ -22,7 +24,7 @@ export interface SyslogOptions {
   format: SyslogFormat;
 }
 
-/** Docker's syslog options: syslog-address (udp, tcp, unix; unixgram and TLS refused by name), syslog-facility, syslog-format. */
+/** Docker's syslog options: syslog-address (udp, tcp, unix, unixgram; TLS refused by name), syslog-facility, syslog-format. */
 export function parseSyslogOptions(opts: Readonly<Record<string, string>>): SyslogOptions {
   for (const k of ['syslog-tls-ca-cert', 'syslog-tls-cert', 'syslog-tls-key', 'syslog-tls-skip-verify']) {
     if (opts[k] !== undefined) throw new NotImplemented(`log opt '${k}' is not supported by berth: its syslog driver sends over udp, tcp and unix sockets, without TLS`);
@@ -34,7 +36,8 @@ export function parseSyslogOptions(opts: Readonly<Record<string, string>>): Sysl
   const fmt = opts['syslog-format'] ?? '';
   if (!['', 'rfc3164', 'rfc5424', 'rfc5424micro'].includes(fmt)) throw new InvalidArgument(`invalid syslog format '${fmt}': use rfc3164, rfc5424 or rfc5424micro`);
   const format: SyslogFormat = fmt === '' ? 'unix' : (fmt as SyslogFormat);
-  const address = opts['syslog-address'] ?? 'unix:///dev/log';
+  const address = opts['syslog-address'];
+  if (address === undefined) return { transport: 'local', host: '', port: 0, path: '/dev/log', facility, format };
   let url: URL;
   try {
     url = new URL(address);
@@ -42,11 +45,11 @@ export function parseSyslogOptions(opts: Readonly<Record<string, string>>): Sysl
     throw new InvalidArgument(`syslog-address should be in form proto://address, got '${address}'`);
   }
   const proto = url.protocol.replace(/:$/, '');
-  if (proto === 'unix') {
+  if (proto === 'unix' || proto === 'unixgram') {
     if (!url.pathname) throw new InvalidArgument(`syslog-address ${address} has no socket path`);
-    return { transport: 'unix', host: '', port: 0, path: url.pathname, facility, format };
+    return { transport: proto, host: '', port: 0, path: url.pathname, facility, format };
   }
-  if (proto === 'unixgram' || proto === 'tcp+tls') throw new NotImplemented(`syslog-address ${proto}:// is not supported by berth: use unix://, udp:// or tcp://`);
+  if (proto === 'tcp+tls') throw new NotImplemented('syslog-address tcp+tls:// is not supported by berth: use unix://, unixgram://, udp:// or tcp://');
   if (proto !== 'udp' && proto !== 'tcp') throw new InvalidArgument(`unsupported syslog-address scheme '${proto}' in ${address}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!host) throw new InvalidArgument(`syslog-address ${address} has no host`);
@@ -92,11 +95,26 @@ export function formatSyslog(format: SyslogFormat, o: { facility: number; stream
 export class SyslogSender {
   #tcp: Socket | null = null;
   #udp: UdpSocket | null = null;
+  #gram: UnixDatagram | null = null;
 
   constructor(readonly o: SyslogOptions) {}
 
   /** Connects (as dockerd dials at start): a collector that is not there fails the start. */
   async open(): Promise<void> {
+    if (this.o.transport === 'unixgram') {
+      this.#gram = UnixDatagram.open(this.o.path, 'syslog');
+      return;
+    }
+    if (this.o.transport === 'local') {
+      // dockerd's local syslog: datagrams on /dev/log, else a stream there.
+      try {
+        this.#gram = UnixDatagram.open(this.o.path, 'syslog');
+        return;
+      } catch {
+        this.#tcp = await this.#connect();
+        return;
+      }
+    }
     if (this.o.transport === 'udp') {
       const sock = createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
       sock.on('error', () => undefined);
@@ -118,12 +136,12 @@ export class SyslogSender {
   }
 
   #where(): string {
-    return this.o.transport === 'unix' ? `unix://${this.o.path}` : `tcp://${this.o.host}:${String(this.o.port)}`;
+    return this.o.path ? `unix://${this.o.path}` : `tcp://${this.o.host}:${String(this.o.port)}`;
   }
 
   #connect(): Promise<Socket> {
     return new Promise<Socket>((resolve, reject) => {
-      const s = this.o.transport === 'unix' ? connect({ path: this.o.path }) : connect({ host: this.o.host, port: this.o.port });
+      const s = this.o.path ? connect({ path: this.o.path }) : connect({ host: this.o.host, port: this.o.port });
       s.once('error', (e) => reject(new Unavailable(`failed to initialize logging driver: cannot connect to syslog at ${this.#where()}`, { cause: e })));
       s.once('connect', () => {
         s.removeAllListeners('error');
@@ -141,6 +159,10 @@ export class SyslogSender {
 
   /** Sends one frame; resolves once the socket took it (the caller's back-pressure). */
   async send(frame: string): Promise<void> {
+    if (this.#gram) {
+      await this.#gram.send(Buffer.from(frame));
+      return;
+    }
     if (this.#udp) {
       const sock = this.#udp;
       await new Promise<void>((resolve) => sock.send(Buffer.from(frame), () => resolve()));
@@ -160,6 +182,8 @@ export class SyslogSender {
   }
 
   close(): void {
+    this.#gram?.close();
+    this.#gram = null;
     this.#udp?.close();
     this.#udp = null;
     this.#tcp?.end();
