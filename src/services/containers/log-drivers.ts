@@ -26,7 +26,7 @@ export function availableLogDrivers(): string[] {
 
 /** Drivers `docker logs` reads back; the others give dockerd's 501. */
 export function logDriverReadable(driver: string): boolean {
-  return driver === 'json-file' || driver === 'local' || driver === 'k8s-file';
+  return driver === 'json-file' || driver === 'local' || driver === 'k8s-file' || driver === 'journald';
 }
 
 /**

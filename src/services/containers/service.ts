@@ -19,7 +19,7 @@ import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, Ro
 import { createLogOpts, DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
 import { driverLogPath, LogForwarders } from './log-forwarder.js';
 import { logDriverReadable } from './log-drivers.js';
-import { readJsonLog } from '../../core/runtime/index.js';
+import { readJournal, readJsonLog } from '../../core/runtime/index.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
@@ -110,6 +110,7 @@ export class ContainerService {
   /** `docker logs`: what the container's log driver kept, for the drivers that read back. */
   containerLogs(rec: ContainerRecord, opts: LogReadOptions): AsyncIterable<LogEntry> {
     this.assertLogsReadable(rec);
+    if (rec.spec.logging.driver === 'journald') return readJournal(rec.id, opts);
     const path = driverLogPath(rec, this.dir(rec.id));
     return path ? readJsonLog(path, opts) : this.readLogs(rec.id, opts);
   }
