@@ -42,6 +42,8 @@ test("json-file writes Docker's <id>-json.log with attrs, rotates with .1.gz nam
   const tail = await d.docker(['logs', '--tail', '2', '--timestamps', id]);
   assert.match(tail.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z n 199\n$/);
   assert.match(tail.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
+  const details = await d.docker(['logs', '--details', '--tail', '1', id]);
+  assert.equal(details.stderr, 'MODE=prod,app=shop,tag=jf%2Fbusybox oops\n', "--details: the attrs as dockerd prints them");
   const berthTail = await d.berth(['logs', '--tail', '3', id]);
   assert.equal(berthTail.stdout, 'n 198\nn 199\n');
   await d.docker(['rm', id]);

@@ -14,6 +14,7 @@ export interface JsonLogEntry {
   time: Date;
   /** The text, its '\n' included if it had one. */
   line: Buffer;
+  attrs?: Record<string, string>;
 }
 
 export function encodeJsonLogLine(e: JsonLogEntry, attrs?: Readonly<Record<string, string>>): string {
@@ -24,11 +25,12 @@ export function encodeJsonLogLine(e: JsonLogEntry, attrs?: Readonly<Record<strin
 /** One line without its '\n'; null for a line that is not a json-file entry (a torn end). */
 export function parseJsonLogLine(line: Buffer | string): JsonLogEntry | null {
   try {
-    const o = JSON.parse(line.toString()) as { log?: unknown; stream?: unknown; time?: unknown };
+    const o = JSON.parse(line.toString()) as { log?: unknown; stream?: unknown; time?: unknown; attrs?: unknown };
     if (typeof o.log !== 'string' || (o.stream !== 'stdout' && o.stream !== 'stderr') || typeof o.time !== 'string') return null;
     const time = new Date(o.time);
     if (Number.isNaN(time.getTime())) return null;
-    return { stream: o.stream, time, line: Buffer.from(o.log, 'utf8') };
+    const attrs = o.attrs && typeof o.attrs === 'object' ? (o.attrs as Record<string, string>) : undefined;
+    return { stream: o.stream, time, line: Buffer.from(o.log, 'utf8'), ...(attrs ? { attrs } : {}) };
   } catch {
     return null;
   }

@@ -149,6 +149,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const since = timeParam(ctx.query.get('since'));
   const until = timeParam(ctx.query.get('until'));
   const timestamps = ctx.bool('timestamps');
+  const details = ctx.bool('details');
   // A driver that keeps nothing to read back gets dockerd's 501, before the stream starts.
   svc.assertLogsReadable(rec);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
@@ -176,7 +177,8 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   });
   try {
     for await (const e of logs) {
-      const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), e.line]) : e.line;
+      const detailed = details ? Buffer.concat([Buffer.from(`${attrsPrefix(e.attrs)} `), e.line]) : e.line;
+      const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), detailed]) : detailed;
       if (!writeEntry(res, rec.config.tty, e.stream, line)) await drainedOrClosed(res);
       if (ctx.signal.aborted) break;
     }
@@ -184,6 +186,19 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     if (!ctx.signal.aborted) deps.log(`logs ${rec.id}`, e);
   }
   res.end();
+}
+
+/** Go's url.QueryEscape: what `logs --details` escapes the attrs with. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** dockerd's `logs --details` prefix: the attrs sorted by key, `k=v` joined by ','. */
+function attrsPrefix(attrs: Readonly<Record<string, string>> | undefined): string {
+  return Object.entries(attrs ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`)
+    .join(',');
 }
 
 /** Unix seconds (with fraction) or RFC 3339; 0 or empty means none. */
