@@ -44,6 +44,7 @@ test("json-file writes Docker's <id>-json.log with attrs, rotates with .1.gz nam
   assert.match(tail.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
   const details = await d.docker(['logs', '--details', '--tail', '1', id]);
   assert.equal(details.stderr, 'MODE=prod,app=shop,tag=jf%2Fbusybox oops\n', "--details: the attrs as dockerd prints them");
+  assert.equal((await d.berth(['logs', '--details', '--tail', '1', id])).stderr, details.stderr, 'berth logs --details alike');
   const berthTail = await d.berth(['logs', '--tail', '3', id]);
   assert.equal(berthTail.stdout, 'n 198\nn 199\n');
   await d.docker(['rm', id]);
