@@ -152,7 +152,20 @@ test('mode=non-blocking: a collector that stops reading does not hold the contai
     for (const s of tcp.sockets) s.pause();
     assert.equal((await d.docker(['wait', id])).stdout.trim(), '0');
     assert.equal((await d.docker(['inspect', '-f', '{{.State.Status}}', id])).stdout.trim(), 'exited');
-    await d.docker(['rm', id]);
+    // Blocking mode (the default): berthd lags behind a stuck collector, the container still exits, and berthd lets go of the collector.
+    const before = tcp.sockets.length;
+    const blocking = (await d.docker(['run', '-d', '--log-driver', 'syslog', '--log-opt', `syslog-address=tcp://127.0.0.1:${String(port)}`, 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "n $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done'])).stdout.trim();
+    await waitFor(() => tcp.sockets.length > before, 'berthd connected again');
+    const stuck = tcp.sockets.at(-1) as Socket;
+    stuck.pause();
+    assert.equal((await d.docker(['wait', blocking])).stdout.trim(), '0');
+    // What berthd had sent is read now; then its end of the connection shows it let go.
+    let ended = false;
+    stuck.once('end', () => (ended = true));
+    stuck.once('close', () => (ended = true));
+    stuck.resume();
+    await waitFor(() => ended, 'berthd closed the stuck connection');
+    await d.docker(['rm', id, blocking]);
   } finally {
     for (const s of tcp.sockets) s.destroy();
     tcp.server.close();

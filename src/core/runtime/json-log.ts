@@ -133,7 +133,8 @@ export class JsonLogWriter {
   }
 
   close(): void {
-    closeSync(this.#fd);
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
   }
 }
 

@@ -19,7 +19,8 @@ import { formatSyslog, parseSyslogOptions, SyslogSender, syslogHost } from './sy
  */
 interface LogSink {
   write(e: LogEntry): void | Promise<void>;
-  close(): void;
+  /** `now`: a destination that stopped taking lines is dropped, with what it holds. */
+  close(now?: boolean): void;
 }
 
 /** Where a driver keeps the file `docker logs` reads: Docker's names (json-file: `<id>-json.log`; local: `local-logs/container.log`). */
@@ -54,7 +55,7 @@ async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
     const host = syslogHost();
     return {
       write: (e) => sender.send(formatSyslog(o.format, { facility: o.facility, stream: e.stream, time: e.time, tag, host, pid: process.pid, text: e.line.toString('utf8') })),
-      close: () => sender.close(),
+      close: (now) => sender.close(now),
     };
   }
   if (driver === 'journald') {
@@ -71,6 +72,7 @@ async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
 
 interface Active {
   stop: () => void;
+  abort: () => void;
   done: Promise<void>;
 }
 
@@ -93,9 +95,14 @@ export class LogForwarders {
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const limit = logBufferLimit(rec.spec.logging.options ?? {});
-    const lines = readLog({ follow: true, stopWhen: stopped, ...(resume.since ? { since: resume.since } : {}) });
+    const ac = new AbortController();
+    const lines = readLog({ follow: true, stopWhen: stopped, signal: ac.signal, ...(resume.since ? { since: resume.since } : {}) });
     const done = this.#run(rec.id, sink, resume.seen.length ? skipSeen(lines, resume.seen) : lines, limit);
-    this.#active.set(rec.id, { stop, done });
+    const abort = (): void => {
+      ac.abort();
+      sink.close(true);
+    };
+    this.#active.set(rec.id, { stop, abort, done });
   }
 
   async #run(id: string, sink: LogSink, lines: AsyncIterable<LogEntry>, limit: number | null): Promise<void> {
@@ -141,8 +148,12 @@ export class LogForwarders {
     this.#active.delete(id);
     a.stop();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([a.done, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_LIMIT_MS)))]);
+    const late = await Promise.race([a.done.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), DRAIN_LIMIT_MS)))]);
     clearTimeout(timer);
+    if (late) {
+      this.log(`log driver of ${id}`, new Error(`its destination took no lines for ${String(DRAIN_LIMIT_MS / 1000)} s at the exit: the rest is dropped`));
+      a.abort();
+    }
   }
 }
 

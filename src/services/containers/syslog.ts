@@ -181,12 +181,14 @@ export class SyslogSender {
     });
   }
 
-  close(): void {
+  /** Ends the connection after what it holds is sent; `now`: at once, dropping that. */
+  close(now = false): void {
     this.#gram?.close();
     this.#gram = null;
     this.#udp?.close();
     this.#udp = null;
-    this.#tcp?.end();
+    if (now) this.#tcp?.destroy();
+    else this.#tcp?.end();
     this.#tcp = null;
   }
 }
