@@ -197,6 +197,7 @@ test('daemon --log-driver and log-opts: containers without --log-driver get them
   const d2 = await TestDaemon.start({ args: ['--log-driver', 'local', '--log-opt', 'max-file=2'] });
   try {
     await d2.makeBusyboxImage();
+    assert.equal((await d2.docker(['info', '--format', '{{.LoggingDriver}}|{{json .Plugins.Log}}'])).stdout.trim(), 'local|["json-file","local","syslog","k8s-file","none"]');
     const id = (await d2.docker(['run', '-d', 'busybox', 'echo', 'from-local'])).stdout.trim();
     await d2.docker(['wait', id]);
     assert.equal((await d2.docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', id])).stdout.trim(), '{"Type":"local","Config":{"max-file":"2"}}');
