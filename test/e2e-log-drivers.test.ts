@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -269,4 +269,14 @@ test('syslog over a unix datagram socket (syslog-address unixgram://): one datag
   } finally {
     c.stop();
   }
+});
+
+test('a container made before json-file had its own file (none on disk) still shows its log, from conmon', async () => {
+  const id = (await d.docker(['run', '-d', 'busybox', 'echo', 'from-before'])).stdout.trim();
+  await d.docker(['wait', id]);
+  const path = join(containerDir(id), `${id}-json.log`);
+  assert.equal(readFileSync(path, 'utf8').includes('from-before'), true);
+  rmSync(path);
+  assert.equal((await d.docker(['logs', id])).stdout, 'from-before\n');
+  await d.docker(['rm', id]);
 });

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { JsonLogWriter, lastJsonLogEntries } from '../../core/runtime/index.js';
+import { JsonLogWriter, lastJsonLogEntries, readJournal, readJsonLog } from '../../core/runtime/index.js';
 import type { LogEntry } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { NotImplemented } from '../../errdefs/index.js';
@@ -28,6 +29,28 @@ export function driverLogPath(rec: ContainerRecord, dir: string): string | null 
   if (rec.spec.logging.driver === 'json-file') return join(dir, `${rec.id}-json.log`);
   if (rec.spec.logging.driver === 'local') return join(dir, 'local-logs', 'container.log');
   return null;
+}
+
+/** Creates the driver's file at create: `logs -f` right after follows it; its absence marks a container made before drivers had files. */
+export async function prepareDriverLog(rec: ContainerRecord, dir: string): Promise<void> {
+  const path = driverLogPath(rec, dir);
+  if (!path) return;
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, '', { flag: 'a' });
+}
+
+/** inspect's LogPath, as dockerd sets it: json-file's file (berth's k8s-file: conmon's), '' for the others. */
+export function inspectLogPath(rec: ContainerRecord, dir: string, conmonLog: string): string {
+  if (rec.spec.logging.driver === 'k8s-file') return conmonLog;
+  return rec.spec.logging.driver === 'json-file' ? (driverLogPath(rec, dir) ?? '') : '';
+}
+
+/** What `docker logs` reads for a driver that reads back (the caller checked that). */
+export function readDriverLog(rec: ContainerRecord, dir: string, opts: LogReadOptions, readConmon: (o: LogReadOptions) => AsyncIterable<LogEntry>): AsyncIterable<LogEntry> {
+  if (rec.spec.logging.driver === 'journald') return readJournal(rec.id, opts);
+  const path = driverLogPath(rec, dir);
+  // A container made before berth wrote json-file and local files keeps its log in conmon's file.
+  return path && existsSync(path) ? readJsonLog(path, opts) : readConmon(opts);
 }
 
 /** The drivers berthd feeds (k8s-file is conmon's own log; none keeps nothing). */

@@ -17,9 +17,8 @@ import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
 import { createLogOpts, DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
-import { driverLogPath, LogForwarders } from './log-forwarder.js';
+import { inspectLogPath, LogForwarders, prepareDriverLog, readDriverLog } from './log-forwarder.js';
 import { logDriverReadable } from './log-drivers.js';
-import { readJournal, readJsonLog } from '../../core/runtime/index.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
@@ -91,10 +90,9 @@ export class ContainerService {
     return this.deps.runtime.readLogs(this.logPath(id), opts);
   }
 
-  /** The file its log driver keeps (json-file's `<id>-json.log`, local's, k8s-file's conmon log), '' for the others: inspect's LogPath. */
+  /** inspect's LogPath: json-file's `<id>-json.log`, k8s-file's conmon log, '' for the others (as dockerd, local's too). */
   driverLogPath(rec: ContainerRecord): string {
-    if (rec.spec.logging.driver === 'k8s-file') return this.logPath(rec.id);
-    return rec.spec.logging.driver === 'json-file' ? (driverLogPath(rec, this.dir(rec.id)) ?? '') : '';
+    return inspectLogPath(rec, this.dir(rec.id), this.logPath(rec.id));
   }
 
   /** The log driver of containers created without one (`docker info`'s LoggingDriver). */
@@ -110,9 +108,7 @@ export class ContainerService {
   /** `docker logs`: what the container's log driver kept, for the drivers that read back. */
   containerLogs(rec: ContainerRecord, opts: LogReadOptions): AsyncIterable<LogEntry> {
     this.assertLogsReadable(rec);
-    if (rec.spec.logging.driver === 'journald') return readJournal(rec.id, opts);
-    const path = driverLogPath(rec, this.dir(rec.id));
-    return path ? readJsonLog(path, opts) : this.readLogs(rec.id, opts);
+    return readDriverLog(rec, this.dir(rec.id), opts, (o) => this.readLogs(rec.id, o));
   }
 
   /** A writer to the stdin of the container's process (by id), kept open by its monitor. */
@@ -180,6 +176,7 @@ export class ContainerService {
     try {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.
       await writeFile(this.logPath(rec.id), '', { flag: 'a' });
+      await prepareDriverLog(rec, this.dir(rec.id));
       this.deps.store.insert(rec);
       const prepared = await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
       // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
