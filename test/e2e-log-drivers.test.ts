@@ -280,3 +280,25 @@ test('a container made before json-file had its own file (none on disk) still sh
   assert.equal((await d.docker(['logs', id])).stdout, 'from-before\n');
   await d.docker(['rm', id]);
 });
+
+test('syslog after a berthd restart: every line arrives, and berthd does not send again what it had sent (but for its last second)', async () => {
+  const udp = createSocket('udp4');
+  const grams: string[] = [];
+  udp.on('message', (m) => grams.push(m.toString()));
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  try {
+    const id = (await d.docker(['run', '-d', '--log-driver', 'syslog', '--log-opt', `syslog-address=udp://127.0.0.1:${String(udp.address().port)}`, 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo "n $i"; i=$((i+1)); sleep 0.05; done'])).stdout.trim();
+    await new Promise((r) => setTimeout(r, 2200));
+    await d.crash();
+    await new Promise((r) => setTimeout(r, 300));
+    await d.spawn();
+    assert.equal((await d.docker(['wait', id])).stdout.trim(), '0');
+    await waitFor(() => grams.some((g) => g.endsWith(': n 59\n')), 'the last line arrived');
+    const ns = grams.map((g) => Number(/: n (\d+)\n$/.exec(g)?.[1]));
+    assert.deepEqual([...new Set(ns)].sort((a, b) => a - b), [...Array(60).keys()], 'every line');
+    assert.ok(ns.length - 60 < 25, `${String(ns.length - 60)} lines sent twice: more than berthd's last second before the crash`);
+    await d.docker(['rm', id]);
+  } finally {
+    udp.close();
+  }
+});

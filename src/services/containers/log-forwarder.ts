@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { JsonLogWriter, lastJsonLogEntries, readJournal, readJsonLog } from '../../core/runtime/index.js';
@@ -113,7 +113,9 @@ export class LogForwarders {
    */
   async start(rec: ContainerRecord, dir: string, readLog: (opts: LogReadOptions) => AsyncIterable<LogEntry>, since?: Date): Promise<void> {
     if (!isForwarded(rec.spec.logging.driver) || this.#active.has(rec.id)) return;
-    const sink = await openSink(rec, dir);
+    const opened = await openSink(rec, dir);
+    // A file driver's own last line says where it is; for the others berthd keeps a mark beside.
+    const sink = driverLogPath(rec, dir) ? opened : markingPosition(opened, join(dir, POSITION_FILE));
     const resume = since ? { since, seen: [] } : resumePoint(rec, dir);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
@@ -180,13 +182,56 @@ export class LogForwarders {
   }
 }
 
+/** Where berthd notes how far a syslog or journald container's lines went (the time and the lines of that millisecond). */
+const POSITION_FILE = 'log-position.json';
+const POSITION_EVERY_MS = 1000;
+
+function markingPosition(sink: LogSink, path: string): LogSink {
+  let last: LogEntry[] = [];
+  let dirty = false;
+  const save = (): void => {
+    if (!dirty) return;
+    dirty = false;
+    try {
+      writeFileSync(path, JSON.stringify(last.map((e) => ({ time: e.time.toISOString(), stream: e.stream, line: e.line.toString('base64') }))));
+    } catch {
+      // Only a restart reads it; at worst it repeats a second of lines.
+    }
+  };
+  const timer = setInterval(save, POSITION_EVERY_MS);
+  timer.unref();
+  return {
+    write: (e) => {
+      if (last[0]?.time.getTime() !== e.time.getTime()) last = [];
+      last.push(e);
+      dirty = true;
+      return sink.write(e);
+    },
+    close: (now) => {
+      clearInterval(timer);
+      save();
+      sink.close(now);
+    },
+  };
+}
+
+function readPosition(path: string): LogEntry[] {
+  try {
+    const list = JSON.parse(readFileSync(path, 'utf8')) as { time: string; stream: 'stdout' | 'stderr'; line: string }[];
+    return list.map((x) => ({ time: new Date(x.time), stream: x.stream, line: Buffer.from(x.line, 'base64') }));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Where a restarted berthd picks up a running container's json-file or local log: at the time of
- * its last line, skipping the lines of that millisecond it already has.
+ * Where a restarted berthd picks up a running container's log: at the time of the last line its
+ * driver got (a file driver's last line, the others' mark), skipping the lines of that millisecond
+ * it already has.
  */
 function resumePoint(rec: ContainerRecord, dir: string): { since?: Date; seen: LogEntry[] } {
   const path = driverLogPath(rec, dir);
-  const seen = path ? lastJsonLogEntries(path) : [];
+  const seen = path ? lastJsonLogEntries(path) : readPosition(join(dir, POSITION_FILE));
   const last = seen[0];
   if (last) return { since: last.time, seen };
   const started = Date.parse(rec.state.startedAt);
