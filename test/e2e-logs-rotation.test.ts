@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
 
+// conmon's own rotation: these containers use k8s-file, where conmon's log is the container's log (json-file's rotation: e2e-log-drivers).
 let d!: TestDaemon;
 useBusyboxDaemon((daemon) => (d = daemon));
 
@@ -37,7 +38,7 @@ const PAD = 'x'.repeat(40);
  */
 test('max-size=100k max-file=3: a few MB leave at most 3 files under the cap; logs shows the newest lines once, in order', async () => {
   const script = `i=0; while [ $i -lt 30000 ]; do echo "n $i ${PAD}"; i=$((i+1)); [ $((i % 200)) -eq 0 ] && sleep 0.05; done`;
-  const id = (await d.berth(['run', '-d', '--log-opt', 'max-size=100k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
+  const id = (await d.berth(['run', '-d', '--log-driver', 'k8s-file', '--log-opt', 'max-size=100k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
   assert.equal((await d.berth(['wait', id])).stdout.trim(), '0');
   const files = logFiles(id);
   assert.ok(files.names.length <= 3 && files.names.length >= 2, `files: ${files.names.join(', ')}`);
@@ -59,7 +60,7 @@ test('max-size=100k max-file=3: a few MB leave at most 3 files under the cap; lo
 test('logs -f started before a rotation sees every line written after it, once and in order', async () => {
   // About 200 lines a file, 9 files.
   const script = `sleep 1; i=0; while [ $i -lt 2000 ]; do echo "n $i ${PAD}"; i=$((i+1)); [ $((i % 25)) -eq 0 ] && sleep 0.05; done`;
-  const id = (await d.berth(['run', '-d', '--log-opt', 'max-size=20k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
+  const id = (await d.berth(['run', '-d', '--log-driver', 'k8s-file', '--log-opt', 'max-size=20k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
   const r = await d.docker(['logs', '-f', id]);
   assert.equal(r.code, 0, r.stderr);
   const ns = numbers(r.stdout);
@@ -70,7 +71,7 @@ test('logs -f started before a rotation sees every line written after it, once a
 });
 
 test('a restarted container starts a new file; logs reads both runs', async () => {
-  const id = (await d.berth(['run', '-d', '--log-opt', 'max-size=1m', 'busybox', 'echo', 'n 1 run'])).stdout.trim();
+  const id = (await d.berth(['run', '-d', '--log-driver', 'k8s-file', '--log-opt', 'max-size=1m', 'busybox', 'echo', 'n 1 run'])).stdout.trim();
   await d.berth(['wait', id]);
   await d.berth(['start', id]);
   await d.berth(['wait', id]);
@@ -129,7 +130,7 @@ test('inspect shows the options asked for ({} by default: the 20m x 5 cap applie
 
 test('while berthd is away the cap holds; after its restart rotation goes on', async () => {
   const script = `i=0; while [ $i -lt 10000 ]; do echo "n $i ${PAD}"; i=$((i+1)); [ $((i % 100)) -eq 0 ] && sleep 0.1; done`;
-  const id = (await d.berth(['run', '-d', '--log-opt', 'max-size=20k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
+  const id = (await d.berth(['run', '-d', '--log-driver', 'k8s-file', '--log-opt', 'max-size=20k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script])).stdout.trim();
   await new Promise((r) => setTimeout(r, 500));
   await d.crash();
   await new Promise((r) => setTimeout(r, 1500));

@@ -42,6 +42,7 @@ export interface LogsOptions {
   until?: string;
   timestamps?: boolean;
   tail?: string;
+  details?: boolean;
 }
 
 /** The Engine API endpoints the CLI uses, typed. */
@@ -108,7 +109,7 @@ export class EngineApi {
   }
   containerLogs(id: string, opts: LogsOptions): Promise<Readable> {
     return this.client.stream('GET', `/containers/${enc(id)}/logs`, {
-      query: { stdout: opts.stdout, stderr: opts.stderr, since: opts.since, until: opts.until, timestamps: opts.timestamps, follow: opts.follow, tail: opts.tail },
+      query: { stdout: opts.stdout, stderr: opts.stderr, since: opts.since, until: opts.until, timestamps: opts.timestamps, follow: opts.follow, tail: opts.tail, details: opts.details },
     });
   }
   containerPrune(filters?: Filters): Promise<ContainerPruneResponse> {

@@ -166,6 +166,7 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('--until <time>', 'Show logs before a timestamp or relative (e.g. 42m)')
     .option('-n, --tail <n>', 'Number of lines to show from the end of the logs', 'all')
     .option('-t, --timestamps', 'Show timestamps')
+    .option('--details', 'Show extra details provided to logs')
     .action(async (id: string, opts) => exit((await c('logs')).logs(ctx(), id, opts)));
   parent.command('wait').description('Block until one or more containers stop, then print their exit codes').argument('<container...>')
     .action(async (ids: string[]) => exit((await c('wait')).wait(ctx(), ids)));

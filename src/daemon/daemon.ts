@@ -168,6 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     runtime: containerRuntime,
     containersDir: join(opts.dataRoot, 'containers'),
     logOpts: opts.logOpts,
+    logDriver: opts.logDriver,
     bus,
     mounts: new ContainerMounts(volumes),
     ...(seccompProfile ? { seccompProfile } : {}),
@@ -258,7 +259,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }), o),
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
-      logPath: svc.logPath(c.id),
+      logPath: svc.driverLogPath(c),
       rootfs: svc.rootfsPath(c.id),
       upper: layersOf(c.id).upperPath(c.id),
       lowers: [...c.layers].reverse().map((l) => layersOf(c.id).layerPath(l as never)),

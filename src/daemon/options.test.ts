@@ -90,10 +90,10 @@ test('daemon.json: a key that matches no option, or an option also given as a fl
   const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
   try {
     const cfg = join(dir, 'daemon.json');
-    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'live-restor': true, 'log-driver': 'syslog' }));
+    await writeFile(cfg, JSON.stringify({ 'data-root': '/srv/berth', 'live-restor': true, 'log-drivr': 'syslog' }));
     await assert.rejects(
       loadOptions(['--config-file', cfg], {}),
-      (e: Error) => e.message === `unable to configure the berth daemon with file ${cfg}: the following directives don't match any configuration option: live-restor, log-driver`,
+      (e: Error) => e.message === `unable to configure the berth daemon with file ${cfg}: the following directives don't match any configuration option: live-restor, log-drivr`,
     );
     await writeFile(cfg, JSON.stringify({ 'log-level': 'warn', 'log-opts': { 'max-file': '3' }, hosts: ['unix:///tmp/a.sock'], debug: true }));
     await assert.rejects(
@@ -107,6 +107,28 @@ test('daemon.json: a key that matches no option, or an option also given as a fl
     assert.ok(typeof d === 'object');
     assert.equal(d.logLevel, 'debug', 'daemon.json "debug": true turns on debug logging, as in dockerd');
     assert.equal(d.socketPath, '/tmp/a.sock');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('log-driver: flag over daemon.json, json-file by default; its options checked against it, a driver berth does not run refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'log-driver': 'local', 'log-opts': { 'max-file': '3', compress: 'false' } }));
+    const o = await loadOptions(['--config-file', cfg], {});
+    assert.ok(o !== 'help' && o !== 'version');
+    assert.equal(o.logDriver, 'local');
+    assert.deepEqual(o.logOpts, { 'max-file': '3', compress: 'false' });
+    const flag = await loadOptions(['--log-driver', 'syslog', '--log-opt', 'syslog-address=udp://127.0.0.1:514'], {});
+    assert.ok(flag !== 'help' && flag !== 'version');
+    assert.equal(flag.logDriver, 'syslog');
+    const plain = await loadOptions([], {});
+    assert.ok(plain !== 'help' && plain !== 'version');
+    assert.equal(plain.logDriver, 'json-file');
+    await assert.rejects(loadOptions(['--log-driver', 'local', '--log-opt', 'tag=x'], {}), /unknown log opt 'tag' for local log driver/);
+    await assert.rejects(loadOptions(['--log-driver', 'fluentd'], {}), /logging driver fluentd is not supported by berth/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
-import { logRotationFromOpts } from '../core/runtime/index.js';
+import { checkLogConfig } from '../services/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
 import { criOptions, normalizeCriFlag, type CriOptions } from './cri-options.js';
@@ -43,7 +43,9 @@ export interface DaemonOptions {
   defaultAddressPools: { base: string; size: number }[];
   /** Where the CNI plugins are (BERTH_CNI_PATH); default /usr/lib/cni. */
   cniPath: string;
-  /** Default log options of new containers (`--log-opt`, daemon.json `log-opts`): max-size, max-file. */
+  /** Default log driver of new containers (`--log-driver`, daemon.json `log-driver`); default json-file. */
+  logDriver: string;
+  /** Default log options of new containers (`--log-opt`, daemon.json `log-opts`), for the default driver. */
   logOpts: Record<string, string>;
   /** The Kubernetes CRI server (--cri, --cri-socket, daemon.json `cri`). */
   cri: CriOptions;
@@ -69,7 +71,8 @@ Options:
       --exec-root string       Root directory for execution state files (default "${DEFAULTS.execRoot}")
   -H, --host string            Daemon socket to listen on (default unix://<exec-root>/berth.sock)
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
-      --log-opt map            Default log driver options for containers: max-size, max-file (default max-size=20m, max-file=5)
+      --log-driver string      Default driver for container logs: json-file, local, syslog, journald, k8s-file, none (default "json-file")
+      --log-opt map            Default log driver options for containers (default max-size=20m, max-file=5)
   -D, --debug                  Enable debug mode
       --max-concurrent-downloads int
                                Set the max concurrent downloads (default 3)
@@ -109,6 +112,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'config-file': { type: 'string' },
         'log-level': { type: 'string', short: 'l' },
         'log-opt': { type: 'string', multiple: true },
+        'log-driver': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
@@ -155,6 +159,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const ipc = f['default-ipc-mode'] ?? file['default-ipc-mode'];
   if (ipc !== undefined && ipc !== 'private' && ipc !== 'shareable') throw new InvalidArgument(`default IPC mode (${JSON.stringify(ipc)}) is invalid: use "private" or "shareable"`);
   const remap = f['userns-remap'] ?? file['userns-remap'] ?? '';
+  const logDriver = pick(f['log-driver'], 'log-driver', 'BERTH_LOG_DRIVER', 'json-file');
   if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
   return {
     socketPath: host.slice('unix://'.length),
@@ -173,7 +178,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     bip: pick(f.bip, 'bip', 'BERTH_BIP', '172.17.0.1/16'),
     defaultAddressPools: addressPools(f['default-address-pool'], file['default-address-pools']),
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
-    logOpts: logOptions(f['log-opt'], file['log-opts']),
+    logDriver,
+    logOpts: logOptions(f['log-opt'], file['log-opts'], logDriver),
     cri: criOptions(file['cri'], f, execRoot, configFile),
     ...(cgroupns ? { defaultCgroupnsMode: cgroupns } : {}),
     ...(ipc ? { defaultIpcMode: ipc } : {}),
@@ -189,6 +195,7 @@ const DIRECTIVES: Record<string, string | null> = {
   'log-level': 'log-level',
   debug: 'debug',
   'log-opts': 'log-opt',
+  'log-driver': 'log-driver',
   'storage-driver': 'storage-driver',
   'userns-remap': 'userns-remap',
   'default-cgroupns-mode': 'default-cgroupns-mode',
@@ -271,7 +278,7 @@ function registryOptions(file: Record<string, unknown>, downloadsFlag: string | 
 }
 
 /** daemon.json `log-opts` with `--log-opt k=v` flags over them; checked now, not at the first container. */
-function logOptions(flags: string[] | undefined, fromFile: unknown): Record<string, string> {
+function logOptions(flags: string[] | undefined, fromFile: unknown, driver: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (fromFile !== undefined) {
     if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new InvalidArgument('daemon.json: log-opts must be an object of strings');
@@ -285,7 +292,7 @@ function logOptions(flags: string[] | undefined, fromFile: unknown): Record<stri
     if (eq <= 0) throw new InvalidArgument(`invalid log-opt ${JSON.stringify(kv)}: expected key=value`);
     out[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  logRotationFromOpts(out);
+  checkLogConfig(driver, out);
   return out;
 }
 

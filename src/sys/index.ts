@@ -20,5 +20,5 @@ export {
 export { mknod, makedev, S_IFCHR, S_IFBLK, S_IFIFO } from './node.js';
 export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xattr.js';
 export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
-export { EAGAIN, SHUT_WR, connectSeqpacket, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
+export { EAGAIN, SHUT_WR, connectSeqpacket, connectUnixDatagram, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
 export { RouteSocket, createNetnsAt, netlinkError } from './netlink.js';

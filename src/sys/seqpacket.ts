@@ -9,6 +9,7 @@ import { Unavailable } from '../errdefs/index.js';
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
+const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
@@ -61,8 +62,17 @@ function sockaddrUn(path: string): Buffer {
 
 /** Connects a SOCK_SEQPACKET socket to `path`; returns the fd, or -errno when connect() fails. */
 export function connectSeqpacket(path: string): number {
+  return connectUnix(path, SOCK_SEQPACKET);
+}
+
+/** Connects a SOCK_DGRAM unix socket to `path` (syslog's /dev/log, the journal); the fd, or -errno. */
+export function connectUnixDatagram(path: string): number {
+  return connectUnix(path, SOCK_DGRAM);
+}
+
+function connectUnix(path: string, type: number): number {
   const c = load();
-  const fd = c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  const fd = c.socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new Unavailable(`socket() failed with errno ${c.errno()}`);
   const addr = sockaddrUn(path);
   let rc: number;

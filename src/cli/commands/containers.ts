@@ -97,6 +97,7 @@ export interface LogsOptions {
   until?: string;
   tail?: string;
   timestamps?: boolean;
+  details?: boolean;
 }
 
 export async function logs(ctx: CliContext, id: string, opts: LogsOptions): Promise<number> {
@@ -104,6 +105,7 @@ export async function logs(ctx: CliContext, id: string, opts: LogsOptions): Prom
   const info = await api.containerInspect(id);
   const stream = await api.containerLogs(id, {
     stdout: true, stderr: true, follow: opts.follow === true, timestamps: opts.timestamps === true,
+    ...(opts.details ? { details: true } : {}),
     ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
     ...(opts.since !== undefined ? { since: toApiTimestamp(opts.since) } : {}),
     ...(opts.until !== undefined ? { until: toApiTimestamp(opts.until) } : {}),

@@ -163,7 +163,10 @@ export interface NetworkingSpec {
 }
 
 export interface LoggingSpec {
-  /** 'json-file', 'local', 'k8s-file' (all read back from conmon's k8s-file log) or 'none'. */
+  /**
+   * json-file, local, syslog, journald (fed by berthd from conmon's log), k8s-file (conmon's log
+   * itself) or none; '' only between a front end and the create, which puts in the daemon's.
+   */
   driver: string;
   /**
    * Options as the client gave them (over the daemon's, for its driver); the default cap applies at

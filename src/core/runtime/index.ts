@@ -1,6 +1,10 @@
 export { createRuntime } from './runtime.js';
 export type { CreateOptions, Runtime, RuntimeOptions } from './runtime.js';
-export { DEFAULT_LOG_OPTS, logRotationFromOpts } from './log-files.js';
+export { DEFAULT_LOG_OPTS, logRotationFromOpts, parseLogSize } from './log-files.js';
+export { JsonLogWriter, encodeJsonLogLine, jsonLogFiles, lastJsonLogEntries, parseJsonLogLine, rotatedName } from './json-log.js';
+export type { JsonLogEntry, JsonLogRotation } from './json-log.js';
+export { readJsonLog } from './json-log-reader.js';
+export { readJournal } from './journal-reader.js';
 export type { LogRotation } from './log-files.js';
 export type { RuntimeStatus } from './state.js';
 export { MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';

@@ -13,6 +13,8 @@ export interface LogEntry {
   time: Date;
   /** The line including its '\n' if it had one. */
   line: Buffer;
+  /** The driver's extra attributes (json-file's attrs), for `logs --details`. */
+  attrs?: Record<string, string>;
 }
 
 export interface ReadLogsOptions {

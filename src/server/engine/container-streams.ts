@@ -1,6 +1,6 @@
 import type { Duplex, Writable } from 'node:stream';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
-import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
 import { drainedOrClosed } from '../../util/index.js';
 import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
@@ -142,8 +142,6 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const stdout = ctx.bool('stdout');
   const stderr = ctx.bool('stderr');
   if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
-  // dockerd's words for a driver that keeps nothing to read back (logger.ErrReadLogsNotSupported, 501).
-  if (rec.spec.logging.driver === 'none') throw new NotImplemented('configured logging driver does not support reading');
   const follow = ctx.bool('follow');
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw && tailRaw !== 'all' ? Number(tailRaw) : undefined;
@@ -151,6 +149,9 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   const since = timeParam(ctx.query.get('since'));
   const until = timeParam(ctx.query.get('until'));
   const timestamps = ctx.bool('timestamps');
+  const details = ctx.bool('details');
+  // A driver that keeps nothing to read back gets dockerd's 501, before the stream starts.
+  svc.assertLogsReadable(rec);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
   const stopped = new Promise<void>((resolve) => {
     if (!live) return resolve();
@@ -164,7 +165,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     svc.events.on('removed', done);
   });
   const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  const logs = svc.readLogs(rec.id, {
+  const logs = svc.containerLogs(rec, {
     follow: follow && live,
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),
     ...(since ? { since } : {}),
@@ -176,7 +177,8 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   });
   try {
     for await (const e of logs) {
-      const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), e.line]) : e.line;
+      const detailed = details ? Buffer.concat([Buffer.from(`${attrsPrefix(e.attrs)} `), e.line]) : e.line;
+      const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), detailed]) : detailed;
       if (!writeEntry(res, rec.config.tty, e.stream, line)) await drainedOrClosed(res);
       if (ctx.signal.aborted) break;
     }
@@ -184,6 +186,19 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     if (!ctx.signal.aborted) deps.log(`logs ${rec.id}`, e);
   }
   res.end();
+}
+
+/** Go's url.QueryEscape: what `logs --details` escapes the attrs with. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** dockerd's `logs --details` prefix: the attrs sorted by key, `k=v` joined by ','. */
+function attrsPrefix(attrs: Readonly<Record<string, string>> | undefined): string {
+  return Object.entries(attrs ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`)
+    .join(',');
 }
 
 /** Unix seconds (with fraction) or RFC 3339; 0 or empty means none. */

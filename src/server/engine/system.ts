@@ -1,6 +1,7 @@
 import { arch, cpus, totalmem } from 'node:os';
 import type { Handler, Router } from '../http/index.js';
 import type { EngineDeps, SystemFacts } from './deps.js';
+import { availableLogDrivers } from '../../services/index.js';
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
 const UNAME_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', s390x: 's390x', ppc64: 'ppc64le' };
@@ -58,7 +59,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
         ['Backing Filesystem', 'extfs'],
         ['Snapshotter', s.driver],
       ],
-      Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'local'] },
+      Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: availableLogDrivers() },
       MemoryLimit: true,
       SwapLimit: true,
       CpuCfsPeriod: true,
@@ -74,7 +75,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       OomKillDisable: s.cgroupFeatures?.oomKillDisable ?? true,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
+      LoggingDriver: deps.containers.defaultLogDriver(),
       CgroupDriver: 'cgroupfs',
       CgroupVersion: s.cgroupVersion,
       NEventsListener: 0,

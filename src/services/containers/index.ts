@@ -17,3 +17,4 @@ export { reopenContainerLog, resizeContainerTty } from './tty.js';
 export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';
 export { linkEnv, linkNamesByTarget, linkTargets, isUserNetwork } from './links.js';
 export type { LinkHost, LinkRequest } from './links.js';
+export { availableLogDrivers, checkLogConfig } from './log-drivers.js';

@@ -41,7 +41,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     trace.mark('spec built');
-    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts) });
+    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts, deps.logDriver) });
     creating.then((c) => {
       trace.mark('runtime created');
       pid?.resolve(c.pid);

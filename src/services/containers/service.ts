@@ -21,7 +21,9 @@ import { stepTrace } from './trace.js';
 import { pruneStopped } from './prune.js';
 import { destroy } from './destroy.js';
 import { eventSignal, settlesWithin, sleep } from './timing.js';
-import { createLogOpts, logRotationOf } from './log-options.js';
+import { createLogOpts, DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
+import { inspectLogPath, LogForwarders, prepareDriverLog, readDriverLog } from './log-forwarder.js';
+import { logDriverReadable } from './log-drivers.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
@@ -52,6 +54,8 @@ export interface ContainerServiceDeps {
   logOpts?: Record<string, string>;
   /** default-cgroupns-mode and what the host's cgroups can enforce. */
   namespaces?: NamespaceDefaults;
+  /** The daemon's log driver (`--log-driver`, daemon.json `log-driver`); json-file when unset. */
+  logDriver?: string;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -71,9 +75,11 @@ export class ContainerService {
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #backoff = new Map<string, number>();
   readonly #health: HealthChecks;
+  readonly #logs: LogForwarders;
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.events.setMaxListeners(0);
+    this.#logs = new LogForwarders((what, e) => deps.log(what, e));
     this.#health = new HealthChecks(deps.store, (id, opts) => deps.runtime.exec(id, opts), (rec, action) => this.#publish(rec, action));
   }
 
@@ -99,9 +105,30 @@ export class ContainerService {
     return join(this.dir(id), 'rootfs');
   }
 
-  /** The container's log (by id), as `logs` and `attach` read it. */
+  /** The container's output as conmon captured it (by id), as `attach` and the build read it. */
   readLogs(id: string, opts: LogReadOptions): AsyncIterable<LogEntry> {
     return this.deps.runtime.readLogs(this.logPath(id), opts);
+  }
+
+  /** inspect's LogPath: json-file's `<id>-json.log`, k8s-file's conmon log, '' for the others (as dockerd, local's too). */
+  driverLogPath(rec: ContainerRecord): string {
+    return inspectLogPath(rec, this.dir(rec.id), this.logPath(rec.id));
+  }
+
+  /** The log driver of containers created without one (`docker info`'s LoggingDriver). */
+  defaultLogDriver(): string {
+    return this.deps.logDriver ?? DEFAULT_LOG_DRIVER;
+  }
+
+  /** Throws dockerd's words (logger.ErrReadLogsNotSupported, 501) for a driver that keeps nothing to read back. */
+  assertLogsReadable(rec: ContainerRecord): void {
+    if (!logDriverReadable(rec.spec.logging.driver)) throw new NotImplemented('configured logging driver does not support reading');
+  }
+
+  /** `docker logs`: what the container's log driver kept, for the drivers that read back. */
+  containerLogs(rec: ContainerRecord, opts: LogReadOptions): AsyncIterable<LogEntry> {
+    this.assertLogsReadable(rec);
+    return readDriverLog(rec, this.dir(rec.id), opts, (o) => this.readLogs(rec.id, o));
   }
 
   /** A writer to the stdin of the container's process (by id), kept open by its monitor. */
@@ -166,7 +193,8 @@ export class ContainerService {
     // Limits are checked at create, as Docker does, not first at start.
     // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
     seccompOf(rec.spec.security.seccomp);
-    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options);
+    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options, this.deps.logDriver);
+    rec.spec.logging.driver ||= this.deps.logDriver ?? DEFAULT_LOG_DRIVER;
     await resolveDevices(rec.spec.security.devices);
     if (rec.spec.lifecycle.init) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
@@ -174,6 +202,7 @@ export class ContainerService {
     try {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.
       await writeFile(this.logPath(rec.id), '', { flag: 'a' });
+      await prepareDriverLog(rec, this.dir(rec.id));
       this.deps.store.insert(rec);
       const prepared = await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
       // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
@@ -222,8 +251,11 @@ export class ContainerService {
     await this.deps.rootfs.mount(mounts);
     trace.mark('rootfs mounted');
     try {
+      // The driver is opened first (a syslog collector that is not there fails the start) and takes the lines of this run.
+      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o), new Date());
       await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) }, trace);
     } catch (e) {
+      await this.#logs.stop(rec.id);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
       rec.state = { ...rec.state, status: rec.state.status === 'exited' ? 'exited' : 'created', exitCode: code, error: e instanceof Error ? e.message : String(e), pid: 0 };
       this.deps.store.update(rec);
@@ -264,9 +296,11 @@ export class ContainerService {
   async #onExit(id: string, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     this.#health.stop(id);
     const trace = stepTrace(this.deps.trace, `exit ${id.slice(0, 12)}`);
+    // The last lines reach the driver (while the runtime cleans up) before the exit is reported, so `docker logs` after `wait` has them.
+    const logsDrained = this.#logs.stop(id);
     await this.#locked(id, async () => {
       const rec = this.deps.store.get(id);
-      if (!rec) return;
+      if (!rec) return void (await logsDrained);
       trace.mark('exit seen');
       // The endpoints go while runc forgets the container and the rootfs is unmounted.
       await Promise.all([
@@ -283,6 +317,7 @@ export class ContainerService {
           .then(() => trace.mark('network down'))
           .catch((e: unknown) => this.deps.log(`network teardown ${id}`, e)),
       ]);
+      await logsDrained;
       // A stop may have come in while this exit was being handled: its mark must survive this write.
       if (this.deps.store.get(id)?.manuallyStopped) rec.manuallyStopped = true;
       this.deps.mounts?.unmounted(rec);
@@ -579,9 +614,12 @@ export class ContainerService {
         }
         this.#monitor(rec.id);
         this.#health.start(rec);
-        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts));
+        this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts, this.deps.logDriver));
+        await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
         continue;
       }
+      // Exited while berthd was away: what it wrote since goes to its driver before the exit is recorded.
+      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
       // conmon writes the exit file a moment after the process is gone: give it that moment.
       const exit =
         (await this.deps.runtime.exitStatus(rec.id).catch(() => null)) ??

@@ -8,11 +8,6 @@ import { mountsFromWire, volumesFromFromWire } from './mounts.js';
 import { namespacesFromHostConfig } from './namespaces.js';
 import { dockerView } from './view.js';
 
-/** The log drivers dockerd registers on Linux: a name outside them gets dockerd's "not registered". */
-const DOCKER_LOG_DRIVERS: ReadonlySet<string> = new Set(['none', 'local', 'json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'gcplogs', 'logentries']);
-/** The ones berth runs: its conmon log (k8s-file, the format it writes) read back as json-file or local, and none. */
-const BERTH_LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'k8s-file', 'none']);
-
 /**
  * Converts Docker's ContainerCreate body (Config at top level, HostConfig, NetworkingConfig) into a
  * CreateInput: the process fields, and a ContainerSpec with every HostConfig field checked and
@@ -162,14 +157,8 @@ export function networkModeOf(spec: ContainerSpec): string {
 
 function loggingFromWire(hc: Record<string, unknown>): ContainerSpec['logging'] {
   const lc = obj(hc['LogConfig']);
-  const logType = str(lc?.['Type']);
-  // Reported as json-file: docker-py and compose read logs only from drivers they know can be read.
-  const out: ContainerSpec['logging'] = { driver: 'json-file' };
-  if (logType) {
-    if (!DOCKER_LOG_DRIVERS.has(logType) && !BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
-    if (!BERTH_LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logging driver ${logType} is not supported by berth`);
-    out.driver = logType;
-  }
+  // No Type: the daemon's driver, chosen by the service at create (which also checks driver and options).
+  const out: ContainerSpec['logging'] = { driver: str(lc?.['Type']) ?? '' };
   const logOpts = obj(lc?.['Config']);
   if (logOpts) {
     for (const [k, v] of Object.entries(logOpts)) if (typeof v !== 'string') throw new InvalidArgument(`HostConfig.LogConfig.Config.${k} must be a string`);

@@ -21,7 +21,8 @@ function decided(c: ContainerRecord): Record<string, unknown> {
   return {
     Binds: Array.isArray(binds) && binds.length ? binds : renderEchoed(s)['Binds'],
     // What the client asked for; berth's default rotation applies at use and is not written here.
-    LogConfig: { Type: s.logging.driver, Config: s.logging.options ?? {} },
+    // '' only before create resolved the daemon's driver.
+    LogConfig: { Type: s.logging.driver || 'json-file', Config: s.logging.options ?? {} },
     NetworkMode: networkModeOf(s),
     PortBindings: Object.fromEntries(Object.entries(s.networking.portBindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
     RestartPolicy: { Name: s.lifecycle.restartPolicy.name, MaximumRetryCount: s.lifecycle.restartPolicy.maximumRetryCount },
