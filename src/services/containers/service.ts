@@ -8,27 +8,25 @@ import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImpleme
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
 import { normalizeSignal, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
-import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
+import { validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
-import { cgroupResources, initBinary } from './resources.js';
-import { seccompOf } from './runtime-spec.js';
-import { resolveDevices } from './host-resolve.js';
+import { cgroupResources } from './resources.js';
 import { HealthChecks } from './health.js';
-import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
 import { stepTrace } from './trace.js';
 import { pruneStopped } from './prune.js';
 import { destroy } from './destroy.js';
+import { planContainer } from './create-plan.js';
 import { eventSignal, settlesWithin, sleep } from './timing.js';
-import { createLogOpts, DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
+import { DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
 import { inspectLogPath, LogForwarders, prepareDriverLog, readDriverLog } from './log-forwarder.js';
 import { logDriverReadable } from './log-drivers.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
 import { launch } from './launch.js';
-import { planNamespaces, updatedResources, type NamespaceDefaults } from './namespaces.js';
-import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
+import { updatedResources, type NamespaceDefaults } from './namespaces.js';
+import { resolveLinkName } from './links.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -172,32 +170,8 @@ export class ContainerService {
   }
 
   async create(input: CreateInput): Promise<ContainerRecord> {
-    const image = await this.deps.images.resolveImage(input.image);
-    const names = new Set(this.deps.store.list().map((c) => c.name));
-    const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
     if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
-    const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
-    applyUserns(rec, this.deps.userns);
-    await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, this.deps.namespaces ?? {}, (x) => this.get(x));
-    const links = planLinks(rec.spec, input.links ?? [], (x) => this.get(x));
-    if (links.length) rec.spec.networking.links = links;
-    const endpoints = { ...(input.endpoints ?? {}) };
-    const mode = rec.spec.networking.network;
-    // On a user network a link is a name only the linking container resolves (the docker CLI also sends it per endpoint).
-    if (input.links?.length && isUserNetwork(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
-    if (this.deps.network) this.deps.network.plan(rec, endpoints);
-    else if (rec.spec.namespaces.network.mode === 'container' || !['default', 'none', 'host'].includes(rec.spec.networking.network)) {
-      const asked = rec.spec.namespaces.network.mode === 'container' ? `container:${rec.spec.namespaces.network.target ?? ''}` : rec.spec.networking.network;
-      throw new NotImplemented(`network ${asked} not found: this berthd runs without networks (use none or host)`);
-    }
-    // Limits are checked at create, as Docker does, not first at start.
-    // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
-    seccompOf(rec.spec.security.seccomp);
-    rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options, this.deps.logDriver);
-    rec.spec.logging.driver ||= this.deps.logDriver ?? DEFAULT_LOG_DRIVER;
-    await resolveDevices(rec.spec.security.devices);
-    if (rec.spec.lifecycle.init) initBinary();
-    if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
+    const rec = await planContainer(this.deps, input, (x) => this.get(x));
     await mkdir(this.dir(rec.id), { recursive: true });
     try {
       // The log exists from the start, so an attach made before `start` follows it from byte 0.

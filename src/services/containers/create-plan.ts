@@ -1,0 +1,45 @@
+import type { ContainerRecord } from '../../core/metadata/index.js';
+import { NotImplemented } from '../../errdefs/index.js';
+import { generateName, newContainerRecord, validateName, type CreateInput } from './create-record.js';
+import { resolveDevices } from './host-resolve.js';
+import { isUserNetwork, planLinks } from './links.js';
+import { createLogOpts, DEFAULT_LOG_DRIVER } from './log-options.js';
+import { planNamespaces } from './namespaces.js';
+import { initBinary } from './resources.js';
+import { seccompOf } from './runtime-spec.js';
+import { applyUserns } from './userns.js';
+import type { ContainerServiceDeps } from './service.js';
+
+/**
+ * A new container's record, planned and checked before anything is made: its image, name, user
+ * namespace, namespaces, links, network endpoints, seccomp profile, log driver and options, devices,
+ * init and mounts. A refusal here leaves nothing behind.
+ */
+export async function planContainer(deps: ContainerServiceDeps, input: CreateInput, get: (idOrName: string) => ContainerRecord): Promise<ContainerRecord> {
+  const image = await deps.images.resolveImage(input.image);
+  const names = new Set(deps.store.list().map((c) => c.name));
+  const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
+  const rec = newContainerRecord(input, image, name, deps.rootfs.driver);
+  applyUserns(rec, deps.userns);
+  await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, deps.namespaces ?? {}, get);
+  const links = planLinks(rec.spec, input.links ?? [], get);
+  if (links.length) rec.spec.networking.links = links;
+  const endpoints = { ...(input.endpoints ?? {}) };
+  const mode = rec.spec.networking.network;
+  // On a user network a link is a name only the linking container resolves (the docker CLI also sends it per endpoint).
+  if (input.links?.length && isUserNetwork(mode) && !endpoints[mode]?.links?.length) endpoints[mode] = { ...(endpoints[mode] ?? {}), links: input.links };
+  if (deps.network) deps.network.plan(rec, endpoints);
+  else if (rec.spec.namespaces.network.mode === 'container' || !['default', 'none', 'host'].includes(rec.spec.networking.network)) {
+    const asked = rec.spec.namespaces.network.mode === 'container' ? `container:${rec.spec.namespaces.network.target ?? ''}` : rec.spec.networking.network;
+    throw new NotImplemented(`network ${asked} not found: this berthd runs without networks (use none or host)`);
+  }
+  // Limits are checked at create, as Docker does, not first at start.
+  // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
+  seccompOf(rec.spec.security.seccomp);
+  rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, deps.logOpts, rec.spec.logging.options, deps.logDriver);
+  rec.spec.logging.driver ||= deps.logDriver ?? DEFAULT_LOG_DRIVER;
+  await resolveDevices(rec.spec.security.devices);
+  if (rec.spec.lifecycle.init) initBinary();
+  if (deps.mounts) rec.mounts = await deps.mounts.plan(rec, get);
+  return rec;
+}
