@@ -16,6 +16,9 @@ export interface SystemFacts {
   dataRoot: string;
   driver: string;
   runtimePath: string;
+  /** The OCI runtimes offered, as probed at start; `unavailable` says why one cannot run containers here. */
+  runtimes?: { name: string; path: string; args: string[]; unavailable?: string }[];
+  defaultRuntime?: string;
   /** The runtime and monitor versions `docker version` lists beside the Engine. */
   components: Promise<ToolVersion[]>;
   kernelVersion: string;

@@ -11,7 +11,7 @@ import { newContainerRecord, generateName, validateName, type CreateInput } from
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { cgroupResources, initBinary } from './resources.js';
 import { seccompOf } from './runtime-spec.js';
-import { resolveDevices } from './host-resolve.js';
+import { planDevices, type DeviceDeps } from './devices.js';
 import { HealthChecks } from './health.js';
 import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
@@ -24,7 +24,7 @@ import { launch } from './launch.js';
 import { planNamespaces, updatedResources, type NamespaceDefaults } from './namespaces.js';
 import { isUserNetwork, planLinks, resolveLinkName } from './links.js';
 
-export interface ContainerServiceDeps {
+export interface ContainerServiceDeps extends DeviceDeps {
   store: ContainerStore;
   images: ImageLookup;
   rootfs: RootfsProvider;
@@ -148,7 +148,7 @@ export class ContainerService {
     // The limits were checked by the front end; a seccomp profile is checked here (the runtime's parser).
     seccompOf(rec.spec.security.seccomp);
     rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, this.deps.logOpts, rec.spec.logging.options);
-    await resolveDevices(rec.spec.security.devices);
+    await planDevices(rec.spec, this.deps);
     if (rec.spec.lifecycle.init) initBinary();
     if (this.deps.mounts) rec.mounts = await this.deps.mounts.plan(rec, (x) => this.get(x));
     await mkdir(this.dir(rec.id), { recursive: true });
