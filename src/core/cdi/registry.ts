@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgument, NotFound } from '../../errdefs/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
 import { emptyEdits, mergeEdits, parseCdiSpec, parseQualifiedName } from './spec.js';
 import type { CdiSpec, ContainerEdits } from './spec.js';
 
@@ -72,7 +72,7 @@ export class CdiRegistry {
 
   /**
    * The edits of the named devices, each spec's own edits once before its first device's. Throws
-   * InvalidArgument for a name that is not `vendor/class=name`, NotFound naming every device no spec defines.
+   * InvalidArgument for a name that is not `vendor/class=name`, InvalidArgument naming every device no spec defines.
    */
   async resolve(names: readonly string[]): Promise<ContainerEdits> {
     for (const n of names) if (!parseQualifiedName(n)) throw new InvalidArgument(`invalid CDI device name ${JSON.stringify(n)}: expected vendor/class=name`);
@@ -88,7 +88,7 @@ export class CdiRegistry {
     if (conflicts.length) throw new InvalidArgument(`CDI device injection failed: conflicting CDI devices ${conflicts.join(', ')}`);
     if (missing.length) {
       const why = errors.length ? `; specs that could not be read: ${errors.map((e) => `${e.file}: ${e.message}`).join('; ')}` : '';
-      throw new NotFound(`CDI device injection failed: unresolvable CDI devices ${missing.join(', ')}${why}`);
+      throw new InvalidArgument(`CDI device injection failed: unresolvable CDI devices ${missing.join(', ')}${why}`);
     }
     let out = emptyEdits();
     const specsDone = new Set<CdiSpec>();
