@@ -58,7 +58,7 @@ function fromFile(raw: unknown): OciRuntime[] {
     if (typeof o['path'] !== 'string' || o['path'] === '') throw new InvalidArgument(`daemon.json: runtimes.${name} needs a "path"`);
     const args = o['runtimeArgs'] ?? [];
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new InvalidArgument(`daemon.json: runtimes.${name}.runtimeArgs must be a list of strings`);
-    return { name, path: o['path'], args: args as string[] };
+    return { name, path: o['path'], args: args };
   });
 }
 
@@ -93,7 +93,7 @@ export function runtimeOptions(file: Record<string, unknown>, flags: { 'add-runt
   if (!runtimes.some((r) => r.name === dflt)) throw new InvalidArgument(`specified default runtime '${dflt}' does not exist`);
   const dirsFile = file['cdi-spec-dirs'];
   if (dirsFile !== undefined && (!Array.isArray(dirsFile) || !dirsFile.every((d) => typeof d === 'string'))) throw new InvalidArgument('daemon.json: cdi-spec-dirs must be a list of directories');
-  const cdiSpecDirs = flags['cdi-spec-dir'] ?? (dirsFile as string[] | undefined) ?? [...DEFAULT_CDI_SPEC_DIRS];
+  const cdiSpecDirs = flags['cdi-spec-dir'] ?? (dirsFile) ?? [...DEFAULT_CDI_SPEC_DIRS];
   for (const d of cdiSpecDirs) if (!d.startsWith('/')) throw new InvalidArgument(`CDI spec directory ${JSON.stringify(d)} must be an absolute path`);
   return { runtimes, defaultRuntime: dflt, cdiSpecDirs };
 }

@@ -88,7 +88,7 @@ function rec(v: unknown, where: string): Record<string, unknown> {
 function strs(v: unknown, where: string): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(`${where} must be a list of strings`);
-  return v as string[];
+  return v;
 }
 
 function optInt(o: Record<string, unknown>, k: string, where: string): number | undefined {

@@ -21,11 +21,11 @@ export function deviceRequestsFromHostConfig(hc: Record<string, unknown>): Devic
     const caps = o['Capabilities'] ?? [];
     if (!Array.isArray(caps) || !caps.every((l) => Array.isArray(l) && l.every((x) => typeof x === 'string'))) throw new InvalidArgument(`${where}.Capabilities must be a list of lists of strings`);
     const opts = o['Options'] ?? {};
-    if (typeof opts !== 'object' || Array.isArray(opts) || !Object.values(opts as object).every((x) => typeof x === 'string')) throw new InvalidArgument(`${where}.Options must be an object of strings`);
+    if (typeof opts !== 'object' || Array.isArray(opts) || !Object.values(opts).every((x) => typeof x === 'string')) throw new InvalidArgument(`${where}.Options must be an object of strings`);
     if (driver === 'cdi' && ids.length === 0) throw new InvalidArgument(`${where}: a CDI request names its devices in DeviceIDs`);
     if (driver === 'cdi' && count !== 0) throw new InvalidArgument(`${where}: a CDI request names its devices; Count is not supported`);
-    if (Object.keys(opts as object).length) throw new InvalidArgument(`${where}.Options ${JSON.stringify(opts)} is not supported by berth: device driver options are not implemented`);
-    return { driver, count, deviceIds: ids as string[], capabilities: caps as string[][], options: opts as Record<string, string> };
+    if (Object.keys(opts).length) throw new InvalidArgument(`${where}.Options ${JSON.stringify(opts)} is not supported by berth: device driver options are not implemented`);
+    return { driver, count, deviceIds: ids, capabilities: caps, options: opts as Record<string, string> };
   });
 }
 
