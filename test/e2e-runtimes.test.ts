@@ -39,6 +39,10 @@ test('docker info lists the runtimes, the default, and why one cannot run contai
     assert.match(text.stdout, /Runtimes: .*crun/);
     assert.ok(((info.json as Record<string, unknown>).Warnings as string[]).includes(`WARNING: runtime crun cannot run containers on this host: ${reason}`));
     assert.match(text.stderr + text.stdout, /WARNING: runtime crun cannot run containers on this host: cgroups in hybrid mode not supported/);
+    const b = await d.berth(['info']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /Runtimes: crun myrunc runc/);
+    assert.match(b.stderr, /WARNING: runtime crun cannot run containers on this host: cgroups in hybrid mode not supported/);
   }
 });
 
