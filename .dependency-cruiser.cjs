@@ -51,6 +51,7 @@ const PACKAGES = {
   commander: ['cli'],
   '@grpc/grpc-js': ['server/cri'],
   '@grpc/proto-loader': ['server/cri'],
+  'js-yaml': ['core/cdi'],
 };
 
 const dir = (m) => `^src/${m}/`;

@@ -108,14 +108,26 @@ test('--gpus with an nvidia.com/gpu CDI spec injects its devices; specs are read
   }
 });
 
-test('a YAML spec is refused clearly; a broken spec is named when its device is asked for', async () => {
-  await writeFile(join(cdiDir, 'y.yaml'), 'cdiVersion: 0.6.0\nkind: yaml.example/dev\n');
+test('a YAML spec works as nvidia-ctk writes them', async () => {
+  const yaml = ['cdiVersion: 0.5.0', 'kind: yaml.example/dev', 'containerEdits:', '  env:', '    - FROM_YAML=yes', 'devices:', '  - name: a', '    containerEdits:', '      deviceNodes:', '        - path: /dev/yaml-null', '          hostPath: /dev/null', ''].join('\n');
+  await writeFile(join(cdiDir, 'y.yaml'), yaml);
+  try {
+    const r = await d.docker(['run', '--rm', '--network', 'none', '--device', 'yaml.example/dev=a', 'busybox', 'sh', '-c', 'echo $FROM_YAML; test -c /dev/yaml-null && echo node']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'yes\nnode');
+  } finally {
+    await rm(join(cdiDir, 'y.yaml'), { force: true });
+  }
+});
+
+test('a broken spec is named when a device it may define is asked for; the good ones still work', async () => {
+  await writeFile(join(cdiDir, 'y.yaml'), 'cdiVersion: 0.6.0\nkind: [yaml.example/dev\n');
   await writeFile(join(cdiDir, 'broken.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'broken.example/dev', devices: [{ name: 'a', containerEdits: { deviceNodes: [{ path: 'relative' }] } }] }));
   try {
     const r = await d.docker(['run', '--rm', '--device', 'yaml.example/dev=a', 'busybox', 'true']);
     assert.equal(r.code, 125);
     assert.match(r.stderr, /unresolvable CDI devices yaml\.example\/dev=a/);
-    assert.match(r.stderr, /y\.yaml: YAML CDI specs are not supported by berth: write the spec as JSON/);
+    assert.match(r.stderr, /y\.yaml: invalid YAML: /);
     assert.match(r.stderr, /broken\.json: devices\[0\]\.containerEdits\.deviceNodes\[0\]\.path must be an absolute path/);
     // The good spec beside them still works.
     const ok = await d.docker(['run', '--rm', '--network', 'none', '--device', 'example.com/dev=other', 'busybox', 'sh', '-c', 'echo $CDI_OTHER']);

@@ -7,6 +7,16 @@ import type { CdiSpec, ContainerEdits } from './spec.js';
 /** Where CDI specs are looked for when daemon.json names no `cdi-spec-dirs`; a later one wins. */
 export const DEFAULT_CDI_SPEC_DIRS: readonly string[] = ['/etc/cdi', '/var/run/cdi'];
 
+/** YAML (the format nvidia-ctk writes) through js-yaml's core schema, loaded when a YAML spec is met. */
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  const { load, CORE_SCHEMA } = await import('js-yaml');
+  try {
+    return load(text, { schema: CORE_SCHEMA, filename: file });
+  } catch (e) {
+    throw new InvalidArgument(`invalid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`, { cause: e });
+  }
+}
+
 /** A spec file that could not be read, and why (shown when a device it may define is asked for). */
 export interface CdiSpecError {
   file: string;
@@ -37,14 +47,12 @@ export class CdiRegistry {
       const inDir = new Map<string, string>();
       for (const n of names.sort()) {
         const file = join(dir, n);
-        if (/\.ya?ml$/.test(n)) {
-          errors.push({ file, message: 'YAML CDI specs are not supported by berth: write the spec as JSON (a .json file)' });
-          continue;
-        }
-        if (!n.endsWith('.json')) continue;
+        const yaml = /\.ya?ml$/.test(n);
+        if (!yaml && !n.endsWith('.json')) continue;
         let spec: CdiSpec;
         try {
-          spec = parseCdiSpec(JSON.parse(await readFile(file, 'utf8')));
+          const text = await readFile(file, 'utf8');
+          spec = parseCdiSpec(yaml ? await parseYaml(text, file) : JSON.parse(text));
         } catch (e) {
           errors.push({ file, message: (e as Error).message });
           continue;

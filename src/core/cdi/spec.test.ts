@@ -58,9 +58,13 @@ test('the registry resolves names across dirs: spec edits once, then each device
     await mkdir(join(dir, 'run'));
     await writeFile(join(dir, 'etc', 'a.json'), JSON.stringify(SPEC));
     await writeFile(join(dir, 'run', 'b.json'), JSON.stringify({ cdiVersion: '0.5.0', kind: 'example.com/dev', devices: [{ name: 'zero', containerEdits: { env: ['LATER=1'] } }] }));
-    await writeFile(join(dir, 'run', 'c.yaml'), 'cdiVersion: 0.6.0\n');
+    await writeFile(join(dir, 'run', 'c.yaml'), 'cdiVersion: 0.6.0\nkind: [unclosed\n');
+    await writeFile(join(dir, 'run', 'd.yaml'), ['cdiVersion: "0.6.0"', 'kind: yaml.example/dev', 'devices:', '  - name: one', '    containerEdits:', '      env: ["Y=1"]', '      deviceNodes:', '        - path: /dev/y', '          hostPath: /dev/null', '          fileMode: 0o666', ''].join('\n'));
     const r = new CdiRegistry([join(dir, 'etc'), join(dir, 'run'), join(dir, 'absent')]);
-    assert.deepEqual(await r.list(), ['example.com/dev=null', 'example.com/dev=zero']);
+    assert.deepEqual(await r.list(), ['example.com/dev=null', 'example.com/dev=zero', 'yaml.example/dev=one']);
+    const y = await r.resolve(['yaml.example/dev=one']);
+    assert.deepEqual(y.env, ['Y=1']);
+    assert.deepEqual(y.deviceNodes, [{ path: '/dev/y', hostPath: '/dev/null', fileMode: 0o666 }]);
     const e = await r.resolve(['example.com/dev=null']);
     assert.deepEqual(e.env, ['A=1', 'B=2']);
     assert.equal(e.mounts.length, 1);
@@ -68,7 +72,7 @@ test('the registry resolves names across dirs: spec edits once, then each device
     assert.deepEqual(z.env, ['LATER=1'], 'the later directory replaces the device');
     const both = await r.resolve(['example.com/dev=null', 'example.com/dev=null']);
     assert.deepEqual(both.env, ['A=1', 'B=2'], 'a name given twice counts once');
-    await assert.rejects(r.resolve(['example.com/dev=nope', 'x.org/gpu=1']), /unresolvable CDI devices example\.com\/dev=nope, x\.org\/gpu=1; specs that could not be read: .*c\.yaml: YAML CDI specs are not supported by berth/);
+    await assert.rejects(r.resolve(['example.com/dev=nope', 'x.org/gpu=1']), /unresolvable CDI devices example\.com\/dev=nope, x\.org\/gpu=1; specs that could not be read: .*c\.yaml: invalid YAML: /);
     await assert.rejects(r.resolve(['not-a-name']), /invalid CDI device name "not-a-name"/);
     await writeFile(join(dir, 'etc', 'dup.json'), JSON.stringify({ ...SPEC, containerEdits: {} }));
     await assert.rejects(r.resolve(['example.com/dev=null']), /conflicting CDI devices example\.com\/dev=null \(defined in both/);
