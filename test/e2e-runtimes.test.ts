@@ -126,3 +126,21 @@ test('berth run --runtime myrunc; default-runtime makes it the default of contai
     await other.cleanup();
   }
 });
+
+test('after berthd is killed and restarted, a container keeps its runtime for state, exec and stop', async () => {
+  const r = await d.docker(['run', '-d', '--runtime', 'myrunc', '--network', 'none', 'busybox', 'sleep', '60']);
+  assert.equal(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  try {
+    await d.crash();
+    await d.spawn();
+    assert.equal((await d.docker(['inspect', '-f', '{{.HostConfig.Runtime}} {{.State.Status}}', id])).stdout.trim(), 'myrunc running');
+    const ex = await d.docker(['exec', id, 'echo', 'still']);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.equal(ex.stdout.trim(), 'still');
+    assert.equal((await d.docker(['stop', '-t', '1', id])).code, 0);
+    assert.equal((await d.docker(['inspect', '-f', '{{.State.Status}}', id])).stdout.trim(), 'exited');
+  } finally {
+    await d.docker(['rm', '-f', id]);
+  }
+});
