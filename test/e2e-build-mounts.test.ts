@@ -66,6 +66,14 @@ test('RUN --mount=type=cache (docker build): the directory persists across build
   const verbose = await d.berth(['system', 'df', '-v']);
   assert.match(verbose.stdout, new RegExp(`^${caches[0]?.ID.slice(0, 12) ?? 'x'}\\s+exec\\.cachemount\\s+\\S+\\s.*\\s3\\s+false$`, 'm'));
 
+  // What would choose among the caches is refused, not ignored: nothing is removed.
+  const filtered = await d.docker(['builder', 'prune', '-f', '--filter', 'until=24h']);
+  assert.notEqual(filtered.code, 0);
+  assert.match(filtered.stderr, /builder prune filters are not supported by berth: until/);
+  const kept = await d.docker(['builder', 'prune', '-f', '--keep-storage', '10MB']);
+  assert.notEqual(kept.code, 0);
+  assert.match(kept.stderr, /builder prune keep-storage is not supported by berth/);
+  assert.equal((await buildCache()).length, 1);
   const prune = await d.docker(['builder', 'prune', '-f']);
   assert.equal(prune.code, 0, prune.stderr);
   assert.match(prune.stdout, new RegExp(caches[0]?.ID ?? 'x'));

@@ -13,9 +13,9 @@ import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index
 import { EventBus } from '../core/events/index.js';
 import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolveUser, detectCgroupFeatures } from '../core/runtime/index.js';
 import type { SeccompProfile } from '../core/runtime/index.js';
-import { ContainerService, ImageService, checkStore, collectOrphans } from '../services/index.js';
+import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans, type ContainerRuntime, type RootfsProvider } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
-import { ExecService } from '../services/index.js';
+import { ExecService, PodService, SandboxStore } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages, TransferPool } from '../services/index.js';
@@ -109,8 +109,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // One transfer pool: the download, upload and unpack slots and the worker threads of every pull, push, load and build.
   const transfers = new TransferPool({ downloads: opts.maxConcurrentDownloads, uploads: opts.maxConcurrentUploads });
   const leases = new LeaseStore(db);
+  const records = imageRecords(imageStore);
   const images = new ImageService({
-    records: imageRecords(imageStore),
+    records,
     blobs: content,
     layers: {
       independentLayers: snapshotter.independentLayers,
@@ -139,37 +140,39 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
   const runtimes = await probing;
   for (const r of runtimes.list()) if (r.unavailable !== undefined) log.warn(`runtime ${r.name} (${r.path}) cannot run containers on this host: ${r.unavailable}`);
+  const rootfsProvider: RootfsProvider = {
+    driver: snapshotter.driver,
+    prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
+    mount: (mounts) => mountAll(mounts),
+    unmount: (target) => unmountAll(target),
+    remove: (id) => layersOf(id).remove(id),
+    upperPath: (id) => layersOf(id).upperPath(id),
+    layerPath: (id, c) => layersOf(id).layerPath(c as never),
+  };
+  const containerRuntime: ContainerRuntime = {
+    create: (spec, o) => runtime.create(spec, o),
+    watchLog: (id, path, r) => runtime.watchLog(id, path, r),
+    start: (id) => runtime.start(id),
+    kill: (id, sig) => runtime.kill(id, sig),
+    pause: (id) => runtime.pause(id),
+    update: (id, r) => runtime.update(id, r),
+    resume: (id) => runtime.resume(id),
+    delete: (id, o) => runtime.delete(id, o),
+    state: (id) => runtime.state(id),
+    waitExit: (id, s) => runtime.waitExit(id, s),
+    exitStatus: (id) => runtime.exitStatus(id),
+    attachStdin: (id) => runtime.attachStdin(id),
+    exec: (id, o) => runtime.exec(id, o),
+    readLogs: (path, o) => readLogs(path, o),
+    resolveUser: (rootfs, user) => resolveUser(rootfs, user),
+  };
   containers = new ContainerService({
     runtimes,
     cdi: new CdiRegistry(opts.cdiSpecDirs),
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },
-    rootfs: {
-      driver: snapshotter.driver,
-      prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
-      mount: (mounts) => mountAll(mounts),
-      unmount: (target) => unmountAll(target),
-      remove: (id) => layersOf(id).remove(id),
-      upperPath: (id) => layersOf(id).upperPath(id),
-      layerPath: (id, c) => layersOf(id).layerPath(c as never),
-    },
-    runtime: {
-      create: (spec, o) => runtime.create(spec, o),
-      watchLog: (id, path, r) => runtime.watchLog(id, path, r),
-      start: (id) => runtime.start(id),
-      kill: (id, sig) => runtime.kill(id, sig),
-      pause: (id) => runtime.pause(id),
-      update: (id, r) => runtime.update(id, r),
-      resume: (id) => runtime.resume(id),
-      delete: (id, o) => runtime.delete(id, o),
-      state: (id) => runtime.state(id),
-      waitExit: (id, s) => runtime.waitExit(id, s),
-      exitStatus: (id) => runtime.exitStatus(id),
-      attachStdin: (id) => runtime.attachStdin(id),
-      exec: (id, o) => runtime.exec(id, o),
-      readLogs: (path, o) => readLogs(path, o),
-      resolveUser: (rootfs, user) => resolveUser(rootfs, user),
-    },
+    rootfs: rootfsProvider,
+    runtime: containerRuntime,
     containersDir: join(opts.dataRoot, 'containers'),
     logOpts: opts.logOpts,
     bus,
@@ -210,9 +213,32 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     addRepoDigest: (id, ref) => imageStore.addRepoDigest(id as never, ref),
   });
 
+  // One filesystem service for the container sizes of ps, prune and df, for cp, diff, commit, and builds.
+  const fs = new FilesystemService({
+    containers: svc,
+    images,
+    rootfs: rootfsProvider,
+    runtime: containerRuntime,
+    scratchDir: join(opts.dataRoot, 'tmp'),
+    bus,
+    log: (msg, err) => log.warn(msg, err),
+  });
+  const builds = new BuildService({
+    containers: svc,
+    images,
+    fs,
+    remotes,
+    records,
+    blobs: content,
+    scratchDir: join(opts.dataRoot, 'tmp'),
+    cacheMountsDir: join(opts.dataRoot, 'build-cache', 'mounts'),
+    log: (msg, err) => log.warn(msg, err),
+  });
   const server = createEngineServer({
     containers: svc,
     images,
+    fs,
+    builds,
     volumes,
     remotes,
     execs,
@@ -253,17 +279,33 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   log.info(`API listening on ${opts.socketPath}`);
   // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
   // berthd started with --cri=false never loads it at all.
-  let cri: { close(): Promise<void> } | undefined;
+  let cri: { close(): Promise<void>; streamingUrl: string } | undefined;
   if (opts.cri.enabled) {
     const { startCriServer } = await import('../server/cri/index.js');
+    const pods = new PodService({
+      store: new SandboxStore(join(opts.dataRoot, 'pods')),
+      runDir: join(opts.execRoot, 'pods'),
+      cni: { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs },
+      containers: svc,
+      namespace: opts.cri.namespace,
+      log: (msg, err) => log.warn(msg, err),
+    });
+    await pods.restore();
     cri = await startCriServer({
       config: opts.cri,
       version,
       images,
       remotes,
+      pods,
+      containers: svc,
+      execs,
       // Image content is the blobs and the unpacked layers, both under the data root.
       imageFsUsage: async () => {
         const u = await treeUsage([join(opts.dataRoot, 'blobs'), join(opts.dataRoot, 'layers')]);
+        return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
+      },
+      writableLayerUsage: async (id) => {
+        const u = await treeUsage([layersOf(id).upperPath(id)]);
         return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
       },
       log: (msg, err) => log.warn(msg, err),
@@ -271,7 +313,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await server.close();
       throw e;
     });
-    log.info(`CRI listening on ${opts.cri.socket}`);
+    log.info(`CRI listening on ${opts.cri.socket}, streaming on ${cri.streamingUrl}`);
   }
 
   return {

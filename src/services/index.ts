@@ -8,3 +8,4 @@ export * from './volumes/index.js';
 export * from './networks/index.js';
 export * from './build/index.js';
 export * from './check/index.js';
+export * from './pods/index.js';

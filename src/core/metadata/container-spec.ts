@@ -17,9 +17,11 @@
  * sandbox's, which is a container too). Modes berth does not run are refused by the front ends.
  */
 export interface NamespaceSpec {
-  mode: 'private' | 'host' | 'container';
+  mode: 'private' | 'host' | 'container' | 'path';
   /** mode 'container': the id or name of the container whose namespace is joined. */
   target?: string;
+  /** mode 'path': a namespace file (a pod sandbox's bind-mounted one) that the container joins. */
+  path?: string;
 }
 
 /** One mount a create asks for, before volumes are created and sources checked. */
@@ -98,6 +100,8 @@ export interface ResourceSpec {
   ulimits: { name: string; soft: number; hard: number }[];
   /** /dev/shm in bytes; absent: 64 MiB. */
   shmSize?: number;
+  /** The cgroup (a cgroupfs path) the container's own is made under (kubelet's pod cgroup); absent: /berth. */
+  cgroupParent?: string;
   /** The process's OOM score adjustment, -1000..1000 (absent: inherited, 0). */
   oomScoreAdj?: number;
   /** The memory cgroup does not OOM-kill (cgroup v1 only). */
@@ -177,6 +181,8 @@ export interface LoggingSpec {
    * use, not here.
    */
   options?: Record<string, string>;
+  /** The log file at a path the front end chose (kubelet's, under the pod's log directory); absent: the container's folder. */
+  path?: string;
 }
 
 export interface LifecycleSpec {

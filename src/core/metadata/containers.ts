@@ -93,6 +93,13 @@ export interface ContainerRecord {
   networks?: Record<string, EndpointRecord>;
   /** The network namespace berthd made for this run (bridge networks); removed when the container stops. */
   netns?: string;
+  /**
+   * The front end's namespace of the store (the CRI's `k8s.io`); absent: Docker's, the one the
+   * Engine API sees. A container of another namespace is invisible to the Engine API.
+   */
+  namespace?: string;
+  /** The pod sandbox it runs in (CRI containers). */
+  pod?: string;
   /** Published ports as bound for this run ("80/tcp" → host addresses), random ports resolved. */
   ports?: Record<string, PortBinding[]>;
 }

@@ -5,3 +5,6 @@ export { BridgeDriver, enableIpForward, interfaceCounters } from './bridge.js';
 export type { BridgeNetworkConfig, PortMapping } from './bridge.js';
 export { hostPortFree, pickHostPort } from './host-ports.js';
 export { DnsResponder } from './dns-server.js';
+export { cniAddList, cniDelList, hasCapability, loadCniNetwork } from './cni-chain.js';
+export type { CniAttachment, CniNetworkList } from './cni-chain.js';
+export type { CniResult } from './cni.js';

@@ -30,18 +30,23 @@ function keyValues(t: string | undefined): Record<string, number> {
   return out;
 }
 
+/** The cgroup a container's own is under: berth's, or the one its spec names (a pod's, from kubelet). */
+function parentDir(parent: string | undefined): string {
+  return parent ? parent.replace(/^\/+|\/+$/g, '') : 'berth';
+}
+
 /** A v1 controller dir if that controller is mounted separately, else the v2 dir. */
-async function dir(controller: string, id: string, root = ROOT): Promise<{ path: string; v2: boolean } | undefined> {
-  const v1 = join(root, controller, 'berth', id);
+async function dir(controller: string, id: string, root = ROOT, parent?: string): Promise<{ path: string; v2: boolean } | undefined> {
+  const v1 = join(root, controller, parentDir(parent), id);
   if ((await text(join(v1, 'cgroup.procs'))) !== undefined) return { path: v1, v2: false };
-  const v2 = join(root, 'berth', id);
+  const v2 = join(root, parentDir(parent), id);
   if ((await text(join(v2, 'cgroup.procs'))) !== undefined) return { path: v2, v2: true };
   return undefined;
 }
 
 /** Host pids of every process in the container (for docker top). */
-export async function cgroupPids(id: string): Promise<number[]> {
-  const d = (await dir('pids', id)) ?? (await dir('memory', id));
+export async function cgroupPids(id: string, parent?: string): Promise<number[]> {
+  const d = (await dir('pids', id, ROOT, parent)) ?? (await dir('memory', id, ROOT, parent));
   if (!d) return [];
   return (await text(join(d.path, 'cgroup.procs')) ?? '')
     .split('\n')
@@ -59,11 +64,11 @@ export interface CgroupStats {
 const TICK_NS = 1e9 / 100;
 
 /** `root` is the cgroup mount point (another one only in tests). */
-export async function cgroupStats(id: string, root = ROOT): Promise<CgroupStats | undefined> {
-  const cpu = await dir('cpuacct', id, root);
-  const mem = await dir('memory', id, root);
-  const pids = await dir('pids', id, root);
-  const blk = await dir('blkio', id, root);
+export async function cgroupStats(id: string, root = ROOT, parent?: string): Promise<CgroupStats | undefined> {
+  const cpu = await dir('cpuacct', id, root, parent);
+  const mem = await dir('memory', id, root, parent);
+  const pids = await dir('pids', id, root, parent);
+  const blk = await dir('blkio', id, root, parent);
   if (!cpu && !mem) return undefined;
   const out: CgroupStats = {
     cpu: { totalNs: 0, userNs: 0, systemNs: 0, perCpuNs: [], throttledPeriods: 0, throttledNs: 0, periods: 0 },
@@ -77,7 +82,7 @@ export async function cgroupStats(id: string, root = ROOT): Promise<CgroupStats 
     const st = keyValues(await text(join(cpu.path, 'cpuacct.stat')));
     out.cpu.userNs = (st['user'] ?? 0) * TICK_NS;
     out.cpu.systemNs = (st['system'] ?? 0) * TICK_NS;
-    const th = keyValues(await text(join(root, 'cpu', 'berth', id, 'cpu.stat')));
+    const th = keyValues(await text(join(root, 'cpu', parentDir(parent), id, 'cpu.stat')));
     out.cpu.periods = th['nr_periods'] ?? 0;
     out.cpu.throttledPeriods = th['nr_throttled'] ?? 0;
     out.cpu.throttledNs = th['throttled_time'] ?? 0;

@@ -46,6 +46,10 @@ export interface ContainerSpecInput {
   noShm?: boolean;
   /** The process's /proc/self/oom_score_adj. */
   oomScoreAdj?: number;
+  /** The cgroup (cgroupfs path) the container's own goes under, e.g. kubelet's pod cgroup; absent: /berth. */
+  cgroupParent?: string;
+  /** PID, IPC and UTS namespaces joined by path (a pod sandbox's); absent: as `namespaces` says. */
+  joinNamespaces?: { pid?: string; ipc?: string; uts?: string };
   etcHosts?: string;
   etcHostname?: string;
   resolvConf?: string;
@@ -247,13 +251,16 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
 
   const namespaces: OciNamespace[] = [{ type: 'mount' }];
   const ns = input.namespaces ?? {};
-  const join = (type: 'pid' | 'ipc', j: NsJoin | undefined): void => {
-    if (!j) namespaces.push({ type });
+  const byPath = input.joinNamespaces ?? {};
+  const join = (type: 'pid' | 'ipc', j: NsJoin | undefined, path: string | undefined): void => {
+    if (path) namespaces.push({ type, path });
+    else if (!j) namespaces.push({ type });
     else if (j.mode === 'path') namespaces.push({ type, path: j.path });
   };
-  join('pid', ns.pid);
-  join('ipc', ns.ipc);
-  if (ns.uts !== 'host') namespaces.push({ type: 'uts' });
+  join('pid', ns.pid, byPath.pid);
+  join('ipc', ns.ipc, byPath.ipc);
+  if (byPath.uts) namespaces.push({ type: 'uts', path: byPath.uts });
+  else if (ns.uts !== 'host') namespaces.push({ type: 'uts' });
   if (ns.cgroup === 'private') namespaces.push({ type: 'cgroup' });
   if (input.network.mode === 'none') namespaces.push({ type: 'network' });
   else if (input.network.mode === 'path') namespaces.push({ type: 'network', path: input.network.netnsPath });
@@ -331,7 +338,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       ...(input.devices?.length
         ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
         : {}),
-      cgroupsPath: `/berth/${input.id}`,
+      cgroupsPath: `${input.cgroupParent ? input.cgroupParent.replace(/\/+$/, '') : '/berth'}/${input.id}`,
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
       sysctl,

@@ -1,4 +1,4 @@
-import type { ImageService, RemoteImages } from '../../services/index.js';
+import type { ContainerService, ExecService, ImageService, PodService, RemoteImages } from '../../services/index.js';
 
 /** The `cri` section of daemon.json, as berthd resolved it. */
 export interface CriConfig {
@@ -26,6 +26,12 @@ export interface CriDeps {
   version: string;
   images: Pick<ImageService, 'list' | 'get' | 'tagsOf' | 'repoDigestsOf' | 'config' | 'chainIdsOf' | 'remove' | 'isIntermediate'>;
   remotes: Pick<RemoteImages, 'preparePull'>;
+  /** Pod sandboxes, and the container and exec services their containers run by (in `config.namespace`). */
+  pods: PodService;
+  containers: ContainerService;
+  execs: ExecService;
   imageFsUsage(): Promise<ImageFsUsage>;
+  /** What a container's writable layer holds (ContainerStats). */
+  writableLayerUsage(containerId: string): Promise<ImageFsUsage>;
   log(msg: string, err?: unknown): void;
 }

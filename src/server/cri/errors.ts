@@ -23,13 +23,21 @@ export const GRPC_STATUS: Record<ErrorKind, status> = {
   internal: status.UNKNOWN,
 };
 
+/**
+ * A call that ran out of its own time (ExecSync's timeout): gRPC's DEADLINE_EXCEEDED, which kubelet
+ * reads as a probe that timed out. A protocol status, not a kind of berth error, so it lives here.
+ */
+export class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
 function isAbort(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || (e as NodeJS.ErrnoException).code === 'ABORT_ERR');
 }
 
 /** Any thrown value as the status a gRPC call ends with; the message is the error's own sentence. */
 export function grpcError(e: unknown): Partial<ServiceError> {
-  const code = isAbort(e) ? status.CANCELLED : GRPC_STATUS[errorKind(e)];
+  const code = e instanceof DeadlineExceeded ? status.DEADLINE_EXCEEDED : isAbort(e) ? status.CANCELLED : GRPC_STATUS[errorKind(e)];
   const details = e instanceof Error ? e.message : String(e);
   return { code, details, metadata: new Metadata() };
 }

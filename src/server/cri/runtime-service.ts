@@ -3,34 +3,14 @@ import { InvalidArgument } from '../../errdefs/index.js';
 import type { CriDeps } from './deps.js';
 import { cniStatus } from './network-status.js';
 import { unary, unimplemented } from './rpc.js';
+import { sandboxHandlers } from './sandboxes.js';
+import { containerHandlers } from './containers.js';
+import { execHandlers } from './exec.js';
+import { statsHandlers } from './stats.js';
+import type { StreamingServer } from './streaming/index.js';
 
 /** The CRI version berth speaks (VersionResponse.version is the kubelet runtime API's own, 0.1.0). */
 export const CRI_API_VERSION = 'v1';
-
-/** Pods and their containers are translated onto berth's typed container spec; until then, refused. */
-const POD_RPCS = [
-  'RunPodSandbox',
-  'StopPodSandbox',
-  'RemovePodSandbox',
-  'PodSandboxStatus',
-  'ListPodSandbox',
-  'CreateContainer',
-  'StartContainer',
-  'StopContainer',
-  'RemoveContainer',
-  'ListContainers',
-  'ContainerStatus',
-  'UpdateContainerResources',
-  'ReopenContainerLog',
-  'ExecSync',
-  'Exec',
-  'Attach',
-  'PortForward',
-  'ContainerStats',
-  'ListContainerStats',
-  'PodSandboxStats',
-  'ListPodSandboxStats',
-];
 
 /** What containerd 1.6 leaves unimplemented too. */
 const NOT_IN_CONTAINERD_16 = ['CheckpointContainer', 'ListMetricDescriptors', 'ListPodSandboxMetrics'];
@@ -42,8 +22,8 @@ function validCidr(s: string): boolean {
   return v6 !== null && (v6[1] as string).includes(':') && Number(v6[2]) <= 128;
 }
 
-/** runtime.v1.RuntimeService: the node-level calls now; pods and containers answer UNIMPLEMENTED. */
-export function runtimeService(deps: CriDeps): UntypedServiceImplementation {
+/** runtime.v1.RuntimeService: node-level calls, pod sandboxes, their containers and exec. */
+export function runtimeService(deps: CriDeps, streaming: StreamingServer): UntypedServiceImplementation {
   // kubelet sends the node's pod CIDR at start and on change; it is reported back in Status.
   let podCidr = '';
   const impl: UntypedServiceImplementation = {
@@ -97,7 +77,7 @@ export function runtimeService(deps: CriDeps): UntypedServiceImplementation {
 
     GetContainerEvents: unimplemented('GetContainerEvents', 'as in containerd 1.6, kubelet polls ListContainers instead', true),
   };
-  for (const rpc of POD_RPCS) impl[rpc] = unimplemented(rpc, 'pods and their containers are not built yet');
+  Object.assign(impl, sandboxHandlers(deps), containerHandlers(deps), execHandlers(deps, streaming), statsHandlers(deps));
   for (const rpc of NOT_IN_CONTAINERD_16) impl[rpc] = unimplemented(rpc, 'as in containerd 1.6');
   return impl;
 }

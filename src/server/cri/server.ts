@@ -9,10 +9,14 @@ import { imageService } from './image-service.js';
 import { loadCriServices } from './proto.js';
 import { implementation, tolerantDecoding } from './rpc.js';
 import { runtimeService } from './runtime-service.js';
+import { ExecStreamRuntime, NetnsPortForwarder, StreamingServer } from './streaming/index.js';
+import { AttachingRuntime } from './attach.js';
 
 export interface CriServer {
   /** The socket it listens on. */
   readonly socket: string;
+  /** Where the streaming server (exec, attach, port-forward URLs) listens: http://ADDR:PORT. */
+  readonly streamingUrl: string;
   close(): Promise<void>;
 }
 
@@ -27,9 +31,10 @@ async function clearStaleSocket(path: string): Promise<void> {
 /** Serves runtime.v1 RuntimeService and ImageService on the unix socket of `deps.config.socket`. */
 export async function startCriServer(deps: CriDeps): Promise<CriServer> {
   const defs = loadCriServices();
+  const streaming = await startStreaming(deps);
   // grpc-js's default 4 MB receive limit is kubelet's too; ListImages answers can be larger.
   const server = new Server({ 'grpc.max_send_message_length': 16 << 20 });
-  server.addService(tolerantDecoding(defs.runtime), implementation(defs.runtime, runtimeService(deps)));
+  server.addService(tolerantDecoding(defs.runtime), implementation(defs.runtime, runtimeService(deps, streaming)));
   server.addService(tolerantDecoding(defs.image), implementation(defs.image, imageService(deps)));
   const path = deps.config.socket;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
@@ -41,11 +46,15 @@ export async function startCriServer(deps: CriDeps): Promise<CriServer> {
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err) => reject(new Conflict(`cannot listen for CRI on ${path}: ${err.message}`, { cause: err })));
     listener.listen(path, () => resolve());
+  }).catch(async (e: unknown) => {
+    await streaming.close();
+    throw e;
   });
   // Only root (kubelet runs as root) may drive the runtime.
   await chmod(path, 0o660);
   return {
     socket: path,
+    streamingUrl: streaming.url,
     close: () =>
       new Promise<void>((resolve) => {
         listener.close();
@@ -55,8 +64,26 @@ export async function startCriServer(deps: CriDeps): Promise<CriServer> {
         server.tryShutdown(() => {
           clearTimeout(timer);
           injector.destroy();
-          void rm(path, { force: true }).finally(resolve);
+          void Promise.all([rm(path, { force: true }), streaming.close()]).finally(resolve);
         });
       }),
   };
+}
+
+/**
+ * The streaming server kubelet proxies kubectl exec/attach/port-forward to: berth's exec of the
+ * CRI's containers, and dials into a pod's network namespace.
+ */
+function startStreaming(deps: CriDeps): Promise<StreamingServer> {
+  const ns = deps.config.namespace;
+  const inNs = <T>(fn: () => T): T => deps.containers.inNamespace(ns, fn);
+  const runtime = new ExecStreamRuntime(
+    {
+      create: (id, config) => inNs(() => deps.execs.create(id, config)),
+      start: (id, opts) => inNs(() => deps.execs.start(id, opts)),
+      resize: (id, h, w) => inNs(() => deps.execs.resize(id, h, w)),
+    },
+    { portForwarder: new NetnsPortForwarder({ netnsOf: async (id) => deps.pods.get(id).namespaces.net ?? '' }) },
+  );
+  return StreamingServer.start({ address: deps.config.streamAddress, port: deps.config.streamPort, runtime: new AttachingRuntime(runtime, deps.containers, ns) });
 }

@@ -1,7 +1,7 @@
 import { parseFilters } from './request.js';
 import { messageOf } from './errors.js';
 import { InvalidArgument, NotImplemented } from '../../errdefs/index.js';
-import { BuildService, decodeRegistryAuth, FilesystemService, RunFailed, type BuildMessage, type Credentials, type SolveStatus } from '../../services/index.js';
+import { decodeRegistryAuth, RunFailed, type BuildMessage, type Credentials, type SolveStatus } from '../../services/index.js';
 import type { ServerResponse } from 'node:http';
 import type { Handler, HttpContext, Router } from '../http/index.js';
 import { buildQueryOptions } from './build-options.js';
@@ -74,11 +74,10 @@ function errorMessage(e: unknown): Record<string, unknown> {
 
 /**
  * `POST /build` (Docker's classic builder, which the docker CLI uses without buildx) and
- * `POST /build/prune`. The build service is made here from the services it stands on.
+ * `POST /build/prune`, on the daemon's build service.
  */
-export function buildRoutes(r: Router<Handler>, deps: EngineDeps): BuildService {
-  const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
-  const builds = new BuildService({ containers: deps.containers, images: deps.images, fs, ...(deps.remotes ? { remotes: deps.remotes } : {}) });
+export function buildRoutes(r: Router<Handler>, deps: EngineDeps): void {
+  const { builds } = deps;
 
   r.add('POST', '/build', async (ctx) => {
     if (ctx.query.get('remote')) throw new NotImplemented('berth builds only from a context sent with the request (no remote contexts)');
@@ -154,7 +153,6 @@ export function buildRoutes(r: Router<Handler>, deps: EngineDeps): BuildService 
     const { deleted, spaceReclaimed } = await builds.prune();
     ctx.sendJson(200, { CachesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
   });
-  return builds;
 }
 
 /**

@@ -23,7 +23,9 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
     validateContainerFilters(filters);
     const all = ctx.bool('all');
     const limit = ctx.int('limit') ?? -1;
-    let list = svc.list();
+    // --filter namespace=k8s.io lists the CRI's containers (only listed: every other call stays in Docker's).
+    const ns = filters.get('namespace')?.[0];
+    let list = ns === undefined ? svc.list() : svc.inNamespace(ns, () => svc.list());
     if (!all && !filters.has('status') && !filters.has('exited')) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
     list = list.filter((c) =>
       containerMatches(c, filters, {

@@ -1,5 +1,5 @@
 import type { ContainerRecord } from '../../services/index.js';
-import type { ContainerService, EventBus, ImageService } from '../../services/index.js';
+import type { BuildService, ContainerService, EventBus, FilesystemService, ImageService } from '../../services/index.js';
 import type { VolumeService } from '../../services/index.js';
 import type { RemoteImages } from '../../services/index.js';
 import type { ExecService } from '../../services/index.js';
@@ -35,6 +35,10 @@ export interface SystemFacts {
 export interface EngineDeps {
   containers: ContainerService;
   images: ImageService;
+  /** Container filesystems: cp, diff, commit, export, and the sizes of ps, prune and df. */
+  fs: FilesystemService;
+  /** Dockerfile builds and their cache. */
+  builds: BuildService;
   /** Optional so that a berthd wired without volumes still serves the rest (volume routes answer 501). */
   volumes?: VolumeService;
   /** Pull, push, login; optional so that a berthd wired without registries answers 501. */

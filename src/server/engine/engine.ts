@@ -20,14 +20,12 @@ import { swarmRoutes } from './swarm.js';
 import { distributionRoutes } from './distribution.js';
 import { systemDfRoutes } from './system-df.js';
 import { containerWsRoutes } from './container-ws.js';
-import { FilesystemService } from '../../services/index.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
 export function engineRouter(deps: EngineDeps): Router<Handler> {
   const r = new Router<Handler>();
-  // One filesystem service for the container sizes of ps, prune and df, and for cp, diff, commit.
-  const fs = new FilesystemService({ containers: deps.containers, images: deps.images });
+  const { fs } = deps;
   systemRoutes(r, deps);
   containerRoutes(r, deps, fs);
   imageRoutes(r, deps);
@@ -39,11 +37,11 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   execRoutes(r, deps);
   containerTtyRoutes(r, deps);
   networkRoutes(r, deps);
-  const builds = buildRoutes(r, deps);
+  buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
   swarmRoutes(r);
   distributionRoutes(r, deps);
-  systemDfRoutes(r, deps, fs, builds);
+  systemDfRoutes(r, deps, fs, deps.builds);
   containerWsRoutes(r, deps);
   return r;
 }

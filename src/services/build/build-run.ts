@@ -1,5 +1,5 @@
 import type { Dockerfile } from '../../core/dockerfile/index.js';
-import type { ImageConfigJson, ImageService, StoredImage } from '../images/index.js';
+import type { Blobs, ImageConfigJson, ImageRecords, StoredImage } from '../images/index.js';
 import type { CacheSource } from './cache-from.js';
 
 export const SCRATCH_CONFIG: ImageConfigJson = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
@@ -15,11 +15,11 @@ export interface StageResult {
 /** An image without layers to run FROM scratch steps on, made once per build and removed when it ends. */
 export class ScratchImage {
   #image: Promise<StoredImage> | null = null;
-  constructor(readonly images: ImageService) {}
+  constructor(readonly store: { blobs: Blobs; records: ImageRecords }) {}
 
   ref(): Promise<string> {
     this.#image ??= (async () => {
-      const { blobs, records } = this.images.deps;
+      const { blobs, records } = this.store;
       const cfg = await blobs.write(Buffer.from(JSON.stringify({ ...SCRATCH_CONFIG, created: new Date().toISOString() })));
       const img: StoredImage = { id: cfg.digest, configDigest: cfg.digest, layers: [], created: new Date(0).toISOString(), size: 0 };
       records.put(img, []);
@@ -34,7 +34,7 @@ export class ScratchImage {
     this.#image = null;
     const s = await p.catch(() => null);
     if (!s) return;
-    const { blobs, records } = this.images.deps;
+    const { blobs, records } = this.store;
     records.delete(s.id);
     await blobs.delete(s.configDigest).catch(() => undefined);
   }

@@ -6,8 +6,8 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
 import { defaultContainerSpec, type ContainerSpec, type MountRequest } from '../containers/index.js';
-import { writeImage, type FilesystemService } from '../fs/index.js';
-import type { Credentials, ImageConfigJson, ImageService, RemoteImages, StoredImage } from '../images/index.js';
+import type { FilesystemService } from '../fs/index.js';
+import type { Blobs, Credentials, ImageConfigJson, ImageRecords, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
 import { extendsParent, layerAt, type CacheSource } from './cache-from.js';
 import { addSources } from './add-sources.js';
@@ -26,8 +26,16 @@ export interface BuildDeps {
   images: ImageService;
   fs: FilesystemService;
   remotes?: RemoteImages;
-  /** The directories of RUN --mount=type=cache (without them, such a step is refused). */
+  /** The image records: the build cache is their untagged step images, children of their parents. */
+  records: ImageRecords;
+  blobs: Blobs;
+  /** Where build contexts and step files are made (<data-root>/tmp). */
+  scratchDir: string;
+  /** Where RUN --mount=type=cache directories are kept (<data-root>/build-cache/mounts). */
+  cacheMountsDir: string;
+  /** The directories of RUN --mount=type=cache, made from cacheMountsDir when absent. */
   caches?: CacheMounts;
+  log(msg: string, err?: unknown): void;
 }
 
 function short(id: string): string {
@@ -301,7 +309,7 @@ export class Build {
   /** A step that is not in the cache: made by `produce` (config-only when null). */
   async #make(st: StageState, stepCmd: string[], cc: Record<string, unknown>, produce: ((commit: Commit) => Promise<StoredImage>) | null): Promise<StoredImage> {
     const commit: Commit = (layer, reuse) =>
-      writeImage(this.deps.images, {
+      this.deps.images.writeImage({
         ...(reuse ? { reuse } : {}),
         parent: st.image,
         parentConfig: st.config,
@@ -326,7 +334,7 @@ export class Build {
     const sources = this.#sources;
     if (!sources) return local;
     if (local && sources.some((s) => this.#descends(s.image.id, local.id))) return local;
-    const records = this.deps.images.deps.records;
+    const records = this.deps.records;
     const parentCfg = st.image ? st.config : null;
     const n = parentCfg?.history?.length ?? 0;
     for (const s of sources) {
@@ -337,7 +345,7 @@ export class Build {
         if (st.image) records.put({ ...rec, parent: st.image.id }, []);
         return records.get(s.image.id) ?? s.image;
       }
-      const img = await writeImage(this.deps.images, {
+      const img = await this.deps.images.writeImage({
         parent: st.image,
         parentConfig: st.config,
         layer: null,
@@ -357,7 +365,7 @@ export class Build {
 
   /** Whether `ancestor` is among the parents of `id`. */
   #descends(id: string, ancestor: string): boolean {
-    const records = this.deps.images.deps.records;
+    const records = this.deps.records;
     const seen = new Set<string>();
     for (let cur = records.get(id as Digest)?.parent; cur && !seen.has(cur); cur = records.get(cur as Digest)?.parent) {
       if (cur === ancestor) return true;
@@ -368,7 +376,7 @@ export class Build {
 
   async #probeLocal(st: StageState, cc: Record<string, unknown>): Promise<StoredImage | null> {
     const want = canonical(cc);
-    const records = this.deps.images.deps.records;
+    const records = this.deps.records;
     for (const id of records.childrenOf(st.image?.id ?? '')) {
       const img = records.get(id);
       if (!img) continue;
@@ -536,7 +544,7 @@ export class Build {
   }
 
   async #remove(id: string): Promise<void> {
-    await this.deps.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.containers.deps.log(`removing build container ${id}`, e));
+    await this.deps.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`removing build container ${id}`, e));
   }
 
   #proxies(): Record<string, string> {

@@ -17,7 +17,7 @@ export async function findLinkedLayer(images: ImageService, createdBy: string): 
       const entry = history[i] as History;
       if (entry.created_by !== createdBy || entry.empty_layer) continue;
       const layer = layerAt({ image, config: config as NonNullable<typeof config> }, i);
-      if (layer && (await images.deps.blobs.info(layer.digest))) return { layer, entry };
+      if (layer && (await images.hasBlob(layer.digest))) return { layer, entry };
     }
   }
   return null;

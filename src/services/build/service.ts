@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import { parseStages } from '../../core/dockerfile/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
@@ -24,7 +23,7 @@ export class BuildService {
 
   constructor(deps: BuildDeps) {
     // The cache mounts live under the data root, beside the containers.
-    this.deps = { ...deps, caches: deps.caches ?? new CacheMounts(join(dirname(deps.containers.deps.containersDir), 'build-cache', 'mounts')) };
+    this.deps = { ...deps, caches: deps.caches ?? new CacheMounts(deps.cacheMountsDir) };
   }
 
   /** The RUN --mount=type=cache directories, for `system df`. */
@@ -44,7 +43,7 @@ export class BuildService {
   }
 
   get #scratchDir(): string {
-    return join(dirname(this.deps.containers.deps.containersDir), 'tmp');
+    return this.deps.scratchDir;
   }
 
   /**
@@ -89,14 +88,14 @@ export class BuildService {
     out({ aux: { ID: id } });
     if (opts.quiet) out({ stream: `${id}\n` });
     else out({ stream: `Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n` });
-    if (!opts.quiet) for (const t of opts.tags) out({ stream: `Successfully tagged ${images.deps.refs.familiar(t)}\n` });
+    if (!opts.quiet) for (const t of opts.tags) out({ stream: `Successfully tagged ${images.familiar(t)}\n` });
     return id;
   }
 
   /** Checks and normalizes the tags before anything is built (a bad one is a 400, not a failed stream). */
   normalizeTags(tags: string[]): string[] {
     return tags.map((t) => {
-      const full = this.deps.images.deps.refs.normalize(t);
+      const full = this.deps.images.normalize(t);
       if (full.includes('@')) throw new InvalidArgument(`invalid reference format: ${t} (a build cannot be tagged with a digest)`);
       return full;
     });
@@ -109,11 +108,11 @@ export class BuildService {
    */
   async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const { images } = this.deps;
-    const records = images.deps.records;
+    const { records } = this.deps;
     const deleted: string[] = [];
     let reclaimed = 0;
     const isCache = (img: StoredImage): boolean =>
-      img.parent !== undefined && records.tagsOf(img.id).length === 0 && records.repoDigestsOf(img.id).length === 0 && images.deps.containersUsing(img.id).length === 0;
+      img.parent !== undefined && records.tagsOf(img.id).length === 0 && records.repoDigestsOf(img.id).length === 0 && images.usersOf(img.id).length === 0;
     for (;;) {
       const victims = images.list().filter(isCache);
       const leaves = victims.filter((v) => records.childrenOf(v.id).length === 0);
@@ -130,7 +129,7 @@ export class BuildService {
         await images.remove(v.id, { force: false, prune: false });
         deleted.push(v.id);
         const top = v.layers.at(-1);
-        if (top && !(await images.deps.blobs.info(top.digest))) reclaimed += top.size;
+        if (top && !(await images.hasBlob(top.digest))) reclaimed += top.size;
       }
     }
     const mounts = await this.deps.caches.prune();

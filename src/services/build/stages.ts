@@ -121,7 +121,7 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
   const expand = (w: string): string => expandWord(w, lookup, df.escape);
   const triggers = await stageTriggers(deps, df, expand);
   const plan = planStages(df, opts.target, expand, (i) => triggers.get(i));
-  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps.images), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };
+  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };
   const labels = Object.entries(opts.labels);
   const key = randomUUID();
 

@@ -43,6 +43,9 @@ export interface CreateInput {
   spec: ContainerSpec;
   /** The front end's own view of the request, stored with the record and never read below server/. */
   views?: Record<string, Record<string, unknown>>;
+  /** The store namespace it lives in (absent: Docker's) and its pod sandbox (CRI). */
+  namespace?: string;
+  pod?: string;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -129,6 +132,8 @@ export function newContainerRecord(
     config,
     spec: structuredClone(input.spec),
     ...(input.views ? { views: input.views } : {}),
+    ...(input.namespace ? { namespace: input.namespace } : {}),
+    ...(input.pod ? { pod: input.pod } : {}),
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
     restartCount: 0,
     layers: image.chainIds,

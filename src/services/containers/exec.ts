@@ -62,12 +62,8 @@ export class ExecService {
    */
   async restore(): Promise<void> {
     for (const rec of this.#store.list()) {
-      let exists = true;
-      try {
-        this.containers.get(rec.containerId);
-      } catch {
-        exists = false;
-      }
+      // Any namespace's container (a CRI pod's too): the store, not the Engine API's lookup.
+      const exists = this.containers.deps.store.get(rec.containerId) !== undefined;
       const age = rec.exitedAt ? Date.now() - rec.exitedAt.getTime() : 0;
       if (!exists || (rec.status === 'exited' && age >= KEEP_EXITED)) {
         this.#store.delete(rec.id);
@@ -110,7 +106,7 @@ export class ExecService {
     rec.exitedAt = new Date();
     this.#processes.delete(rec.id);
     this.#save(rec);
-    this.containers.deps.bus?.publish('container', 'exec_die', rec.containerId, { ...this.#attrs(rec.containerId, rec.id), exitCode: String(code) });
+    this.#publish('exec_die', rec.containerId, { ...this.#attrs(rec.containerId, rec.id), exitCode: String(code) });
     this.#expire(rec.id);
   }
 
@@ -130,7 +126,7 @@ export class ExecService {
     };
     this.#execs.set(rec.id, rec);
     this.#save(rec);
-    this.containers.deps.bus?.publish('container', `exec_create: ${config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
+    this.#publish(`exec_create: ${config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
     return rec;
   }
 
@@ -192,7 +188,7 @@ export class ExecService {
     if (started) rec.pidStart = started;
     this.#save(rec);
     this.#processes.set(rec.id, proc);
-    this.containers.deps.bus?.publish('container', `exec_start: ${rec.config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
+    this.#publish(`exec_start: ${rec.config.cmd.join(' ')}`, c.id, this.#attrs(c.id, rec.id));
     const done = proc.wait().then(
       (r) => r.exitCode,
       (e: unknown) => {
@@ -225,6 +221,12 @@ export class ExecService {
   }
 
   /** Event attributes; the container may be gone by the time an exec dies. */
+  /** An engine event, for containers of the Engine API's namespace only (not CRI pods'). */
+  #publish(action: string, containerId: string, attrs: Record<string, string>): void {
+    if (this.containers.deps.store.get(containerId)?.namespace) return;
+    this.containers.deps.bus?.publish('container', action, containerId, attrs);
+  }
+
   #attrs(containerId: string, execId: string): Record<string, string> {
     try {
       const c = this.containers.get(containerId);

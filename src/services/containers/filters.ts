@@ -3,7 +3,8 @@ import type { ContainerRecord } from '../../core/metadata/index.js';
 
 export type Filters = Map<string, string[]>;
 
-const KNOWN = new Set(['status', 'name', 'label', 'id', 'ancestor', 'exited', 'before', 'since', 'health', 'isolation', 'network', 'volume', 'publish', 'expose', 'is-task']);
+// `namespace`: berth's own, to list another front end's containers (the CRI's k8s.io) read-only.
+const KNOWN = new Set(['status', 'name', 'label', 'id', 'ancestor', 'exited', 'before', 'since', 'health', 'isolation', 'network', 'volume', 'publish', 'expose', 'is-task', 'namespace']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 export interface FilterContext {
@@ -18,6 +19,7 @@ export function validateContainerFilters(f: Filters): void {
     if (!KNOWN.has(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     if (k === 'status') for (const v of vs) if (!STATUSES.has(v)) throw new InvalidArgument(`invalid filter 'status=${v}'`);
     if (k === 'exited') for (const v of vs) if (!/^-?\d+$/.test(v)) throw new InvalidArgument(`invalid filter 'exited=${v}'`);
+    if (k === 'namespace' && vs.length > 1) throw new InvalidArgument(`filter 'namespace' takes one namespace, not ${vs.length}`);
   }
 }
 

@@ -22,7 +22,7 @@ export async function containerTop(rec: ContainerRecord, psArgs: string): Promis
   const titles = (lines[0] ?? '').trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
   if (pidCol < 0) throw new InvalidArgument(`Couldn't find PID field in ps output`);
-  const pids = new Set(await cgroupPids(rec.id));
+  const pids = new Set(await cgroupPids(rec.id, rec.spec.resources.cgroupParent));
   const processes: string[][] = [];
   for (const line of lines.slice(1)) {
     const fields = line.trim().split(/\s+/);
@@ -47,7 +47,7 @@ const ZERO = '0001-01-01T00:00:00Z';
 
 async function sample(rec: ContainerRecord): Promise<StatsSample> {
   const ownNetns = rec.spec.namespaces.network.mode !== 'host' && rec.state.pid > 0;
-  const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
+  const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id, undefined, rec.spec.resources.cgroupParent), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
   const host = totalmem();
   const limit = st ? Math.min(st.memory.limit || host, host) : 0;
   return {
@@ -126,4 +126,34 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }, { once: true });
   });
+}
+
+/** One container's CPU and memory now, as the CRI reports them (kubelet derives rates itself). */
+export interface ContainerCgroupUsage {
+  cpuNs: number;
+  memoryUsage: number;
+  /** Usage less inactive file pages: what the kernel cannot reclaim at once (kubelet's eviction signal). */
+  workingSet: number;
+  /** The limit, or the host's memory. */
+  memoryLimit: number;
+  rss: number;
+  pageFaults: number;
+  majorPageFaults: number;
+}
+
+export async function containerUsage(rec: ContainerRecord): Promise<ContainerCgroupUsage | undefined> {
+  const st = await cgroupStats(rec.id, undefined, rec.spec.resources.cgroupParent);
+  if (!st) return undefined;
+  const m = st.memory.stats;
+  const inactive = m['total_inactive_file'] ?? m['inactive_file'] ?? 0;
+  const host = totalmem();
+  return {
+    cpuNs: st.cpu.totalNs,
+    memoryUsage: st.memory.usage,
+    workingSet: Math.max(0, st.memory.usage - inactive),
+    memoryLimit: Math.min(st.memory.limit || host, host),
+    rss: m['total_rss'] ?? m['anon'] ?? 0,
+    pageFaults: m['total_pgfault'] ?? m['pgfault'] ?? 0,
+    majorPageFaults: m['total_pgmajfault'] ?? m['pgmajfault'] ?? 0,
+  };
 }

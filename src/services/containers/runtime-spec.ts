@@ -98,6 +98,9 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     openStdin: rec.config.openStdin,
     readonlyRootfs: rec.spec.rootfs.readOnly,
     network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
+    ...joinedNamespaces(rec),
+    ...(spec.resources.cgroupParent ? { cgroupParent: spec.resources.cgroupParent } : {}),
+    ...(spec.resources.oomScoreAdj !== undefined ? { oomScoreAdj: await clampOomScoreAdj(spec.resources.oomScoreAdj) } : {}),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
@@ -116,6 +119,26 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
  */
 export async function writeEtcFiles(dir: string, files: { hosts: string; resolv: string }): Promise<void> {
   await Promise.all([writeFile(join(dir, 'hosts'), files.hosts), writeFile(join(dir, 'resolv.conf'), files.resolv)]);
+}
+
+/**
+ * No process may lower its oom_score_adj below its parent's without CAP_SYS_RESOURCE, which these
+ * hosts lack (runc then fails with "can't get final child's PID from pipe"): a value below berthd's
+ * own is raised to it, as containerd's restrict_oom_score_adj does.
+ */
+async function clampOomScoreAdj(asked: number): Promise<number> {
+  const own = Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim());
+  return Math.max(asked, Number.isFinite(own) ? own : 0);
+}
+
+/** A pod's PID, IPC and UTS namespaces, which its containers join by path. */
+function joinedNamespaces(rec: ContainerRecord): { joinNamespaces?: { pid?: string; ipc?: string; uts?: string } } {
+  const { pid, ipc, uts } = rec.spec.namespaces;
+  const out: { pid?: string; ipc?: string; uts?: string } = {};
+  if (pid.mode === 'path' && pid.path) out.pid = pid.path;
+  if (ipc.mode === 'path' && ipc.path) out.ipc = ipc.path;
+  if (uts.mode === 'path' && uts.path) out.uts = uts.path;
+  return Object.keys(out).length ? { joinNamespaces: out } : {};
 }
 
 /** The runtime's seccomp choice for a spec's: absent for the daemon's default. */

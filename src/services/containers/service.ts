@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Writable } from 'node:stream';
 import type { LogEntry } from '../../core/runtime/index.js';
 import { EventEmitter } from 'node:events';
@@ -5,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
-import { normalizeSignal, signalNumber, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
+import { normalizeSignal, unmountShm, type SeccompProfile } from '../../core/runtime/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { newContainerRecord, generateName, validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
@@ -17,6 +18,9 @@ import { applyUserns } from './userns.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
 import { stepTrace } from './trace.js';
+import { pruneStopped } from './prune.js';
+import { destroy } from './destroy.js';
+import { eventSignal, settlesWithin, sleep } from './timing.js';
 import { createLogOpts, logRotationOf } from './log-options.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
@@ -52,6 +56,9 @@ export interface ContainerServiceDeps extends DeviceDeps {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** The store namespace lookups in this async context see ('' = Docker's); set by `inNamespace`. */
+const scope = new AsyncLocalStorage<string>();
+
 /**
  * The container use cases: create, start, stop, kill, pause, remove, wait; and the exit monitor
  * that keeps records true while conmon supervises the processes.
@@ -72,6 +79,8 @@ export class ContainerService {
 
   /** Publishes a container event with Docker's attributes: image, name and the labels. */
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    // The engine's events are the Engine API's: another namespace's containers (CRI pods) stay out of them.
+    if (rec.namespace) return;
     this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
   }
 
@@ -79,7 +88,12 @@ export class ContainerService {
     return join(this.deps.containersDir, id);
   }
   logPath(id: string): string {
-    return join(this.dir(id), 'container.log');
+    return this.deps.store.get(id)?.spec.logging.path ?? join(this.dir(id), 'container.log');
+  }
+
+  /** Runs `fn` with lookups and lists confined to `namespace` (see `scope`). */
+  inNamespace<T>(namespace: string, fn: () => T): T {
+    return scope.run(namespace, fn);
   }
   rootfsPath(id: string): string {
     return join(this.dir(id), 'rootfs');
@@ -97,16 +111,20 @@ export class ContainerService {
 
   /** By id, id prefix, name, or link name (`parent/alias`), as dockerd finds containers. */
   get(idOrName: string): ContainerRecord {
+    let rec: ContainerRecord;
     try {
-      return this.deps.store.resolve(idOrName);
+      rec = this.deps.store.resolve(idOrName);
     } catch (e) {
       if (e instanceof NotFound && idOrName.replace(/^\/+/, '').includes('/')) return this.resolveLink(idOrName).target;
       throw e;
     }
+    if ((rec.namespace ?? '') !== (scope.getStore() ?? '')) throw new NotFound(`No such container: ${idOrName}`);
+    return rec;
   }
 
   list(): ContainerRecord[] {
-    return this.deps.store.list();
+    const ns = scope.getStore() ?? '';
+    return this.deps.store.list().filter((c) => (c.namespace ?? '') === ns);
   }
 
   /** Runs `fn` under the container's lock (network connect/disconnect change a record too). */
@@ -130,6 +148,7 @@ export class ContainerService {
     const image = await this.deps.images.resolveImage(input.image);
     const names = new Set(this.deps.store.list().map((c) => c.name));
     const name = input.name ? validateName(input.name) : generateName((n) => names.has(n));
+    if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
     const rec = newContainerRecord(input, image, name, this.deps.rootfs.driver);
     applyUserns(rec, this.deps.userns);
     await planNamespaces(rec, { cgroupns: input.cgroupnsUnset, ipc: input.ipcUnset }, this.deps.namespaces ?? {}, (x) => this.get(x));
@@ -479,24 +498,7 @@ export class ContainerService {
       const now = this.deps.store.get(rec.id);
       if (!now) return;
       trace.mark(live ? 'killed' : 'lock');
-      // Recorded before anything goes: a berthd killed half-way finishes the removal at its start
-      // (restore), rather than keeping a record whose folder is gone.
-      now.state.status = 'removing';
-      if (opts.volumes === true) now.state.removeVolumes = true;
-      this.deps.store.update(now);
-      await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
-      trace.mark('runtime deleted');
-      await this.deps.network?.tearDown(now).catch((e: unknown) => this.deps.log(`network teardown ${rec.id}`, e));
-      trace.mark('network down');
-      await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
-      unmountShm(join(this.dir(rec.id), 'shm'));
-      await this.deps.rootfs.remove(rec.id);
-      await rm(this.dir(rec.id), { recursive: true, force: true });
-      trace.mark('files removed');
-      this.deps.store.delete(rec.id);
-      trace.mark('record deleted');
-      await this.deps.mounts?.release(rec, opts.volumes === true).catch((e: unknown) => this.deps.log(`volumes of ${rec.id}`, e));
-      await this.deps.images.releaseLayers?.([...rec.layers]).catch((e: unknown) => this.deps.log(`layers of ${rec.id}`, e));
+      await destroy(this.deps, now, { dir: this.dir(rec.id), rootfs: this.rootfsPath(rec.id) }, opts.volumes === true, trace);
     });
     trace.end();
     this.events.emit('removed', rec.id);
@@ -599,39 +601,7 @@ export class ContainerService {
    * meanwhile) is skipped, as dockerd does.
    */
   async prune(keep: (c: ContainerRecord) => boolean, sizeOf: (c: ContainerRecord) => Promise<number> = async () => 0): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-    const deleted: string[] = [];
-    let spaceReclaimed = 0;
-    for (const c of this.deps.store.list()) {
-      if (c.state.status !== 'exited' && c.state.status !== 'created' && c.state.status !== 'dead') continue;
-      if (keep(c)) continue;
-      const size = await sizeOf(c).catch(() => 0);
-      try {
-        await this.remove(c.id);
-      } catch (e) {
-        if (e instanceof Conflict || e instanceof NotFound) continue;
-        throw e;
-      }
-      deleted.push(c.id);
-      spaceReclaimed += size;
-    }
-    this.deps.bus?.publish('container', 'prune', '', { reclaimed: String(spaceReclaimed) });
-    return { deleted, spaceReclaimed };
+    return pruneStopped(this, this.deps.bus, keep, sizeOf);
   }
-}
 
-function eventSignal(sig: string): string {
-  try {
-    return String(signalNumber(sig));
-  } catch {
-    return sig.replace(/^SIG/, '');
-  }
-}
-
-/** Whether `p` settles within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

@@ -6,6 +6,24 @@ import type { ContainerService } from './service.js';
 
 /** conmon's `ctl` FIFO takes "<type> <rows> <columns>\n" (type 1 = resize); `winsz` takes "<rows> <columns>\n". */
 const WIN_RESIZE_EVENT = 1;
+/** conmon's `ctl` message that makes it reopen its log file (after a rotation by someone else). */
+const REOPEN_LOGS_EVENT = 2;
+
+/**
+ * kubelet rotates a CRI container's log itself (renames it) and then asks for it to be reopened:
+ * conmon opens the path anew. Unavailable when conmon does not answer (the container is gone).
+ */
+export async function reopenContainerLog(containers: ContainerService, idOrName: string): Promise<void> {
+  const rec = containers.get(idOrName);
+  if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new Conflict(`container ${rec.id} is not running`);
+  const fh = await open(join(containers.dir(rec.id), 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK).catch(() => null);
+  if (!fh) throw new Conflict(`the log of container ${rec.id} cannot be reopened: its monitor does not answer`);
+  try {
+    await fh.write(`${REOPEN_LOGS_EVENT} 0 0\n`);
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * docker resize for a TTY container: conmon owns the pty master, so the new size goes through

@@ -1,8 +1,7 @@
 export { FilesystemService } from './service.js';
 export type { FilesystemServiceDeps } from './service.js';
 export type { PathStat } from './archive.js';
-export type { CommitOptions, HistoryEntry, NewImage } from './commit.js';
-export { writeImage } from './commit.js';
+export type { CommitOptions } from './commit.js';
 export { extractInto } from './extract.js';
 export type { DiskUsage, ImageUsage, ContainerUsage } from './disk-usage.js';
 export type { Change, ChangeKind } from '../../core/diff/index.js';

@@ -1,5 +1,5 @@
 import { lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { exportChanges, RootResolver, type Change } from '../../core/diff/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
@@ -7,7 +7,8 @@ import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { readXattrs } from '../../sys/index.js';
 import { packDirectory } from '../../util/tar/index.js';
 import { ownerToContainer, ownerToHost, type Digest, type Owner } from '../../util/index.js';
-import type { ContainerService } from '../containers/index.js';
+import type { ContainerRuntime, ContainerService, RootfsProvider } from '../containers/index.js';
+import type { EventBus } from '../../core/events/index.js';
 import type { ImageService } from '../images/index.js';
 import { archiveOf, lexical, resolveContainerPath, statOf, type PathStat } from './archive.js';
 import { commitImage, commitReference, type CommitOptions } from './commit.js';
@@ -21,6 +22,14 @@ import { containerView, imageView, type ViewDeps, type ViewAccess } from './root
 export interface FilesystemServiceDeps {
   containers: ContainerService;
   images: ImageService;
+  /** The containers' layers: mounted for a stopped container's view. */
+  rootfs: RootfsProvider;
+  /** Freezes a running container during cp, and reads its users. */
+  runtime: Pick<ContainerRuntime, 'pause' | 'resume' | 'resolveUser'>;
+  /** Where private mounts are made (<data-root>/tmp), so that none is ever left outside the data root. */
+  scratchDir: string;
+  bus?: EventBus;
+  log(msg: string, err?: unknown): void;
 }
 
 /**
@@ -35,20 +44,20 @@ export class FilesystemService {
   constructor(readonly deps: FilesystemServiceDeps) {
     const { containers } = deps;
     this.#view = {
-      rootfs: containers.deps.rootfs,
+      rootfs: deps.rootfs,
       rootfsPath: (id) => containers.rootfsPath(id),
-      scratchDir: join(dirname(containers.deps.containersDir), 'tmp'),
+      scratchDir: deps.scratchDir,
     };
-    const rt = containers.deps.runtime;
+    const rt = deps.runtime;
     this.#freezer = new Freezer((id) => rt.pause(id), (id) => rt.resume(id));
   }
 
   #warn(rec: ContainerRecord, what: string): (e: unknown) => void {
-    return (e) => this.deps.containers.deps.log(`${what} of ${rec.id} failed`, e);
+    return (e) => this.deps.log(`${what} of ${rec.id} failed`, e);
   }
 
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.deps.containers.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
+    this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
   }
 
   /**
@@ -129,7 +138,7 @@ export class FilesystemService {
         const into = mountAt(view, dest);
         if (into && !into.rw) throw new InvalidArgument('mounted volume is marked read-only');
         if (!into && rec.spec.rootfs.readOnly) throw new InvalidArgument('container rootfs is marked read-only');
-        const user = opts.copyUIDGID && rec.config.user ? await this.deps.containers.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
+        const user = opts.copyUIDGID && rec.config.user ? await this.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
         const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {
           noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
@@ -188,7 +197,7 @@ export class FilesystemService {
     commitReference(this.deps.images, opts.repo, opts.tag);
     const thaw = opts.pause && rec.state.status === 'running' ? await this.#freezer.hold(rec.id) : null;
     try {
-      return await this.withLayer(rec.id, (layer) => commitImage(this.deps.images, rec, layer, opts, opts.signal), opts.signal);
+      return await this.withLayer(rec.id, (layer) => commitImage(this.deps.images, this.deps.bus, rec, layer, opts, opts.signal), opts.signal);
     } finally {
       await thaw?.();
     }

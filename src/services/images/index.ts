@@ -10,3 +10,4 @@ export { decodeRegistryAuth, type Credentials, type SearchHit } from '../../core
 export type { SearchOptions } from './search.js';
 export type { DistributionInfo } from './distribution.js';
 export type { OperationLease, LeaseRecords, LeaseKind } from './lease.js';
+export type { CommitLayer, HistoryEntry, NewImage } from './write-image.js';

@@ -7,6 +7,7 @@ import type { Digest } from '../../util/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import type { ApplyLayer, ArchiveCodec, Blobs, ImageRecords, LayerStore, References, StoredImage } from './ports.js';
 import { LEASE_TTL_MS, MemoryLeases, OperationLease, type LeaseKind, type LeaseRecords } from './lease.js';
+import { writeImage, type NewImage } from './write-image.js';
 
 /** What an OCI image config holds that berth reads (PascalCase as in the spec's `config`). */
 export interface ImageConfigJson {
@@ -88,6 +89,29 @@ export class ImageService {
   /** A reference in full (docker.io/library/x:latest for x), as the store keeps it. */
   normalize(ref: string): string {
     return this.deps.refs.normalize(ref);
+  }
+
+  /** A full reference as users name it (x:latest for docker.io/library/x:latest). */
+  familiar(ref: string): string {
+    return this.deps.refs.familiar(ref);
+  }
+
+  /** Whether the content store holds the blob. */
+  async hasBlob(digest: Digest): Promise<boolean> {
+    return (await this.deps.blobs.info(digest)) !== null;
+  }
+
+  /** Containers made from the image. */
+  usersOf(imageId: string): ImageUser[] {
+    return this.deps.containersUsing(imageId);
+  }
+
+  /**
+   * Stores an image made of a parent plus at most one layer, under a lease (write-image.ts): used
+   * by commit and by the builder.
+   */
+  writeImage(n: NewImage): Promise<StoredImage> {
+    return writeImage(this, this.deps, n);
   }
 
   get(ref: string): StoredImage {

@@ -64,6 +64,11 @@ export class ContainerNetworking {
   plan(rec: ContainerRecord, requests: Record<string, EndpointRequest>): void {
     const mode = rec.spec.networking.network;
     const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'path') {
+      // A pod's namespace, networked by its sandbox: the container has no endpoints of its own.
+      rec.networks = {};
+      return;
+    }
     if (ns.mode === 'container') {
       const other = this.#container(ns.target ?? '');
       if (other.id === rec.id) throw new InvalidArgument('cannot join own network namespace');
@@ -155,6 +160,9 @@ export class ContainerNetworking {
       return { mode: { mode }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
     }
     const ns = rec.spec.namespaces.network;
+    if (ns.mode === 'path' && ns.path) {
+      return { mode: { mode: 'path', netnsPath: ns.path }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
+    }
     if (ns.mode === 'container') {
       const other = this.#container(ns.target ?? '');
       if (other.state.status !== 'running' && other.state.status !== 'paused') throw new Conflict(`cannot join network of a non running container: ${other.id}`);

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SandboxRecord } from '../../services/index.js';
+import { sandboxRequest } from './sandboxes.js';
+import { containerInput } from './translate.js';
+
+const pod: SandboxRecord = {
+  id: 'p'.repeat(64),
+  key: 'web_default_u1_0',
+  metadata: { name: 'web', uid: 'u1', namespace: 'default', attempt: 0 },
+  hostname: 'web',
+  logDirectory: '/var/log/pods/default_web_u1',
+  labels: {},
+  annotations: {},
+  dns: { servers: ['10.96.0.10'], search: ['svc.cluster.local'], options: ['ndots:5'] },
+  hostNetwork: false,
+  sharedPid: false,
+  portMappings: [],
+  sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+  cgroupParent: '/kubepods/besteffort/podu1',
+  runtimeHandler: '',
+  namespaces: { net: '/run/berth/pods/p/net', ipc: '/run/berth/pods/p/ipc', uts: '/run/berth/pods/p/uts' },
+  state: 'ready',
+  createdNs: '1',
+};
+
+const base = { metadata: { name: 'app', attempt: 2 }, image: { image: 'busybox:latest' }, log_path: 'app/2.log' };
+
+test('a ContainerConfig joins the pod: its namespaces by path, DNS, sysctls, cgroup parent; the log at log_directory + log_path', async () => {
+  const { input, view } = await containerInput({ ...base, command: ['sh'], args: ['-c', 'true'], envs: [{ key: 'A', value: 'b=c' }], working_dir: '/w', labels: { l: 'v' } }, pod, 'sha256:abc', 'k8s.io');
+  assert.equal(input.name, 'app_web_default_u1_2');
+  assert.equal(input.namespace, 'k8s.io');
+  assert.equal(input.pod, pod.id);
+  assert.deepEqual(input.entrypoint, ['sh']);
+  assert.deepEqual(input.cmd, ['-c', 'true']);
+  assert.deepEqual(input.env, ['A=b=c']);
+  assert.equal(input.workingDir, '/w');
+  assert.equal(input.hostname, 'web');
+  assert.deepEqual(input.spec.namespaces.network, { mode: 'path', path: '/run/berth/pods/p/net' });
+  assert.deepEqual(input.spec.namespaces.ipc, { mode: 'path', path: '/run/berth/pods/p/ipc' });
+  assert.deepEqual(input.spec.namespaces.uts, { mode: 'path', path: '/run/berth/pods/p/uts' });
+  assert.deepEqual(input.spec.networking.dns, pod.dns);
+  assert.deepEqual(input.spec.security.sysctls, pod.sysctls);
+  assert.equal(input.spec.resources.cgroupParent, '/kubepods/besteffort/podu1');
+  assert.equal(input.spec.logging.path, '/var/log/pods/default_web_u1/app/2.log');
+  assert.deepEqual(view.labels, { l: 'v' });
+  // No seccomp profile asked for: unconfined, as kubelet means it.
+  assert.deepEqual(input.spec.security.seccomp, { mode: 'unconfined' });
+});
+
+test('without command or args the image decides; RuntimeDefault seccomp is berth\'s default profile', async () => {
+  const { input } = await containerInput({ ...base, linux: { security_context: { seccomp: { profile_type: 'RuntimeDefault' } } } }, pod, 'sha256:abc', 'k8s.io');
+  assert.equal(input.entrypoint, undefined);
+  assert.equal(input.cmd, undefined);
+  assert.deepEqual(input.spec.security.seccomp, { mode: 'default' });
+});
+
+test('what berth does not run is refused naming the field', async () => {
+  const refused = async (config: Record<string, unknown>, field: RegExp): Promise<void> => {
+    await assert.rejects(containerInput({ ...base, ...config }, pod, 'sha256:abc', 'k8s.io'), (e: Error) => e.name === 'InvalidArgument' && field.test(e.message));
+  };
+  await refused({ metadata: null }, /metadata/);
+  await refused({ mounts: [{ container_path: 'rel', host_path: '/x' }] }, /container_path/);
+  await refused({ mounts: [{ container_path: '/d', host_path: '/x', propagation: 'PROPAGATION_SIDEWAYS' }] }, /propagation/);
+  await refused({ linux: { security_context: { masked_paths: ['/proc/kcore'] } } }, /masked_paths/);
+  await refused({ linux: { security_context: { apparmor: { profile_type: 'Localhost', localhost_ref: 'p' } } } }, /apparmor/);
+  await refused({ linux: { security_context: { capabilities: { add_ambient_capabilities: ['NET_ADMIN'] } } } }, /ambient/);
+  await refused({ linux: { resources: { hugepage_limits: [{ page_size: '2MB', limit: '1' }] } } }, /hugepage_limits/);
+  await refused({ linux: { resources: { oom_score_adj: '2000' } } }, /oom_score_adj/);
+});
+
+test('PodSandboxConfig: metadata required; host PID, host IPC, systemd cgroups refused; a shared PID namespace and host ports kept', () => {
+  const md = { metadata: { name: 'p', uid: 'u', namespace: 'n', attempt: 1 } };
+  assert.throws(() => sandboxRequest({ hostname: 'x' }, ''), /no metadata/);
+  assert.throws(() => sandboxRequest({ metadata: { name: 'p' } }, ''), /metadata.name, metadata.uid and metadata.namespace/);
+  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, ''), /namespace_options.pid NODE/);
+  assert.equal(sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '').sharedPid, true);
+  assert.equal(sandboxRequest(md, '').sharedPid, false);
+  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'CONTAINER', ipc: 'NODE' } } } }, ''), /ipc NODE/);
+  assert.throws(() => sandboxRequest({ ...md, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'systemd'), /systemd is not supported/);
+  assert.throws(() => sandboxRequest(md, 'kata'), /runtime handler "kata"/);
+  const r = sandboxRequest({ ...md, port_mappings: [{ protocol: 'UDP', container_port: 53, host_port: 5353, host_ip: '127.0.0.1' }, { container_port: 80, host_port: 0 }] }, '');
+  assert.deepEqual(r.portMappings, [{ protocol: 'udp', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1' }]);
+  assert.deepEqual(r.metadata, { name: 'p', uid: 'u', namespace: 'n', attempt: 1 });
+  assert.equal(r.hostNetwork, false);
+});

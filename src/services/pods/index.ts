@@ -1,0 +1,5 @@
+export { PodService } from './service.js';
+export type { PodContainers, PodServiceDeps, SandboxRequest } from './service.js';
+export { SandboxStore } from './store.js';
+export type { PodMetadata, PortMapping as PodPortMapping, SandboxRecord, SandboxState } from './store.js';
+export type { PodNamespaces } from './namespaces.js';
