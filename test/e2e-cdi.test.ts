@@ -138,3 +138,15 @@ test('a broken spec is named when a device it may define is asked for; the good 
     await rm(join(cdiDir, 'broken.json'), { force: true });
   }
 });
+
+test('daemon.json features.cdi false turns CDI off, with dockerd message', async () => {
+  const off = await TestDaemon.start({ config: () => ({ features: { cdi: false }, 'cdi-spec-dirs': [cdiDir] }) });
+  try {
+    await off.makeBusyboxImage();
+    const r = await off.docker(['run', '--rm', '--device', 'example.com/dev=null', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /could not select device driver "cdi" with capabilities: \[\] \(CDI is off: daemon.json features.cdi is false\)/);
+  } finally {
+    await off.cleanup();
+  }
+});

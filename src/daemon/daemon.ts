@@ -168,7 +168,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   };
   containers = new ContainerService({
     runtimes,
-    cdi: new CdiRegistry(opts.cdiSpecDirs),
+    ...(opts.cdi ? { cdi: new CdiRegistry(opts.cdiSpecDirs) } : {}),
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },
     rootfs: rootfsProvider,

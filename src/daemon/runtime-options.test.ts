@@ -34,6 +34,10 @@ test('dockerd refusals: runc reserved, unknown default, bad flag, shim runtimes,
   assert.throws(() => runtimeOptions({ 'cdi-spec-dirs': ['relative'] }, {}, '/usr/sbin/runc'), /must be an absolute path/);
   assert.deepEqual(runtimeOptions({ 'default-runtime': 'k', runtimes: { k: { path: '/x' } } }, {}, '/r').defaultRuntime, 'k');
   assert.deepEqual(runtimeOptions({}, { 'cdi-spec-dir': ['/a', '/b'] }, '/r').cdiSpecDirs, ['/a', '/b']);
+  assert.equal(runtimeOptions({}, {}, '/r').cdi, true);
+  assert.equal(runtimeOptions({ features: { cdi: true } }, {}, '/r').cdi, true);
+  assert.equal(runtimeOptions({ features: { cdi: false } }, {}, '/r').cdi, false);
+  assert.throws(() => runtimeOptions({ features: { 'containerd-snapshotter': true } }, {}, '/r'), /features\.containerd-snapshotter is not supported by berth/);
 });
 
 test('daemon.json and the flags: the same option in both is refused as dockerd does', async () => {

@@ -11,14 +11,28 @@ export interface RuntimeOptions {
   runtimes: OciRuntime[];
   defaultRuntime: string;
   cdiSpecDirs: string[];
+  /** daemon.json `features.cdi` (Docker 25-27 needed it; 28 has CDI on by default, as berth). */
+  cdi: boolean;
 }
 
 /** daemon.json keys of this module, with their flags (for dockerd's flag-and-file conflict check). */
-export const RUNTIME_DIRECTIVES: Record<string, string> = {
+export const RUNTIME_DIRECTIVES: Record<string, string | null> = {
   runtimes: 'add-runtime',
   'default-runtime': 'default-runtime',
   'cdi-spec-dirs': 'cdi-spec-dir',
+  features: null,
 };
+
+/** daemon.json `features`: only `cdi` is one berth has (on unless set false). */
+function cdiFeature(raw: unknown): boolean {
+  if (raw === undefined) return true;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgument('daemon.json: features must be an object of booleans');
+  for (const [k, v] of Object.entries(raw)) {
+    if (k !== 'cdi') throw new InvalidArgument(`daemon.json: features.${k} is not supported by berth (it knows only "cdi")`);
+    if (typeof v !== 'boolean') throw new InvalidArgument('daemon.json: features.cdi must be true or false');
+  }
+  return (raw as Record<string, unknown>)['cdi'] !== false;
+}
 
 /** The flags of this module for parseArgs. */
 export const RUNTIME_FLAGS = {
@@ -95,7 +109,7 @@ export function runtimeOptions(file: Record<string, unknown>, flags: { 'add-runt
   if (dirsFile !== undefined && (!Array.isArray(dirsFile) || !dirsFile.every((d) => typeof d === 'string'))) throw new InvalidArgument('daemon.json: cdi-spec-dirs must be a list of directories');
   const cdiSpecDirs = flags['cdi-spec-dir'] ?? (dirsFile) ?? [...DEFAULT_CDI_SPEC_DIRS];
   for (const d of cdiSpecDirs) if (!d.startsWith('/')) throw new InvalidArgument(`CDI spec directory ${JSON.stringify(d)} must be an absolute path`);
-  return { runtimes, defaultRuntime: dflt, cdiSpecDirs };
+  return { runtimes, defaultRuntime: dflt, cdiSpecDirs, cdi: cdiFeature(file['features']) };
 }
 
 /** The runtimes as probed at start: the container service's catalog and `docker info`'s list. */

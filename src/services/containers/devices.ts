@@ -37,7 +37,8 @@ export async function planDevices(spec: ContainerSpec, deps: DeviceDeps): Promis
   spec.runtime = name;
   const names = await cdiNames(spec.security.deviceRequests ?? [], deps);
   if (names.length) {
-    if (!deps.cdi) throw new InvalidArgument('CDI device injection failed: CDI is not enabled on this berthd');
+    // dockerd's words when no CDI driver is registered.
+    if (!deps.cdi) throw new InvalidArgument('could not select device driver "cdi" with capabilities: [] (CDI is off: daemon.json features.cdi is false)');
     await deps.cdi.resolve(names);
     spec.security.cdiDevices = names;
   }
