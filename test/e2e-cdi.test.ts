@@ -56,6 +56,14 @@ after(async () => {
 
 const CHECK = 'ls -l /dev/berth-null; echo x > /dev/berth-null && echo wrote; echo "$CDI_SPEC $CDI_DEVICE"; cat /cdi-shared/hello.txt; touch /cdi-shared/x 2>&1 || true';
 
+test('docker info lists the CDI spec directories', async () => {
+  const info = await d.docker(['info']);
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, new RegExp(`CDI spec directories:\\n\\s+${cdiDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+  const json = await d.docker(['info', '--format', '{{json .CDISpecDirs}}']);
+  assert.deepEqual(JSON.parse(json.stdout), [cdiDir]);
+});
+
 test('docker run --device example.com/dev=null gets the node, the env, the mount and the hook', async () => {
   await rm(hookOut, { force: true });
   const r = await d.docker(['run', '--name', 'cdi1', '--network', 'none', '--device', 'example.com/dev=null', 'busybox', 'sh', '-c', CHECK]);

@@ -72,6 +72,8 @@ export interface Info {
   InitBinary?: string;
   SecurityOptions: string[];
   Warnings: string[] | null;
+  /** API 1.46: the directories CDI specs are read from. */
+  CDISpecDirs?: string[];
 }
 
 /** Every error body the Engine API sends. */

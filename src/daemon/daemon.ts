@@ -255,6 +255,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       runtimePath: opts.runtimePath,
       runtimes: runtimes.list().map((r) => ({ name: r.name, path: r.path, args: r.args, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
       defaultRuntime: runtimes.defaultName,
+      cdiSpecDirs: opts.cdi ? opts.cdiSpecDirs : [],
       // Probed in the background: two process starts that berthd's start-up need not wait for.
       components: Promise.all([probeToolVersion('runc', opts.runtimePath), probeToolVersion('conmon', opts.conmonPath)]).then((v) => v.filter((x) => x !== undefined)),
       kernelVersion: release(),

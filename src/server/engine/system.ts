@@ -107,6 +107,8 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       InitCommit: NO_COMMIT,
       SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, ...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
       Warnings: infoWarnings(s),
+      // API 1.46: where CDI specs are read (empty with CDI off), shown by docker info as "CDI spec directories".
+      CDISpecDirs: s.cdiSpecDirs ?? [],
     });
   });
 }
