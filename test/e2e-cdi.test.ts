@@ -60,6 +60,9 @@ test('docker info lists the CDI spec directories', async () => {
   const info = await d.docker(['info']);
   assert.equal(info.code, 0, info.stderr);
   assert.match(info.stdout, new RegExp(`CDI spec directories:\\n\\s+${cdiDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+  const b = await d.berth(['info']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.ok(b.stdout.includes(` CDI spec directories:\n  ${cdiDir}\n`), b.stdout);
   const json = await d.docker(['info', '--format', '{{json .CDISpecDirs}}']);
   assert.deepEqual(JSON.parse(json.stdout), [cdiDir]);
 });
