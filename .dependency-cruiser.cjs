@@ -4,7 +4,7 @@
  * top-level folder of src/, or one folder under core/, server/ or services/. Each may import only the
  * modules listed for it, and another module only through that module's index.ts.
  */
-const core = ['core/content', 'core/snapshots', 'core/diff', 'core/metadata', 'core/images', 'core/remotes', 'core/runtime', 'core/volumes', 'core/network', 'core/dockerfile', 'core/events'];
+const core = ['core/content', 'core/snapshots', 'core/diff', 'core/metadata', 'core/images', 'core/remotes', 'core/runtime', 'core/volumes', 'core/network', 'core/dockerfile', 'core/events', 'core/cdi'];
 const base = ['oci', 'sys', 'util', 'errdefs'];
 const ALLOWED = {
   errdefs: [],
@@ -22,6 +22,8 @@ const ALLOWED = {
   'core/network': ['sys', 'util', 'errdefs'],
   'core/dockerfile': ['oci', 'util', 'errdefs'],
   'core/events': ['util', 'errdefs'],
+  // Container Device Interface specs: read and resolved here, applied to a container by the services.
+  'core/cdi': ['util', 'errdefs'],
   // The use cases, each its own module; the later ones build on the earlier ones.
   'services/volumes': [...core, ...base],
   'services/networks': [...core, ...base],
@@ -50,6 +52,7 @@ const PACKAGES = {
   commander: ['cli'],
   '@grpc/grpc-js': ['server/cri'],
   '@grpc/proto-loader': ['server/cri'],
+  'js-yaml': ['core/cdi'],
 };
 
 const dir = (m) => `^src/${m}/`;

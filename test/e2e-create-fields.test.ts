@@ -16,7 +16,6 @@ test('docker run with a flag berth does not implement fails naming the field, an
     [['--cpuset-mems', '0'], /HostConfig\.CpusetMems "0" is not supported by berth/],
     [['--memory-swappiness', '10'], /HostConfig\.MemorySwappiness 10 is not supported by berth/],
     [['--storage-opt', 'size=1G'], /HostConfig\.StorageOpt \{"size":"1G"\} is not supported by berth/],
-    [['--gpus', 'all'], /HostConfig\.DeviceRequests .* is not supported by berth/],
     [['--cgroup-parent', 'mine'], /HostConfig\.CgroupParent "mine" is not supported by berth/],
   ];
   for (const [flags, re] of cases) {

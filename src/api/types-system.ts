@@ -64,13 +64,16 @@ export interface Info {
   Labels: string[];
   ExperimentalBuild: boolean;
   ServerVersion: string;
-  Runtimes?: Record<string, { path: string; runtimeArgs?: string[] }>;
+  /** `status` (API 1.45): facts of the runtime; berth puts why one cannot run containers here under `berth.unavailable`. */
+  Runtimes?: Record<string, { path: string; runtimeArgs?: string[]; status?: Record<string, string> }>;
   DefaultRuntime: string;
   LiveRestoreEnabled: boolean;
   Isolation?: string;
   InitBinary?: string;
   SecurityOptions: string[];
   Warnings: string[] | null;
+  /** API 1.46: the directories CDI specs are read from. */
+  CDISpecDirs?: string[];
 }
 
 /** Every error body the Engine API sends. */

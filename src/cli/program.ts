@@ -28,6 +28,8 @@ export function runOptions(cmd: Command): Command {
     .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h)')
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--device <device>', 'Add a host device to the container', collect, [])
+    .option('--gpus <gpu-request>', "GPU devices to add to the container ('all' to pass all GPUs)", collect, [])
+    .option('--runtime <runtime>', 'Runtime to use for this container')
     .option('--device-cgroup-rule <rule>', "Add a rule to the cgroup allowed devices list", collect, [])
     .option('--group-add <group>', 'Add additional groups to join', collect, [])
     .option('--security-opt <opt>', 'Security Options', collect, [])

@@ -4,9 +4,10 @@ import type { ContainerCreateRequest, EndpointSettings, HostConfig, MountSpec, P
 import { ramInBytes } from '../api/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { applyNamespaceLimitFlags, type NamespaceLimitFlags } from './run-limits.js';
+import { applyRuntimeDeviceFlags, type RuntimeDeviceFlags } from './run-devices.js';
 
 /** The `run`/`create` flags as commander hands them over (camelCase of the long names). */
-export interface RunFlags extends NamespaceLimitFlags {
+export interface RunFlags extends NamespaceLimitFlags, RuntimeDeviceFlags {
   detach?: boolean;
   interactive?: boolean;
   tty?: boolean;
@@ -61,7 +62,6 @@ export interface RunFlags extends NamespaceLimitFlags {
   healthStartPeriod?: string;
   healthTimeout?: string;
   healthcheck?: boolean;
-  device?: string[];
   deviceCgroupRule?: string[];
   groupAdd?: string[];
   securityOpt?: string[];
@@ -437,8 +437,9 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
     }
     extra['LogConfig'] = { Type: flags.logDriver ?? '', Config: config };
   }
-  if (flags.device?.length) {
-    extra['Devices'] = flags.device.map((spec) => {
+  const hostDevices = applyRuntimeDeviceFlags(flags, hc as Record<string, unknown>);
+  if (hostDevices.length) {
+    extra['Devices'] = hostDevices.map((spec) => {
       const [host = '', ctr, perms] = spec.split(':');
       const permsFirst = ctr !== undefined && /^[rwm]+$/.test(ctr) && perms === undefined;
       return { PathOnHost: host, PathInContainer: permsFirst ? host : (ctr ?? host), CgroupPermissions: permsFirst ? ctr : (perms ?? 'rwm') };

@@ -21,6 +21,8 @@ import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerCon
 import { RemoteImages, TransferPool } from '../services/index.js';
 import { imageArchives, imageRecords, references } from './adapters.js';
 import type { DaemonOptions } from './options.js';
+import { probeRuntimes } from './runtime-options.js';
+import { CdiRegistry } from '../core/cdi/index.js';
 import { RemapAreas, checkRemappedAccess, resolveRemap } from './userns.js';
 import { rootOwner, treeUsage } from '../util/index.js';
 import type { Logger } from './logger.js';
@@ -35,6 +37,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(opts.pidfile);
+  // Each runtime runs one trivial container, alongside the rest of the start-up; awaited before the first container.
+  const probing = probeRuntimes(opts, join(opts.execRoot, 'runtime', 'probe'));
   const cgroupFeatures = await detectCgroupFeatures();
   const remap = opts.usernsRemap ? await resolveRemap(opts.usernsRemap) : undefined;
   if (remap) await checkRemappedAccess(opts.dataRoot, remap);
@@ -135,6 +139,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
   const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }));
   if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
+  const runtimes = await probing;
+  for (const r of runtimes.list()) if (r.unavailable !== undefined) log.warn(`runtime ${r.name} (${r.path}) cannot run containers on this host: ${r.unavailable}`);
   const rootfsProvider: RootfsProvider = {
     driver: snapshotter.driver,
     prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
@@ -162,6 +168,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     resolveUser: (rootfs, user) => resolveUser(rootfs, user),
   };
   containers = new ContainerService({
+    runtimes,
+    ...(opts.cdi ? { cdi: new CdiRegistry(opts.cdiSpecDirs) } : {}),
     store: containerStore,
     images: { resolveImage: (ref) => images.resolveImage(ref), releaseLayers: (chains) => images.releaseLayers(chains) },
     rootfs: rootfsProvider,
@@ -247,6 +255,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       dataRoot: opts.dataRoot,
       driver: snapshotter.driver,
       runtimePath: opts.runtimePath,
+      runtimes: runtimes.list().map((r) => ({ name: r.name, path: r.path, args: r.args, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
+      defaultRuntime: runtimes.defaultName,
+      cdiSpecDirs: opts.cdi ? opts.cdiSpecDirs : [],
       // Probed in the background: two process starts that berthd's start-up need not wait for.
       components: Promise.all([probeToolVersion('runc', opts.runtimePath), probeToolVersion('conmon', opts.conmonPath)]).then((v) => v.filter((x) => x !== undefined)),
       kernelVersion: release(),

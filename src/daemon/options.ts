@@ -5,8 +5,9 @@ import { checkLogConfig } from '../services/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
 import { criOptions, normalizeCriFlag, type CriOptions } from './cri-options.js';
+import { RUNTIME_DIRECTIVES, RUNTIME_FLAGS, RUNTIME_USAGE, runtimeOptions, type RuntimeOptions } from './runtime-options.js';
 
-export interface DaemonOptions {
+export interface DaemonOptions extends RuntimeOptions {
   socketPath: string;
   dataRoot: string;
   execRoot: string;
@@ -81,7 +82,7 @@ Options:
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
       --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private")
       --default-ipc-mode string       Default mode for containers ipc ("shareable" | "private")
-      --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
+${RUNTIME_USAGE}      --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
       --max-concurrent-uploads int  Set the max concurrent uploads (default 5)
   -b, --bridge string          Linux bridge of the default bridge network (default "berth0")
       --bip string             Address and prefix of the default bridge network (default "172.17.0.1/16")
@@ -119,6 +120,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'default-cgroupns-mode': { type: 'string' },
         'default-ipc-mode': { type: 'string' },
         'seccomp-profile': { type: 'string' },
+        ...RUNTIME_FLAGS,
         'max-concurrent-uploads': { type: 'string' },
         bridge: { type: 'string', short: 'b' },
         bip: { type: 'string' },
@@ -169,6 +171,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     logLevel: level as DaemonOptions['logLevel'],
     storageDriver: driverName as DaemonOptions['storageDriver'],
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
+    ...runtimeOptions(file, f, env['BERTH_RUNC'] ?? '/usr/sbin/runc'),
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
     usernsRemap: remap,
     seccompProfile: pick(f['seccomp-profile'], 'seccomp-profile', 'BERTH_SECCOMP_PROFILE', 'builtin'),
@@ -212,6 +215,7 @@ const DIRECTIVES: Record<string, string | null> = {
   'push-chunk-size': null,
   // Its keys are checked by criOptions; --cri-socket against cri.socket there too.
   cri: null,
+  ...RUNTIME_DIRECTIVES,
 };
 
 /** A value as Go's %v prints it, the form of dockerd's conflict message. */

@@ -90,6 +90,8 @@ export async function info(ctx: CliContext, opts: { format?: string }): Promise<
     ` Cgroup Driver: ${i.CgroupDriver}`,
     ` Cgroup Version: ${i.CgroupVersion}`,
   );
+  // Where the docker CLI puts them: after the plugins, before Swarm and the runtimes.
+  if (i.CDISpecDirs?.length) lines.push(' CDI spec directories:', ...i.CDISpecDirs.map((d) => `  ${d}`));
   if (i.Runtimes) lines.push(` Runtimes: ${Object.keys(i.Runtimes).sort().join(' ')}`);
   lines.push(` Default Runtime: ${i.DefaultRuntime}`);
   if (i.InitBinary) lines.push(` Init Binary: ${i.InitBinary}`);

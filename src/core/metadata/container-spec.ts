@@ -66,6 +66,18 @@ export interface DeviceSpec {
   permissions: string;
 }
 
+/**
+ * One device request (Docker's --gpus, or --device with a CDI name): `driver` 'cdi' names CDI devices
+ * in deviceIds; otherwise a driver ('' = any) and capabilities select devices, `count` -1 meaning all.
+ */
+export interface DeviceRequest {
+  driver: string;
+  count: number;
+  deviceIds: string[];
+  capabilities: string[][];
+  options: Record<string, string>;
+}
+
 export interface PortBinding {
   hostIp: string;
   hostPort: string;
@@ -132,6 +144,10 @@ export interface SecuritySpec {
   /** AppArmor profile: only 'unconfined' can be asked for on these hosts (absent: none). */
   apparmor?: 'unconfined';
   devices: DeviceSpec[];
+  /** Device requests as asked (absent in records older than them: none). */
+  deviceRequests?: DeviceRequest[];
+  /** The CDI devices (`vendor/class=name`) the requests came to at create; injected at each start. */
+  cdiDevices?: string[];
   deviceCgroupRules: DeviceCgroupRule[];
   sysctls: Record<string, string>;
   /** Supplementary groups: numeric gids or group names of the container's /etc/group. */
@@ -186,6 +202,8 @@ export interface LifecycleSpec {
 }
 
 export interface ContainerSpec {
+  /** The OCI runtime by the daemon's name for it (absent in records older than the choice: runc). */
+  runtime?: string;
   rootfs: { readOnly: boolean };
   /** In precedence order (short-syntax binds, mount objects, then tmpfs); destinations unique. */
   mounts: MountRequest[];

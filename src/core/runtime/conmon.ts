@@ -11,6 +11,8 @@ export interface ConmonLaunch {
   conmonPath: string;
   runtimePath: string;
   runcRoot: string;
+  /** The runtime's own global options, given to it before berth's. */
+  runtimeArgs?: readonly string[];
   id: string;
   bundleDir: string;
   logPath: string;
@@ -72,6 +74,7 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     // The attach socket goes straight into the bundle dir (no symlink dir in /run to clean up).
     '--full-attach',
     '--socket-dir-path', l.paths.dir,
+    ...(l.runtimeArgs ?? []).flatMap((a) => ['--runtime-arg', a]),
     '--runtime-arg', '--root',
     '--runtime-arg', l.runcRoot,
     '--log-level', 'error',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { Internal } from '../../errdefs/index.js';
-import { runcError, runcMessage } from './runc.js';
+import { globalArgs, runcError, runcMessage } from './runc.js';
 import type { RuncOptions } from './runc.js';
 import { openPty } from './pty.js';
 import type { Pty } from './pty.js';
@@ -81,7 +81,7 @@ export async function runcExec(runcOpts: RuncOptions, scratchDir: string, id: st
   const pty: Pty | null = opts.tty ? openPty(opts.consoleSize) : null;
   const pidFile = join(tmp, 'pid');
   const logFile = join(tmp, 'runc.log');
-  const args = ['--root', runcOpts.root, '--log', logFile, '--log-format', 'json', 'exec', '--pid-file', pidFile];
+  const args = [...globalArgs(runcOpts), '--log', logFile, '--log-format', 'json', 'exec', '--pid-file', pidFile];
   if (opts.cwd) args.push('--cwd', opts.cwd);
   if (opts.user) {
     args.push('--user', `${opts.user.uid}:${opts.user.gid}`);

@@ -27,3 +27,5 @@ export type { CgroupStats } from './cgroups.js';
 export { parseToolVersion, probeToolVersion } from './tool-version.js';
 export type { ToolVersion } from './tool-version.js';
 export { mountShm, unmountShm } from './shm.js';
+export { STOCK_RUNTIME, isRunc, probeRuntime } from './oci-runtimes.js';
+export type { OciRuntime, OciRuntimeStatus } from './oci-runtimes.js';

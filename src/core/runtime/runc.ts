@@ -47,6 +47,15 @@ export function runcError(op: string, id: string, message: string, cause?: unkno
 export interface RuncOptions {
   runtimePath: string;
   root: string;
+  /** The runtime's own global options (daemon.json `runtimeArgs`), before berth's. */
+  globalArgs?: readonly string[];
+  /** runc's state.json can be read without spawning it (another runtime keeps other files). */
+  runcStateFiles?: boolean;
+}
+
+/** The arguments before a subcommand: the runtime's own options, then its state root. */
+export function globalArgs(opts: RuncOptions): string[] {
+  return [...(opts.globalArgs ?? []), '--root', opts.root];
 }
 
 /** Runs one runc subcommand; resolves with stdout, rejects with a mapped berth error. */
@@ -54,7 +63,7 @@ export function runc(opts: RuncOptions, args: string[], id: string, signal?: Abo
   return new Promise((resolve, reject) => {
     execFile(
       opts.runtimePath,
-      ['--root', opts.root, ...args],
+      [...globalArgs(opts), ...args],
       { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);

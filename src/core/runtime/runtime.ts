@@ -14,6 +14,8 @@ import { runc } from './runc.js';
 import type { RuncOptions } from './runc.js';
 import { normalizeSignal } from './signals.js';
 import { readRuncState } from './state.js';
+import { STOCK_RUNTIME, isRunc } from './oci-runtimes.js';
+import type { OciRuntime } from './oci-runtimes.js';
 import type { RuntimeStatus } from './state.js';
 import { generateSpec, resolveCapabilities } from './spec.js';
 import type { ContainerResources, ContainerSpecInput, HostInfo } from './spec.js';
@@ -73,13 +75,35 @@ class RuncConmonRuntime implements Runtime {
   #host: HostInfo | undefined;
   readonly #log: (msg: string, err?: unknown) => void;
   readonly #logWatches = new Map<string, LogRotationWatch>();
+  /** Each container's runtime, as its create recorded it (runtime.json beside conmon's files). */
+  readonly #runtimeOf = new Map<string, RuncOptions>();
 
   constructor(opts: RuntimeOptions) {
     this.#stateDir = opts.stateDir;
-    this.#runc = { runtimePath: opts.runtimePath ?? '/usr/sbin/runc', root: runcRoot(opts.stateDir) };
+    this.#runc = { runtimePath: opts.runtimePath ?? '/usr/sbin/runc', root: runcRoot(opts.stateDir), runcStateFiles: true };
     this.#conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
     this.#host = opts.host;
     this.#log = opts.log ?? (() => undefined);
+  }
+
+  /** runc under its usual root; any other runtime (or runc under another name) under a root of its own. */
+  #optionsFor(rt: OciRuntime | undefined): RuncOptions {
+    if (!rt || (rt.name === STOCK_RUNTIME && rt.args.length === 0)) return this.#runc;
+    return { runtimePath: rt.path, root: join(this.#stateDir, 'runtimes', rt.name), globalArgs: rt.args, runcStateFiles: isRunc(rt) };
+  }
+
+  /** The runtime a container was created with; a container an older berth made (no file) ran with runc. */
+  async #rt(id: string): Promise<RuncOptions> {
+    const known = this.#runtimeOf.get(id);
+    if (known) return known;
+    const text = await readFile(join(this.#paths(id).dir, 'runtime.json'), 'utf8').catch(() => '');
+    let rt: RuncOptions = this.#runc;
+    if (text) {
+      const j = JSON.parse(text) as RuncOptions;
+      rt = { runtimePath: j.runtimePath, root: j.root, globalArgs: j.globalArgs ?? [], runcStateFiles: j.runcStateFiles === true };
+    }
+    this.#runtimeOf.set(id, rt);
+    return rt;
   }
 
   #paths(id: string): ContainerPaths {
@@ -92,9 +116,12 @@ class RuncConmonRuntime implements Runtime {
     if (await containerDirExists(paths)) throw new Conflict(`container ${input.id} already exists in the runtime`);
     this.#host ??= await detectHostInfo(opts.signal);
     const spec = generateSpec(input, this.#host);
+    const rt = this.#optionsFor(input.runtime);
     await mkdir(paths.exitDir, { recursive: true });
     await mkdir(paths.persistDir, { recursive: true });
-    await mkdir(this.#runc.root, { recursive: true, mode: 0o700 });
+    await mkdir(rt.root, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(paths.dir, 'runtime.json'), JSON.stringify(rt));
+    this.#runtimeOf.set(input.id, rt);
     await mkdir(dirname(opts.logPath), { recursive: true });
     if (opts.logRotation) prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
     try {
@@ -102,8 +129,9 @@ class RuncConmonRuntime implements Runtime {
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
       const pid = await launchConmon({
         conmonPath: this.#conmonPath,
-        runtimePath: this.#runc.runtimePath,
-        runcRoot: this.#runc.root,
+        runtimePath: rt.runtimePath,
+        runcRoot: rt.root,
+        runtimeArgs: rt.globalArgs ?? [],
         id: input.id,
         bundleDir: input.bundleDir,
         logPath: opts.logPath,
@@ -128,14 +156,14 @@ class RuncConmonRuntime implements Runtime {
 
   async start(id: string, signal?: AbortSignal): Promise<void> {
     await this.#requireKnown(id);
-    await runc(this.#runc, ['start', id], id, signal);
+    await runc(await this.#rt(id), ['start', id], id, signal);
   }
 
   async kill(id: string, sig: string | number): Promise<void> {
     this.#paths(id);
     const name = normalizeSignal(sig);
     // One runc call: its refusals ("container not running", "does not exist") map to Conflict/NotFound.
-    await runc(this.#runc, ['kill', id, name], id);
+    await runc(await this.#rt(id), ['kill', id, name], id);
   }
 
   async pause(id: string): Promise<void> {
@@ -143,7 +171,7 @@ class RuncConmonRuntime implements Runtime {
     if (!st) throw new NotFound(`No such container: ${id}`);
     if (st.status === 'paused') throw new Conflict(`Container ${id} is already paused`);
     if (st.status !== 'running') throw new Conflict(`Container ${id} is not running`);
-    await runc(this.#runc, ['pause', id], id);
+    await runc(await this.#rt(id), ['pause', id], id);
   }
 
   async update(id: string, r: ContainerResources): Promise<void> {
@@ -160,14 +188,14 @@ class RuncConmonRuntime implements Runtime {
     if (r.cpuRealtimeRuntime !== undefined) args.push('--cpu-rt-runtime', String(r.cpuRealtimeRuntime));
     if (r.blockIO?.weight !== undefined) args.push('--blkio-weight', String(r.blockIO.weight));
     if (args.length === 1) return;
-    await runc(this.#runc, [...args, id], id);
+    await runc(await this.#rt(id), [...args, id], id);
   }
 
   async resume(id: string): Promise<void> {
     const st = await this.state(id);
     if (!st) throw new NotFound(`No such container: ${id}`);
     if (st.status !== 'paused') throw new Conflict(`Container ${id} is not paused`);
-    await runc(this.#runc, ['resume', id], id);
+    await runc(await this.#rt(id), ['resume', id], id);
   }
 
   async delete(id: string, opts?: { force?: boolean }): Promise<void> {
@@ -183,7 +211,7 @@ class RuncConmonRuntime implements Runtime {
   /** runc delete, then wait for conmon to finish writing its exit file and leave, then remove our files. */
   async #cleanup(id: string, paths: ContainerPaths, force: boolean): Promise<void> {
     try {
-      await runc(this.#runc, force ? ['delete', '--force', id] : ['delete', id], id);
+      await runc(await this.#rt(id), force ? ['delete', '--force', id] : ['delete', id], id);
     } catch (e) {
       if (!(e instanceof NotFound)) throw e;
     }
@@ -206,6 +234,7 @@ class RuncConmonRuntime implements Runtime {
     // conmon's sockets and FIFOs live in the bundle dir; config.json stays with its owner.
     if (bundle) await Promise.all(['attach', 'ctl', 'winsz', 'oom'].map((f) => rm(join(bundle, f), { force: true })));
     await rm(paths.dir, { recursive: true, force: true });
+    this.#runtimeOf.delete(id);
   }
 
   async #requireKnown(id: string): Promise<ContainerPaths> {
@@ -216,12 +245,13 @@ class RuncConmonRuntime implements Runtime {
 
   async state(id: string): Promise<{ status: RuntimeStatus; pid: number } | null> {
     const paths = this.#paths(id);
-    const fast = await readRuncState(this.#runc.root, id);
+    const rt = await this.#rt(id);
+    const fast = rt.runcStateFiles ? await readRuncState(rt.root, id) : undefined;
     if (fast) return fast;
     if (fast === null) return (await readExitFile(paths)) ? { status: 'stopped', pid: 0 } : null;
     let out: string;
     try {
-      out = await runc(this.#runc, ['state', id], id);
+      out = await runc(rt, ['state', id], id);
     } catch (e) {
       if (e instanceof NotFound) {
         // runc forgot it (e.g. after a reboot) but conmon recorded how it ended.
@@ -250,9 +280,10 @@ class RuncConmonRuntime implements Runtime {
 
   async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
     const paths = await this.#requireKnown(id);
-    if (!opts.privileged) return runcExec(this.#runc, paths.dir, id, opts);
+    const rt = await this.#rt(id);
+    if (!opts.privileged) return runcExec(rt, paths.dir, id, opts);
     this.#host ??= await detectHostInfo(opts.signal);
-    return runcExec(this.#runc, paths.dir, id, opts, resolveCapabilities({ privileged: true }, this.#host));
+    return runcExec(rt, paths.dir, id, opts, resolveCapabilities({ privileged: true }, this.#host));
   }
 
   async list(): Promise<string[]> {

@@ -125,4 +125,15 @@ export interface OciRuntimeSpec {
   mounts: OciMount[];
   linux: OciLinux;
   annotations?: Record<string, string>;
+  hooks?: OciHooks;
 }
+
+export interface OciHook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+/** The OCI lifecycle hooks (CDI specs add some). */
+export type OciHooks = Partial<Record<'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop', OciHook[]>>;

@@ -224,3 +224,10 @@ test('OOM killer, real-time CPU and block I/O limits go to linux.resources', () 
   assert.equal(s.linux.resources.cpu?.realtimeRuntime, 10000);
   assert.deepEqual(s.linux.resources.blockIO, { weight: 300, weightDevice: [{ ...dev, weight: 200 }], throttleReadBpsDevice: [{ ...dev, rate: 1024 }], throttleWriteIOPSDevice: [{ ...dev, rate: 7 }] });
 });
+
+test('hooks (from CDI specs) go into the spec; none leaves the key out', () => {
+  assert.equal(generateSpec(base, host).hooks, undefined);
+  assert.equal(generateSpec({ ...base, hooks: { poststart: [] } }, host).hooks, undefined);
+  const s = generateSpec({ ...base, hooks: { createContainer: [{ path: '/bin/hook', args: ['hook', '-v'], timeout: 5 }] } }, host);
+  assert.deepEqual(s.hooks, { createContainer: [{ path: '/bin/hook', args: ['hook', '-v'], timeout: 5 }] });
+});

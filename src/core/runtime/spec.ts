@@ -11,7 +11,8 @@ import {
   defaultDeviceRules,
   defaultMounts,
 } from './spec-defaults.js';
-import type { OciLinuxResources, OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+import type { OciHooks, OciLinuxResources, OciMount, OciNamespace, OciRuntimeSpec } from './spec-types.js';
+import type { OciRuntime } from './oci-runtimes.js';
 import { compileSeccomp, parseKernelVersion } from './seccomp.js';
 import type { SeccompProfile } from './seccomp.js';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
@@ -75,6 +76,10 @@ export interface ContainerSpecInput {
   userNamespacePath?: string;
   /** --security-opt seccomp=: a profile, or no filter; absent = berth's default profile. --privileged always runs without one. */
   seccomp?: SeccompProfile | 'unconfined';
+  /** The OCI runtime that runs it (absent: the daemon's runc). */
+  runtime?: OciRuntime;
+  /** Lifecycle hooks (from CDI specs). */
+  hooks?: OciHooks;
 }
 
 export interface ContainerDevice {
@@ -346,6 +351,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
     spec.linux.seccomp = compileSeccomp(seccomp, { capabilities: caps, arch: host.arch ?? process.arch, kernel: host.kernel ?? parseKernelVersion(release()) });
   }
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
+  if (input.hooks && Object.values(input.hooks).some((l) => l.length > 0)) spec.hooks = structuredClone(input.hooks);
   return spec;
 }
 

@@ -32,7 +32,7 @@ test('the zero values every client sends ask for nothing berth lacks', () => {
 test('each field berth does not implement is refused with a message naming it', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [withHost({ Cgroup: 'container:x' }), /^HostConfig\.Cgroup "container:x"/],
-    [withHost({ DeviceRequests: [{ Driver: 'nvidia', Count: -1 }] }), /^HostConfig\.DeviceRequests .*--gpus/],
+    [withHost({ KernelMemoryTCP: 1024 }), /^HostConfig\.KernelMemoryTCP 1024/],
     [withHost({ CgroupParent: '/mine' }), /^HostConfig\.CgroupParent/],
     [withHost({ StorageOpt: { size: '1G' } }), /^HostConfig\.StorageOpt \{"size":"1G"\} is not supported by berth: --storage-opt size= needs project quotas/],
     [withHost({ MemorySwappiness: 10 }), /^HostConfig\.MemorySwappiness 10/],

@@ -5,8 +5,7 @@ import { InvalidArgument } from '../../errdefs/index.js';
  * The docker CLI sends every field with its zero value, so a field counts as asked for only when
  * it differs from the values listed as accepted (or, with none listed, from every zero value).
  * Asked for, it is refused with a 400 naming it: a container that silently lacks what its user asked
- * for is worse than an error. Fields berth implements (and HostConfig.Runtime, refused with
- * dockerd's own message) are parsed in container-create.ts.
+ * for is worse than an error. Fields berth implements are parsed in dialect/create.ts.
  */
 interface Unsupported {
   /** Values that ask for nothing berth lacks (beyond the zero values). */
@@ -24,7 +23,6 @@ const HOST_CONFIG: Record<string, Unsupported> = {
   StorageOpt: { why: "--storage-opt size= needs project quotas (overlay over xfs mounted with 'pquota'), which berth does not set up" },
   Isolation: { accept: ['default'], why: 'isolation modes are a Windows feature' },
   CpusetMems: { why: 'memory node placement is not implemented yet' },
-  DeviceRequests: { why: 'device requests (--gpus) are not implemented yet' },
   KernelMemory: { why: 'kernel memory limits are deprecated and not implemented' },
   KernelMemoryTCP: { why: 'kernel TCP memory limits are not implemented' },
   MemorySwappiness: { accept: [-1], why: 'setting memory swappiness is not implemented yet' },

@@ -13,3 +13,8 @@ test("docker info's warnings name the limits the host's cgroups cannot enforce, 
   assert.deepEqual(infoWarnings(facts('2', { ...all, oomKillDisable: false, blkioWeight: false })), ['WARNING: No io.weight support']);
   assert.equal(infoWarnings(facts('1', { ...all, blkioThrottle: false }))?.length, 4);
 });
+
+test('a runtime that cannot run containers here is a warning with its reason', () => {
+  const s = { cgroupVersion: '1', runtimes: [{ name: 'runc', path: '/usr/sbin/runc', args: [] }, { name: 'crun', path: '/usr/bin/crun', args: [], unavailable: 'cgroups in hybrid mode not supported' }] } as unknown as SystemFacts;
+  assert.deepEqual(infoWarnings(s), ['WARNING: runtime crun cannot run containers on this host: cgroups in hybrid mode not supported']);
+});

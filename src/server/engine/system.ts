@@ -97,8 +97,8 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       Labels: [],
       ExperimentalBuild: false,
       ServerVersion: s.version,
-      Runtimes: { runc: { path: s.runtimePath } },
-      DefaultRuntime: 'runc',
+      Runtimes: wireRuntimes(s),
+      DefaultRuntime: s.defaultRuntime ?? 'runc',
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true,
       Isolation: '',
@@ -108,16 +108,30 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       InitCommit: NO_COMMIT,
       SecurityOptions: [`name=seccomp,profile=${s.seccompProfile ?? 'builtin'}`, ...(s.userns ? ['name=userns'] : []), 'name=cgroupns'],
       Warnings: infoWarnings(s),
+      // API 1.46: where CDI specs are read (empty with CDI off), shown by docker info as "CDI spec directories".
+      CDISpecDirs: s.cdiSpecDirs ?? [],
     });
   });
 }
 
+/**
+ * Info's Runtimes: path and runtimeArgs as dockerd shows them; a runtime that cannot run containers
+ * here is listed too, with the reason in its `status` (API 1.45's map of runtime facts).
+ */
+function wireRuntimes(s: SystemFacts): Record<string, { path: string; runtimeArgs?: string[]; status?: Record<string, string> }> {
+  const list = s.runtimes ?? [{ name: 'runc', path: s.runtimePath, args: [] }];
+  return Object.fromEntries(
+    list.map((r) => [r.name, { path: r.path, ...(r.args.length ? { runtimeArgs: r.args } : {}), ...(r.unavailable !== undefined ? { status: { 'berth.unavailable': r.unavailable } } : {}) }]),
+  );
+}
+
 /** dockerd's `docker info` warnings for the limits this host's cgroups cannot enforce (null: none). */
 export function infoWarnings(s: SystemFacts): string[] | null {
-  const f = s.cgroupFeatures;
-  if (!f) return null;
-  const v2 = s.cgroupVersion === '2';
   const out: string[] = [];
+  for (const r of s.runtimes ?? []) if (r.unavailable !== undefined) out.push(`WARNING: runtime ${r.name} cannot run containers on this host: ${r.unavailable}`);
+  const f = s.cgroupFeatures;
+  if (!f) return out.length ? out : null;
+  const v2 = s.cgroupVersion === '2';
   if (!f.oomKillDisable && !v2) out.push('WARNING: No oom kill disable support');
   if (!f.blkioWeight) out.push(v2 ? 'WARNING: No io.weight support' : 'WARNING: No blkio weight support');
   if (!f.blkioWeightDevice) out.push(v2 ? 'WARNING: No io.weight (per device) support' : 'WARNING: No blkio weight_device support');

@@ -1,7 +1,7 @@
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { NotImplemented } from '../../errdefs/index.js';
 import { generateName, newContainerRecord, validateName, type CreateInput } from './create-record.js';
-import { resolveDevices } from './host-resolve.js';
+import { planDevices } from './devices.js';
 import { isUserNetwork, planLinks } from './links.js';
 import { createLogOpts, DEFAULT_LOG_DRIVER } from './log-options.js';
 import { planNamespaces } from './namespaces.js';
@@ -38,7 +38,7 @@ export async function planContainer(deps: ContainerServiceDeps, input: CreateInp
   seccompOf(rec.spec.security.seccomp);
   rec.spec.logging.options = createLogOpts(rec.spec.logging.driver, deps.logOpts, rec.spec.logging.options, deps.logDriver);
   rec.spec.logging.driver ||= deps.logDriver ?? DEFAULT_LOG_DRIVER;
-  await resolveDevices(rec.spec.security.devices);
+  await planDevices(rec.spec, deps);
   if (rec.spec.lifecycle.init) initBinary();
   if (deps.mounts) rec.mounts = await deps.mounts.plan(rec, get);
   return rec;

@@ -38,7 +38,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     if (rec.spec.namespaces.ipc.shareable) await mountShm(join(paths.dir, 'shm'), rec.spec.resources.shmSize ?? DEFAULT_SHM);
     // A real-time budget needs one in berth's parent cgroup first (cgroup v1).
     if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime);
-    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
+    const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, devices: deps, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     trace.mark('spec built');
     const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts, deps.logDriver) });

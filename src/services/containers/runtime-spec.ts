@@ -10,6 +10,8 @@ import type { ContainerRuntime } from './ports.js';
 import { mergeEnv } from './create-record.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { blockDevices, runtimeNamespaces } from './namespaces.js';
+import { cdiInput, runtimeOf, withCdiEnv } from './devices.js';
+import type { DeviceDeps } from './devices.js';
 
 export interface SpecContext {
   rootfs: string;
@@ -25,6 +27,8 @@ export interface SpecContext {
   linkEnv?: string[];
   /** Other containers by id: the ones whose PID or IPC namespace this one joins. */
   lookup?: (id: string) => ContainerRecord | undefined;
+  /** The daemon's runtimes and CDI devices. */
+  devices?: DeviceDeps;
 }
 
 /**
@@ -36,7 +40,10 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   // Each container's shareable /dev/shm is `shm` in its folder, a sibling of this one's.
   const ns = runtimeNamespaces(rec, ctx.lookup ?? (() => undefined), (id) => join(dir, '..', id, 'shm'));
   const user = await runtime.resolveUser(rootfs, rec.config.user);
-  const own = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
+  const cdi = await cdiInput(rec.spec, ctx.devices ?? {});
+  const runtime0 = runtimeOf(rec.spec, ctx.devices ?? {});
+  const linked = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
+  const own = cdi ? withCdiEnv(linked, cdi.env) : linked;
   const env = own.some((e) => e.startsWith('HOME=')) ? own : [...own, `HOME=${user.home || '/'}`];
   if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   const hostname = rec.config.hostname;
@@ -56,6 +63,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   const init = spec.lifecycle.init;
   const mounts = init ? [{ source: initBinary(), destination: INIT_PATH, type: 'bind', options: ['rbind', 'ro'] }] : [];
   if (ctx.mounts) mounts.push(...(await ctx.mounts.runtimeMounts(rec)));
+  if (cdi) mounts.push(...cdi.mounts);
   const security = spec.security;
   const seccomp = seccompOf(security.seccomp) ?? ctx.defaultSeccomp;
   const shm = spec.resources.shmSize;
@@ -76,11 +84,13 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     ulimits: spec.resources.ulimits,
     env,
     cwd: rec.config.workingDir || '/',
-    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(security.groupAdd, (g) => runtime.resolveUser(rootfs, `0:${g}`)))])] },
+    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(security.groupAdd, (g) => runtime.resolveUser(rootfs, `0:${g}`))), ...(cdi?.gids ?? [])])] },
     noNewPrivileges: security.noNewPrivileges,
     ...(seccomp ? { seccomp } : {}),
     sysctls: security.sysctls,
-    devices: await resolveDevices(security.devices),
+    devices: [...(await resolveDevices(security.devices)), ...(cdi?.devices ?? [])],
+    ...(cdi && Object.keys(cdi.hooks).length ? { hooks: cdi.hooks } : {}),
+    ...(runtime0 ? { runtime: runtime0 } : {}),
     deviceRules: security.deviceCgroupRules,
     hostname,
     tty: rec.config.tty,

@@ -11,6 +11,7 @@ import type { EventBus } from '../../core/events/index.js';
 import { validateName, type CreateInput } from './create-record.js';
 import { nextBackoff, shouldRestart, startsWithDaemon } from './restart-policy.js';
 import { cgroupResources } from './resources.js';
+import type { DeviceDeps } from './devices.js';
 import { HealthChecks } from './health.js';
 import type { IdMapping } from '../../util/index.js';
 import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, RootfsProvider } from './ports.js';
@@ -28,7 +29,7 @@ import { launch } from './launch.js';
 import { updatedResources, type NamespaceDefaults } from './namespaces.js';
 import { resolveLinkName } from './links.js';
 
-export interface ContainerServiceDeps {
+export interface ContainerServiceDeps extends DeviceDeps {
   store: ContainerStore;
   images: ImageLookup;
   rootfs: RootfsProvider;

@@ -5,6 +5,7 @@ import { bool, obj, str, strList, strMap } from '../request.js';
 import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
 import { devicesFromHostConfig, groupAddFromHostConfig, resourcesFromHostConfig, securityOptsFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
 import { mountsFromWire, volumesFromFromWire } from './mounts.js';
+import { deviceRequestsFromHostConfig } from './device-requests.js';
 import { namespacesFromHostConfig } from './namespaces.js';
 import { dockerView } from './view.js';
 
@@ -104,12 +105,13 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
   const capDrop = strList(hc['CapDrop'], 'HostConfig.CapDrop') ?? [];
   const extraHosts = strList(hc['ExtraHosts'], 'HostConfig.ExtraHosts') ?? [];
   const pb = obj(hc['PortBindings']);
-  // berthd offers one runtime, named runc in /info (whatever binary the daemon was set to run).
+  // A runtime by the daemon's name for it; the container service checks that it exists and runs here.
   const runtime = str(hc['Runtime']);
-  if (runtime && runtime !== 'runc') throw new InvalidArgument(`unknown or invalid runtime name: ${runtime}`);
   const { netns, network } = networkFromMode(str(hc['NetworkMode']) || 'default');
   const strs = (k: string): string[] => (Array.isArray(hc[k]) ? (hc[k] as unknown[]).map(String) : []);
+  const deviceRequests = deviceRequestsFromHostConfig(hc);
   return {
+    ...(runtime ? { runtime } : {}),
     rootfs: { readOnly: b('ReadonlyRootfs') },
     mounts: mountsFromWire(hc, binds, configVolumes as Record<string, object>),
     volumesFrom: volumesFromFromWire(hc),
@@ -120,6 +122,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
       capDrop,
       ...securityOptsFromHostConfig(hc),
       devices: devicesFromHostConfig(hc),
+      ...(deviceRequests.length ? { deviceRequests } : {}),
       deviceCgroupRules: parseDeviceCgroupRules(hc['DeviceCgroupRules']),
       sysctls: sysctlsFromHostConfig(hc),
       groupAdd: groupAddFromHostConfig(hc),

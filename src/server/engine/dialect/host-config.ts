@@ -39,7 +39,7 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     PublishAllPorts: s.networking.publishAll,
     ReadonlyRootfs: s.rootfs.readOnly,
     ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
-    Runtime: 'runc',
+    Runtime: s.runtime ?? 'runc',
     CpuShares: r.cpuShares ?? 0,
     Memory: r.memory ?? 0,
     NanoCpus: r.nanoCpus ?? 0,

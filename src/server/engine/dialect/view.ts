@@ -1,5 +1,6 @@
 import type { ContainerSpec } from '../../../services/index.js';
 import { HOST_CONFIG_KEYS } from './keys.js';
+import { deviceRequestsToWire } from './device-requests.js';
 
 /*
  * Inspect's HostConfig comes from the spec. Two kinds of key:
@@ -54,6 +55,7 @@ export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
     GroupAdd: list(sec.groupAdd),
     SecurityOpt: list(securityOpt),
     Tmpfs: tmpfs.length ? Object.fromEntries(tmpfs.map((m) => [m.destination, (m.options ?? []).join(',')])) : null,
+    DeviceRequests: deviceRequestsToWire(sec.deviceRequests),
     Devices: list(sec.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions }))),
     DeviceCgroupRules: list(sec.deviceCgroupRules.map((r) => `${r.type} ${r.major ?? '*'}:${r.minor ?? '*'} ${r.access}`)),
     Sysctls: Object.keys(sec.sysctls).length ? sec.sysctls : null,
