@@ -101,7 +101,7 @@ export function execHandlers(deps: CriDeps, streaming: StreamingServer) {
 
     PortForward: unary('PortForward', async (req) => {
       const pod = deps.pods.get(str(req, 'pod_sandbox_id'));
-      if (pod.state !== 'ready' || !pod.namespaces.net) throw new NotModified(`PortForward: pod sandbox ${pod.id} is not ready`);
+      if (pod.state !== 'ready' || (!pod.namespaces.net && !pod.hostNetwork)) throw new NotModified(`PortForward: pod sandbox ${pod.id} is not ready`);
       const ports = Array.isArray(req['port']) ? (req['port'] as unknown[]).map(Number) : [];
       return { url: streaming.getPortForward({ podSandboxId: pod.id, ports }) };
     }),

@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { PodPortMapping, SandboxRecord, SandboxRequest } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
@@ -50,10 +51,15 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
   // The sandbox's own run_as_user, seccomp, readonly_rootfs, supplemental groups and overhead are the
   // pause process's in containerd; a berth pod has no such process (a shared PID namespace's
   // catatonit only reaps), so they have nothing to apply to. The containers' own contexts apply.
+  // As containerd: a pod that names no hostname gets the node's.
+  const hostname = str(c, 'hostname') || osHostname();
+  if (hostname.length > 64 || !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(hostname)) {
+    throw new InvalidArgument(`RunPodSandbox: hostname ${JSON.stringify(hostname)} is not a valid hostname (at most 64 letters, digits, dots and dashes)`);
+  }
   const dns = obj(c['dns_config']);
   return {
     metadata: { name: str(md, 'name'), uid: str(md, 'uid'), namespace: str(md, 'namespace'), attempt: num(md, 'attempt') },
-    hostname: str(c, 'hostname'),
+    hostname,
     logDirectory: str(c, 'log_directory'),
     labels: map(c, 'labels'),
     annotations: map(c, 'annotations'),

@@ -83,7 +83,12 @@ function startStreaming(deps: CriDeps): Promise<StreamingServer> {
       start: (id, opts) => inNs(() => deps.execs.start(id, opts)),
       resize: (id, h, w) => inNs(() => deps.execs.resize(id, h, w)),
     },
-    { portForwarder: new NetnsPortForwarder({ netnsOf: async (id) => deps.pods.get(id).namespaces.net ?? '' }) },
+    { portForwarder: new NetnsPortForwarder({ netnsOf: async (id) => podNetns(deps.pods.get(id)) }) },
   );
   return StreamingServer.start({ address: deps.config.streamAddress, port: deps.config.streamPort, runtime: new AttachingRuntime(runtime, deps.containers, ns) });
+}
+
+/** Where a pod's ports are: its network namespace, or berthd's own for a host-network pod. */
+function podNetns(pod: { hostNetwork: boolean; namespaces: { net?: string } }): string {
+  return pod.hostNetwork ? `/proc/${process.pid}/ns/net` : (pod.namespaces.net ?? '');
 }

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import type { SandboxRecord } from '../../services/index.js';
 import { sandboxRequest } from './sandboxes.js';
@@ -67,6 +68,7 @@ test('what berth does not run is refused naming the field', async () => {
   await refused({ linux: { security_context: { capabilities: { add_ambient_capabilities: ['NET_ADMIN'] } } } }, /ambient/);
   await refused({ linux: { resources: { hugepage_limits: [{ page_size: '2MB', limit: '1' }] } } }, /hugepage_limits/);
   await refused({ linux: { resources: { oom_score_adj: '2000' } } }, /oom_score_adj/);
+  await refused({ linux: { security_context: { run_as_group: { value: '1003' } } } }, /run_as_group is given without run_as_user/);
 });
 
 test('PodSandboxConfig: metadata required; host PID, host IPC, systemd cgroups refused; a shared PID namespace and host ports kept', () => {
@@ -83,4 +85,8 @@ test('PodSandboxConfig: metadata required; host PID, host IPC, systemd cgroups r
   assert.deepEqual(r.portMappings, [{ protocol: 'udp', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1' }]);
   assert.deepEqual(r.metadata, { name: 'p', uid: 'u', namespace: 'n', attempt: 1 });
   assert.equal(r.hostNetwork, false);
+  // No hostname: the node's, as containerd gives (critest's pod names are longer than a hostname may be).
+  assert.equal(r.hostname, hostname());
+  assert.equal(sandboxRequest({ ...md, hostname: 'web-1' }, '').hostname, 'web-1');
+  assert.throws(() => sandboxRequest({ ...md, hostname: 'x'.repeat(65) }, ''), (e: Error) => e.name === 'InvalidArgument' && /not a valid hostname/.test(e.message));
 });

@@ -160,6 +160,8 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   const runAs = obj(sc?.['run_as_user']);
   const runAsGroup = obj(sc?.['run_as_group']);
   const user = runAs ? String(num(runAs, 'value')) : str(sc, 'run_as_username');
+  // As containerd: a group alone would run the process as root in that group.
+  if (runAsGroup && !user) throw new InvalidArgument('CreateContainer: security_context.run_as_group is given without run_as_user or run_as_username');
   const view: CriView = { name: str(md, 'name'), attempt: num(md, 'attempt'), image: imageRef, labels: map(c, 'labels'), annotations: map(c, 'annotations'), logPath, mounts: mountView };
   const m = pod.metadata;
   const input: CreateInput = {
