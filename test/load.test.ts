@@ -154,4 +154,5 @@ test(`berth registry serve: ${R} concurrent uploads to one repository (a third c
   console.log(`registry: ${R} concurrent uploads (${cuts} cut, ${resumed} resumed from where they stood), ${done.length} whole, ${faults.length} faults`);
   assert.deepEqual(faults, []);
   assert.equal(done.length, R);
+  assert.ok(resumed > 0, `a cut upload goes on from the bytes the registry kept (${resumed} of ${cuts} did)`);
 });

@@ -128,8 +128,8 @@ export async function startUpload(r: RegistryRequest): Promise<void> {
   sendEmpty(r.res, 202, uploadHeaders(r, u.uuid, 0));
 }
 
-export function uploadStatus(r: RegistryRequest): void {
-  const u = r.deps.uploads.get(r.repo, r.ref);
+export async function uploadStatus(r: RegistryRequest): Promise<void> {
+  const u = await r.deps.uploads.settled(r.repo, r.ref);
   sendEmpty(r.res, 204, uploadHeaders(r, u.uuid, u.offset));
 }
 

@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import type { ContentStore } from '../../core/content/index.js';
-import { isInvalidArgument } from '../../errdefs/index.js';
+import { BerthError, isInvalidArgument } from '../../errdefs/index.js';
 import { hasherDigest, newHasher, nodeCrypto, type Digest } from '../../util/index.js';
 import { registryError } from './errors.js';
 import type { RegistryMetadata, UploadRecord } from './metadata.js';
@@ -52,6 +52,12 @@ export class Uploads {
     const u = UUID_RE.test(uuid) ? this.meta.upload(uuid) : null;
     if (!u || u.repo !== repo) throw registryError('BLOB_UPLOAD_UNKNOWN', { detail: { uuid } });
     return u;
+  }
+
+  /** The upload once the chunk in flight (if any) has settled: its offset is then what the next chunk starts at. */
+  settled(repo: string, uuid: string): Promise<UploadRecord> {
+    this.get(repo, uuid);
+    return this.#locked(uuid, async () => this.get(repo, uuid));
   }
 
   async #locked<T>(uuid: string, fn: () => Promise<T>): Promise<T> {
@@ -106,6 +112,16 @@ export class Uploads {
           throw registryError('SIZE_INVALID', { message: `received ${written} bytes, ${expected} declared` });
         }
       } catch (e) {
+        // A client that went away mid-chunk keeps what reached the disk, as distribution does: the
+        // upload's status then names that offset and the client goes on from it. The bytes are
+        // taken from the file (what was written, in order), and hashed again at the commit.
+        if (clientWentAway(body, e) && (expected === undefined || written <= expected)) {
+          const onDisk = (await stat(this.#path(uuid)).catch(() => null))?.size ?? u.offset;
+          if (onDisk > u.offset) {
+            this.meta.setUploadOffset(uuid, onDisk);
+            throw e;
+          }
+        }
         await truncate(this.#path(uuid), u.offset).catch(() => undefined);
         if (state) this.#hashes.set(uuid, state);
         throw e;
@@ -169,4 +185,11 @@ export class Uploads {
   get dir(): string {
     return this.#dir;
   }
+}
+
+/** Whether a chunk failed because its request ended early (the client hung up), not for its content. */
+function clientWentAway(body: Readable, e: unknown): boolean {
+  if (e instanceof BerthError) return false;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (e as Error | undefined)?.message === 'aborted' || (body.destroyed && !body.readableEnded);
 }
