@@ -15,6 +15,7 @@ import { createRuntime, parseSeccompProfile, probeToolVersion, readLogs, resolve
 import type { SeccompProfile } from '../core/runtime/index.js';
 import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans, type ContainerRuntime, type RootfsProvider } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
+import { startHeapTrim } from './heap-trim.js';
 import { ExecService, PodService, SandboxStore } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
@@ -279,6 +280,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     log: (msg, err) => log.warn(msg, err),
   });
   await server.listen(opts.socketPath);
+  const stopHeapTrim = startHeapTrim((m) => log.debug(m));
   log.info(`API listening on ${opts.socketPath}`);
   // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
   // berthd started with --cri=false never loads it at all.
@@ -321,6 +323,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
 
   return {
     async stop() {
+      stopHeapTrim();
       await cri?.close();
       await server.close();
       networks.close();

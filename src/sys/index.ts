@@ -22,3 +22,4 @@ export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xa
 export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
 export { EAGAIN, SHUT_WR, connectSeqpacket, connectUnixDatagram, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
 export { RouteSocket, createNetnsAt, netlinkError } from './netlink.js';
+export { trimHeap } from './heap.js';

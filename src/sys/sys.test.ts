@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFound } from '../errdefs/index.js';
-import { errnoCode, makedev, mknod, S_IFCHR } from './index.js';
+import { errnoCode, makedev, mknod, S_IFCHR, trimHeap } from './index.js';
 
 test('makedev matches glibc for small and large numbers', () => {
   assert.equal(makedev(1, 3), 0x103n);
@@ -24,4 +24,18 @@ test('errors carry errno text and code', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('trimHeap calls glibc malloc_trim after 64 MB of Buffers were freed, and the process does not grow', async () => {
+  let bufs: Buffer[] | null = Array.from({ length: 64 }, () => Buffer.allocUnsafeSlow(1 << 20).fill(1));
+  assert.equal(bufs.length, 64);
+  bufs = null;
+  // The Buffers' memory goes back to malloc once V8 collects them.
+  for (let i = 0; i < 3; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const before = process.memoryUsage.rss();
+  assert.equal(trimHeap(), true, 'glibc has malloc_trim');
+  assert.ok(process.memoryUsage.rss() <= before, 'trimming never grows the process');
 });
