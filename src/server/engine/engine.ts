@@ -20,6 +20,7 @@ import { swarmRoutes } from './swarm.js';
 import { distributionRoutes } from './distribution.js';
 import { systemDfRoutes } from './system-df.js';
 import { containerWsRoutes } from './container-ws.js';
+import { checkpointRoutes } from './checkpoints.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -43,6 +44,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   distributionRoutes(r, deps);
   systemDfRoutes(r, deps, fs, deps.builds);
   containerWsRoutes(r, deps);
+  checkpointRoutes(r, deps);
   return r;
 }
 
@@ -52,7 +54,8 @@ export function createEngineServer(deps: EngineDeps): HttpServer {
     router: engineRouter(deps),
     headers: {
       'Api-Version': API_VERSION,
-      'Docker-Experimental': 'false',
+      // The docker CLI shows `checkpoint` and `start --checkpoint` only to a daemon that says true here.
+      'Docker-Experimental': String(deps.system.experimental === true),
       Ostype: 'linux',
       Server: `Docker/${deps.system.version} (linux)`,
     },
