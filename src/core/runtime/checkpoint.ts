@@ -59,7 +59,12 @@ export function criuFailure(op: 'checkpoint' | 'restore', log: string, versions:
 export async function criuError(op: 'checkpoint' | 'restore', logFile: string, runtimeMessage: string, cause: unknown): Promise<Error> {
   const log = await readFile(logFile, 'utf8').catch(() => '');
   const criu = await requireCriu().then(versionOf, () => '');
-  if (!log) return new Unavailable(`OCI runtime ${op} failed: ${runtimeMessage.replace(/\s*log file: \S+/g, '').trim()}`, { cause });
+  if (!log) {
+    // runc reads the checkpoint's descriptors.json (the stdio it had) before CRIU runs.
+    if (/descriptors\.json: no such file/.test(runtimeMessage)) return new Unavailable('the checkpoint is incomplete: it has no descriptors.json (it was not made by runc checkpoint)', { cause });
+    const said = runtimeMessage.replace(/\s*log file: \S+/g, '').replace(/^OCI runtime \w+ failed for container [0-9a-f]+: /, '').trim();
+    return new Unavailable(`OCI runtime ${op} failed: ${said}`, { cause });
+  }
   return new Unavailable(criuFailure(op, log, { criu, kernel: release() }), { cause });
 }
 

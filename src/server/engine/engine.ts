@@ -28,6 +28,8 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   const r = new Router<Handler>();
   const { fs } = deps;
   systemRoutes(r, deps);
+  // Before containerRoutes: its DELETE /containers/{id:.*} would take .../checkpoints/NAME.
+  checkpointRoutes(r, deps);
   containerRoutes(r, deps, fs);
   imageRoutes(r, deps);
   eventRoutes(r, deps);
@@ -44,7 +46,6 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   distributionRoutes(r, deps);
   systemDfRoutes(r, deps, fs, deps.builds);
   containerWsRoutes(r, deps);
-  checkpointRoutes(r, deps);
   return r;
 }
 
