@@ -41,15 +41,28 @@ export class Checkpoints {
       if (st?.isDirectory()) throw new Conflict(`checkpoint with name ${name} already exists for container ${idOrName}`);
       if (st) throw new Conflict(`cannot checkpoint container ${idOrName}: ${name} exists in the checkpoint directory and is not a directory`);
       await mkdir(target, { recursive: true, mode: 0o700 });
+      // A checkpoint that ends the container is a stop the user asked for: no restart policy brings it back.
+      const wasStopped = rec.manuallyStopped;
+      if (!opts.leaveRunning) this.#setManuallyStopped(rec, true);
       try {
         await checkpoint(rec.id, { imagePath: target, leaveRunning: opts.leaveRunning === true });
       } catch (e) {
-        // A failed checkpoint leaves nothing that `checkpoint ls` would list.
+        // A failed checkpoint leaves nothing that `checkpoint ls` would list, and the container as it was.
         await rm(target, { recursive: true, force: true });
+        if (!opts.leaveRunning) this.#setManuallyStopped(rec, wasStopped);
         throw prefixed(e, `Cannot checkpoint container ${idOrName}`);
       }
       if (!rec.namespace) this.containers.deps.bus?.publish('container', 'checkpoint', rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name });
     });
+    // The exit is recorded under the container's lock: waited for after it, so a `start --checkpoint` right after finds it stopped.
+    if (!opts.leaveRunning) await this.containers.wait(rec0.id, 'not-running');
+  }
+
+  #setManuallyStopped(rec: ContainerRecord, value: boolean | undefined): void {
+    const now = this.containers.deps.store.get(rec.id);
+    if (!now) return;
+    now.manuallyStopped = value === true;
+    this.containers.deps.store.update(now);
   }
 
   /** The checkpoints' names, sorted; none when the folder does not exist yet. */
