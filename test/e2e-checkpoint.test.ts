@@ -105,6 +105,13 @@ test('bad names, stopped and TTY containers are refused in Docker\'s words', asy
   assert.match(bad.stderr, /Invalid checkpoint ID \(\.\.\/x\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_\.-\] are allowed/);
   const rel = await d.docker(['checkpoint', 'create', '--checkpoint-dir', 'rel/dir', 'ctr', 'c1']);
   assert.match(rel.stderr, /checkpoint directory "rel\/dir" must be an absolute path/);
+  const noName = await d.api('POST', '/containers/ctr/checkpoints', {});
+  assert.equal(noName.status, 400);
+  assert.match(noName.body, /a checkpoint needs a name \(CheckpointID\)/);
+  const badExit = await d.api('POST', '/containers/ctr/checkpoints', { CheckpointID: 'c1', Exit: 'yes' });
+  assert.equal(badExit.status, 400);
+  const dirOnly = await d.api('POST', '/containers/ctr/start?checkpoint-dir=/tmp');
+  assert.match(dirOnly.body, /checkpoint-dir is given without a checkpoint to restore/);
   assert.equal((await d.docker(['create', '--name', 'idle', '--network', 'none', 'busybox', 'true'])).code, 0);
   const stopped = await d.docker(['checkpoint', 'create', 'idle', 'c1']);
   assert.match(stopped.stderr, /Container idle is not running/);
