@@ -119,6 +119,7 @@ class RuncConmonRuntime implements Runtime {
   async create(input: ContainerSpecInput, opts: CreateOptions): Promise<{ pid: number }> {
     const paths = this.#paths(input.id);
     if (await containerDirExists(paths)) throw new Conflict(`container ${input.id} already exists in the runtime`);
+    if (opts.restoreFrom !== undefined) await requireCriu();
     this.#host ??= await detectHostInfo(opts.signal);
     const spec = generateSpec(input, this.#host);
     const rt = this.#optionsFor(input.runtime);
@@ -129,7 +130,6 @@ class RuncConmonRuntime implements Runtime {
     this.#runtimeOf.set(input.id, rt);
     await mkdir(dirname(opts.logPath), { recursive: true });
     if (opts.logRotation) prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
-    if (opts.restoreFrom !== undefined) await requireCriu();
     try {
       await writeFile(paths.bundleFile, input.bundleDir);
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));
