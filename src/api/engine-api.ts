@@ -73,7 +73,19 @@ export class EngineApi {
     const filters = opts.filters && Object.keys(opts.filters).length > 0 ? opts.filters : undefined;
     return this.client.json('GET', '/containers/json', { query: { all: opts.all || undefined, limit: opts.limit, size: opts.size || undefined, filters } });
   }
-  async containerStart(id: string): Promise<void> { await this.client.call('POST', `/containers/${enc(id)}/start`); }
+  async containerStart(id: string, checkpoint?: { name: string; dir?: string | undefined }): Promise<void> {
+    await this.client.call('POST', `/containers/${enc(id)}/start`, { query: { checkpoint: checkpoint?.name, 'checkpoint-dir': checkpoint?.dir || undefined } });
+  }
+  /** The experimental checkpoint endpoints (CRIU): create (Exit = stop the container), list, delete. */
+  async checkpointCreate(id: string, opts: { CheckpointID: string; CheckpointDir?: string; Exit: boolean }): Promise<void> {
+    await this.client.call('POST', `/containers/${enc(id)}/checkpoints`, { body: opts });
+  }
+  checkpointList(id: string, dir?: string): Promise<{ Name: string }[]> {
+    return this.client.json('GET', `/containers/${enc(id)}/checkpoints`, { query: { dir: dir || undefined } });
+  }
+  async checkpointDelete(id: string, name: string, dir?: string): Promise<void> {
+    await this.client.call('DELETE', `/containers/${enc(id)}/checkpoints/${enc(name)}`, { query: { dir: dir || undefined } });
+  }
   async containerStop(id: string, timeout?: number, signal?: string): Promise<void> {
     await this.client.call('POST', `/containers/${enc(id)}/stop`, { query: { t: timeout, signal } });
   }

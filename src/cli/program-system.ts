@@ -66,3 +66,18 @@ export function manifestCommands(parent: Command, ctx: Ctx, exit: Exit): void {
   parent.command('rm').description('Delete one or more manifest lists from local storage').argument('<list...>')
     .action(async (ls: string[]) => exit((await list()).manifestRm(ctx(), ls)));
 }
+
+/** checkpoint create/ls/rm (CRIU; berthd must run with experimental features). */
+export function checkpointCommands(parent: Command, ctx: Ctx, exit: Exit): void {
+  const cp = (): Promise<typeof import('./commands/checkpoint.js')> => import('./commands/checkpoint.js');
+  parent.command('create').description('Create a checkpoint from a running container').argument('<container>').argument('<checkpoint>')
+    .option('--checkpoint-dir <dir>', 'Use a custom checkpoint storage directory')
+    .option('--leave-running', 'Leave the container running after checkpoint')
+    .action(async (c: string, n: string, opts) => exit((await cp()).checkpointCreate(ctx(), c, n, opts)));
+  parent.command('ls').alias('list').description('List checkpoints for a container').argument('<container>')
+    .option('--checkpoint-dir <dir>', 'Use a custom checkpoint storage directory')
+    .action(async (c: string, opts) => exit((await cp()).checkpointList(ctx(), c, opts)));
+  parent.command('rm').alias('remove').description('Remove a checkpoint').argument('<container>').argument('<checkpoint>')
+    .option('--checkpoint-dir <dir>', 'Use a custom checkpoint storage directory')
+    .action(async (c: string, n: string, opts) => exit((await cp()).checkpointRemove(ctx(), c, n, opts)));
+}

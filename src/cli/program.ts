@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { contextCommands, eventsCommand, infoCommand, manifestCommands } from './program-system.js';
+import { checkpointCommands, contextCommands, eventsCommand, infoCommand, manifestCommands } from './program-system.js';
 
 export type Ctx = () => CliContext;
 /** Sets the process exit code from an action's result. */
@@ -115,6 +115,8 @@ function containerCommands(parent: Command, ctx: Ctx, exit: Exit, top: boolean):
     .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
     .option('-i, --interactive', "Attach container's STDIN")
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('--checkpoint <checkpoint>', 'Restore from this checkpoint')
+    .option('--checkpoint-dir <dir>', 'Use a custom checkpoint storage directory')
     .action(async (ids: string[], opts) => exit((await run()).startCommand(ctx(), ids, opts)));
   parent.command('exec').description('Execute a command in a running container').argument('<container>').argument('<command...>')
     .helpOption('--help', 'Print usage')
@@ -431,6 +433,7 @@ export function buildProgram(ctx: Ctx, exit: Exit): Command {
     .action(async (c: string, p: string | undefined) => exit((await import('./commands/network.js')).port(ctx(), c, p)));
   contextCommands(program.command('context').description('Manage contexts'), ctx, exit);
   manifestCommands(program.command('manifest').description('Manage image manifests and manifest lists'), ctx, exit);
+  checkpointCommands(program.command('checkpoint').description('Manage checkpoints'), ctx, exit);
   const system = program.command('system').description('Manage berth');
   // docker's `system info` and `system events` are the same commands as `info` and `events`.
   infoCommand(system, ctx, exit);

@@ -16,7 +16,7 @@ import type { SeccompProfile } from '../core/runtime/index.js';
 import { BuildService, ContainerService, FilesystemService, ImageService, checkStore, collectOrphans, type ContainerRuntime, type RootfsProvider } from '../services/index.js';
 import { storeCheckPorts } from './store-check.js';
 import { startHeapTrim } from './heap-trim.js';
-import { ExecService, PodService, SandboxStore } from '../services/index.js';
+import { Checkpoints, ExecService, PodService, SandboxStore } from '../services/index.js';
 import { createEngineServer, API_VERSION, MIN_API_VERSION, recordFromLegacy } from '../server/engine/index.js';
 import { DEFAULT_UPLOAD_POLICY, RegistryClient, RegistryHosts, Remote, dockerConfigCredentials } from '../core/remotes/index.js';
 import { RemoteImages, TransferPool } from '../services/index.js';
@@ -165,6 +165,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     exitStatus: (id) => runtime.exitStatus(id),
     attachStdin: (id) => runtime.attachStdin(id),
     exec: (id, o) => runtime.exec(id, o),
+    checkpoint: (id, o) => runtime.checkpoint(id, o),
     readLogs: (path, o) => readLogs(path, o),
     resolveUser: (rootfs, user) => resolveUser(rootfs, user),
   };
@@ -247,6 +248,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     execs,
     networks: networking,
     bus,
+    checkpoints: new Checkpoints(svc),
     system: {
       id: await daemonId(opts.dataRoot),
       name: hostname(),
@@ -266,6 +268,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       cgroupVersion: await cgroupVersion(),
       userns: remap !== undefined,
       seccompProfile: opts.seccompProfile,
+      experimental: opts.experimental,
       cgroupFeatures,
     },
     check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }), o),

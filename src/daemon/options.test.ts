@@ -133,3 +133,26 @@ test('log-driver: flag over daemon.json, json-file by default; its options check
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('experimental is off unless --experimental or daemon.json says true, as dockerd', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const none = join(dir, 'absent.json');
+    const off = await loadOptions([], { BERTH_CONFIG_FILE: none });
+    assert.ok(typeof off === 'object');
+    assert.equal(off.experimental, false);
+    const flag = await loadOptions(['--experimental'], { BERTH_CONFIG_FILE: none });
+    assert.ok(typeof flag === 'object');
+    assert.equal(flag.experimental, true);
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ experimental: true }));
+    const on = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof on === 'object');
+    assert.equal(on.experimental, true);
+    await assert.rejects(loadOptions(['--config-file', cfg, '--experimental'], {}), /specified both as a flag and in the configuration file: experimental/);
+    await writeFile(cfg, JSON.stringify({ experimental: 'yes' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /daemon.json: experimental must be true or false/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

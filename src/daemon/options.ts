@@ -54,6 +54,8 @@ export interface DaemonOptions extends RuntimeOptions {
   defaultCgroupnsMode?: 'host' | 'private';
   /** --default-ipc-mode / daemon.json `default-ipc-mode`: the IPC mode of containers that name none (absent: private, as dockerd). */
   defaultIpcMode?: 'private' | 'shareable';
+  /** --experimental / daemon.json `experimental`: the experimental endpoints (checkpoint and restore); off by default, as dockerd. */
+  experimental: boolean;
 }
 
 export const DEFAULTS = {
@@ -75,6 +77,7 @@ Options:
       --log-driver string      Default driver for container logs: json-file, local, syslog, journald, k8s-file, none (default "json-file")
       --log-opt map            Default log driver options for containers (default max-size=20m, max-file=5)
   -D, --debug                  Enable debug mode
+      --experimental           Enable experimental features (checkpoint and restore)
       --max-concurrent-downloads int
                                Set the max concurrent downloads (default 3)
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
@@ -115,6 +118,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'log-opt': { type: 'string', multiple: true },
         'log-driver': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
+        experimental: { type: 'boolean' },
         'storage-driver': { type: 'string', short: 's' },
         'userns-remap': { type: 'string' },
         'default-cgroupns-mode': { type: 'string' },
@@ -163,6 +167,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const remap = f['userns-remap'] ?? file['userns-remap'] ?? '';
   const logDriver = pick(f['log-driver'], 'log-driver', 'BERTH_LOG_DRIVER', 'json-file');
   if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
+  if (file['experimental'] !== undefined && typeof file['experimental'] !== 'boolean') throw new InvalidArgument('daemon.json: experimental must be true or false');
   return {
     socketPath: host.slice('unix://'.length),
     dataRoot,
@@ -186,6 +191,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     cri: criOptions(file['cri'], f, execRoot, configFile),
     ...(cgroupns ? { defaultCgroupnsMode: cgroupns } : {}),
     ...(ipc ? { defaultIpcMode: ipc } : {}),
+    experimental: f.experimental === true || file['experimental'] === true,
   };
 }
 
@@ -197,6 +203,7 @@ const DIRECTIVES: Record<string, string | null> = {
   pidfile: 'pidfile',
   'log-level': 'log-level',
   debug: 'debug',
+  experimental: 'experimental',
   'log-opts': 'log-opt',
   'log-driver': 'log-driver',
   'storage-driver': 'storage-driver',

@@ -203,8 +203,9 @@ export async function runCommand(ctx: CliContext, image: string, args: string[],
   }
 }
 
-export async function startCommand(ctx: CliContext, ids: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }): Promise<number> {
+export async function startCommand(ctx: CliContext, ids: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string; checkpoint?: string; checkpointDir?: string }): Promise<number> {
   const api = await ctx.api();
+  if (opts.checkpoint !== undefined || opts.checkpointDir !== undefined) return restoreCommand(ctx, api, ids, opts);
   if (opts.attach || opts.interactive) {
     if (ids.length > 1) {
       ctx.err('berth: you cannot start and attach multiple containers at once.\n');
@@ -236,4 +237,22 @@ export async function startCommand(ctx: CliContext, ids: string[], opts: { attac
   if (failed.length === 0) return 0;
   ctx.err(`Error: failed to start containers: ${failed.join(', ')}\n`);
   return 1;
+}
+
+/** start --checkpoint: one container, restored (as the docker CLI, nothing printed on success). */
+async function restoreCommand(ctx: CliContext, api: Awaited<ReturnType<CliContext['api']>>, ids: string[], opts: { attach?: boolean; interactive?: boolean; checkpoint?: string; checkpointDir?: string }): Promise<number> {
+  const refusal = ids.length > 1 ? 'you cannot restore multiple containers at once.'
+    : opts.attach || opts.interactive ? '--checkpoint cannot be used with --attach or --interactive'
+    : !opts.checkpoint ? '--checkpoint-dir needs --checkpoint NAME' : undefined;
+  if (refusal) {
+    ctx.err(`berth: ${refusal}\n`);
+    return 1;
+  }
+  try {
+    await api.containerStart(ids[0] ?? '', { name: opts.checkpoint ?? '', dir: opts.checkpointDir });
+    return 0;
+  } catch (e) {
+    ctx.err(`${errorLine(e)}\n`);
+    return 1;
+  }
 }

@@ -21,6 +21,8 @@ export interface ConmonLaunch {
   paths: ContainerPaths;
   stdin: boolean;
   tty: boolean;
+  /** A checkpoint's folder: conmon runs `runc restore` from it (the container runs at once) instead of `runc create`. */
+  restore?: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -80,6 +82,8 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     '--log-level', 'error',
   ];
   if (l.logSizeMax !== undefined) args.push('--log-size-max', String(l.logSizeMax));
+  // runc restore's work path is the bundle: CRIU's restore.log lands there.
+  if (l.restore !== undefined) args.push('--restore', l.restore);
   if (l.stdin) args.push('-i');
   if (l.tty) args.push('-t');
   // Docker never closes a TTY container's stdin when a client goes (detach, reattach later).

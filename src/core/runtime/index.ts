@@ -29,3 +29,5 @@ export type { ToolVersion } from './tool-version.js';
 export { mountShm, unmountShm } from './shm.js';
 export { STOCK_RUNTIME, isRunc, probeRuntime } from './oci-runtimes.js';
 export type { OciRuntime, OciRuntimeStatus } from './oci-runtimes.js';
+export { criuFailure } from './checkpoint.js';
+export type { CheckpointOptions } from './checkpoint.js';

@@ -23,6 +23,7 @@ import { detectHostInfo } from './spec.js';
 import { openStdinStream } from './stdin.js';
 import { runcExec } from './exec.js';
 import type { ExecOptions, ExecProcess } from './exec.js';
+import { criuError, requireCriu, runcCheckpoint, type CheckpointOptions } from './checkpoint.js';
 
 
 export interface Runtime {
@@ -44,12 +45,16 @@ export interface Runtime {
   update(id: string, resources: ContainerResources): Promise<void>;
   /** docker exec: runs a process in the running container; resolves once it runs. */
   exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
+  /** docker checkpoint create: CRIU saves the running container's processes; they end unless leaveRunning. */
+  checkpoint(id: string, opts: CheckpointOptions): Promise<void>;
 }
 
 export interface CreateOptions {
   logPath: string;
   /** Size cap and files kept; without it the log grows unbounded. */
   logRotation?: LogRotation | undefined;
+  /** A checkpoint's folder to restore from: the container runs when create returns (no start). */
+  restoreFrom?: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -114,6 +119,7 @@ class RuncConmonRuntime implements Runtime {
   async create(input: ContainerSpecInput, opts: CreateOptions): Promise<{ pid: number }> {
     const paths = this.#paths(input.id);
     if (await containerDirExists(paths)) throw new Conflict(`container ${input.id} already exists in the runtime`);
+    if (opts.restoreFrom !== undefined) await requireCriu();
     this.#host ??= await detectHostInfo(opts.signal);
     const spec = generateSpec(input, this.#host);
     const rt = this.#optionsFor(input.runtime);
@@ -139,7 +145,11 @@ class RuncConmonRuntime implements Runtime {
         paths,
         stdin: input.openStdin,
         tty: input.tty,
+        restore: opts.restoreFrom,
         ...(opts.signal ? { signal: opts.signal } : {}),
+      }).catch(async (e: unknown) => {
+        if (opts.restoreFrom === undefined) throw e;
+        throw await criuError('restore', join(input.bundleDir, 'restore.log'), e instanceof Error ? e.message : String(e), e);
       });
       if (opts.logRotation) this.watchLog(input.id, opts.logPath, opts.logRotation);
       return { pid };
@@ -284,6 +294,11 @@ class RuncConmonRuntime implements Runtime {
     if (!opts.privileged) return runcExec(rt, paths.dir, id, opts);
     this.#host ??= await detectHostInfo(opts.signal);
     return runcExec(rt, paths.dir, id, opts, resolveCapabilities({ privileged: true }, this.#host));
+  }
+
+  async checkpoint(id: string, opts: CheckpointOptions): Promise<void> {
+    const paths = await this.#requireKnown(id);
+    await runcCheckpoint(await this.#rt(id), id, join(paths.dir, 'checkpoint-work'), opts);
   }
 
   async list(): Promise<string[]> {

@@ -7,6 +7,7 @@ import { containerInspect, containerSummary } from './convert.js';
 import { jsonBody, parseFilters } from './request.js';
 import { attachContainer, containerLogs } from './container-streams.js';
 import type { EngineDeps } from './deps.js';
+import { startFromCheckpoint } from './checkpoints.js';
 
 export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: FilesystemService): void {
   const svc: ContainerService = deps.containers;
@@ -69,7 +70,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
   });
 
   r.add('POST', '/containers/{id}/start', async (ctx) => {
-    await svc.start(param(ctx, 'id'));
+    if (!(await startFromCheckpoint(deps, ctx, param(ctx, 'id')))) await svc.start(param(ctx, 'id'));
     ctx.sendStatus(204);
   });
 

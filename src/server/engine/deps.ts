@@ -5,7 +5,7 @@ import type { RemoteImages } from '../../services/index.js';
 import type { ExecService } from '../../services/index.js';
 import type { ContainerNetworking } from '../../services/index.js';
 import type { InspectPaths } from './convert.js';
-import type { CheckReport, ToolVersion } from '../../services/index.js';
+import type { CheckReport, Checkpoints, ToolVersion } from '../../services/index.js';
 
 export interface SystemFacts {
   id: string;
@@ -31,6 +31,8 @@ export interface SystemFacts {
   /** The containers' default seccomp profile as `docker info` names it: builtin, unconfined or a file; absent = builtin. */
   seccompProfile?: string;
   /** What the host's cgroups can enforce (docker info's OomKillDisable and its warnings); absent: all of it. */
+  /** daemon.json `experimental`: the checkpoint endpoints answer, and the ping's Docker-Experimental says true. */
+  experimental?: boolean;
   cgroupFeatures?: { oomKillDisable: boolean; blkioWeight: boolean; blkioWeightDevice: boolean; blkioThrottle: boolean };
 }
 
@@ -50,6 +52,8 @@ export interface EngineDeps {
   /** Networks and container endpoints; optional so that a berthd wired without them answers 501. */
   networks?: ContainerNetworking;
   bus: EventBus;
+  /** Checkpoint and restore (experimental); optional so that a berthd wired without it refuses them. */
+  checkpoints?: Checkpoints;
   system: SystemFacts;
   /** `berth system check`: the data root against its records; optional so that a berthd wired without it answers 501. */
   check?: (opts: { repair: boolean; signal?: AbortSignal }) => Promise<CheckReport>;

@@ -20,6 +20,7 @@ import { swarmRoutes } from './swarm.js';
 import { distributionRoutes } from './distribution.js';
 import { systemDfRoutes } from './system-df.js';
 import { containerWsRoutes } from './container-ws.js';
+import { checkpointRoutes } from './checkpoints.js';
 
 export { API_VERSION, MIN_API_VERSION };
 
@@ -27,6 +28,8 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   const r = new Router<Handler>();
   const { fs } = deps;
   systemRoutes(r, deps);
+  // Before containerRoutes: its DELETE /containers/{id:.*} would take .../checkpoints/NAME.
+  checkpointRoutes(r, deps);
   containerRoutes(r, deps, fs);
   imageRoutes(r, deps);
   eventRoutes(r, deps);
@@ -52,7 +55,8 @@ export function createEngineServer(deps: EngineDeps): HttpServer {
     router: engineRouter(deps),
     headers: {
       'Api-Version': API_VERSION,
-      'Docker-Experimental': 'false',
+      // The docker CLI shows `checkpoint` and `start --checkpoint` only to a daemon that says true here.
+      'Docker-Experimental': String(deps.system.experimental === true),
       Ostype: 'linux',
       Server: `Docker/${deps.system.version} (linux)`,
     },

@@ -39,6 +39,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       Os: 'linux',
       Arch: goArch,
       KernelVersion: s.kernelVersion,
+      ...(s.experimental ? { Experimental: true } : {}),
       BuildTime: '',
     });
   });
@@ -95,7 +96,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       NoProxy: '',
       Name: s.name,
       Labels: [],
-      ExperimentalBuild: false,
+      ExperimentalBuild: s.experimental === true,
       ServerVersion: s.version,
       Runtimes: wireRuntimes(s),
       DefaultRuntime: s.defaultRuntime ?? 'runc',

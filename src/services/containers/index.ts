@@ -18,3 +18,5 @@ export { MASKED_PATHS, READONLY_PATHS } from '../../core/runtime/index.js';
 export { linkEnv, linkNamesByTarget, linkTargets, isUserNetwork } from './links.js';
 export type { LinkHost, LinkRequest } from './links.js';
 export { availableLogDrivers, checkLogConfig } from './log-drivers.js';
+export { Checkpoints } from './checkpoints.js';
+export type { CheckpointPlace } from './checkpoints.js';

@@ -22,7 +22,7 @@ export interface ContainerPaths {
  * spec, then the runtime's create and start. On failure it undoes all of that, unmounts the rootfs
  * and rethrows; recording the failure is the caller's.
  */
-export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths, trace: { mark(step: string): void } = { mark: () => undefined }): Promise<void> {
+export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, paths: ContainerPaths, trace: { mark(step: string): void } = { mark: () => undefined }, restoreFrom?: string): Promise<void> {
   const { runtime } = deps;
   let network: Awaited<ReturnType<NetworkAttacher['setUp']>> | undefined;
   // A remapped container's netns is made by runc inside its user namespace; endpoints follow.
@@ -41,7 +41,8 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, devices: deps, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     trace.mark('spec built');
-    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts, deps.logDriver) });
+    // A restore (checkpoint) runs the saved processes in the new namespaces as create returns: no start then.
+    const creating = runtime.create(spec, { logPath: paths.log, logRotation: logRotationOf(rec, deps.logOpts, deps.logDriver), restoreFrom });
     creating.then((c) => {
       trace.mark('runtime created');
       pid?.resolve(c.pid);
@@ -52,7 +53,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     if (created.status === 'rejected') throw created.reason;
     if (files.value) await writeEtcFiles(paths.dir, files.value);
     trace.mark('etc files');
-    await runtime.start(rec.id);
+    if (restoreFrom === undefined) await runtime.start(rec.id);
     trace.mark('runtime started');
   } catch (e) {
     // A failure before runc create (a joined container gone, a shm or real-time refusal) must also end

@@ -56,6 +56,8 @@ export interface ContainerRuntime {
   exitStatus(id: string): Promise<{ exitCode: number; exitedAt: Date } | null>;
   attachStdin(id: string): Promise<Writable>;
   exec(id: string, opts: import('../../core/runtime/index.js').ExecOptions): Promise<import('../../core/runtime/index.js').ExecProcess>;
+  /** CRIU's checkpoint of a running container; absent: this runtime cannot checkpoint. */
+  checkpoint?(id: string, opts: import('../../core/runtime/index.js').CheckpointOptions): Promise<void>;
   readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
   resolveUser(rootfs: string, user: string): Promise<{ uid: number; gid: number; additionalGids: number[]; home: string }>;
 }

@@ -201,7 +201,8 @@ export class ContainerService {
     return rec;
   }
 
-  async start(idOrName: string): Promise<void> {
+  /** `restoreFrom`: a checkpoint's folder (see checkpoints.ts) that the process is restored from instead of started. */
+  async start(idOrName: string, opts: { restoreFrom?: string } = {}): Promise<void> {
     const rec0 = this.get(idOrName);
     await this.#locked(rec0.id, async () => {
       const rec = this.get(rec0.id);
@@ -210,11 +211,11 @@ export class ContainerService {
       if (rec.state.status === 'removing' || rec.state.status === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
       this.#cancelRestart(rec.id);
       rec.manuallyStopped = false;
-      await this.#startLocked(rec);
+      await this.#startLocked(rec, opts.restoreFrom);
     });
   }
 
-  async #startLocked(rec: ContainerRecord): Promise<void> {
+  async #startLocked(rec: ContainerRecord, restoreFrom?: string): Promise<void> {
     const { runtime } = this.deps;
     const rootfs = this.rootfsPath(rec.id);
     const trace = stepTrace(this.deps.trace, `start ${rec.id.slice(0, 12)}`);
@@ -228,7 +229,7 @@ export class ContainerService {
     try {
       // The driver is opened first (a syslog collector that is not there fails the start) and takes the lines of this run.
       await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o), new Date());
-      await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) }, trace);
+      await launch(this.deps, rec, { dir: this.dir(rec.id), rootfs, log: this.logPath(rec.id) }, trace, restoreFrom);
     } catch (e) {
       await this.#logs.stop(rec.id);
       const code = e instanceof CommandNotFound ? 127 : e instanceof CannotInvoke ? 126 : 128;
