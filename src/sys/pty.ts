@@ -11,6 +11,9 @@ const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
 const O_CLOEXEC = 0o2000000;
 const TIOCSWINSZ = 0x5414;
+const TCSANOW = 0;
+/** glibc's struct termios is 60 bytes on Linux; a little room to spare. */
+const TERMIOS_SIZE = 64;
 
 interface Calls {
   posixOpenpt(flags: number): number;
@@ -20,6 +23,9 @@ interface Calls {
   ioctlWinsize(fd: number, ws: Buffer): number;
   dup(fd: number): number;
   close(fd: number): number;
+  tcgetattr(fd: number, t: Buffer): number;
+  tcsetattr(fd: number, when: number, t: Buffer): number;
+  cfmakeraw(t: Buffer): void;
   errno(): number;
 }
 
@@ -36,6 +42,9 @@ function load(): Calls {
   const ioctl = libc.func('int ioctl(int fd, unsigned long req, void *arg)');
   const dup = libc.func('int dup(int fd)');
   const close = libc.func('int close(int fd)');
+  const tcgetattr = libc.func('int tcgetattr(int fd, void *t)');
+  const tcsetattr = libc.func('int tcsetattr(int fd, int when, void *t)');
+  const cfmakeraw = libc.func('void cfmakeraw(void *t)');
   calls = {
     posixOpenpt: (f) => posixOpenpt(f) as number,
     grantpt: (fd) => grantpt(fd) as number,
@@ -44,6 +53,9 @@ function load(): Calls {
     ioctlWinsize: (fd, ws) => ioctl(fd, TIOCSWINSZ, ws) as number,
     dup: (fd) => dup(fd) as number,
     close: (fd) => close(fd) as number,
+    tcgetattr: (fd, t) => tcgetattr(fd, t) as number,
+    tcsetattr: (fd, w, t) => tcsetattr(fd, w, t) as number,
+    cfmakeraw: (t) => void cfmakeraw(t),
     errno: () => koffi.errno(),
   };
   return calls;
@@ -61,6 +73,13 @@ export function openPtyPair(): { master: number; slave: number } {
     }
     const path = name.subarray(0, name.indexOf(0)).toString();
     const slave = openSync(path, constants.O_RDWR | O_NOCTTY);
+    // Raw from the start: the container's own console already turns \n into \r\n; a relay that
+    // writes before the runtime has made this pty raw would get a second \r (a\r\r\n).
+    const t = Buffer.alloc(TERMIOS_SIZE);
+    if (c.tcgetattr(slave, t) === 0) {
+      c.cfmakeraw(t);
+      c.tcsetattr(slave, TCSANOW, t);
+    }
     return { master, slave };
   } catch (e) {
     c.close(master);
