@@ -57,6 +57,9 @@ export interface ContainerSpecInput {
   capAdd?: string[];
   capDrop?: string[];
   privileged?: boolean;
+  /** The paths masked and made read-only; absent: Docker's defaults. Privileged: none whatever is given. */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
   annotations?: Record<string, string>;
   /** docker run --ulimit: 'nofile' or 'RLIMIT_NOFILE'; each value is clamped to the host's hard limit. */
   ulimits?: { name: string; soft: number; hard: number }[];
@@ -339,8 +342,8 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
         ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
         : {}),
       cgroupsPath: `${input.cgroupParent ? input.cgroupParent.replace(/\/+$/, '') : '/berth'}/${input.id}`,
-      maskedPaths: privileged ? [] : [...MASKED_PATHS],
-      readonlyPaths: privileged ? [] : [...READONLY_PATHS],
+      maskedPaths: privileged ? [] : [...(input.maskedPaths ?? MASKED_PATHS)],
+      readonlyPaths: privileged ? [] : [...(input.readonlyPaths ?? READONLY_PATHS)],
       sysctl,
       ...(input.idMap ? { uidMappings: input.idMap.uids.map(ociRange), gidMappings: input.idMap.gids.map(ociRange) } : {}),
     },
