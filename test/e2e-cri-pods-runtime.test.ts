@@ -15,7 +15,7 @@ import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from
  */
 usePodsFixture();
 
-test('bad sandbox configs: no metadata, host ports without portmap, the host PID namespace: INVALID_ARGUMENT naming them', async () => {
+test('bad sandbox configs: no metadata, host ports without portmap, a TARGET PID namespace: INVALID_ARGUMENT naming them', async () => {
   const none = failed(await pods.cri.rt('RunPodSandbox', { config: { hostname: 'x' } }));
   assert.equal(none.code, status.INVALID_ARGUMENT);
   assert.match(none.details, /metadata/);
@@ -23,9 +23,9 @@ test('bad sandbox configs: no metadata, host ports without portmap, the host PID
   const ports = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('ports', { port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080 }] }) }));
   assert.equal(ports.code, status.INVALID_ARGUMENT);
   assert.match(ports.details, /portMappings capability \(portmap\) in network pods/);
-  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'NODE' } } } }) }));
+  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }) }));
   assert.equal(pid.code, status.INVALID_ARGUMENT);
-  assert.match(pid.details, /namespace_options\.pid NODE/);
+  assert.match(pid.details, /namespace_options\.pid TARGET is for containers/);
   assert.deepEqual(await netnsFiles(), []);
 });
 

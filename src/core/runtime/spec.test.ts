@@ -116,6 +116,13 @@ test('masked and read-only paths: as given, the defaults when none are, none whe
   assert.deepEqual([p.linux.maskedPaths, p.linux.readonlyPaths], [[], []]);
 });
 
+test('a shared bind mount makes the root shared, a slave one a slave; private ones leave runc\'s default', () => {
+  const m = (p: string) => ({ source: '/src', destination: '/dst', type: 'bind', options: ['rbind', 'rw', p] });
+  assert.equal(generateSpec({ ...base, mounts: [m('rslave'), m('rshared')] }, host).linux.rootfsPropagation, 'rshared');
+  assert.equal(generateSpec({ ...base, mounts: [m('rslave')] }, host).linux.rootfsPropagation, 'rslave');
+  assert.equal(generateSpec({ ...base, mounts: [m('rprivate')] }, host).linux.rootfsPropagation, undefined);
+});
+
 test('empty command and relative rootfs are refused', () => {
   assert.throws(() => generateSpec({ ...base, args: [] }, host), InvalidArgument);
   assert.throws(() => generateSpec({ ...base, rootfs: 'rel' }, host), InvalidArgument);

@@ -348,6 +348,11 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       ...(input.idMap ? { uidMappings: input.idMap.uids.map(ociRange), gidMappings: input.idMap.gids.map(ociRange) } : {}),
     },
   };
+  // As Docker and containerd: a shared mount propagates out only from a shared root (runc makes it a
+  // slave of the host's by default, which a slave mount needs at least).
+  const propagations = new Set(mounts.flatMap((m) => m.options));
+  if (propagations.has('rshared') || propagations.has('shared')) spec.linux.rootfsPropagation = 'rshared';
+  else if (propagations.has('rslave') || propagations.has('slave')) spec.linux.rootfsPropagation = 'rslave';
   // As Docker: a privileged container gets no filter, whatever profile was asked for.
   const seccomp = privileged || input.seccomp === 'unconfined' ? undefined : (input.seccomp ?? DEFAULT_SECCOMP_PROFILE);
   if (seccomp) {
