@@ -158,6 +158,8 @@ test("UpdateContainerResources changes a running container's limits; ReopenConta
   await eventually(async () => ((await readFile(log, 'utf8')).includes('tick') ? true : undefined));
   await execFileP('mv', [log, `${log}.20261208-000000`]);
   CriClient.ok(await pods.cri.rt('ReopenContainerLog', { container_id: c }));
+  // The new file is there once the call returns (kubelet and critest look at once).
+  assert.ok((await stat(log)).isFile());
   await eventually(async () => ((await readFile(log, 'utf8').catch(() => '')).includes('tick') ? true : undefined), 10_000, 'lines in the reopened log');
   assert.ok((await criLog(log)).every((l) => l.text === 'tick'));
   CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
