@@ -133,6 +133,14 @@ test('mount propagation in a privileged pod: rprivate sees nothing, rslave sees 
     assert.ok((results['PROPAGATION_HOST_TO_CONTAINER']?.inContainer ?? 0) > 0, JSON.stringify(results));
     assert.ok((results['PROPAGATION_BIDIRECTIONAL']?.inContainer ?? 0) > 0, JSON.stringify(results));
     assert.ok((results['PROPAGATION_BIDIRECTIONAL']?.onHost ?? 0) > 0, JSON.stringify(results));
+    // A source that is not on a shared mount cannot propagate: the start is refused, in Docker's words.
+    const plain = join(root, 'plain');
+    await mkdir(plain);
+    const created = CriClient.ok(await pods.cri.rt('CreateContainer', { pod_sandbox_id: pod, config: containerConfig('unshared', pause, { ...priv(), mounts: [{ host_path: plain, container_path: '/m', propagation: 'PROPAGATION_BIDIRECTIONAL' }] }) })) as { container_id: string };
+    pods.d.seenIds.add(created.container_id);
+    const refused = failed(await pods.cri.rt('StartContainer', { container_id: created.container_id }));
+    assert.equal(refused.code, status.INVALID_ARGUMENT);
+    assert.match(refused.details, /path .*plain is mounted on \S+ but it is not a shared mount/);
   } finally {
     CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
     for (const m of made.reverse()) await execFileP('umount', ['-l', m]).catch(() => undefined);
