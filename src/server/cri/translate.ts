@@ -126,7 +126,7 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   const spec = defaultContainerSpec({ network: pod.hostNetwork ? 'host' : '' });
   spec.namespaces.network = pod.hostNetwork ? { mode: 'host' } : { mode: 'path', path: pod.namespaces.net ?? '' };
   spec.networking.network = pod.hostNetwork ? 'host' : '';
-  spec.namespaces.ipc = hostIpc || !pod.namespaces.ipc ? { mode: 'host' } : { mode: 'path', path: pod.namespaces.ipc };
+  spec.namespaces.ipc = pod.namespaces.ipc && !hostIpc ? { mode: 'path', path: pod.namespaces.ipc } : { mode: 'host' };
   spec.namespaces.uts = { mode: 'path', path: pod.namespaces.uts };
   // In a pod that shares its PID namespace, every container is in it (kubelet asks POD for each).
   if (pidMode === 'NODE') spec.namespaces.pid = { mode: 'host' };
