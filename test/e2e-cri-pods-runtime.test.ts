@@ -15,7 +15,7 @@ import { openCommandStreams, openPortForwardStreams, readAll, spdyConnect } from
  */
 usePodsFixture();
 
-test('bad sandbox configs: no metadata, host ports without portmap, the host PID namespace: INVALID_ARGUMENT naming them', async () => {
+test('bad sandbox configs: no metadata, host ports without portmap, a TARGET PID namespace: INVALID_ARGUMENT naming them', async () => {
   const none = failed(await pods.cri.rt('RunPodSandbox', { config: { hostname: 'x' } }));
   assert.equal(none.code, status.INVALID_ARGUMENT);
   assert.match(none.details, /metadata/);
@@ -23,9 +23,9 @@ test('bad sandbox configs: no metadata, host ports without portmap, the host PID
   const ports = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('ports', { port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080 }] }) }));
   assert.equal(ports.code, status.INVALID_ARGUMENT);
   assert.match(ports.details, /portMappings capability \(portmap\) in network pods/);
-  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'NODE' } } } }) }));
+  const pid = failed(await pods.cri.rt('RunPodSandbox', { config: podConfig('pid', { linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }) }));
   assert.equal(pid.code, status.INVALID_ARGUMENT);
-  assert.match(pid.details, /namespace_options\.pid NODE/);
+  assert.match(pid.details, /namespace_options\.pid TARGET is for containers/);
   assert.deepEqual(await netnsFiles(), []);
 });
 
@@ -158,6 +158,8 @@ test("UpdateContainerResources changes a running container's limits; ReopenConta
   await eventually(async () => ((await readFile(log, 'utf8')).includes('tick') ? true : undefined));
   await execFileP('mv', [log, `${log}.20261208-000000`]);
   CriClient.ok(await pods.cri.rt('ReopenContainerLog', { container_id: c }));
+  // The new file is there once the call returns (kubelet and critest look at once).
+  assert.ok((await stat(log)).isFile());
   await eventually(async () => ((await readFile(log, 'utf8').catch(() => '')).includes('tick') ? true : undefined), 10_000, 'lines in the reopened log');
   assert.ok((await criLog(log)).every((l) => l.text === 'tick'));
   CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));

@@ -152,6 +152,9 @@ export interface SecuritySpec {
   sysctls: Record<string, string>;
   /** Supplementary groups: numeric gids or group names of the container's /etc/group. */
   groupAdd: string[];
+  /** The paths masked and made read-only (CRI's own lists); absent: the runtime's defaults. None when privileged. */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
 }
 
 /** One legacy link: the parent sees `targetId` as `alias` (link name /parent/alias). */

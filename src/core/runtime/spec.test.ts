@@ -107,6 +107,22 @@ test('capabilities: add, drop, ALL, privileged, unknown', () => {
   assert.ok(!p.mounts.find((m) => m.destination === '/sys')?.options.includes('ro'));
 });
 
+test('masked and read-only paths: as given, the defaults when none are, none when privileged', () => {
+  const own = generateSpec({ ...base, maskedPaths: ['/proc/kcore', '/secret'], readonlyPaths: [] }, host);
+  assert.deepEqual(own.linux.maskedPaths, ['/proc/kcore', '/secret']);
+  assert.deepEqual(own.linux.readonlyPaths, []);
+  assert.ok(generateSpec(base, host).linux.readonlyPaths.includes('/proc/sys'));
+  const p = generateSpec({ ...base, privileged: true, maskedPaths: ['/secret'], readonlyPaths: ['/proc/sys'] }, host);
+  assert.deepEqual([p.linux.maskedPaths, p.linux.readonlyPaths], [[], []]);
+});
+
+test('a shared bind mount makes the root shared, a slave one a slave; private ones leave runc\'s default', () => {
+  const m = (p: string) => ({ source: '/src', destination: '/dst', type: 'bind', options: ['rbind', 'rw', p] });
+  assert.equal(generateSpec({ ...base, mounts: [m('rslave'), m('rshared')] }, host).linux.rootfsPropagation, 'rshared');
+  assert.equal(generateSpec({ ...base, mounts: [m('rslave')] }, host).linux.rootfsPropagation, 'rslave');
+  assert.equal(generateSpec({ ...base, mounts: [m('rprivate')] }, host).linux.rootfsPropagation, undefined);
+});
+
 test('empty command and relative rootfs are refused', () => {
   assert.throws(() => generateSpec({ ...base, args: [] }, host), InvalidArgument);
   assert.throws(() => generateSpec({ ...base, rootfs: 'rel' }, host), InvalidArgument);

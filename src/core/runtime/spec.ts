@@ -57,6 +57,9 @@ export interface ContainerSpecInput {
   capAdd?: string[];
   capDrop?: string[];
   privileged?: boolean;
+  /** The paths masked and made read-only; absent: Docker's defaults. Privileged: none whatever is given. */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
   annotations?: Record<string, string>;
   /** docker run --ulimit: 'nofile' or 'RLIMIT_NOFILE'; each value is clamped to the host's hard limit. */
   ulimits?: { name: string; soft: number; hard: number }[];
@@ -339,12 +342,17 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
         ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
         : {}),
       cgroupsPath: `${input.cgroupParent ? input.cgroupParent.replace(/\/+$/, '') : '/berth'}/${input.id}`,
-      maskedPaths: privileged ? [] : [...MASKED_PATHS],
-      readonlyPaths: privileged ? [] : [...READONLY_PATHS],
+      maskedPaths: privileged ? [] : [...(input.maskedPaths ?? MASKED_PATHS)],
+      readonlyPaths: privileged ? [] : [...(input.readonlyPaths ?? READONLY_PATHS)],
       sysctl,
       ...(input.idMap ? { uidMappings: input.idMap.uids.map(ociRange), gidMappings: input.idMap.gids.map(ociRange) } : {}),
     },
   };
+  // As Docker and containerd: a shared mount propagates out only from a shared root (runc makes it a
+  // slave of the host's by default, which a slave mount needs at least).
+  const propagations = new Set(mounts.flatMap((m) => m.options));
+  if (propagations.has('rshared') || propagations.has('shared')) spec.linux.rootfsPropagation = 'rshared';
+  else if (propagations.has('rslave') || propagations.has('slave')) spec.linux.rootfsPropagation = 'rslave';
   // As Docker: a privileged container gets no filter, whatever profile was asked for.
   const seccomp = privileged || input.seccomp === 'unconfined' ? undefined : (input.seccomp ?? DEFAULT_SECCOMP_PROFILE);
   if (seccomp) {

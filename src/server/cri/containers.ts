@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Conflict, InvalidArgument, NotFound, NotModified, isNotFound } from '../../errdefs/index.js';
+import { Conflict, InvalidArgument, NotFound, NotModified, Unavailable, isNotFound } from '../../errdefs/index.js';
 import { reopenContainerLog, type ContainerRecord } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
 import { unary } from './rpc.js';
@@ -68,6 +68,15 @@ export function containerStatus(rec: ContainerRecord): Msg {
     mounts: v.mounts,
     log_path: v.logPath,
   };
+}
+
+/** Waits (a few seconds at most) for conmon to have made the container's log file again. */
+async function logReopened(id: string, path: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await stat(path).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Unavailable(`ReopenContainerLog: the log of container ${id} was not made again at ${path} within 5s (its monitor did not answer)`);
 }
 
 function idOf(req: Msg, rpc: string): string {
@@ -172,6 +181,10 @@ export function containerHandlers(deps: CriDeps) {
     ReopenContainerLog: unary('ReopenContainerLog', async (req) => {
       const rec = get(idOf(req, 'ReopenContainerLog'));
       await inNs(() => reopenContainerLog(svc, rec.id));
+      // conmon reopens the file when it reads the request; kubelet (and critest) look for the new
+      // file as soon as the call returns, so it returns once the file is there, as CRI-O's does.
+      const path = viewOf(rec).logPath;
+      if (path) await logReopened(rec.id, path);
       return {};
     }),
 

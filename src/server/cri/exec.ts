@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
 import { DeadlineExceeded } from './errors.js';
 import { unary } from './rpc.js';
-import type { StreamingServer } from './streaming/index.js';
+import { execStartError, type StreamingServer } from './streaming/index.js';
 import { bool, num, str, strings } from './wire.js';
 
 /** kubelet's gRPC message limit: ExecSync output above it is cut, as containerd caps it. */
@@ -56,7 +56,9 @@ export function execHandlers(deps: CriDeps, streaming: StreamingServer) {
       const timeout = num(req, 'timeout');
       const session = await inNs(async () => {
         const e = deps.execs.create(rec.id, execConfig(cmd, { tty: false, stdin: false, stdout: true, stderr: true }));
-        return deps.execs.start(e.id, { tty: false });
+        return deps.execs.start(e.id, { tty: false }).catch((err: unknown) => {
+          throw execStartError(err, e.id);
+        });
       });
       session.stdin?.end();
       const out = collect(session.stdout);

@@ -43,11 +43,11 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
   const sc = obj(linux?.['security_context']);
   const nso = obj(sc?.['namespace_options']);
   if (nso) {
-    if (str(nso, 'pid') === 'NODE' || str(nso, 'pid') === 'TARGET') throw new InvalidArgument(`RunPodSandbox: namespace_options.pid ${str(nso, 'pid')} is not supported by berth yet (use CONTAINER or POD)`);
-    if (str(nso, 'ipc') === 'NODE') throw new InvalidArgument('RunPodSandbox: namespace_options.ipc NODE (host IPC) is not supported by berth yet');
+    // TARGET is a container's mode (another container's PID namespace), never a pod's.
+    if (str(nso, 'pid') === 'TARGET') throw new InvalidArgument('RunPodSandbox: namespace_options.pid TARGET is for containers, not pod sandboxes (use CONTAINER, POD or NODE)');
+    if (str(nso, 'ipc') === 'TARGET' || str(nso, 'network') === 'TARGET') throw new InvalidArgument('RunPodSandbox: namespace_options ipc and network TARGET are not namespace modes of a pod (use POD or NODE)');
     if (str(obj(nso['userns_options']), 'mode') === 'POD') throw new InvalidArgument('RunPodSandbox: userns_options (pod user namespaces) are not supported by berth yet');
   }
-  if (bool(sc, 'privileged')) throw new InvalidArgument('RunPodSandbox: a privileged sandbox is not supported by berth yet');
   // The sandbox's own run_as_user, seccomp, readonly_rootfs, supplemental groups and overhead are the
   // pause process's in containerd; a berth pod has no such process (a shared PID namespace's
   // catatonit only reaps), so they have nothing to apply to. The containers' own contexts apply.
@@ -67,6 +67,10 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
     hostNetwork: str(nso, 'network') === 'NODE',
     // Without namespace options, kubelet's default: a PID namespace per container.
     sharedPid: str(nso, 'pid') === 'POD',
+    hostPid: str(nso, 'pid') === 'NODE',
+    hostIpc: str(nso, 'ipc') === 'NODE',
+    // The pod has no process of its own to run privileged: this is what its containers may be.
+    privileged: bool(sc, 'privileged'),
     portMappings: portMappingsOf(c, str(nso, 'network') === 'NODE'),
     sysctls: map(linux, 'sysctls'),
     cgroupParent: cgroupParentOf(linux, driver),
@@ -87,7 +91,7 @@ function sandboxStatus(p: SandboxRecord): Msg {
   return {
     ...sandboxSummary(p),
     network: { ip: p.network?.ip ?? '', additional_ips: (p.network?.ips ?? []).slice(1).map((ip) => ({ ip })) },
-    linux: { namespaces: { options: { network: mode, pid: p.namespaces.pid ? 'POD' : 'CONTAINER', ipc: 'POD', target_id: '' } } },
+    linux: { namespaces: { options: { network: mode, pid: p.hostPid ? 'NODE' : p.namespaces.pid ? 'POD' : 'CONTAINER', ipc: p.hostIpc ? 'NODE' : 'POD', target_id: '' } } },
   };
 }
 
@@ -114,7 +118,7 @@ export function sandboxHandlers(deps: CriDeps) {
       const p = pods.get(required(req, 'PodSandboxStatus'));
       const info: Record<string, string> = {};
       if (bool(req, 'verbose')) {
-        info['info'] = JSON.stringify({ pid: p.pidHolder?.pid ?? 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls } });
+        info['info'] = JSON.stringify({ pid: p.pidHolder?.pid ?? 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, privileged: p.privileged === true, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls } });
       }
       return { status: sandboxStatus(p), info, containers_statuses: [], timestamp: String(BigInt(Date.now()) * 1_000_000n) };
     }),

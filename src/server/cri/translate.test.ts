@@ -63,7 +63,10 @@ test('what berth does not run is refused naming the field', async () => {
   await refused({ metadata: null }, /metadata/);
   await refused({ mounts: [{ container_path: 'rel', host_path: '/x' }] }, /container_path/);
   await refused({ mounts: [{ container_path: '/d', host_path: '/x', propagation: 'PROPAGATION_SIDEWAYS' }] }, /propagation/);
-  await refused({ linux: { security_context: { masked_paths: ['/proc/kcore'] } } }, /masked_paths/);
+  await refused({ linux: { security_context: { masked_paths: ['proc/kcore'] } } }, /masked_paths and readonly_paths entry "proc\/kcore" must be an absolute path/);
+  await refused({ linux: { security_context: { namespace_options: { pid: 'TARGET', target_id: 'c' } } } }, /pid TARGET/);
+  // As containerd: a privileged container only in a privileged sandbox.
+  await refused({ linux: { security_context: { privileged: true } } }, /privileged needs a privileged pod sandbox/);
   await refused({ linux: { security_context: { apparmor: { profile_type: 'Localhost', localhost_ref: 'p' } } } }, /apparmor/);
   await refused({ linux: { security_context: { capabilities: { add_ambient_capabilities: ['NET_ADMIN'] } } } }, /ambient/);
   await refused({ linux: { resources: { hugepage_limits: [{ page_size: '2MB', limit: '1' }] } } }, /hugepage_limits/);
@@ -71,14 +74,52 @@ test('what berth does not run is refused naming the field', async () => {
   await refused({ linux: { security_context: { run_as_group: { value: '1003' } } } }, /run_as_group is given without run_as_user/);
 });
 
-test('PodSandboxConfig: metadata required; host PID, host IPC, systemd cgroups refused; a shared PID namespace and host ports kept', () => {
+test('masked_paths and readonly_paths: taken as given; none given keeps the runtime\'s defaults', async () => {
+  const given = await containerInput({ ...base, linux: { security_context: { masked_paths: ['/proc/kcore', '/secret'], readonly_paths: ['/proc/sys'] } } }, pod, 'sha256:abc', 'k8s.io');
+  assert.deepEqual(given.input.spec.security.maskedPaths, ['/proc/kcore', '/secret']);
+  assert.deepEqual(given.input.spec.security.readonlyPaths, ['/proc/sys']);
+  const none = await containerInput(base, pod, 'sha256:abc', 'k8s.io');
+  assert.equal(none.input.spec.security.maskedPaths, undefined);
+  assert.equal(none.input.spec.security.readonlyPaths, undefined);
+});
+
+test('a privileged container in a privileged pod: privileged, no seccomp filter, AppArmor unconfined, whatever profile it names', async () => {
+  const priv = { ...pod, privileged: true };
+  const { input } = await containerInput({ ...base, linux: { security_context: { privileged: true, seccomp: { profile_type: 'RuntimeDefault' } } } }, priv, 'sha256:abc', 'k8s.io');
+  assert.equal(input.spec.security.privileged, true);
+  assert.deepEqual(input.spec.security.seccomp, { mode: 'unconfined' });
+  assert.equal(input.spec.security.apparmor, 'unconfined');
+  // An unprivileged container of a privileged pod stays unprivileged.
+  const plain = await containerInput({ ...base, linux: { security_context: { seccomp: { profile_type: 'RuntimeDefault' } } } }, priv, 'sha256:abc', 'k8s.io');
+  assert.equal(plain.input.spec.security.privileged, false);
+  assert.deepEqual(plain.input.spec.security.seccomp, { mode: 'default' });
+});
+
+test('host PID and IPC: the container is in the host\'s namespaces (none joined by path)', async () => {
+  const host = { ...pod, hostPid: true, hostIpc: true, namespaces: { net: pod.namespaces.net ?? '', uts: pod.namespaces.uts } };
+  const { input } = await containerInput({ ...base, linux: { security_context: { namespace_options: { pid: 'NODE', ipc: 'NODE', network: 'POD' } } } }, host, 'sha256:abc', 'k8s.io');
+  assert.deepEqual(input.spec.namespaces.pid, { mode: 'host' });
+  assert.deepEqual(input.spec.namespaces.ipc, { mode: 'host' });
+  assert.deepEqual(input.spec.namespaces.uts, { mode: 'path', path: '/run/berth/pods/p/uts' });
+  // Without namespace options of its own, the pod's choice holds.
+  const bare = await containerInput(base, host, 'sha256:abc', 'k8s.io');
+  assert.deepEqual(bare.input.spec.namespaces.pid, { mode: 'host' });
+  assert.deepEqual(bare.input.spec.namespaces.ipc, { mode: 'host' });
+  const own = await containerInput(base, pod, 'sha256:abc', 'k8s.io');
+  assert.deepEqual(own.input.spec.namespaces.pid, { mode: 'private' });
+});
+
+test('PodSandboxConfig: metadata required; host PID, host IPC and privileged kept; TARGET and systemd cgroups refused; a shared PID namespace and host ports kept', () => {
   const md = { metadata: { name: 'p', uid: 'u', namespace: 'n', attempt: 1 } };
   assert.throws(() => sandboxRequest({ hostname: 'x' }, ''), /no metadata/);
   assert.throws(() => sandboxRequest({ metadata: { name: 'p' } }, ''), /metadata.name, metadata.uid and metadata.namespace/);
-  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'NODE' } } } }, ''), /namespace_options.pid NODE/);
+  const host = sandboxRequest({ ...md, linux: { security_context: { privileged: true, namespace_options: { pid: 'NODE', ipc: 'NODE' } } } }, '');
+  assert.deepEqual([host.hostPid, host.hostIpc, host.privileged, host.sharedPid], [true, true, true, false]);
+  const plain = sandboxRequest(md, '');
+  assert.deepEqual([plain.hostPid, plain.hostIpc, plain.privileged], [false, false, false]);
+  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'TARGET' } } } }, ''), /namespace_options.pid TARGET is for containers/);
   assert.equal(sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '').sharedPid, true);
   assert.equal(sandboxRequest(md, '').sharedPid, false);
-  assert.throws(() => sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'CONTAINER', ipc: 'NODE' } } } }, ''), /ipc NODE/);
   assert.throws(() => sandboxRequest({ ...md, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'systemd'), /systemd is not supported/);
   assert.throws(() => sandboxRequest(md, 'kata'), /runtime handler "kata"/);
   const r = sandboxRequest({ ...md, port_mappings: [{ protocol: 'UDP', container_port: 53, host_port: 5353, host_ip: '127.0.0.1' }, { container_port: 80, host_port: 0 }] }, '');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
-import { defaultContainerSpec, MASKED_PATHS, READONLY_PATHS, type CreateInput, type MountRequest, type ResourceSpec, type SandboxRecord, type SeccompSpec } from '../../services/index.js';
+import { defaultContainerSpec, type CreateInput, type MountRequest, type ResourceSpec, type SandboxRecord, type SeccompSpec } from '../../services/index.js';
 import { bool, map, num, obj, str, strings, type Msg } from './wire.js';
 
 /** What the CRI view of a container keeps (record.views.cri): what ContainerStatus shows back. */
@@ -19,10 +19,6 @@ const PROPAGATION: Record<string, string> = { PROPAGATION_PRIVATE: 'rprivate', P
 
 function refuse(field: string, why = 'is not supported by berth yet'): never {
   throw new InvalidArgument(`CreateContainer: ${field} ${why}`);
-}
-
-function sameList(a: string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function seccompOf(sc: Msg | null): Promise<SeccompSpec> {
@@ -110,42 +106,51 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   const sc = obj(linux?.['security_context']);
   const res = obj(linux?.['resources']);
   const nso = obj(sc?.['namespace_options']);
-  const pidMode = nso ? str(nso, 'pid') : 'CONTAINER';
-  if (pidMode === 'NODE' || pidMode === 'TARGET') refuse(`namespace_options.pid ${pidMode}`);
+  const pidMode = nso ? str(nso, 'pid') : pod.hostPid ? 'NODE' : 'CONTAINER';
+  if (pidMode === 'TARGET') refuse('namespace_options.pid TARGET (another container\'s PID namespace)');
   if (pidMode === 'POD' && !pod.namespaces.pid) refuse('namespace_options.pid POD', 'needs a pod sandbox made with namespace_options.pid POD');
-  if (nso && str(nso, 'ipc') === 'NODE') refuse('namespace_options.ipc NODE');
+  // As containerd: the container's own option decides; a pod without an IPC namespace of its own has the host's.
+  const hostIpc = (nso !== null && str(nso, 'ipc') === 'NODE') || !pod.namespaces.ipc;
+  const privileged = bool(sc, 'privileged');
+  if (privileged && !pod.privileged) refuse('security_context.privileged', 'needs a privileged pod sandbox (linux.security_context.privileged in RunPodSandbox), as kubelet makes for a pod with a privileged container');
   if (obj(sc?.['selinux_options']) && Object.values(obj(sc?.['selinux_options']) ?? {}).some((v) => v)) refuse('selinux_options');
   if (obj(sc?.['apparmor']) && !['', 'Unconfined', 'RuntimeDefault'].includes(str(obj(sc?.['apparmor']), 'profile_type'))) refuse('apparmor localhost profiles');
   if (strings(obj(sc?.['capabilities']), 'add_ambient_capabilities').length) refuse('capabilities.add_ambient_capabilities');
+  // kubelet sends its own lists (its defaults, or none for procMount Unmasked, which the wire cannot
+  // tell from "not given"): as containerd, a list given is taken as it is, none given keeps the
+  // runtime's defaults, and a privileged container has none at all.
   const masked = strings(sc, 'masked_paths');
   const ro = strings(sc, 'readonly_paths');
-  if (masked.length && !sameList(masked, MASKED_PATHS)) refuse('masked_paths other than the runtime defaults');
-  if (ro.length && !sameList(ro, READONLY_PATHS)) refuse('readonly_paths other than the runtime defaults');
+  for (const p of [...masked, ...ro]) if (!p.startsWith('/')) refuse(`masked_paths and readonly_paths entry ${JSON.stringify(p)}`, 'must be an absolute path');
 
   const spec = defaultContainerSpec({ network: pod.hostNetwork ? 'host' : '' });
   spec.namespaces.network = pod.hostNetwork ? { mode: 'host' } : { mode: 'path', path: pod.namespaces.net ?? '' };
   spec.networking.network = pod.hostNetwork ? 'host' : '';
-  spec.namespaces.ipc = { mode: 'path', path: pod.namespaces.ipc };
+  spec.namespaces.ipc = pod.namespaces.ipc && !hostIpc ? { mode: 'path', path: pod.namespaces.ipc } : { mode: 'host' };
   spec.namespaces.uts = { mode: 'path', path: pod.namespaces.uts };
   // In a pod that shares its PID namespace, every container is in it (kubelet asks POD for each).
-  if (pod.namespaces.pid) spec.namespaces.pid = { mode: 'path', path: pod.namespaces.pid };
+  if (pidMode === 'NODE') spec.namespaces.pid = { mode: 'host' };
+  else if (pod.namespaces.pid) spec.namespaces.pid = { mode: 'path', path: pod.namespaces.pid };
   spec.networking.dns = { ...pod.dns };
   const { requests, view: mountView } = mountsOf(c);
   spec.mounts = requests;
   const devices = Array.isArray(c['devices']) ? (c['devices'] as unknown[]).map(obj) : [];
   spec.security = {
     ...spec.security,
-    privileged: bool(sc, 'privileged'),
+    privileged,
+    ...(masked.length ? { maskedPaths: masked } : {}),
+    ...(ro.length ? { readonlyPaths: ro } : {}),
     capAdd: strings(obj(sc?.['capabilities']), 'add_capabilities'),
     capDrop: strings(obj(sc?.['capabilities']), 'drop_capabilities'),
     noNewPrivileges: bool(sc, 'no_new_privs'),
-    seccomp: bool(sc, 'privileged') ? { mode: 'unconfined' } : await seccompOf(sc),
+    // As containerd: a privileged container runs without a filter, whatever profile was asked for.
+    seccomp: privileged ? { mode: 'unconfined' } : await seccompOf(sc),
     devices: devices.map((dv) => ({ pathOnHost: str(dv, 'host_path'), pathInContainer: str(dv, 'container_path'), permissions: str(dv, 'permissions') || 'rwm' })),
     sysctls: { ...pod.sysctls },
     // int64s arrive as decimal strings.
     groupAdd: strings(sc, 'supplemental_groups'),
   };
-  if (str(obj(sc?.['apparmor']), 'profile_type') === 'Unconfined') spec.security.apparmor = 'unconfined';
+  if (privileged || str(obj(sc?.['apparmor']), 'profile_type') === 'Unconfined') spec.security.apparmor = 'unconfined';
   spec.rootfs.readOnly = bool(sc, 'readonly_rootfs');
   if (pod.cgroupParent) spec.resources.cgroupParent = pod.cgroupParent;
   if (res) spec.resources = resourcesOf('CreateContainer', res, spec.resources);

@@ -5,6 +5,7 @@ import { copyUp, resolveInRoot } from '../../core/volumes/index.js';
 import { ANONYMOUS_LABEL, type VolumeService } from '../volumes/index.js';
 import type { MountRequest } from '../../core/metadata/index.js';
 import { tmpfsOptions } from './tmpfs.js';
+import { checkPropagation } from './propagation.js';
 
 /** A mount as the runtime spec takes it. */
 export interface RuntimeMount {
@@ -130,6 +131,7 @@ export class ContainerMounts implements ContainerMountPlanner {
           if (!(await stat(m.source).catch(() => undefined))) {
             throw new InvalidArgument(`error while creating mount source path '${m.source}': bind source path does not exist`);
           }
+          await checkPropagation(m.source, m.propagation);
           out.push({ type: 'bind', source: m.source, destination: m.destination, options: [m.nonRecursive ? 'bind' : 'rbind', access, m.propagation || 'rprivate'] });
           break;
         }

@@ -1,11 +1,11 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerRecord, SeccompSpec } from '../../core/metadata/index.js';
-import type { ContainerSpecInput, NetnsChoice, SeccompProfile } from '../../core/runtime/index.js';
+import type { ContainerRecord, SeccompSpec, SecuritySpec } from '../../core/metadata/index.js';
+import type { ContainerDevice, ContainerSpecInput, NetnsChoice, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
 import { parseSeccompProfile } from '../../core/runtime/index.js';
 import { INIT_PATH, cgroupResources, initBinary } from './resources.js';
-import { resolveDevices, resolveGroups } from './host-resolve.js';
+import { hostDevices, resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
 import { mergeEnv } from './create-record.js';
 import type { ContainerMountPlanner } from './mounts.js';
@@ -88,7 +88,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     noNewPrivileges: security.noNewPrivileges,
     ...(seccomp ? { seccomp } : {}),
     sysctls: security.sysctls,
-    devices: [...(await resolveDevices(security.devices)), ...(cdi?.devices ?? [])],
+    devices: await devicesOf(security, cdi?.devices ?? []),
     ...(cdi && Object.keys(cdi.hooks).length ? { hooks: cdi.hooks } : {}),
     ...(runtime0 ? { runtime: runtime0 } : {}),
     deviceRules: security.deviceCgroupRules,
@@ -107,6 +107,8 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     capAdd: rec.spec.security.capAdd,
     capDrop: rec.spec.security.capDrop,
     privileged: rec.spec.security.privileged,
+    ...(security.maskedPaths ? { maskedPaths: security.maskedPaths } : {}),
+    ...(security.readonlyPaths ? { readonlyPaths: security.readonlyPaths } : {}),
     ...(rec.idMap ? { idMap: rec.idMap } : {}),
     ...(ns.userNamespacePath ? { userNamespacePath: ns.userNamespacePath } : {}),
     ...(Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
@@ -129,6 +131,14 @@ export async function writeEtcFiles(dir: string, files: { hosts: string; resolv:
 async function clampOomScoreAdj(asked: number): Promise<number> {
   const own = Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim());
   return Math.max(asked, Number.isFinite(own) ? own : 0);
+}
+
+/** The devices asked for, and with privileged every one of the host's besides (an asked path wins). */
+async function devicesOf(security: SecuritySpec, cdi: ContainerDevice[]): Promise<ContainerDevice[]> {
+  const asked = [...(await resolveDevices(security.devices)), ...cdi];
+  if (!security.privileged) return asked;
+  const taken = new Set(asked.map((d) => d.path));
+  return [...(await hostDevices()).filter((d) => !taken.has(d.path)), ...asked];
 }
 
 /** A pod's PID, IPC and UTS namespaces, which its containers join by path. */

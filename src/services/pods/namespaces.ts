@@ -11,7 +11,8 @@ const execFileP = promisify(execFile);
 export interface PodNamespaces {
   /** Absent with the host's network. */
   net?: string;
-  ipc: string;
+  /** Absent with the host's IPC namespace (NamespaceOption.ipc NODE). */
+  ipc?: string;
   uts: string;
   /** A shared PID namespace (NamespaceOption.pid POD), held by its init: present only when asked for. */
   pid?: string;
@@ -29,11 +30,11 @@ export interface PidHolder {
  * hostname, then exits. Nothing runs per pod, the files outlive berthd, and a restarted berthd
  * finds them where it left them.
  */
-export async function createPodNamespaces(dir: string, hostname: string, hostNetwork: boolean): Promise<PodNamespaces> {
+export async function createPodNamespaces(dir: string, hostname: string, host: { network: boolean; ipc: boolean }): Promise<PodNamespaces> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const ns: PodNamespaces = { ipc: join(dir, 'ipc'), uts: join(dir, 'uts'), ...(hostNetwork ? {} : { net: join(dir, 'net') }) };
+  const ns: PodNamespaces = { uts: join(dir, 'uts'), ...(host.ipc ? {} : { ipc: join(dir, 'ipc') }), ...(host.network ? {} : { net: join(dir, 'net') }) };
   for (const f of Object.values(ns)) await writeFile(f, '', { mode: 0o444 });
-  const flags = [`--ipc=${ns.ipc}`, `--uts=${ns.uts}`, ...(ns.net ? [`--net=${ns.net}`] : [])];
+  const flags = [`--uts=${ns.uts}`, ...(ns.ipc ? [`--ipc=${ns.ipc}`] : []), ...(ns.net ? [`--net=${ns.net}`] : [])];
   const script = `${ns.net ? 'ip link set lo up && ' : ''}hostname "$1"`;
   try {
     await execFileP('unshare', [...flags, 'sh', '-c', script, 'sh', hostname]);

@@ -18,6 +18,12 @@ export interface SandboxRequest {
   hostNetwork: boolean;
   /** Containers share one PID namespace (kubelet's shareProcessNamespace). */
   sharedPid: boolean;
+  /** The host's PID namespace (NamespaceOption.pid NODE, kubelet's hostPID). */
+  hostPid: boolean;
+  /** The host's IPC namespace (NamespaceOption.ipc NODE, kubelet's hostIPC): no IPC namespace of the pod's own. */
+  hostIpc: boolean;
+  /** Privileged containers may run in it (kubelet asks for it when one of the pod's containers is). */
+  privileged: boolean;
   portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
@@ -66,7 +72,7 @@ export class PodService {
     await this.deps.store.load();
     for (const p of this.deps.store.list()) {
       if (p.state !== 'ready') continue;
-      const alive = await stat(p.namespaces.ipc).then(() => true, () => false);
+      const alive = await stat(p.namespaces.uts).then(() => true, () => false);
       if (!alive) await this.deps.store.save({ ...p, state: 'notready' });
     }
   }
@@ -102,7 +108,8 @@ export class PodService {
     let attached: { net: Awaited<ReturnType<typeof loadCniNetwork>>; result: CniResult } | undefined;
     try {
       signal?.throwIfAborted();
-      ns = await createPodNamespaces(dir, req.hostname || m.name, req.hostNetwork);
+      if (req.sharedPid && req.hostPid) throw new InvalidArgument('a pod sandbox cannot both share a PID namespace of its own and use the host\'s');
+      ns = await createPodNamespaces(dir, req.hostname || m.name, { network: req.hostNetwork, ipc: req.hostIpc });
       if (req.sharedPid) {
         const started = await startPidHolder(dir);
         ns.pid = started.path;

@@ -35,6 +35,11 @@ export interface SandboxRecord {
   hostNetwork: boolean;
   /** Its containers share one PID namespace (namespaces.pid, held by pidHolder). */
   sharedPid?: boolean;
+  /** The host's PID and IPC namespaces (absent in records older than them: false). */
+  hostPid?: boolean;
+  hostIpc?: boolean;
+  /** Privileged containers may run in it (absent in older records: false). */
+  privileged?: boolean;
   /** Host ports published through the CNI chain's portMappings capability (the portmap plugin). */
   portMappings: PortMapping[];
   sysctls: Record<string, string>;

@@ -12,6 +12,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { NotImplemented } from '../../../errdefs/index.js';
 import type { ExecConfig, ExecSession } from '../../../services/index.js';
 import type { StreamIO, StreamRuntime } from './runtime.js';
+import { execStartError } from './errors.js';
 
 /** The part of ExecService this runtime uses. */
 export interface ExecBackend {
@@ -53,7 +54,9 @@ export class ExecStreamRuntime implements StreamRuntime {
       detachKeys: '',
       consoleSize: null,
     });
-    const s = await this.execs.start(rec.id, { tty: io.tty });
+    const s = await this.execs.start(rec.id, { tty: io.tty }).catch((e: unknown) => {
+      throw execStartError(e, rec.id);
+    });
     let finished = false;
     const onAbort = (): void => {
       // The pid is the exec's own process, alive until `done` settles.

@@ -10,3 +10,4 @@ export { ExecStreamRuntime, type ExecBackend, type ExecRuntimeOptions } from './
 export { spdyConnect, openCommandStreams, openPortForwardStreams, readAll, WsChannelClient } from './client.js';
 export { CHANNEL } from './ws-channels.js';
 export { NetnsPortForwarder, type NetnsPortForwarderOptions } from './netns-forward.js';
+export { execStartError } from './errors.js';
