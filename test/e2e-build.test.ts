@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestDaemon, useBusyboxDaemon } from './helpers/daemon.js';
@@ -207,4 +207,19 @@ test('-f with a Dockerfile outside the context (docker CLI and berth): built, an
     assert.equal((await run(['build', '-f', df, '-t', `bare-${cli}`, bare])).code, 0);
     assert.equal((await d.docker(['run', '--rm', `bare-${cli}`])).stdout, 'c.txt\n', cli);
   }
+});
+
+test('COPY keeps files hard-linked in the context as one file (the layer holds the bytes once), as Docker does', async () => {
+  const ctx = context('hardlinks', { Dockerfile: 'FROM busybox\nCOPY data /d/\nCMD ["sh", "-c", "stat -c \'%h %i\' /d/big /d/big2 /d/other"]\n', 'data/other': 'x' });
+  writeFileSync(join(ctx, 'data', 'big'), Buffer.alloc(1 << 20, 7));
+  linkSync(join(ctx, 'data', 'big'), join(ctx, 'data', 'big2'));
+  const b = await d.docker(['build', '-t', 'hardlinks', ctx]);
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  const out = (await d.docker(['run', '--rm', 'hardlinks'])).stdout.trim().split('\n');
+  const [big, big2, other] = out.map((l) => l.split(' '));
+  assert.deepEqual([big?.[0], big2?.[0], other?.[0]], ['2', '2', '1'], out.join('\n'));
+  assert.equal(big?.[1], big2?.[1], 'one inode');
+  const sizes = (await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'hardlinks'])).stdout;
+  const copyStep = sizes.split('\n').find((l) => l.includes('COPY'));
+  assert.match(copyStep ?? '', /\|1\.0[0-9]?MB$/, `the 1 MiB file is stored once: ${copyStep ?? sizes}`);
 });

@@ -240,6 +240,9 @@ export async function applyCopy(root: string, plan: CopyPlan, dest: string, opts
     await d.done;
   }
   const w = new TarWriter();
+  // Files hard-linked to each other in the context stay one file in the layer (as Docker's COPY
+  // keeps them): the first name carries the bytes, the others link to it.
+  const linked = new Map<string, string>();
   const produce = async (): Promise<void> => {
     for (const s of plan.sources.filter((x) => !x.archive)) {
       for (const e of s.entries) {
@@ -249,6 +252,13 @@ export async function applyCopy(root: string, plan: CopyPlan, dest: string, opts
         const type = entryTypeOf(e.st);
         // Device nodes are not copied from a build context.
         if (type === null || type === 'char' || type === 'block') continue;
+        const inode = e.st.isFile() && e.st.nlink > 1 ? `${e.st.dev}:${e.st.ino}` : undefined;
+        const first = inode !== undefined ? linked.get(inode) : undefined;
+        if (first !== undefined) {
+          await w.add({ name, type: 'hardlink', linkname: first, size: 0, mode: modeOf(e.st, opts), uid: owner.uid, gid: owner.gid, mtime: e.st.mtime });
+          continue;
+        }
+        if (inode !== undefined) linked.set(inode, name);
         const h: TarHeader = {
           name,
           type: type === 'hardlink' ? 'file' : type,
