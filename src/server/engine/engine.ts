@@ -17,6 +17,7 @@ import { networkRoutes } from './networks.js';
 import { buildRoutes } from './build.js';
 import { systemCheckRoutes } from './system-check.js';
 import { swarmRoutes } from './swarm.js';
+import { unsupportedRoutes } from './unsupported.js';
 import { distributionRoutes } from './distribution.js';
 import { systemDfRoutes } from './system-df.js';
 import { containerWsRoutes } from './container-ws.js';
@@ -43,6 +44,7 @@ export function engineRouter(deps: EngineDeps): Router<Handler> {
   buildRoutes(r, deps);
   systemCheckRoutes(r, deps);
   swarmRoutes(r);
+  unsupportedRoutes(r);
   distributionRoutes(r, deps);
   systemDfRoutes(r, deps, fs, deps.builds);
   containerWsRoutes(r, deps);

@@ -165,3 +165,18 @@ test('a create body that is not JSON is a 400 naming the problem, not a 500', ()
     assert.ok((r.json as { message?: string }).message, r.body);
     assert.doesNotMatch(r.body, /at .*\.js|SyntaxError: Unexpected/);
   }));
+
+test('plugins: none listed, a named one not found as dockerd says, installing refused; a BuildKit session refused', () =>
+  withServer(fakeDeps(), async (call) => {
+    const list = await call('GET', '/plugins');
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.json, []);
+    const one = await call('GET', '/plugins/vieux/sshfs:latest/json');
+    assert.equal(one.status, 404);
+    assert.deepEqual(one.json, { message: 'plugin "vieux/sshfs:latest" not found' });
+    assert.equal((await call('POST', '/plugins/pull?remote=vieux/sshfs')).status, 501);
+    assert.equal((await call('DELETE', '/plugins/x')).status, 404);
+    const session = await call('POST', '/session');
+    assert.equal(session.status, 501);
+    assert.match((session.json as { message: string }).message, /BuildKit sessions are not supported/);
+  }));
