@@ -35,6 +35,8 @@ const MANAGER_ROUTES: [method: string, path: string][] = [
   ['GET', '/configs/{id}'],
   ['DELETE', '/configs/{id}'],
   ['POST', '/configs/{id}/update'],
+  // Updating a volume is for cluster (swarm) volumes only: dockerd asks its swarm manager.
+  ['PUT', '/volumes/{name}'],
 ];
 
 /**
