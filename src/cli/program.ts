@@ -34,6 +34,7 @@ export function runOptions(cmd: Command): Command {
     .option('--group-add <group>', 'Add additional groups to join', collect, [])
     .option('--security-opt <opt>', 'Security Options', collect, [])
     .option('--sysctl <sysctl>', 'Sysctl options', collect, [])
+    .option('--annotation <annotation>', 'Add an annotation to the container (passed through to the OCI runtime)', collect, [])
     .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)')
     .option('--cpu-period <n>', 'Limit CPU CFS (Completely Fair Scheduler) period')
     .option('--cpu-quota <n>', 'Limit CPU CFS (Completely Fair Scheduler) quota')

@@ -66,6 +66,7 @@ export interface RunFlags extends NamespaceLimitFlags, RuntimeDeviceFlags {
   groupAdd?: string[];
   securityOpt?: string[];
   sysctl?: string[];
+  annotation?: string[];
   logDriver?: string;
   logOpt?: string[];
   pidsLimit?: string;
@@ -427,6 +428,16 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
       map[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     extra['Sysctls'] = map;
+  }
+  if (flags.annotation?.length) {
+    // As the docker CLI: KEY=VALUE, the value may be empty; a key without "=" is refused.
+    const map: Record<string, string> = {};
+    for (const kv of flags.annotation) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new InvalidArgument(`invalid argument "${kv}" for "--annotation" flag: bad format for annotation ${JSON.stringify(kv)}: expected KEY=VALUE`);
+      map[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    extra['Annotations'] = map;
   }
   if (flags.logDriver !== undefined || flags.logOpt?.length) {
     const config: Record<string, string> = {};

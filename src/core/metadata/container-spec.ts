@@ -231,6 +231,6 @@ export interface ContainerSpec {
   networking: NetworkingSpec;
   logging: LoggingSpec;
   lifecycle: LifecycleSpec;
-  /** OCI annotations, written into the runtime spec (the Docker dialect refuses its Annotations field yet). */
+  /** OCI annotations, written into the runtime spec (docker run --annotation, CRI annotations). */
   annotations: Record<string, string>;
 }

@@ -17,7 +17,6 @@ interface Unsupported {
 
 const HOST_CONFIG: Record<string, Unsupported> = {
   VolumeDriver: { accept: ['local'], why: 'berth has only the local volume driver' },
-  Annotations: { why: 'OCI annotations on containers are not implemented yet' },
   Cgroup: { why: 'joining another container\'s cgroup is not implemented' },
   CgroupParent: { why: 'choosing the parent cgroup is not implemented yet' },
   StorageOpt: { why: "--storage-opt size= needs project quotas (overlay over xfs mounted with 'pquota'), which berth does not set up" },

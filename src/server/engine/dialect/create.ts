@@ -3,7 +3,7 @@ import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec, NamespaceS
 import { parseDeviceCgroupRules } from '../device-rules.js';
 import { bool, obj, str, strList, strMap } from '../request.js';
 import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
-import { devicesFromHostConfig, groupAddFromHostConfig, resourcesFromHostConfig, securityOptsFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
+import { annotationsFromHostConfig, devicesFromHostConfig, groupAddFromHostConfig, resourcesFromHostConfig, securityOptsFromHostConfig, sysctlsFromHostConfig } from './host-options.js';
 import { mountsFromWire, volumesFromFromWire } from './mounts.js';
 import { deviceRequestsFromHostConfig } from './device-requests.js';
 import { namespacesFromHostConfig } from './namespaces.js';
@@ -137,7 +137,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
     },
     logging: loggingFromWire(hc),
     lifecycle: { restartPolicy, autoRemove, init: hc['Init'] === true },
-    annotations: {},
+    annotations: annotationsFromHostConfig(hc),
   };
 }
 

@@ -105,6 +105,20 @@ export function sysctlsFromHostConfig(hc: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.entries(s as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
 
+/** HostConfig.Annotations (API 1.43+, docker run --annotation): OCI annotations, strings by non-empty keys. */
+export function annotationsFromHostConfig(hc: Record<string, unknown>): Record<string, string> {
+  const a = hc['Annotations'];
+  if (a === undefined || a === null) return {};
+  if (typeof a !== 'object' || Array.isArray(a)) throw new InvalidArgument('invalid Annotations: expected an object of strings');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a as Record<string, unknown>)) {
+    if (k === '') throw new InvalidArgument('invalid Annotations: the empty string is not permitted as an annotation key');
+    if (typeof v !== 'string') throw new InvalidArgument(`invalid Annotations: the value of ${JSON.stringify(k)} must be a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
 export function devicesFromHostConfig(hc: Record<string, unknown>): DeviceSpec[] {
   const list = hc['Devices'];
   if (!Array.isArray(list)) return [];

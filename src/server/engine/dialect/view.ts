@@ -59,6 +59,7 @@ export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
     Devices: list(sec.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions }))),
     DeviceCgroupRules: list(sec.deviceCgroupRules.map((r) => `${r.type} ${r.major ?? '*'}:${r.minor ?? '*'} ${r.access}`)),
     Sysctls: Object.keys(sec.sysctls).length ? sec.sysctls : null,
+    Annotations: Object.keys(spec.annotations).length ? spec.annotations : null,
     Ulimits: list(spec.resources.ulimits.map((u) => ({ Name: u.name, Hard: u.hard, Soft: u.soft }))),
     BlkioWeightDevice: list((blk?.weightDevices ?? []).map((d) => ({ Path: d.path, Weight: d.weight }))),
     BlkioDeviceReadBps: list(rates(blk?.readBps)),
