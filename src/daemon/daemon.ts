@@ -281,10 +281,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await server.listen(opts.socketPath);
   log.info(`API listening on ${opts.socketPath}`);
   // The CRI socket is listened on now, but the gRPC stack and api.proto (a few hundred ms, ~7 MB)
-  // load at the first connection (cri/lazy.ts); a berthd started with --cri=false has neither.
+  // load at the first connection (server/cri/listen); a berthd started with --cri=false has neither.
   let cri: { close(): Promise<void>; streamingUrl: string } | undefined;
   if (opts.cri.enabled) {
-    const { startLazyCriServer } = await import('../server/cri/lazy.js');
+    const { startLazyCriServer } = await import('../server/cri/listen/index.js');
     const pods = new PodService({
       store: new SandboxStore(join(opts.dataRoot, 'pods')),
       runDir: join(opts.execRoot, 'pods'),

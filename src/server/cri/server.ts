@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { RewritingConnection } from './connection.js';
 import type { CriDeps } from './deps.js';
-import { listenCriSocket, type CriServer } from './lazy.js';
+import { listenCriSocket, type CriServer } from './listen/index.js';
 import { imageService } from './image-service.js';
 import { loadCriServices } from './proto.js';
 import { implementation, tolerantDecoding } from './rpc.js';
@@ -14,7 +14,7 @@ import { AttachingRuntime } from './attach.js';
 export type { CriServer };
 
 /**
- * The CRI's gRPC services, ready for connections accepted elsewhere (lazy.ts accepts them and loads
+ * The CRI's gRPC services, ready for connections accepted elsewhere (listen/index.ts accepts them and loads
  * this module, the gRPC stack and api.proto only when the first one arrives).
  */
 export interface CriService {

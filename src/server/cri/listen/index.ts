@@ -1,9 +1,9 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { Conflict, InvalidArgument } from '../../errdefs/index.js';
-import type { CriDeps } from './deps.js';
-import type { CriService } from './server.js';
+import { Conflict, InvalidArgument } from '../../../errdefs/index.js';
+import type { CriDeps } from '../deps.js';
+import type { CriService } from '../server.js';
 
 export interface CriServer {
   /** The socket it listens on. */
@@ -44,7 +44,7 @@ export async function startLazyCriServer(deps: CriDeps, onReady: (streamingUrl: 
   let service: Promise<CriService> | undefined;
   let url = '';
   const load = (): Promise<CriService> =>
-    (service ??= import('./server.js').then(async (m) => {
+    (service ??= import('../server.js').then(async (m) => {
       const s = await m.createCriService(deps);
       url = s.streamingUrl;
       onReady(url);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { listenCriSocket } from './lazy.js';
+import { listenCriSocket } from './index.js';
 
 test('the CRI socket is root-only, takes the place of a stale socket and refuses to replace another file', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-cri-lazy-'));
