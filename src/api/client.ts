@@ -95,12 +95,16 @@ export class EngineClient {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    const options: http.RequestOptions = {
+    const options: http.RequestOptions & { servername: string } = {
       socketPath: this.socketPath,
       method,
       path: `${this.prefix}${path}${encodeQuery(opts.query)}`,
       headers,
       agent,
+      // No TLS on a unix socket: an empty server name spares node's http.Agent from testing the
+      // host name against its IP patterns, whose first use compiles a large RegExp (~5-8 ms of a
+      // CLI command's start).
+      servername: '',
     };
     if (opts.signal) options.signal = opts.signal;
     return { options, body };

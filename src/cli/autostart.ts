@@ -32,6 +32,19 @@ export function launcherNodeOptions(launcher: string): string[] {
   return node < 0 ? [] : words.slice(node + 1);
 }
 
+/**
+ * The environment berthd gets: the CLI's, with NODE_EXTRA_CA_CERTS given back when bin/berth set it
+ * aside for the CLI's own start (berthd pulls from registries over TLS).
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const saved = env['BERTH_NODE_EXTRA_CA_CERTS'];
+  if (saved === undefined) return env;
+  const out = { ...env };
+  delete out['BERTH_NODE_EXTRA_CA_CERTS'];
+  if (saved !== '' && out['NODE_EXTRA_CA_CERTS'] === undefined) out['NODE_EXTRA_CA_CERTS'] = saved;
+  return out;
+}
+
 function cannotConnect(socketPath: string, extra = ''): Unavailable {
   return new Unavailable(`Cannot connect to the berth daemon at unix://${socketPath}. Is berthd running?${extra}`);
 }
@@ -58,7 +71,7 @@ export async function ensureDaemon(api: EngineApi, socketPath: string, autostart
   const log = openSync(logPath, 'a');
   let exited: number | null | undefined;
   try {
-    const child = spawn(process.execPath, [...launcherNodeOptions(args[0] ?? ''), ...args], { detached: true, stdio: ['ignore', log, log], env });
+    const child = spawn(process.execPath, [...launcherNodeOptions(args[0] ?? ''), ...args], { detached: true, stdio: ['ignore', log, log], env: daemonEnv(env) });
     // A daemon that dies at start-up must fail the command now, not after the whole timeout.
     child.on('exit', (code) => { exited = code; });
     child.unref();

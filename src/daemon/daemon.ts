@@ -285,11 +285,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await server.listen(opts.socketPath);
   const stopHeapTrim = startHeapTrim((m) => log.debug(m));
   log.info(`API listening on ${opts.socketPath}`);
-  // After the Engine API is up: loading the gRPC stack and api.proto takes a few hundred ms, and a
-  // berthd started with --cri=false never loads it at all.
+  // The CRI socket is listened on now, but the gRPC stack and api.proto (a few hundred ms, ~7 MB)
+  // load at the first connection (server/cri/listen); a berthd started with --cri=false has neither.
   let cri: { close(): Promise<void>; streamingUrl: string } | undefined;
   if (opts.cri.enabled) {
-    const { startCriServer } = await import('../server/cri/index.js');
+    const { startLazyCriServer } = await import('../server/cri/listen/index.js');
     const pods = new PodService({
       store: new SandboxStore(join(opts.dataRoot, 'pods')),
       runDir: join(opts.execRoot, 'pods'),
@@ -299,7 +299,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       log: (msg, err) => log.warn(msg, err),
     });
     await pods.restore();
-    cri = await startCriServer({
+    cri = await startLazyCriServer({
       config: opts.cri,
       version,
       images,
@@ -317,11 +317,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
         return { mountpoint: opts.dataRoot, usedBytes: u.bytes, inodesUsed: u.inodes };
       },
       log: (msg, err) => log.warn(msg, err),
-    }).catch(async (e: unknown) => {
+    }, (url) => log.info(`CRI services loaded, streaming on ${url}`)).catch(async (e: unknown) => {
       await server.close();
       throw e;
     });
-    log.info(`CRI listening on ${opts.cri.socket}, streaming on ${cri.streamingUrl}`);
+    log.info(`CRI listening on ${opts.cri.socket}`);
   }
 
   return {
