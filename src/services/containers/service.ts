@@ -575,6 +575,11 @@ export class ContainerService {
 
   /** Start-up reconciliation (live restore): containers that ran while berthd was away. */
   async restore(): Promise<void> {
+    // A start a kill cut short leaves a created container with a namespace and endpoints: they go.
+    for (const rec of this.deps.store.list()) {
+      if (rec.state.status !== 'created' || !this.deps.network) continue;
+      await this.deps.network.tearDown(rec).then(() => this.deps.store.update(rec)).catch((e: unknown) => this.deps.log(`network of ${rec.id}`, e));
+    }
     // Removals a kill cut short are finished first.
     for (const rec of this.deps.store.list()) {
       if (rec.state.status !== 'removing') continue;

@@ -216,6 +216,9 @@ export class ContainerNetworking {
     // portmap's DEL finds its rules by container and network, but runs only when given some mapping:
     // a record that lost what its start made gets one, so that rules it may have are found.
     let mappings = rec.ports ? mappingsOf(rec) : [];
+    // A record that lost what its start made (a berthd killed mid-start): its interfaces are deleted
+    // here, not left to the namespace's end, so that nothing of it outlives this call.
+    const stale = !rec.netns;
     if (!rec.netns) {
       mappings = rec.ports ? mappings : [{ hostPort: 1, containerPort: 1, protocol: 'tcp' as const }];
       // A record written from a stale copy lost what the start made: rebuild it as setUp names things.
@@ -233,7 +236,7 @@ export class ContainerNetworking {
       if (!ep.ifname) continue;
       const net = this.#networkOrUndefined(ep.networkId);
       // The namespace goes next, and its interfaces with it: the kernel removes them in the background.
-      await this.endpoints.detach(rec, net, ep, first ? mappings : [], { namespaceGoes: true }).catch((e: unknown) => errors.push(e));
+      await this.endpoints.detach(rec, net, ep, first ? mappings : [], { namespaceGoes: !stale }).catch((e: unknown) => errors.push(e));
       first = false;
       if (net) this.networks.publishEndpoint(net, 'disconnect', rec.id);
       else this.networks.deps.log(`network ${name} of ${rec.id} is gone`);
