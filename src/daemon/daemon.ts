@@ -190,6 +190,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   const svc = containers;
   await svc.restore();
+  // A connect or start a kill cut short can leave a veth on one of this berthd's bridges that no
+  // recorded endpoint owns (the endpoint was made, its record not yet written): it goes, with its peer.
+  const checkPorts = storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() });
+  for (const v of (await checkPorts.veths?.().catch(() => [])) ?? []) {
+    if (!v.owned) await checkPorts.removeVeth?.(v.name).catch((e: unknown) => log.warn(`removing the leftover interface ${v.name}`, e));
+  }
   const execs = new ExecService(svc, new ExecStore(db));
   await execs.restore();
 
