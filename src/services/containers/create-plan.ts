@@ -1,7 +1,9 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { NotImplemented } from '../../errdefs/index.js';
 import { generateName, newContainerRecord, validateName, type CreateInput } from './create-record.js';
 import { planDevices } from './devices.js';
+import { prepareDriverLog } from './log-forwarder.js';
 import { isUserNetwork, planLinks } from './links.js';
 import { createLogOpts, DEFAULT_LOG_DRIVER } from './log-options.js';
 import { planNamespaces } from './namespaces.js';
@@ -42,4 +44,36 @@ export async function planContainer(deps: ContainerServiceDeps, input: CreateInp
   if (rec.spec.lifecycle.init) initBinary();
   if (deps.mounts) rec.mounts = await deps.mounts.plan(rec, get);
   return rec;
+}
+
+/**
+ * Makes what a planned container is on disk: its folder and empty log, the driver's log, its record,
+ * its writable layer and (Docker's copy-up, once, at create) new volumes filled from the image. A
+ * failure takes all of it back.
+ */
+export async function makeContainer(deps: ContainerServiceDeps, rec: ContainerRecord, paths: { dir: string; log: string; rootfs: string }): Promise<void> {
+  await mkdir(paths.dir, { recursive: true });
+  try {
+    // The log exists from the start, so an attach made before `start` follows it from byte 0.
+    await writeFile(paths.log, '', { flag: 'a' });
+    await prepareDriverLog(rec, paths.dir);
+    deps.store.insert(rec);
+    const prepared = await deps.rootfs.prepare(rec.id, rec.layers, paths.rootfs);
+    // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
+    if (deps.mounts && rec.mounts?.some((m) => m.copyData)) {
+      await deps.rootfs.mount(prepared);
+      try {
+        await deps.mounts.populate(rec, paths.rootfs);
+      } finally {
+        await deps.rootfs.unmount(paths.rootfs).catch(() => undefined);
+      }
+    }
+  } catch (e) {
+    // The record goes last: it tells the rootfs provider where the container's layer is.
+    await deps.rootfs.remove(rec.id).catch(() => undefined);
+    deps.store.delete(rec.id);
+    await deps.mounts?.release(rec, true).catch(() => undefined);
+    await rm(paths.dir, { recursive: true, force: true });
+    throw e;
+  }
 }

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Writable } from 'node:stream';
 import type { LogEntry } from '../../core/runtime/index.js';
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CannotInvoke, CommandNotFound, Conflict, Internal, NotFound, NotImplemented, NotModified, Unavailable } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, ContainerStore, LifecycleSpec, ResourceSpec } from '../../core/metadata/index.js';
@@ -18,10 +17,11 @@ import type { ContainerRuntime, ImageLookup, LogReadOptions, NetworkAttacher, Ro
 import { stepTrace } from './trace.js';
 import { pruneStopped } from './prune.js';
 import { destroy } from './destroy.js';
-import { planContainer } from './create-plan.js';
+import { makeContainer, planContainer } from './create-plan.js';
+import { settleInterrupted } from './interrupted.js';
 import { eventSignal, settlesWithin, sleep } from './timing.js';
 import { DEFAULT_LOG_DRIVER, logRotationOf } from './log-options.js';
-import { inspectLogPath, LogForwarders, prepareDriverLog, readDriverLog } from './log-forwarder.js';
+import { inspectLogPath, LogForwarders, readDriverLog } from './log-forwarder.js';
 import { logDriverReadable } from './log-drivers.js';
 import type { ContainerMountPlanner } from './mounts.js';
 import { nextExit, recordExitLater, type ContainerEvents } from './exits.js';
@@ -173,30 +173,7 @@ export class ContainerService {
   async create(input: CreateInput): Promise<ContainerRecord> {
     if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
     const rec = await planContainer(this.deps, input, (x) => this.get(x));
-    await mkdir(this.dir(rec.id), { recursive: true });
-    try {
-      // The log exists from the start, so an attach made before `start` follows it from byte 0.
-      await writeFile(this.logPath(rec.id), '', { flag: 'a' });
-      await prepareDriverLog(rec, this.dir(rec.id));
-      this.deps.store.insert(rec);
-      const prepared = await this.deps.rootfs.prepare(rec.id, rec.layers, this.rootfsPath(rec.id));
-      // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
-      if (this.deps.mounts && rec.mounts?.some((m) => m.copyData)) {
-        await this.deps.rootfs.mount(prepared);
-        try {
-          await this.deps.mounts.populate(rec, this.rootfsPath(rec.id));
-        } finally {
-          await this.deps.rootfs.unmount(this.rootfsPath(rec.id)).catch(() => undefined);
-        }
-      }
-    } catch (e) {
-      // The record goes last: it tells the rootfs provider where the container's layer is.
-      await this.deps.rootfs.remove(rec.id).catch(() => undefined);
-      this.deps.store.delete(rec.id);
-      await this.deps.mounts?.release(rec, true).catch(() => undefined);
-      await rm(this.dir(rec.id), { recursive: true, force: true });
-      throw e;
-    }
+    await makeContainer(this.deps, rec, { dir: this.dir(rec.id), log: this.logPath(rec.id), rootfs: this.rootfsPath(rec.id) });
     this.#publish(rec, 'create');
     return rec;
   }
@@ -575,18 +552,11 @@ export class ContainerService {
 
   /** Start-up reconciliation (live restore): containers that ran while berthd was away. */
   async restore(): Promise<void> {
-    // A start a kill cut short leaves a created container with a namespace and endpoints: they go.
-    for (const rec of this.deps.store.list()) {
-      if (rec.state.status !== 'created' || !this.deps.network) continue;
-      await this.deps.network.tearDown(rec).then(() => this.deps.store.update(rec)).catch((e: unknown) => this.deps.log(`network of ${rec.id}`, e));
-    }
-    // Removals a kill cut short are finished first.
-    for (const rec of this.deps.store.list()) {
-      if (rec.state.status !== 'removing') continue;
-      await this.remove(rec.id, { force: true, volumes: rec.state.removeVolumes === true }).catch((e: unknown) => this.deps.log(`removal of ${rec.id}`, e));
-    }
+    await settleInterrupted(this.deps, (id, o) => this.remove(id, o));
     for (const rec of this.deps.store.list()) {
       if (!['running', 'paused', 'restarting'].includes(rec.state.status)) continue;
+      // Its driver takes what it wrote while berthd was away (before an exit is recorded, for one that exited).
+      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
       const st = await this.deps.runtime.state(rec.id).catch(() => null);
       if (st && (st.status === 'running' || st.status === 'paused')) {
         if (rec.state.status !== st.status) {
@@ -596,11 +566,8 @@ export class ContainerService {
         this.#monitor(rec.id);
         this.#health.start(rec);
         this.deps.runtime.watchLog(rec.id, this.logPath(rec.id), logRotationOf(rec, this.deps.logOpts, this.deps.logDriver));
-        await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
         continue;
       }
-      // Exited while berthd was away: what it wrote since goes to its driver before the exit is recorded.
-      await this.#logs.start(rec, this.dir(rec.id), (o) => this.readLogs(rec.id, o)).catch((e: unknown) => this.deps.log(`log driver of ${rec.id}`, e));
       // conmon writes the exit file a moment after the process is gone: give it that moment.
       const exit =
         (await this.deps.runtime.exitStatus(rec.id).catch(() => null)) ??
