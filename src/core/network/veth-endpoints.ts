@@ -4,25 +4,11 @@ import { Internal } from '../../errdefs/index.js';
 import { formatIp, lastHost, parseCidr, parseIp } from './cidr.js';
 import type { HostLocalLeases } from './ipam.js';
 import { Rtnl } from './rtnl.js';
+import type { AttachRequest, BridgeNetworkConfig } from './bridge.js';
 
-/** What a bridge endpoint is made from (BridgeDriver's network and request, as far as needed here). */
-export interface VethNetwork {
-  id: string;
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  ipRange?: string;
-  internal: boolean;
-  mtu?: number;
-}
-
-export interface VethRequest {
-  containerId: string;
-  netns: string;
-  ifname: string;
-  ip?: string;
-  mac?: string;
-}
+/** What a bridge endpoint is made from: the driver's network and request (types.ts). */
+type VethNetwork = BridgeNetworkConfig;
+type VethRequest = Pick<AttachRequest, 'containerId' | 'netns' | 'ifname' | 'ip' | 'mac'>;
 
 /** The host end of a container's interface: a name of its own per container and interface (IFNAMSIZ is 16). */
 export function hostVethName(containerId: string, ifname: string): string {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ContainerSpecInput, CreateOptions, LogEntry, LogRotation, NetnsChoice } from '../../core/runtime/index.js';
+import type { ContainerSpecInput, CreateOptions, LogEntry, ReadLogsOptions, LogRotation, NetnsChoice } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import type { Mount } from '../../core/snapshots/index.js';
 
@@ -63,18 +63,8 @@ export interface ContainerRuntime {
 }
 
 
-/** What a log read selects: follow, the last lines, a time window, the streams; partial lines as written. */
-export interface LogReadOptions {
-  follow?: boolean;
-  tail?: number;
-  since?: Date;
-  until?: Date;
-  stdout?: boolean;
-  stderr?: boolean;
-  signal?: AbortSignal;
-  stopWhen?: Promise<unknown>;
-  partials?: boolean;
-}
+/** What a log read selects (core/runtime's options): follow, the last lines, a time window, the streams. */
+export type LogReadOptions = ReadLogsOptions;
 
 /** Container networking as the container service uses it (services/networks implements it). */
 export interface NetworkAttacher {
