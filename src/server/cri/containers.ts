@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, Unavailable, isNotFound } from '../../errdefs/index.js';
 import { reopenContainerLog, type ContainerRecord } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
+import { criContainer } from './lookup.js';
 import { unary } from './rpc.js';
 import { containerInput, resourcesOf, type CriView } from './translate.js';
 import { map, nanos, obj, selects, str, type Msg } from './wire.js';
@@ -90,15 +91,7 @@ export function containerHandlers(deps: CriDeps) {
   const ns = deps.config.namespace;
   const svc = deps.containers;
   const inNs = <T>(fn: () => T): T => svc.inNamespace(ns, fn);
-  const get = (id: string): ContainerRecord =>
-    inNs(() => {
-      try {
-        return svc.get(id);
-      } catch (e) {
-        if (isNotFound(e)) throw new NotFound(`container ${id} not found`, { cause: e });
-        throw e;
-      }
-    });
+  const get = (id: string): ContainerRecord => criContainer(deps, id);
 
   return {
     CreateContainer: unary('CreateContainer', async (req) => {

@@ -1,6 +1,7 @@
-import { isNotFound, InvalidArgument, NotFound, NotModified } from '../../errdefs/index.js';
+import { InvalidArgument, NotModified } from '../../errdefs/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import type { CriDeps } from './deps.js';
+import { criContainer } from './lookup.js';
 import { DeadlineExceeded } from './errors.js';
 import { unary } from './rpc.js';
 import { execStartError, type StreamingServer } from './streaming/index.js';
@@ -36,14 +37,7 @@ export function execHandlers(deps: CriDeps, streaming: StreamingServer) {
   const inNs = <T>(fn: () => T): T => deps.containers.inNamespace(ns, fn);
   const running = (rpc: string, id: string): ContainerRecord => {
     if (!id) throw new InvalidArgument(`${rpc}: container_id is required`);
-    const rec = inNs(() => {
-      try {
-        return deps.containers.get(id);
-      } catch (e) {
-        if (isNotFound(e)) throw new NotFound(`container ${id} not found`, { cause: e });
-        throw e;
-      }
-    });
+    const rec = criContainer(deps, id);
     if (rec.state.status !== 'running') throw new NotModified(`${rpc}: container ${rec.id} is not running`);
     return rec;
   };

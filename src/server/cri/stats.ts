@@ -1,7 +1,8 @@
-import { InvalidArgument, isNotFound, NotFound } from '../../errdefs/index.js';
+import { InvalidArgument } from '../../errdefs/index.js';
 import { containerUsage, type ContainerRecord, type SandboxRecord } from '../../services/index.js';
 import { viewOf } from './containers.js';
 import type { CriDeps } from './deps.js';
+import { criContainer } from './lookup.js';
 import { unary } from './rpc.js';
 import { map, obj, selects, str, type Msg } from './wire.js';
 
@@ -50,15 +51,7 @@ export function statsHandlers(deps: CriDeps) {
     };
   }
 
-  const container = (id: string): ContainerRecord =>
-    inNs(() => {
-      try {
-        return svc.get(id);
-      } catch (e) {
-        if (isNotFound(e)) throw new NotFound(`container ${id} not found`, { cause: e });
-        throw e;
-      }
-    });
+  const container = (id: string): ContainerRecord => criContainer(deps, id);
 
   return {
     ContainerStats: unary('ContainerStats', async (req) => {
