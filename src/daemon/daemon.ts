@@ -138,7 +138,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // What the operations of a killed berthd had assembled is collected once their leases expire.
   await images.expireLeases();
   // What a berthd killed inside an rmi or a prune had unlinked but not yet removed goes now.
-  const orphans = await collectOrphans(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }));
+  // One set of ports over the stores: start-up's orphan collection, its veth sweep, and system check.
+  const checkPorts = storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() });
+  const orphans = await collectOrphans(checkPorts);
   if (orphans > 0) log.info(`removed ${orphans} blobs and layers no image, container or lease named (left by an interrupted removal)`);
   const runtimes = await probing;
   for (const r of runtimes.list()) if (r.unavailable !== undefined) log.warn(`runtime ${r.name} (${r.path}) cannot run containers on this host: ${r.unavailable}`);
@@ -192,7 +194,6 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   await svc.restore();
   // A connect or start a kill cut short can leave a veth on one of this berthd's bridges that no
   // recorded endpoint owns (the endpoint was made, its record not yet written): it goes, with its peer.
-  const checkPorts = storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() });
   for (const v of (await checkPorts.veths?.().catch(() => [])) ?? []) {
     if (!v.owned) await checkPorts.removeVeth?.(v.name).catch((e: unknown) => log.warn(`removing the leftover interface ${v.name}`, e));
   }
@@ -277,7 +278,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       experimental: opts.experimental,
       cgroupFeatures,
     },
-    check: (o) => checkStore(storeCheckPorts({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, images: imageStore, content, snapshotter, leases, containers: containerStore, volumes: volumeStore, runtime, familiar: (r) => refs.familiar(r), networks: () => networkStore.list() }), o),
+    check: (o) => checkStore(checkPorts, o),
     inspectPaths: (c) => ({
       dir: svc.dir(c.id),
       logPath: svc.driverLogPath(c),
