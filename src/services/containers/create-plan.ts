@@ -51,12 +51,18 @@ export async function planContainer(deps: ContainerServiceDeps, input: CreateInp
  * its writable layer and (Docker's copy-up, once, at create) new volumes filled from the image. A
  * failure takes all of it back.
  */
-export async function makeContainer(deps: ContainerServiceDeps, rec: ContainerRecord, paths: { dir: string; log: string; rootfs: string }): Promise<void> {
+export async function makeContainer(deps: ContainerServiceDeps, rec: ContainerRecord, paths: { dir: string; log: string; rootfs: string }, nameGenerated = false): Promise<void> {
   await mkdir(paths.dir, { recursive: true });
   try {
     // The log exists from the start, so an attach made before `start` follows it from byte 0.
     await writeFile(paths.log, '', { flag: 'a' });
     await prepareDriverLog(rec, paths.dir);
+    // A generated name another create took meanwhile (both planned before either was recorded) is drawn
+    // again here, where nothing awaits between the check and the insert.
+    if (nameGenerated) {
+      const names = new Set(deps.store.list().map((c) => c.name));
+      if (names.has(rec.name)) rec.name = generateName((n) => names.has(n));
+    }
     deps.store.insert(rec);
     const prepared = await deps.rootfs.prepare(rec.id, rec.layers, paths.rootfs);
     // Docker's copy-up happens once, at create: new volumes take the image's content at their path.

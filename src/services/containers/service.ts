@@ -173,7 +173,7 @@ export class ContainerService {
   async create(input: CreateInput): Promise<ContainerRecord> {
     if (input.namespace === undefined && scope.getStore()) input = { ...input, namespace: scope.getStore() as string };
     const rec = await planContainer(this.deps, input, (x) => this.get(x));
-    await makeContainer(this.deps, rec, { dir: this.dir(rec.id), log: this.logPath(rec.id), rootfs: this.rootfsPath(rec.id) });
+    await makeContainer(this.deps, rec, { dir: this.dir(rec.id), log: this.logPath(rec.id), rootfs: this.rootfsPath(rec.id) }, !input.name);
     this.#publish(rec, 'create');
     return rec;
   }
