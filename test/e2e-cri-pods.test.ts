@@ -153,8 +153,10 @@ test('a pod of two containers: they meet on localhost; exit codes, reasons, CRI 
 
 test('a container that ignores SIGTERM is killed after the stop timeout', async () => {
   const pod = await runPod('stubborn');
-  const c = await createStarted(pod, containerConfig('stubborn', "trap '' TERM; while true; do sleep 0.2; done"));
+  const c = await createStarted(pod, containerConfig('stubborn', "trap '' TERM; touch /tmp/trapped; while true; do sleep 0.2; done"));
   await eventually(async () => ((await containerStatus(c))['state'] === 'CONTAINER_RUNNING' ? true : undefined));
+  // The stop must come after the shell ignores TERM, not before it got that far.
+  await eventually(async () => ((CriClient.ok(await pods.cri.rt('ExecSync', { container_id: c, cmd: ['test', '-e', '/tmp/trapped'], timeout: 5 })) as { exit_code: number }).exit_code === 0 ? true : undefined));
   CriClient.ok(await pods.cri.rt('StopContainer', { container_id: c, timeout: 1 }));
   const s = await containerStatus(c);
   assert.equal(s['state'], 'CONTAINER_EXITED');
