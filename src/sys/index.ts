@@ -23,3 +23,4 @@ export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
 export { EAGAIN, SHUT_WR, connectSeqpacket, connectUnixDatagram, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
 export { RouteSocket, createNetnsAt, netlinkError } from './netlink.js';
 export { trimHeap } from './heap.js';
+export { reserveBeyondEnd } from './space.js';

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, readdirSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { TailReserve } from './log-reserve.js';
 
 /**
  * Docker's json-file format, one entry a line: `{"log":"text\n","stream":"stdout","attrs":{…},"time":"RFC3339Nano"}`.
@@ -81,6 +82,7 @@ export function jsonLogFiles(path: string): { path: string; gz: boolean }[] {
 export class JsonLogWriter {
   #fd: number;
   #size: number;
+  #reserve: TailReserve;
 
   constructor(
     readonly path: string,
@@ -89,6 +91,8 @@ export class JsonLogWriter {
   ) {
     this.#fd = openSync(path, 'a', 0o640);
     this.#size = fstatSync(this.#fd).size;
+    this.#reserve = new TailReserve(this.#fd);
+    this.#reserve.ensure(this.#size);
   }
 
   write(e: JsonLogEntry): void {
@@ -98,11 +102,23 @@ export class JsonLogWriter {
   writeRaw(line: string): void {
     const buf = Buffer.from(line, 'utf8');
     if (this.rotation.maxSize > 0 && this.#size > 0 && this.#size + buf.length > this.rotation.maxSize) this.#rotate();
-    writeSync(this.#fd, buf);
+    try {
+      for (let done = 0; done < buf.length; ) done += writeSync(this.#fd, buf, done);
+    } catch (e) {
+      // A line the disk had no room for is not left torn: the file ends with the last whole line.
+      try {
+        ftruncateSync(this.#fd, this.#size);
+      } catch {
+        // The next reader skips a torn last line.
+      }
+      throw e;
+    }
     this.#size += buf.length;
+    this.#reserve.ensure(this.#size);
   }
 
   #rotate(): void {
+    this.#release();
     closeSync(this.#fd);
     const { maxFile, compress } = this.rotation;
     if (maxFile > 1) {
@@ -130,10 +146,24 @@ export class JsonLogWriter {
       this.#fd = openSync(this.path, 'w', 0o640);
     }
     this.#size = 0;
+    this.#reserve = new TailReserve(this.#fd);
+    this.#reserve.ensure(0);
+  }
+
+  /** Gives back the blocks reserved past the end: a file that is done with keeps none. */
+  #release(): void {
+    try {
+      ftruncateSync(this.#fd, this.#size);
+    } catch {
+      // Only space, and only until the file goes.
+    }
   }
 
   close(): void {
-    if (this.#fd >= 0) closeSync(this.#fd);
+    if (this.#fd >= 0) {
+      this.#release();
+      closeSync(this.#fd);
+    }
     this.#fd = -1;
   }
 }

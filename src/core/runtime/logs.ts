@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname } from 'node:path';
 import { NotFound } from '../../errdefs/index.js';
 import { logChain } from './log-files.js';
+import { LOG_RESERVE_BYTES, reserveLogTail } from './log-reserve.js';
 import type { LogFile } from './log-files.js';
 import { parseLogLine } from './log-format.js';
 
@@ -29,6 +30,8 @@ export interface ReadLogsOptions {
   stopWhen?: Promise<unknown>;
   /** Emit P (partial) pieces as they come instead of joining them into lines: attach needs a prompt at once. */
   partials?: boolean;
+  /** A live container's follower (its driver, an attach) keeps the log's reserve past its end topped up. */
+  keepReserve?: boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -149,6 +152,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
     cur = await openFrom(logChain(path), 0);
     if (!cur) return;
   }
+  let reservedAt = offset;
   try {
     let rest = Buffer.alloc(0);
     const pending: Record<'stdout' | 'stderr', { time: Date; parts: Buffer[] } | null> = { stdout: null, stderr: null };
@@ -167,6 +171,10 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         const { bytesRead } = await (cur as Current).fh.read(buf, 0, CHUNK, offset);
         if (bytesRead === 0) break;
         offset += bytesRead;
+        if (opts.keepReserve && offset - reservedAt >= LOG_RESERVE_BYTES / 2) {
+          reserveLogTail(path);
+          reservedAt = offset;
+        }
         let data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
         let start = 0;
         for (;;) {

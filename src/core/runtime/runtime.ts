@@ -6,6 +6,7 @@ import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { launchConmon } from './conmon.js';
 import { LogRotationWatch, prepareLogForStart } from './log-files.js';
+import { reserveLogTail } from './log-reserve.js';
 import type { LogRotation } from './log-files.js';
 import { aliveConmonPid, containerDirExists, readExitFile, waitExitFile } from './exit.js';
 import { containerPaths, containersDir, isValidId, runcRoot } from './paths.js';
@@ -130,6 +131,7 @@ class RuncConmonRuntime implements Runtime {
     this.#runtimeOf.set(input.id, rt);
     await mkdir(dirname(opts.logPath), { recursive: true });
     if (opts.logRotation) prepareLogForStart(opts.logPath, opts.logRotation.maxFile);
+    reserveLogTail(opts.logPath);
     try {
       await writeFile(paths.bundleFile, input.bundleDir);
       await writeFileAtomic(join(input.bundleDir, 'config.json'), JSON.stringify(spec));

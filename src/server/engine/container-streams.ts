@@ -79,6 +79,7 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: A
     stopWhen: stopped,
     // Bytes as the container writes them (a shell prompt has no newline).
     partials: true,
+    keepReserve: follow,
   });
   try {
     for await (const e of logs) {

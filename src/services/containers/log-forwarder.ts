@@ -58,7 +58,7 @@ export function isForwarded(driver: string): boolean {
   return driver !== 'k8s-file' && driver !== 'none';
 }
 
-async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
+async function openSink(rec: ContainerRecord, dir: string, note: (e: unknown) => void): Promise<LogSink> {
   const opts = rec.spec.logging.options ?? {};
   const info = logInfoOf(rec);
   const driver = rec.spec.logging.driver;
@@ -68,7 +68,20 @@ async function openSink(rec: ContainerRecord, dir: string): Promise<LogSink> {
     const attrs = driver === 'json-file' ? logAttrs(opts, info) : {};
     if (driver === 'json-file' && opts['tag'] !== undefined) attrs['tag'] = renderLogTag(opts['tag'], info);
     const w = new JsonLogWriter(path, fileRotation(driver, opts), attrs);
-    return { write: (e) => w.write(e), close: () => w.close() };
+    // A line the disk has no room for is lost, not the driver: the lines after space comes back are written.
+    let lost = 0;
+    return {
+      write: (e) => {
+        try {
+          w.write(e);
+          if (lost) note(new Error(`${String(lost)} log lines were lost while the disk was full`));
+          lost = 0;
+        } catch (err) {
+          if (!lost++) note(err);
+        }
+      },
+      close: () => w.close(),
+    };
   }
   if (driver === 'syslog') {
     const o = parseSyslogOptions(opts);
@@ -113,7 +126,7 @@ export class LogForwarders {
    */
   async start(rec: ContainerRecord, dir: string, readLog: (opts: LogReadOptions) => AsyncIterable<LogEntry>, since?: Date): Promise<void> {
     if (!isForwarded(rec.spec.logging.driver) || this.#active.has(rec.id)) return;
-    const opened = await openSink(rec, dir);
+    const opened = await openSink(rec, dir, (e) => this.log(`log driver of ${rec.id}`, e));
     // A file driver's own last line says where it is; for the others berthd keeps a mark beside.
     const sink = driverLogPath(rec, dir) ? opened : markingPosition(opened, join(dir, POSITION_FILE));
     const resume = since ? { since, seen: [] } : resumePoint(rec, dir);
@@ -121,7 +134,7 @@ export class LogForwarders {
     const stopped = new Promise<void>((r) => (stop = r));
     const limit = logBufferLimit(rec.spec.logging.options ?? {});
     const ac = new AbortController();
-    const lines = readLog({ follow: true, stopWhen: stopped, signal: ac.signal, ...(resume.since ? { since: resume.since } : {}) });
+    const lines = readLog({ follow: true, keepReserve: true, stopWhen: stopped, signal: ac.signal, ...(resume.since ? { since: resume.since } : {}) });
     const done = this.#run(rec.id, sink, resume.seen.length ? skipSeen(lines, resume.seen) : lines, limit);
     const abort = (): void => {
       ac.abort();
