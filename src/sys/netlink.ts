@@ -6,7 +6,7 @@ import { sysError } from './libc.js';
 
 /*
  * rtnetlink (NETLINK_ROUTE) sockets, in berthd's network namespace or in a container's, and new
- * network namespaces, through koffi. A netlink socket stays bound to the namespace it was made in,
+ * network, UTS and IPC namespaces, through koffi. A netlink socket stays bound to the namespace it was made in,
  * so a socket for a container's namespace is made by entering it (setns) for the one socket() call
  * and leaving it at once: all in one synchronous turn of the event loop, on the main thread, so no
  * other code of berthd ever runs inside. The kernel answers a route request inside the send call,
@@ -19,6 +19,8 @@ const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_ROUTE = 0;
 const MSG_DONTWAIT = 0x40;
 const CLONE_NEWNET = 0x40000000;
+const CLONE_NEWUTS = 0x04000000;
+const CLONE_NEWIPC = 0x08000000;
 const EAGAIN = 11;
 const EINTR = 4;
 
@@ -29,6 +31,7 @@ interface Calls {
   close(fd: number): number;
   setns(fd: number, nstype: number): number;
   unshare(flags: number): number;
+  sethostname(name: Buffer, len: number): number;
   errno(): number;
 }
 
@@ -44,6 +47,7 @@ function load(): Calls {
   const close = libc.func('int close(int fd)');
   const setns = libc.func('int setns(int fd, int nstype)');
   const unshare = libc.func('int unshare(int flags)');
+  const sethostname = libc.func('int sethostname(const char *name, size_t len)');
   calls = {
     socket: (d, t, p) => socket(d, t, p) as number,
     sendto: (fd, buf, len, flags, addr, alen) => Number(sendto(fd, buf, len, flags, addr, alen)),
@@ -51,6 +55,7 @@ function load(): Calls {
     close: (fd) => close(fd) as number,
     setns: (fd, t) => setns(fd, t) as number,
     unshare: (f) => unshare(f) as number,
+    sethostname: (name, len) => sethostname(name, len) as number,
     errno: () => koffi.errno(),
   };
   return calls;
@@ -100,6 +105,34 @@ export function createNetnsAt(path: string): void {
     mount('/proc/thread-self/ns/net', path, null, MS_BIND, null);
   } finally {
     goHome(c);
+  }
+}
+
+/** berthd's own UTS and IPC namespaces, opened once, as its network one. */
+const homeOf: Partial<Record<'uts' | 'ipc', number>> = {};
+const FLAG = { uts: CLONE_NEWUTS, ipc: CLONE_NEWIPC } as const;
+
+/**
+ * A new UTS namespace with `hostname` (checked by the caller), or a new IPC namespace, named by a
+ * bind mount on `path` (an existing empty file), as `unshare --uts=PATH` makes one but without a
+ * process: berthd's thread enters it for the hostname and the mount and is back in its own when
+ * this returns.
+ */
+export function createNamespaceAt(kind: 'uts' | 'ipc', path: string, hostname?: string): void {
+  const c = load();
+  const own = (homeOf[kind] ??= openSync(`/proc/thread-self/ns/${kind}`, 'r'));
+  if (c.unshare(FLAG[kind]) !== 0) throw sysError('unshare', c.errno(), `create a${kind === 'ipc' ? 'n IPC' : ' UTS'} namespace`);
+  try {
+    if (hostname !== undefined) {
+      const name = Buffer.from(hostname);
+      if (c.sethostname(name, name.length) !== 0) throw sysError('sethostname', c.errno(), `set the hostname ${hostname}`);
+    }
+    mount(`/proc/thread-self/ns/${kind}`, path, null, MS_BIND, null);
+  } finally {
+    if (c.setns(own, FLAG[kind]) !== 0) {
+      process.stderr.write(`berthd: cannot return to its ${kind} namespace (errno ${c.errno()}); stopping\n`);
+      process.abort();
+    }
   }
 }
 

@@ -1,11 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Unavailable } from '../../errdefs/index.js';
-import { MNT_DETACH, umount2 } from '../../sys/index.js';
-
-const execFileP = promisify(execFile);
+import { createNetns } from '../../core/network/index.js';
+import { MNT_DETACH, createNamespaceAt, umount2 } from '../../sys/index.js';
 
 /** The namespace files of one pod: what its containers join by path. */
 export interface PodNamespaces {
@@ -26,21 +24,24 @@ export interface PidHolder {
 
 /**
  * A pod's namespaces are held by bind mounts of their namespace files, not by a pause process
- * (see the README's CRI section): one `unshare` makes all of them, brings loopback up and sets the
- * hostname, then exits. Nothing runs per pod, the files outlive berthd, and a restarted berthd
- * finds them where it left them.
+ * (see the README's CRI section): berthd makes each on its own thread (sys: unshare, the hostname,
+ * the bind mount, back home) and brings the network one's loopback up, with no process started.
+ * Nothing runs per pod, the files outlive berthd, and a restarted berthd finds them where it left them.
  */
 export async function createPodNamespaces(dir: string, hostname: string, host: { network: boolean; ipc: boolean }): Promise<PodNamespaces> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ns: PodNamespaces = { uts: join(dir, 'uts'), ...(host.ipc ? {} : { ipc: join(dir, 'ipc') }), ...(host.network ? {} : { net: join(dir, 'net') }) };
-  for (const f of Object.values(ns)) await writeFile(f, '', { mode: 0o444 });
-  const flags = [`--uts=${ns.uts}`, ...(ns.ipc ? [`--ipc=${ns.ipc}`] : []), ...(ns.net ? [`--net=${ns.net}`] : [])];
-  const script = `${ns.net ? 'ip link set lo up && ' : ''}hostname "$1"`;
   try {
-    await execFileP('unshare', [...flags, 'sh', '-c', script, 'sh', hostname]);
+    await writeFile(ns.uts, '', { mode: 0o444 });
+    createNamespaceAt('uts', ns.uts, hostname);
+    if (ns.ipc) {
+      await writeFile(ns.ipc, '', { mode: 0o444 });
+      createNamespaceAt('ipc', ns.ipc);
+    }
+    if (ns.net) await createNetns(ns.net);
   } catch (e) {
     await removePodNamespaces(ns);
-    throw new Unavailable(`cannot create the pod's namespaces: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`, { cause: e });
+    throw new Unavailable(`cannot create the pod's namespaces: ${(e as Error).message}`, { cause: e });
   }
   return ns;
 }
