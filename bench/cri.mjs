@@ -4,7 +4,8 @@
 // through berthd's CRI socket with a CNI bridge of its own; and berthd's memory per running pod.
 // containerd 1.6 (Debian's `containerd`, installed with apt when missing) is timed beside it on
 // private dirs, a bridge of its own and berth's busybox saved and imported with ctr. Everything lives in one temp dir with its own berthd; removed at the end.
-// Run as root after `bash scripts/setup`: node bench/cri.mjs  (BENCH_RUNS, default 15).
+// Run as root after `bash scripts/setup`: node bench/cri.mjs  (BENCH_RUNS, default 15; BENCH_BERTHD_LOG and
+// BENCH_CONTAINERD_LOG keep the daemons' logs, BERTH_TRACE=1 puts berthd's timed steps in its log).
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -44,14 +45,17 @@ async function podCycle(call, i, keep = false) {
   // As kubelet sends them: the sandbox's config again with each container (containerd needs it).
   const config = { metadata: { name: `b${i}`, uid: `u${i}`, namespace: 'bench' }, log_directory: join(dir, 'logs', `b${i}`) };
   const { pod_sandbox_id: pod } = await call('RunPodSandbox', { config });
+  const tRun = performance.now();
   const { container_id: c } = await call('CreateContainer', { pod_sandbox_id: pod, sandbox_config: config, config: { metadata: { name: 'c' }, image: { image: 'busybox:latest' }, command: ['/bin/sleep', '3600'], log_path: 'c.log' } });
+  const tCreate = performance.now();
   await call('StartContainer', { container_id: c });
   const started = performance.now() - t0;
+  const steps = { run: tRun - t0, create: tCreate - tRun, start: t0 + started - tCreate };
   if (keep) return { started, pod };
   const t1 = performance.now();
   await call('StopPodSandbox', { pod_sandbox_id: pod });
   await call('RemovePodSandbox', { pod_sandbox_id: pod });
-  return { started, removed: performance.now() - t1 };
+  return { started, steps, removed: performance.now() - t1 };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -125,7 +129,8 @@ async function timePods(call, label) {
   for (let i = 0; i < runs; i++) seq.push(await podCycle(call, `${label}${i}`));
   const t0 = performance.now();
   const par = await Promise.all(Array.from({ length: 10 }, (_, i) => podCycle(call, `${label}p${i}`)));
-  return { start: median(seq.map((r) => r.started)), remove: median(seq.map((r) => r.removed)), parAll: performance.now() - t0, parStart: median(par.map((r) => r.started)) };
+  const step = (k) => median(seq.map((r) => r.steps[k]));
+  return { start: median(seq.map((r) => r.started)), steps: { run: step('run'), create: step('create'), start: step('start') }, remove: median(seq.map((r) => r.removed)), parAll: performance.now() - t0, parStart: median(par.map((r) => r.started)) };
 }
 
 let ctd = null;
@@ -134,7 +139,10 @@ try {
   writeFileSync(join(dir, 'net.d', '10-bench.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'bench', plugins: [{ type: 'bridge', bridge, isGateway: true, ipam: { type: 'host-local', subnet, dataDir: join(dir, 'ipam') } }] }));
   writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ cri: { 'cni-conf-dir': join(dir, 'net.d') } }));
   const sock = join(dir, 'berth.sock');
-  berthd = spawn(join(repo, 'bin/berthd'), ['-H', `unix://${sock}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '--bridge', `${bridge}d`, '--bip', `10.252.${process.pid % 250}.1/24`, '--config-file', join(dir, 'daemon.json'), '--cri-socket', join(dir, 'cri.sock')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  // BENCH_BERTHD_LOG=FILE (with BERTH_TRACE=1: each start's timed steps) keeps berthd's log.
+  const berthdLog = openSync(process.env.BENCH_BERTHD_LOG ?? '/dev/null', 'a');
+  berthd = spawn(join(repo, 'bin/berthd'), ['-H', `unix://${sock}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '--bridge', `${bridge}d`, '--bip', `10.252.${process.pid % 250}.1/24`, '--config-file', join(dir, 'daemon.json'), '--cri-socket', join(dir, 'cri.sock')], { stdio: ['ignore', berthdLog, berthdLog] });
+  closeSync(berthdLog);
   for (let i = 0; i < 200 && !existsSync(join(dir, 'cri.sock')); i++) await new Promise((r) => setTimeout(r, 50));
   const env = { ...process.env, BERTH: join(repo, 'bin/berth'), BERTH_HOST: `unix://${sock}`, DOCKER_HOST: `unix://${sock}` };
   execFileSync('bash', [join(repo, 'scripts/make-busybox-image')], { env, stdio: 'ignore' });
@@ -147,7 +155,10 @@ try {
   for (const pod of kept) await call('RemovePodSandbox', { pod_sandbox_id: pod });
   rt.close();
   console.log(`CRI bench: pod start = RunPodSandbox + CreateContainer + StartContainer (busybox sleep); medians of ${runs}, one after another`);
-  const row = (name, r) => console.log(`  ${name.padEnd(16)} start ${r.start.toFixed(1).padStart(7)} ms   stop+remove ${r.remove.toFixed(1).padStart(7)} ms   10 at once: ${r.parAll.toFixed(0).padStart(5)} ms (start median ${r.parStart.toFixed(1)} ms)`);
+  const row = (name, r) => {
+    console.log(`  ${name.padEnd(16)} start ${r.start.toFixed(1).padStart(7)} ms   stop+remove ${r.remove.toFixed(1).padStart(7)} ms   10 at once: ${r.parAll.toFixed(0).padStart(5)} ms (start median ${r.parStart.toFixed(1)} ms)`);
+    console.log(`  ${''.padEnd(16)} of it: RunPodSandbox ${r.steps.run.toFixed(1)} ms, CreateContainer ${r.steps.create.toFixed(1)} ms, StartContainer ${r.steps.start.toFixed(1)} ms (medians)`);
+  };
   row('berth', b);
   console.log(`  berthd RSS per running pod: ${((after - before) / 10).toFixed(0)} kB; (heap noise either way: a berth pod runs no process of its own; target at most 2 MB)`);
   // containerd's pause image: busybox saved from berth, its command `sleep` for ever, imported with ctr.
