@@ -41,7 +41,7 @@ export class AttachingRuntime implements StreamRuntime {
     });
     const ended = Promise.race([exited, new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true }))]);
     if (io.stdin) {
-      const stdin = await svc.deps.runtime.attachStdin(rec.id);
+      const stdin = await svc.attachStdin(rec.id);
       stdin.on('error', () => undefined);
       io.stdin.pipe(stdin);
       void ended.then(() => io.stdin?.unpipe(stdin));
@@ -53,7 +53,7 @@ export class AttachingRuntime implements StreamRuntime {
       : Promise.resolve();
     void resizing;
     if (!io.stdout && !io.stderr) return ended;
-    const logs = svc.deps.runtime.readLogs(svc.logPath(rec.id), { follow: true, since: new Date(), stdout: io.stdout !== null, stderr: io.stderr !== null, signal: io.signal, stopWhen: ended, partials: true });
+    const logs = svc.readLogs(rec.id, { follow: true, keepReserve: true, since: new Date(), stdout: io.stdout !== null, stderr: io.stderr !== null, signal: io.signal, stopWhen: ended, partials: true });
     for await (const e of logs) {
       const to = e.stream === 'stderr' && io.stderr ? io.stderr : io.stdout;
       to?.write(e.line);
