@@ -25,4 +25,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },
+  // A front end uses a service's operations, never the parts it was built from (ARCHITECTURE.md).
+  {
+    files: ['src/server/engine/**/*.ts', 'src/server/cri/**/*.ts', 'src/cli/**/*.ts', 'src/daemon/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[property.name='deps'][object.type!='ThisExpression']",
+        message: "a front end reaches into a service's parts (x.deps): use an operation of the service",
+      }],
+    },
+  },
 );

@@ -20,7 +20,7 @@ test("berth's code passes eslint (typescript-eslint recommended, and no floating
   assert.deepEqual(await findings(REPO, ['src', 'test']), []);
 });
 
-test('the lint rules catch a lost promise, an unused name and an explicit any', async () => {
+test("the lint rules catch a lost promise, an unused name, an explicit any and a front end reaching into a service's parts", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'berth-lint-'));
   try {
     await cp(join(REPO, 'eslint.config.js'), join(dir, 'eslint.config.js'));
@@ -32,9 +32,12 @@ test('the lint rules catch a lost promise, an unused name and an explicit any', 
       join(dir, 'src', 'wrong.ts'),
       ['async function save(): Promise<void> {}', 'export function run(x: any): void {', '  const unused = 1;', '  save();', '  void x;', '}', ''].join('\n'),
     );
+    // A front end that reaches into a service's parts instead of calling an operation.
+    await mkdir(join(dir, 'src', 'server', 'cri'), { recursive: true });
+    await writeFile(join(dir, 'src', 'server', 'cri', 'reach.ts'), 'export function logs(svc: { deps: { runtime: string } }): string {\n  return svc.deps.runtime;\n}\n');
     const found = await findings(dir, ['src']);
     const rules = found.map((f) => f.replace(/^.*? ([@\w/-]+): .*$/, '$1')).sort();
-    assert.deepEqual(rules, ['@typescript-eslint/no-explicit-any', '@typescript-eslint/no-floating-promises', '@typescript-eslint/no-unused-vars'], found.join('\n'));
+    assert.deepEqual(rules, ['@typescript-eslint/no-explicit-any', '@typescript-eslint/no-floating-promises', '@typescript-eslint/no-unused-vars', 'no-restricted-syntax'], found.join('\n'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
