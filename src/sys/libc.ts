@@ -1,6 +1,43 @@
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { Conflict, Forbidden, Internal, InvalidArgument, NotFound, NotImplemented, type BerthError } from '../errdefs/index.js';
+
+type Koffi = typeof import('koffi');
+let koffi: Koffi | undefined;
+let lib: ReturnType<Koffi['load']> | undefined;
+
+/** koffi and libc, loaded at the first call that needs them: importing sys/ costs nothing. */
+function libcLib(): { koffi: Koffi; lib: ReturnType<Koffi['load']> } {
+  koffi ??= createRequire(import.meta.url)('koffi') as Koffi;
+  lib ??= koffi.load('libc.so.6');
+  return { koffi, lib };
+}
+
+/** What libcBinder gives: the calls as declared, and the errno the last one left. */
+export type Bound<T> = T & { errno(): number };
+
+/**
+ * The one way sys/ binds libc: `libcBinder<Calls>({ close: 'int close(int fd)' })` returns a
+ * loader that binds every declared function on its first call and returns the same object after.
+ * Integer results come back as numbers (koffi's bigint for an intptr_t too).
+ */
+export function libcBinder<T extends object>(decls: { [K in keyof T]: string }): () => Bound<T> {
+  let bound: Bound<T> | undefined;
+  return () => {
+    if (bound) return bound;
+    const { koffi: k, lib: l } = libcLib();
+    const out: Record<string, unknown> = { errno: () => k.errno() };
+    for (const [name, decl] of Object.entries<string>(decls)) {
+      const f = l.func(decl);
+      out[name] = (...args: unknown[]): unknown => {
+        const r: unknown = f(...args);
+        return typeof r === 'bigint' ? Number(r) : r;
+      };
+    }
+    bound = out as Bound<T>;
+    return bound;
+  };
+}
 
 type Fn = (...args: unknown[]) => number;
 
@@ -15,31 +52,23 @@ export interface Libc {
   strerror: (errnum: number) => string;
 }
 
-let libc: Libc | null = null;
-
-/** Binds libc on first use, so importing sys/ costs nothing and has no side effects. */
-export function getLibc(): Libc {
-  if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
-  const f = (decl: string): Fn => lib.func(decl);
-  libc = {
-    mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-    umount2: f('int umount2(const char *target, int flags)'),
-    mknod: f('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
-    lsetxattr: f('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
-    lgetxattr: f('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
-    llistxattr: f('intptr_t llistxattr(const char *path, _Out_ char *list, size_t size)'),
-    lremovexattr: f('int lremovexattr(const char *path, const char *name)'),
-    strerror: lib.func('const char *strerror(int errnum)') as unknown as (n: number) => string,
-  };
-  return libc;
-}
+/** The calls of mount.ts, node.ts, xattr.ts and sysError. */
+export const getLibc = libcBinder<Libc>({
+  mount: 'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+  umount2: 'int umount2(const char *target, int flags)',
+  mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+  lsetxattr: 'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+  lgetxattr: 'intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)',
+  llistxattr: 'intptr_t llistxattr(const char *path, _Out_ char *list, size_t size)',
+  lremovexattr: 'int lremovexattr(const char *path, const char *name)',
+  strerror: 'const char *strerror(int errnum)',
+});
 
 const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 
 /** The errno left by the last FFI call on this thread. */
 export function lastErrno(): number {
-  return koffi.errno();
+  return libcLib().koffi.errno();
 }
 
 /** The errno code (e.g. 'ENOENT') carried by an error thrown from sys/, if any. */

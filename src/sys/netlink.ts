@@ -1,8 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Internal, type BerthError } from '../errdefs/index.js';
 import { MS_BIND, mount } from './mount.js';
-import { sysError } from './libc.js';
+import { libcBinder, sysError } from './libc.js';
 
 /*
  * rtnetlink (NETLINK_ROUTE) sockets, in berthd's network namespace or in a container's, and new
@@ -35,31 +34,15 @@ interface Calls {
   errno(): number;
 }
 
-let calls: Calls | undefined;
-
-function load(): Calls {
-  if (calls) return calls;
-  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-  const libc = koffi.load('libc.so.6');
-  const socket = libc.func('int socket(int domain, int type, int protocol)');
-  const sendto = libc.func('intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)');
-  const recv = libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
-  const close = libc.func('int close(int fd)');
-  const setns = libc.func('int setns(int fd, int nstype)');
-  const unshare = libc.func('int unshare(int flags)');
-  const sethostname = libc.func('int sethostname(const char *name, size_t len)');
-  calls = {
-    socket: (d, t, p) => socket(d, t, p) as number,
-    sendto: (fd, buf, len, flags, addr, alen) => Number(sendto(fd, buf, len, flags, addr, alen)),
-    recv: (fd, buf, len, flags) => Number(recv(fd, buf, len, flags)),
-    close: (fd) => close(fd) as number,
-    setns: (fd, t) => setns(fd, t) as number,
-    unshare: (f) => unshare(f) as number,
-    sethostname: (name, len) => sethostname(name, len) as number,
-    errno: () => koffi.errno(),
-  };
-  return calls;
-}
+const load = libcBinder<Omit<Calls, 'errno'>>({
+  socket: 'int socket(int domain, int type, int protocol)',
+  sendto: 'intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)',
+  recv: 'intptr_t recv(int fd, void *buf, size_t len, int flags)',
+  close: 'int close(int fd)',
+  setns: 'int setns(int fd, int nstype)',
+  unshare: 'int unshare(int flags)',
+  sethostname: 'int sethostname(const char *name, size_t len)',
+});
 
 /** berthd's own network namespace, opened once (the first call is made from it). */
 let homeFd: number | undefined;

@@ -1,5 +1,5 @@
 import { closeSync, constants, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { libcBinder } from './libc.js';
 import { Unavailable } from '../errdefs/index.js';
 
 /*
@@ -29,35 +29,24 @@ interface Calls {
   errno(): number;
 }
 
+const bind = libcBinder<Omit<Calls, 'errno' | 'ioctlWinsize'> & { ioctl(fd: number, req: number, arg: Buffer): number }>({
+  posixOpenpt: 'int posix_openpt(int flags)',
+  grantpt: 'int grantpt(int fd)',
+  unlockpt: 'int unlockpt(int fd)',
+  ptsnameR: 'int ptsname_r(int fd, void *buf, size_t len)',
+  ioctl: 'int ioctl(int fd, unsigned long req, void *arg)',
+  dup: 'int dup(int fd)',
+  close: 'int close(int fd)',
+  tcgetattr: 'int tcgetattr(int fd, void *t)',
+  tcsetattr: 'int tcsetattr(int fd, int when, void *t)',
+  cfmakeraw: 'void cfmakeraw(void *t)',
+});
 let calls: Calls | undefined;
 
 function load(): Calls {
   if (calls) return calls;
-  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-  const libc = koffi.load('libc.so.6');
-  const posixOpenpt = libc.func('int posix_openpt(int flags)');
-  const grantpt = libc.func('int grantpt(int fd)');
-  const unlockpt = libc.func('int unlockpt(int fd)');
-  const ptsnameR = libc.func('int ptsname_r(int fd, void *buf, size_t len)');
-  const ioctl = libc.func('int ioctl(int fd, unsigned long req, void *arg)');
-  const dup = libc.func('int dup(int fd)');
-  const close = libc.func('int close(int fd)');
-  const tcgetattr = libc.func('int tcgetattr(int fd, void *t)');
-  const tcsetattr = libc.func('int tcsetattr(int fd, int when, void *t)');
-  const cfmakeraw = libc.func('void cfmakeraw(void *t)');
-  calls = {
-    posixOpenpt: (f) => posixOpenpt(f) as number,
-    grantpt: (fd) => grantpt(fd) as number,
-    unlockpt: (fd) => unlockpt(fd) as number,
-    ptsnameR: (fd, b, l) => ptsnameR(fd, b, l) as number,
-    ioctlWinsize: (fd, ws) => ioctl(fd, TIOCSWINSZ, ws) as number,
-    dup: (fd) => dup(fd) as number,
-    close: (fd) => close(fd) as number,
-    tcgetattr: (fd, t) => tcgetattr(fd, t) as number,
-    tcsetattr: (fd, w, t) => tcsetattr(fd, w, t) as number,
-    cfmakeraw: (t) => void cfmakeraw(t),
-    errno: () => koffi.errno(),
-  };
+  const c = bind();
+  calls = Object.assign(c, { ioctlWinsize: (fd: number, ws: Buffer) => c.ioctl(fd, TIOCSWINSZ, ws) });
   return calls;
 }
 

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { libcBinder } from './libc.js';
 import { Unavailable } from '../errdefs/index.js';
 
 /*
@@ -27,29 +27,14 @@ interface SocketCalls {
   errno(): number;
 }
 
-let calls: SocketCalls | undefined;
-
-function load(): SocketCalls {
-  if (calls) return calls;
-  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-  const libc = koffi.load('libc.so.6');
-  const socket = libc.func('int socket(int domain, int type, int protocol)');
-  const connect = libc.func('int connect(int fd, const void *addr, uint32_t len)');
-  const send = libc.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
-  const recv = libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
-  const shutdown = libc.func('int shutdown(int fd, int how)');
-  const close = libc.func('int close(int fd)');
-  calls = {
-    socket: (d, t, p) => socket(d, t, p) as number,
-    connect: (fd, addr, len) => connect(fd, addr, len) as number,
-    send: (fd, buf, len, flags) => Number(send(fd, buf, len, flags)),
-    recv: (fd, buf, len, flags) => Number(recv(fd, buf, len, flags)),
-    shutdown: (fd, how) => shutdown(fd, how) as number,
-    close: (fd) => close(fd) as number,
-    errno: () => koffi.errno(),
-  };
-  return calls;
-}
+const load = libcBinder<Omit<SocketCalls, 'errno'>>({
+  socket: 'int socket(int domain, int type, int protocol)',
+  connect: 'int connect(int fd, const void *addr, uint32_t len)',
+  send: 'intptr_t send(int fd, const void *buf, size_t len, int flags)',
+  recv: 'intptr_t recv(int fd, void *buf, size_t len, int flags)',
+  shutdown: 'int shutdown(int fd, int how)',
+  close: 'int close(int fd)',
+});
 
 function sockaddrUn(path: string): Buffer {
   const p = Buffer.from(path);
