@@ -1,11 +1,10 @@
-import { watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { jsonLogFiles, parseJsonLogLine } from './json-log.js';
 import type { JsonLogEntry } from './json-log.js';
 import type { ReadLogsOptions } from './logs.js';
+import { FollowWaker } from './log-follow.js';
 
 const CHUNK = 64 * 1024;
 
@@ -96,35 +95,11 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
   }
 
   async function* follow(): AsyncIterable<JsonLogEntry> {
-    let stopped = false;
-    let wakeUp: (() => void) | null = null;
-    const wake = (): void => {
-      const w = wakeUp;
-      wakeUp = null;
-      w?.();
-    };
-    opts.stopWhen?.then(
-      () => ((stopped = true), wake()),
-      () => ((stopped = true), wake()),
-    );
-    const base = basename(path);
-    const watcher = (() => {
-      try {
-        return watch(dirname(path), { persistent: false }, (_e, name) => {
-          if (name?.startsWith(base)) wake();
-        });
-      } catch {
-        return null;
-      }
-    })();
-    watcher?.on('error', () => undefined);
-    const onAbort = (): void => wake();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const waker = new FollowWaker(path, opts);
     try {
       for (;;) {
-        if (opts.signal?.aborted) return;
-        if (opts.until && Date.now() > opts.until.getTime()) return;
-        const wasStopped = stopped;
+        if (waker.done) return;
+        const wasStopped = waker.stopped;
         yield* await readCurrent();
         // A new file under the name: the old one is finished (read to its end below); the files rotated after
         // it (a fast writer rotates several times between two reads) come before the new one.
@@ -149,16 +124,10 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
           yield* await readCurrent();
         }
         if (wasStopped) return;
-        let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((resolve) => {
-          wakeUp = resolve;
-          timer = setTimeout(wake, 250);
-        });
-        clearTimeout(timer);
+        await waker.wait();
       }
     } finally {
-      watcher?.close();
-      opts.signal?.removeEventListener('abort', onAbort);
+      waker.close();
     }
   }
 }

@@ -1,8 +1,7 @@
-import { watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basename, dirname } from 'node:path';
+import { FollowWaker } from './log-follow.js';
 import { NotFound } from '../../errdefs/index.js';
 import { logChain } from './log-files.js';
 import { LOG_RESERVE_BYTES, reserveLogTail } from './log-reserve.js';
@@ -280,58 +279,20 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
       return;
     }
 
-    let stopped = false;
-    opts.stopWhen?.then(
-      () => {
-        stopped = true;
-        wake();
-      },
-      () => {
-        stopped = true;
-        wake();
-      },
-    );
-    let wakeUp: (() => void) | null = null;
-    const wake = (): void => {
-      const w = wakeUp;
-      wakeUp = null;
-      w?.();
-    };
-    const base = basename(path);
-    const watcher = (() => {
-      try {
-        // The folder, not the file: a rotation puts a new file under the log's name.
-        return watch(dirname(path), { persistent: false }, (_event, name) => {
-          if (name?.startsWith(base)) wake();
-        });
-      } catch {
-        return null;
-      }
-    })();
-    watcher?.on('error', () => undefined);
-    const onAbort = (): void => wake();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const waker = new FollowWaker(path, opts);
     try {
       for (;;) {
-        if (opts.signal?.aborted) return;
-        if (opts.until && Date.now() > opts.until.getTime()) return;
-        const wasStopped = stopped;
+        if (waker.done) return;
+        const wasStopped = waker.stopped;
         for (const e of await readMore(wasStopped)) yield e;
         if (wasStopped) {
           yield* flushPartials();
           return;
         }
-        // inotify wakes us at once; the timer covers what a watch can miss (and `until`).
-        let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((resolve) => {
-          wakeUp = resolve;
-          timer = setTimeout(wake, 250);
-        });
-        clearTimeout(timer);
+        await waker.wait();
       }
     } finally {
-      watcher?.close();
-      opts.signal?.removeEventListener('abort', onAbort);
+      waker.close();
     }
   } finally {
     await cur.fh.close();
