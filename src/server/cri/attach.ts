@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Conflict } from '../../errdefs/index.js';
-import { resizeContainerTty, type ContainerService } from '../../services/index.js';
+import { endOf, resizeContainerTty, type ContainerService } from '../../services/index.js';
 import type { StreamIO, StreamRuntime } from './streaming/index.js';
 
 /**
@@ -29,17 +29,7 @@ export class AttachingRuntime implements StreamRuntime {
     const rec = svc.inNamespace(this.namespace, () => svc.get(containerId));
     if (rec.state.status !== 'running') throw new Conflict(`container ${rec.id} is not running`);
     if (io.stdin && !rec.config.openStdin) throw new Conflict(`container ${rec.id} was not created with stdin open`);
-    const exited = new Promise<void>((resolve) => {
-      const done = (id: string): void => {
-        if (id !== rec.id) return;
-        svc.events.off('exit', done);
-        svc.events.off('removed', done);
-        resolve();
-      };
-      svc.events.on('exit', done);
-      svc.events.on('removed', done);
-    });
-    const ended = Promise.race([exited, new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true }))]);
+    const ended = endOf(svc.events, rec.id, io.signal);
     if (io.stdin) {
       const stdin = await svc.attachStdin(rec.id);
       stdin.on('error', () => undefined);

@@ -6,6 +6,7 @@ import type { HttpContext } from '../http/index.js';
 import type { EngineDeps } from './deps.js';
 import { encodeFrame, STDERR, STDOUT } from '../../api/index.js';
 import { param } from './containers.js';
+import { endOf } from '../../services/index.js';
 
 /** RFC 3339 with nanoseconds, as Docker prints log timestamps. */
 function rfc3339Nano(d: Date): string {
@@ -41,18 +42,8 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: A
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
 
   const abort = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
-    const done = (eid?: string): void => {
-      if (eid !== undefined && eid !== id) return;
-      svc.events.off('exit', done);
-      svc.events.off('removed', done);
-      resolve();
-    };
-    svc.events.on('exit', done);
-    svc.events.on('removed', done);
-    // A client that leaves before the container exits takes its listeners with it.
-    abort.signal.addEventListener('abort', () => done(), { once: true });
-  });
+  // A client that leaves before the container exits takes its listeners with it.
+  const stopped = endOf(svc.events, id, abort.signal);
   conn.once('close', () => abort.abort());
   // A client that hangs up (or detaches) must not take berthd down with an EPIPE.
   conn.on('error', () => abort.abort());
@@ -154,17 +145,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   // A driver that keeps nothing to read back gets dockerd's 501, before the stream starts.
   svc.assertLogsReadable(rec);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
-  const stopped = new Promise<void>((resolve) => {
-    if (!live) return resolve();
-    const done = (eid: string): void => {
-      if (eid !== rec.id) return;
-      svc.events.off('exit', done);
-      svc.events.off('removed', done);
-      resolve();
-    };
-    svc.events.on('exit', done);
-    svc.events.on('removed', done);
-  });
+  const stopped = live ? endOf(svc.events, rec.id) : Promise.resolve();
   const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   const logs = svc.containerLogs(rec, {
     follow: follow && live,

@@ -41,6 +41,27 @@ export function nextExit(events: ContainerEvents, rec: Pick<ContainerRecord, 'id
   });
 }
 
+/**
+ * Resolves at the container's next exit or its removal, or when `signal` aborts (never rejects):
+ * where a stream that follows a running container ends. Its listeners go with it.
+ */
+export function endOf(events: ContainerEvents, id: string, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (eid?: string): void => {
+      if (eid !== undefined && eid !== id) return;
+      events.off('exit', done);
+      events.off('removed', done);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => done();
+    events.on('exit', done);
+    events.on('removed', done);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Retries an exit the store refused (disk full) every second for ten minutes, unless the record moved on. */
 export function recordExitLater(store: Pick<ContainerStore, 'get' | 'update'>, id: string, state: ContainerRecord['state']): void {
   let tries = 600;

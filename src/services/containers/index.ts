@@ -19,4 +19,5 @@ export { linkEnv, linkNamesByTarget, linkTargets, isUserNetwork } from './links.
 export type { LinkHost, LinkRequest } from './links.js';
 export { availableLogDrivers, checkLogConfig } from './log-drivers.js';
 export { Checkpoints } from './checkpoints.js';
+export { endOf } from './exits.js';
 export type { CheckpointPlace } from './checkpoints.js';
