@@ -19,7 +19,7 @@ export interface RuntimeFixture {
  * A runtime on a private state dir with a busybox rootfs, for one test file: registers the hooks
  * that make it and that check, afterwards, that no runc state, process, cgroup or mount is left.
  */
-export function runtimeFixture(prefix: string): RuntimeFixture {
+export function runtimeFixture(prefix: string, opts: { runtimePath?: () => string } = {}): RuntimeFixture {
   let dir = '';
   let rootfs = '';
   let rt: Runtime | undefined;
@@ -32,7 +32,7 @@ export function runtimeFixture(prefix: string): RuntimeFixture {
     rootfs = join(dir, 'rootfs');
     mkdirSync(rootfs);
     makeBusyboxRootfs(rootfs);
-    rt = createRuntime({ stateDir: join(dir, 'state') });
+    rt = createRuntime({ stateDir: join(dir, 'state'), ...(opts.runtimePath ? { runtimePath: opts.runtimePath() } : {}) });
   });
 
   after(async () => {

@@ -15,6 +15,7 @@ import { runc } from './runc.js';
 import type { RuncOptions } from './runc.js';
 import { normalizeSignal } from './signals.js';
 import { readRuncState } from './state.js';
+import { deleteStopped, startCreated } from './runc-direct.js';
 import { STOCK_RUNTIME, isRunc } from './oci-runtimes.js';
 import type { OciRuntime } from './oci-runtimes.js';
 import type { RuntimeStatus } from './state.js';
@@ -168,7 +169,9 @@ class RuncConmonRuntime implements Runtime {
 
   async start(id: string, signal?: AbortSignal): Promise<void> {
     await this.#requireKnown(id);
-    await runc(await this.#rt(id), ['start', id], id, signal);
+    const rt = await this.#rt(id);
+    if (rt.runcStateFiles && (await startCreated(rt.root, id, signal))) return;
+    await runc(rt, ['start', id], id, signal);
   }
 
   async kill(id: string, sig: string | number): Promise<void> {
@@ -220,10 +223,11 @@ class RuncConmonRuntime implements Runtime {
     await this.#cleanup(id, paths, true);
   }
 
-  /** runc delete, then wait for conmon to finish writing its exit file and leave, then remove our files. */
+  /** runc delete (berthd's own for a plain stopped container), then wait for conmon to finish writing its exit file and leave, then remove our files. */
   async #cleanup(id: string, paths: ContainerPaths, force: boolean): Promise<void> {
     try {
-      await runc(await this.#rt(id), force ? ['delete', '--force', id] : ['delete', id], id);
+      const rt = await this.#rt(id);
+      if (!(rt.runcStateFiles && (await deleteStopped(rt.root, id)))) await runc(rt, force ? ['delete', '--force', id] : ['delete', id], id);
     } catch (e) {
       if (!(e instanceof NotFound)) throw e;
     }

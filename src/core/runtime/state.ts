@@ -28,21 +28,23 @@ export async function readRuncState(
   }
   const pid = st.init_process_pid;
   if (typeof pid !== 'number' || typeof st.init_process_start !== 'number') return undefined;
-  // Dead, a zombie, or a new process that reuses the pid: stopped.
-  let alive = false;
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ').at(-1)?.split(' ') ?? [];
-    alive = fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[19]) === st.init_process_start;
-  } catch {
-    alive = false;
-  }
-  if (!alive) return { status: 'stopped', pid: 0 };
+  if (!(await initAlive(pid, st.init_process_start))) return { status: 'stopped', pid: 0 };
   if (await isFrozen(st.cgroup_paths)) return { status: 'paused', pid };
   const created = await stat(join(dir, 'exec.fifo')).then(
     () => true,
     () => false,
   );
   return { status: created ? 'created' : 'running', pid };
+}
+
+/** Whether the container's init still runs: not dead, not a zombie, not a new process under its pid. */
+export async function initAlive(pid: number, start: number): Promise<boolean> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ').at(-1)?.split(' ') ?? [];
+    return fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[19]) === start;
+  } catch {
+    return false;
+  }
 }
 
 async function isFrozen(paths: Record<string, string> | undefined): Promise<boolean> {
