@@ -17,6 +17,11 @@ export interface CgroupFeatures {
   blkioWeightDevice: boolean;
   blkioThrottle: boolean;
   cgroupNamespaces: boolean;
+  /** memory.swappiness in the memory controller (cgroup v1 only). */
+  memorySwappiness: boolean;
+  /** The CPUs and memory nodes the cpuset controller offers (dockerd's sysinfo Cpus/Mems); absent: no cpuset controller. */
+  cpusetCpus?: string;
+  cpusetMems?: string;
   /**
    * The lowest OOM score adjustment a container can be given: -1000 with CAP_SYS_RESOURCE, else
    * berthd's own (the kernel lets a process without it only raise its score).
@@ -47,6 +52,22 @@ async function v1Dir(root: string, names: string[]): Promise<string | undefined>
   return undefined;
 }
 
+async function firstText(paths: string[]): Promise<string | undefined> {
+  for (const p of paths) {
+    const t = await readFile(p, 'utf8').then((v) => v.trim(), () => undefined);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+/** The CPUs and memory nodes a container may be given: the cpuset root's (effective where the kernel says). */
+async function cpusets(root: string, v2: boolean): Promise<Pick<CgroupFeatures, 'cpusetCpus' | 'cpusetMems'>> {
+  const dir = v2 ? root : join(root, 'cpuset');
+  const cpus = await firstText(v2 ? [join(dir, 'cpuset.cpus.effective')] : [join(dir, 'cpuset.effective_cpus'), join(dir, 'cpuset.cpus')]);
+  const mems = await firstText(v2 ? [join(dir, 'cpuset.mems.effective')] : [join(dir, 'cpuset.effective_mems'), join(dir, 'cpuset.mems')]);
+  return { ...(cpus !== undefined ? { cpusetCpus: cpus } : {}), ...(mems !== undefined ? { cpusetMems: mems } : {}) };
+}
+
 export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures> {
   const cgroupNamespaces = await exists('/proc/self/ns/cgroup');
   const floor = await oomScoreAdjFloor();
@@ -55,7 +76,10 @@ export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures>
     const controllers = (await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     const io = controllers.includes('io');
     // The root cgroup has no io.weight; a controller that is on offers it in every child.
-    return { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, oomScoreAdjFloor: floor };
+    return {
+      v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, memorySwappiness: false, oomScoreAdjFloor: floor,
+      ...(controllers.includes('cpuset') ? await cpusets(root, true) : {}),
+    };
   }
   const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
   const blkio = await v1Dir(root, ['blkio']);
@@ -72,6 +96,8 @@ export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures>
     blkioWeightDevice: await has(blkio, ['blkio.weight_device', 'blkio.bfq.weight_device']),
     blkioThrottle: await has(blkio, ['blkio.throttle.read_bps_device']),
     cgroupNamespaces,
+    memorySwappiness: await has(memory, ['memory.swappiness']),
+    ...(await v1Dir(root, ['cpuset']) ? await cpusets(root, false) : {}),
     oomScoreAdjFloor: floor,
   };
 }

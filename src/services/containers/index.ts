@@ -20,3 +20,4 @@ export type { LinkHost, LinkRequest } from './links.js';
 export { availableLogDrivers, checkLogConfig } from './log-drivers.js';
 export { Checkpoints } from './checkpoints.js';
 export type { CheckpointPlace } from './checkpoints.js';
+export { checkCgroupParent } from './resources.js';
