@@ -303,6 +303,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       cni: { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs },
       containers: svc,
       namespace: opts.cri.namespace,
+      runtimes,
       log: (msg, err) => log.warn(msg, err),
     });
     await pods.restore();
