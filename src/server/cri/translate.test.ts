@@ -121,7 +121,8 @@ test('PodSandboxConfig: metadata required; host PID, host IPC and privileged kep
   assert.equal(sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '').sharedPid, true);
   assert.equal(sandboxRequest(md, '').sharedPid, false);
   assert.throws(() => sandboxRequest({ ...md, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'systemd'), /systemd is not supported/);
-  assert.throws(() => sandboxRequest(md, 'kata'), /runtime handler "kata"/);
+  // The handler is kept as asked: which runtime it names is the pod service's to say (services/pods/runtime-handler.ts).
+  assert.equal(sandboxRequest(md, 'kata').runtimeHandler, 'kata');
   const r = sandboxRequest({ ...md, port_mappings: [{ protocol: 'UDP', container_port: 53, host_port: 5353, host_ip: '127.0.0.1' }, { container_port: 80, host_port: 0 }] }, '');
   assert.deepEqual(r.portMappings, [{ protocol: 'udp', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1' }]);
   assert.deepEqual(r.metadata, { name: 'p', uid: 'u', namespace: 'n', attempt: 1 });
