@@ -75,6 +75,9 @@ test('--cgroup-parent puts the container\'s cgroup at <parent>/<id> in every con
       assert.equal(u.code, 0, u.stderr);
       if (V1) assert.equal(readFileSync(join(ROOT, 'memory', expected, c.Id, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
       assert.equal((await inspect(`cg-${cli}`)).HostConfig['CgroupParent'], parent);
+      const move = await d.api('POST', `/containers/cg-${cli}/update`, { CgroupParent: '/elsewhere' });
+      assert.equal(move.status, 400);
+      assert.deepEqual(move.json, { message: 'HostConfig.CgroupParent cannot be changed by docker update (it is fixed when the container is created)' });
       assert.equal(cgroupsOf(c.State.Pid).get('memory') ?? `${expected}/${c.Id}`, `${expected}/${c.Id}`);
       // Stopped, the container's cgroups go; the parent stays, as dockerd leaves it.
       assert.equal((await d.docker(['stop', '-t', '0', `cg-${cli}`])).code, 0);

@@ -60,7 +60,16 @@ test('CgroupParent, CpusetMems and MemorySwappiness into the spec; -1 and null i
 
 test('docker update changes CpusetMems and keeps the parent and swappiness it cannot change', () => {
   const spec = { resources: { ulimits: [], cgroupParent: '/p', memorySwappiness: 10, cpusetMems: '0' } } as unknown as Parameters<typeof updateFromWire>[0];
-  const u = updateFromWire(spec, { CpusetMems: '1', CgroupParent: '/other', Memory: 0 });
+  const u = updateFromWire(spec, { CpusetMems: '1', CgroupParent: '', Memory: 0 });
   assert.deepEqual(u.resources, { ulimits: [], cgroupParent: '/p', memorySwappiness: 10, cpusetMems: '1' });
   assert.equal(updateFromWire(spec, { CpusetMems: '' }).resources, undefined, 'an empty CpusetMems (the CLI\'s zero) asks for nothing');
+});
+
+test('an update that would move the container\'s cgroup or change its swappiness is refused, not ignored', () => {
+  const spec = { resources: { ulimits: [], cgroupParent: '/p', memorySwappiness: 10 }, lifecycle: { autoRemove: false } } as unknown as Parameters<typeof updateFromWire>[0];
+  assert.throws(() => updateFromWire(spec, { CgroupParent: '/q' }), /^InvalidArgument: HostConfig\.CgroupParent cannot be changed by docker update/);
+  assert.throws(() => updateFromWire(spec, { MemorySwappiness: 20 }), /HostConfig\.MemorySwappiness cannot be changed/);
+  // What the docker CLI sends (zero values), and the values the container has, ask for no change.
+  assert.deepEqual(updateFromWire(spec, { CgroupParent: '', MemorySwappiness: null }), {});
+  assert.deepEqual(updateFromWire(spec, { CgroupParent: '/p', MemorySwappiness: 10 }), {});
 });

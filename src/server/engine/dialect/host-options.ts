@@ -185,6 +185,14 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
 export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
+  // Fixed at create (dockerd takes and ignores them in an update's Resources): refused, not ignored, when they would change.
+  const fixed: [string, unknown][] = [['CgroupParent', current.resources.cgroupParent ?? ''], ['MemorySwappiness', current.resources.memorySwappiness ?? -1]];
+  for (const [k, now] of fixed) {
+    const v = changes[k];
+    if (v !== undefined && v !== null && v !== '' && v !== now && !(k === 'MemorySwappiness' && v === -1 && now === -1)) {
+      throw new InvalidArgument(`HostConfig.${k} cannot be changed by docker update (it is fixed when the container is created)`);
+    }
+  }
   // As dockerd: a zero (what the docker CLI sends for every flag not given) leaves a limit as it is; PidsLimit 0 or less lifts it.
   const asked = (k: (typeof UPDATE_KEYS)[number]): boolean => changes[k] !== undefined && changes[k] !== null && (k === 'PidsLimit' || (changes[k] !== 0 && changes[k] !== ''));
   if (UPDATE_KEYS.some(asked)) {
