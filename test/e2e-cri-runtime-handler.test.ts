@@ -91,3 +91,24 @@ test('an unknown runtime_handler is refused naming it, and leaves nothing behind
     assert.deepEqual(await netnsFiles(), []);
   }
 });
+
+test('after berthd is killed and restarted, a pod keeps its runtime: its running container is followed and a new one runs with it', async () => {
+  const pod = await runWith('lasting-handler', 'logged');
+  const first = await createStarted(pod, { metadata: { name: 'one', attempt: 0 }, image: { image: 'busybox:latest' }, command: ['sleep', '300'], log_path: 'one/0.log' });
+  await runningStatus(first);
+  pods.cri.close();
+  await pods.d.crash();
+  await pods.d.spawn();
+  pods.cri = new CriClient(pods.d.criSocket);
+  await pods.cri.ready();
+  assert.equal((await podStatus(pod))['runtime_handler'], 'logged');
+  assert.equal((await containerStatus(first))['state'], 'CONTAINER_RUNNING');
+  const second = await createStarted(pod, { metadata: { name: 'two', attempt: 0 }, image: { image: 'busybox:latest' }, command: ['sleep', '300'], log_path: 'two/0.log' });
+  await runningStatus(second);
+  assert.ok((await calls()).some((l) => /\bcreate\b/.test(l) && l.includes(second)), 'the new container was created by the pod\'s runtime');
+  assert.ok(existsSync(join(pods.d.execRoot, 'runtime', 'runtimes', 'logged', second)));
+  CriClient.ok(await pods.cri.rt('StopContainer', { container_id: first, timeout: 1 }));
+  assert.ok((await calls()).some((l) => /\bkill\b/.test(l) && l.includes(first)), 'the restarted berthd stops it through the pod\'s runtime');
+  CriClient.ok(await pods.cri.rt('RemovePodSandbox', { pod_sandbox_id: pod }));
+  assert.deepEqual(await netnsFiles(), []);
+});
