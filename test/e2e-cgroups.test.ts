@@ -227,3 +227,20 @@ test('--memory-swappiness 0..100 sets memory.swappiness; -1 inherits; out of ran
   assert.equal(api.status, 400);
   assert.deepEqual(api.json, { message: 'Invalid value: 200, valid memory swappiness range is 0-100' });
 });
+
+test('--cpu-rt-runtime under a nested --cgroup-parent: berth gives each cgroup of the parent the real-time time', async () => {
+  if (!existsSync(`${ROOT}/cpu/cpu.rt_runtime_us`)) return;
+  const top = uniqueParent('rt');
+  const parent = `/${top}/inner`;
+  try {
+    const r = await d.docker(['run', '--name', 'rtp', '--cgroup-parent', parent, '--cpu-rt-runtime', '10000', 'busybox', 'cat', '/sys/fs/cgroup/cpu/cpu.rt_runtime_us', '/proc/self/cgroup']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split('\n')[0], '10000');
+    assert.match(r.stdout, new RegExp(`^\\d+:cpu:${parent}/[0-9a-f]{64}$`, 'm'));
+    assert.ok(Number(readFileSync(join(ROOT, 'cpu', top, 'cpu.rt_runtime_us'), 'utf8')) >= 10000, 'the top of the parent holds the budget');
+    assert.equal((await d.docker(['rm', 'rtp'])).code, 0);
+  } finally {
+    await d.docker(['rm', '-f', 'rtp']);
+    removeParent(parent);
+  }
+});

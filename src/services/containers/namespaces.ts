@@ -4,7 +4,7 @@ import type { BlkioSpec, ContainerRecord, ResourceSpec } from '../../core/metada
 import type { CgroupFeatures, ContainerResources, ContainerSpecInput, NsJoin, ThrottleDevice } from '../../core/runtime/index.js';
 import { reserveRealtime } from '../../core/runtime/index.js';
 import { checkCpusetAndSwappiness } from './cpuset.js';
-import { checkCgroupParent } from './resources.js';
+import { cgroupParentOf, checkCgroupParent } from './resources.js';
 
 /*
  * The PID, IPC, UTS and cgroup namespaces of a container, and the limits that depend on what the
@@ -58,7 +58,7 @@ export async function planNamespaces(rec: ContainerRecord, unset: { cgroupns?: b
 export async function updatedResources(rec: ContainerRecord, r: ResourceSpec, defaults: NamespaceDefaults, base: ContainerResources): Promise<ContainerResources> {
   if (defaults.features) checkHostLimits(r, defaults.features);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
-  if (live && r.cpuRealtimeRuntime) await reserveRealtime(rec.id, r.cpuRealtimeRuntime);
+  if (live && r.cpuRealtimeRuntime) await reserveRealtime(rec.id, r.cpuRealtimeRuntime, undefined, cgroupParentOf(rec));
   const blockIO = await blockDevices(r.blkio);
   return { ...base, ...(blockIO ? { blockIO } : {}) };
 }
