@@ -56,6 +56,9 @@ export interface RunFlags extends NamespaceLimitFlags, RuntimeDeviceFlags {
   cpuPeriod?: string;
   cpuQuota?: string;
   cpusetCpus?: string;
+  cpusetMems?: string;
+  memorySwappiness?: string;
+  cgroupParent?: string;
   healthCmd?: string;
   healthInterval?: string;
   healthRetries?: string;
@@ -417,6 +420,10 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   setNum('CpuPeriod', int(flags.cpuPeriod, '--cpu-period'));
   setNum('CpuQuota', int(flags.cpuQuota, '--cpu-quota'));
   if (flags.cpusetCpus !== undefined) (hc as Record<string, unknown>)['CpusetCpus'] = flags.cpusetCpus;
+  if (flags.cpusetMems !== undefined) (hc as Record<string, unknown>)['CpusetMems'] = flags.cpusetMems;
+  if (flags.cgroupParent !== undefined) (hc as Record<string, unknown>)['CgroupParent'] = flags.cgroupParent;
+  const swappiness = int(flags.memorySwappiness, '--memory-swappiness');
+  if (swappiness !== undefined) (hc as Record<string, unknown>)['MemorySwappiness'] = swappiness;
   const extra = hc as Record<string, unknown>;
   if (flags.securityOpt?.length) extra['SecurityOpt'] = flags.securityOpt.map(securityOpt);
   if (flags.groupAdd?.length) extra['GroupAdd'] = flags.groupAdd;

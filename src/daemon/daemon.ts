@@ -188,7 +188,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     log: (msg, err) => log.warn(msg, err),
     ...(process.env['BERTH_TRACE'] === '1' ? { trace: (line: string) => log.info(line) } : {}),
     ...(remap ? { userns: remap } : {}),
-    namespaces: { cgroupns: opts.defaultCgroupnsMode, ipc: opts.defaultIpcMode, features: cgroupFeatures },
+    namespaces: { cgroupns: opts.defaultCgroupnsMode, ipc: opts.defaultIpcMode, cgroupParent: opts.cgroupParent, features: cgroupFeatures },
   });
   const svc = containers;
   await svc.restore();
@@ -303,6 +303,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       cni: { confDir: opts.cri.cniConfDir, binDirs: opts.cri.cniBinDirs },
       containers: svc,
       namespace: opts.cri.namespace,
+      runtimes,
       log: (msg, err) => log.warn(msg, err),
     });
     await pods.restore();

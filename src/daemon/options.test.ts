@@ -156,3 +156,27 @@ test('experimental is off unless --experimental or daemon.json says true, as doc
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--cgroup-parent and daemon.json cgroup-parent: the default parent of containers, checked at start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const flag = await loadOptions(['--cgroup-parent', 'mygroup'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof flag === 'object');
+    assert.equal(flag.cgroupParent, 'mygroup');
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'cgroup-parent': '/a/b' }));
+    const file = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof file === 'object');
+    assert.equal(file.cgroupParent, '/a/b');
+    await assert.rejects(loadOptions(['--config-file', cfg, '--cgroup-parent', 'x'], {}), /specified both as a flag and in the configuration file: cgroup-parent/);
+    await writeFile(cfg, JSON.stringify({ 'cgroup-parent': '../up' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /invalid daemon\.json cgroup-parent "\.\.\/up": a cgroup parent may not contain/);
+    await writeFile(cfg, JSON.stringify({ 'cgroup-parent': 3 }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /cgroup-parent must be a string/);
+    const none = await loadOptions([], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof none === 'object');
+    assert.equal(none.cgroupParent, undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

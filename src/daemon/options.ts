@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
-import { checkLogConfig } from '../services/index.js';
+import { checkCgroupParent, checkLogConfig } from '../services/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
 import { criOptions, normalizeCriFlag, type CriOptions } from './cri-options.js';
@@ -52,6 +52,8 @@ export interface DaemonOptions extends RuntimeOptions {
   cri: CriOptions;
   /** --default-cgroupns-mode / daemon.json `default-cgroupns-mode`: the cgroup namespace of containers that name none (absent: the host's on cgroup v1, private on v2). */
   defaultCgroupnsMode?: 'host' | 'private';
+  /** --cgroup-parent / daemon.json `cgroup-parent`: the parent cgroup of Docker containers that name none (absent: /berth). */
+  cgroupParent?: string;
   /** --default-ipc-mode / daemon.json `default-ipc-mode`: the IPC mode of containers that name none (absent: private, as dockerd). */
   defaultIpcMode?: 'private' | 'shareable';
   /** --experimental / daemon.json `experimental`: the experimental endpoints (checkpoint and restore); off by default, as dockerd. */
@@ -85,6 +87,7 @@ Options:
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
       --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private")
       --default-ipc-mode string       Default mode for containers ipc ("shareable" | "private")
+      --cgroup-parent string   Set parent cgroup for all containers (default "/berth")
 ${RUNTIME_USAGE}      --seccomp-profile string Path to the default seccomp profile, or "unconfined" (default "builtin")
       --max-concurrent-uploads int  Set the max concurrent uploads (default 5)
   -b, --bridge string          Linux bridge of the default bridge network (default "berth0")
@@ -123,6 +126,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'userns-remap': { type: 'string' },
         'default-cgroupns-mode': { type: 'string' },
         'default-ipc-mode': { type: 'string' },
+        'cgroup-parent': { type: 'string' },
         'seccomp-profile': { type: 'string' },
         ...RUNTIME_FLAGS,
         'max-concurrent-uploads': { type: 'string' },
@@ -164,6 +168,9 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   if (cgroupns !== undefined && cgroupns !== 'host' && cgroupns !== 'private') throw new InvalidArgument(`default cgroup namespace mode (${JSON.stringify(cgroupns)}) is invalid: use "host" or "private"`);
   const ipc = f['default-ipc-mode'] ?? file['default-ipc-mode'];
   if (ipc !== undefined && ipc !== 'private' && ipc !== 'shareable') throw new InvalidArgument(`default IPC mode (${JSON.stringify(ipc)}) is invalid: use "private" or "shareable"`);
+  const cgroupParent = f['cgroup-parent'] ?? file['cgroup-parent'];
+  if (cgroupParent !== undefined && typeof cgroupParent !== 'string') throw new InvalidArgument('daemon.json: cgroup-parent must be a string');
+  if (cgroupParent) checkCgroupParent(cgroupParent, f['cgroup-parent'] !== undefined ? '--cgroup-parent' : 'daemon.json cgroup-parent');
   const remap = f['userns-remap'] ?? file['userns-remap'] ?? '';
   const logDriver = pick(f['log-driver'], 'log-driver', 'BERTH_LOG_DRIVER', 'json-file');
   if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
@@ -191,6 +198,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     cri: criOptions(file['cri'], f, execRoot, configFile),
     ...(cgroupns ? { defaultCgroupnsMode: cgroupns } : {}),
     ...(ipc ? { defaultIpcMode: ipc } : {}),
+    ...(cgroupParent ? { cgroupParent } : {}),
     experimental: f.experimental === true || file['experimental'] === true,
   };
 }
@@ -210,6 +218,7 @@ const DIRECTIVES: Record<string, string | null> = {
   'userns-remap': 'userns-remap',
   'default-cgroupns-mode': 'default-cgroupns-mode',
   'default-ipc-mode': 'default-ipc-mode',
+  'cgroup-parent': 'cgroup-parent',
   'seccomp-profile': 'seccomp-profile',
   bridge: 'bridge',
   bip: 'bip',

@@ -33,12 +33,16 @@ export const pods = {
   },
 };
 
-/** Registers the file's before/after hooks: the daemon and network up first, every pod removed and checked at the end. */
-export function usePodsFixture(): void {
+/**
+ * Registers the file's before/after hooks: the daemon and network up first, every pod removed and
+ * checked at the end. `extra`: more daemon.json keys (made from the test's dir), and a step before berthd starts.
+ */
+export function usePodsFixture(extra: { config?: (dir: string) => Msg; beforeSpawn?: (d: TestDaemon) => Promise<void> } = {}): void {
   before(async () => {
     pods.d = await TestDaemon.start({
       cri: true,
-      config: (dir) => ({ cri: { 'cni-conf-dir': join(dir, 'net.d'), 'cni-bin-dirs': [join(dir, 'cni-bin'), '/usr/lib/cni'] } }),
+      config: (dir) => ({ ...(extra.config?.(dir) ?? {}), cri: { 'cni-conf-dir': join(dir, 'net.d'), 'cni-bin-dirs': [join(dir, 'cni-bin'), '/usr/lib/cni'] } }),
+      ...(extra.beforeSpawn ? { beforeSpawn: extra.beforeSpawn } : {}),
     });
     await mkdir(join(pods.d.dir, 'net.d'), { recursive: true });
     await writeFile(join(pods.d.dir, 'net.d', '10-pods.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'pods', plugins: [pods.bridgePlugin()] }));

@@ -127,6 +127,7 @@ export interface UpdateFlags {
   cpus?: string;
   cpuShares?: string;
   cpusetCpus?: string;
+  cpusetMems?: string;
   pidsLimit?: string;
   restart?: string;
   blkioWeight?: string;
@@ -151,6 +152,7 @@ export async function update(ctx: CliContext, ids: string[], f: UpdateFlags): Pr
     if (f.cpus !== undefined) body['NanoCpus'] = Math.round(Number(f.cpus) * 1e9);
     if (f.cpuShares !== undefined) body['CpuShares'] = Number(f.cpuShares);
     if (f.cpusetCpus !== undefined) body['CpusetCpus'] = f.cpusetCpus;
+    if (f.cpusetMems !== undefined) body['CpusetMems'] = f.cpusetMems;
     if (f.pidsLimit !== undefined) body['PidsLimit'] = Number(f.pidsLimit);
     const int = (v: string | undefined, key: string, flag: string): void => {
       if (v === undefined) return;

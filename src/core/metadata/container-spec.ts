@@ -95,12 +95,19 @@ export interface ResourceSpec {
   cpuQuota?: number;
   cpuPeriod?: number;
   cpusetCpus?: string;
+  /** Memory nodes the container may allocate on (cpuset.mems), as asked (`0-1,3`). */
+  cpusetMems?: string;
+  /** 0..100: the memory cgroup's swappiness (cgroup v1); absent: the parent's (Docker's -1). */
+  memorySwappiness?: number;
   /** As asked; only a positive value limits. */
   pidsLimit?: number;
   ulimits: { name: string; soft: number; hard: number }[];
   /** /dev/shm in bytes; absent: 64 MiB. */
   shmSize?: number;
-  /** The cgroup (a cgroupfs path) the container's own is made under (kubelet's pod cgroup); absent: /berth. */
+  /**
+   * The cgroup (a cgroupfs path) the container's own is made under: `--cgroup-parent`, the daemon's
+   * default, or kubelet's pod cgroup; absent: /berth. A relative path is rooted as an absolute one.
+   */
   cgroupParent?: string;
   /** The process's OOM score adjustment, -1000..1000 (absent: inherited, 0). */
   oomScoreAdj?: number;

@@ -87,6 +87,11 @@ export interface ContainerRecord {
   driver: string;
   /** Volumes, binds and tmpfs mounts planned at create (absent on records made before volumes existed). */
   mounts?: MountPoint[];
+  /**
+   * The daemon's default cgroup parent (--cgroup-parent, daemon.json `cgroup-parent`) where the spec
+   * named none, fixed at create so a berthd restarted with another default finds the cgroups it made.
+   */
+  cgroupParent?: string;
   /** The user namespace it runs in (daemon --userns-remap, not --userns=host); its storage is the shifted copy for this mapping. */
   idMap?: IdMapping;
   /** The container's endpoints by network name: what was asked (aliases, static IP) and, while it runs, what it got. */

@@ -17,6 +17,11 @@ export interface CgroupFeatures {
   blkioWeightDevice: boolean;
   blkioThrottle: boolean;
   cgroupNamespaces: boolean;
+  /** memory.swappiness in the memory controller (cgroup v1 only). */
+  memorySwappiness: boolean;
+  /** The CPUs and memory nodes the cpuset controller offers (dockerd's sysinfo Cpus/Mems); absent: no cpuset controller. */
+  cpusetCpus?: string;
+  cpusetMems?: string;
   /**
    * The lowest OOM score adjustment a container can be given: -1000 with CAP_SYS_RESOURCE, else
    * berthd's own (the kernel lets a process without it only raise its score).
@@ -47,6 +52,22 @@ async function v1Dir(root: string, names: string[]): Promise<string | undefined>
   return undefined;
 }
 
+async function firstText(paths: string[]): Promise<string | undefined> {
+  for (const p of paths) {
+    const t = await readFile(p, 'utf8').then((v) => v.trim(), () => undefined);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+/** The CPUs and memory nodes a container may be given: the cpuset root's (effective where the kernel says). */
+async function cpusets(root: string, v2: boolean): Promise<Pick<CgroupFeatures, 'cpusetCpus' | 'cpusetMems'>> {
+  const dir = v2 ? root : join(root, 'cpuset');
+  const cpus = await firstText(v2 ? [join(dir, 'cpuset.cpus.effective')] : [join(dir, 'cpuset.effective_cpus'), join(dir, 'cpuset.cpus')]);
+  const mems = await firstText(v2 ? [join(dir, 'cpuset.mems.effective')] : [join(dir, 'cpuset.effective_mems'), join(dir, 'cpuset.mems')]);
+  return { ...(cpus !== undefined ? { cpusetCpus: cpus } : {}), ...(mems !== undefined ? { cpusetMems: mems } : {}) };
+}
+
 export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures> {
   const cgroupNamespaces = await exists('/proc/self/ns/cgroup');
   const floor = await oomScoreAdjFloor();
@@ -55,7 +76,10 @@ export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures>
     const controllers = (await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     const io = controllers.includes('io');
     // The root cgroup has no io.weight; a controller that is on offers it in every child.
-    return { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, oomScoreAdjFloor: floor };
+    return {
+      v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: io, blkioWeightDevice: io, blkioThrottle: io, cgroupNamespaces, memorySwappiness: false, oomScoreAdjFloor: floor,
+      ...(controllers.includes('cpuset') ? await cpusets(root, true) : {}),
+    };
   }
   const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
   const blkio = await v1Dir(root, ['blkio']);
@@ -72,6 +96,8 @@ export async function detectCgroupFeatures(root = ROOT): Promise<CgroupFeatures>
     blkioWeightDevice: await has(blkio, ['blkio.weight_device', 'blkio.bfq.weight_device']),
     blkioThrottle: await has(blkio, ['blkio.throttle.read_bps_device']),
     cgroupNamespaces,
+    memorySwappiness: await has(memory, ['memory.swappiness']),
+    ...(await v1Dir(root, ['cpuset']) ? await cpusets(root, false) : {}),
     oomScoreAdjFloor: floor,
   };
 }
@@ -81,28 +107,44 @@ async function num(path: string): Promise<number> {
 }
 
 /**
- * A real-time budget for one container under `<cpu>/berth` (cgroup v1): the kernel gives a child no
- * more real-time time than its parent holds, and a new parent holds none, so berth's parent is
- * raised to what its children hold plus `runtimeUs` (dockerd asks for this with its own
- * --cpu-rt-runtime; berth sizes it per container). Refused in the user's words when the host has
- * no real-time time left.
+ * A real-time budget for one container under its parent cgroup (cgroup v1; berth's /berth, or its
+ * --cgroup-parent): the kernel gives a child no more real-time time than its parent holds, and a
+ * new parent holds none, so each cgroup from the root down to the container's parent is raised to
+ * what its other children hold plus what the path below it needs (dockerd asks for this with its
+ * own --cpu-rt-runtime; berth sizes it per container). Refused in the user's words when the host
+ * has no real-time time left.
  */
-export async function reserveRealtime(id: string, runtimeUs: number, root = ROOT): Promise<void> {
+export async function reserveRealtime(id: string, runtimeUs: number, root = ROOT, parent?: string): Promise<void> {
   const cpu = await v1Dir(root, ['cpu', 'cpu,cpuacct']);
   if (!cpu) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
-  const parent = join(cpu, 'berth');
-  await mkdir(parent, { recursive: true });
-  let held = 0;
-  for (const e of await readdir(parent, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name === id) continue;
-    held += await num(join(parent, e.name, 'cpu.rt_runtime_us')).catch(() => 0);
+  const parts = parent === undefined || parent === '' ? ['berth'] : parent.split('/').filter(Boolean);
+  const dirs = parts.map((_, i) => join(cpu, ...parts.slice(0, i + 1)));
+  await mkdir(dirs.at(-1) ?? cpu, { recursive: true });
+  // Bottom up: what each cgroup on the path must hold; then top down, each raised before its child.
+  const wants: number[] = [];
+  let below = runtimeUs;
+  let skip = id;
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const dir = dirs[i] as string;
+    let held = 0;
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (!e.isDirectory() || e.name === skip) continue;
+      held += await num(join(dir, e.name, 'cpu.rt_runtime_us')).catch(() => 0);
+    }
+    below += held;
+    wants[i] = below;
+    // Its parent must hold what it will hold: raised to this, or more where it already has more.
+    below = Math.max(below, await num(join(dir, 'cpu.rt_runtime_us')).catch(() => 0));
+    skip = parts[i] as string;
   }
-  const want = held + runtimeUs;
-  if ((await num(join(parent, 'cpu.rt_runtime_us'))) >= want) return;
-  try {
-    await writeFile(join(parent, 'cpu.rt_runtime_us'), String(want));
-  } catch (e) {
-    const hostMax = await num(join(cpu, 'cpu.rt_runtime_us')).catch(() => 0);
-    throw new InvalidArgument(`--cpu-rt-runtime ${runtimeUs}: the host cannot give berth's containers ${want} µs of real-time CPU time per period (the host's budget is ${hostMax} µs)`, { cause: e });
+  for (const [i, dir] of dirs.entries()) {
+    const want = wants[i] ?? runtimeUs;
+    if ((await num(join(dir, 'cpu.rt_runtime_us'))) >= want) continue;
+    try {
+      await writeFile(join(dir, 'cpu.rt_runtime_us'), String(want));
+    } catch (e) {
+      const hostMax = await num(join(cpu, 'cpu.rt_runtime_us')).catch(() => 0);
+      throw new InvalidArgument(`--cpu-rt-runtime ${runtimeUs}: the host cannot give berth's containers ${want} µs of real-time CPU time per period (the host's budget is ${hostMax} µs)`, { cause: e });
+    }
   }
 }

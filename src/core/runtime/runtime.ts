@@ -198,6 +198,7 @@ class RuncConmonRuntime implements Runtime {
     if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
     if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
     if (r.cpusetCpus !== undefined) args.push('--cpuset-cpus', r.cpusetCpus);
+    if (r.cpusetMems !== undefined) args.push('--cpuset-mems', r.cpusetMems);
     if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
     if (r.cpuRealtimePeriod !== undefined) args.push('--cpu-rt-period', String(r.cpuRealtimePeriod));
     if (r.cpuRealtimeRuntime !== undefined) args.push('--cpu-rt-runtime', String(r.cpuRealtimeRuntime));

@@ -59,8 +59,8 @@ export interface OciDeviceRule {
 
 export interface OciLinuxResources {
   devices: OciDeviceRule[];
-  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; realtimePeriod?: number; realtimeRuntime?: number };
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean; swappiness?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string; realtimePeriod?: number; realtimeRuntime?: number };
   pids?: { limit: number };
   blockIO?: {
     weight?: number;

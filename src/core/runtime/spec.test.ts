@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { normalizeSignal } from './signals.js';
-import { generateSpec, resolveCapabilities } from './spec.js';
+import { cgroupsPathOf, generateSpec, resolveCapabilities } from './spec.js';
 import type { ContainerSpecInput } from './spec.js';
 
 const host = { nofile: { soft: 1024, hard: 20000 } };
@@ -38,6 +38,11 @@ test('defaults follow Docker: namespaces, caps, masks, mounts, cgroup path', () 
   assert.ok(s.mounts.find((m) => m.destination === '/sys')?.options.includes('ro'));
   assert.ok(s.mounts.find((m) => m.destination === '/dev/shm')?.options.includes('size=67108864'));
   assert.equal(s.linux.cgroupsPath, '/berth/abc');
+  // A parent is rooted however it is written (runc would put a relative one under berthd's own cgroup).
+  assert.equal(cgroupsPathOf('mygroup', 'abc'), '/mygroup/abc');
+  assert.equal(cgroupsPathOf('/a//b/', 'abc'), '/a/b/abc');
+  assert.equal(cgroupsPathOf('/', 'abc'), '/abc');
+  assert.equal(cgroupsPathOf(undefined, 'abc'), '/berth/abc');
   assert.equal(s.process.noNewPrivileges, false);
   assert.deepEqual(s.process.user, { uid: 1000, gid: 1000, additionalGids: [10] });
   assert.equal(s.hostname, 'abc');

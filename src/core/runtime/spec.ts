@@ -46,7 +46,10 @@ export interface ContainerSpecInput {
   noShm?: boolean;
   /** The process's /proc/self/oom_score_adj. */
   oomScoreAdj?: number;
-  /** The cgroup (cgroupfs path) the container's own goes under, e.g. kubelet's pod cgroup; absent: /berth. */
+  /**
+   * The cgroup (cgroupfs path) the container's own goes under, e.g. kubelet's pod cgroup; absent:
+   * /berth. Relative or absolute, it is placed from the root of each controller (see cgroupsPathOf).
+   */
   cgroupParent?: string;
   /** PID, IPC and UTS namespaces joined by path (a pod sandbox's); absent: as `namespaces` says. */
   joinNamespaces?: { pid?: string; ipc?: string; uts?: string };
@@ -118,6 +121,10 @@ export interface ContainerResources {
   cpuQuota?: number;
   cpuPeriod?: number;
   cpusetCpus?: string;
+  /** Memory nodes (cpuset.mems), checked against the host's by the caller. */
+  cpusetMems?: string;
+  /** 0..100 (cgroup v1 memory.swappiness); absent: the parent's. */
+  memorySwappiness?: number;
   pidsLimit?: number;
   oomKillDisable?: boolean;
   cpuRealtimePeriod?: number;
@@ -341,7 +348,7 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
       ...(input.devices?.length
         ? { devices: input.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) }
         : {}),
-      cgroupsPath: `${input.cgroupParent ? input.cgroupParent.replace(/\/+$/, '') : '/berth'}/${input.id}`,
+      cgroupsPath: cgroupsPathOf(input.cgroupParent, input.id),
       maskedPaths: privileged ? [] : [...(input.maskedPaths ?? MASKED_PATHS)],
       readonlyPaths: privileged ? [] : [...(input.readonlyPaths ?? READONLY_PATHS)],
       sysctl,
@@ -361,6 +368,17 @@ export function generateSpec(input: ContainerSpecInput, host: HostInfo): OciRunt
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
   if (input.hooks && Object.values(input.hooks).some((l) => l.length > 0)) spec.hooks = structuredClone(input.hooks);
   return spec;
+}
+
+/**
+ * runc places a relative cgroupsPath under the cgroup of the process that runs it (dockerd's
+ * containerd-shim, here berthd's own, which differs between controllers and between a berthd
+ * started by systemd and one started by the CLI): berth roots every parent, so that `mygroup`
+ * is /mygroup in each controller and a restarted berthd finds its containers' cgroups where they are.
+ */
+export function cgroupsPathOf(parent: string | undefined, id: string): string {
+  const p = parent === undefined || parent === '' ? 'berth' : parent.split('/').filter(Boolean).join('/');
+  return p ? `/${p}/${id}` : `/${id}`;
 }
 
 function ociRange(r: IdRange): { containerID: number; hostID: number; size: number } {
@@ -385,6 +403,8 @@ function cgroupResources(r: ContainerResources | undefined): Omit<OciLinuxResour
   if (r.cpuQuota) cpu.quota = r.cpuQuota;
   if (r.cpuPeriod) cpu.period = r.cpuPeriod;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (r.memorySwappiness !== undefined) out.memory = { ...out.memory, swappiness: r.memorySwappiness };
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
   if (r.oomKillDisable) out.memory = { ...out.memory, disableOOMKiller: true };
   if (r.cpuRealtimePeriod) cpu.realtimePeriod = r.cpuRealtimePeriod;

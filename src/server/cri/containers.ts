@@ -187,7 +187,7 @@ export function containerHandlers(deps: CriDeps) {
       if (req['verbose'] === true) info['info'] = JSON.stringify({ pid: rec.state.pid, sandboxID: rec.pod ?? '', spec: rec.spec, config: rec.config });
       const status = containerStatus(rec);
       const r = rec.spec.resources;
-      status['resources'] = { linux: { memory_limit_in_bytes: String(r.memory ?? 0), cpu_shares: String(r.cpuShares ?? 0), cpu_quota: String(r.cpuQuota ?? 0), cpu_period: String(r.cpuPeriod ?? 0), cpuset_cpus: r.cpusetCpus ?? '', oom_score_adj: String(r.oomScoreAdj ?? 0), memory_swap_limit_in_bytes: String(r.memorySwap ?? 0) } };
+      status['resources'] = { linux: { memory_limit_in_bytes: String(r.memory ?? 0), cpu_shares: String(r.cpuShares ?? 0), cpu_quota: String(r.cpuQuota ?? 0), cpu_period: String(r.cpuPeriod ?? 0), cpuset_cpus: r.cpusetCpus ?? '', cpuset_mems: r.cpusetMems ?? '', oom_score_adj: String(r.oomScoreAdj ?? 0), memory_swap_limit_in_bytes: String(r.memorySwap ?? 0) } };
       return { status, info };
     }),
   };

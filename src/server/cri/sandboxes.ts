@@ -38,7 +38,7 @@ export function sandboxRequest(config: unknown, runtimeHandler: string, driver: 
   const md = obj(c?.['metadata']);
   if (!c || !md) throw new InvalidArgument('RunPodSandbox: the sandbox config has no metadata');
   if (!str(md, 'name') || !str(md, 'uid') || !str(md, 'namespace')) throw new InvalidArgument('RunPodSandbox: metadata.name, metadata.uid and metadata.namespace are required');
-  if (runtimeHandler !== '' && runtimeHandler !== 'runc') throw new InvalidArgument(`RunPodSandbox: runtime handler ${JSON.stringify(runtimeHandler)} is not configured (berth runs runc)`);
+  // Which runtime a handler names is the pod service's to say (berthd's runtimes).
   const linux = obj(c['linux']);
   const sc = obj(linux?.['security_context']);
   const nso = obj(sc?.['namespace_options']);
@@ -118,7 +118,7 @@ export function sandboxHandlers(deps: CriDeps) {
       const p = pods.get(required(req, 'PodSandboxStatus'));
       const info: Record<string, string> = {};
       if (bool(req, 'verbose')) {
-        info['info'] = JSON.stringify({ pid: p.pidHolder?.pid ?? 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, privileged: p.privileged === true, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls } });
+        info['info'] = JSON.stringify({ pid: p.pidHolder?.pid ?? 0, namespaces: p.namespaces, network: p.network ?? null, config: { hostname: p.hostname, privileged: p.privileged === true, logDirectory: p.logDirectory, dns: p.dns, cgroupParent: p.cgroupParent, sysctls: p.sysctls }, runtimeHandler: p.runtimeHandler, runtime: p.runtime ?? '' });
       }
       return { status: sandboxStatus(p), info, containers_statuses: [], timestamp: String(BigInt(Date.now()) * 1_000_000n) };
     }),

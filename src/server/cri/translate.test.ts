@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import type { SandboxRecord } from '../../services/index.js';
 import { sandboxRequest } from './sandboxes.js';
-import { containerInput } from './translate.js';
+import { containerInput, resourcesOf } from './translate.js';
 
 const pod: SandboxRecord = {
   id: 'p'.repeat(64),
@@ -121,7 +121,8 @@ test('PodSandboxConfig: metadata required; host PID, host IPC and privileged kep
   assert.equal(sandboxRequest({ ...md, linux: { security_context: { namespace_options: { pid: 'POD' } } } }, '').sharedPid, true);
   assert.equal(sandboxRequest(md, '').sharedPid, false);
   assert.throws(() => sandboxRequest({ ...md, linux: { cgroup_parent: 'kubepods.slice' } }, '', 'systemd'), /systemd is not supported/);
-  assert.throws(() => sandboxRequest(md, 'kata'), /runtime handler "kata"/);
+  // The handler is kept as asked: which runtime it names is the pod service's to say (services/pods/runtime-handler.ts).
+  assert.equal(sandboxRequest(md, 'kata').runtimeHandler, 'kata');
   const r = sandboxRequest({ ...md, port_mappings: [{ protocol: 'UDP', container_port: 53, host_port: 5353, host_ip: '127.0.0.1' }, { container_port: 80, host_port: 0 }] }, '');
   assert.deepEqual(r.portMappings, [{ protocol: 'udp', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1' }]);
   assert.deepEqual(r.metadata, { name: 'p', uid: 'u', namespace: 'n', attempt: 1 });
@@ -130,4 +131,19 @@ test('PodSandboxConfig: metadata required; host PID, host IPC and privileged kep
   assert.equal(r.hostname, hostname());
   assert.equal(sandboxRequest({ ...md, hostname: 'web-1' }, '').hostname, 'web-1');
   assert.throws(() => sandboxRequest({ ...md, hostname: 'x'.repeat(65) }, ''), (e: Error) => e.name === 'InvalidArgument' && /not a valid hostname/.test(e.message));
+});
+
+test('LinuxContainerResources: cpuset_mems is taken; hugepage and unified limits are still refused by name', () => {
+  const r = resourcesOf('CreateContainer', { cpuset_cpus: '0', cpuset_mems: '0', memory_limit_in_bytes: String(64 << 20) }, { ulimits: [] });
+  assert.equal(r.cpusetMems, '0');
+  assert.equal(r.cpusetCpus, '0');
+  assert.equal(r.memory, 64 << 20);
+  assert.throws(() => resourcesOf('UpdateContainerResources', { unified: { 'memory.high': '1' } }, { ulimits: [] }), /^InvalidArgument: UpdateContainerResources: resources hugepage_limits and unified are not supported/);
+});
+
+test('a container runs with its sandbox\'s runtime; a pod recorded before runtimes were kept leaves it to the daemon', async () => {
+  const { input } = await containerInput(base, { ...pod, runtimeHandler: 'logged', runtime: 'logged' }, 'sha256:abc', 'k8s.io');
+  assert.equal(input.spec.runtime, 'logged');
+  const old = await containerInput(base, pod, 'sha256:abc', 'k8s.io');
+  assert.equal(old.input.spec.runtime, undefined);
 });

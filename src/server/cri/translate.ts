@@ -71,8 +71,8 @@ function mountsOf(config: Msg): { requests: MountRequest[]; view: CriView['mount
 
 /** LinuxContainerResources over `base`: limits that are set (CRI's 0 is "none"), oom_score_adj always. */
 export function resourcesOf(rpc: string, res: Msg, base: ResourceSpec): ResourceSpec {
-  if (str(res, 'cpuset_mems') || (Array.isArray(res['hugepage_limits']) && res['hugepage_limits'].length) || Object.keys(map(res, 'unified')).length) {
-    throw new InvalidArgument(`${rpc}: resources cpuset_mems, hugepage_limits and unified are not supported by berth yet`);
+  if ((Array.isArray(res['hugepage_limits']) && res['hugepage_limits'].length) || Object.keys(map(res, 'unified')).length) {
+    throw new InvalidArgument(`${rpc}: resources hugepage_limits and unified are not supported by berth yet`);
   }
   const oom = num(res, 'oom_score_adj');
   if (oom < -1000 || oom > 1000) throw new InvalidArgument(`${rpc}: resources.oom_score_adj ${oom} is outside -1000…1000`);
@@ -89,6 +89,7 @@ export function resourcesOf(rpc: string, res: Msg, base: ResourceSpec): Resource
     ...(num(res, 'cpu_quota') > 0 ? { cpuQuota: num(res, 'cpu_quota') } : {}),
     ...(num(res, 'cpu_period') > 0 ? { cpuPeriod: num(res, 'cpu_period') } : {}),
     ...(str(res, 'cpuset_cpus') ? { cpusetCpus: str(res, 'cpuset_cpus') } : {}),
+    ...(str(res, 'cpuset_mems') ? { cpusetMems: str(res, 'cpuset_mems') } : {}),
   };
 }
 
@@ -153,6 +154,8 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
   if (privileged || str(obj(sc?.['apparmor']), 'profile_type') === 'Unconfined') spec.security.apparmor = 'unconfined';
   spec.rootfs.readOnly = bool(sc, 'readonly_rootfs');
   if (pod.cgroupParent) spec.resources.cgroupParent = pod.cgroupParent;
+  // A pod's containers run with its sandbox's runtime (the one its runtime_handler named).
+  if (pod.runtime) spec.runtime = pod.runtime;
   if (res) spec.resources = resourcesOf('CreateContainer', res, spec.resources);
   const logPath = pod.logDirectory && str(c, 'log_path') ? join(pod.logDirectory, str(c, 'log_path')) : '';
   // kubelet reads and rotates the log itself (10 MiB by default): berth's own cap sits far above it.

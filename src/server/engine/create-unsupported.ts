@@ -18,13 +18,10 @@ interface Unsupported {
 const HOST_CONFIG: Record<string, Unsupported> = {
   VolumeDriver: { accept: ['local'], why: 'berth has only the local volume driver' },
   Cgroup: { why: 'joining another container\'s cgroup is not implemented' },
-  CgroupParent: { why: 'choosing the parent cgroup is not implemented yet' },
   StorageOpt: { why: "--storage-opt size= needs project quotas (overlay over xfs mounted with 'pquota'), which berth does not set up" },
   Isolation: { accept: ['default'], why: 'isolation modes are a Windows feature' },
-  CpusetMems: { why: 'memory node placement is not implemented yet' },
   KernelMemory: { why: 'kernel memory limits are deprecated and not implemented' },
   KernelMemoryTCP: { why: 'kernel TCP memory limits are not implemented' },
-  MemorySwappiness: { accept: [-1], why: 'setting memory swappiness is not implemented yet' },
   CpuCount: { why: 'CpuCount is a Windows option' },
   CpuPercent: { why: 'CpuPercent is a Windows option' },
   IOMaximumIOps: { why: 'IOMaximumIOps is a Windows option' },

@@ -33,7 +33,7 @@ export interface SystemFacts {
   /** What the host's cgroups can enforce (docker info's OomKillDisable and its warnings); absent: all of it. */
   /** daemon.json `experimental`: the checkpoint endpoints answer, and the ping's Docker-Experimental says true. */
   experimental?: boolean;
-  cgroupFeatures?: { oomKillDisable: boolean; blkioWeight: boolean; blkioWeightDevice: boolean; blkioThrottle: boolean };
+  cgroupFeatures?: { oomKillDisable: boolean; blkioWeight: boolean; blkioWeightDevice: boolean; blkioThrottle: boolean; cpusetCpus?: string | undefined };
 }
 
 export interface EngineDeps {

@@ -6,10 +6,12 @@ import { infoWarnings } from './system.js';
 const facts = (v: '1' | '2', f?: SystemFacts['cgroupFeatures']): SystemFacts => ({ cgroupVersion: v, ...(f ? { cgroupFeatures: f } : {}) }) as SystemFacts;
 
 test("docker info's warnings name the limits the host's cgroups cannot enforce, in dockerd's words", () => {
-  const all = { oomKillDisable: true, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true };
+  const all = { oomKillDisable: true, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true, cpusetCpus: '0-1' };
   assert.equal(infoWarnings(facts('1', all)), null);
   assert.equal(infoWarnings(facts('1')), null);
   assert.deepEqual(infoWarnings(facts('1', { ...all, blkioWeight: false, blkioWeightDevice: false })), ['WARNING: No blkio weight support', 'WARNING: No blkio weight_device support']);
+  const { cpusetCpus: _c, ...noCpuset } = all;
+  assert.deepEqual(infoWarnings(facts('1', noCpuset)), ['WARNING: No cpuset support']);
   assert.deepEqual(infoWarnings(facts('2', { ...all, oomKillDisable: false, blkioWeight: false })), ['WARNING: No io.weight support']);
   assert.equal(infoWarnings(facts('1', { ...all, blkioThrottle: false }))?.length, 4);
 });

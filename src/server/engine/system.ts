@@ -66,7 +66,7 @@ export function systemRoutes(r: Router<Handler>, deps: EngineDeps): void {
       CpuCfsPeriod: true,
       CpuCfsQuota: true,
       CPUShares: true,
-      CPUSet: true,
+      CPUSet: s.cgroupFeatures ? s.cgroupFeatures.cpusetCpus !== undefined : true,
       PidsLimit: true,
       IPv4Forwarding: true,
       BridgeNfIptables: true,
@@ -134,6 +134,7 @@ export function infoWarnings(s: SystemFacts): string[] | null {
   if (!f) return out.length ? out : null;
   const v2 = s.cgroupVersion === '2';
   if (!f.oomKillDisable && !v2) out.push('WARNING: No oom kill disable support');
+  if (f.cpusetCpus === undefined) out.push('WARNING: No cpuset support');
   if (!f.blkioWeight) out.push(v2 ? 'WARNING: No io.weight support' : 'WARNING: No blkio weight support');
   if (!f.blkioWeightDevice) out.push(v2 ? 'WARNING: No io.weight (per device) support' : 'WARNING: No blkio weight_device support');
   if (!f.blkioThrottle) {

@@ -21,3 +21,4 @@ export { availableLogDrivers, checkLogConfig } from './log-drivers.js';
 export { Checkpoints } from './checkpoints.js';
 export { endOf } from './exits.js';
 export type { CheckpointPlace } from './checkpoints.js';
+export { checkCgroupParent } from './resources.js';

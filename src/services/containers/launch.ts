@@ -1,5 +1,6 @@
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { buildRuntimeSpec, writeEtcFiles } from './runtime-spec.js';
+import { cgroupParentOf } from './resources.js';
 import { logRotationOf } from './log-options.js';
 import { linkRuntime } from './links.js';
 import type { NetworkAttacher } from './ports.js';
@@ -37,7 +38,7 @@ export async function launch(deps: ContainerServiceDeps, rec: ContainerRecord, p
     // A shareable IPC namespace's /dev/shm is on the host, so that joiners can bind it too.
     if (rec.spec.namespaces.ipc.shareable) await mountShm(join(paths.dir, 'shm'), rec.spec.resources.shmSize ?? DEFAULT_SHM);
     // A real-time budget needs one in berth's parent cgroup first (cgroup v1).
-    if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime);
+    if (rec.spec.resources.cpuRealtimeRuntime) await reserveRealtime(rec.id, rec.spec.resources.cpuRealtimeRuntime, undefined, cgroupParentOf(rec));
     const spec = await buildRuntimeSpec(rec, { rootfs: paths.rootfs, dir: paths.dir, runtime, linkEnv: links.env, lookup: (id) => deps.store.get(id), defaultSeccomp: deps.seccompProfile, devices: deps, ...(deps.mounts ? { mounts: deps.mounts } : {}), ...(network ? { network: { mode: network.mode } } : {}) });
     // The endpoints are made while runc creates the container; its process starts once both are done.
     trace.mark('spec built');

@@ -11,8 +11,8 @@ function rec(id: string, status: string, pid: number, ns: Partial<ContainerRecor
   return { id, name: id, spec, state: { status, pid } } as unknown as ContainerRecord;
 }
 
-const V1: CgroupFeatures = { v2: false, oomKillDisable: true, cpuRealtime: true, blkioWeight: false, blkioWeightDevice: false, blkioThrottle: true, cgroupNamespaces: true, oomScoreAdjFloor: 0 };
-const V2: CgroupFeatures = { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true, cgroupNamespaces: true, oomScoreAdjFloor: -1000 };
+const V1: CgroupFeatures = { v2: false, oomKillDisable: true, cpuRealtime: true, blkioWeight: false, blkioWeightDevice: false, blkioThrottle: true, cgroupNamespaces: true, memorySwappiness: true, cpusetCpus: '0-1', cpusetMems: '0', oomScoreAdjFloor: 0 };
+const V2: CgroupFeatures = { v2: true, oomKillDisable: false, cpuRealtime: false, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true, cgroupNamespaces: true, memorySwappiness: false, cpusetCpus: '0-3', cpusetMems: '0', oomScoreAdjFloor: -1000 };
 const shm = (id: string): string => `/data/containers/${id}/shm`;
 
 test('at create: targets by id, the daemon default for cgroupns (host on v1, private on v2, else as configured)', async () => {

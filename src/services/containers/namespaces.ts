@@ -3,6 +3,8 @@ import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { BlkioSpec, ContainerRecord, ResourceSpec } from '../../core/metadata/index.js';
 import type { CgroupFeatures, ContainerResources, ContainerSpecInput, NsJoin, ThrottleDevice } from '../../core/runtime/index.js';
 import { reserveRealtime } from '../../core/runtime/index.js';
+import { checkCpusetAndSwappiness } from './cpuset.js';
+import { cgroupParentOf, checkCgroupParent } from './resources.js';
 
 /*
  * The PID, IPC, UTS and cgroup namespaces of a container, and the limits that depend on what the
@@ -15,6 +17,8 @@ export interface NamespaceDefaults {
   cgroupns?: 'host' | 'private' | undefined;
   /** daemon.json default-ipc-mode; absent: private. */
   ipc?: 'private' | 'shareable' | undefined;
+  /** --cgroup-parent / daemon.json `cgroup-parent`: where the cgroups of Docker containers that name none go (absent: /berth). */
+  cgroupParent?: string | undefined;
   /** What this host's cgroups can enforce; absent: not checked (tests without a daemon). */
   features?: CgroupFeatures | undefined;
 }
@@ -40,6 +44,10 @@ export async function planNamespaces(rec: ContainerRecord, unset: { cgroupns?: b
   if (unset.cgroupns) ns.cgroup = { mode: defaults.cgroupns ?? (f?.v2 ? 'private' : 'host') };
   if (ns.cgroup.mode === 'private' && f && !f.cgroupNamespaces) throw new InvalidArgument('Your kernel does not support cgroup namespaces');
   if (f) checkHostLimits(rec.spec.resources, f);
+  const parent = rec.spec.resources.cgroupParent;
+  if (parent) checkCgroupParent(parent, '--cgroup-parent');
+  // The daemon's default is Docker's: a pod's containers (CRI) go under kubelet's cgroup or berth's.
+  else if (defaults.cgroupParent && !rec.namespace) rec.cgroupParent = defaults.cgroupParent;
   await blockDevices(rec.spec.resources.blkio);
 }
 
@@ -50,7 +58,7 @@ export async function planNamespaces(rec: ContainerRecord, unset: { cgroupns?: b
 export async function updatedResources(rec: ContainerRecord, r: ResourceSpec, defaults: NamespaceDefaults, base: ContainerResources): Promise<ContainerResources> {
   if (defaults.features) checkHostLimits(r, defaults.features);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
-  if (live && r.cpuRealtimeRuntime) await reserveRealtime(rec.id, r.cpuRealtimeRuntime);
+  if (live && r.cpuRealtimeRuntime) await reserveRealtime(rec.id, r.cpuRealtimeRuntime, undefined, cgroupParentOf(rec));
   const blockIO = await blockDevices(r.blkio);
   return { ...base, ...(blockIO ? { blockIO } : {}) };
 }
@@ -63,6 +71,7 @@ export function checkHostLimits(r: ResourceSpec, f: CgroupFeatures): void {
   }
   if (r.oomKillDisable && !f.oomKillDisable) throw new InvalidArgument('Your kernel does not support disabling the OOM killer (cgroup v2 has no switch for it): --oom-kill-disable is refused');
   if ((r.cpuRealtimePeriod || r.cpuRealtimeRuntime) && !f.cpuRealtime) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
+  checkCpusetAndSwappiness(r, f);
   const b = r.blkio;
   if (!b) return;
   if (b.weight && !f.blkioWeight) throw new InvalidArgument('Your kernel does not support Block I/O weight or the cgroup is not mounted (no blkio.weight or io.weight on this host): --blkio-weight is refused');

@@ -5,6 +5,7 @@ import { Conflict, InvalidArgument } from '../../errdefs/index.js';
 import { cgroupPids, cgroupStats, onlineCpus, systemCpuNs } from '../../core/runtime/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { interfaceCounters } from '../../core/network/index.js';
+import { cgroupParentOf } from './resources.js';
 
 const execFileP = promisify(execFile);
 
@@ -22,7 +23,7 @@ export async function containerTop(rec: ContainerRecord, psArgs: string): Promis
   const titles = (lines[0] ?? '').trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
   if (pidCol < 0) throw new InvalidArgument(`Couldn't find PID field in ps output`);
-  const pids = new Set(await cgroupPids(rec.id, rec.spec.resources.cgroupParent));
+  const pids = new Set(await cgroupPids(rec.id, cgroupParentOf(rec)));
   const processes: string[][] = [];
   for (const line of lines.slice(1)) {
     const fields = line.trim().split(/\s+/);
@@ -47,7 +48,7 @@ const ZERO = '0001-01-01T00:00:00Z';
 
 async function sample(rec: ContainerRecord): Promise<StatsSample> {
   const ownNetns = rec.spec.namespaces.network.mode !== 'host' && rec.state.pid > 0;
-  const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id, undefined, rec.spec.resources.cgroupParent), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
+  const [st, sys, cpus, nets] = await Promise.all([cgroupStats(rec.id, undefined, cgroupParentOf(rec)), systemCpuNs(), onlineCpus(), ownNetns ? interfaceCounters(rec.state.pid) : undefined]);
   const host = totalmem();
   const limit = st ? Math.min(st.memory.limit || host, host) : 0;
   return {
@@ -142,7 +143,7 @@ export interface ContainerCgroupUsage {
 }
 
 export async function containerUsage(rec: ContainerRecord): Promise<ContainerCgroupUsage | undefined> {
-  const st = await cgroupStats(rec.id, undefined, rec.spec.resources.cgroupParent);
+  const st = await cgroupStats(rec.id, undefined, cgroupParentOf(rec));
   if (!st) return undefined;
   const m = st.memory.stats;
   const inactive = m['total_inactive_file'] ?? m['inactive_file'] ?? 0;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { ResourceSpec } from '../../core/metadata/index.js';
+import type { ContainerRecord, ResourceSpec } from '../../core/metadata/index.js';
 import type { ContainerResources } from '../../core/runtime/index.js';
 
 /** The cgroup values of a spec's limits: CPUs in billionths become a quota over a 100 ms period. */
@@ -18,11 +18,29 @@ export function cgroupResources(r: ResourceSpec): ContainerResources {
     if (r.cpuPeriod !== undefined) out.cpuPeriod = r.cpuPeriod;
   }
   if (r.cpusetCpus !== undefined) out.cpusetCpus = r.cpusetCpus;
+  if (r.cpusetMems !== undefined) out.cpusetMems = r.cpusetMems;
+  if (r.memorySwappiness !== undefined) out.memorySwappiness = r.memorySwappiness;
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pidsLimit = r.pidsLimit;
   if (r.oomKillDisable) out.oomKillDisable = true;
   if (r.cpuRealtimePeriod !== undefined) out.cpuRealtimePeriod = r.cpuRealtimePeriod;
   if (r.cpuRealtimeRuntime !== undefined) out.cpuRealtimeRuntime = r.cpuRealtimeRuntime;
   return out;
+}
+
+/** The cgroup a container's own is made under: its spec's, else the daemon default it was created with (absent: /berth). */
+export function cgroupParentOf(rec: ContainerRecord): string | undefined {
+  return rec.spec.resources.cgroupParent || rec.cgroupParent || undefined;
+}
+
+/**
+ * A cgroup parent as dockerd's cgroupfs driver takes it (`mygroup`, `/a/b`), refused where it would
+ * leave the cgroup tree or name no directory: `what` says whose it is (--cgroup-parent, daemon.json).
+ */
+export function checkCgroupParent(parent: string, what: string): void {
+  const parts = parent.split('/').filter(Boolean);
+  if (parts.some((p) => p === '.' || p === '..')) throw new InvalidArgument(`invalid ${what} ${JSON.stringify(parent)}: a cgroup parent may not contain "." or ".." (it would leave the cgroup tree)`);
+  if (/[\x00-\x1f]/.test(parent)) throw new InvalidArgument(`invalid ${what} ${JSON.stringify(parent)}: a cgroup parent may not contain control characters`);
+  if (parent.length > 4096) throw new InvalidArgument(`invalid ${what}: a cgroup parent may be at most 4096 characters long`);
 }
 
 /** The init for `--init`: a static tini or catatonit from the host, mounted at /sbin/docker-init as Docker does. */

@@ -4,7 +4,7 @@ import type { ContainerRecord, SeccompSpec, SecuritySpec } from '../../core/meta
 import type { ContainerDevice, ContainerSpecInput, NetnsChoice, SeccompProfile } from '../../core/runtime/index.js';
 import { rootOwner } from '../../util/index.js';
 import { parseSeccompProfile } from '../../core/runtime/index.js';
-import { INIT_PATH, cgroupResources, initBinary } from './resources.js';
+import { INIT_PATH, cgroupParentOf, cgroupResources, initBinary } from './resources.js';
 import { hostDevices, resolveDevices, resolveGroups } from './host-resolve.js';
 import type { ContainerRuntime } from './ports.js';
 import { mergeEnv } from './create-record.js';
@@ -71,6 +71,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   if (ns.shmSource) mounts.push({ source: ns.shmSource, destination: '/dev/shm', type: 'bind', options: ['rbind', 'rprivate'] });
   else if (shm !== undefined && shm > 0 && !ns.noShm) mounts.push({ source: 'shm', destination: '/dev/shm', type: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] });
   const blockIO = await blockDevices(spec.resources.blkio);
+  const parent = cgroupParentOf(rec);
   return {
     id: rec.id,
     rootfs,
@@ -99,7 +100,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     readonlyRootfs: rec.spec.rootfs.readOnly,
     network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     ...joinedNamespaces(rec),
-    ...(spec.resources.cgroupParent ? { cgroupParent: spec.resources.cgroupParent } : {}),
+    ...(parent ? { cgroupParent: parent } : {}),
     ...(spec.resources.oomScoreAdj !== undefined ? { oomScoreAdj: await clampOomScoreAdj(spec.resources.oomScoreAdj) } : {}),
     etcHosts: join(dir, 'hosts'),
     etcHostname: join(dir, 'hostname'),

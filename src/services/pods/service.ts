@@ -6,6 +6,7 @@ import type { ContainerRecord } from '../../core/metadata/index.js';
 import { randomHex } from '../../util/index.js';
 import { createPodNamespaces, removeNamespaceFile, removePodNamespaces, startPidHolder, stopPidHolder, type PidHolder, type PodNamespaces } from './namespaces.js';
 import type { PodMetadata, PortMapping, SandboxRecord, SandboxStore } from './store.js';
+import { runtimeForHandler, type PodRuntimes } from './runtime-handler.js';
 
 /** What a pod sandbox is asked to be, in berth's words (the CRI dialect translates PodSandboxConfig). */
 export interface SandboxRequest {
@@ -52,6 +53,8 @@ export interface PodServiceDeps {
   containers: PodContainers;
   /** The store namespace of pods' containers. */
   namespace: string;
+  /** berthd's runtimes, which runtime handlers name; absent: runc only. */
+  runtimes?: PodRuntimes;
   log(msg: string, err?: unknown): void;
 }
 
@@ -99,6 +102,7 @@ export class PodService {
     const key = `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
     const taken = this.deps.store.byKey(key);
     if (taken) throw new Conflict(`pod sandbox name "${key}" is reserved for ${taken.id}`);
+    const runtime = runtimeForHandler(req.runtimeHandler, this.deps.runtimes);
     if (this.#reserved.has(key)) throw new Conflict(`pod sandbox name "${key}" is being created`);
     this.#reserved.add(key);
     const id = randomHex(32);
@@ -129,6 +133,7 @@ export class PodService {
         id,
         key,
         ...req,
+        runtime,
         namespaces: ns,
         ...(holder ? { pidHolder: holder } : {}),
         ...(attached ? { network: { name: attached.net.name, result: attached.result, ip: ips[0] ?? '', ips, list: attached.net } } : {}),

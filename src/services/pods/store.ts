@@ -44,7 +44,10 @@ export interface SandboxRecord {
   portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
+  /** As kubelet asked ('' = the default). */
   runtimeHandler: string;
+  /** The berthd runtime the handler came to at RunPodSandbox, which the pod's containers run with (absent in older records: the daemon's default). */
+  runtime?: string;
   namespaces: PodNamespaces;
   /** The holder of a shared PID namespace (NamespaceOption.pid POD). */
   pidHolder?: PidHolder;

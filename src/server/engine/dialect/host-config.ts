@@ -46,6 +46,10 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     CpuPeriod: r.cpuPeriod ?? 0,
     CpuQuota: r.cpuQuota ?? 0,
     CpusetCpus: r.cpusetCpus ?? '',
+    CpusetMems: r.cpusetMems ?? '',
+    MemorySwappiness: r.memorySwappiness ?? null,
+    // As asked: the daemon's default parent, when it applied, is not the container's to show (dockerd shows '').
+    CgroupParent: r.cgroupParent ?? '',
     MemoryReservation: r.memoryReservation ?? 0,
     MemorySwap: r.memorySwap ?? 0,
     OomKillDisable: r.oomKillDisable === true,

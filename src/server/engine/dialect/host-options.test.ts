@@ -49,3 +49,27 @@ test('docker update: limits merged over the current spec and checked as at creat
   const rm = specFromHostConfig({ AutoRemove: true }, {});
   assert.throws(() => updateFromWire(rm, { RestartPolicy: { Name: 'always' } }), /AutoRemove is enabled/);
 });
+
+test('CgroupParent, CpusetMems and MemorySwappiness into the spec; -1 and null inherit; 0 is a swappiness', () => {
+  assert.deepEqual(resourcesFromHostConfig({ CgroupParent: 'mygroup', CpusetMems: '0', MemorySwappiness: 0 }), { ulimits: [], cgroupParent: 'mygroup', cpusetMems: '0', memorySwappiness: 0 });
+  assert.deepEqual(resourcesFromHostConfig({ CgroupParent: '', CpusetMems: '', MemorySwappiness: -1 }), { ulimits: [] });
+  assert.deepEqual(resourcesFromHostConfig({ MemorySwappiness: null }), { ulimits: [] });
+  for (const v of [101, -2, 1.5]) assert.throws(() => resourcesFromHostConfig({ MemorySwappiness: v }), new RegExp(`^InvalidArgument: Invalid value: ${v}, valid memory swappiness range is 0-100$`));
+  assert.throws(() => resourcesFromHostConfig({ CgroupParent: 5 }), /HostConfig\.CgroupParent must be a string/);
+});
+
+test('docker update changes CpusetMems and keeps the parent and swappiness it cannot change', () => {
+  const spec = { resources: { ulimits: [], cgroupParent: '/p', memorySwappiness: 10, cpusetMems: '0' } } as unknown as Parameters<typeof updateFromWire>[0];
+  const u = updateFromWire(spec, { CpusetMems: '1', CgroupParent: '', Memory: 0 });
+  assert.deepEqual(u.resources, { ulimits: [], cgroupParent: '/p', memorySwappiness: 10, cpusetMems: '1' });
+  assert.equal(updateFromWire(spec, { CpusetMems: '' }).resources, undefined, 'an empty CpusetMems (the CLI\'s zero) asks for nothing');
+});
+
+test('an update that would move the container\'s cgroup or change its swappiness is refused, not ignored', () => {
+  const spec = { resources: { ulimits: [], cgroupParent: '/p', memorySwappiness: 10 }, lifecycle: { autoRemove: false } } as unknown as Parameters<typeof updateFromWire>[0];
+  assert.throws(() => updateFromWire(spec, { CgroupParent: '/q' }), /^InvalidArgument: HostConfig\.CgroupParent cannot be changed by docker update/);
+  assert.throws(() => updateFromWire(spec, { MemorySwappiness: 20 }), /HostConfig\.MemorySwappiness cannot be changed/);
+  // What the docker CLI sends (zero values), and the values the container has, ask for no change.
+  assert.deepEqual(updateFromWire(spec, { CgroupParent: '', MemorySwappiness: null }), {});
+  assert.deepEqual(updateFromWire(spec, { CgroupParent: '/p', MemorySwappiness: 10 }), {});
+});

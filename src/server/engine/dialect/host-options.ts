@@ -14,7 +14,7 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v : undefined;
 }
 
-/** cgroup and process limits from Docker's HostConfig (-m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit, --ulimit, --shm-size). */
+/** cgroup and process limits from Docker's HostConfig (-m, --memory-swap, --memory-swappiness, --cpus, --cpu-shares, --cpuset-cpus/-mems, --pids-limit, --ulimit, --shm-size, --cgroup-parent). */
 export function resourcesFromHostConfig(hc: Record<string, unknown>): ResourceSpec {
   const r: ResourceSpec = { ulimits: ulimitsFromHostConfig(hc) };
   const memory = num(hc['Memory']);
@@ -40,9 +40,22 @@ export function resourcesFromHostConfig(hc: Record<string, unknown>): ResourceSp
   if (quota !== undefined) r.cpuQuota = quota;
   if (period !== undefined) r.cpuPeriod = period;
   if (typeof hc['CpusetCpus'] === 'string' && hc['CpusetCpus'] !== '') r.cpusetCpus = hc['CpusetCpus'];
+  if (typeof hc['CpusetMems'] === 'string' && hc['CpusetMems'] !== '') r.cpusetMems = hc['CpusetMems'];
+  const swappiness = swappinessOf(hc['MemorySwappiness']);
+  if (swappiness !== undefined) r.memorySwappiness = swappiness;
+  const parent = hc['CgroupParent'];
+  if (parent !== undefined && parent !== null && typeof parent !== 'string') throw new InvalidArgument('HostConfig.CgroupParent must be a string');
+  if (parent) r.cgroupParent = parent;
   if (typeof hc['PidsLimit'] === 'number' && Number.isFinite(hc['PidsLimit'])) r.pidsLimit = hc['PidsLimit'];
   if (typeof hc['ShmSize'] === 'number' && hc['ShmSize'] > 0) r.shmSize = hc['ShmSize'];
   return { ...r, ...moreLimitsFromHostConfig(hc) };
+}
+
+/** MemorySwappiness: -1 (what the docker CLI sends by default) and null inherit; else 0..100, in dockerd's words. */
+function swappinessOf(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === -1) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100) throw new InvalidArgument(`Invalid value: ${String(v)}, valid memory swappiness range is 0-100`);
+  return v;
 }
 
 export function ulimitsFromHostConfig(hc: Record<string, unknown>): { name: string; soft: number; hard: number }[] {
@@ -145,7 +158,7 @@ export interface UpdateRequest {
   restartPolicy?: RestartPolicy;
 }
 
-const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const;
+const UPDATE_KEYS = ['Memory', 'MemorySwap', 'MemoryReservation', 'CpuShares', 'NanoCpus', 'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const;
 
 /** The limits of a spec in HostConfig's words, so an update can be merged and checked by the create rules. */
 export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
@@ -159,6 +172,10 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
   if (r.cpuQuota !== undefined) out['CpuQuota'] = r.cpuQuota;
   if (r.cpuPeriod !== undefined) out['CpuPeriod'] = r.cpuPeriod;
   if (r.cpusetCpus !== undefined) out['CpusetCpus'] = r.cpusetCpus;
+  if (r.cpusetMems !== undefined) out['CpusetMems'] = r.cpusetMems;
+  if (r.memorySwappiness !== undefined) out['MemorySwappiness'] = r.memorySwappiness;
+  // Not an update's to change (dockerd keeps it too): carried so the merged spec keeps it.
+  if (r.cgroupParent !== undefined) out['CgroupParent'] = r.cgroupParent;
   if (r.pidsLimit !== undefined) out['PidsLimit'] = r.pidsLimit;
   if (r.shmSize !== undefined) out['ShmSize'] = r.shmSize;
   out['Ulimits'] = r.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
@@ -168,6 +185,14 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
 export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
+  // Fixed at create (dockerd takes and ignores them in an update's Resources): refused, not ignored, when they would change.
+  const fixed: [string, unknown][] = [['CgroupParent', current.resources.cgroupParent ?? ''], ['MemorySwappiness', current.resources.memorySwappiness ?? -1]];
+  for (const [k, now] of fixed) {
+    const v = changes[k];
+    if (v !== undefined && v !== null && v !== '' && v !== now && !(k === 'MemorySwappiness' && v === -1 && now === -1)) {
+      throw new InvalidArgument(`HostConfig.${k} cannot be changed by docker update (it is fixed when the container is created)`);
+    }
+  }
   // As dockerd: a zero (what the docker CLI sends for every flag not given) leaves a limit as it is; PidsLimit 0 or less lifts it.
   const asked = (k: (typeof UPDATE_KEYS)[number]): boolean => changes[k] !== undefined && changes[k] !== null && (k === 'PidsLimit' || (changes[k] !== 0 && changes[k] !== ''));
   if (UPDATE_KEYS.some(asked)) {

@@ -19,7 +19,7 @@ export const RENDERED_KEYS: ReadonlySet<string> = new Set([
   'Binds', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'CapAdd', 'CapDrop', 'CgroupnsMode', 'IpcMode',
   'Links', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'UsernsMode', 'ShmSize', 'Runtime', 'Init', 'PidMode', 'UTSMode', 'OomScoreAdj',
   'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
-  'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'OomKillDisable', 'PidsLimit',
+  'CpuShares', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'MemorySwappiness', 'CgroupParent', 'MemoryReservation', 'MemorySwap', 'OomKillDisable', 'PidsLimit',
   'MaskedPaths', 'ReadonlyPaths',
 ]);
 
