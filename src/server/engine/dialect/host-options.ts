@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
-import type { ContainerSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
+import type { CreateSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
 import { moreLimitsFromHostConfig, moreLimitsToWire } from './limits.js';
 
 /*
@@ -166,7 +166,7 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 }
 
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
-export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
+export function updateFromWire(current: CreateSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
   // As dockerd: a zero (what the docker CLI sends for every flag not given) leaves a limit as it is; PidsLimit 0 or less lifts it.
   const asked = (k: (typeof UPDATE_KEYS)[number]): boolean => changes[k] !== undefined && changes[k] !== null && (k === 'PidsLimit' || (changes[k] !== 0 && changes[k] !== ''));
