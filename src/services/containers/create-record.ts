@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerRecord, ContainerSpec, CreateSpec, HealthSpec } from '../../core/metadata/index.js';
 import type { ImageRuntimeConfig } from './ports.js';
-import { healthFromImage, mergeHealth } from './health.js';
+import { imageHealth } from '../../oci/index.js';
+import { mergeHealth } from './health.js';
 import type { LinkRequest } from './links.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -98,7 +99,7 @@ export function newContainerRecord(
         : (ic.Cmd ?? null);
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0 || argv[0] === '') throw new InvalidArgument('No command specified');
-  const health = mergeHealth(healthFromImage(ic.Healthcheck), input.healthcheck);
+  const health = mergeHealth(imageHealth(ic.Healthcheck), input.healthcheck);
   const { rootfs, networking, lifecycle, ...rest } = structuredClone(input.spec);
   const spec: ContainerSpec = {
     process: {

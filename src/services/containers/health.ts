@@ -3,7 +3,7 @@ import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
 import type { ContainerRecord, ContainerStore, HealthLogEntry, HealthSpec, HealthState } from '../../core/metadata/index.js';
 import type { HealthConfig } from '../../oci/index.js';
 
-/** An image config's healthcheck (the image format's own keys; durations in nanoseconds, 0: the default). */
+/** An image config's healthcheck (the image format's own keys; durations in nanoseconds, 0: the default), read by oci's imageHealth. */
 export type ImageHealthcheck = HealthConfig;
 
 export type { HealthLogEntry, HealthState } from '../../core/metadata/index.js';
@@ -14,19 +14,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRIES = 3;
 const MAX_LOG = 5;
 const MAX_OUTPUT = 4096;
-
-/** An image config's healthcheck in the spec's words: the one place its keys are read. */
-export function healthFromImage(h: ImageHealthcheck | null | undefined): HealthSpec | undefined {
-  if (!h) return undefined;
-  const out: HealthSpec = {};
-  if (h.Test !== undefined) out.test = h.Test;
-  if (h.Interval !== undefined) out.intervalNs = h.Interval;
-  if (h.Timeout !== undefined) out.timeoutNs = h.Timeout;
-  if (h.StartPeriod !== undefined) out.startPeriodNs = h.StartPeriod;
-  if (h.StartInterval !== undefined) out.startIntervalNs = h.StartInterval;
-  if (h.Retries !== undefined) out.retries = h.Retries;
-  return out;
-}
 
 /** The request's healthcheck over the image's, as Docker merges them (unset fields from the image). */
 export function mergeHealth(image: HealthSpec | undefined, req: HealthSpec | undefined): HealthSpec | undefined {
@@ -45,7 +32,7 @@ export function healthCommand(h: HealthSpec | undefined): string[] | undefined {
   return t;
 }
 
-/** Docker's state machine: healthy at the first success, unhealthy after Retries failures in a row (failures in the start period do not count). */
+/** Docker's state machine: healthy at the first success, unhealthy after `retries` failures in a row (failures in the start period do not count). */
 export function recordResult(state: HealthState, h: HealthSpec, entry: HealthLogEntry, inStartPeriod: boolean): HealthState {
   const log = [...state.log, entry].slice(-MAX_LOG);
   if (entry.exitCode === 0) return { status: 'healthy', failingStreak: 0, log };
