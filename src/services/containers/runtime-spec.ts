@@ -75,7 +75,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     id: rec.id,
     rootfs,
     bundleDir: dir,
-    args: init ? [INIT_PATH, '--', ...rec.spec.process.args] : rec.spec.process.args,
+    args: init ? [INIT_PATH, '--', ...rec.spec.process.args] : [...rec.spec.process.args],
     mounts,
     resources: { ...cgroupResources(spec.resources), ...(blockIO ? { blockIO } : {}) },
     namespaces: ns.namespaces ?? {},
