@@ -7,12 +7,14 @@
  * one and renders inspect from it; a CRI front end builds one from a CRI ContainerConfig. Nothing in
  * here is a Docker wire name: every field is checked and defaulted by the front end before it lands.
  *
- * It holds everything a create decides, the process side too: what runs (process: argv, env, cwd,
- * user, terminal, stdin), with the image's config already merged in (entrypoint and cmd, env, user,
- * working directory, labels, stop signal, healthcheck, exposed ports and volumes), so that nothing
- * below server/ needs the request or the image's config again. A front end's own spelling of the
- * request that changes nothing (Docker's AttachStdout, a bind written `v:/d/`) is kept beside it as
- * the record's opaque `views`, never here.
+ * It is the one type of everything a container is: its process (argv, env, cwd, user, terminal,
+ * stdin), rootfs, mounts and declared volumes, resources, security, namespaces, networking (host name
+ * and exposed ports too), logging, lifecycle (restart policy, stop signal and timeout, auto-remove,
+ * init, healthcheck), labels and annotations. The image's config is merged in at create (entrypoint
+ * and cmd, env, user, working directory, labels, stop signal, healthcheck, exposed ports, volumes),
+ * so nothing below server/ needs the request or the image's config again. A front end's own spelling
+ * of the request that changes nothing (Docker's AttachStdout, a bind written `v:/d/`) is kept beside
+ * it as the record's opaque `views`, never here.
  */
 
 /** What the container runs: its first process. */

@@ -44,7 +44,8 @@ export interface ContainerRecord {
   spec: ContainerSpec;
   /**
    * What a front end keeps to show the request back in its own spelling (the Docker dialect: the
-   * option strings it cannot rebuild from the spec). Opaque below server/: nothing there reads it.
+   * option strings it cannot rebuild from the spec, and the attach flags, which change nothing).
+   * Opaque below server/: nothing there reads it.
    */
   views?: Record<string, Record<string, unknown>>;
   state: ContainerState;
