@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './reference.js';
 export * from './platform.js';
 export { parseManifest, parseIndex, parseImageConfig, checkDescriptor, sniffManifestKind } from './validate.js';
+export { imageHealth, type ImageHealth } from './health.js';

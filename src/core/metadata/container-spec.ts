@@ -7,10 +7,56 @@
  * one and renders inspect from it; a CRI front end builds one from a CRI ContainerConfig. Nothing in
  * here is a Docker wire name: every field is checked and defaulted by the front end before it lands.
  *
- * The process side (argv, env, cwd, user, tty, stdin, stop signal/timeout, healthcheck, labels) is
- * the record's `config` (ContainerConfig: the image's config merged with the request) and
- * `path`/`args`; this type holds everything else a create decides.
+ * It is the one type of everything a container is: its process (argv, env, cwd, user, terminal,
+ * stdin), rootfs, mounts and declared volumes, resources, security, namespaces, networking (host name
+ * and exposed ports too), logging, lifecycle (restart policy, stop signal and timeout, auto-remove,
+ * init, healthcheck), labels and annotations. The image's config is merged in at create (entrypoint
+ * and cmd, env, user, working directory, labels, stop signal, healthcheck, exposed ports, volumes),
+ * so nothing below server/ needs the request or the image's config again. A front end's own spelling
+ * of the request that changes nothing (Docker's AttachStdout, a bind written `v:/d/`) is kept beside
+ * it as the record's opaque `views`, never here.
  */
+
+/** What the container runs: its first process. */
+export interface ProcessSpec {
+  /** The argv: the entrypoint's words, then the command's (never empty). */
+  args: string[];
+  /**
+   * The argv split as an image config declares it (null: unset, [] set to nothing): what a commit
+   * gives the new image. `args` is their concatenation.
+   */
+  entrypoint: string[] | null;
+  command: string[] | null;
+  /** `NAME=value`, the image's merged with the request's (the request's win). */
+  env: string[];
+  /** The working directory ('' = the root). */
+  cwd: string;
+  /** `user[:group]`, names or numbers ('' = root), resolved in the container's /etc/passwd at start. */
+  user: string;
+  /** Runs on a terminal (a pty). */
+  terminal: boolean;
+  /** stdin kept open for an attach; `once`: closed when the first attached client detaches. */
+  stdin: { open: boolean; once: boolean };
+  /** The terminal's size at start (rows x columns), when a terminal was asked for with one. */
+  consoleSize?: { height: number; width: number };
+}
+
+/**
+ * A healthcheck: a command run in the container at an interval (durations in nanoseconds; absent or
+ * 0: the default). Fields absent were set neither by the image nor by the request.
+ */
+export interface HealthSpec {
+  /** ['NONE'] (no check), ['CMD', argv…], ['CMD-SHELL', command line]; absent: none set. */
+  test?: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  startPeriodNs?: number;
+  /** How often it runs during the start period. */
+  startIntervalNs?: number;
+  /** Failures in a row that make it unhealthy. */
+  retries?: number;
+}
+
 
 /**
  * How a container gets one kind of namespace: its own, the host's, or another container's (or a pod
@@ -171,6 +217,11 @@ export interface ContainerLink {
 }
 
 export interface NetworkingSpec {
+  /** The container's host name (a create without one gets its id's first 12 characters) and NIS domain. */
+  hostname: string;
+  domainname: string;
+  /** The ports it says it listens on ("80/tcp"), the image's then the request's: what publish-all and links use. */
+  exposedPorts: string[];
   /**
    * The network a private network namespace is attached to: 'default' (the daemon's default
    * bridge), a network's name or id, or 'none' (loopback only). 'host' when namespaces.network is
@@ -209,14 +260,25 @@ export interface LifecycleSpec {
   autoRemove: boolean;
   /** Run a small init (tini) as pid 1 that reaps zombies and forwards signals. */
   init: boolean;
+  /** What stop sends first (a name, `SIGTERM`, or a number) and how many seconds it waits before SIGKILL (absent: 10). */
+  stopSignal: string;
+  stopTimeout?: number;
+  healthcheck?: HealthSpec;
 }
 
 export interface ContainerSpec {
+  process: ProcessSpec;
   /** The OCI runtime by the daemon's name for it (absent in records older than the choice: runc). */
   runtime?: string;
-  rootfs: { readOnly: boolean };
+  /** `image`: the image as the create named it (its id is the record's imageId). */
+  rootfs: { image: string; readOnly: boolean };
   /** In precedence order (short-syntax binds, mount objects, then tmpfs); destinations unique. */
   mounts: MountRequest[];
+  /**
+   * Paths that get an anonymous volume unless a mount covers them: the image's VOLUMEs, then the
+   * request's own (a `host:dest` entry here is a bind, already among the mounts).
+   */
+  volumes: string[];
   /** Containers whose mounts this one gets (`rw` absent: as they have them). */
   volumesFrom: { container: string; rw?: boolean }[];
   resources: ResourceSpec;
@@ -238,6 +300,19 @@ export interface ContainerSpec {
   networking: NetworkingSpec;
   logging: LoggingSpec;
   lifecycle: LifecycleSpec;
+  /** The image's labels merged with the request's (the request's win). */
+  labels: Record<string, string>;
   /** OCI annotations, written into the runtime spec (docker run --annotation, CRI annotations). */
   annotations: Record<string, string>;
 }
+
+/**
+ * The part of a spec a front end decides alone, before the image is known: the spec without what
+ * the image's config contributes (the process, labels, volumes, the image itself, the host name,
+ * exposed ports, stop signal and healthcheck), which the container service merges in at create.
+ */
+export type CreateSpec = Omit<ContainerSpec, 'process' | 'labels' | 'volumes' | 'rootfs' | 'networking' | 'lifecycle'> & {
+  rootfs: Omit<ContainerSpec['rootfs'], 'image'>;
+  networking: Omit<NetworkingSpec, 'hostname' | 'domainname' | 'exposedPorts'>;
+  lifecycle: Omit<LifecycleSpec, 'stopSignal' | 'stopTimeout' | 'healthcheck'>;
+};

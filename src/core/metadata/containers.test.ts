@@ -55,3 +55,26 @@ test('a failing conversion leaves every old record as it was', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('migrateLegacy also rewrites records whose process side is still a `config` beside the spec', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-meta-'));
+  const db = openDatabase(join(dir, 'berth.db'));
+  try {
+    const store = new ContainerStore(db);
+    const insert = db.prepare('INSERT INTO containers (id, name, image_id, created, data) VALUES (?, ?, ?, ?, ?)');
+    const old = { id: 'c3', name: 'mid', imageId: 'sha256:i', created: '2026-01-01T00:00:00Z', path: 'sh', args: ['-c', 'true'], config: { tty: true }, spec: { rootfs: { readOnly: false } } };
+    insert.run(old.id, old.name, old.imageId, old.created, JSON.stringify(old));
+    const convert = (legacy: Record<string, unknown>): ContainerRecord => {
+      const { config, path, args, spec, ...rest } = legacy as { config: { tty: boolean }; path: string; args: string[]; spec: object } & Record<string, unknown>;
+      return { ...rest, spec: { ...spec, process: { args: [path, ...args], terminal: config.tty } } } as unknown as ContainerRecord;
+    };
+    assert.equal(store.migrateLegacy(convert), 1);
+    const got = store.get('c3') as unknown as Record<string, unknown>;
+    assert.deepEqual(got['spec'], { rootfs: { readOnly: false }, process: { args: ['sh', '-c', 'true'], terminal: true } });
+    for (const k of ['config', 'path', 'args']) assert.ok(!(k in got), k);
+    assert.equal(store.migrateLegacy(convert), 0, 'nothing left to convert');
+  } finally {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

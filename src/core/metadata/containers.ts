@@ -1,5 +1,4 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { HealthConfig } from '../../oci/index.js';
 import type { IdMapping } from '../../util/index.js';
 import { Conflict, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { MountPoint } from './volumes.js';
@@ -36,46 +35,17 @@ export interface ContainerState {
   removeVolumes?: boolean;
 }
 
-/** What the container runs: the image's config merged with the create request, camelCase. */
-export interface ContainerConfig {
-  hostname: string;
-  domainname: string;
-  user: string;
-  attachStdin: boolean;
-  attachStdout: boolean;
-  attachStderr: boolean;
-  tty: boolean;
-  openStdin: boolean;
-  stdinOnce: boolean;
-  env: string[];
-  cmd: string[] | null;
-  entrypoint: string[] | null;
-  image: string;
-  workingDir: string;
-  labels: Record<string, string>;
-  stopSignal: string;
-  stopTimeout: number | null;
-  exposedPorts: Record<string, object>;
-  volumes: Record<string, object>;
-  /** Docker's HealthConfig (Test, Interval, Timeout, StartPeriod, Retries; durations in ns). */
-  healthcheck?: HealthConfig;
-  /** The terminal's size at start (ConsoleSize, rows x columns), when a TTY was asked for with one. */
-  consoleSize?: { height: number; width: number };
-}
-
 export interface ContainerRecord {
   id: string;
   name: string; // without the leading '/'
   created: string;
   imageId: string;
-  path: string;
-  args: string[];
-  config: ContainerConfig;
-  /** Everything else the create decided (mounts, limits, security, namespaces, networking, logging, lifecycle). */
+  /** Everything the create decided: the process, mounts, limits, security, namespaces, networking, logging, lifecycle, labels. */
   spec: ContainerSpec;
   /**
    * What a front end keeps to show the request back in its own spelling (the Docker dialect: the
-   * option strings it cannot rebuild from the spec). Opaque below server/: nothing there reads it.
+   * option strings it cannot rebuild from the spec, and the attach flags, which change nothing).
+   * Opaque below server/: nothing there reads it.
    */
   views?: Record<string, Record<string, unknown>>;
   state: ContainerState;
@@ -148,13 +118,17 @@ export class ContainerStore {
   }
 
   /**
-   * Rewrites the records an older berth wrote (a `hostConfig` holding the Docker request instead of
-   * a `spec`) with `convert`, all in one transaction; returns how many changed. The conversion is a
-   * front end's (it knows the old request's words): the composition root passes it in at start.
+   * Rewrites the records an older berth wrote with `convert`, all in one transaction; returns how
+   * many changed. Older records are those with no `spec` (a `hostConfig` held the Docker request)
+   * or with a `config` beside it (the process side, argv as `path`/`args`, before the spec held it).
+   * The conversion is a front end's (it knows the old request's words): the composition root passes
+   * it in at start.
    */
   migrateLegacy(convert: (legacy: Record<string, unknown>) => ContainerRecord): number {
     const rows = this.#db.prepare('SELECT id, data FROM containers').all() as { id: string; data: string }[];
-    const old = rows.map((r) => ({ id: r.id, rec: JSON.parse(r.data) as Record<string, unknown> })).filter((r) => r.rec['spec'] === undefined);
+    const old = rows
+      .map((r) => ({ id: r.id, rec: JSON.parse(r.data) as Record<string, unknown> }))
+      .filter((r) => r.rec['spec'] === undefined || r.rec['config'] !== undefined);
     if (!old.length) return 0;
     const write = this.#db.prepare('UPDATE containers SET data = ? WHERE id = ?');
     this.#db.transaction(() => {

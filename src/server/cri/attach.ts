@@ -28,7 +28,7 @@ export class AttachingRuntime implements StreamRuntime {
     const svc = this.containers;
     const rec = svc.inNamespace(this.namespace, () => svc.get(containerId));
     if (rec.state.status !== 'running') throw new Conflict(`container ${rec.id} is not running`);
-    if (io.stdin && !rec.config.openStdin) throw new Conflict(`container ${rec.id} was not created with stdin open`);
+    if (io.stdin && !rec.spec.process.stdin.open) throw new Conflict(`container ${rec.id} was not created with stdin open`);
     const ended = endOf(svc.events, rec.id, io.signal);
     if (io.stdin) {
       const stdin = await svc.attachStdin(rec.id);

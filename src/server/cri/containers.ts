@@ -27,7 +27,7 @@ function stateOf(rec: ContainerRecord): string {
 
 export function viewOf(rec: ContainerRecord): CriView {
   const v = rec.views?.['cri'] as unknown as CriView | undefined;
-  return v ?? { name: rec.name, attempt: 0, image: rec.config.image, labels: rec.config.labels, annotations: {}, logPath: '', mounts: [] };
+  return v ?? { name: rec.name, attempt: 0, image: rec.spec.rootfs.image, labels: rec.spec.labels, annotations: {}, logPath: '', mounts: [] };
 }
 
 function summary(rec: ContainerRecord): Msg {
@@ -184,7 +184,7 @@ export function containerHandlers(deps: CriDeps) {
     ContainerStatus: unary('ContainerStatus', async (req) => {
       const rec = get(idOf(req, 'ContainerStatus'));
       const info: Record<string, string> = {};
-      if (req['verbose'] === true) info['info'] = JSON.stringify({ pid: rec.state.pid, sandboxID: rec.pod ?? '', spec: rec.spec, config: rec.config });
+      if (req['verbose'] === true) info['info'] = JSON.stringify({ pid: rec.state.pid, sandboxID: rec.pod ?? '', spec: rec.spec });
       const status = containerStatus(rec);
       const r = rec.spec.resources;
       status['resources'] = { linux: { memory_limit_in_bytes: String(r.memory ?? 0), cpu_shares: String(r.cpuShares ?? 0), cpu_quota: String(r.cpuQuota ?? 0), cpu_period: String(r.cpuPeriod ?? 0), cpuset_cpus: r.cpusetCpus ?? '', cpuset_mems: r.cpusetMems ?? '', oom_score_adj: String(r.oomScoreAdj ?? 0), memory_swap_limit_in_bytes: String(r.memorySwap ?? 0) } };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
-import type { SandboxRecord } from '../../services/index.js';
+import { newContainerRecord, type SandboxRecord } from '../../services/index.js';
 import { sandboxRequest } from './sandboxes.js';
 import { containerInput, resourcesOf } from './translate.js';
 
@@ -26,6 +26,22 @@ const pod: SandboxRecord = {
 };
 
 const base = { metadata: { name: 'app', attempt: 2 }, image: { image: 'busybox:latest' }, log_path: 'app/2.log' };
+
+test('a ContainerConfig over the image comes to the record\'s one spec: command over the entrypoint, args over cmd, stdin, labels, the pod\'s host name', async () => {
+  const image = { id: 'sha256:abc', chainIds: [], config: { Entrypoint: ['/entry'], Cmd: ['serve'], Env: ['PATH=/bin', 'A=img'], Labels: { from: 'image' }, ExposedPorts: { '80/tcp': {} } } };
+  const make = async (c: Record<string, unknown>) => newContainerRecord((await containerInput({ ...base, ...c }, pod, 'sha256:abc', 'k8s.io')).input, image, 'n', 'overlay').spec;
+  const own = await make({ command: ['sh'], args: ['-c', 'true'], envs: [{ key: 'A', value: 'b' }], working_dir: '/w', labels: { l: 'v' }, stdin: true, stdin_once: true, tty: true });
+  assert.deepEqual(own.process, { args: ['sh', '-c', 'true'], entrypoint: ['sh'], command: ['-c', 'true'], env: ['PATH=/bin', 'A=b'], cwd: '/w', user: '', terminal: true, stdin: { open: true, once: true } });
+  assert.deepEqual(own.labels, { from: 'image', l: 'v' });
+  assert.equal(own.networking.hostname, 'web');
+  assert.deepEqual(own.networking.exposedPorts, ['80/tcp']);
+  assert.equal(own.rootfs.image, 'sha256:abc');
+  assert.equal(own.lifecycle.stopSignal, 'SIGTERM');
+  // Only args: the image's entrypoint runs them, as kubelet means it.
+  assert.deepEqual((await make({ args: ['x'] })).process.args, ['/entry', 'x']);
+  // Only command: the image's cmd is dropped.
+  assert.deepEqual((await make({ command: ['/bin/true'] })).process.args, ['/bin/true']);
+});
 
 test('a ContainerConfig joins the pod: its namespaces by path, DNS, sysctls, cgroup parent; the log at log_directory + log_path', async () => {
   const { input, view } = await containerInput({ ...base, command: ['sh'], args: ['-c', 'true'], envs: [{ key: 'A', value: 'b=c' }], working_dir: '/w', labels: { l: 'v' } }, pod, 'sha256:abc', 'k8s.io');

@@ -185,7 +185,6 @@ export async function containerInput(config: unknown, pod: SandboxRecord, imageI
     tty: bool(c, 'tty'),
     openStdin: bool(c, 'stdin'),
     stdinOnce: bool(c, 'stdin_once'),
-    attachStdin: bool(c, 'stdin'),
     spec,
     views: { cri: view as unknown as Record<string, unknown> },
     namespace,

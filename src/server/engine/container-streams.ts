@@ -33,9 +33,9 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: A
   const svc = deps.containers;
   const rec = svc.get(param(ctx, 'id'));
   const id = rec.id;
-  const tty = rec.config.tty || how.raw === true;
+  const tty = rec.spec.process.terminal || how.raw === true;
   const follow = how.follow ?? true;
-  const wantStdin = ctx.bool('stdin') && rec.config.openStdin && follow;
+  const wantStdin = ctx.bool('stdin') && rec.spec.process.stdin.open && follow;
   const wantOut = ctx.bool('stdout');
   const wantErr = ctx.bool('stderr');
   const conn = how.open ? how.open() : ctx.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
@@ -49,7 +49,7 @@ export async function attachContainer(ctx: HttpContext, deps: EngineDeps, how: A
   conn.on('error', () => abort.abort());
 
   const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') ?? '');
-  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.config.stdinOnce && !rec.config.tty, abort.signal, detachKeys, rec.config.tty);
+  if (wantStdin) void pipeStdin(ctx, deps, id, conn, live, rec.spec.process.stdin.once && !rec.spec.process.terminal, abort.signal, detachKeys, rec.spec.process.terminal);
 
   if (!wantOut && !wantErr) {
     if (follow) await stopped;
@@ -146,7 +146,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
   svc.assertLogsReadable(rec);
   const live = rec.state.status === 'running' || rec.state.status === 'paused';
   const stopped = live ? endOf(svc.events, rec.id) : Promise.resolve();
-  const res = ctx.startStream(rec.config.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+  const res = ctx.startStream(rec.spec.process.terminal ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   const logs = svc.containerLogs(rec, {
     follow: follow && live,
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),
@@ -161,7 +161,7 @@ export async function containerLogs(ctx: HttpContext, deps: EngineDeps): Promise
     for await (const e of logs) {
       const detailed = details ? Buffer.concat([Buffer.from(`${attrsPrefix(e.attrs)} `), e.line]) : e.line;
       const line = timestamps ? Buffer.concat([Buffer.from(rfc3339Nano(e.time) + ' '), detailed]) : detailed;
-      if (!writeEntry(res, rec.config.tty, e.stream, line)) await drainedOrClosed(res);
+      if (!writeEntry(res, rec.spec.process.terminal, e.stream, line)) await drainedOrClosed(res);
       if (ctx.signal.aborted) break;
     }
   } catch (e) {

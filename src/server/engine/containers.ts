@@ -46,10 +46,10 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
     const linkNames = linkNamesByTarget(svc.list());
     // Many containers share a few images: resolve each image name once per listing.
     const summaries = list.map((c) => {
-      const key = `${c.imageId} ${c.config.image}`;
+      const key = `${c.imageId} ${c.spec.rootfs.image}`;
       let name = names.get(key);
       if (name === undefined) {
-        name = deps.images.displayName(c.imageId, c.config.image);
+        name = deps.images.displayName(c.imageId, c.spec.rootfs.image);
         names.set(key, name);
       }
       return containerSummary(c, name, linkNames.get(c.id));
@@ -133,7 +133,7 @@ export function containerRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesy
     const labels = filters.get('label') ?? [];
     const notLabels = filters.get('label!') ?? [];
     const keep = (c: ContainerRecord): boolean =>
-      (untilMs !== undefined && Date.parse(c.created) >= untilMs) || !labels.every((l) => labelHas(c.config.labels, l)) || notLabels.some((l) => labelHas(c.config.labels, l));
+      (untilMs !== undefined && Date.parse(c.created) >= untilMs) || !labels.every((l) => labelHas(c.spec.labels, l)) || notLabels.some((l) => labelHas(c.spec.labels, l));
     const { deleted, spaceReclaimed } = await svc.prune(keep, (c) => fs.sizeRw(c));
     ctx.sendJson(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: spaceReclaimed });
   });

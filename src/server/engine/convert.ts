@@ -2,7 +2,7 @@ import { humanDuration } from '../../api/index.js';
 import type { ContainerRecord } from '../../services/index.js';
 import { wireMounts } from './volume-convert.js';
 import { networkSettings, summaryPorts } from './network-convert.js';
-import { networkModeOf, wireHostConfig } from './dialect/index.js';
+import { healthToWire, networkModeOf, wireHostConfig } from './dialect/index.js';
 
 /** The STATUS column text of `docker ps`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -29,34 +29,37 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
 }
 
 function commandLine(c: ContainerRecord): string {
-  return [c.path, ...c.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  return c.spec.process.args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
 /** Container inspect's Config: the keys of Docker's container.Config in its order, `omitempty` ones only when set. */
 export function wireConfig(c: ContainerRecord): Record<string, unknown> {
-  const k = c.config;
+  const { process: p, networking: n, lifecycle: l } = c.spec;
+  // The attach flags change nothing: kept as the client sent them in the Docker view (true ones only).
+  const attach = c.views?.['dockerConfig'] ?? {};
+  const keys = (l: string[]): Record<string, object> => Object.fromEntries(l.map((k) => [k, {}]));
   return {
-    Hostname: k.hostname,
-    Domainname: k.domainname,
-    User: k.user,
-    AttachStdin: k.attachStdin,
-    AttachStdout: k.attachStdout,
-    AttachStderr: k.attachStderr,
-    ...(Object.keys(k.exposedPorts).length ? { ExposedPorts: k.exposedPorts } : {}),
-    Tty: k.tty,
-    OpenStdin: k.openStdin,
-    StdinOnce: k.stdinOnce,
-    Env: k.env,
-    Cmd: k.cmd,
-    ...(k.healthcheck ? { Healthcheck: k.healthcheck } : {}),
-    Image: k.image,
-    Volumes: Object.keys(k.volumes).length ? k.volumes : null,
-    WorkingDir: k.workingDir,
-    Entrypoint: k.entrypoint,
+    Hostname: n.hostname,
+    Domainname: n.domainname,
+    User: p.user,
+    AttachStdin: attach['AttachStdin'] === true,
+    AttachStdout: attach['AttachStdout'] === true,
+    AttachStderr: attach['AttachStderr'] === true,
+    ...(n.exposedPorts.length ? { ExposedPorts: keys(n.exposedPorts) } : {}),
+    Tty: p.terminal,
+    OpenStdin: p.stdin.open,
+    StdinOnce: p.stdin.once,
+    Env: p.env,
+    Cmd: p.command,
+    ...(l.healthcheck ? { Healthcheck: healthToWire(l.healthcheck) } : {}),
+    Image: c.spec.rootfs.image,
+    Volumes: c.spec.volumes.length ? keys(c.spec.volumes) : null,
+    WorkingDir: p.cwd,
+    Entrypoint: p.entrypoint,
     OnBuild: null,
-    Labels: k.labels,
-    ...(k.stopSignal ? { StopSignal: k.stopSignal } : {}),
-    ...(k.stopTimeout !== null ? { StopTimeout: k.stopTimeout } : {}),
+    Labels: c.spec.labels,
+    ...(l.stopSignal ? { StopSignal: l.stopSignal } : {}),
+    ...(l.stopTimeout !== undefined ? { StopTimeout: l.stopTimeout } : {}),
   };
 }
 
@@ -74,8 +77,8 @@ export function containerInspect(c: ContainerRecord, p: InspectPaths, links: str
   return {
     Id: c.id,
     Created: c.created,
-    Path: c.path,
-    Args: c.args,
+    Path: c.spec.process.args[0] ?? '',
+    Args: c.spec.process.args.slice(1),
     State: {
       Status: s.status,
       Running: s.status === 'running' || s.status === 'paused',
@@ -128,7 +131,7 @@ export function containerSummary(c: ContainerRecord, imageName: string, linkName
     Command: commandLine(c),
     Created: Math.floor(Date.parse(c.created) / 1000),
     Ports: summaryPorts(c),
-    Labels: c.config.labels,
+    Labels: c.spec.labels,
     State: c.state.status,
     Status: statusText(c),
     HostConfig: { NetworkMode: networkModeOf(c.spec) },

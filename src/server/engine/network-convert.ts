@@ -28,7 +28,7 @@ function endpointWire(c: ContainerRecord, name: string): Record<string, unknown>
 export function wirePorts(c: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   if (!c.netns) return out;
-  for (const k of Object.keys(c.config.exposedPorts)) out[k] = null;
+  for (const k of c.spec.networking.exposedPorts) out[k] = null;
   for (const [k, list] of Object.entries(c.ports ?? {})) out[k] = list.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }));
   return out;
 }

@@ -48,7 +48,7 @@ export function systemDfRoutes(r: Router<Handler>, deps: EngineDeps, fs: Filesys
       : null;
     const containers = du && want.has('container')
       ? du.containers.map((u) => ({
-        ...containerSummary(u.container, deps.images.displayName(u.container.imageId, u.container.config.image)),
+        ...containerSummary(u.container, deps.images.displayName(u.container.imageId, u.container.spec.rootfs.image)),
         SizeRw: u.sizeRw,
         SizeRootFs: u.sizeRootFs,
       }))

@@ -5,7 +5,7 @@ import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
-import { defaultContainerSpec, type ContainerSpec, type MountRequest } from '../containers/index.js';
+import { defaultContainerSpec, type CreateSpec, type MountRequest } from '../containers/index.js';
 import type { FilesystemService } from '../fs/index.js';
 import type { Blobs, Credentials, ImageConfigJson, ImageRecords, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
@@ -537,7 +537,7 @@ export class Build {
       cmd,
       entrypoint: null,
       ...rest,
-      healthcheck: { Test: ['NONE'] },
+      healthcheck: { test: ['NONE'] },
       labels: {},
       spec: stepSpec(run ? { network: networkMode, extraHosts, shmSize } : {}, binds ?? [], mounts ?? [], privileged === true),
     });
@@ -586,7 +586,7 @@ async function ownerOf(root: string, spec: string): Promise<{ uid: number; gid: 
  * A step container's spec: the build's network, hosts and /dev/shm size, read-only binds (a heredoc
  * script), the RUN --mount mounts, and --security=insecure as a privileged container (BuildKit's).
  */
-function stepSpec(net: Parameters<typeof defaultContainerSpec>[0], binds: StepBind[], mounts: MountRequest[], privileged: boolean): ContainerSpec {
+function stepSpec(net: Parameters<typeof defaultContainerSpec>[0], binds: StepBind[], mounts: MountRequest[], privileged: boolean): CreateSpec {
   const spec = defaultContainerSpec(net);
   spec.mounts = [...binds.map((b): MountRequest => ({ type: 'bind', source: b.source, destination: b.target, rw: false, mode: 'ro', propagation: '', copyData: false })), ...mounts];
   if (privileged) spec.security.privileged = true;

@@ -52,7 +52,7 @@ export class Checkpoints {
         if (!opts.leaveRunning) this.#setManuallyStopped(rec, wasStopped);
         throw prefixed(e, `Cannot checkpoint container ${idOrName}`);
       }
-      if (!rec.namespace) this.containers.deps.bus?.publish('container', 'checkpoint', rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name });
+      if (!rec.namespace) this.containers.deps.bus?.publish('container', 'checkpoint', rec.id, { ...rec.spec.labels, image: rec.spec.rootfs.image, name: rec.name });
     });
     // The exit is recorded under the container's lock: waited for after it, so a `start --checkpoint` right after finds it stopped.
     if (!opts.leaveRunning) await this.containers.wait(rec0.id, 'not-running');
@@ -108,7 +108,7 @@ export function checkName(name: string): void {
 
 /** CRIU cannot save a terminal's other end (held by conmon): Docker refuses these containers too. */
 function refuseTty(rec: ContainerRecord, op: string): void {
-  if (rec.config.tty) throw new InvalidArgument(`cannot ${op} container ${rec.name}: checkpoint and restore are not supported on containers with a TTY (-t)`);
+  if (rec.spec.process.terminal) throw new InvalidArgument(`cannot ${op} container ${rec.name}: checkpoint and restore are not supported on containers with a TTY (-t)`);
 }
 
 /** The same error class with the operation's words in front (a refusal stays a refusal). */

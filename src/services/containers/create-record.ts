@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgument } from '../../errdefs/index.js';
-import type { ContainerConfig, ContainerRecord, ContainerSpec } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerSpec, CreateSpec, HealthSpec } from '../../core/metadata/index.js';
 import type { ImageRuntimeConfig } from './ports.js';
-import { mergeHealth, type HealthConfig } from './health.js';
+import { imageHealth } from '../../oci/index.js';
+import { mergeHealth } from './health.js';
 import type { LinkRequest } from './links.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** What a create request asks for, camelCase; fields left undefined come from the image. */
+/**
+ * What a create request asks for: the process side as the request gives it (fields left undefined
+ * come from the image's config, merged in at create into the record's spec), and the rest as a spec.
+ */
 export interface CreateInput {
   name?: string;
   image: string;
@@ -22,14 +26,12 @@ export interface CreateInput {
   tty?: boolean;
   openStdin?: boolean;
   stdinOnce?: boolean;
-  attachStdin?: boolean;
-  attachStdout?: boolean;
-  attachStderr?: boolean;
   stopSignal?: string;
   stopTimeout?: number;
-  exposedPorts?: Record<string, object>;
-  volumes?: Record<string, object>;
-  healthcheck?: HealthConfig;
+  /** Ports ("80/tcp") and volume paths the request declares beside the image's. */
+  exposedPorts?: string[];
+  volumes?: string[];
+  healthcheck?: HealthSpec;
   consoleSize?: { height: number; width: number };
   /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
   endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: LinkRequest[] }>;
@@ -40,7 +42,7 @@ export interface CreateInput {
   /** The create named no IPC mode: the daemon's default-ipc-mode (private or shareable) applies. */
   ipcUnset?: boolean;
   /** Everything else, checked and defaulted by the front end (links are resolved here, into spec.networking.links). */
-  spec: ContainerSpec;
+  spec: CreateSpec;
   /** The front end's own view of the request, stored with the record and never read below server/. */
   views?: Record<string, Record<string, unknown>>;
   /** The store namespace it lives in (absent: Docker's) and its pod sandbox (CRI). */
@@ -97,40 +99,44 @@ export function newContainerRecord(
         : (ic.Cmd ?? null);
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0 || argv[0] === '') throw new InvalidArgument('No command specified');
-  const config: ContainerConfig = {
-    hostname: input.hostname || id.slice(0, 12),
-    domainname: input.domainname ?? '',
-    // An empty User in a create request (what the docker CLI sends) means the image's user.
-    user: input.user || ic.User || '',
-    attachStdin: input.attachStdin ?? false,
-    attachStdout: input.attachStdout ?? false,
-    attachStderr: input.attachStderr ?? false,
-    tty: input.tty ?? false,
-    openStdin: input.openStdin ?? false,
-    stdinOnce: input.stdinOnce ?? false,
-    env: mergeEnv(ic.Env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], input.env ?? []),
-    cmd,
-    entrypoint,
-    image: input.image,
-    workingDir: input.workingDir || ic.WorkingDir || '',
+  const health = mergeHealth(imageHealth(ic.Healthcheck), input.healthcheck);
+  const { rootfs, networking, lifecycle, ...rest } = structuredClone(input.spec);
+  const spec: ContainerSpec = {
+    process: {
+      args: argv,
+      entrypoint,
+      command: cmd,
+      env: mergeEnv(ic.Env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], input.env ?? []),
+      cwd: input.workingDir || ic.WorkingDir || '',
+      // An empty User in a create request (what the docker CLI sends) means the image's user.
+      user: input.user || ic.User || '',
+      terminal: input.tty ?? false,
+      stdin: { open: input.openStdin ?? false, once: input.stdinOnce ?? false },
+      ...(input.consoleSize && input.tty ? { consoleSize: input.consoleSize } : {}),
+    },
+    ...rest,
+    rootfs: { image: input.image, ...rootfs },
+    volumes: union(Object.keys(ic.Volumes ?? {}), input.volumes ?? []),
+    networking: {
+      hostname: input.hostname || id.slice(0, 12),
+      domainname: input.domainname ?? '',
+      exposedPorts: union(Object.keys(ic.ExposedPorts ?? {}), input.exposedPorts ?? []),
+      ...networking,
+    },
+    lifecycle: {
+      ...lifecycle,
+      stopSignal: input.stopSignal || ic.StopSignal || 'SIGTERM',
+      ...(input.stopTimeout !== undefined ? { stopTimeout: input.stopTimeout } : {}),
+      ...(health ? { healthcheck: health } : {}),
+    },
     labels: { ...(ic.Labels ?? {}), ...(input.labels ?? {}) },
-    stopSignal: input.stopSignal || ic.StopSignal || 'SIGTERM',
-    stopTimeout: input.stopTimeout ?? null,
-    exposedPorts: { ...(ic.ExposedPorts ?? {}), ...(input.exposedPorts ?? {}) },
-    volumes: { ...(ic.Volumes ?? {}), ...(input.volumes ?? {}) },
   };
-  const health = mergeHealth(ic.Healthcheck ?? undefined, input.healthcheck);
-  if (health) config.healthcheck = health;
-  if (input.consoleSize && input.tty) config.consoleSize = input.consoleSize;
   return {
     id,
     name,
     created: new Date().toISOString(),
     imageId: image.id,
-    path: argv[0] as string,
-    args: argv.slice(1),
-    config,
-    spec: structuredClone(input.spec),
+    spec,
     ...(input.views ? { views: input.views } : {}),
     ...(input.namespace ? { namespace: input.namespace } : {}),
     ...(input.pod ? { pod: input.pod } : {}),
@@ -141,8 +147,13 @@ export function newContainerRecord(
   };
 }
 
+/** The keys of `a`, then those of `b` not among them (as object keys merge). */
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
 /** A spec that asks for nothing: what a container gets when its front end sets no option (build steps use it). */
-export function defaultContainerSpec(net: { network?: string | undefined; extraHosts?: string[] | undefined; shmSize?: number | undefined } = {}): ContainerSpec {
+export function defaultContainerSpec(net: { network?: string | undefined; extraHosts?: string[] | undefined; shmSize?: number | undefined } = {}): CreateSpec {
   return {
     rootfs: { readOnly: false },
     mounts: [],

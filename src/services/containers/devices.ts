@@ -28,7 +28,7 @@ const goList = (v: string[][]): string => `[${v.map((l) => `[${l.join(' ')}]`).j
  * At create: the runtime named (or the daemon's default) must exist and run containers here, and
  * every device request must come to CDI devices the specs define. Fills spec.runtime and spec.security.cdiDevices.
  */
-export async function planDevices(spec: ContainerSpec, deps: DeviceDeps): Promise<void> {
+export async function planDevices(spec: Pick<ContainerSpec, 'runtime' | 'security'>, deps: DeviceDeps): Promise<void> {
   await resolveDevices(spec.security.devices);
   const name = spec.runtime ?? deps.runtimes?.defaultName ?? 'runc';
   const rt = deps.runtimes ? deps.runtimes.get(name) : name === 'runc' ? { name, path: 'runc', args: [] } : undefined;
@@ -67,7 +67,7 @@ async function cdiNames(requests: readonly DeviceRequest[], deps: DeviceDeps): P
 }
 
 /** The runtime a container runs with (a record older than the choice: runc). */
-export function runtimeOf(spec: ContainerSpec, deps: DeviceDeps): OciRuntime | undefined {
+export function runtimeOf(spec: Pick<ContainerSpec, 'runtime'>, deps: DeviceDeps): OciRuntime | undefined {
   const name = spec.runtime ?? 'runc';
   const rt = deps.runtimes?.get(name);
   if (!rt) {
@@ -102,7 +102,7 @@ async function deviceNode(n: ContainerEdits['deviceNodes'][number]): Promise<Con
 type CdiInput = Required<Pick<ContainerSpecInput, 'devices' | 'hooks'>> & { env: string[]; mounts: NonNullable<ContainerSpecInput['mounts']>; gids: number[] };
 
 /** The container edits of its CDI devices, re-read from the specs at each start, in the runtime's terms. */
-export async function cdiInput(spec: ContainerSpec, deps: DeviceDeps): Promise<CdiInput | undefined> {
+export async function cdiInput(spec: Pick<ContainerSpec, 'security'>, deps: DeviceDeps): Promise<CdiInput | undefined> {
   const names = spec.security.cdiDevices ?? [];
   if (!names.length) return undefined;
   if (!deps.cdi) throw new InvalidArgument('CDI device injection failed: CDI is not enabled on this berthd');

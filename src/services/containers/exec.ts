@@ -230,7 +230,7 @@ export class ExecService {
   #attrs(containerId: string, execId: string): Record<string, string> {
     try {
       const c = this.containers.get(containerId);
-      return { ...c.config.labels, image: c.config.image, name: c.name, execID: execId };
+      return { ...c.spec.labels, image: c.spec.rootfs.image, name: c.name, execID: execId };
     } catch {
       return { execID: execId };
     }

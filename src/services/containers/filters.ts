@@ -40,11 +40,11 @@ export function containerMatches(c: ContainerRecord, f: Filters, ctx: FilterCont
   if (!any('name', (v) => safeRegex(v).test(c.name) || safeRegex(v).test(`/${c.name}`))) return false;
   if (!any('exited', (v) => c.state.status === 'exited' && c.state.exitCode === Number(v))) return false;
   if (!any('health', (v) => (c.state.health?.status ?? 'none') === v)) return false;
-  if (!any('ancestor', (v) => ctx.ancestorIds(v).has(c.imageId) || c.config.image === v)) return false;
+  if (!any('ancestor', (v) => ctx.ancestorIds(v).has(c.imageId) || c.spec.rootfs.image === v)) return false;
   // Docker matches a volume filter against the volume's name or the mount's destination.
   if (!any('volume', (v) => (c.mounts ?? []).some((m) => m.name === v || m.destination === v))) return false;
   const labels = f.get('label') ?? [];
-  if (!labels.every((l) => labelMatches(c.config.labels, l))) return false;
+  if (!labels.every((l) => labelMatches(c.spec.labels, l))) return false;
   for (const key of ['before', 'since'] as const) {
     const v = f.get(key)?.[0];
     if (v === undefined) continue;

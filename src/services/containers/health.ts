@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from '../../core/runtime/index.js';
-import type { ContainerRecord, ContainerStore, HealthLogEntry, HealthState } from '../../core/metadata/index.js';
+import type { ContainerRecord, ContainerStore, HealthLogEntry, HealthSpec, HealthState } from '../../core/metadata/index.js';
 import type { HealthConfig } from '../../oci/index.js';
 
-/** Docker's HealthConfig, as images carry it (durations in nanoseconds; 0 means the default). */
-export type { HealthConfig };
+/** An image config's healthcheck (the image format's own keys; durations in nanoseconds, 0: the default), read by oci's imageHealth. */
+export type ImageHealthcheck = HealthConfig;
 
 export type { HealthLogEntry, HealthState } from '../../core/metadata/index.js';
 
@@ -16,29 +16,29 @@ const MAX_LOG = 5;
 const MAX_OUTPUT = 4096;
 
 /** The request's healthcheck over the image's, as Docker merges them (unset fields from the image). */
-export function mergeHealth(image: HealthConfig | undefined, req: HealthConfig | undefined): HealthConfig | undefined {
+export function mergeHealth(image: HealthSpec | undefined, req: HealthSpec | undefined): HealthSpec | undefined {
   if (!image && !req) return undefined;
-  const out: HealthConfig = { ...(image ?? {}) };
+  const out: HealthSpec = { ...(image ?? {}) };
   for (const [k, v] of Object.entries(req ?? {})) if (v !== undefined && v !== 0 && !(Array.isArray(v) && v.length === 0)) (out as Record<string, unknown>)[k] = v;
   return out;
 }
 
 /** The command a check runs, or undefined when there is none (no test, or NONE). */
-export function healthCommand(h: HealthConfig | undefined): string[] | undefined {
-  const t = h?.Test;
+export function healthCommand(h: HealthSpec | undefined): string[] | undefined {
+  const t = h?.test;
   if (!t || t.length === 0 || t[0] === 'NONE') return undefined;
   if (t[0] === 'CMD') return t.slice(1);
   if (t[0] === 'CMD-SHELL') return ['/bin/sh', '-c', t.slice(1).join(' ')];
   return t;
 }
 
-/** Docker's state machine: healthy at the first success, unhealthy after Retries failures in a row (failures in the start period do not count). */
-export function recordResult(state: HealthState, h: HealthConfig, entry: HealthLogEntry, inStartPeriod: boolean): HealthState {
+/** Docker's state machine: healthy at the first success, unhealthy after `retries` failures in a row (failures in the start period do not count). */
+export function recordResult(state: HealthState, h: HealthSpec, entry: HealthLogEntry, inStartPeriod: boolean): HealthState {
   const log = [...state.log, entry].slice(-MAX_LOG);
   if (entry.exitCode === 0) return { status: 'healthy', failingStreak: 0, log };
   if (inStartPeriod && state.status === 'starting') return { ...state, log };
   const streak = state.failingStreak + 1;
-  const retries = h.Retries && h.Retries > 0 ? h.Retries : DEFAULT_RETRIES;
+  const retries = h.retries && h.retries > 0 ? h.retries : DEFAULT_RETRIES;
   return { status: streak >= retries ? 'unhealthy' : state.status, failingStreak: streak, log };
 }
 
@@ -60,14 +60,14 @@ export class HealthMonitor {
   readonly #started = Date.now();
 
   constructor(
-    private readonly h: HealthConfig,
+    private readonly h: HealthSpec,
     private state: HealthState,
     private readonly exec: (opts: ExecOptions) => Promise<ExecProcess>,
     private readonly report: (s: HealthState) => void,
   ) {}
 
   start(): void {
-    this.#schedule(this.h.StartInterval && this.#inStart() ? this.h.StartInterval / NS_PER_MS : this.#interval());
+    this.#schedule(this.h.startIntervalNs && this.#inStart() ? this.h.startIntervalNs / NS_PER_MS : this.#interval());
   }
 
   stop(): void {
@@ -76,11 +76,11 @@ export class HealthMonitor {
   }
 
   #interval(): number {
-    return this.h.Interval ? this.h.Interval / NS_PER_MS : DEFAULT_INTERVAL_MS;
+    return this.h.intervalNs ? this.h.intervalNs / NS_PER_MS : DEFAULT_INTERVAL_MS;
   }
 
   #inStart(): boolean {
-    return Date.now() - this.#started < (this.h.StartPeriod ?? 0) / NS_PER_MS;
+    return Date.now() - this.#started < (this.h.startPeriodNs ?? 0) / NS_PER_MS;
   }
 
   #schedule(ms: number): void {
@@ -93,7 +93,7 @@ export class HealthMonitor {
     const cmd = healthCommand(this.h);
     if (!cmd || this.#stopped) return;
     const start = new Date();
-    const timeoutMs = this.h.Timeout ? this.h.Timeout / NS_PER_MS : DEFAULT_TIMEOUT_MS;
+    const timeoutMs = this.h.timeoutNs ? this.h.timeoutNs / NS_PER_MS : DEFAULT_TIMEOUT_MS;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     let entry: HealthLogEntry;
@@ -112,7 +112,7 @@ export class HealthMonitor {
     const inStart = this.#inStart();
     this.state = recordResult(this.state, this.h, entry, inStart);
     this.report(this.state);
-    this.#schedule(inStart && this.h.StartInterval ? this.h.StartInterval / NS_PER_MS : this.#interval());
+    this.#schedule(inStart && this.h.startIntervalNs ? this.h.startIntervalNs / NS_PER_MS : this.#interval());
   }
 }
 
@@ -132,7 +132,7 @@ export class HealthChecks {
   /** (Re)starts the container's checks; nothing without a healthcheck. */
   start(rec: ContainerRecord): void {
     this.stop(rec.id);
-    const h = rec.config.healthcheck;
+    const h = rec.spec.lifecycle.healthcheck;
     if (!h || !healthCommand(h)) return;
     const initial = { status: 'starting' as const, failingStreak: 0, log: [] };
     if (!rec.state.health) {

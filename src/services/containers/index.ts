@@ -4,8 +4,8 @@ export { containerMatches, validateContainerFilters, labelMatches } from './filt
 export type { Filters, FilterContext } from './filters.js';
 export type { CreateInput } from './create-record.js';
 export type { HealthLogEntry, HealthState } from '../../core/metadata/index.js';
-export type { BlkioSpec, ContainerSpec, ContainerLink, DeviceCgroupRule, DeviceRequest, DeviceSpec, LifecycleSpec, LoggingSpec, MountRequest, NamespaceSpec, NetworkingSpec, PortBinding, ResourceSpec, SeccompSpec, SecuritySpec } from '../../core/metadata/index.js';
-export { defaultContainerSpec, mergeEnv, validateName } from './create-record.js';
+export type { BlkioSpec, ContainerSpec, ContainerLink, CreateSpec, HealthSpec, ProcessSpec, DeviceCgroupRule, DeviceRequest, DeviceSpec, LifecycleSpec, LoggingSpec, MountRequest, NamespaceSpec, NetworkingSpec, PortBinding, ResourceSpec, SeccompSpec, SecuritySpec } from '../../core/metadata/index.js';
+export { defaultContainerSpec, mergeEnv, newContainerRecord, validateName } from './create-record.js';
 export type * from './ports.js';
 export { containerTop, containerStats, containerUsage } from './observe.js';
 export type { ContainerCgroupUsage } from './observe.js';

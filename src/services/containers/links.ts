@@ -72,8 +72,8 @@ export function linkRuntime(rec: ContainerRecord, get: (id: string) => Container
     if (!bridge) throw new Internal(`Cannot link to /${target.name}, as it does not belong to the default network`);
     if (target.state.status !== 'running' && target.state.status !== 'paused') throw new Internal(`Cannot link to a non running container: /${target.name} AS ${linkName}`);
     if (!bridge.ip) throw new Internal(`container ${target.id} not attached to default bridge network`);
-    env.push(...linkEnv(linkName, bridge.ip, Object.keys(target.config.exposedPorts), target.config.env));
-    hosts.push({ ip: bridge.ip, names: [link.alias, target.config.hostname, ...(link.alias !== target.name ? [target.name] : [])].join(' ') });
+    env.push(...linkEnv(linkName, bridge.ip, target.spec.networking.exposedPorts, target.spec.process.env));
+    hosts.push({ ip: bridge.ip, names: [link.alias, target.spec.networking.hostname, ...(link.alias !== target.name ? [target.name] : [])].join(' ') });
   }
   return { env, hosts };
 }

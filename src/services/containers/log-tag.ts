@@ -18,10 +18,10 @@ export function logInfoOf(rec: ContainerRecord): LogInfo {
     id: rec.id,
     name: rec.name,
     imageId: rec.imageId,
-    imageName: rec.config.image,
-    command: [rec.path, ...rec.args].join(' '),
-    labels: rec.config.labels,
-    env: rec.config.env,
+    imageName: rec.spec.rootfs.image,
+    command: rec.spec.process.args.join(' '),
+    labels: rec.spec.labels,
+    env: rec.spec.process.env,
   };
 }
 

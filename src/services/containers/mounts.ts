@@ -58,7 +58,7 @@ export class ContainerMounts implements ContainerMountPlanner {
     try {
       for (const r of requests) byDest.set(r.destination, await this.#point(r, created));
       // The image's VOLUMEs (and Config.Volumes) that nothing else covers become anonymous volumes.
-      for (const path of Object.keys(rec.config.volumes)) {
+      for (const path of rec.spec.volumes) {
         if (path.includes(':')) continue; // handled as a bind by mountRequests
         if (!path.startsWith('/')) throw new InvalidArgument(`invalid mount path: '${path}' mount path must be absolute`);
         const dest = path.length > 1 ? path.replace(/\/+$/, '') : path;

@@ -28,7 +28,7 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   ExposedPorts?: Record<string, object> | null;
   Volumes?: Record<string, object> | null;
-  Healthcheck?: import('./health.js').HealthConfig | null;
+  Healthcheck?: import('./health.js').ImageHealthcheck | null;
 }
 
 export interface RootfsProvider {

@@ -39,14 +39,14 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
   const { rootfs, dir, runtime } = ctx;
   // Each container's shareable /dev/shm is `shm` in its folder, a sibling of this one's.
   const ns = runtimeNamespaces(rec, ctx.lookup ?? (() => undefined), (id) => join(dir, '..', id, 'shm'));
-  const user = await runtime.resolveUser(rootfs, rec.config.user);
+  const user = await runtime.resolveUser(rootfs, rec.spec.process.user);
   const cdi = await cdiInput(rec.spec, ctx.devices ?? {});
   const runtime0 = runtimeOf(rec.spec, ctx.devices ?? {});
-  const linked = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.config.env) : rec.config.env;
+  const linked = ctx.linkEnv?.length ? mergeEnv(ctx.linkEnv, rec.spec.process.env) : rec.spec.process.env;
   const own = cdi ? withCdiEnv(linked, cdi.env) : linked;
   const env = own.some((e) => e.startsWith('HOME=')) ? own : [...own, `HOME=${user.home || '/'}`];
-  if (rec.config.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-  const hostname = rec.config.hostname;
+  if (rec.spec.process.terminal && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+  const hostname = rec.spec.networking.hostname;
   const net = ctx.network;
   // With a network, these are the first versions: writeEtcFiles() fills them in before the start.
   const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
@@ -76,7 +76,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     id: rec.id,
     rootfs,
     bundleDir: dir,
-    args: init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
+    args: init ? [INIT_PATH, '--', ...rec.spec.process.args] : [...rec.spec.process.args],
     mounts,
     resources: { ...cgroupResources(spec.resources), ...(blockIO ? { blockIO } : {}) },
     namespaces: ns.namespaces ?? {},
@@ -84,7 +84,7 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     ...(spec.resources.oomScoreAdj !== undefined ? { oomScoreAdj: spec.resources.oomScoreAdj } : {}),
     ulimits: spec.resources.ulimits,
     env,
-    cwd: rec.config.workingDir || '/',
+    cwd: rec.spec.process.cwd || '/',
     user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...(await resolveGroups(security.groupAdd, (g) => runtime.resolveUser(rootfs, `0:${g}`))), ...(cdi?.gids ?? [])])] },
     noNewPrivileges: security.noNewPrivileges,
     ...(seccomp ? { seccomp } : {}),
@@ -94,9 +94,9 @@ export async function buildRuntimeSpec(rec: ContainerRecord, ctx: SpecContext): 
     ...(runtime0 ? { runtime: runtime0 } : {}),
     deviceRules: security.deviceCgroupRules,
     hostname,
-    tty: rec.config.tty,
-    consoleSize: rec.config.consoleSize,
-    openStdin: rec.config.openStdin,
+    tty: rec.spec.process.terminal,
+    consoleSize: rec.spec.process.consoleSize,
+    openStdin: rec.spec.process.stdin.open,
     readonlyRootfs: rec.spec.rootfs.readOnly,
     network: net?.mode ?? (rec.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'none' }),
     ...joinedNamespaces(rec),

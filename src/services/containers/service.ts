@@ -86,7 +86,7 @@ export class ContainerService {
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
     // The engine's events are the Engine API's: another namespace's containers (CRI pods) stay out of them.
     if (rec.namespace) return;
-    this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
+    this.deps.bus?.publish('container', action, rec.id, { ...rec.spec.labels, image: rec.spec.rootfs.image, name: rec.name, ...extra });
   }
 
   dir(id: string): string {
@@ -359,10 +359,10 @@ export class ContainerService {
   /** The stop signal, then SIGKILL after the timeout (negative: wait forever); resolves on exit. */
   async #terminate(rec: ContainerRecord, opts: { timeout?: number | undefined; signal?: string | undefined }): Promise<void> {
     const exited = nextExit(this.events, rec);
-    const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+    const timeout = opts.timeout ?? rec.spec.lifecycle.stopTimeout ?? 10;
     if (rec.state.status === 'paused') await this.deps.runtime.resume(rec.id).catch(() => undefined);
     if (timeout !== 0) {
-      const sig = opts.signal || rec.config.stopSignal || 'SIGTERM';
+      const sig = opts.signal || rec.spec.lifecycle.stopSignal || 'SIGTERM';
       this.#publish(rec, 'kill', { signal: eventSignal(sig) });
       await this.deps.runtime.kill(rec.id, sig).catch(() => undefined);
       const done = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
@@ -393,7 +393,7 @@ export class ContainerService {
     }
     const cur = this.get(rec.id);
     if (cur.state.status !== 'running' && cur.state.status !== 'paused') throw new Conflict(`container ${cur.id} is not running`);
-    const stops = sig === 'SIGKILL' || sig === normalizeSignal(cur.config.stopSignal || 'SIGTERM');
+    const stops = sig === 'SIGKILL' || sig === normalizeSignal(cur.spec.lifecycle.stopSignal || 'SIGTERM');
     if (stops && !cur.manuallyStopped) {
       cur.manuallyStopped = true;
       this.deps.store.update(cur);

@@ -36,7 +36,7 @@ export async function resizeContainerTty(containers: ContainerService, idOrName:
     throw new InvalidArgument('invalid resize parameters');
   }
   if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new Conflict(`Container ${rec.id} is not running`);
-  if (!rec.config.tty || height === 0 || width === 0) return;
+  if (!rec.spec.process.terminal || height === 0 || width === 0) return;
   const dir = containers.dir(rec.id);
   const lines: Array<[string, Buffer]> = [
     ['winsz', Buffer.from(`${height} ${width}\n`)],

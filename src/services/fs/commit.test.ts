@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { commitConfig } from './commit.js';
 
-function rec(config: Partial<ContainerRecord['config']>): ContainerRecord {
-  return {
-    config: { user: '', env: [], cmd: null, entrypoint: null, workingDir: '', labels: {}, stopSignal: '', exposedPorts: {}, volumes: {}, ...config },
-  } as ContainerRecord;
+function rec(config: { env?: string[]; cmd?: string[] }): ContainerRecord {
+  const process = { args: [], user: '', env: config.env ?? [], command: config.cmd ?? null, entrypoint: null, cwd: '', terminal: false, stdin: { open: false, once: false } };
+  return { spec: { process, labels: {}, volumes: [], networking: { exposedPorts: [] }, lifecycle: { stopSignal: '' } } } as unknown as ContainerRecord;
 }
 
 test('a commit keeps the container config and applies --change on top', () => {

@@ -32,21 +32,25 @@ function mergeEnv(base: string[], extra: string[]): string[] {
  * `run` set), then the --change instructions on top, as Docker's BuildFromConfig applies them.
  */
 export function commitConfig(parent: Record<string, unknown>, rec: ContainerRecord, changeLines: string[]): Record<string, unknown> {
-  const c = rec.config;
+  const p = rec.spec.process;
   const cfg: Record<string, unknown> = { ...parent };
   const set = (k: string, v: unknown, keep: boolean): void => {
     if (keep) cfg[k] = v;
     else delete cfg[k];
   };
-  set('User', c.user, c.user !== '');
-  set('Env', c.env, c.env.length > 0);
-  set('Cmd', c.cmd, c.cmd !== null);
-  set('Entrypoint', c.entrypoint, c.entrypoint !== null);
-  set('WorkingDir', c.workingDir, c.workingDir !== '');
-  set('Labels', c.labels, Object.keys(c.labels).length > 0);
-  set('StopSignal', c.stopSignal, c.stopSignal !== '');
-  set('ExposedPorts', c.exposedPorts, Object.keys(c.exposedPorts).length > 0);
-  set('Volumes', c.volumes, Object.keys(c.volumes).length > 0);
+  const { labels, volumes } = rec.spec;
+  const { exposedPorts } = rec.spec.networking;
+  const { stopSignal } = rec.spec.lifecycle;
+  const keys = (l: string[]): Record<string, object> => Object.fromEntries(l.map((k) => [k, {}]));
+  set('User', p.user, p.user !== '');
+  set('Env', p.env, p.env.length > 0);
+  set('Cmd', p.command, p.command !== null);
+  set('Entrypoint', p.entrypoint, p.entrypoint !== null);
+  set('WorkingDir', p.cwd, p.cwd !== '');
+  set('Labels', labels, Object.keys(labels).length > 0);
+  set('StopSignal', stopSignal, stopSignal !== '');
+  set('ExposedPorts', keys(exposedPorts), exposedPorts.length > 0);
+  set('Volumes', keys(volumes), volumes.length > 0);
   const ch: Partial<ImageConfigConfig> = parseChanges(changeLines);
   if (ch.Env) cfg['Env'] = mergeEnv((cfg['Env'] as string[] | undefined) ?? [], ch.Env);
   if (ch.Labels) cfg['Labels'] = { ...((cfg['Labels']) ?? {}), ...ch.Labels };
@@ -89,7 +93,7 @@ export async function commitImage(images: ImageService, bus: EventBus | undefine
     layer,
     config: commitConfig(parentCfg.config ?? {}, rec, opts.changes),
     history: {
-      created_by: [rec.path, ...rec.args].join(' '),
+      created_by: rec.spec.process.args.join(' '),
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.comment ? { comment: opts.comment } : {}),
     },
@@ -102,7 +106,7 @@ export async function commitImage(images: ImageService, bus: EventBus | undefine
     imageID: img.id,
     imageRef: ref ? images.familiar(ref) : img.id,
     name: rec.name,
-    image: rec.config.image,
+    image: rec.spec.rootfs.image,
   });
   if (ref) bus?.publish('image', 'tag', img.id, { name: images.familiar(ref) });
   return img.id;

@@ -57,7 +57,7 @@ export class FilesystemService {
   }
 
   #publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.deps.bus?.publish('container', action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra });
+    this.deps.bus?.publish('container', action, rec.id, { ...rec.spec.labels, image: rec.spec.rootfs.image, name: rec.name, ...extra });
   }
 
   /**
@@ -138,7 +138,7 @@ export class FilesystemService {
         const into = mountAt(view, dest);
         if (into && !into.rw) throw new InvalidArgument('mounted volume is marked read-only');
         if (!into && rec.spec.rootfs.readOnly) throw new InvalidArgument('container rootfs is marked read-only');
-        const user = opts.copyUIDGID && rec.config.user ? await this.deps.runtime.resolveUser(view.root, rec.config.user) : undefined;
+        const user = opts.copyUIDGID && rec.spec.process.user ? await this.deps.runtime.resolveUser(view.root, rec.spec.process.user) : undefined;
         const idMap = rec.idMap;
         await extractInto(view.root, dest, body, {
           noOverwriteDirNonDir: opts.noOverwriteDirNonDir,

@@ -157,11 +157,11 @@ export class ContainerNetworking {
       return f;
     };
     if (mode === 'host' || mode === 'none') {
-      return { mode: { mode }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
+      return { mode: { mode }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.spec.networking.hostname, extraHosts: extra }), resolv }))) };
     }
     const ns = rec.spec.namespaces.network;
     if (ns.mode === 'path' && ns.path) {
-      return { mode: { mode: 'path', netnsPath: ns.path }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra }), resolv }))) };
+      return { mode: { mode: 'path', netnsPath: ns.path }, files: settled(resolvConf(dns, undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.spec.networking.hostname, extraHosts: extra }), resolv }))) };
     }
     if (ns.mode === 'container') {
       const other = this.#container(ns.target ?? '');
@@ -170,7 +170,7 @@ export class ContainerNetworking {
       const userNet = ep && this.networks.get(ep.networkId).predefined === false;
       return {
         mode: other.netns ? { mode: 'path', netnsPath: other.netns } : other.spec.namespaces.network.mode === 'host' ? { mode: 'host' } : { mode: 'path', netnsPath: `/proc/${other.state.pid}/ns/net` },
-        files: settled(resolvConf(dns, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.config.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
+        files: settled(resolvConf(dns, userNet ? ep?.gateway : undefined).then((resolv) => ({ hosts: hostsFile({ hostname: rec.spec.networking.hostname, extraHosts: extra, ...(ep?.ip ? { ip: ep.ip } : {}) }), resolv }))),
       };
     }
     const eps = this.#bridgeEndpoints(rec);
@@ -203,7 +203,7 @@ export class ContainerNetworking {
       const [, primary] = eps[0] ?? [];
       const embedded = this.#embedded(rec);
       return {
-        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        hosts: hostsFile({ hostname: rec.spec.networking.hostname, domainname: rec.spec.networking.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
         resolv: await resolvConf(dns, embedded),
       };
     };

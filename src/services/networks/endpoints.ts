@@ -37,7 +37,7 @@ function splitPort(key: string): [number, Proto] {
 export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
   const wanted: Record<string, PortBinding[]> = {};
   for (const [k, v] of Object.entries(rec.spec.networking.portBindings)) wanted[k] = v.length ? v : [{ hostIp: '', hostPort: '' }];
-  if (rec.spec.networking.publishAll) for (const k of Object.keys(rec.config.exposedPorts)) wanted[k] ??= [{ hostIp: '', hostPort: '' }];
+  if (rec.spec.networking.publishAll) for (const k of rec.spec.networking.exposedPorts) wanted[k] ??= [{ hostIp: '', hostPort: '' }];
   const bound: Record<string, PortBinding[]> = {};
   const mappings: PortMapping[] = [];
   const mine = new Set<string>();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInputFromWire, parseLink } from './create.js';
+import { createInputFromWire, healthToWire, parseLink } from './create.js';
 
 test('parseLink: name, name:alias, inspect\'s /name:/parent/alias; bad forms refused', () => {
   assert.deepEqual(parseLink('db'), { name: 'db', alias: 'db' });
@@ -14,4 +14,12 @@ test('HostConfig.Links and EndpointsConfig Links become typed links', () => {
   const input = createInputFromWire({ Image: 'busybox', HostConfig: { Links: ['db:d'], NetworkMode: 'n' }, NetworkingConfig: { EndpointsConfig: { n: { Links: ['db:d'] } } } }, null);
   assert.deepEqual(input.links, [{ name: 'db', alias: 'd' }]);
   assert.deepEqual(input.endpoints?.['n']?.links, [{ name: 'db', alias: 'd' }]);
+});
+
+test('Config.Healthcheck comes in berth\'s words (StartInterval too) and goes back in Docker\'s order; attach flags only in the view', () => {
+  const input = createInputFromWire({ Image: 'busybox', AttachStdout: true, AttachStdin: false, Healthcheck: { Retries: 3, StartInterval: 5e8, Test: ['CMD', 'true'], Interval: 1e9 } }, null);
+  assert.deepEqual(input.healthcheck, { test: ['CMD', 'true'], intervalNs: 1e9, startIntervalNs: 5e8, retries: 3 });
+  assert.equal(JSON.stringify(healthToWire(input.healthcheck ?? {})), '{"Test":["CMD","true"],"Interval":1000000000,"StartInterval":500000000,"Retries":3}');
+  assert.deepEqual(input.views?.['dockerConfig'], { AttachStdout: true });
+  assert.equal(createInputFromWire({ Image: 'busybox', AttachStdin: false }, null).views, undefined, 'nothing kept when no flag is set');
 });

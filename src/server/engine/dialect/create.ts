@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
-import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
+import type { ContainerSpec, CreateInput, CreateSpec, HealthSpec, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
 import { parseDeviceCgroupRules } from '../device-rules.js';
 import { bool, obj, str, strList, strMap } from '../request.js';
 import { refuseUnsupportedCreateFields } from '../create-unsupported.js';
@@ -23,7 +23,8 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   if (!str(hc['CgroupnsMode'])) input.cgroupnsUnset = true;
   if (!str(hc['IpcMode'])) input.ipcUnset = true;
   const view = dockerView(hc, input.spec);
-  if (view) input.views = { docker: view };
+  const attach = attachView(body);
+  if (view || attach) input.views = { ...(view ? { docker: view } : {}), ...(attach ? { dockerConfig: attach } : {}) };
   if (name) input.name = name;
   const cmd = strList(body['Cmd'], 'Config.Cmd');
   if (cmd !== undefined) input.cmd = cmd;
@@ -53,30 +54,17 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
   setBool('tty', 'Tty');
   setBool('openStdin', 'OpenStdin');
   setBool('stdinOnce', 'StdinOnce');
-  setBool('attachStdin', 'AttachStdin');
-  setBool('attachStdout', 'AttachStdout');
-  setBool('attachStderr', 'AttachStderr');
   const size = hcConsoleSize(obj(body['HostConfig'])?.['ConsoleSize']);
   if (size) input.consoleSize = size;
-  const hc0 = obj(body['Healthcheck']);
-  if (hc0) {
-    const test = strList(hc0['Test'], 'Config.Healthcheck.Test');
-    const n = (k: string): number | undefined => (typeof hc0[k] === 'number' ? (hc0[k]) : undefined);
-    input.healthcheck = {
-      ...(test ? { Test: test } : {}),
-      ...(n('Interval') !== undefined ? { Interval: n('Interval') as number } : {}),
-      ...(n('Timeout') !== undefined ? { Timeout: n('Timeout') as number } : {}),
-      ...(n('StartPeriod') !== undefined ? { StartPeriod: n('StartPeriod') as number } : {}),
-      ...(n('Retries') !== undefined ? { Retries: n('Retries') as number } : {}),
-    };
-  }
+  const health = healthFromWire(obj(body['Healthcheck']));
+  if (health) input.healthcheck = health;
   const labels = strMap(body['Labels']);
   if (labels) input.labels = labels;
   if (typeof body['StopTimeout'] === 'number') input.stopTimeout = body['StopTimeout'];
   const exposed = obj(body['ExposedPorts']);
-  if (exposed) input.exposedPorts = exposed as Record<string, object>;
+  if (exposed) input.exposedPorts = Object.keys(exposed);
   const volumes = obj(body['Volumes']);
-  if (volumes) input.volumes = volumes as Record<string, object>;
+  if (volumes) input.volumes = Object.keys(volumes);
   if (input.workingDir && !input.workingDir.startsWith('/')) {
     throw new InvalidArgument(`the working directory '${input.workingDir}' is invalid, it needs to be an absolute path`);
   }
@@ -89,7 +77,7 @@ export function createInputFromWire(body: Record<string, unknown>, name: string 
 }
 
 /** The HostConfig half of a create, as a spec (links are resolved by the container service). */
-export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: Record<string, unknown>, hostname = ''): ContainerSpec {
+export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: Record<string, unknown>, hostname = ''): CreateSpec {
   const b = (k: string): boolean => bool(hc[k]) ?? false;
   const autoRemove = b('AutoRemove');
   let restartPolicy: LifecycleSpec['restartPolicy'] = { name: 'no', maximumRetryCount: 0 };
@@ -153,7 +141,7 @@ export function networkFromMode(mode: string): { netns: NamespaceSpec; network: 
 }
 
 /** NetworkMode as inspect and ps show it. */
-export function networkModeOf(spec: ContainerSpec): string {
+export function networkModeOf(spec: Pick<ContainerSpec, 'namespaces' | 'networking'>): string {
   const ns = spec.namespaces.network;
   return ns.mode === 'container' ? `container:${ns.target ?? ''}` : spec.networking.network;
 }
@@ -221,6 +209,51 @@ function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<
   const mac = str(body['MacAddress']);
   if (mac) out[mode] = { ...(out[mode] ?? {}), mac };
   return out;
+}
+
+/**
+ * Config.Healthcheck in the spec's words. Durations are nanoseconds; a field absent stays absent
+ * (unset: the image's, else the default).
+ */
+export function healthFromWire(h: Record<string, unknown> | null | undefined): HealthSpec | undefined {
+  if (!h) return undefined;
+  const test = strList(h['Test'], 'Config.Healthcheck.Test');
+  const n = (k: string): number | undefined => (typeof h[k] === 'number' ? h[k] : undefined);
+  const out: HealthSpec = {};
+  if (test) out.test = test;
+  const set = (k: 'intervalNs' | 'timeoutNs' | 'startPeriodNs' | 'startIntervalNs' | 'retries', wire: string): void => {
+    const v = n(wire);
+    if (v !== undefined) out[k] = v;
+  };
+  set('intervalNs', 'Interval');
+  set('timeoutNs', 'Timeout');
+  set('startPeriodNs', 'StartPeriod');
+  set('startIntervalNs', 'StartInterval');
+  set('retries', 'Retries');
+  return out;
+}
+
+/** Config.Healthcheck from the spec: Docker's HealthConfig keys in its order, those set only. */
+export function healthToWire(h: HealthSpec): Record<string, unknown> {
+  return {
+    ...(h.test !== undefined ? { Test: h.test } : {}),
+    ...(h.intervalNs !== undefined ? { Interval: h.intervalNs } : {}),
+    ...(h.timeoutNs !== undefined ? { Timeout: h.timeoutNs } : {}),
+    ...(h.startPeriodNs !== undefined ? { StartPeriod: h.startPeriodNs } : {}),
+    ...(h.startIntervalNs !== undefined ? { StartInterval: h.startIntervalNs } : {}),
+    ...(h.retries !== undefined ? { Retries: h.retries } : {}),
+  };
+}
+
+/**
+ * AttachStdin/Stdout/Stderr: which streams the client meant to attach to. They change nothing
+ * (an attach names its own streams), so they are only shown back: the record's `views.dockerConfig`
+ * keeps those that are true (undefined: none).
+ */
+function attachView(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const k of ['AttachStdin', 'AttachStdout', 'AttachStderr']) if (bool(body[k]) === true) out[k] = true;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** HostConfig.ConsoleSize [rows, columns] (the docker CLI sends [0, 0] without a terminal). */

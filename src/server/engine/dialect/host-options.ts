@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../../errdefs/index.js';
-import type { ContainerSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
+import type { CreateSpec, DeviceSpec, ResourceSpec, SecuritySpec } from '../../../services/index.js';
 import { moreLimitsFromHostConfig, moreLimitsToWire } from './limits.js';
 
 /*
@@ -183,7 +183,7 @@ export function resourcesToWire(r: ResourceSpec): Record<string, unknown> {
 }
 
 /** docker update's body (limits, restart policy) over the container's current spec, checked as at create. */
-export function updateFromWire(current: ContainerSpec, changes: Record<string, unknown>): UpdateRequest {
+export function updateFromWire(current: CreateSpec, changes: Record<string, unknown>): UpdateRequest {
   const out: UpdateRequest = {};
   // Fixed at create (dockerd takes and ignores them in an update's Resources): refused, not ignored, when they would change.
   const fixed: [string, unknown][] = [['CgroupParent', current.resources.cgroupParent ?? ''], ['MemorySwappiness', current.resources.memorySwappiness ?? -1]];

@@ -1,22 +1,33 @@
-import type { ContainerRecord, ContainerSpec, HealthState, LifecycleSpec } from '../../../services/index.js';
+import type { ContainerRecord, ContainerSpec, CreateSpec, HealthState, LifecycleSpec } from '../../../services/index.js';
 import { networkFromMode, specFromHostConfig } from './create.js';
+import { processFromLegacy } from './legacy-config.js';
 import { dockerView } from './view.js';
 
 /**
+ * A container record as an older berth wrote it, converted to today's: one without a spec first
+ * gets one from its old request (specFromRequest), then one whose process side is still its
+ * `config` and `path`/`args` gets it moved into the spec (processFromLegacy).
+ */
+export function recordFromLegacy(legacy: Record<string, unknown>): ContainerRecord {
+  const withSpec = legacy['spec'] === undefined ? specFromRequest(legacy) : (legacy as Record<string, unknown> & { spec: CreateSpec });
+  return withSpec['config'] !== undefined || (withSpec.spec as Partial<ContainerSpec>).process === undefined ? processFromLegacy(withSpec) : (withSpec as unknown as ContainerRecord);
+}
+
+/**
  * A container record as berth wrote it before the typed spec (its `hostConfig` held a few typed
- * fields and the request's whole HostConfig as `raw`), converted to today's record: the spec parsed
+ * fields and the request's whole HostConfig as `raw`) given a spec: the one parsed
  * from the old request, with what berth had decided or changed since (links, restart policy after an
  * update, log options merged with the daemon's) taken over; the request kept as the Docker view.
  * A request today's rules would refuse still converts (the container exists): then the spec holds
  * only the typed fields the old record had (limits and options of the request are dropped; the
  * request stays in the Docker view, so inspect still shows it).
  */
-export function recordFromLegacy(legacy: Record<string, unknown>): ContainerRecord {
+function specFromRequest(legacy: Record<string, unknown>): Record<string, unknown> & { spec: CreateSpec } {
   const { hostConfig, ...rest } = legacy as { hostConfig?: LegacyHostConfig } & Record<string, unknown>;
   const h: LegacyHostConfig = hostConfig ?? { raw: {} };
   const raw = h.raw ?? {};
   const config = (rest['config'] ?? {}) as { volumes?: Record<string, object> };
-  let spec: ContainerSpec;
+  let spec: CreateSpec;
   try {
     spec = specFromHostConfig(raw, config.volumes ?? {});
   } catch {
@@ -42,7 +53,7 @@ export function recordFromLegacy(legacy: Record<string, unknown>): ContainerReco
   if (h.extraHosts) spec.networking.extraHosts = h.extraHosts;
   if (h.shmSize) spec.resources.shmSize = h.shmSize;
   const view = dockerView({ ...raw, ...(h.binds ? { Binds: h.binds } : {}) }, spec);
-  const out = { ...(rest as unknown as ContainerRecord), spec, ...(view ? { views: { docker: view } } : {}) };
+  const out = { ...(rest as unknown as ContainerRecord), spec, ...(view ? { views: { docker: view } } : {}) } as unknown as Record<string, unknown> & { spec: CreateSpec; state: ContainerRecord['state'] };
   // The health state was kept in Docker's words too.
   const health = (rest['state'] as { health?: LegacyHealth } | undefined)?.health;
   if (health && 'Status' in health) {

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../../../services/index.js';
+import type { CreateSpec } from '../../../services/index.js';
 import { HOST_CONFIG_KEYS } from './keys.js';
 import { deviceRequestsToWire } from './device-requests.js';
 
@@ -32,7 +32,7 @@ const rates = (l: { path: string; rate: number }[] | undefined): { Path: string;
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The echoed keys as the spec gives them back, in Docker's canonical spelling (Binds too, for the decided Binds). */
-export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
+export function renderEchoed(spec: CreateSpec): Record<string, unknown> {
   const sec = spec.security;
   const net = spec.networking;
   const blk = spec.resources.blkio;
@@ -70,7 +70,7 @@ export function renderEchoed(spec: ContainerSpec): Record<string, unknown> {
 }
 
 /** The keys of a create's HostConfig whose spelling the spec does not give back (undefined: none). */
-export function dockerView(hc: Record<string, unknown>, spec: ContainerSpec): Record<string, unknown> | undefined {
+export function dockerView(hc: Record<string, unknown>, spec: CreateSpec): Record<string, unknown> | undefined {
   const echoed = renderEchoed(spec);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(hc)) {
