@@ -6,7 +6,7 @@ import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
 import { NetworkStore } from '../core/metadata/index.js';
-import { BridgeDriver } from '../core/network/index.js';
+import { BridgeDriver, ulaPool } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
@@ -95,6 +95,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     bus,
     defaultBridge: { name: opts.bridge, bip: opts.bip },
     pools: opts.defaultAddressPools,
+    ulaPool: ulaPool(await daemonId(opts.dataRoot)),
     log: (msg, err) => log.warn(msg, err),
   });
   await networks.ensurePredefined();

@@ -16,6 +16,8 @@ export interface BridgeNetworkConfig {
   subnet: string;
   gateway: string;
   ipRange?: string;
+  /** The IPv6 subnet of a dual-stack network (--ipv6). */
+  ipv6?: { subnet: string; gateway: string; ipRange?: string };
   internal: boolean;
   mtu?: number;
 }
@@ -32,6 +34,10 @@ export interface AttachRequest {
   netns: string;
   ifname: string;
   ip?: string;
+  /** --ip6: a static IPv6 address on a dual-stack network. */
+  ip6?: string;
+  /** --link-local-ip: extra addresses in 169.254.0.0/16 or fe80::/10. */
+  linkLocal?: string[];
   mac?: string;
   ports?: PortMapping[];
 }
@@ -42,6 +48,7 @@ export interface Attachment {
   prefixLen: number;
   gateway: string;
   mac: string;
+  ipv6?: { ip: string; prefixLen: number; gateway: string };
 }
 
 /**
@@ -86,7 +93,10 @@ export class BridgeDriver {
         const prev: CniResult = {
           cniVersion: CNI_VERSION,
           interfaces: [{ name: req.ifname, mac: got.mac, sandbox: req.netns }],
-          ips: [{ interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway }],
+          ips: [
+            { interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway },
+            ...(got.ipv6 ? [{ interface: 0, address: `${got.ipv6.ip}/${got.ipv6.prefixLen}`, gateway: got.ipv6.gateway }] : []),
+          ],
         };
         await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
       }
@@ -109,11 +119,15 @@ export class BridgeDriver {
    * masqueraded. Added once (checked first), removed with the network.
    */
   async masquerade(net: BridgeNetworkConfig, on: boolean): Promise<void> {
-    const rule = ['-t', 'nat', 'POSTROUTING', '-s', net.subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
-    const run = (op: string): Promise<unknown> => execFileP('iptables', ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);
-    const present = await run('-C').then(() => true, () => false);
-    if (on && !present) await run('-A');
-    if (!on && present) await run('-D');
+    // An IPv6 subnet gets the same rule from ip6tables (dockerd 28's default, "ip6tables": true).
+    const sets: ['iptables' | 'ip6tables', string][] = [['iptables', net.subnet], ...(net.ipv6 ? [['ip6tables', net.ipv6.subnet] as ['ip6tables', string]] : [])];
+    for (const [tool, subnet] of sets) {
+      const rule = ['-t', 'nat', 'POSTROUTING', '-s', subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
+      const run = (op: string): Promise<unknown> => execFileP(tool, ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);
+      const present = await run('-C').then(() => true, () => false);
+      if (on && !present) await run('-A');
+      if (!on && present) await run('-D');
+    }
     if (!on) this.#masqueraded.delete(net.id);
   }
 
@@ -128,9 +142,12 @@ export class BridgeDriver {
 }
 
 /** Docker turns on forwarding when it makes a bridge; containers cannot reach out without it. */
-export async function enableIpForward(): Promise<void> {
+export async function enableIpForward(ipv6 = false): Promise<void> {
   const p = '/proc/sys/net/ipv4/ip_forward';
   if ((await readFile(p, 'utf8').catch(() => '1')).trim() !== '1') await writeFile(p, '1');
+  // And IPv6 forwarding for an IPv6 network, as dockerd 28 does with ip6tables on.
+  const p6 = '/proc/sys/net/ipv6/conf/all/forwarding';
+  if (ipv6 && (await readFile(p6, 'utf8').catch(() => '1')).trim() !== '1') await writeFile(p6, '1');
 }
 
 /** A container's interface counters, as `/proc/<pid>/net/dev` shows them inside its namespace. */

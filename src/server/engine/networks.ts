@@ -73,10 +73,20 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (!container) throw new InvalidArgument('no container given to connect');
     const ep = obj(body['EndpointConfig']) ?? {};
     const aliases = strList(ep['Aliases'], 'EndpointConfig.Aliases');
-    const ip = str(obj(ep['IPAMConfig'])?.['IPv4Address']);
+    const ipam = obj(ep['IPAMConfig']);
+    const ip = str(ipam?.['IPv4Address']);
+    const ip6 = str(ipam?.['IPv6Address']);
+    const linkLocalIps = strList(ipam?.['LinkLocalIPs'], 'EndpointConfig.IPAMConfig.LinkLocalIPs');
     const mac = str(ep['MacAddress']);
     const links = strList(ep['Links'], 'EndpointConfig.Links')?.map(parseLink);
-    await endpoints().connect(param(ctx, 'id'), container, { ...(aliases ? { aliases } : {}), ...(links?.length ? { links } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) });
+    await endpoints().connect(param(ctx, 'id'), container, {
+      ...(aliases ? { aliases } : {}),
+      ...(links?.length ? { links } : {}),
+      ...(ip ? { ip } : {}),
+      ...(ip6 ? { ip6 } : {}),
+      ...(linkLocalIps?.length ? { linkLocalIps } : {}),
+      ...(mac ? { mac } : {}),
+    });
     ctx.sendStatus(200);
   });
 

@@ -5,12 +5,17 @@ import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } fro
 import type { NetnsChoice } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
 import { hostsFile, resolvConf } from './etc-files.js';
+import { checkIp6, checkLinkLocal } from './ipam6.js';
 import type { NetworkService } from './service.js';
 
 /** What a create asks of one network (Docker's EndpointSettings, camelCase). */
 export interface EndpointRequest {
   aliases?: string[];
   ip?: string;
+  /** --ip6 (IPAMConfig.IPv6Address) */
+  ip6?: string;
+  /** --link-local-ip (IPAMConfig.LinkLocalIPs) */
+  linkLocalIps?: string[];
   mac?: string;
   /** --link on a user network: `alias` resolves to container `name`, for this container only. */
   links?: { name: string; alias: string }[];
@@ -117,7 +122,17 @@ export class ContainerNetworking {
       if (!net.ipam || !contains(parseCidr(net.ipam.subnet), ip)) throw new InvalidArgument(`invalid address ${req.ip}: it does not belong to any of this network's subnets`);
     }
     if (req.mac && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(req.mac)) throw new InvalidArgument(`invalid MAC address: ${req.mac}`);
-    return { networkId: net.id, aliases, ...(links.length ? { links } : {}), ...(req.ip ? { requestedIp: req.ip } : {}), ...(req.mac ? { requestedMac: req.mac } : {}) };
+    const ip6 = req.ip6 ? checkIp6(net, req.ip6) : undefined;
+    const linkLocal = (req.linkLocalIps ?? []).filter((a) => a !== '').map((a) => checkLinkLocal(net, a));
+    return {
+      networkId: net.id,
+      aliases,
+      ...(links.length ? { links } : {}),
+      ...(req.ip ? { requestedIp: req.ip } : {}),
+      ...(ip6 ? { requestedIp6: ip6 } : {}),
+      ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
+      ...(req.mac ? { requestedMac: req.mac } : {}),
+    };
   }
 
   #bridgeEndpoints(rec: ContainerRecord): [NetworkRecord, EndpointRecord][] {
@@ -203,7 +218,7 @@ export class ContainerNetworking {
       const [, primary] = eps[0] ?? [];
       const embedded = this.#embedded(rec);
       return {
-        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        hosts: hostsFile({ hostname: rec.config.hostname, domainname: rec.config.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.ip6 ? { ip6: primary.ip6 } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
         resolv: await resolvConf(dns, embedded),
       };
     };

@@ -13,6 +13,7 @@ export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
     subnet: net.ipam.subnet,
     gateway: net.ipam.gateway,
     ...(net.ipam.ipRange ? { ipRange: net.ipam.ipRange } : {}),
+    ...(net.ipam6 ? { ipv6: net.ipam6 } : {}),
     internal: net.internal,
     ...(net.options['com.docker.network.driver.mtu'] ? { mtu: Number(net.options['com.docker.network.driver.mtu']) } : {}),
   };
@@ -114,16 +115,19 @@ export class EndpointManager {
 
   /** CNI ADD of one endpoint; fills in the endpoint's runtime fields. */
   async attach(rec: ContainerRecord, netns: string, net: NetworkRecord, ep: EndpointRecord, ifname: string, ports: PortMapping[]): Promise<void> {
-    await enableIpForward();
+    await enableIpForward(net.ipam6 !== undefined && !net.internal);
     const got = await this.driver.attach(bridgeConfig(net), {
       containerId: rec.id,
       netns,
       ifname,
       ...(ep.requestedIp ? { ip: ep.requestedIp } : {}),
+      ...(ep.requestedIp6 ? { ip6: ep.requestedIp6 } : {}),
+      ...(ep.linkLocalIps?.length ? { linkLocal: ep.linkLocalIps } : {}),
       ...(ep.requestedMac ? { mac: ep.requestedMac } : {}),
       ...(ports.length ? { ports } : {}),
     });
     Object.assign(ep, { endpointId: randomBytes(32).toString('hex'), ifname, ip: got.ip, prefixLen: got.prefixLen, gateway: got.gateway, mac: got.mac });
+    if (got.ipv6) Object.assign(ep, { ip6: got.ipv6.ip, prefixLen6: got.ipv6.prefixLen, gateway6: got.ipv6.gateway });
   }
 
   /** CNI DEL of one endpoint (and its port mappings); clears the runtime fields. */
@@ -137,6 +141,9 @@ export class EndpointManager {
     delete ep.prefixLen;
     delete ep.gateway;
     delete ep.mac;
+    delete ep.ip6;
+    delete ep.prefixLen6;
+    delete ep.gateway6;
   }
 }
 

@@ -1,0 +1,174 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TestDaemon } from './helpers/daemon.js';
+
+const execFileP = promisify(execFile);
+
+/**
+ * IPv6 on berth's bridge networks with the real docker CLI: dual-stack networks (--ipv6 with an IPv6
+ * subnet, or one from the unique local pool), container addresses, routes and sysctls, --ip6,
+ * --link-local-ip, inspect as dockerd fills it, /etc/hosts, AAAA answers, NAT66, the leases released.
+ * Every IPv6 subnet lies in this daemon's own /48 (d.net.v6).
+ */
+let d: TestDaemon;
+let base: string;
+let v6: string;
+before(async () => {
+  d = await TestDaemon.start();
+  await d.makeBusyboxImage();
+  base = d.net.subnets[1] as string;
+  v6 = d.net.v6;
+});
+after(async () => {
+  await d?.cleanup();
+});
+
+async function inspect(kind: 'network' | 'container', id: string): Promise<any> {
+  const r = await d.docker([kind, 'inspect', id]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout)[0];
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await d.docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function ip6tablesNat(): Promise<string> {
+  return (await execFileP('ip6tables', ['-w', '-t', 'nat', '-S', 'POSTROUTING'])).stdout;
+}
+
+test('network create --ipv6: both IPAM configs in inspect, the IPv6 gateway on the bridge, overlaps and missing --ipv6 refused', async () => {
+  const id = (await ok(['network', 'create', '--ipv6', '--subnet', `${base}0/26`, '--subnet', `${v6}1::/64`, '--gateway', `${v6}1::fe`, '-o', 'com.docker.network.bridge.name=bn-v6a', 'v6a'])).trim();
+  const n = await inspect('network', 'v6a');
+  assert.equal(n.Id, id);
+  assert.equal(n.EnableIPv6, true);
+  assert.deepEqual(n.IPAM.Config, [{ Subnet: `${base}0/26`, Gateway: `${base}1` }, { Subnet: `${v6}1::/64`, Gateway: `${v6}1::fe` }]);
+
+  // The bridge holds the IPv6 gateway once a container is on the network.
+  await ok(['run', '--rm', '--network', 'v6a', 'busybox', 'true']);
+  const addr = (await execFileP('ip', ['-6', '-o', 'addr', 'show', 'dev', 'bn-v6a'])).stdout;
+  assert.match(addr, new RegExp(`inet6 ${v6}1::fe/64 `), addr);
+
+  const overlap = await d.docker(['network', 'create', '--ipv6', '--subnet', `${v6}1:0:8::/96`, 'v6x']);
+  assert.notEqual(overlap.code, 0);
+  assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+  const noFlag = await d.docker(['network', 'create', '--subnet', `${v6}2::/64`, 'v6y']);
+  assert.notEqual(noFlag.code, 0);
+  assert.match(noFlag.stderr, /IPv6 is not enabled on the network \(--ipv6\)/);
+  const bad = await d.docker(['network', 'create', '--ipv6', '--subnet', `${v6}2::1/64`, 'v6y']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, new RegExp(`it should be ${v6}2::/64`));
+
+  // --ipv6 alone: a /64 of this engine's unique local /48, as dockerd 27+ allocates it.
+  await ok(['network', 'create', '--ipv6', 'v6auto']);
+  const auto = await inspect('network', 'v6auto');
+  assert.equal(auto.EnableIPv6, true);
+  assert.equal(auto.IPAM.Config.length, 2);
+  assert.match(auto.IPAM.Config[1].Subnet, /^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64$/);
+  assert.equal(auto.IPAM.Config[1].Gateway, auto.IPAM.Config[1].Subnet.replace('::/64', '::1'));
+  await ok(['network', 'create', '--ipv6', 'v6auto2']);
+  const auto2 = await inspect('network', 'v6auto2');
+  assert.notEqual(auto2.IPAM.Config[1].Subnet, auto.IPAM.Config[1].Subnet);
+
+  await ok(['network', 'rm', 'v6a', 'v6auto', 'v6auto2']);
+  assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${id}`));
+});
+
+test('containers on an IPv6 network: addresses, routes, sysctls, --ip6, inspect, /etc/hosts, AAAA, NAT66, leases released', async () => {
+  const netId = (await ok(['network', 'create', '--ipv6', '--subnet', `${base}64/26`, '--subnet', `${v6}3::/64`, 'v6b'])).trim();
+  const a = (await ok(['run', '-d', '--name', 'v6-a', '--hostname', 'v6-a', '--network', 'v6b', '--ip6', `${v6}3::10`, 'busybox', 'sleep', '300'])).trim();
+  const b = (await ok(['run', '-d', '--name', 'v6-b', '--network', 'v6b', 'busybox', 'sleep', '300'])).trim();
+
+  const ia = await inspect('container', a);
+  const ep = ia.NetworkSettings.Networks.v6b;
+  assert.equal(ep.GlobalIPv6Address, `${v6}3::10`);
+  assert.equal(ep.GlobalIPv6PrefixLen, 64);
+  assert.equal(ep.IPv6Gateway, `${v6}3::1`);
+  assert.deepEqual(ep.IPAMConfig, { IPv6Address: `${v6}3::10` });
+  assert.match(ep.IPAddress, new RegExp(`^${base.replace(/\./g, '\\.')}`));
+  // The top-level fields are the default bridge's, as in dockerd.
+  assert.equal(ia.NetworkSettings.GlobalIPv6Address, '');
+  const ib = await inspect('container', b);
+  const bIp6 = ib.NetworkSettings.Networks.v6b.GlobalIPv6Address;
+  assert.equal(bIp6, `${v6}3::2`);
+  assert.equal(ib.NetworkSettings.Networks.v6b.IPAMConfig, null);
+
+  const net = await inspect('network', 'v6b');
+  assert.equal(net.Containers[a].IPv6Address, `${v6}3::10/64`);
+  assert.equal(net.Containers[b].IPv6Address, `${v6}3::2/64`);
+
+  // Inside: the global and the kernel's link-local address, the default route, Docker's sysctls.
+  const inside = await ok(['exec', 'v6-a', 'sh', '-c', 'ip -6 -o addr show eth0; ip -6 route; cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6 /proc/sys/net/ipv6/conf/eth0/accept_ra; cat /etc/hosts']);
+  assert.match(inside, new RegExp(`inet6 ${v6}3::10/64 scope global`));
+  assert.match(inside, /inet6 fe80::[0-9a-f:]+\/64 scope link/);
+  assert.match(inside, new RegExp(`default via ${v6}3::1 dev eth0`));
+  assert.match(inside, /\n0\n0\n/);
+  assert.match(inside, new RegExp(`^${ia.NetworkSettings.Networks.v6b.IPAddress.replace(/\./g, '\\.')}\tv6-a$`, 'm'));
+  assert.match(inside, new RegExp(`^${v6}3::10\tv6-a$`, 'm'));
+
+  // The two reach each other over IPv6, and by name: the embedded DNS answers AAAA.
+  const ping = await ok(['exec', 'v6-b', 'sh', '-c', `ping -6 -c1 -W3 ${v6}3::10 >/dev/null && echo ping6-ok; nslookup -type=aaaa v6-a; nslookup -type=a v6-a`]);
+  assert.match(ping, /ping6-ok/);
+  assert.match(ping, new RegExp(`Address: ${v6}3::10$`, 'm'));
+  assert.match(ping, new RegExp(`Address: ${ia.NetworkSettings.Networks.v6b.IPAddress.replace(/\./g, '\\.')}$`, 'm'));
+  const back = await d.docker(['exec', 'v6-a', 'ping', '-6', '-c1', '-W3', bIp6]);
+  assert.equal(back.code, 0, back.stdout + back.stderr);
+
+  // NAT66 for what leaves the subnet, as dockerd 28 adds it with ip6tables on.
+  assert.match(await ip6tablesNat(), new RegExp(`-A POSTROUTING -s ${v6}3::/64 ! -o br-${netId.slice(0, 12)} .*berth ${netId}.* -j MASQUERADE`));
+
+  // --ip6 validated: an address taken, one outside the subnet, one on a network without IPv6.
+  const taken = await d.docker(['run', '--rm', '--network', 'v6b', '--ip6', `${v6}3::10`, 'busybox', 'true']);
+  assert.notEqual(taken.code, 0);
+  assert.match(taken.stderr, /Address already in use/);
+  const outside = await d.docker(['create', '--network', 'v6b', '--ip6', `${v6}4::10`, 'busybox', 'true']);
+  assert.notEqual(outside.code, 0);
+  assert.match(outside.stderr, /does not belong to any of this network's subnets/);
+  await ok(['network', 'create', '--subnet', `${base}128/26`, 'v4only']);
+  const noV6 = await d.docker(['create', '--network', 'v4only', '--ip6', `${v6}3::11`, 'busybox', 'true']);
+  assert.notEqual(noV6.code, 0);
+  assert.match(noV6.stderr, /network v4only has no IPv6 subnet/);
+  await ok(['network', 'rm', 'v4only']);
+
+  // Addresses go back on rm: no lease file of either family stays.
+  await ok(['rm', '-f', a, b]);
+  const leases = (await readdir(join(d.dataRoot, 'network', 'ipam', netId)).catch(() => [] as string[])).filter((f) => f.includes(':') || /^\d+\./.test(f));
+  assert.deepEqual(leases, []);
+  await ok(['network', 'rm', 'v6b']);
+  assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${netId}`));
+});
+
+test('--link-local-ip: extra IPv4 and IPv6 link-local addresses on the interface, in inspect', async () => {
+  await ok(['network', 'create', '--ipv6', '--subnet', `${base}192/26`, '--subnet', `${v6}5::/64`, 'v6c']);
+  const c = (await ok(['run', '-d', '--network', 'v6c', '--link-local-ip', '169.254.10.10', '--link-local-ip', 'fe80::10', 'busybox', 'sleep', '300'])).trim();
+  const addrs = await ok(['exec', c, 'ip', '-o', 'addr', 'show', 'eth0']);
+  assert.match(addrs, /inet 169\.254\.10\.10\/16 /);
+  assert.match(addrs, /inet6 fe80::10\/64 scope link/);
+  const ep = (await inspect('container', c)).NetworkSettings.Networks.v6c;
+  assert.deepEqual(ep.IPAMConfig, { LinkLocalIPs: ['169.254.10.10', 'fe80::10'] });
+  const bad = await d.docker(['create', '--network', 'v6c', '--link-local-ip', '10.1.1.1', 'busybox', 'true']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid link-local IP address 10\.1\.1\.1/);
+  await ok(['rm', '-f', c]);
+  await ok(['network', 'rm', 'v6c']);
+});
+
+test('system check finds a NAT66 rule whose network and bridge are gone; --repair removes it', async (t) => {
+  const hex = createHash('sha256').update(`${d.dir}/v6`).digest('hex');
+  const rule = ['POSTROUTING', '-s', `${v6}ff::/64`, '!', '-o', `bg${hex.slice(0, 9)}`, '-m', 'comment', '--comment', `berth ${hex}`, '-j', 'MASQUERADE'];
+  t.after(() => execFileP('ip6tables', ['-w', '-t', 'nat', '-D', ...rule]).catch(() => undefined));
+  await execFileP('ip6tables', ['-w', '-t', 'nat', '-A', ...rule]);
+  const found = await d.berth(['system', 'check']);
+  assert.equal(found.code, 1, found.stdout + found.stderr);
+  assert.match(found.stdout, new RegExp(`fault: iptables rule of network ${hex.slice(0, 12)}, which no longer exists: POSTROUTING -s ${v6}ff::/64 `));
+  const repaired = await d.berth(['system', 'check', '--repair']);
+  assert.match(repaired.stdout, /0 faults, 1 repaired\n$/, repaired.stdout);
+  assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${hex}`));
+});
