@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TestDaemon } from './helpers/daemon.js';
+import { get } from 'node:http';
+import { BERTHD, TestDaemon } from './helpers/daemon.js';
 
 const execFileP = promisify(execFile);
 
@@ -171,4 +172,78 @@ test('system check finds a NAT66 rule whose network and bridge are gone; --repai
   const repaired = await d.berth(['system', 'check', '--repair']);
   assert.match(repaired.stdout, /0 faults, 1 repaired\n$/, repaired.stdout);
   assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${hex}`));
+});
+
+test('-p on an IPv6 network: bound on 0.0.0.0 and [::], reached over IPv6; [::1] and IPv6 on an IPv4 network refused clearly', async () => {
+  await ok(['network', 'create', '--ipv6', '--subnet', `${base}0/26`, '--subnet', `${v6}6::/64`, 'v6p']);
+  const c = (await ok(['run', '-d', '--network', 'v6p', '-p', '80', 'busybox', 'sh', '-c', 'mkdir -p /www && echo hello-v6 > /www/index.html && exec httpd -f -p 80 -h /www'])).trim();
+  const ports = (await inspect('container', c)).NetworkSettings.Ports['80/tcp'];
+  assert.equal(ports.length, 2, JSON.stringify(ports));
+  assert.equal(ports[0].HostIp, '0.0.0.0');
+  assert.equal(ports[1].HostIp, '::');
+  assert.equal(ports[1].HostPort, ports[0].HostPort);
+  const port = Number(ports[0].HostPort);
+  const shown = await ok(['port', c]);
+  assert.match(shown, new RegExp(`80/tcp -> \\[::\\]:${port}`));
+  // A host address of the IPv6 family (the bridge's) reaches the container through the ip6tables rules.
+  const fetch6 = async (host: string): Promise<string> => {
+    for (let i = 0; ; i++) {
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          const req = get({ host, port, path: '/', family: host.includes(':') ? 6 : 4, timeout: 2000 }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          });
+          req.on('error', reject);
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+        });
+      } catch (e) {
+        if (i >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  assert.equal(await fetch6(`${v6}6::1`), 'hello-v6\n');
+  assert.equal(await fetch6('127.0.0.1'), 'hello-v6\n');
+  assert.match((await execFileP('ip6tables-save', ['-t', 'nat'])).stdout, new RegExp(`${c}`));
+
+  const loop = await d.docker(['run', '--rm', '--network', 'v6p', '-p', '[::1]:18081:80', 'busybox', 'true']);
+  assert.notEqual(loop.code, 0);
+  assert.match(loop.stderr, /publishing a port on \[::1\] is not supported by berth/);
+  const v4net = await d.docker(['run', '--rm', '-p', '[::]:18082:80', 'busybox', 'true']);
+  assert.notEqual(v4net.code, 0);
+  assert.match(v4net.stderr, /publishing a port on IPv6 address :: needs the container's network to have IPv6/);
+
+  await ok(['rm', '-f', c]);
+  assert.doesNotMatch((await execFileP('ip6tables-save', ['-t', 'nat'])).stdout, new RegExp(`${c}`));
+  await ok(['network', 'rm', 'v6p']);
+});
+
+test('the default bridge with --ipv6 and --fixed-cidr-v6: its IPv6 config, the top-level inspect fields, NAT66; --ipv6 alone refused as dockerd does', async () => {
+  const h = createHash('sha256').update(`${d.dir}/default`).digest('hex');
+  const p = `fd${h.slice(0, 2)}:${parseInt(h.slice(2, 6), 16).toString(16)}:${parseInt(h.slice(6, 10), 16).toString(16)}:1`;
+  const refused = await execFileP(BERTHD, ['--ipv6', '--data-root', join(d.dir, 'x'), '-H', `unix://${join(d.dir, 'x.sock')}`, '--cri=false']).then(() => null, (e: { stderr: string }) => e.stderr);
+  assert.match(refused ?? 'started', /IPv6 is enabled for the default bridge, but no subnet is configured\. Specify an IPv6 subnet using --fixed-cidr-v6/);
+
+  const d2 = await TestDaemon.start({ args: ['--ipv6', '--fixed-cidr-v6', `${p}::/64`] });
+  try {
+    await d2.makeBusyboxImage();
+    const bridge = JSON.parse((await d2.docker(['network', 'inspect', 'bridge'])).stdout)[0];
+    assert.equal(bridge.EnableIPv6, true);
+    assert.deepEqual(bridge.IPAM.Config[1], { Subnet: `${p}::/64`, Gateway: `${p}::1` });
+    const c = (await d2.docker(['run', '-d', 'busybox', 'sleep', '300'])).stdout.trim();
+    const ns = JSON.parse((await d2.docker(['inspect', c])).stdout)[0].NetworkSettings;
+    assert.equal(ns.GlobalIPv6Address, `${p}::2`);
+    assert.equal(ns.GlobalIPv6PrefixLen, 64);
+    assert.equal(ns.IPv6Gateway, `${p}::1`);
+    assert.equal(ns.Networks.bridge.GlobalIPv6Address, `${p}::2`);
+    const ping = await d2.docker(['exec', c, 'ping', '-6', '-c1', '-W3', `${p}::1`]);
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    assert.match(await ip6tablesNat(), new RegExp(`-A POSTROUTING -s ${p}::/64 ! -o ${d2.net.bridge} `));
+    await d2.docker(['rm', '-f', c]);
+  } finally {
+    await d2.cleanup();
+  }
+  assert.doesNotMatch(await ip6tablesNat(), new RegExp(`-s ${p}::/64 `));
 });

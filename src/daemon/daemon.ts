@@ -86,14 +86,14 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Assigned below, once the services it needs exist; the closures before it read it later.
   // eslint-disable-next-line prefer-const
   let containers: ContainerService | undefined;
-  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
+  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'), { ip6tables: opts.ip6tables });
   const networkStore = new NetworkStore(db);
   const networks = new NetworkService({
     store: networkStore,
     containers: () => containerStore.list(),
     driver: bridges,
     bus,
-    defaultBridge: { name: opts.bridge, bip: opts.bip },
+    defaultBridge: { name: opts.bridge, bip: opts.bip, ...(opts.fixedCidrV6 ? { fixedCidrV6: opts.fixedCidrV6 } : {}) },
     pools: opts.defaultAddressPools,
     ulaPool: ulaPool(await daemonId(opts.dataRoot)),
     log: (msg, err) => log.warn(msg, err),

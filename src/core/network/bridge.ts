@@ -65,6 +65,8 @@ export class BridgeDriver {
     readonly pluginDir: string,
     /** Address leases under berth's data root (host-local's layout), so parallel daemons never share them. */
     readonly ipamDir: string,
+    /** dockerd's `ip6tables` (default true): NAT66 and IPv6 port rules; off, IPv6 networks get neither. */
+    readonly opts: { ip6tables?: boolean } = {},
   ) {
     this.#veths = new VethEndpoints(new HostLocalLeases(ipamDir));
   }
@@ -95,7 +97,7 @@ export class BridgeDriver {
           interfaces: [{ name: req.ifname, mac: got.mac, sandbox: req.netns }],
           ips: [
             { interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway },
-            ...(got.ipv6 ? [{ interface: 0, address: `${got.ipv6.ip}/${got.ipv6.prefixLen}`, gateway: got.ipv6.gateway }] : []),
+            ...(got.ipv6 && this.opts.ip6tables !== false ? [{ interface: 0, address: `${got.ipv6.ip}/${got.ipv6.prefixLen}`, gateway: got.ipv6.gateway }] : []),
           ],
         };
         await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
@@ -120,7 +122,8 @@ export class BridgeDriver {
    */
   async masquerade(net: BridgeNetworkConfig, on: boolean): Promise<void> {
     // An IPv6 subnet gets the same rule from ip6tables (dockerd 28's default, "ip6tables": true).
-    const sets: ['iptables' | 'ip6tables', string][] = [['iptables', net.subnet], ...(net.ipv6 ? [['ip6tables', net.ipv6.subnet] as ['ip6tables', string]] : [])];
+    const v6 = net.ipv6 && this.opts.ip6tables !== false ? [['ip6tables', net.ipv6.subnet] as ['ip6tables', string]] : [];
+    const sets: ['iptables' | 'ip6tables', string][] = [['iptables', net.subnet], ...v6];
     for (const [tool, subnet] of sets) {
       const rule = ['-t', 'nat', 'POSTROUTING', '-s', subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
       const run = (op: string): Promise<unknown> => execFileP(tool, ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);

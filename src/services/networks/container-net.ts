@@ -194,7 +194,8 @@ export class ContainerNetworking {
     rec.netns = netns;
     let mappings: PortMapping[];
     try {
-      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id));
+      // Ports are published on the first network: over IPv6 too when it has IPv6 and ip6tables is on.
+      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id), { ipv6: eps[0]?.[0].ipam6 !== undefined && this.endpoints.driver.opts.ip6tables !== false });
       rec.ports = ports.bound;
       mappings = ports.mappings;
     } catch (e) {

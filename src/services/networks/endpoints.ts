@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Conflict, InvalidArgument } from '../../errdefs/index.js';
+import { Conflict, InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord, PortBinding } from '../../core/metadata/index.js';
-import { adoptNetns, BridgeDriver, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
+import { adoptNetns, BridgeDriver, parseAddr, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
 
 /** The CNI view of a bridge network record. */
 export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
@@ -35,7 +35,7 @@ function splitPort(key: string): [number, Proto] {
  * one), plus every EXPOSEd port with -P. A port held by another container of this daemon or by a
  * host process is refused with Docker's words.
  */
-export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
+export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>, opts: { ipv6?: boolean } = {}): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
   const wanted: Record<string, PortBinding[]> = {};
   for (const [k, v] of Object.entries(rec.spec.networking.portBindings)) wanted[k] = v.length ? v : [{ hostIp: '', hostPort: '' }];
   if (rec.spec.networking.publishAll) for (const k of Object.keys(rec.config.exposedPorts)) wanted[k] ??= [{ hostIp: '', hostPort: '' }];
@@ -50,7 +50,8 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
   for (const [key, list] of Object.entries(wanted)) {
     const [containerPort, proto] = splitPort(key);
     for (const b of list) {
-      const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
+      const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp.replace(/^\[(.*)\]$/, '$1');
+      checkIpv6HostIp(ip, opts.ipv6 === true);
       let hostPort: number | undefined;
       const range = /^(\d+)-(\d+)$/.exec(b.hostPort);
       if (b.hostPort === '') {
@@ -66,10 +67,25 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
       }
       mine.add(`${ip}:${hostPort}/${proto}`);
       (bound[key] ??= []).push({ hostIp: ip || '0.0.0.0', hostPort: String(hostPort) });
+      // On an IPv6 network a port published on all addresses is bound on [::] too, as dockerd 28 shows it.
+      if (ip === '' && opts.ipv6) (bound[key] ??= []).push({ hostIp: '::', hostPort: String(hostPort) });
       mappings.push({ hostPort, containerPort, protocol: proto, ...(ip ? { hostIP: ip } : {}) });
     }
   }
   return { bound, mappings };
+}
+
+/**
+ * An IPv6 host address of -p: the IPv6 rules reach the container only on a network with IPv6 (dockerd's
+ * docker-proxy would relay to IPv4 otherwise), and none reaches it from [::1] (the kernel does not
+ * route IPv6 loopback traffic out: dockerd relays it with docker-proxy, which berth does not have).
+ */
+function checkIpv6HostIp(ip: string, ipv6: boolean): void {
+  if (!ip.includes(':')) return;
+  const a = parseAddr(ip);
+  if (!a?.v6) throw new InvalidArgument(`invalid host IP address in port binding: ${ip}`);
+  if (a.n === 1n) throw new NotImplemented(`publishing a port on [::1] is not supported by berth: IPv6 loopback needs a userland proxy (docker-proxy), which berth does not have; publish on [::] or another address`);
+  if (!ipv6) throw new NotImplemented(`publishing a port on IPv6 address ${ip} needs the container's network to have IPv6 (--ipv6): berth has no userland proxy to relay it to IPv4`);
 }
 
 /** Host ports held by running containers: "ip:port/proto" with '' for all addresses. */
@@ -152,7 +168,11 @@ export function mappingsOf(rec: ContainerRecord): PortMapping[] {
   const out: PortMapping[] = [];
   for (const [key, list] of Object.entries(rec.ports ?? {})) {
     const [containerPort, proto] = splitPort(key);
-    for (const b of list) out.push({ hostPort: Number(b.hostPort), containerPort, protocol: proto, ...(b.hostIp && b.hostIp !== '0.0.0.0' ? { hostIP: b.hostIp } : {}) });
+    for (const b of list) {
+      // The [::] twin of a port bound on all addresses is the same mapping.
+      if (b.hostIp === '::' && list.some((o) => o.hostIp === '0.0.0.0' && o.hostPort === b.hostPort)) continue;
+      out.push({ hostPort: Number(b.hostPort), containerPort, protocol: proto, ...(b.hostIp && b.hostIp !== '0.0.0.0' ? { hostIP: b.hostIp } : {}) });
+    }
   }
   return out;
 }

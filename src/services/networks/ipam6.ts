@@ -79,3 +79,11 @@ export function checkLinkLocal(net: NetworkRecord, ip: string): string {
   if (a.v6 && !net.ipam6) throw new InvalidArgument(`invalid link-local IP address ${ip}: network ${net.name} has IPv6 disabled (create it with --ipv6)`);
   return formatAddr(a.n, a.v6);
 }
+
+/** The default bridge's IPv6 (--ipv6 with --fixed-cidr-v6): that subnet, its first address the bridge's. */
+export function defaultBridgeIpv6(fixedCidrV6: string): NonNullable<NetworkRecord['ipam6']> {
+  const p = parsePrefix(fixedCidrV6);
+  if (!p.v6) throw new InvalidArgument(`invalid fixed-cidr-v6 ${fixedCidrV6}: not an IPv6 subnet`);
+  if (p.prefix > 126) throw new InvalidArgument(`invalid fixed-cidr-v6 ${fixedCidrV6}: too small for a gateway and a container`);
+  return { subnet: formatPrefix(p), gateway: formatAddr(p.base + 1n, true) };
+}

@@ -19,7 +19,7 @@ import {
 } from '../../core/network/index.js';
 import { networkMatches, validateNetworkFilters, type NetworkFilters } from './filters.js';
 import { bridgeConfig } from './endpoints.js';
-import { planIpv6, splitConfigs } from './ipam6.js';
+import { defaultBridgeIpv6, planIpv6, splitConfigs } from './ipam6.js';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
@@ -30,7 +30,7 @@ export interface NetworkServiceDeps {
   driver: BridgeDriver;
   bus?: EventBus;
   /** The default `bridge` network: its Linux bridge and --bip (gateway address with prefix). */
-  defaultBridge: { name: string; bip: string };
+  defaultBridge: { name: string; bip: string; fixedCidrV6?: string };
   /** daemon.json default-address-pools, for networks created without --subnet. */
   pools: AddressPool[];
   /** dockerd 27+'s IPv6 pool when `pools` holds none: a unique local /48 derived from the engine id. */
@@ -78,9 +78,11 @@ export class NetworkService {
     if (bip.ip === bip.base) throw new InvalidArgument(`--bip ${this.deps.defaultBridge.bip}: give the bridge's address (e.g. 172.17.0.1/16), not the network's`);
     const bridgeName = this.deps.defaultBridge.name;
     if (!BRIDGE_NAME.test(bridgeName)) throw new InvalidArgument(`invalid bridge name: ${bridgeName}`);
+    const ipam6 = this.deps.defaultBridge.fixedCidrV6 ? defaultBridgeIpv6(this.deps.defaultBridge.fixedCidrV6) : undefined;
     const want: NetworkRecord[] = [
       this.#record('bridge', 'bridge', {
         ipam: { subnet: formatCidr(bip), gateway: formatIp(bip.ip) },
+        ...(ipam6 ? { enableIpv6: true, ipam6 } : {}),
         bridge: bridgeName,
         options: {
           'com.docker.network.bridge.default_bridge': 'true',
@@ -97,8 +99,9 @@ export class NetworkService {
     for (const w of want) {
       const have = this.deps.store.list().find((n) => n.name === w.name);
       if (!have) this.deps.store.insert(w);
-      else if (w.name === 'bridge' && (have.ipam?.subnet !== w.ipam?.subnet || have.ipam?.gateway !== w.ipam?.gateway || have.bridge !== w.bridge)) {
-        this.deps.store.update({ ...have, ipam: w.ipam as NonNullable<NetworkRecord['ipam']>, bridge: bridgeName, options: w.options });
+      else if (w.name === 'bridge' && (have.ipam?.subnet !== w.ipam?.subnet || have.ipam?.gateway !== w.ipam?.gateway || have.bridge !== w.bridge || have.ipam6?.subnet !== w.ipam6?.subnet)) {
+        const { ipam6: _old, ...rest } = have;
+        this.deps.store.update({ ...rest, ipam: w.ipam as NonNullable<NetworkRecord['ipam']>, bridge: bridgeName, options: w.options, enableIpv6: w.enableIpv6, ...(w.ipam6 ? { ipam6: w.ipam6 } : {}) });
       }
     }
     // The embedded DNS of user networks whose bridge is up (containers that outlived a restart).

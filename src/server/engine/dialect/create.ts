@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InvalidArgument } from '../../../errdefs/index.js';
 import type { ContainerSpec, CreateInput, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
 import { parseDeviceCgroupRules } from '../device-rules.js';
@@ -182,7 +183,7 @@ function portBindingsFromWire(pb: Record<string, unknown>): Record<string, { hos
       const o = obj(b) ?? {};
       const hostIp = str(o['HostIp']) ?? '';
       const hostPort = str(o['HostPort']) ?? '';
-      if (hostIp && !/^[\d.]+$/.test(hostIp)) throw new InvalidArgument(`invalid host IP address: ${hostIp} (berth publishes IPv4 ports)`);
+      if (hostIp && isIP(hostIp.replace(/^\[(.*)\]$/, '$1')) === 0) throw new InvalidArgument(`invalid host IP address: ${hostIp}`);
       if (hostPort && !/^\d+(-\d+)?$/.test(hostPort)) throw new InvalidArgument(`invalid hostPort: ${hostPort}`);
       return { hostIp, hostPort };
     });
