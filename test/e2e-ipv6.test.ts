@@ -157,7 +157,13 @@ test('--link-local-ip: extra IPv4 and IPv6 link-local addresses on the interface
   const bad = await d.docker(['create', '--network', 'v6c', '--link-local-ip', '10.1.1.1', 'busybox', 'true']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /invalid link-local IP address 10\.1\.1\.1/);
-  await ok(['rm', '-f', c]);
+  // network connect --ip6 on a running container of the default bridge: eth1 gets the asked address.
+  const other = (await ok(['run', '-d', 'busybox', 'sleep', '300'])).trim();
+  await ok(['network', 'connect', '--ip6', `${v6}5::99`, 'v6c', other]);
+  assert.match(await ok(['exec', other, 'ip', '-6', '-o', 'addr', 'show', 'eth1']), new RegExp(`inet6 ${v6}5::99/64 scope global`));
+  assert.equal((await inspect('container', other)).NetworkSettings.Networks.v6c.GlobalIPv6Address, `${v6}5::99`);
+  await ok(['network', 'disconnect', 'v6c', other]);
+  await ok(['rm', '-f', c, other]);
   await ok(['network', 'rm', 'v6c']);
 });
 
