@@ -180,51 +180,68 @@ test('system check finds a NAT66 rule whose network and bridge are gone; --repai
   assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${hex}`));
 });
 
-test('-p on an IPv6 network: bound on 0.0.0.0 and [::], reached over IPv6; [::1] and IPv6 on an IPv4 network refused clearly', async () => {
+test('-p on an IPv6 network: bound on 0.0.0.0 and [::], reached from [::1], the bridge\'s IPv6 address and 127.0.0.1; -p [::1]:… binds only that; relays back after a berthd restart', async () => {
   await ok(['network', 'create', '--ipv6', '--subnet', `${base}0/26`, '--subnet', `${v6}6::/64`, 'v6p']);
-  const c = (await ok(['run', '-d', '--network', 'v6p', '-p', '80', 'busybox', 'sh', '-c', 'mkdir -p /www && echo hello-v6 > /www/index.html && exec httpd -f -p 80 -h /www'])).trim();
+  const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-v6 > /www/index.html && exec httpd -f -p 80 -h /www'];
+  const c = (await ok(['run', '-d', '--network', 'v6p', '-p', '80', 'busybox', ...HTTPD])).trim();
   const ports = (await inspect('container', c)).NetworkSettings.Ports['80/tcp'];
   assert.equal(ports.length, 2, JSON.stringify(ports));
   assert.equal(ports[0].HostIp, '0.0.0.0');
   assert.equal(ports[1].HostIp, '::');
   assert.equal(ports[1].HostPort, ports[0].HostPort);
   const port = Number(ports[0].HostPort);
-  const shown = await ok(['port', c]);
-  assert.match(shown, new RegExp(`80/tcp -> \\[::\\]:${port}`));
-  // A host address of the IPv6 family (the bridge's) reaches the container through the ip6tables rules.
-  const fetch6 = async (host: string): Promise<string> => {
-    for (let i = 0; ; i++) {
-      try {
-        return await new Promise<string>((resolve, reject) => {
-          const req = get({ host, port, path: '/', family: host.includes(':') ? 6 : 4, timeout: 2000 }, (res) => {
-            let body = '';
-            res.on('data', (d: Buffer) => (body += d.toString()));
-            res.on('end', () => resolve(body));
-          });
-          req.on('error', reject);
-          req.on('timeout', () => req.destroy(new Error('timeout')));
-        });
-      } catch (e) {
-        if (i >= 20) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  };
-  assert.equal(await fetch6(`${v6}6::1`), 'hello-v6\n');
-  assert.equal(await fetch6('127.0.0.1'), 'hello-v6\n');
-  assert.match((await execFileP('ip6tables-save', ['-t', 'nat'])).stdout, new RegExp(`${c}`));
+  assert.match(await ok(['port', c]), new RegExp(`80/tcp -> \\[::\\]:${port}`));
+  assert.equal(await fetchText('::1', port), 'hello-v6\n');
+  assert.equal(await fetchText(`${v6}6::1`, port), 'hello-v6\n');
+  assert.equal(await fetchText('127.0.0.1', port), 'hello-v6\n');
 
-  const loop = await d.docker(['run', '--rm', '--network', 'v6p', '-p', '[::1]:18081:80', 'busybox', 'true']);
-  assert.notEqual(loop.code, 0);
-  assert.match(loop.stderr, /publishing a port on \[::1\] is not supported by berth/);
-  const v4net = await d.docker(['run', '--rm', '-p', '[::]:18082:80', 'busybox', 'true']);
-  assert.notEqual(v4net.code, 0);
-  assert.match(v4net.stderr, /publishing a port on IPv6 address :: needs the container's network to have IPv6/);
+  // Only [::1]: nothing on the IPv4 side.
+  const lo = (await ok(['run', '-d', '--network', 'v6p', '-p', '[::1]::80', 'busybox', ...HTTPD])).trim();
+  const loPorts = (await inspect('container', lo)).NetworkSettings.Ports['80/tcp'];
+  assert.deepEqual(loPorts.map((b: { HostIp: string }) => b.HostIp), ['::1']);
+  const loPort = Number(loPorts[0].HostPort);
+  assert.equal(await fetchText('::1', loPort), 'hello-v6\n');
+  await assert.rejects(fetchText('127.0.0.1', loPort, 1), /ECONNREFUSED/);
 
-  await ok(['rm', '-f', c]);
-  assert.doesNotMatch((await execFileP('ip6tables-save', ['-t', 'nat'])).stdout, new RegExp(`${c}`));
+  // The relays live in berthd: a restarted berthd opens them again for the running containers.
+  await d.stopDaemon();
+  await d.spawn();
+  assert.equal(await fetchText('::1', port), 'hello-v6\n');
+  assert.equal(await fetchText('::1', loPort), 'hello-v6\n');
+
+  // [::] on the default bridge (IPv4 only) is relayed to the container's IPv4 address, as docker-proxy does.
+  const v4 = (await ok(['run', '-d', '-p', '[::]::80', 'busybox', ...HTTPD])).trim();
+  const v4Port = Number((await inspect('container', v4)).NetworkSettings.Ports['80/tcp'][0].HostPort);
+  assert.equal(await fetchText('::1', v4Port), 'hello-v6\n');
+  const udp = await d.docker(['run', '--rm', '--network', 'v6p', '-p', '[::1]:18083:53/udp', 'busybox', 'true']);
+  assert.notEqual(udp.code, 0);
+  assert.match(udp.stderr, /publishing a udp port on IPv6 address ::1 is not supported by berth: it relays only TCP over IPv6/);
+
+  await ok(['rm', '-f', c, lo, v4]);
+  await assert.rejects(fetchText('::1', port, 1), /ECONNREFUSED/);
+  await assert.rejects(fetchText('::1', loPort, 1), /ECONNREFUSED/);
   await ok(['network', 'rm', 'v6p']);
 });
+
+/** GET / from host:port (retried while the listener comes up). */
+async function fetchText(host: string, port: number, tries = 20): Promise<string> {
+  for (let i = 1; ; i++) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const req = get({ host, port, path: '/', timeout: 2000 }, (res) => {
+          let body = '';
+          res.on('data', (b: Buffer) => (body += b.toString()));
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+      });
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 test('the default bridge with --ipv6 and --fixed-cidr-v6: its IPv6 config, the top-level inspect fields, NAT66; --ipv6 alone refused as dockerd does', async () => {
   const h = createHash('sha256').update(`${d.dir}/default`).digest('hex');

@@ -193,6 +193,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   const svc = containers;
   await svc.restore();
+  // The IPv6 port relays of containers that outlived the previous berthd.
+  await networking.restoreIpv6Relays();
   // A connect or start a kill cut short can leave a veth on one of this berthd's bridges that no
   // recorded endpoint owns (the endpoint was made, its record not yet written): it goes, with its peer.
   for (const v of (await checkPorts.veths?.().catch(() => [])) ?? []) {
@@ -339,6 +341,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await cri?.close();
       await server.close();
       networks.close();
+      bridges.close();
       await registryClient.close();
       db.close();
       await rm(opts.pidfile, { force: true });

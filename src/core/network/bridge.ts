@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { CNI_VERSION, invokePlugin, type CniResult } from './cni.js';
 import { HostLocalLeases } from './ipam.js';
 import { VethEndpoints } from './veth-endpoints.js';
+import { Ipv6PortProxies, type Ipv6Relay } from './ipv6-proxy.js';
 
 const execFileP = promisify(execFile);
 
@@ -60,6 +61,7 @@ export class BridgeDriver {
   /** Networks whose masquerade rule this process has checked. */
   readonly #masqueraded = new Set<string>();
   readonly #veths: VethEndpoints;
+  readonly #proxies = new Ipv6PortProxies();
 
   constructor(
     readonly pluginDir: string,
@@ -90,18 +92,20 @@ export class BridgeDriver {
     }
     const got = await this.#veths.attach(net, req);
     try {
-      if (req.ports?.length) {
+      // IPv6 host addresses are relayed in berthd (docker-proxy's way); portmap's DNAT does IPv4.
+      const v4ports = (req.ports ?? []).filter((p) => !p.hostIP?.includes(':'));
+      if (v4ports.length) {
         // portmap reads the endpoint from the chain's previous result, as the bridge plugin gave it.
         const prev: CniResult = {
           cniVersion: CNI_VERSION,
           interfaces: [{ name: req.ifname, mac: got.mac, sandbox: req.netns }],
           ips: [
             { interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway },
-            ...(got.ipv6 && this.opts.ip6tables !== false ? [{ interface: 0, address: `${got.ipv6.ip}/${got.ipv6.prefixLen}`, gateway: got.ipv6.gateway }] : []),
           ],
         };
-        await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
+        await invokePlugin(this.pluginDir, this.#portmapConf(net, v4ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
       }
+      await this.openIpv6Relays(req.containerId, req.ifname, got.ipv6?.ip ?? got.ip, req.ports ?? []);
       return { ifname: req.ifname, ...got };
     } catch (e) {
       await this.detach(net, { ...req }).catch(() => undefined);
@@ -112,8 +116,28 @@ export class BridgeDriver {
   /** CNI DEL of the chain in reverse; each plugin tolerates what is already gone. */
   async detach(net: BridgeNetworkConfig, req: AttachRequest, opts: { namespaceGoes?: boolean } = {}): Promise<void> {
     const rt = { containerId: req.containerId, netns: req.netns, ifname: req.ifname };
+    this.#proxies.close(`${req.containerId}/${req.ifname}`);
     if (req.ports?.length) await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports), 'DEL', rt);
     await this.#veths.detach(net, req, opts);
+  }
+
+  /**
+   * The relays of a container's ports on IPv6 host addresses: [::] for a TCP port published on all
+   * addresses of a container with IPv6, and each IPv6 address asked for (relayed to the container's
+   * IPv6 address, else to its IPv4 one, as docker-proxy does). Also called for the running containers
+   * of a restarted berthd. Opened already: kept.
+   */
+  async openIpv6Relays(containerId: string, ifname: string, target: string, ports: PortMapping[]): Promise<void> {
+    const key = `${containerId}/${ifname}`;
+    if (this.#proxies.has(key)) return;
+    const v6 = target.includes(':');
+    const relays: Ipv6Relay[] = [];
+    for (const p of ports) {
+      if (p.protocol !== 'tcp') continue;
+      if (p.hostIP?.includes(':')) relays.push({ hostIp: p.hostIP, hostPort: p.hostPort, target, targetPort: p.containerPort });
+      else if (!p.hostIP && v6) relays.push({ hostIp: '::', hostPort: p.hostPort, target, targetPort: p.containerPort });
+    }
+    if (relays.length) await this.#proxies.open(key, relays);
   }
 
   /**
@@ -132,6 +156,11 @@ export class BridgeDriver {
       if (!on && present) await run('-D');
     }
     if (!on) this.#masqueraded.delete(net.id);
+  }
+
+  /** berthd's stop: the IPv6 port relays close (a restarted berthd opens them again). */
+  close(): void {
+    this.#proxies.closeAll();
   }
 
   /** Removes a network's bridge (network rm); a missing one is fine. */

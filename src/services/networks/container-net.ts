@@ -194,8 +194,8 @@ export class ContainerNetworking {
     rec.netns = netns;
     let mappings: PortMapping[];
     try {
-      // Ports are published on the first network: over IPv6 too when it has IPv6 and ip6tables is on.
-      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id), { ipv6: eps[0]?.[0].ipam6 !== undefined && this.endpoints.driver.opts.ip6tables !== false });
+      // Ports are published on the first network: on [::] too when it has IPv6.
+      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id), { ipv6: eps[0]?.[0].ipam6 !== undefined });
       rec.ports = ports.bound;
       mappings = ports.mappings;
     } catch (e) {
@@ -224,6 +224,16 @@ export class ContainerNetworking {
       };
     };
     return { mode: owned ? { mode: 'none' } : { mode: 'path', netnsPath: netns }, files: settled(files()) };
+  }
+
+  /** At berthd's start: the IPv6 port relays of the running containers (they lived in the berthd before). */
+  async restoreIpv6Relays(): Promise<void> {
+    for (const rec of this.containers.list()) {
+      if ((rec.state.status !== 'running' && rec.state.status !== 'paused') || !rec.netns || !rec.ports) continue;
+      const ep = Object.values(rec.networks ?? {}).find((e) => e.ifname === 'eth0');
+      if (!ep?.ip) continue;
+      await this.endpoints.driver.openIpv6Relays(rec.id, 'eth0', ep.ip6 ?? ep.ip, mappingsOf(rec)).catch((e: unknown) => this.networks.deps.log(`IPv6 ports of ${rec.id}`, e));
+    }
   }
 
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */

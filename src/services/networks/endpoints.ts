@@ -51,7 +51,7 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
     const [containerPort, proto] = splitPort(key);
     for (const b of list) {
       const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp.replace(/^\[(.*)\]$/, '$1');
-      checkIpv6HostIp(ip, opts.ipv6 === true);
+      checkIpv6HostIp(ip, proto);
       let hostPort: number | undefined;
       const range = /^(\d+)-(\d+)$/.exec(b.hostPort);
       if (b.hostPort === '') {
@@ -67,25 +67,19 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
       }
       mine.add(`${ip}:${hostPort}/${proto}`);
       (bound[key] ??= []).push({ hostIp: ip || '0.0.0.0', hostPort: String(hostPort) });
-      // On an IPv6 network a port published on all addresses is bound on [::] too, as dockerd 28 shows it.
-      if (ip === '' && opts.ipv6) (bound[key] ??= []).push({ hostIp: '::', hostPort: String(hostPort) });
+      // On an IPv6 network a TCP port published on all addresses is bound on [::] too, as dockerd 28 shows it.
+      if (ip === '' && opts.ipv6 && proto === 'tcp') (bound[key] ??= []).push({ hostIp: '::', hostPort: String(hostPort) });
       mappings.push({ hostPort, containerPort, protocol: proto, ...(ip ? { hostIP: ip } : {}) });
     }
   }
   return { bound, mappings };
 }
 
-/**
- * An IPv6 host address of -p: the IPv6 rules reach the container only on a network with IPv6 (dockerd's
- * docker-proxy would relay to IPv4 otherwise), and none reaches it from [::1] (the kernel does not
- * route IPv6 loopback traffic out: dockerd relays it with docker-proxy, which berth does not have).
- */
-function checkIpv6HostIp(ip: string, ipv6: boolean): void {
+/** An IPv6 host address of -p: relayed in berthd (see BridgeDriver.openIpv6Relays), for TCP only. */
+function checkIpv6HostIp(ip: string, proto: Proto): void {
   if (!ip.includes(':')) return;
-  const a = parseAddr(ip);
-  if (!a?.v6) throw new InvalidArgument(`invalid host IP address in port binding: ${ip}`);
-  if (a.n === 1n) throw new NotImplemented(`publishing a port on [::1] is not supported by berth: IPv6 loopback needs a userland proxy (docker-proxy), which berth does not have; publish on [::] or another address`);
-  if (!ipv6) throw new NotImplemented(`publishing a port on IPv6 address ${ip} needs the container's network to have IPv6 (--ipv6): berth has no userland proxy to relay it to IPv4`);
+  if (!parseAddr(ip)?.v6) throw new InvalidArgument(`invalid host IP address in port binding: ${ip}`);
+  if (proto !== 'tcp') throw new NotImplemented(`publishing a ${proto} port on IPv6 address ${ip} is not supported by berth: it relays only TCP over IPv6`);
 }
 
 /** Host ports held by running containers: "ip:port/proto" with '' for all addresses. */

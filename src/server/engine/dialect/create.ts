@@ -185,16 +185,12 @@ function portBindingsFromWire(pb: Record<string, unknown>): Record<string, { hos
       const hostPort = str(o['HostPort']) ?? '';
       const bare = hostIp.replace(/^\[(.*)\]$/, '$1');
       if (hostIp && isIP(bare) === 0) throw new InvalidArgument(`invalid host IP address: ${hostIp}`);
-      if (isIP(bare) === 6 && /^(0{0,4}:){2,7}0{0,3}1$/.test(bare)) throw new InvalidArgument(IPV6_LOOPBACK_REFUSAL);
       if (hostPort && !/^\d+(-\d+)?$/.test(hostPort)) throw new InvalidArgument(`invalid hostPort: ${hostPort}`);
       return { hostIp, hostPort };
     });
   }
   return out;
 }
-
-/** Why -p [::1]:… is refused (the services refuse it in the same words for a body that got past here). */
-const IPV6_LOOPBACK_REFUSAL = 'publishing a port on [::1] is not supported by berth: IPv6 loopback needs a userland proxy (docker-proxy), which berth does not have; publish on [::] or another address';
 
 /**
  * One link as dockerd parses it: `name`, `name:alias`, or inspect's own `/name:/parent/alias`
