@@ -261,6 +261,9 @@ test('the default bridge with --ipv6 and --fixed-cidr-v6: its IPv6 config, the t
     assert.equal(ns.GlobalIPv6PrefixLen, 64);
     assert.equal(ns.IPv6Gateway, `${p}::1`);
     assert.equal(ns.Networks.bridge.GlobalIPv6Address, `${p}::2`);
+    const fixed = await d2.docker(['create', '--ip6', `${p}::9`, 'busybox', 'true']);
+    assert.notEqual(fixed.code, 0);
+    assert.match(fixed.stderr, /user specified IP address is supported on user defined networks only/);
     const ping = await d2.docker(['exec', c, 'ping', '-6', '-c1', '-W3', `${p}::1`]);
     assert.equal(ping.code, 0, ping.stdout + ping.stderr);
     assert.match(await ip6tablesNat(), new RegExp(`-A POSTROUTING -s ${p}::/64 ! -o ${d2.net.bridge} `));

@@ -65,7 +65,7 @@ export function planIpv6(cfg: IpamConfig, networks: NetworkRecord[], pools: Addr
 export function checkIp6(net: NetworkRecord, ip6: string): string {
   const a = parseAddr(ip6);
   if (!a?.v6) throw new InvalidArgument(`invalid IPv6 address: ${ip6}`);
-  if (net.name === 'bridge' && !net.ipam6) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+  if (net.name === 'bridge') throw new InvalidArgument('user specified IP address is supported on user defined networks only');
   if (!net.ipam6) throw new InvalidArgument(`invalid address ${ip6}: network ${net.name} has no IPv6 subnet (create it with --ipv6)`);
   if (!prefixContains(parsePrefix(net.ipam6.subnet), a.n)) throw new InvalidArgument(`invalid address ${ip6}: it does not belong to any of this network's subnets`);
   return formatAddr(a.n, true);
