@@ -157,6 +157,11 @@ test('--link-local-ip: extra IPv4 and IPv6 link-local addresses on the interface
   const bad = await d.docker(['create', '--network', 'v6c', '--link-local-ip', '10.1.1.1', 'busybox', 'true']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /invalid link-local IP address 10\.1\.1\.1/);
+  // berth's own CLI sends the same fields.
+  const own = await d.berth(['run', '--rm', '--network', 'v6c', '--ip6', `${v6}5::77`, '--link-local-ip', '169.254.10.11', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, new RegExp(`inet6 ${v6}5::77/64 scope global`));
+  assert.match(own.stdout, /inet 169\.254\.10\.11\/16 /);
   // network connect --ip6 on a running container of the default bridge: eth1 gets the asked address.
   const other = (await ok(['run', '-d', 'busybox', 'sleep', '300'])).trim();
   await ok(['network', 'connect', '--ip6', `${v6}5::99`, 'v6c', other]);
