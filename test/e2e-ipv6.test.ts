@@ -67,6 +67,14 @@ test('network create --ipv6: both IPAM configs in inspect, the IPv6 gateway on t
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, new RegExp(`it should be ${v6}2::/64`));
 
+  // What berth's bridges cannot do is refused by name, not ignored.
+  const v6only = await d.docker(['network', 'create', '--ipv4=false', '--ipv6', 'v6only']);
+  assert.notEqual(v6only.code, 0);
+  assert.match(v6only.stderr, /EnableIPv4 false \(--ipv4=false\) is not supported by berth/);
+  const aux = await d.docker(['network', 'create', '--subnet', `${base}0/26`, '--aux-address', `r=${base}5`, 'auxnet']);
+  assert.notEqual(aux.code, 0);
+  assert.match(aux.stderr, /AuxiliaryAddresses \(--aux-address\) is not supported by berth/);
+
   // --ipv6 alone: a /64 of this engine's unique local /48, as dockerd 27+ allocates it.
   await ok(['network', 'create', '--ipv6', 'v6auto']);
   const auto = await inspect('network', 'v6auto');

@@ -37,6 +37,12 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const ipam = obj(body['IPAM']);
     if (ipam && str(ipam['Driver']) && ipam['Driver'] !== 'default') throw new NotImplemented(`IPAM driver ${String(ipam['Driver'])} is not supported by berth`);
     const configs = Array.isArray(ipam?.['Config']) ? (ipam['Config'] as unknown[]) : [];
+    // --ipv4=false (API 1.48's EnableIPv4) asks for an IPv6-only network; berth's bridges always have IPv4.
+    if (body['EnableIPv4'] === false) throw new NotImplemented('EnableIPv4 false (--ipv4=false) is not supported by berth: its bridge networks always have an IPv4 subnet');
+    for (const c of configs) {
+      const aux = obj(obj(c)?.['AuxiliaryAddresses']);
+      if (aux && Object.keys(aux).length) throw new NotImplemented('IPAM.Config.AuxiliaryAddresses (--aux-address) is not supported by berth');
+    }
     const rec = await svc().create({
       name,
       ...(str(body['Driver']) ? { driver: str(body['Driver']) as string } : {}),
