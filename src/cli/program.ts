@@ -63,6 +63,8 @@ export function runOptions(cmd: Command): Command {
     .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
     .option('--link <list>', 'Add link to another container', collect, [])
     .option('--ip <address>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--ip6 <address>', 'IPv6 address (e.g., 2001:db8::33)')
+    .option('--link-local-ip <address>', 'Container IPv4/IPv6 link-local addresses', collect, [])
     .option('--mac-address <address>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
@@ -375,6 +377,8 @@ function networkCommands(parent: Command, ctx: Ctx, exit: Exit): void {
   parent.command('connect').description('Connect a container to a network').argument('<network>').argument('<container>')
     .option('--alias <alias>', 'Add network-scoped alias for the container', collect, [])
     .option('--ip <address>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--ip6 <address>', 'IPv6 address (e.g., 2001:db8::33)')
+    .option('--link-local-ip <address>', 'Add a link-local address for the container', collect, [])
     .action(async (net: string, c: string, opts) => exit((await n()).networkConnect(ctx(), net, c, opts)));
   parent.command('disconnect').description('Disconnect a container from a network').argument('<network>').argument('<container>')
     .option('-f, --force', 'Force the container to disconnect from a network')

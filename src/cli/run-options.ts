@@ -26,6 +26,8 @@ export interface RunFlags extends NamespaceLimitFlags, RuntimeDeviceFlags {
   networkAlias?: string[];
   link?: string[];
   ip?: string;
+  ip6?: string;
+  linkLocalIp?: string[];
   macAddress?: string;
   dns?: string[];
   dnsSearch?: string[];
@@ -495,7 +497,9 @@ export function buildCreatePlan(image: string, args: readonly string[], flags: R
   }
   const endpoint: EndpointSettings = {};
   if (flags.networkAlias?.length) endpoint.Aliases = flags.networkAlias;
-  if (flags.ip) endpoint.IPAMConfig = { IPv4Address: flags.ip };
+  if (flags.ip || flags.ip6 || flags.linkLocalIp?.length) {
+    endpoint.IPAMConfig = { ...(flags.ip ? { IPv4Address: flags.ip } : {}), ...(flags.ip6 ? { IPv6Address: flags.ip6 } : {}), ...(flags.linkLocalIp?.length ? { LinkLocalIPs: flags.linkLocalIp } : {}) };
+  }
   if (flags.macAddress) endpoint.MacAddress = flags.macAddress;
   const userNet = flags.network !== undefined && !['default', 'bridge', 'host', 'none'].includes(flags.network) && !flags.network.startsWith('container:');
   // As the docker CLI does: on a user network the links go to the endpoint too.

@@ -6,7 +6,7 @@ import { VolumeStore } from '../core/metadata/index.js';
 import { LocalVolumeDriver } from '../core/volumes/index.js';
 import { ContainerMounts, ContainerNetworking, NetworkService, VolumeService } from '../services/index.js';
 import { NetworkStore } from '../core/metadata/index.js';
-import { BridgeDriver } from '../core/network/index.js';
+import { BridgeDriver, ulaPool } from '../core/network/index.js';
 import { openDatabase, ImageStore, ContainerStore, ExecStore, LeaseStore } from '../core/metadata/index.js';
 import { createContentStore } from '../core/content/index.js';
 import { createSnapshotter, mountAll, unmountAll } from '../core/snapshots/index.js';
@@ -86,15 +86,16 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Assigned below, once the services it needs exist; the closures before it read it later.
   // eslint-disable-next-line prefer-const
   let containers: ContainerService | undefined;
-  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'));
+  const bridges = new BridgeDriver(opts.cniPath, join(opts.dataRoot, 'network', 'ipam'), { ip6tables: opts.ip6tables });
   const networkStore = new NetworkStore(db);
   const networks = new NetworkService({
     store: networkStore,
     containers: () => containerStore.list(),
     driver: bridges,
     bus,
-    defaultBridge: { name: opts.bridge, bip: opts.bip },
+    defaultBridge: { name: opts.bridge, bip: opts.bip, ...(opts.fixedCidrV6 ? { fixedCidrV6: opts.fixedCidrV6 } : {}) },
     pools: opts.defaultAddressPools,
+    ulaPool: ulaPool(await daemonId(opts.dataRoot)),
     log: (msg, err) => log.warn(msg, err),
   });
   await networks.ensurePredefined();
@@ -192,6 +193,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   });
   const svc = containers;
   await svc.restore();
+  // The IPv6 port relays of containers that outlived the previous berthd.
+  await networking.restoreIpv6Relays();
   // A connect or start a kill cut short can leave a veth on one of this berthd's bridges that no
   // recorded endpoint owns (the endpoint was made, its record not yet written): it goes, with its peer.
   for (const v of (await checkPorts.veths?.().catch(() => [])) ?? []) {
@@ -338,6 +341,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
       await cri?.close();
       await server.close();
       networks.close();
+      bridges.close();
       await registryClient.close();
       db.close();
       await rm(opts.pidfile, { force: true });

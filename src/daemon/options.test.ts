@@ -180,3 +180,28 @@ test('--cgroup-parent and daemon.json cgroup-parent: the default parent of conta
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('IPv6 of the default bridge: --ipv6/--fixed-cidr-v6 or daemon.json ipv6/fixed-cidr-v6; ipv6 alone refused as dockerd refuses it; ip6tables on by default', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const cfg = join(dir, 'daemon.json');
+    const none = await loadOptions([], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof none === 'object');
+    assert.equal(none.ipv6, false);
+    assert.equal(none.fixedCidrV6, undefined);
+    assert.equal(none.ip6tables, true);
+    const flags = await loadOptions(['--ipv6', '--fixed-cidr-v6', 'fd00:1::/64'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') });
+    assert.ok(typeof flags === 'object');
+    assert.equal(flags.fixedCidrV6, 'fd00:1::/64');
+    await writeFile(cfg, JSON.stringify({ ipv6: true, 'fixed-cidr-v6': 'fd00:2::/64', ip6tables: false }));
+    const file = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof file === 'object');
+    assert.equal(file.fixedCidrV6, 'fd00:2::/64');
+    assert.equal(file.ip6tables, false);
+    await assert.rejects(loadOptions(['--ipv6'], { BERTH_CONFIG_FILE: join(dir, 'absent.json') }), /IPv6 is enabled for the default bridge, but no subnet is configured\. Specify an IPv6 subnet using --fixed-cidr-v6/);
+    await writeFile(cfg, JSON.stringify({ ip6tables: 'yes' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /daemon.json: ip6tables must be true or false/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

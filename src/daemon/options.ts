@@ -40,6 +40,11 @@ export interface DaemonOptions extends RuntimeOptions {
   bridge: string;
   /** Its address and prefix (--bip, daemon.json `bip`); default 172.17.0.1/16. */
   bip: string;
+  /** IPv6 on the default bridge (--ipv6, daemon.json `ipv6`), with its subnet (--fixed-cidr-v6, `fixed-cidr-v6`). */
+  ipv6: boolean;
+  fixedCidrV6?: string;
+  /** NAT66 and IPv6 port rules with ip6tables (daemon.json `ip6tables`); dockerd 28's default is true. */
+  ip6tables: boolean;
   /** Subnets for networks created without --subnet (--default-address-pool, daemon.json `default-address-pools`). */
   defaultAddressPools: { base: string; size: number }[];
   /** Where the CNI plugins are (BERTH_CNI_PATH); default /usr/lib/cni. */
@@ -132,6 +137,8 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         'max-concurrent-uploads': { type: 'string' },
         bridge: { type: 'string', short: 'b' },
         bip: { type: 'string' },
+        ipv6: { type: 'boolean' },
+        'fixed-cidr-v6': { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
         'max-concurrent-downloads': { type: 'string' },
         cri: { type: 'string' },
@@ -175,6 +182,12 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
   const logDriver = pick(f['log-driver'], 'log-driver', 'BERTH_LOG_DRIVER', 'json-file');
   if (typeof remap !== 'string') throw new InvalidArgument('daemon.json: userns-remap must be a string');
   if (file['experimental'] !== undefined && typeof file['experimental'] !== 'boolean') throw new InvalidArgument('daemon.json: experimental must be true or false');
+  for (const k of ['ipv6', 'ip6tables']) if (file[k] !== undefined && typeof file[k] !== 'boolean') throw new InvalidArgument(`daemon.json: ${k} must be true or false`);
+  const ipv6 = f.ipv6 === true || file['ipv6'] === true;
+  const fixedCidrV6 = f['fixed-cidr-v6'] ?? (typeof file['fixed-cidr-v6'] === 'string' ? file['fixed-cidr-v6'] : undefined);
+  if (file['fixed-cidr-v6'] !== undefined && typeof file['fixed-cidr-v6'] !== 'string') throw new InvalidArgument('daemon.json: fixed-cidr-v6 must be a string');
+  // dockerd's rule for the default bridge: IPv6 there needs its subnet.
+  if (ipv6 && !fixedCidrV6) throw new InvalidArgument('IPv6 is enabled for the default bridge, but no subnet is configured. Specify an IPv6 subnet using --fixed-cidr-v6');
   return {
     socketPath: host.slice('unix://'.length),
     dataRoot,
@@ -191,6 +204,9 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     certsDirs: env['BERTH_CERTS_DIRS'] ? env['BERTH_CERTS_DIRS'].split(':').filter(Boolean) : [...DEFAULT_CERTS_DIRS],
     bridge: pick(f.bridge, 'bridge', 'BERTH_BRIDGE', 'berth0'),
     bip: pick(f.bip, 'bip', 'BERTH_BIP', '172.17.0.1/16'),
+    ipv6,
+    ...(ipv6 && fixedCidrV6 ? { fixedCidrV6 } : {}),
+    ip6tables: file['ip6tables'] !== false,
     defaultAddressPools: addressPools(f['default-address-pool'], file['default-address-pools']),
     cniPath: env['BERTH_CNI_PATH'] ?? '/usr/lib/cni',
     logDriver,
@@ -222,6 +238,9 @@ const DIRECTIVES: Record<string, string | null> = {
   'seccomp-profile': 'seccomp-profile',
   bridge: 'bridge',
   bip: 'bip',
+  ipv6: 'ipv6',
+  'fixed-cidr-v6': 'fixed-cidr-v6',
+  ip6tables: null,
   'default-address-pools': 'default-address-pool',
   'max-concurrent-downloads': 'max-concurrent-downloads',
   'max-concurrent-uploads': 'max-concurrent-uploads',

@@ -104,7 +104,9 @@ export function storeCheckPorts(p: StoreCheckParts): CheckPorts {
     removeVeth: async (name) => deleteHostLink(name),
     async masqueradeRules() {
       const known = new Set(p.networks().map((n) => n.id));
-      const text = (await execFileP('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING']).catch(() => ({ stdout: '' }))).stdout;
+      // The IPv4 rules and the NAT66 ones of IPv6 networks (ip6tables): an IPv6 rule's -s names an IPv6 subnet.
+      const list = (tool: string): Promise<string> => execFileP(tool, ['-w', '-t', 'nat', '-S', 'POSTROUTING']).then((r) => r.stdout, () => '');
+      const text = `${await list('iptables')}\n${await list('ip6tables')}`;
       const out: { rule: string; network: string; known: boolean; bridgeExists: boolean }[] = [];
       for (const line of text.split('\n')) {
         const id = /--comment "?berth ([a-f0-9]{64})"?/.exec(line)?.[1];
@@ -116,7 +118,7 @@ export function storeCheckPorts(p: StoreCheckParts): CheckPorts {
       return out;
     },
     async removeMasqueradeRule(rule) {
-      await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(rule)]);
+      await execFileP(/ -s [0-9a-fA-F]*:[0-9a-fA-F:]*\//.test(` ${rule}`) ? 'ip6tables' : 'iptables', ['-w', '-t', 'nat', '-D', ...splitRule(rule)]);
     },
     async cgroups() {
       const out: { path: string; containerId: string; empty: boolean; ageMs: number }[] = [];

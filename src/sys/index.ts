@@ -21,6 +21,6 @@ export { mknod, makedev, S_IFCHR, S_IFBLK, S_IFIFO } from './node.js';
 export { lsetxattr, lgetxattr, llistxattr, lremovexattr, readXattrs } from './xattr.js';
 export { openPtyPair, dupFd, closeFd, setWindowSize } from './pty.js';
 export { EAGAIN, SHUT_WR, connectSeqpacket, connectUnixDatagram, sendNonBlocking, recvNonBlocking, shutdownSocket, closeSocket } from './seqpacket.js';
-export { RouteSocket, createNamespaceAt, createNetnsAt, netlinkError } from './netlink.js';
+export { RouteSocket, createNamespaceAt, createNetnsAt, netlinkError, writeNetSysctl } from './netlink.js';
 export { trimHeap } from './heap.js';
 export { reserveBeyondEnd } from './space.js';

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { Internal, type BerthError } from '../errdefs/index.js';
 import { MS_BIND, mount } from './mount.js';
 import { libcBinder, sysError } from './libc.js';
@@ -117,6 +117,21 @@ export function createNamespaceAt(kind: 'uts' | 'ipc', path: string, hostname?: 
       process.abort();
     }
   }
+}
+
+/**
+ * Sets a network sysctl of the namespace at `nsPath` ("net/ipv6/conf/eth0/accept_ra"): /proc/sys/net
+ * shows the namespace of the thread that opens it, so the write is made from inside, in one turn.
+ */
+export function writeNetSysctl(nsPath: string, key: string, value: string): void {
+  if (!/^net\/[a-z0-9_./-]+$/i.test(key) || key.includes('..')) throw new Internal(`invalid sysctl ${key}`);
+  inNamespace(nsPath, () => {
+    try {
+      writeFileSync(`/proc/sys/${key}`, value);
+    } catch (e) {
+      throw sysError('write', -((e as NodeJS.ErrnoException).errno ?? 0), `set ${key.replace(/\//g, '.')} to ${value}`);
+    }
+  });
 }
 
 /** One NETLINK_ROUTE socket: whole requests out, whole datagrams in. */

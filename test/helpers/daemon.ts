@@ -97,7 +97,10 @@ export class TestDaemon {
   readonly net = (() => {
     const x = 200 + Math.floor(Math.random() * 40);
     const y = 2 * Math.floor(Math.random() * 128);
-    return { bridge: `bt${randomBytes(4).toString('hex')}`, bip: `10.${x}.${y}.1/25`, pool: `base=10.${x}.${y}.0/23,size=26`, subnets: [`10.${x}.${y}.`, `10.${x}.${y + 1}.`] };
+    // And an IPv6 /48 of its own for IPv6 networks: fdXX:XXXX:XXXX:, subnets `${v6}N::/64`.
+    const h = randomBytes(5).toString('hex');
+    const v6 = `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}:`.replace(/:0+(?=[0-9a-f])/g, ':');
+    return { bridge: `bt${randomBytes(4).toString('hex')}`, bip: `10.${x}.${y}.1/25`, pool: `base=10.${x}.${y}.0/23,size=26`, subnets: [`10.${x}.${y}.`, `10.${x}.${y + 1}.`], v6 };
   })();
 
   get env(): NodeJS.ProcessEnv {
@@ -339,13 +342,19 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
       await execFileP('iptables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
     }
   }
+  const before6 = (await execFileP('ip6tables-save').catch(() => ({ stdout: '' }))).stdout;
+  for (const line of before6.split('\n')) {
+    if (line.startsWith('-A POSTROUTING') && line.includes('berth ') && line.includes(` ! -o ${d.net.bridge} `)) {
+      await execFileP('ip6tables', ['-w', '-t', 'nat', '-D', ...splitRule(line.slice(3))]).catch(() => undefined);
+    }
+  }
   await execFileP('ip', ['link', 'del', d.net.bridge]).catch(() => undefined);
-  const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout;
+  const rules = (await execFileP('iptables-save').catch(() => ({ stdout: '' }))).stdout + (await execFileP('ip6tables-save').catch(() => ({ stdout: '' }))).stdout;
   for (const id of ids) {
     const lines = rules.split('\n').filter((l) => l.includes(id));
     if (lines.length) out.push(`iptables rules for ${id.slice(0, 12)}: ${lines.join(' | ')}`);
   }
-  for (const line of rules.split('\n')) if (line.includes('berth ') && d.net.subnets.some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
+  for (const line of rules.split('\n')) if (line.includes('berth ') && [...d.net.subnets, d.net.v6].some((p) => line.includes(`-s ${p}`))) out.push(`masquerade rule left: ${line}`);
   const ipamRoot = join(d.dataRoot, 'network', 'ipam');
   let nets: string[] = [];
   try {
@@ -354,12 +363,12 @@ export async function leftoverNetwork(d: TestDaemon, ids: Set<string>): Promise<
     /* no network was ever used */
   }
   for (const n of nets) {
-    const held = readdirSync(join(ipamRoot, n)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    const held = readdirSync(join(ipamRoot, n)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f) || /^[0-9a-f]*:[0-9a-f:]+$/.test(f));
     if (held.length) out.push(`IP addresses still allocated: ${held.join(', ')}`);
   }
-  const routes = (await execFileP('ip', ['-o', 'route']).catch(() => ({ stdout: '' }))).stdout;
-  // A route into the daemon's /23 means a bridge of one of its user networks is still up.
-  for (const line of routes.split('\n')) if (d.net.subnets.some((p) => line.startsWith(p))) out.push(`bridge left: ${line}`);
+  const routes = (await execFileP('ip', ['-o', 'route']).catch(() => ({ stdout: '' }))).stdout + (await execFileP('ip', ['-o', '-6', 'route']).catch(() => ({ stdout: '' }))).stdout;
+  // A route into the daemon's /23 (or its IPv6 /48) means a bridge of one of its user networks is still up.
+  for (const line of routes.split('\n')) if ([...d.net.subnets, d.net.v6].some((p) => line.startsWith(p))) out.push(`bridge left: ${line}`);
   return out;
 }
 

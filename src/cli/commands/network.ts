@@ -76,10 +76,11 @@ export async function networkPrune(ctx: CliContext, opts: { force?: boolean; fil
   return 0;
 }
 
-export async function networkConnect(ctx: CliContext, network: string, container: string, opts: { alias?: string[]; ip?: string }): Promise<number> {
+export async function networkConnect(ctx: CliContext, network: string, container: string, opts: { alias?: string[]; ip?: string; ip6?: string; linkLocalIp?: string[] }): Promise<number> {
   const api = await ctx.api();
+  const ipam = { ...(opts.ip ? { IPv4Address: opts.ip } : {}), ...(opts.ip6 ? { IPv6Address: opts.ip6 } : {}), ...(opts.linkLocalIp?.length ? { LinkLocalIPs: opts.linkLocalIp } : {}) };
   await api.client.call('POST', `/networks/${enc(network)}/connect`, {
-    body: { Container: container, EndpointConfig: { Aliases: opts.alias ?? [], ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}) } },
+    body: { Container: container, EndpointConfig: { Aliases: opts.alias ?? [], ...(Object.keys(ipam).length ? { IPAMConfig: ipam } : {}) } },
   });
   return 0;
 }

@@ -87,6 +87,10 @@ export interface EndpointRecord {
   links?: { name: string; alias: string }[];
   /** --ip / IPAMConfig.IPv4Address */
   requestedIp?: string;
+  /** --ip6 / IPAMConfig.IPv6Address */
+  requestedIp6?: string;
+  /** --link-local-ip / IPAMConfig.LinkLocalIPs */
+  linkLocalIps?: string[];
   /** --mac-address */
   requestedMac?: string;
   /** Set while the container runs. */
@@ -96,6 +100,10 @@ export interface EndpointRecord {
   prefixLen?: number;
   gateway?: string;
   mac?: string;
+  /** The IPv6 address of an endpoint on an --ipv6 network, while the container runs. */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
 }
 
 interface Row {

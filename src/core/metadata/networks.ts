@@ -14,6 +14,8 @@ export interface NetworkRecord {
   enableIpv6: boolean;
   /** IPv4 only; absent for host and none. */
   ipam?: { subnet: string; gateway: string; ipRange?: string };
+  /** The IPv6 subnet of an --ipv6 network (dual stack with `ipam`). */
+  ipam6?: { subnet: string; gateway: string; ipRange?: string };
   /** The Linux bridge's name (berth0, br-<id12>, or -o com.docker.network.bridge.name). */
   bridge?: string;
   options: Record<string, string>;

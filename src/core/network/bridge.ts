@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { CNI_VERSION, invokePlugin, type CniResult } from './cni.js';
 import { HostLocalLeases } from './ipam.js';
 import { VethEndpoints } from './veth-endpoints.js';
+import { Ipv6PortProxies, type Ipv6Relay } from './ipv6-proxy.js';
 
 const execFileP = promisify(execFile);
 
@@ -16,6 +17,8 @@ export interface BridgeNetworkConfig {
   subnet: string;
   gateway: string;
   ipRange?: string;
+  /** The IPv6 subnet of a dual-stack network (--ipv6). */
+  ipv6?: { subnet: string; gateway: string; ipRange?: string };
   internal: boolean;
   mtu?: number;
 }
@@ -32,6 +35,10 @@ export interface AttachRequest {
   netns: string;
   ifname: string;
   ip?: string;
+  /** --ip6: a static IPv6 address on a dual-stack network. */
+  ip6?: string;
+  /** --link-local-ip: extra addresses in 169.254.0.0/16 or fe80::/10. */
+  linkLocal?: string[];
   mac?: string;
   ports?: PortMapping[];
 }
@@ -42,6 +49,7 @@ export interface Attachment {
   prefixLen: number;
   gateway: string;
   mac: string;
+  ipv6?: { ip: string; prefixLen: number; gateway: string };
 }
 
 /**
@@ -53,11 +61,14 @@ export class BridgeDriver {
   /** Networks whose masquerade rule this process has checked. */
   readonly #masqueraded = new Set<string>();
   readonly #veths: VethEndpoints;
+  readonly #proxies = new Ipv6PortProxies();
 
   constructor(
     readonly pluginDir: string,
     /** Address leases under berth's data root (host-local's layout), so parallel daemons never share them. */
     readonly ipamDir: string,
+    /** dockerd's `ip6tables` (default true): NAT66 and IPv6 port rules; off, IPv6 networks get neither. */
+    readonly opts: { ip6tables?: boolean } = {},
   ) {
     this.#veths = new VethEndpoints(new HostLocalLeases(ipamDir));
   }
@@ -81,15 +92,20 @@ export class BridgeDriver {
     }
     const got = await this.#veths.attach(net, req);
     try {
-      if (req.ports?.length) {
+      // IPv6 host addresses are relayed in berthd (docker-proxy's way); portmap's DNAT does IPv4.
+      const v4ports = (req.ports ?? []).filter((p) => !p.hostIP?.includes(':'));
+      if (v4ports.length) {
         // portmap reads the endpoint from the chain's previous result, as the bridge plugin gave it.
         const prev: CniResult = {
           cniVersion: CNI_VERSION,
           interfaces: [{ name: req.ifname, mac: got.mac, sandbox: req.netns }],
-          ips: [{ interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway }],
+          ips: [
+            { interface: 0, address: `${got.ip}/${got.prefixLen}`, gateway: got.gateway },
+          ],
         };
-        await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
+        await invokePlugin(this.pluginDir, this.#portmapConf(net, v4ports, prev), 'ADD', { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: {} });
       }
+      await this.openIpv6Relays(req.containerId, req.ifname, got.ipv6?.ip ?? got.ip, req.ports ?? []);
       return { ifname: req.ifname, ...got };
     } catch (e) {
       await this.detach(net, { ...req }).catch(() => undefined);
@@ -100,8 +116,28 @@ export class BridgeDriver {
   /** CNI DEL of the chain in reverse; each plugin tolerates what is already gone. */
   async detach(net: BridgeNetworkConfig, req: AttachRequest, opts: { namespaceGoes?: boolean } = {}): Promise<void> {
     const rt = { containerId: req.containerId, netns: req.netns, ifname: req.ifname };
+    this.#proxies.close(`${req.containerId}/${req.ifname}`);
     if (req.ports?.length) await invokePlugin(this.pluginDir, this.#portmapConf(net, req.ports), 'DEL', rt);
     await this.#veths.detach(net, req, opts);
+  }
+
+  /**
+   * The relays of a container's ports on IPv6 host addresses: [::] for a TCP port published on all
+   * addresses of a container with IPv6, and each IPv6 address asked for (relayed to the container's
+   * IPv6 address, else to its IPv4 one, as docker-proxy does). Also called for the running containers
+   * of a restarted berthd. Opened already: kept.
+   */
+  async openIpv6Relays(containerId: string, ifname: string, target: string, ports: PortMapping[]): Promise<void> {
+    const key = `${containerId}/${ifname}`;
+    if (this.#proxies.has(key)) return;
+    const v6 = target.includes(':');
+    const relays: Ipv6Relay[] = [];
+    for (const p of ports) {
+      if (p.protocol !== 'tcp') continue;
+      if (p.hostIP?.includes(':')) relays.push({ hostIp: p.hostIP, hostPort: p.hostPort, target, targetPort: p.containerPort });
+      else if (!p.hostIP && v6) relays.push({ hostIp: '::', hostPort: p.hostPort, target, targetPort: p.containerPort });
+    }
+    if (relays.length) await this.#proxies.open(key, relays);
   }
 
   /**
@@ -109,12 +145,22 @@ export class BridgeDriver {
    * masqueraded. Added once (checked first), removed with the network.
    */
   async masquerade(net: BridgeNetworkConfig, on: boolean): Promise<void> {
-    const rule = ['-t', 'nat', 'POSTROUTING', '-s', net.subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
-    const run = (op: string): Promise<unknown> => execFileP('iptables', ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);
-    const present = await run('-C').then(() => true, () => false);
-    if (on && !present) await run('-A');
-    if (!on && present) await run('-D');
+    // An IPv6 subnet gets the same rule from ip6tables (dockerd 28's default, "ip6tables": true).
+    const v6 = net.ipv6 && this.opts.ip6tables !== false ? [['ip6tables', net.ipv6.subnet] as ['ip6tables', string]] : [];
+    const sets: ['iptables' | 'ip6tables', string][] = [['iptables', net.subnet], ...v6];
+    for (const [tool, subnet] of sets) {
+      const rule = ['-t', 'nat', 'POSTROUTING', '-s', subnet, '!', '-o', net.bridge, '-m', 'comment', '--comment', `berth ${net.id}`, '-j', 'MASQUERADE'];
+      const run = (op: string): Promise<unknown> => execFileP(tool, ['-w', rule[0] as string, rule[1] as string, op, ...rule.slice(2)]);
+      const present = await run('-C').then(() => true, () => false);
+      if (on && !present) await run('-A');
+      if (!on && present) await run('-D');
+    }
     if (!on) this.#masqueraded.delete(net.id);
+  }
+
+  /** berthd's stop: the IPv6 port relays close (a restarted berthd opens them again). */
+  close(): void {
+    this.#proxies.closeAll();
   }
 
   /** Removes a network's bridge (network rm); a missing one is fine. */
@@ -128,9 +174,12 @@ export class BridgeDriver {
 }
 
 /** Docker turns on forwarding when it makes a bridge; containers cannot reach out without it. */
-export async function enableIpForward(): Promise<void> {
+export async function enableIpForward(ipv6 = false): Promise<void> {
   const p = '/proc/sys/net/ipv4/ip_forward';
   if ((await readFile(p, 'utf8').catch(() => '1')).trim() !== '1') await writeFile(p, '1');
+  // And IPv6 forwarding for an IPv6 network, as dockerd 28 does with ip6tables on.
+  const p6 = '/proc/sys/net/ipv6/conf/all/forwarding';
+  if (ipv6 && (await readFile(p6, 'utf8').catch(() => '1')).trim() !== '1') await writeFile(p6, '1');
 }
 
 /** A container's interface counters, as `/proc/<pid>/net/dev` shows them inside its namespace. */

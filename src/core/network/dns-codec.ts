@@ -1,3 +1,5 @@
+import { parseIp6 } from './cidr6.js';
+
 /** The few DNS message parts berth's embedded resolver needs (RFC 1035), without a dependency. */
 
 export const TYPE_A = 1;
@@ -37,7 +39,7 @@ export function parseQuery(buf: Buffer): DnsQuestion | undefined {
   return { id: buf.readUInt16BE(0), flags, name: labels.join('.'), type: buf.readUInt16BE(off), klass: buf.readUInt16BE(off + 2), questionEnd: off + 4 };
 }
 
-/** A response repeating the question, with A records (IPv4 strings) as answers. */
+/** A response repeating the question, with A records (IPv4 strings) or AAAA records (IPv6 strings) as answers. */
 export function buildResponse(query: Buffer, q: DnsQuestion, answers: string[], rcode = 0, ttl = 600): Buffer {
   const head = Buffer.from(query.subarray(0, q.questionEnd));
   // QR, opcode copied, AA, RD copied, RA.
@@ -47,13 +49,15 @@ export function buildResponse(query: Buffer, q: DnsQuestion, answers: string[], 
   head.writeUInt16BE(0, 8);
   head.writeUInt16BE(0, 10);
   const records = answers.map((ip) => {
-    const rr = Buffer.alloc(16);
+    const v6 = parseIp6(ip);
+    const rdata = v6 === undefined ? Buffer.from(ip.split('.').map(Number)) : Buffer.from(v6.toString(16).padStart(32, '0'), 'hex');
+    const rr = Buffer.alloc(12 + rdata.length);
     rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-    rr.writeUInt16BE(TYPE_A, 2);
+    rr.writeUInt16BE(v6 === undefined ? TYPE_A : TYPE_AAAA, 2);
     rr.writeUInt16BE(1, 4);
     rr.writeUInt32BE(ttl, 6);
-    rr.writeUInt16BE(4, 10);
-    ip.split('.').forEach((p, i) => rr.writeUInt8(Number(p), 12 + i));
+    rr.writeUInt16BE(rdata.length, 10);
+    rdata.copy(rr, 12);
     return rr;
   });
   return Buffer.concat([head, ...records]);

@@ -1,9 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import { buildResponse, parseQuery, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A } from './dns-codec.js';
+import { buildResponse, parseQuery, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A, TYPE_AAAA } from './dns-codec.js';
 
-/** Answers a name on one network, asked from `from`: the IPv4 addresses, or undefined when the name is not a container there. */
-export type NameLookup = (listenIp: string, name: string, from?: string) => string[] | undefined;
+/** Answers a name on one network, asked from `from`: its IPv4 and IPv6 addresses, or undefined when the name is not a container there. */
+export type NameLookup = (listenIp: string, name: string, from?: string) => { v4: string[]; v6: string[] } | undefined;
 
 /**
  * The embedded DNS of user-defined networks. Docker answers at 127.0.0.11 inside each container
@@ -51,8 +51,8 @@ export class DnsResponder {
     const name = q.name.replace(/\.$/, '').toLowerCase();
     const found = this.lookup(ip, name, addr);
     if (found) {
-      // A container has no IPv6 here: AAAA gets an empty answer, so resolvers fall back to A at once.
-      s.send(buildResponse(msg, q, q.type === TYPE_A ? found : []), port, addr);
+      // A container without IPv6 gets an empty AAAA answer (no error), so resolvers take its A at once.
+      s.send(buildResponse(msg, q, q.type === TYPE_A ? found.v4 : q.type === TYPE_AAAA ? found.v6 : []), port, addr);
       return;
     }
     // A single label that is no container here is no host's name either: answer at once, send nothing out.

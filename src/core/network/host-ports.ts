@@ -10,7 +10,7 @@ export function hostPortFree(ip: string, port: number, proto: 'tcp' | 'udp' | 's
   const host = ip || '0.0.0.0';
   if (proto === 'udp') {
     return new Promise((resolve) => {
-      const s = createSocket('udp4');
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
       s.once('error', () => resolve(false));
       s.bind({ address: host, port, exclusive: true }, () => s.close(() => resolve(true)));
     });

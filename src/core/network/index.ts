@@ -1,5 +1,7 @@
 export { parseCidr, parseIp, formatIp, formatCidr, contains, overlaps, firstHost, pickSubnet, hostRouteSubnets, DEFAULT_POOLS } from './cidr.js';
 export type { Subnet, AddressPool } from './cidr.js';
+export { canonicalAddr, formatAddr, formatPrefix, isLinkLocal, parseAddr, parseIp6, parsePrefix, pickSubnet6, prefixContains, prefixesOverlap, ulaPool } from './cidr6.js';
+export type { Prefix } from './cidr6.js';
 export { adoptNetns, createNetns, removeNetns } from './netns.js';
 export { BridgeDriver, enableIpForward, interfaceCounters } from './bridge.js';
 export type { BridgeNetworkConfig, PortMapping } from './bridge.js';

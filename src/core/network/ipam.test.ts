@@ -65,3 +65,20 @@ test('concurrent leases on one network each get an address of their own', () =>
     assert.equal(new Set(got).size, 30);
     assert.ok(!got.includes('10.9.0.1'));
   }));
+
+test('IPv6 leases of a dual-stack network: their own range set (last_reserved_ip.1), canonical names, released with the IPv4 one', () =>
+  withDir(async (dir) => {
+    const l = new HostLocalLeases(dir);
+    const r6 = { subnet: 'fd00:9::/64', gateway: 'fd00:9::1', rangeSet: 1 };
+    assert.equal(await l.lease('net', r, owner(1)), '10.9.0.2');
+    assert.equal(await l.lease('net', r6, owner(1)), 'fd00:9::2');
+    assert.equal(await l.lease('net', r6, owner(2), 'FD00:9:0:0::00a'), 'fd00:9::a');
+    assert.equal(await readFile(join(dir, 'net', 'fd00:9::2'), 'utf8'), `${owner(1).containerId}\r\neth0`);
+    assert.equal(await readFile(join(dir, 'net', 'last_reserved_ip.1'), 'utf8'), 'fd00:9::2');
+    assert.equal(await readFile(join(dir, 'net', 'last_reserved_ip.0'), 'utf8'), '10.9.0.2');
+    await assert.rejects(l.lease('net', r6, owner(3), 'fd00:9::a'), Conflict);
+    await assert.rejects(l.lease('net', r6, owner(3), 'fd00:8::a'), InvalidArgument);
+    await assert.rejects(l.lease('net', r6, owner(3), '10.9.0.6'), InvalidArgument);
+    await l.release('net', owner(1));
+    assert.deepEqual((await readdir(join(dir, 'net'))).filter((n) => !n.startsWith('last')).sort(), ['fd00:9::a']);
+  }));

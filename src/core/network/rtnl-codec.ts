@@ -23,6 +23,7 @@ export const NLA_F_NESTED = 0x8000;
 
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
+export const AF_INET6 = 10;
 export const AF_BRIDGE = 7;
 export const IFF_UP = 0x1;
 
@@ -41,6 +42,8 @@ export const IFLA_BRPORT_MODE = 4;
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_BROADCAST = 4;
+/** ifa_flags: no duplicate address detection (Docker's flag for container and bridge addresses). */
+export const IFA_F_NODAD = 0x02;
 
 export const RTA_DST = 1;
 export const RTA_OIF = 4;
@@ -96,6 +99,13 @@ export const str = (s: string): Buffer => Buffer.concat([Buffer.from(s), Buffer.
 export function ipv4(ip: string): Buffer {
   return Buffer.from(ip.split('.').map(Number));
 }
+/** An address of either family in network byte order: 4 bytes, or 16 for IPv6 (given as a bigint). */
+export function ipBytes(ip: string | bigint): Buffer {
+  if (typeof ip === 'string') return ipv4(ip);
+  const b = Buffer.alloc(16);
+  for (let i = 0; i < 16; i++) b[i] = Number((ip >> BigInt(8 * (15 - i))) & 0xffn);
+  return b;
+}
 export function mac(text: string): Buffer {
   return Buffer.from(text.split(':').map((h) => parseInt(h, 16)));
 }
@@ -114,19 +124,20 @@ export function ifinfo(o: { family?: number; index?: number; flags?: number; cha
 }
 
 /** struct ifaddrmsg: family, prefix length, flags, scope, index. */
-export function ifaddr(o: { prefixLen: number; index: number; scope?: number }): Buffer {
+export function ifaddr(o: { prefixLen: number; index: number; scope?: number; family?: number; flags?: number }): Buffer {
   const b = Buffer.alloc(8);
-  b.writeUInt8(AF_INET, 0);
+  b.writeUInt8(o.family ?? AF_INET, 0);
   b.writeUInt8(o.prefixLen, 1);
+  b.writeUInt8(o.flags ?? 0, 2);
   b.writeUInt8(o.scope ?? RT_SCOPE_UNIVERSE, 3);
   b.writeUInt32LE(o.index, 4);
   return b;
 }
 
-/** struct rtmsg of a unicast IPv4 route in the main table. */
-export function rtmsg(o: { dstLen: number; scope?: number }): Buffer {
+/** struct rtmsg of a unicast route (IPv4 unless `family` says otherwise) in the main table. */
+export function rtmsg(o: { dstLen: number; scope?: number; family?: number }): Buffer {
   const b = Buffer.alloc(12);
-  b.writeUInt8(AF_INET, 0);
+  b.writeUInt8(o.family ?? AF_INET, 0);
   b.writeUInt8(o.dstLen, 1);
   b.writeUInt8(RT_TABLE_MAIN, 4);
   b.writeUInt8(RTPROT_BOOT, 5);

@@ -1,6 +1,10 @@
 import { Internal } from '../../errdefs/index.js';
 import { RouteSocket, netlinkError } from '../../sys/index.js';
+import { parseIp6 } from './cidr6.js';
 import {
+  AF_INET6,
+  IFA_F_NODAD,
+  ipBytes,
   AF_BRIDGE,
   IFA_ADDRESS,
   IFA_BROADCAST,
@@ -163,8 +167,17 @@ export class Rtnl {
     this.#link(ifinfo({ index, flags: IFF_UP, change: IFF_UP }), 0, `set link ${index} up`);
   }
 
-  /** An IPv4 address on a link; one already there is fine. */
+  /**
+   * An address on a link; one already there is fine. An IPv6 one skips duplicate address detection,
+   * as Docker's do: the address serves at once, not after a second of being tentative.
+   */
   addAddress(index: number, ip: string, prefixLen: number, broadcast?: string): void {
+    const v6 = parseIp6(ip);
+    if (v6 !== undefined) {
+      const body = Buffer.concat([ifaddr({ prefixLen, index, family: AF_INET6, flags: IFA_F_NODAD }), encodeAttrs([{ type: IFA_ADDRESS, data: ipBytes(v6) }])]);
+      this.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, body, `add address ${ip}/${prefixLen}`);
+      return;
+    }
     const attrs: Attr[] = [
       { type: IFA_LOCAL, data: ipv4(ip) },
       { type: IFA_ADDRESS, data: ipv4(ip) },
@@ -175,11 +188,13 @@ export class Rtnl {
 
   /** The default route through `gateway` on link `index`. */
   addDefaultRoute(gateway: string, index: number): void {
+    const v6 = parseIp6(gateway);
     const attrs: Attr[] = [
-      { type: RTA_GATEWAY, data: ipv4(gateway) },
+      { type: RTA_GATEWAY, data: v6 === undefined ? ipv4(gateway) : ipBytes(v6) },
       { type: RTA_OIF, data: u32(index) },
     ];
-    this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, Buffer.concat([rtmsg({ dstLen: 0 }), encodeAttrs(attrs)]), `add default route via ${gateway}`);
+    const head = rtmsg({ dstLen: 0, ...(v6 === undefined ? {} : { family: AF_INET6 }) });
+    this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, Buffer.concat([head, encodeAttrs(attrs)]), `add default route via ${gateway}`);
   }
 
   /** Deletes a link by name (a veth's peer goes with it); a missing one is fine. */

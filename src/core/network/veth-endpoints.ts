@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { Internal } from '../../errdefs/index.js';
+import { writeNetSysctl } from '../../sys/index.js';
 import { formatIp, lastHost, parseCidr, parseIp } from './cidr.js';
+import { parseIp6, parsePrefix } from './cidr6.js';
 import type { HostLocalLeases } from './ipam.js';
 import { Rtnl } from './rtnl.js';
 import type { AttachRequest, BridgeNetworkConfig } from './bridge.js';
 
 /** What a bridge endpoint is made from: the driver's network and request (types.ts). */
 type VethNetwork = BridgeNetworkConfig;
-type VethRequest = Pick<AttachRequest, 'containerId' | 'netns' | 'ifname' | 'ip' | 'mac'>;
+type VethRequest = Pick<AttachRequest, 'containerId' | 'netns' | 'ifname' | 'ip' | 'ip6' | 'linkLocal' | 'mac'>;
+type Attached = { ip: string; prefixLen: number; gateway: string; mac: string; ipv6?: { ip: string; prefixLen: number; gateway: string } };
 
 /** The host end of a container's interface: a name of its own per container and interface (IFNAMSIZ is 16). */
 export function hostVethName(containerId: string, ifname: string): string {
@@ -33,9 +36,19 @@ export class VethEndpoints {
 
   constructor(readonly leases: HostLocalLeases) {}
 
-  async attach(net: VethNetwork, req: VethRequest): Promise<{ ip: string; prefixLen: number; gateway: string; mac: string }> {
+  async attach(net: VethNetwork, req: VethRequest): Promise<Attached> {
     const owner = { containerId: req.containerId, ifname: req.ifname };
     const ip = await this.leases.lease(net.id, net, owner, req.ip);
+    let ipv6: Attached['ipv6'];
+    if (net.ipv6) {
+      try {
+        const ip6 = await this.leases.lease(net.id, { ...net.ipv6, rangeSet: 1 }, owner, req.ip6);
+        ipv6 = { ip: ip6, prefixLen: parsePrefix(net.ipv6.subnet).prefix, gateway: net.ipv6.gateway };
+      } catch (e) {
+        await this.leases.release(net.id, owner).catch(() => undefined);
+        throw e;
+      }
+    }
     const subnet = parseCidr(net.subnet);
     const broadcast = formatIp(lastHost(subnet) + 1);
     const mac = req.mac ?? macForIp(ip);
@@ -62,9 +75,18 @@ export class VethEndpoints {
       try {
         const link = ns.link(req.ifname);
         if (!link) throw new Internal(`interface ${req.ifname} did not arrive in the container's network namespace`);
+        // Docker's settings for an IPv6 endpoint: IPv6 on, router advertisements ignored.
+        if (ipv6) {
+          writeNetSysctl(req.netns, `net/ipv6/conf/${req.ifname}/disable_ipv6`, '0');
+          writeNetSysctl(req.netns, `net/ipv6/conf/${req.ifname}/accept_ra`, '0');
+        }
         ns.addAddress(link.index, ip, subnet.prefix, broadcast);
         ns.setUp(link.index);
+        if (ipv6) ns.addAddress(link.index, ipv6.ip, ipv6.prefixLen);
+        // Link-local addresses as Docker gives them: a /16 for IPv4, a /64 for IPv6.
+        for (const ll of req.linkLocal ?? []) ns.addAddress(link.index, ll, parseIp6(ll) === undefined ? 16 : 64);
         if (!net.internal) ns.addDefaultRoute(net.gateway, link.index);
+        if (ipv6 && !net.internal) ns.addDefaultRoute(ipv6.gateway, link.index);
       } finally {
         ns.close();
       }
@@ -72,7 +94,7 @@ export class VethEndpoints {
       await this.detach(net, req).catch(() => undefined);
       throw e;
     }
-    return { ip, prefixLen: subnet.prefix, gateway: net.gateway, mac };
+    return { ip, prefixLen: subnet.prefix, gateway: net.gateway, mac, ...(ipv6 ? { ipv6 } : {}) };
   }
 
   /**
@@ -100,6 +122,7 @@ export class VethEndpoints {
     }
     const index = host.ensureBridge(net.bridge, net.mtu);
     host.addAddress(index, net.gateway, prefixLen, broadcast);
+    if (net.ipv6) host.addAddress(index, net.ipv6.gateway, parsePrefix(net.ipv6.subnet).prefix);
     this.#ready.add(net.bridge);
     return index;
   }

@@ -38,10 +38,6 @@ const ENDPOINT: Record<string, Unsupported> = {
   DriverOpts: { why: 'endpoint driver options are not implemented' },
 };
 
-const IPAM: Record<string, Unsupported> = {
-  IPv6Address: { why: 'IPv6 is not implemented yet' },
-  LinkLocalIPs: { why: 'link-local addresses are not implemented yet' },
-};
 
 /** null, undefined, '', 0, false, [] and {} ask for nothing. */
 function isZero(v: unknown): boolean {
@@ -69,7 +65,7 @@ export function refuseUnsupportedCreateFields(body: Record<string, unknown>): vo
   check('HostConfig.', record(body['HostConfig']) ?? {}, HOST_CONFIG);
   for (const [name, ep] of Object.entries(record(record(body['NetworkingConfig'])?.['EndpointsConfig']) ?? {})) {
     const e = record(ep) ?? {};
+    // IPAMConfig's fields (IPv4Address, IPv6Address, LinkLocalIPs) are all implemented.
     check(`NetworkingConfig.EndpointsConfig.${name}.`, e, ENDPOINT);
-    check(`NetworkingConfig.EndpointsConfig.${name}.IPAMConfig.`, record(e['IPAMConfig']) ?? {}, IPAM);
   }
 }

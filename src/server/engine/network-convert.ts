@@ -1,13 +1,23 @@
-import { dnsNames, type ContainerRecord, type NetworkView } from '../../services/index.js';
+import { dnsNames, type ContainerRecord, type EndpointRecord, type NetworkView } from '../../services/index.js';
 
 const BUILTIN = new Set(['bridge', 'host', 'none']);
+
+/** EndpointIPAMConfig: the addresses asked for, each field only when given (Go's omitempty); null when none was. */
+function ipamConfig(ep: EndpointRecord | undefined): Record<string, unknown> | null {
+  if (!ep?.requestedIp && !ep?.requestedIp6 && !ep?.linkLocalIps?.length) return null;
+  return {
+    ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}),
+    ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}),
+    ...(ep.linkLocalIps?.length ? { LinkLocalIPs: ep.linkLocalIps } : {}),
+  };
+}
 
 /** Docker's EndpointSettings of one container on one network. */
 function endpointWire(c: ContainerRecord, name: string): Record<string, unknown> {
   const ep = c.networks?.[name];
   const live = ep?.endpointId !== undefined;
   return {
-    IPAMConfig: ep?.requestedIp ? { IPv4Address: ep.requestedIp } : null,
+    IPAMConfig: ipamConfig(ep),
     Links: ep?.links?.length ? ep.links.map((l) => `${l.name}:${l.alias}`) : null,
     Aliases: ep?.aliases.length ? ep.aliases : null,
     MacAddress: (live ? ep?.mac : ep?.requestedMac) ?? '',
@@ -17,9 +27,9 @@ function endpointWire(c: ContainerRecord, name: string): Record<string, unknown>
     Gateway: ep?.gateway ?? '',
     IPAddress: ep?.ip ?? '',
     IPPrefixLen: ep?.prefixLen ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: ep?.gateway6 ?? '',
+    GlobalIPv6Address: ep?.ip6 ?? '',
+    GlobalIPv6PrefixLen: ep?.prefixLen6 ?? 0,
     DNSNames: ep && !BUILTIN.has(name) ? dnsNames(c, ep.aliases) : null,
   };
 }
@@ -49,11 +59,11 @@ export function networkSettings(c: ContainerRecord): Record<string, unknown> {
     SecondaryIPv6Addresses: null,
     EndpointID: b?.endpointId ?? '',
     Gateway: b?.gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: b?.ip6 ?? '',
+    GlobalIPv6PrefixLen: b?.prefixLen6 ?? 0,
     IPAddress: b?.ip ?? '',
     IPPrefixLen: b?.prefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: b?.gateway6 ?? '',
     MacAddress: b?.mac ?? '',
     Networks: networks,
   };
@@ -82,7 +92,7 @@ export function networkWire(n: NetworkView, withContainers: boolean): Record<str
     IPAM: {
       Driver: 'default',
       Options: null,
-      Config: n.ipam ? [{ Subnet: n.ipam.subnet, Gateway: n.ipam.gateway, ...(n.ipam.ipRange ? { IPRange: n.ipam.ipRange } : {}) }] : [],
+      Config: [n.ipam, n.ipam6].flatMap((c) => (c ? [{ Subnet: c.subnet, Gateway: c.gateway, ...(c.ipRange ? { IPRange: c.ipRange } : {}) }] : [])),
     },
     Internal: n.internal,
     Attachable: n.attachable,
@@ -90,7 +100,7 @@ export function networkWire(n: NetworkView, withContainers: boolean): Record<str
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
     Containers: withContainers
-      ? Object.fromEntries(n.endpoints.map((e) => [e.containerId, { Name: e.name, EndpointID: e.endpointId, MacAddress: e.mac, IPv4Address: e.ipv4, IPv6Address: '' }]))
+      ? Object.fromEntries(n.endpoints.map((e) => [e.containerId, { Name: e.name, EndpointID: e.endpointId, MacAddress: e.mac, IPv4Address: e.ipv4, IPv6Address: e.ipv6 }]))
       : {},
     Options: n.options,
     Labels: n.labels,

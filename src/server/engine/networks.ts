@@ -37,6 +37,12 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
     const ipam = obj(body['IPAM']);
     if (ipam && str(ipam['Driver']) && ipam['Driver'] !== 'default') throw new NotImplemented(`IPAM driver ${String(ipam['Driver'])} is not supported by berth`);
     const configs = Array.isArray(ipam?.['Config']) ? (ipam['Config'] as unknown[]) : [];
+    // --ipv4=false (API 1.48's EnableIPv4) asks for an IPv6-only network; berth's bridges always have IPv4.
+    if (body['EnableIPv4'] === false) throw new NotImplemented('EnableIPv4 false (--ipv4=false) is not supported by berth: its bridge networks always have an IPv4 subnet');
+    for (const c of configs) {
+      const aux = obj(obj(c)?.['AuxiliaryAddresses']);
+      if (aux && Object.keys(aux).length) throw new NotImplemented('IPAM.Config.AuxiliaryAddresses (--aux-address) is not supported by berth');
+    }
     const rec = await svc().create({
       name,
       ...(str(body['Driver']) ? { driver: str(body['Driver']) as string } : {}),
@@ -73,10 +79,20 @@ export function networkRoutes(r: Router<Handler>, deps: EngineDeps): void {
     if (!container) throw new InvalidArgument('no container given to connect');
     const ep = obj(body['EndpointConfig']) ?? {};
     const aliases = strList(ep['Aliases'], 'EndpointConfig.Aliases');
-    const ip = str(obj(ep['IPAMConfig'])?.['IPv4Address']);
+    const ipam = obj(ep['IPAMConfig']);
+    const ip = str(ipam?.['IPv4Address']);
+    const ip6 = str(ipam?.['IPv6Address']);
+    const linkLocalIps = strList(ipam?.['LinkLocalIPs'], 'EndpointConfig.IPAMConfig.LinkLocalIPs');
     const mac = str(ep['MacAddress']);
     const links = strList(ep['Links'], 'EndpointConfig.Links')?.map(parseLink);
-    await endpoints().connect(param(ctx, 'id'), container, { ...(aliases ? { aliases } : {}), ...(links?.length ? { links } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) });
+    await endpoints().connect(param(ctx, 'id'), container, {
+      ...(aliases ? { aliases } : {}),
+      ...(links?.length ? { links } : {}),
+      ...(ip ? { ip } : {}),
+      ...(ip6 ? { ip6 } : {}),
+      ...(linkLocalIps?.length ? { linkLocalIps } : {}),
+      ...(mac ? { mac } : {}),
+    });
     ctx.sendStatus(200);
   });
 

@@ -124,6 +124,7 @@ export const DOCKER_RUN_FLAGS: readonly DockerRunFlag[] = [
   F('privileged', 'HostConfig.Privileged', one(hc({ Privileged: true }))),
   F('publish', 'HostConfig.PortBindings', [
     ['8080:80', { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } } }],
+    ['[::]:8080:80', { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '::', HostPort: '8080' }] } } }],
     ['[::1]:8080:80', { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '::1', HostPort: '8080' }] } } }],
   ]),
   F('publish-all', 'HostConfig.PublishAllPorts', one(hc({ PublishAllPorts: true }))),

@@ -34,7 +34,7 @@ export interface CreateInput {
   healthcheck?: HealthSpec;
   consoleSize?: { height: number; width: number };
   /** NetworkingConfig.EndpointsConfig by network name: aliases, static IP, MAC. */
-  endpoints?: Record<string, { aliases?: string[]; ip?: string; mac?: string; links?: LinkRequest[] }>;
+  endpoints?: Record<string, { aliases?: string[]; ip?: string; ip6?: string; linkLocalIps?: string[]; mac?: string; links?: LinkRequest[] }>;
   /** Legacy links (--link): on the default bridge, resolved to ids at create; on a user network, names only the container resolves. */
   links?: LinkRequest[];
   /** The create named no cgroup namespace mode: the daemon's default (default-cgroupns-mode) replaces spec.namespaces.cgroup. */

@@ -5,12 +5,17 @@ import { contains, parseCidr, parseIp, type BridgeDriver, type PortMapping } fro
 import type { NetnsChoice } from '../../core/runtime/index.js';
 import { EndpointManager, mappingsOf, portsInUse, resolvePorts } from './endpoints.js';
 import { hostsFile, resolvConf } from './etc-files.js';
+import { checkIp6, checkLinkLocal } from './ipam6.js';
 import type { NetworkService } from './service.js';
 
 /** What a create asks of one network (Docker's EndpointSettings, camelCase). */
 export interface EndpointRequest {
   aliases?: string[];
   ip?: string;
+  /** --ip6 (IPAMConfig.IPv6Address) */
+  ip6?: string;
+  /** --link-local-ip (IPAMConfig.LinkLocalIPs) */
+  linkLocalIps?: string[];
   mac?: string;
   /** --link on a user network: `alias` resolves to container `name`, for this container only. */
   links?: { name: string; alias: string }[];
@@ -117,7 +122,17 @@ export class ContainerNetworking {
       if (!net.ipam || !contains(parseCidr(net.ipam.subnet), ip)) throw new InvalidArgument(`invalid address ${req.ip}: it does not belong to any of this network's subnets`);
     }
     if (req.mac && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(req.mac)) throw new InvalidArgument(`invalid MAC address: ${req.mac}`);
-    return { networkId: net.id, aliases, ...(links.length ? { links } : {}), ...(req.ip ? { requestedIp: req.ip } : {}), ...(req.mac ? { requestedMac: req.mac } : {}) };
+    const ip6 = req.ip6 ? checkIp6(net, req.ip6) : undefined;
+    const linkLocal = (req.linkLocalIps ?? []).filter((a) => a !== '').map((a) => checkLinkLocal(net, a));
+    return {
+      networkId: net.id,
+      aliases,
+      ...(links.length ? { links } : {}),
+      ...(req.ip ? { requestedIp: req.ip } : {}),
+      ...(ip6 ? { requestedIp6: ip6 } : {}),
+      ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
+      ...(req.mac ? { requestedMac: req.mac } : {}),
+    };
   }
 
   #bridgeEndpoints(rec: ContainerRecord): [NetworkRecord, EndpointRecord][] {
@@ -179,7 +194,8 @@ export class ContainerNetworking {
     rec.netns = netns;
     let mappings: PortMapping[];
     try {
-      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id));
+      // Ports are published on the first network: on [::] too when it has IPv6.
+      const ports = await resolvePorts(rec, portsInUse(this.containers.list(), rec.id), { ipv6: eps[0]?.[0].ipam6 !== undefined });
       rec.ports = ports.bound;
       mappings = ports.mappings;
     } catch (e) {
@@ -203,11 +219,21 @@ export class ContainerNetworking {
       const [, primary] = eps[0] ?? [];
       const embedded = this.#embedded(rec);
       return {
-        hosts: hostsFile({ hostname: rec.spec.networking.hostname, domainname: rec.spec.networking.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
+        hosts: hostsFile({ hostname: rec.spec.networking.hostname, domainname: rec.spec.networking.domainname, extraHosts: extra, links: opts.linkHosts ?? [], ...(primary?.ip ? { ip: primary.ip } : {}), ...(primary?.ip6 ? { ip6: primary.ip6 } : {}), ...(primary?.gateway ? { gateway: primary.gateway } : {}) }),
         resolv: await resolvConf(dns, embedded),
       };
     };
     return { mode: owned ? { mode: 'none' } : { mode: 'path', netnsPath: netns }, files: settled(files()) };
+  }
+
+  /** At berthd's start: the IPv6 port relays of the running containers (they lived in the berthd before). */
+  async restoreIpv6Relays(): Promise<void> {
+    for (const rec of this.containers.list()) {
+      if ((rec.state.status !== 'running' && rec.state.status !== 'paused') || !rec.netns || !rec.ports) continue;
+      const ep = Object.values(rec.networks ?? {}).find((e) => e.ifname === 'eth0');
+      if (!ep?.ip) continue;
+      await this.endpoints.driver.openIpv6Relays(rec.id, 'eth0', ep.ip6 ?? ep.ip, mappingsOf(rec)).catch((e: unknown) => this.networks.deps.log(`IPv6 ports of ${rec.id}`, e));
+    }
   }
 
   /** After the container stopped: CNI DEL of each endpoint, then the namespace. Safe to repeat. */

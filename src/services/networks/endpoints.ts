@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Conflict, InvalidArgument } from '../../errdefs/index.js';
+import { Conflict, InvalidArgument, NotImplemented } from '../../errdefs/index.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord, PortBinding } from '../../core/metadata/index.js';
-import { adoptNetns, BridgeDriver, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
+import { adoptNetns, BridgeDriver, parseAddr, createNetns, enableIpForward, hostPortFree, pickHostPort, removeNetns, type BridgeNetworkConfig, type PortMapping } from '../../core/network/index.js';
 
 /** The CNI view of a bridge network record. */
 export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
@@ -13,6 +13,7 @@ export function bridgeConfig(net: NetworkRecord): BridgeNetworkConfig {
     subnet: net.ipam.subnet,
     gateway: net.ipam.gateway,
     ...(net.ipam.ipRange ? { ipRange: net.ipam.ipRange } : {}),
+    ...(net.ipam6 ? { ipv6: net.ipam6 } : {}),
     internal: net.internal,
     ...(net.options['com.docker.network.driver.mtu'] ? { mtu: Number(net.options['com.docker.network.driver.mtu']) } : {}),
   };
@@ -34,7 +35,7 @@ function splitPort(key: string): [number, Proto] {
  * one), plus every EXPOSEd port with -P. A port held by another container of this daemon or by a
  * host process is refused with Docker's words.
  */
-export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
+export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<string>, opts: { ipv6?: boolean } = {}): Promise<{ bound: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
   const wanted: Record<string, PortBinding[]> = {};
   for (const [k, v] of Object.entries(rec.spec.networking.portBindings)) wanted[k] = v.length ? v : [{ hostIp: '', hostPort: '' }];
   if (rec.spec.networking.publishAll) for (const k of rec.spec.networking.exposedPorts) wanted[k] ??= [{ hostIp: '', hostPort: '' }];
@@ -49,7 +50,8 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
   for (const [key, list] of Object.entries(wanted)) {
     const [containerPort, proto] = splitPort(key);
     for (const b of list) {
-      const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
+      const ip = b.hostIp === '0.0.0.0' ? '' : b.hostIp.replace(/^\[(.*)\]$/, '$1');
+      checkIpv6HostIp(ip, proto);
       let hostPort: number | undefined;
       const range = /^(\d+)-(\d+)$/.exec(b.hostPort);
       if (b.hostPort === '') {
@@ -65,10 +67,19 @@ export async function resolvePorts(rec: ContainerRecord, takenByOthers: Set<stri
       }
       mine.add(`${ip}:${hostPort}/${proto}`);
       (bound[key] ??= []).push({ hostIp: ip || '0.0.0.0', hostPort: String(hostPort) });
+      // On an IPv6 network a TCP port published on all addresses is bound on [::] too, as dockerd 28 shows it.
+      if (ip === '' && opts.ipv6 && proto === 'tcp') (bound[key] ??= []).push({ hostIp: '::', hostPort: String(hostPort) });
       mappings.push({ hostPort, containerPort, protocol: proto, ...(ip ? { hostIP: ip } : {}) });
     }
   }
   return { bound, mappings };
+}
+
+/** An IPv6 host address of -p: relayed in berthd (see BridgeDriver.openIpv6Relays), for TCP only. */
+function checkIpv6HostIp(ip: string, proto: Proto): void {
+  if (!ip.includes(':')) return;
+  if (!parseAddr(ip)?.v6) throw new InvalidArgument(`invalid host IP address in port binding: ${ip}`);
+  if (proto !== 'tcp') throw new NotImplemented(`publishing a ${proto} port on IPv6 address ${ip} is not supported by berth: it relays only TCP over IPv6`);
 }
 
 /** Host ports held by running containers: "ip:port/proto" with '' for all addresses. */
@@ -114,16 +125,19 @@ export class EndpointManager {
 
   /** CNI ADD of one endpoint; fills in the endpoint's runtime fields. */
   async attach(rec: ContainerRecord, netns: string, net: NetworkRecord, ep: EndpointRecord, ifname: string, ports: PortMapping[]): Promise<void> {
-    await enableIpForward();
+    await enableIpForward(net.ipam6 !== undefined && !net.internal);
     const got = await this.driver.attach(bridgeConfig(net), {
       containerId: rec.id,
       netns,
       ifname,
       ...(ep.requestedIp ? { ip: ep.requestedIp } : {}),
+      ...(ep.requestedIp6 ? { ip6: ep.requestedIp6 } : {}),
+      ...(ep.linkLocalIps?.length ? { linkLocal: ep.linkLocalIps } : {}),
       ...(ep.requestedMac ? { mac: ep.requestedMac } : {}),
       ...(ports.length ? { ports } : {}),
     });
     Object.assign(ep, { endpointId: randomBytes(32).toString('hex'), ifname, ip: got.ip, prefixLen: got.prefixLen, gateway: got.gateway, mac: got.mac });
+    if (got.ipv6) Object.assign(ep, { ip6: got.ipv6.ip, prefixLen6: got.ipv6.prefixLen, gateway6: got.ipv6.gateway });
   }
 
   /** CNI DEL of one endpoint (and its port mappings); clears the runtime fields. */
@@ -137,6 +151,9 @@ export class EndpointManager {
     delete ep.prefixLen;
     delete ep.gateway;
     delete ep.mac;
+    delete ep.ip6;
+    delete ep.prefixLen6;
+    delete ep.gateway6;
   }
 }
 
@@ -145,7 +162,11 @@ export function mappingsOf(rec: ContainerRecord): PortMapping[] {
   const out: PortMapping[] = [];
   for (const [key, list] of Object.entries(rec.ports ?? {})) {
     const [containerPort, proto] = splitPort(key);
-    for (const b of list) out.push({ hostPort: Number(b.hostPort), containerPort, protocol: proto, ...(b.hostIp && b.hostIp !== '0.0.0.0' ? { hostIP: b.hostIp } : {}) });
+    for (const b of list) {
+      // The [::] twin of a port bound on all addresses is the same mapping.
+      if (b.hostIp === '::' && list.some((o) => o.hostIp === '0.0.0.0' && o.hostPort === b.hostPort)) continue;
+      out.push({ hostPort: Number(b.hostPort), containerPort, protocol: proto, ...(b.hostIp && b.hostIp !== '0.0.0.0' ? { hostIP: b.hostIp } : {}) });
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@ const LOCALHOST = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopba
  * network's gateway), the legacy links (`IP alias hostname name`), then the container's own address
  * and hostname.
  */
-export function hostsFile(opts: { hostname: string; domainname?: string; ip?: string; extraHosts: string[]; gateway?: string; links?: { ip: string; names: string }[] }): string {
+export function hostsFile(opts: { hostname: string; domainname?: string; ip?: string; ip6?: string; extraHosts: string[]; gateway?: string; links?: { ip: string; names: string }[] }): string {
   let text = LOCALHOST;
   for (const h of opts.extraHosts) {
     const i = h.search(/[:=]/);
@@ -21,7 +21,9 @@ export function hostsFile(opts: { hostname: string; domainname?: string; ip?: st
     text += `${ip}\t${h.slice(0, i)}\n`;
   }
   for (const l of opts.links ?? []) text += `${l.ip}\t${l.names}\n`;
-  if (opts.ip) text += `${opts.ip}\t${opts.domainname ? `${opts.hostname}.${opts.domainname} ` : ''}${opts.hostname}\n`;
+  const names = `${opts.domainname ? `${opts.hostname}.${opts.domainname} ` : ''}${opts.hostname}`;
+  if (opts.ip) text += `${opts.ip}\t${names}\n`;
+  if (opts.ip6) text += `${opts.ip6}\t${names}\n`;
   return text;
 }
 

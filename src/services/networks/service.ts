@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Conflict, Forbidden, InvalidArgument, NotFound, NotImplemented } from '../../errdefs/index.js';
+import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { ContainerRecord, NetworkRecord, NetworkStore } from '../../core/metadata/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../../core/network/index.js';
 import { networkMatches, validateNetworkFilters, type NetworkFilters } from './filters.js';
 import { bridgeConfig } from './endpoints.js';
+import { defaultBridgeIpv6, planIpv6, splitConfigs } from './ipam6.js';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
@@ -29,9 +30,11 @@ export interface NetworkServiceDeps {
   driver: BridgeDriver;
   bus?: EventBus;
   /** The default `bridge` network: its Linux bridge and --bip (gateway address with prefix). */
-  defaultBridge: { name: string; bip: string };
+  defaultBridge: { name: string; bip: string; fixedCidrV6?: string };
   /** daemon.json default-address-pools, for networks created without --subnet. */
   pools: AddressPool[];
+  /** dockerd 27+'s IPv6 pool when `pools` holds none: a unique local /48 derived from the engine id. */
+  ulaPool?: AddressPool;
   log(msg: string, err?: unknown): void;
 }
 
@@ -48,7 +51,7 @@ export interface NetworkCreateRequest {
 
 /** A network with the containers that have an endpoint on it now. */
 export interface NetworkView extends NetworkRecord {
-  endpoints: { containerId: string; name: string; endpointId: string; mac: string; ipv4: string }[];
+  endpoints: { containerId: string; name: string; endpointId: string; mac: string; ipv4: string; ipv6: string }[];
 }
 
 const BRIDGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
@@ -75,9 +78,11 @@ export class NetworkService {
     if (bip.ip === bip.base) throw new InvalidArgument(`--bip ${this.deps.defaultBridge.bip}: give the bridge's address (e.g. 172.17.0.1/16), not the network's`);
     const bridgeName = this.deps.defaultBridge.name;
     if (!BRIDGE_NAME.test(bridgeName)) throw new InvalidArgument(`invalid bridge name: ${bridgeName}`);
+    const ipam6 = this.deps.defaultBridge.fixedCidrV6 ? defaultBridgeIpv6(this.deps.defaultBridge.fixedCidrV6) : undefined;
     const want: NetworkRecord[] = [
       this.#record('bridge', 'bridge', {
         ipam: { subnet: formatCidr(bip), gateway: formatIp(bip.ip) },
+        ...(ipam6 ? { enableIpv6: true, ipam6 } : {}),
         bridge: bridgeName,
         options: {
           'com.docker.network.bridge.default_bridge': 'true',
@@ -94,8 +99,9 @@ export class NetworkService {
     for (const w of want) {
       const have = this.deps.store.list().find((n) => n.name === w.name);
       if (!have) this.deps.store.insert(w);
-      else if (w.name === 'bridge' && (have.ipam?.subnet !== w.ipam?.subnet || have.ipam?.gateway !== w.ipam?.gateway || have.bridge !== w.bridge)) {
-        this.deps.store.update({ ...have, ipam: w.ipam as NonNullable<NetworkRecord['ipam']>, bridge: bridgeName, options: w.options });
+      else if (w.name === 'bridge' && (have.ipam?.subnet !== w.ipam?.subnet || have.ipam?.gateway !== w.ipam?.gateway || have.bridge !== w.bridge || have.ipam6?.subnet !== w.ipam6?.subnet)) {
+        const { ipam6: _old, ...rest } = have;
+        this.deps.store.update({ ...rest, ipam: w.ipam as NonNullable<NetworkRecord['ipam']>, bridge: bridgeName, options: w.options, enableIpv6: w.enableIpv6, ...(w.ipam6 ? { ipam6: w.ipam6 } : {}) });
       }
     }
     // The embedded DNS of user networks whose bridge is up (containers that outlived a restart).
@@ -118,6 +124,12 @@ export class NetworkService {
     };
   }
 
+  /** The IPv6 default-address-pools, else dockerd's unique local /48 of this engine. */
+  #pools6(): AddressPool[] {
+    const v6 = this.deps.pools.filter((p) => p.base.includes(':'));
+    return v6.length ? v6 : this.deps.ulaPool ? [this.deps.ulaPool] : [];
+  }
+
   get(idOrName: string): NetworkRecord {
     return this.deps.store.resolve(idOrName);
   }
@@ -133,7 +145,7 @@ export class NetworkService {
     for (const c of this.deps.containers()) {
       const ep = Object.values(c.networks ?? {}).find((e) => e.networkId === net.id);
       if (!ep?.endpointId) continue;
-      endpoints.push({ containerId: c.id, name: c.name, endpointId: ep.endpointId, mac: ep.mac ?? '', ipv4: ep.ip ? `${ep.ip}/${ep.prefixLen ?? 0}` : '' });
+      endpoints.push({ containerId: c.id, name: c.name, endpointId: ep.endpointId, mac: ep.mac ?? '', ipv4: ep.ip ? `${ep.ip}/${ep.prefixLen ?? 0}` : '', ipv6: ep.ip6 ? `${ep.ip6}/${ep.prefixLen6 ?? 0}` : '' });
     }
     return { ...net, endpoints };
   }
@@ -146,10 +158,9 @@ export class NetworkService {
     if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
     if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
     if (this.deps.store.list().some((n) => n.name === name)) throw new Conflict(`network with name ${name} already exists`);
-    if (req.enableIpv6) throw new NotImplemented('IPv6 networks are not supported by berth yet');
-    if ((req.ipam?.length ?? 0) > 1) throw new NotImplemented('berth networks take one IPv4 subnet');
+    const { v4: cfg, v6 } = splitConfigs(req.ipam ?? [], req.enableIpv6 === true);
+    const ipam6 = req.enableIpv6 ? planIpv6(v6 ?? {}, this.deps.store.list(), this.#pools6()) : undefined;
     const taken = this.deps.store.list().flatMap((n) => (n.ipam ? [parseCidr(n.ipam.subnet)] : []));
-    const cfg = req.ipam?.[0] ?? {};
     let subnet: Subnet | undefined;
     if (cfg.subnet) {
       const asked = parseCidr(cfg.subnet);
@@ -159,7 +170,7 @@ export class NetworkService {
       subnet = asked;
     } else {
       if (cfg.gateway || cfg.ipRange) throw new InvalidArgument('a gateway or ip-range needs a subnet (--subnet)');
-      subnet = pickSubnet(this.deps.pools, [...taken, ...(await hostRouteSubnets())]);
+      subnet = pickSubnet(this.deps.pools.filter((p) => !p.base.includes(':')), [...taken, ...(await hostRouteSubnets())]);
       if (!subnet) throw new Forbidden('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     }
     let gateway = firstHost(subnet);
@@ -178,6 +189,7 @@ export class NetworkService {
       internal: req.internal === true,
       attachable: req.attachable === true,
       ipam: { subnet: formatCidr(subnet), gateway: formatIp(gateway), ...(cfg.ipRange ? { ipRange: cfg.ipRange } : {}) },
+      ...(ipam6 ? { enableIpv6: true, ipam6 } : {}),
       options,
       labels: req.labels ?? {},
     });
@@ -227,7 +239,7 @@ export class NetworkService {
   }
 
   /** Docker's embedded DNS names: container name, network aliases, short id, each also as NAME.NETWORK. */
-  #lookup(listenIp: string, name: string, from?: string): string[] | undefined {
+  #lookup(listenIp: string, name: string, from?: string): { v4: string[]; v6: string[] } | undefined {
     const net = this.deps.store.list().find((n) => !n.predefined && n.ipam?.gateway === listenIp);
     if (!net) return undefined;
     const suffix = `.${net.name.toLowerCase()}`;
@@ -237,13 +249,15 @@ export class NetworkService {
     const asker = from === undefined ? undefined : all.find((c) => c.networks?.[net.name]?.ip === from && c.networks[net.name]?.networkId === net.id);
     const link = asker?.networks?.[net.name]?.links?.find((l) => l.alias.toLowerCase() === bare);
     if (link) bare = link.name.replace(/^\//, '').toLowerCase();
-    const out: string[] = [];
+    const out = { v4: [] as string[], v6: [] as string[] };
     for (const c of all) {
       const ep = c.networks?.[net.name];
       if (!ep?.ip || ep.networkId !== net.id) continue;
-      if (dnsNames(c, ep.aliases).some((n) => n.toLowerCase() === bare)) out.push(ep.ip);
+      if (!dnsNames(c, ep.aliases).some((n) => n.toLowerCase() === bare)) continue;
+      out.v4.push(ep.ip);
+      if (ep.ip6) out.v6.push(ep.ip6);
     }
-    return out.length ? out : undefined;
+    return out.v4.length ? out : undefined;
   }
 }
 

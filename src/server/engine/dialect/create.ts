@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InvalidArgument } from '../../../errdefs/index.js';
 import type { ContainerSpec, CreateInput, CreateSpec, HealthSpec, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
 import { parseDeviceCgroupRules } from '../device-rules.js';
@@ -170,7 +171,8 @@ function portBindingsFromWire(pb: Record<string, unknown>): Record<string, { hos
       const o = obj(b) ?? {};
       const hostIp = str(o['HostIp']) ?? '';
       const hostPort = str(o['HostPort']) ?? '';
-      if (hostIp && !/^[\d.]+$/.test(hostIp)) throw new InvalidArgument(`invalid host IP address: ${hostIp} (berth publishes IPv4 ports)`);
+      const bare = hostIp.replace(/^\[(.*)\]$/, '$1');
+      if (hostIp && isIP(bare) === 0) throw new InvalidArgument(`invalid host IP address: ${hostIp}`);
       if (hostPort && !/^\d+(-\d+)?$/.test(hostPort)) throw new InvalidArgument(`invalid hostPort: ${hostPort}`);
       return { hostIp, hostPort };
     });
@@ -194,17 +196,27 @@ export function parseLink(v: string): LinkRequest {
 
 type EndpointInput = NonNullable<CreateInput['endpoints']>[string];
 
-/** NetworkingConfig.EndpointsConfig (aliases, links, IPAMConfig.IPv4Address, MacAddress) and the older Config.MacAddress. */
+/** NetworkingConfig.EndpointsConfig (aliases, links, IPAMConfig.IPv4Address/IPv6Address/LinkLocalIPs, MacAddress) and the older Config.MacAddress. */
 function endpointsFromWire(body: Record<string, unknown>, mode: string): Record<string, EndpointInput> {
   const out: Record<string, EndpointInput> = {};
   const eps = obj(obj(body['NetworkingConfig'])?.['EndpointsConfig']) ?? {};
   for (const [name, v] of Object.entries(eps)) {
     const e = obj(v) ?? {};
     const aliases = strList(e['Aliases'], `EndpointsConfig.${name}.Aliases`);
-    const ip = str(obj(e['IPAMConfig'])?.['IPv4Address']);
+    const ipam = obj(e['IPAMConfig']);
+    const ip = str(ipam?.['IPv4Address']);
+    const ip6 = str(ipam?.['IPv6Address']);
+    const linkLocalIps = strList(ipam?.['LinkLocalIPs'], `EndpointsConfig.${name}.IPAMConfig.LinkLocalIPs`);
     const mac = str(e['MacAddress']);
     const links = strList(e['Links'], `EndpointsConfig.${name}.Links`)?.map(parseLink);
-    out[name] = { ...(aliases?.length ? { aliases } : {}), ...(links?.length ? { links } : {}), ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) };
+    out[name] = {
+      ...(aliases?.length ? { aliases } : {}),
+      ...(links?.length ? { links } : {}),
+      ...(ip ? { ip } : {}),
+      ...(ip6 ? { ip6 } : {}),
+      ...(linkLocalIps?.length ? { linkLocalIps } : {}),
+      ...(mac ? { mac } : {}),
+    };
   }
   const mac = str(body['MacAddress']);
   if (mac) out[mode] = { ...(out[mode] ?? {}), mac };
