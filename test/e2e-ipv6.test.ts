@@ -189,7 +189,8 @@ test('system check finds a NAT66 rule whose network and bridge are gone; --repai
   assert.equal(found.code, 1, found.stdout + found.stderr);
   assert.match(found.stdout, new RegExp(`fault: iptables rule of network ${hex.slice(0, 12)}, which no longer exists: POSTROUTING -s ${v6}ff::/64 `));
   const repaired = await d.berth(['system', 'check', '--repair']);
-  assert.match(repaired.stdout, /0 faults, 1 repaired\n$/, repaired.stdout);
+  // At least this rule (a test beside this one may be removing a network of its own at this moment).
+  assert.match(repaired.stdout, /0 faults, [1-9]\d* repaired\n$/, repaired.stdout);
   assert.doesNotMatch(await ip6tablesNat(), new RegExp(`berth ${hex}`));
 });
 
