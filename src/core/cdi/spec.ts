@@ -172,8 +172,8 @@ function parseEdits(v: unknown, where: string): ContainerEdits {
 }
 
 /** Checks a spec file's parsed content; throws InvalidArgument naming the bad field. */
-export function parseCdiSpec(raw: unknown): CdiSpec {
-  const o = rec(raw, 'the spec');
+export function parseCdiSpec(doc: unknown): CdiSpec {
+  const o = rec(doc, 'the spec');
   const version = typeof o['cdiVersion'] === 'string' ? o['cdiVersion'] : '';
   const v = /^0\.(\d+)\.\d+$/.exec(version);
   if (!v || Number(v[1]) < 3 || Number(v[1]) > 8) fail(`cdiVersion ${JSON.stringify(version)} is not supported (0.3.0 to 0.8.0)`);

@@ -69,9 +69,9 @@ export async function* readJsonLog(path: string, opts: ReadLogsOptions = {}): As
     return out;
   };
   const readOld = async (f: { path: string; gz: boolean }): Promise<JsonLogEntry[]> => {
-    const raw = await readFile(f.path).catch(() => null);
-    if (!raw) return [];
-    const data = f.gz ? gunzipSync(raw) : raw;
+    const bytes = await readFile(f.path).catch(() => null);
+    if (!bytes) return [];
+    const data = f.gz ? gunzipSync(bytes) : bytes;
     return splitEntries(data.at(-1) === 0x0a ? data : Buffer.concat([data, Buffer.from('\n')])).entries.filter(keep);
   };
   try {

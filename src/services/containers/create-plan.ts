@@ -57,7 +57,7 @@ export async function makeContainer(deps: ContainerServiceDeps, rec: ContainerRe
     // The log exists from the start, so an attach made before `start` follows it from byte 0.
     await writeFile(paths.log, '', { flag: 'a' });
     await prepareDriverLog(rec, paths.dir);
-    // A generated name another create took meanwhile (both planned before either was recorded) is drawn
+    // A generated name another create took meanwhile (both planned before either was recorded) is picked
     // again here, where nothing awaits between the check and the insert.
     if (nameGenerated) {
       const names = new Set(deps.store.list().map((c) => c.name));

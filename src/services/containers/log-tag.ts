@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { ContainerRecord } from '../../core/metadata/index.js';
 
-/** The container facts a log tag template and the attrs draw on (Docker's logger.Info). */
+/** The container facts a log tag template and the attrs use (Docker's logger.Info). */
 export interface LogInfo {
   id: string;
   name: string;
