@@ -4,7 +4,17 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const [skippedPath = '', extraPath = '', ...jsonPaths] = process.argv.slice(2);
 const FLOOR = 'runc run (floor A)';
-const RATIO_TARGETS = new Map([['berth run --rm', 3]]);
+const RATIO_TARGETS = new Map([
+  ['berth run --rm', 3],
+  ['docker CLI -> berthd', 2.5],
+  ['docker CLI -> berthd --network none', 2.3],
+  ['docker CLI -> berthd, 20 at once', 2],
+]);
+/** A burst (20 runs at once) is set against the burst of raw runc, not one run. */
+const BURST = ', 20 at once';
+const BURST_FLOOR = 'runc run, 20 at once (floor)';
+/** Issue 16: 20 runs at once through berthd take at most this share of Docker Engine's time. */
+const BURST_VS_DOCKER = 0.3;
 const RSS_TARGET_MB = 60;
 /** berthd may grow by this much over the runs (issue 16: after 200 runs, <= 5 MB). */
 const RSS_GROWTH_MB = 5;
@@ -23,8 +33,10 @@ const extra = Object.fromEntries(
 const floor = results.find((r) => r.command === FLOOR);
 const ms = (s) => (s * 1000).toFixed(1);
 const rows = [['contender', 'median ms', 'mean ± sd ms', 'min–max ms', 'runs', 'x raw runc', 'target']];
+const burstFloor = results.find((r) => r.command === BURST_FLOOR);
 for (const r of results) {
-  const ratio = floor ? r.median / floor.median : NaN;
+  const base = r.command.includes(BURST) || r.command === BURST_FLOOR ? burstFloor : floor;
+  const ratio = base ? r.median / base.median : NaN;
   const limit = RATIO_TARGETS.get(r.command);
   rows.push([
     r.command,
@@ -37,7 +49,7 @@ for (const r of results) {
   ]);
 }
 
-console.log('\nberth bench — `run --rm busybox true`: medians (hyperfine, 2 warm-up runs), ratio to raw runc\n');
+console.log('\nberth bench — `run --rm busybox true`: medians (hyperfine, 2 warm-up runs), ratio to raw runc (a burst of 20: to 20 raw runc at once)\n');
 const nameWidth = printTable(rows);
 for (const s of skipped) {
   const limit = RATIO_TARGETS.get(s.name);
@@ -47,6 +59,11 @@ for (const s of skipped) {
 console.log('');
 // The berth client's own cost: its run minus the docker CLI's on the same berthd, against node's start.
 const byName = (n) => results.find((r) => r.command === n);
+const [burstBerth, burstDocker] = [byName(`docker CLI -> berthd${BURST}`), byName(`Docker Engine${BURST}`)];
+if (burstBerth && burstDocker) {
+  const r = burstBerth.median / burstDocker.median;
+  console.log(`20 at once, berthd / Docker Engine: ${r.toFixed(2)}x   (target <= ${BURST_VS_DOCKER}x: ${verdict(r <= BURST_VS_DOCKER, r)})`);
+} else if (burstBerth) console.log(`20 at once, berthd / Docker Engine: not measured (Docker Engine not timed)   (target <= ${BURST_VS_DOCKER}x)`);
 const [berthRun, dockerRun, nodeStart] = [byName('berth run --rm'), byName('docker CLI -> berthd'), byName('node -e 0 (client start-up)')];
 if (berthRun && dockerRun && nodeStart) {
   const own = (berthRun.median - dockerRun.median) * 1000;
