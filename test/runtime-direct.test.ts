@@ -29,11 +29,16 @@ test('a created container starts, and its stopped one goes, without runc start o
   rmSync(calls, { force: true });
   const spec = fx.input(['sh', '-c', 'exit 7']);
   await fx.rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') });
-  const cgroups = cgroupPaths(spec.id);
-  assert.ok(cgroups.length > 0 && cgroups.every((p) => existsSync(p)));
-  await fx.rt.start(spec.id);
-  assert.equal((await fx.rt.waitExit(spec.id)).exitCode, 7);
-  await fx.rt.delete(spec.id);
+  let cgroups: string[] = [];
+  try {
+    cgroups = cgroupPaths(spec.id);
+    assert.ok(cgroups.length > 0 && cgroups.every((p) => existsSync(p)));
+    await fx.rt.start(spec.id);
+    assert.equal((await fx.rt.waitExit(spec.id)).exitCode, 7);
+    await fx.rt.delete(spec.id);
+  } finally {
+    await fx.rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
   assert.deepEqual(logged(), ['create']);
   assert.deepEqual(cgroups.filter((p) => existsSync(p)), [], 'cgroups left after the delete');
   assert.equal(existsSync(join(fx.dir, 'state', 'runc', spec.id)), false, "runc's state folder is left");
@@ -43,9 +48,13 @@ test('a container that shares the host PID namespace is still deleted by runc (p
   rmSync(calls, { force: true });
   const spec = fx.input(['true'], { namespaces: { pid: { mode: 'host' } } });
   await fx.rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') });
-  await fx.rt.start(spec.id);
-  await fx.rt.waitExit(spec.id);
-  await fx.rt.delete(spec.id);
+  try {
+    await fx.rt.start(spec.id);
+    await fx.rt.waitExit(spec.id);
+    await fx.rt.delete(spec.id);
+  } finally {
+    await fx.rt.delete(spec.id, { force: true }).catch(() => undefined);
+  }
   assert.deepEqual(logged(), ['create', 'delete']);
 });
 
@@ -54,8 +63,12 @@ test('starting a container whose process is gone fails in words, and runc is not
   const spec = fx.input(['true']);
   const { pid } = await fx.rt.create(spec, { logPath: join(spec.bundleDir, 'ctr.log') });
   assert.ok(pid > 0);
-  process.kill(pid, 'SIGKILL');
-  await fx.rt.waitExit(spec.id);
-  await assert.rejects(fx.rt.start(spec.id), /its process is already dead|not running|stopped/);
-  await fx.rt.delete(spec.id, { force: true });
+  try {
+    process.kill(pid, 'SIGKILL');
+    await fx.rt.waitExit(spec.id);
+    await assert.rejects(fx.rt.start(spec.id), /its process is already dead|not running|stopped/);
+    assert.deepEqual(logged(), ['create']);
+  } finally {
+    await fx.rt.delete(spec.id, { force: true });
+  }
 });
