@@ -62,7 +62,7 @@ export function projectId(path: string): number {
 export function setProjectId(path: string, id: number): void {
   withDir(path, (fd) => {
     const buf = getXattr(fd, path);
-    buf.writeUInt32LE(buf.readUInt32LE(0) | FS_XFLAG_PROJINHERIT, 0);
+    buf.writeUInt32LE((buf.readUInt32LE(0) | FS_XFLAG_PROJINHERIT) >>> 0, 0);
     buf.writeUInt32LE(id, 12);
     const l = load();
     if (l.ioctl(fd, FS_IOC_FSSETXATTR, buf) !== 0) throw sysError('ioctl', l.errno(), `set project id ${id} on ${path}`, path);
