@@ -75,11 +75,27 @@ export class ProjectQuotas {
     }
   }
 
+  /**
+   * A project id no layer has: none known in use, and none the filesystem holds a limit or usage
+   * for (a remapped area's layers, or one whose removal was interrupted, are not in `used`).
+   */
   private take(): number {
-    while (this.used.has(this.next)) this.next++;
-    const id = this.next++;
-    this.used.add(id);
-    return id;
+    for (;;) {
+      const id = this.next++;
+      if (this.used.has(id) || this.accounted(id)) continue;
+      this.used.add(id);
+      return id;
+    }
+  }
+
+  private accounted(id: number): boolean {
+    try {
+      const u = projectUsage(this.device, id);
+      return u.limitBytes > 0 || u.usedBytes > 0;
+    } catch {
+      // No quota record for the id (ENOENT): nothing holds it.
+      return false;
+    }
   }
 
   /** Gives fresh, empty directories (a container's upper/ and work/) one new project limited to `bytes`. */
@@ -99,7 +115,7 @@ export class ProjectQuotas {
   release(dir: string): void {
     if (!existsSync(dir)) return;
     const id = projectId(dir);
-    if (id < this.base || !this.used.has(id)) return;
+    if (id < this.base) return;
     setProjectLimit(this.device, id, 0);
     this.used.delete(id);
   }
