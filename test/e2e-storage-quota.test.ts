@@ -96,7 +96,20 @@ test('on this host\'s normal data root the size is refused in dockerd\'s words, 
 
 test('a data root on xfs: limited with pquota where the kernel has it, refused in dockerd\'s words where not', { timeout: 300_000 }, async (t) => {
   const fs = makeXfsImage(300);
-  t.after(() => dropLoop(fs));
+  // One cleanup, in order: the daemon's containers and berthd, the mount, the daemon's folders, then the loop device and image.
+  let d: TestDaemon | undefined;
+  t.after(async () => {
+    try {
+      if (d) {
+        for (const id of (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean)) await d.docker(['rm', '-f', id]);
+        await d.stopDaemon();
+      }
+    } finally {
+      dropLoopMountOnly(fs);
+      await d?.cleanup();
+      dropLoop(fs);
+    }
+  });
   const probeDir = join(fs.dir, 'probe');
   const mountError = mountLoop(fs, probeDir, ['pquota']);
   if (mountError !== undefined) {
@@ -112,24 +125,13 @@ test('a data root on xfs: limited with pquota where the kernel has it, refused i
     assert.equal(projectId(join(dir, 'sub')), 4242, 'a new dir inherits the project id');
     assert.match(execFileSync('xfs_io', ['-c', 'lsproj', dir], { encoding: 'utf8' }), /projid = 4242/);
     dropLoopMountOnly(fs);
-    const d = await TestDaemon.start({ beforeSpawn: async (x) => void mustMount(fs, x.dataRoot, []) });
-    t.after(async () => {
-      await d.stopDaemon();
-      dropLoopMountOnly(fs);
-      await d.cleanup();
-    });
+    d = await TestDaemon.start({ beforeSpawn: async (x) => void mustMount(fs, x.dataRoot, []) });
     await d.makeBusyboxImage();
     await refusedLikeDockerd(d);
     return;
   }
   dropLoopMountOnly(fs);
-  const d = await TestDaemon.start({ beforeSpawn: async (x) => void mustMount(fs, x.dataRoot, ['pquota']) });
-  t.after(async () => {
-    for (const id of (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean)) await d.docker(['rm', '-f', id]);
-    await d.stopDaemon();
-    dropLoopMountOnly(fs);
-    await d.cleanup();
-  });
+  d = await TestDaemon.start({ beforeSpawn: async (x) => void mustMount(fs, x.dataRoot, ['pquota']) });
   await d.makeBusyboxImage();
   const over = await d.docker(['run', '--name', 'sized', '--network', 'none', '--storage-opt', 'size=20M', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/f bs=1M count=40']);
   assert.notEqual(over.code, 0, 'writing 40 MB into a 20 MB layer succeeded');
