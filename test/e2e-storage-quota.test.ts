@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDaemon } from './helpers/daemon.js';
-import { projectId, setProjectId } from '../src/sys/index.js';
+import { QUOTA_ABI, projectId, qcmd, setProjectId } from '../src/sys/index.js';
 
 /*
  * `docker run --storage-opt size=` as dockerd's overlay2 has it. On a data root that cannot limit a
@@ -158,3 +158,32 @@ function dropLoopMountOnly(fs: LoopFs): void {
   if (fs.mounted && spawnSync('umount', [fs.mounted]).status !== 0) spawnSync('umount', ['-l', fs.mounted]);
   fs.mounted = undefined;
 }
+
+test('the quota structures and requests berth sends match the kernel headers', () => {
+  // The limit path cannot run on a kernel without XFS quotas: its ABI is held against linux/fs.h and linux/dqblk_xfs.h.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-quota-abi-'));
+  try {
+    writeFileSync(join(dir, 'abi.c'), `#include <stdio.h>
+#include <stddef.h>
+#include <linux/fs.h>
+#include <linux/dqblk_xfs.h>
+#include <linux/quota.h>
+#include <sys/quota.h>
+int main(void) {
+  printf("{\\"FS_IOC_FSGETXATTR\\":%lu,\\"FS_IOC_FSSETXATTR\\":%lu,\\"fsxattrSize\\":%zu,\\"fsxXflagsOffset\\":%zu,\\"fsxProjidOffset\\":%zu,\\"FS_XFLAG_PROJINHERIT\\":%d,",
+    (unsigned long)FS_IOC_FSGETXATTR, (unsigned long)FS_IOC_FSSETXATTR, sizeof(struct fsxattr), offsetof(struct fsxattr, fsx_xflags), offsetof(struct fsxattr, fsx_projid), FS_XFLAG_PROJINHERIT);
+  printf("\\"fsDiskQuotaSize\\":%zu,\\"dIdOffset\\":%zu,\\"dBlkHardlimitOffset\\":%zu,\\"dBlkSoftlimitOffset\\":%zu,\\"dBcountOffset\\":%zu,",
+    sizeof(struct fs_disk_quota), offsetof(struct fs_disk_quota, d_id), offsetof(struct fs_disk_quota, d_blk_hardlimit), offsetof(struct fs_disk_quota, d_blk_softlimit), offsetof(struct fs_disk_quota, d_bcount));
+  printf("\\"FS_DQUOT_VERSION\\":%d,\\"FS_PROJ_QUOTA\\":%d,\\"FS_DQ_BSOFT\\":%d,\\"FS_DQ_BHARD\\":%d,\\"PRJQUOTA\\":%d,\\"Q_XGETQUOTA\\":%d,\\"Q_XSETQLIM\\":%d,\\"qcmd\\":%u}",
+    FS_DQUOT_VERSION, FS_PROJ_QUOTA, FS_DQ_BSOFT, FS_DQ_BHARD, PRJQUOTA, Q_XGETQUOTA, Q_XSETQLIM, (unsigned)QCMD(Q_XSETQLIM, PRJQUOTA));
+  return 0;
+}
+`);
+    // g++ is what scripts/setup installs; it compiles C too.
+    execFileSync('g++', ['-x', 'c', '-o', join(dir, 'abi'), join(dir, 'abi.c')]);
+    const kernel = JSON.parse(execFileSync(join(dir, 'abi'), { encoding: 'utf8' })) as Record<string, number>;
+    assert.deepEqual({ ...QUOTA_ABI, qcmd: qcmd(QUOTA_ABI.Q_XSETQLIM, QUOTA_ABI.PRJQUOTA) }, kernel);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
