@@ -53,6 +53,12 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   // Partial downloads are kept for resumed pulls, but not forever.
   await content.prunePartials(24 * 3600_000);
   const snapshotter = await createSnapshotter({ root: opts.dataRoot, driver: opts.storageDriver });
+  const noSizes = snapshotter.sizeLimitRefusal;
+  // dockerd refuses to start with overlay2.size where the layers cannot be limited.
+  if (opts.defaultLayerSize !== undefined && noSizes !== undefined) {
+    throw new InvalidArgument(`Storage option overlay2.size not supported. Filesystem does not support Project Quota: ${noSizes}`);
+  }
+  if (noSizes === undefined) log.info(`writable layers can be size-limited (project quotas on the data root)${opts.defaultLayerSize ? `, default size ${opts.defaultLayerSize} bytes` : ''}`);
   // Remapped containers keep their layers in their own shifted storage areas; the record says which.
   const areas = new RemapAreas(snapshotter, opts.dataRoot);
   const layersOf = (id: string): Pick<typeof snapshotter, 'prepare' | 'remove' | 'upperPath' | 'layerPath'> => {
@@ -147,7 +153,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
   for (const r of runtimes.list()) if (r.unavailable !== undefined) log.warn(`runtime ${r.name} (${r.path}) cannot run containers on this host: ${r.unavailable}`);
   const rootfsProvider: RootfsProvider = {
     driver: snapshotter.driver,
-    prepare: (id, chainIds, rootfs) => layersOf(id).prepare(id, chainIds as never, rootfs),
+    prepare: (id, chainIds, rootfs, o) => {
+      // dockerd's overlay2.size: the size of every new writable layer that names none.
+      const size = o?.sizeBytes ?? (o?.newLayer ? opts.defaultLayerSize : undefined);
+      return layersOf(id).prepare(id, chainIds as never, rootfs, size !== undefined ? { sizeBytes: size } : {});
+    },
     mount: (mounts) => mountAll(mounts),
     unmount: (target) => unmountAll(target),
     remove: (id) => layersOf(id).remove(id),

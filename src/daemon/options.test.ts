@@ -205,3 +205,28 @@ test('IPv6 of the default bridge: --ipv6/--fixed-cidr-v6 or daemon.json ipv6/fix
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--storage-opt overlay2.size / daemon.json storage-opts: the default size of new writable layers, in dockerd\'s words when wrong', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-opt-'));
+  try {
+    const absent = { BERTH_CONFIG_FILE: join(dir, 'absent.json') };
+    const flag = await loadOptions(['--storage-opt', 'overlay2.size=20M'], absent);
+    assert.ok(typeof flag === 'object');
+    assert.equal(flag.defaultLayerSize, 20 * 1024 * 1024);
+    const cfg = join(dir, 'daemon.json');
+    await writeFile(cfg, JSON.stringify({ 'storage-opts': ['Overlay2.Size=1G'] }));
+    const file = await loadOptions(['--config-file', cfg], {});
+    assert.ok(typeof file === 'object');
+    assert.equal(file.defaultLayerSize, 1024 ** 3);
+    const none = await loadOptions([], absent);
+    assert.ok(typeof none === 'object');
+    assert.equal(none.defaultLayerSize, undefined);
+    await assert.rejects(loadOptions(['--storage-opt', 'overlay2.inodes=5'], absent), /overlay2: unknown option overlay2.inodes/);
+    await assert.rejects(loadOptions(['--storage-opt', 'overlay2.size=lots'], absent), /invalid size: 'lots'/);
+    await assert.rejects(loadOptions(['--storage-opt', 'size'], absent), /Unable to parse key\/value option: size/);
+    await writeFile(cfg, JSON.stringify({ 'storage-opts': 'overlay2.size=1G' }));
+    await assert.rejects(loadOptions(['--config-file', cfg], {}), /storage-opts must be a list of strings/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

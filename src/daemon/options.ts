@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CERTS_DIRS, DEFAULT_UPLOAD_POLICY } from '../core/remotes/index.js';
 import { checkCgroupParent, checkLogConfig } from '../services/index.js';
 import { InvalidArgument } from '../errdefs/index.js';
+import { ramInBytes } from '../api/index.js';
 import { DEFAULT_POOLS } from '../core/network/index.js';
 import { criOptions, normalizeCriFlag, type CriOptions } from './cri-options.js';
 import { RUNTIME_DIRECTIVES, RUNTIME_FLAGS, RUNTIME_USAGE, runtimeOptions, type RuntimeOptions } from './runtime-options.js';
@@ -14,6 +15,8 @@ export interface DaemonOptions extends RuntimeOptions {
   pidfile: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   storageDriver: 'auto' | 'overlay' | 'copy';
+  /** --storage-opt overlay2.size= / daemon.json `storage-opts`: the size limit of every new writable layer that names none. */
+  defaultLayerSize?: number;
   runtimePath: string;
   conmonPath: string;
   /** Registry mirrors per domain (daemon.json `registry-mirrors`: a list for docker.io, or {domain: [mirrors]}). */
@@ -89,6 +92,7 @@ Options:
                                Set the max concurrent downloads (default 3)
   -p, --pidfile string         Path to use for daemon PID file (default "<exec-root>/berthd.pid")
   -s, --storage-driver string  Storage driver to use ("overlay"|"copy"|"auto") (default "auto")
+      --storage-opt list       Storage driver options (overlay2.size=SIZE: the default size of writable layers)
       --userns-remap string    User/Group setting for user namespaces ("default"|USER[:GROUP]|UID[:GID])
       --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private")
       --default-ipc-mode string       Default mode for containers ipc ("shareable" | "private")
@@ -128,6 +132,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
         debug: { type: 'boolean', short: 'D' },
         experimental: { type: 'boolean' },
         'storage-driver': { type: 'string', short: 's' },
+        'storage-opt': { type: 'string', multiple: true },
         'userns-remap': { type: 'string' },
         'default-cgroupns-mode': { type: 'string' },
         'default-ipc-mode': { type: 'string' },
@@ -195,6 +200,7 @@ export async function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Promi
     pidfile: pick(f.pidfile, 'pidfile', 'BERTH_PIDFILE', `${execRoot}/berthd.pid`),
     logLevel: level as DaemonOptions['logLevel'],
     storageDriver: driverName as DaemonOptions['storageDriver'],
+    ...storageOptions(f['storage-opt'], file['storage-opts']),
     runtimePath: env['BERTH_RUNC'] ?? '/usr/sbin/runc',
     ...runtimeOptions(file, f, env['BERTH_RUNC'] ?? '/usr/sbin/runc'),
     conmonPath: env['BERTH_CONMON'] ?? '/usr/bin/conmon',
@@ -231,6 +237,7 @@ const DIRECTIVES: Record<string, string | null> = {
   'log-opts': 'log-opt',
   'log-driver': 'log-driver',
   'storage-driver': 'storage-driver',
+  'storage-opts': 'storage-opt',
   'userns-remap': 'userns-remap',
   'default-cgroupns-mode': 'default-cgroupns-mode',
   'default-ipc-mode': 'default-ipc-mode',
@@ -252,6 +259,24 @@ const DIRECTIVES: Record<string, string | null> = {
   cri: null,
   ...RUNTIME_DIRECTIVES,
 };
+
+/** dockerd's overlay2 options (`overlay2.size=10G`), from the flags or else daemon.json, in its words. */
+function storageOptions(flags: string[] | undefined, fromFile: unknown): { defaultLayerSize?: number } {
+  if (fromFile !== undefined && (!Array.isArray(fromFile) || fromFile.some((o) => typeof o !== 'string'))) throw new InvalidArgument('daemon.json: storage-opts must be a list of strings');
+  const out: { defaultLayerSize?: number } = {};
+  for (const opt of flags ?? (fromFile as string[] | undefined) ?? []) {
+    const eq = opt.indexOf('=');
+    if (eq < 0) throw new InvalidArgument(`Unable to parse key/value option: ${opt}`);
+    const key = opt.slice(0, eq).trim().toLowerCase();
+    if (key !== 'overlay2.size') throw new InvalidArgument(`overlay2: unknown option ${key}`);
+    const val = opt.slice(eq + 1).trim();
+    const size = ramInBytes(val);
+    if (size === undefined) throw new InvalidArgument(`invalid size: '${val}'`);
+    if (size > 0) out.defaultLayerSize = size;
+    else delete out.defaultLayerSize;
+  }
+  return out;
+}
 
 /** A value as Go's %v prints it, the form of dockerd's conflict message. */
 function goValue(v: unknown): string {

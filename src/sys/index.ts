@@ -24,3 +24,4 @@ export { EAGAIN, SHUT_WR, connectSeqpacket, connectUnixDatagram, sendNonBlocking
 export { RouteSocket, createNamespaceAt, createNetnsAt, netlinkError, writeNetSysctl } from './netlink.js';
 export { trimHeap } from './heap.js';
 export { reserveBeyondEnd } from './space.js';
+export { projectId, setProjectId, setProjectLimit, projectUsage, QUOTA_ABI, qcmd } from './quota.js';

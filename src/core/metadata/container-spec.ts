@@ -271,7 +271,14 @@ export interface ContainerSpec {
   /** The OCI runtime by the daemon's name for it (absent in records older than the choice: runc). */
   runtime?: string;
   /** `image`: the image as the create named it (its id is the record's imageId). */
-  rootfs: { image: string; readOnly: boolean };
+  rootfs: {
+    image: string;
+    readOnly: boolean;
+    /** The storage driver's options as the create gave them (Docker's --storage-opt), shown back by inspect. */
+    driverOptions?: Record<string, string>;
+    /** The writable layer's size limit in bytes (--storage-opt size=), set when the layer is made. */
+    sizeLimit?: number;
+  };
   /** In precedence order (short-syntax binds, mount objects, then tmpfs); destinations unique. */
   mounts: MountRequest[];
   /**

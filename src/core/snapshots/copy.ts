@@ -2,7 +2,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomHex, type Digest } from '../../util/index.js';
 import { BaseSnapshotter, copyTree, exists } from './store.js';
-import type { Mount } from './types.js';
+import { InvalidArgument } from '../../errdefs/index.js';
+import { NO_PROJECT_QUOTA } from './quota.js';
+import type { Mount, PrepareOptions } from './types.js';
 
 /**
  * Full copies, for filesystems where overlayfs cannot work (e.g. a data root that is itself on
@@ -12,6 +14,10 @@ import type { Mount } from './types.js';
 export class CopySnapshotter extends BaseSnapshotter {
   readonly driver = 'copy' as const;
   readonly independentLayers = false;
+
+  get sizeLimitRefusal(): string {
+    return 'the storage driver is copy';
+  }
 
   withRoot(root: string): CopySnapshotter {
     return new CopySnapshotter(root);
@@ -24,7 +30,8 @@ export class CopySnapshotter extends BaseSnapshotter {
   protected async committed(): Promise<void> {}
   protected async forget(): Promise<void> {}
 
-  async prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]> {
+  async prepare(containerId: string, chainIds: Digest[], rootfs: string, opts: PrepareOptions = {}): Promise<Mount[]> {
+    if (opts.sizeBytes !== undefined) throw new InvalidArgument(NO_PROJECT_QUOTA);
     const dir = this.containerDir(containerId);
     const upper = join(dir, 'upper');
     if (!(await exists(upper))) {

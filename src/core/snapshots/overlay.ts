@@ -1,9 +1,10 @@
-import { mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../../errdefs/index.js';
 import { randomHex, type Digest } from '../../util/index.js';
 import { BaseSnapshotter, exists } from './store.js';
-import type { Mount } from './types.js';
+import { NO_PROJECT_QUOTA, ProjectQuotas } from './quota.js';
+import type { Mount, PrepareOptions } from './types.js';
 
 /** The kernel copies overlay's option string into one page. */
 const MAX_OPTIONS = 4095;
@@ -20,12 +21,17 @@ export class OverlaySnapshotter extends BaseSnapshotter {
   constructor(
     root: string,
     private readonly extraOptions: string[],
+    private readonly quotas: ProjectQuotas | { reason: string } = { reason: 'project quotas were not looked for' },
   ) {
     super(root);
   }
 
+  get sizeLimitRefusal(): string | undefined {
+    return this.quotas instanceof ProjectQuotas ? undefined : this.quotas.reason;
+  }
+
   withRoot(root: string): OverlaySnapshotter {
-    return new OverlaySnapshotter(root, this.extraOptions);
+    return new OverlaySnapshotter(root, this.extraOptions, this.quotas);
   }
 
   protected async seed(): Promise<void> {}
@@ -66,8 +72,10 @@ export class OverlaySnapshotter extends BaseSnapshotter {
     if (short) await rm(join(this.root, 'l', short), { force: true });
   }
 
-  async prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]> {
+  async prepare(containerId: string, chainIds: Digest[], rootfs: string, opts: PrepareOptions = {}): Promise<Mount[]> {
     const dir = this.containerDir(containerId);
+    const quotas = this.quotas;
+    if (opts.sizeBytes !== undefined && !(quotas instanceof ProjectQuotas)) throw new InvalidArgument(NO_PROJECT_QUOTA);
     const lowers: string[] = [];
     // overlayfs lists the topmost lower first.
     for (const c of [...chainIds].reverse()) {
@@ -84,7 +92,13 @@ export class OverlaySnapshotter extends BaseSnapshotter {
     const work = join(dir, 'work');
     if (!(await exists(upper))) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await mkdir(upper, { mode: 0o755 });
+      await mkdir(work, { recursive: true, mode: 0o700 });
+      // The limit is set while upper/ is not yet in its place: a crash in between leaves no unlimited layer.
+      const fresh = join(dir, '.upper-new');
+      await rm(fresh, { recursive: true, force: true });
+      await mkdir(fresh, { mode: 0o755 });
+      if (opts.sizeBytes && quotas instanceof ProjectQuotas) quotas.limit([fresh, work], opts.sizeBytes);
+      await rename(fresh, upper);
     }
     await mkdir(work, { recursive: true, mode: 0o700 });
     const options = [`lowerdir=${lowers.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...this.extraOptions];
@@ -93,5 +107,16 @@ export class OverlaySnapshotter extends BaseSnapshotter {
       throw new InvalidArgument(`the image has too many layers (${chainIds.length}) for an overlay mount (${len} bytes of options)`);
     }
     return [{ type: 'overlay', source: 'overlay', target: rootfs, options }];
+  }
+
+  override async remove(containerId: string): Promise<void> {
+    // The project's limit goes with the layer; its id is free again once the files are gone.
+    if (this.quotas instanceof ProjectQuotas) this.quotas.release(this.upperPath(containerId));
+    await super.remove(containerId);
+  }
+
+  /** The size limit and usage of a container's writable layer (undefined: it has no limit). */
+  layerUsage(containerId: string): { limitBytes: number; usedBytes: number } | undefined {
+    return this.quotas instanceof ProjectQuotas ? this.quotas.usage(this.upperPath(containerId)) : undefined;
   }
 }

@@ -3,7 +3,7 @@ import { NotFound } from '../../errdefs/index.js';
 import { ownerToHost, rootOwner, type Digest, type IdMapping } from '../../util/index.js';
 import { copyTree, exists } from './store.js';
 import { shiftOwnership } from './shift.js';
-import type { Mount, Snapshotter } from './types.js';
+import type { Mount, PrepareOptions, Snapshotter } from './types.js';
 
 /**
  * Containers of a user namespace get their own copy of each image layer, with every owner shifted
@@ -46,11 +46,11 @@ export class RemappedSnapshotter {
     );
   }
 
-  async prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]> {
+  async prepare(containerId: string, chainIds: Digest[], rootfs: string, opts?: PrepareOptions): Promise<Mount[]> {
     for (const c of chainIds) await this.ensureLayer(c);
     const upper = this.own.upperPath(containerId);
     const fresh = !(await exists(upper));
-    const mounts = await this.own.prepare(containerId, chainIds, rootfs);
+    const mounts = await this.own.prepare(containerId, chainIds, rootfs, opts);
     // overlayfs shows the upper dir as the rootfs' root directory (the copy driver's is the shifted copy already).
     if (fresh && (this.driver === 'overlay' || chainIds.length === 0)) {
       const root = rootOwner(this.mapping);

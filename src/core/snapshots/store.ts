@@ -52,6 +52,7 @@ export async function removeTree(p: string, trash: string): Promise<void> {
 export abstract class BaseSnapshotter implements Snapshotter {
   abstract readonly driver: DriverName;
   abstract readonly independentLayers: boolean;
+  abstract readonly sizeLimitRefusal: string | undefined;
   private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(readonly root: string) {}

@@ -10,6 +10,11 @@ export interface Mount {
 
 export type DriverName = 'overlay' | 'copy';
 
+export interface PrepareOptions {
+  /** A new writable layer's size limit in bytes (refused where sizeLimitRefusal says why). */
+  sizeBytes?: number;
+}
+
 export interface Snapshotter {
   readonly driver: DriverName;
   /**
@@ -45,7 +50,12 @@ export interface Snapshotter {
    * Creates the container's writable layer if it does not exist yet (so a restart keeps its
    * changes) and returns the mounts that make its rootfs at `rootfs`. chainIds bottom to top.
    */
-  prepare(containerId: string, chainIds: Digest[], rootfs: string): Promise<Mount[]>;
+  prepare(containerId: string, chainIds: Digest[], rootfs: string, opts?: PrepareOptions): Promise<Mount[]>;
+  /**
+   * Why a writable layer cannot be given a size here (e.g. "the data root is not on xfs"), or
+   * undefined where it can (overlay on a filesystem with project quotas).
+   */
+  readonly sizeLimitRefusal: string | undefined;
   /** Deletes the container's writable layer; detaches anything still mounted beneath it first. */
   remove(containerId: string): Promise<void>;
   /** containers/<id>/upper: overlay's upper dir, or the copy driver's full tree. */

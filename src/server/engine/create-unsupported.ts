@@ -18,7 +18,6 @@ interface Unsupported {
 const HOST_CONFIG: Record<string, Unsupported> = {
   VolumeDriver: { accept: ['local'], why: 'berth has only the local volume driver' },
   Cgroup: { why: 'joining another container\'s cgroup is not implemented' },
-  StorageOpt: { why: "--storage-opt size= needs project quotas (overlay over xfs mounted with 'pquota'), which berth does not set up" },
   Isolation: { accept: ['default'], why: 'isolation modes are a Windows feature' },
   KernelMemory: { why: 'kernel memory limits are deprecated and not implemented' },
   KernelMemoryTCP: { why: 'kernel TCP memory limits are not implemented' },

@@ -64,7 +64,8 @@ export async function makeContainer(deps: ContainerServiceDeps, rec: ContainerRe
       if (names.has(rec.name)) rec.name = generateName((n) => names.has(n));
     }
     deps.store.insert(rec);
-    const prepared = await deps.rootfs.prepare(rec.id, rec.layers, paths.rootfs);
+    const size = rec.spec.rootfs.sizeLimit;
+    const prepared = await deps.rootfs.prepare(rec.id, rec.layers, paths.rootfs, { newLayer: true, ...(size !== undefined ? { sizeBytes: size } : {}) });
     // Docker's copy-up happens once, at create: new volumes take the image's content at their path.
     if (deps.mounts && rec.mounts?.some((m) => m.copyData)) {
       await deps.rootfs.mount(prepared);

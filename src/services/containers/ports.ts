@@ -33,7 +33,11 @@ export interface ImageRuntimeConfig {
 
 export interface RootfsProvider {
   readonly driver: string;
-  prepare(containerId: string, chainIds: string[], rootfs: string): Promise<Mount[]>;
+  /**
+   * `newLayer`: the container is being created (its writable layer is made now, with `sizeBytes`
+   * as its limit, or the daemon's default size where it has one).
+   */
+  prepare(containerId: string, chainIds: string[], rootfs: string, opts?: { newLayer?: boolean; sizeBytes?: number }): Promise<Mount[]>;
   mount(mounts: Mount[]): Promise<void>;
   unmount(target: string): Promise<void>;
   remove(containerId: string): Promise<void>;

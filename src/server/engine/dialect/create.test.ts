@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInputFromWire, healthToWire, parseLink } from './create.js';
+import { createInputFromWire, healthToWire, parseLink, specFromHostConfig } from './create.js';
 
 test('parseLink: name, name:alias, inspect\'s /name:/parent/alias; bad forms refused', () => {
   assert.deepEqual(parseLink('db'), { name: 'db', alias: 'db' });
@@ -22,4 +22,17 @@ test('Config.Healthcheck comes in berth\'s words (StartInterval too) and goes ba
   assert.equal(JSON.stringify(healthToWire(input.healthcheck ?? {})), '{"Test":["CMD","true"],"Interval":1000000000,"StartInterval":500000000,"Retries":3}');
   assert.deepEqual(input.views?.['dockerConfig'], { AttachStdout: true });
   assert.equal(createInputFromWire({ Image: 'busybox', AttachStdin: false }, null).views, undefined, 'nothing kept when no flag is set');
+});
+
+test('HostConfig.StorageOpt: size in Docker\'s units into the spec, kept as given for inspect; other keys and bad sizes refused in dockerd\'s words', () => {
+  const spec = specFromHostConfig({ StorageOpt: { Size: '20M' } }, {});
+  assert.equal(spec.rootfs.sizeLimit, 20 * 1024 * 1024);
+  assert.deepEqual(spec.rootfs.driverOptions, { Size: '20M' });
+  assert.equal(specFromHostConfig({ StorageOpt: { size: '1.5g' } }, {}).rootfs.sizeLimit, 1.5 * 1024 ** 3);
+  assert.equal(specFromHostConfig({ StorageOpt: { size: '4096' } }, {}).rootfs.sizeLimit, 4096);
+  assert.equal(specFromHostConfig({ StorageOpt: {} }, {}).rootfs.sizeLimit, undefined);
+  assert.equal(specFromHostConfig({ StorageOpt: null }, {}).rootfs.driverOptions, undefined);
+  assert.throws(() => specFromHostConfig({ StorageOpt: { inodes: '10' } }, {}), /^InvalidArgument: Unknown option inodes$|Unknown option inodes/);
+  assert.throws(() => specFromHostConfig({ StorageOpt: { size: 'big' } }, {}), /invalid size: 'big'/);
+  assert.throws(() => specFromHostConfig({ StorageOpt: ['size=1G'] }, {}), /StorageOpt must be an object/);
 });

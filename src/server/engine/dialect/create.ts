@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidArgument } from '../../../errdefs/index.js';
+import { ramInBytes } from '../../../api/index.js';
 import type { ContainerSpec, CreateInput, CreateSpec, HealthSpec, LinkRequest, LifecycleSpec, NamespaceSpec } from '../../../services/index.js';
 import { parseDeviceCgroupRules } from '../device-rules.js';
 import { bool, obj, str, strList, strMap } from '../request.js';
@@ -101,7 +102,7 @@ export function specFromHostConfig(hc: Record<string, unknown>, configVolumes: R
   const deviceRequests = deviceRequestsFromHostConfig(hc);
   return {
     ...(runtime ? { runtime } : {}),
-    rootfs: { readOnly: b('ReadonlyRootfs') },
+    rootfs: { readOnly: b('ReadonlyRootfs'), ...storageOptFromHostConfig(hc['StorageOpt']) },
     mounts: mountsFromWire(hc, binds, configVolumes as Record<string, object>),
     volumesFrom: volumesFromFromWire(hc),
     resources: resourcesFromHostConfig(hc),
@@ -274,4 +275,25 @@ function hcConsoleSize(v: unknown): { height: number; width: number } | undefine
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
   if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) throw new InvalidArgument('HostConfig.ConsoleSize must be [height, width]');
   return v[0] > 0 && v[1] > 0 ? { height: v[0], width: v[1] } : undefined;
+}
+
+/**
+ * HostConfig.StorageOpt as overlay2 reads it: keys case-insensitive, only `size` (Docker's units,
+ * 1024-based); kept as given for inspect. Whether the layer can be limited is the storage's to say.
+ */
+function storageOptFromHostConfig(v: unknown): { driverOptions?: Record<string, string>; sizeLimit?: number } {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgument('HostConfig.StorageOpt must be an object of strings');
+  const given = Object.entries(v as Record<string, unknown>);
+  if (given.length === 0) return {};
+  const out: { driverOptions: Record<string, string>; sizeLimit?: number } = { driverOptions: {} };
+  for (const [k, raw] of given) {
+    if (typeof raw !== 'string') throw new InvalidArgument(`HostConfig.StorageOpt.${k} must be a string`);
+    out.driverOptions[k] = raw;
+    if (k.toLowerCase() !== 'size') throw new InvalidArgument(`Unknown option ${k.toLowerCase()}`);
+    const size = ramInBytes(raw);
+    if (size === undefined) throw new InvalidArgument(`invalid size: '${raw}'`);
+    out.sizeLimit = size;
+  }
+  return out;
 }

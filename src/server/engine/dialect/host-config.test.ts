@@ -121,3 +121,8 @@ test('NetworkMode: host and container:<x> are namespaces of the spec, shown back
   assert.equal(wireHostConfig(fromBody({}))['NetworkMode'], 'default');
   assert.deepEqual(fromBody({ NetworkMode: 'container:' }).spec.namespaces.network, { mode: 'container', target: '' }, 'refused later, as a container not found');
 });
+
+test('StorageOpt: shown as the create gave it, left out when none was given', () => {
+  assert.deepEqual(wireHostConfig(rec({ StorageOpt: { size: '20M' } }))['StorageOpt'], { size: '20M' });
+  assert.ok(!('StorageOpt' in wireHostConfig(rec({ StorageOpt: {} }))));
+});

@@ -38,6 +38,7 @@ function decided(c: ContainerRecord): Record<string, unknown> {
     Privileged: s.security.privileged,
     PublishAllPorts: s.networking.publishAll,
     ReadonlyRootfs: s.rootfs.readOnly,
+    StorageOpt: s.rootfs.driverOptions ?? null,
     ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
     Runtime: s.runtime ?? 'runc',
     CpuShares: r.cpuShares ?? 0,
