@@ -1,12 +1,19 @@
 import type { HealthConfig } from './types.js';
 
-/** An image config's healthcheck in camelCase (durations in nanoseconds; absent: not set by the image). */
+/**
+ * A healthcheck in camelCase: a command run in the container at an interval (durations in
+ * nanoseconds; absent or 0: the default). Fields absent were not set (by the image, or the request).
+ * The container spec keeps one of these (core/metadata HealthSpec).
+ */
 export interface ImageHealth {
+  /** ['NONE'] (no check), ['CMD', argv…], ['CMD-SHELL', command line]; absent: none set. */
   test?: string[];
   intervalNs?: number;
   timeoutNs?: number;
   startPeriodNs?: number;
+  /** How often it runs during the start period. */
   startIntervalNs?: number;
+  /** Failures in a row that make it unhealthy. */
   retries?: number;
 }
 

@@ -17,6 +17,8 @@
  * it as the record's opaque `views`, never here.
  */
 
+import type { ImageHealth } from '../../oci/index.js';
+
 /** What the container runs: its first process. */
 export interface ProcessSpec {
   /** The argv: the entrypoint's words, then the command's (never empty). */
@@ -41,21 +43,8 @@ export interface ProcessSpec {
   consoleSize?: { height: number; width: number };
 }
 
-/**
- * A healthcheck: a command run in the container at an interval (durations in nanoseconds; absent or
- * 0: the default). Fields absent were set neither by the image nor by the request.
- */
-export interface HealthSpec {
-  /** ['NONE'] (no check), ['CMD', argv…], ['CMD-SHELL', command line]; absent: none set. */
-  test?: string[];
-  intervalNs?: number;
-  timeoutNs?: number;
-  startPeriodNs?: number;
-  /** How often it runs during the start period. */
-  startIntervalNs?: number;
-  /** Failures in a row that make it unhealthy. */
-  retries?: number;
-}
+/** A healthcheck, in the same words as an image's (oci's ImageHealth). */
+export type HealthSpec = ImageHealth;
 
 
 /**
