@@ -60,6 +60,10 @@ export function criOptions(section: unknown, flags: { cri?: string | undefined; 
   if (cgroupDriver !== 'cgroupfs' && cgroupDriver !== 'systemd') {
     throw new InvalidArgument(`daemon.json: cri.cgroup-driver ${JSON.stringify(cgroupDriver)}: use "cgroupfs" or "systemd"`);
   }
+  // Refused at start, not at the first pod: a node whose kubelet is set to systemd must not come up half-working.
+  if (cgroupDriver === 'systemd') {
+    throw new InvalidArgument('daemon.json: cri.cgroup-driver "systemd" is not supported by berth yet: pods\' cgroups are made with cgroupfs (set kubelet\'s cgroupDriver to cgroupfs)');
+  }
   const streamAddress = s['stream-address'] ?? '127.0.0.1';
   if (typeof streamAddress !== 'string' || isIP(streamAddress) === 0) throw new InvalidArgument(`daemon.json: cri.stream-address ${JSON.stringify(streamAddress)} is not an IP address`);
   const rawPort = s['stream-port'] ?? 0;
