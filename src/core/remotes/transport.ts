@@ -2,15 +2,18 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import type { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { rootCertificates } from 'node:tls';
 import { Unavailable } from '../../errdefs/index.js';
 import { readHostTls } from './certs.js';
 import type { RegistryEndpoint } from './hosts.js';
 
-let httpsLoading: Promise<typeof import('node:https')> | undefined;
-/** node:https (TLS, OpenSSL) is loaded on the first https request: an idle berthd does without it. */
-function nodeHttps(): Promise<typeof import('node:https')> {
-  httpsLoading ??= import('node:https');
+interface NodeTls {
+  https: typeof import('node:https');
+  rootCertificates: readonly string[];
+}
+let httpsLoading: Promise<NodeTls> | undefined;
+/** node:https and node:tls (OpenSSL) are loaded on the first https request: an idle berthd does without them (about 3.5 MB). */
+function nodeHttps(): Promise<NodeTls> {
+  httpsLoading ??= Promise.all([import('node:https'), import('node:tls')]).then(([https, tls]) => ({ https, rootCertificates: tls.rootCertificates }));
   return httpsLoading;
 }
 
@@ -122,7 +125,7 @@ export class Transports {
   }
 
   /** undefined: the system's CAs; else this host's certs.d files or no verification (insecure). */
-  #tlsFor(ep: RegistryEndpoint | undefined, target: string): TlsChoice | undefined {
+  #tlsFor(ep: RegistryEndpoint | undefined, target: string, rootCertificates: readonly string[]): TlsChoice | undefined {
     const url = new URL(target);
     const own = ep && url.protocol === 'https:' && url.host === new URL(ep.origin).host;
     const files = own ? readHostTls(this.opts.certsDirs, url.host) : undefined;
@@ -139,8 +142,9 @@ export class Transports {
 
   /** One HTTP exchange (no redirects, no auth: the client does those); rejects only when no answer came. */
   async send(ep: RegistryEndpoint | undefined, target: string, opts: SendOptions): Promise<HttpResponse> {
-    const https = target.startsWith('https:') ? await nodeHttps() : undefined;
-    const agent = https ? this.#httpsAgent(https, this.#tlsFor(ep, target)) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS }));
+    const secure = target.startsWith('https:') ? await nodeHttps() : undefined;
+    const https = secure?.https;
+    const agent = secure && https ? this.#httpsAgent(https, this.#tlsFor(ep, target, secure.rootCertificates)) : (this.#httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: this.opts.connections, timeout: IDLE_SOCKET_MS }));
     return new Promise<HttpResponse>((resolve, reject) => {
       const req = (https ? https.request : httpRequest)(target, {
         method: opts.method,
