@@ -5,31 +5,8 @@ import { cniAddList, cniDelList, hasCapability, loadCniNetwork, type CniResult }
 import type { ContainerRecord } from '../../core/metadata/index.js';
 import { randomHex } from '../../util/index.js';
 import { createPodNamespaces, removeNamespaceFile, removePodNamespaces, startPidHolder, stopPidHolder, type PidHolder, type PodNamespaces } from './namespaces.js';
-import type { PodMetadata, PortMapping, SandboxRecord, SandboxStore } from './store.js';
+import type { PortMapping, SandboxRecord, SandboxRequest, SandboxStore } from './store.js';
 import { runtimeForHandler, type PodRuntimes } from './runtime-handler.js';
-
-/** What a pod sandbox is asked to be, in berth's words (the CRI dialect translates PodSandboxConfig). */
-export interface SandboxRequest {
-  metadata: PodMetadata;
-  hostname: string;
-  logDirectory: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  dns: { servers: string[]; search: string[]; options: string[] };
-  hostNetwork: boolean;
-  /** Containers share one PID namespace (kubelet's shareProcessNamespace). */
-  sharedPid: boolean;
-  /** The host's PID namespace (NamespaceOption.pid NODE, kubelet's hostPID). */
-  hostPid: boolean;
-  /** The host's IPC namespace (NamespaceOption.ipc NODE, kubelet's hostIPC): no IPC namespace of the pod's own. */
-  hostIpc: boolean;
-  /** Privileged containers may run in it (kubelet asks for it when one of the pod's containers is). */
-  privileged: boolean;
-  portMappings: PortMapping[];
-  sysctls: Record<string, string>;
-  cgroupParent: string;
-  runtimeHandler: string;
-}
 
 /** The portMappings capability argument, as libcni's callers (containerd, CRI-O) spell it. */
 function capabilitiesOf(pod: { portMappings?: PortMapping[] }): Record<string, unknown> {

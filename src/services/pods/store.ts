@@ -22,10 +22,8 @@ export interface PortMapping {
 
 export type SandboxState = 'ready' | 'notready';
 
-export interface SandboxRecord {
-  id: string;
-  /** Unique among pods: name, namespace, uid and attempt joined, as containerd names sandboxes. */
-  key: string;
+/** What a pod sandbox is asked to be, in berth's words (the CRI dialect translates PodSandboxConfig). */
+export interface SandboxRequest {
   metadata: PodMetadata;
   hostname: string;
   logDirectory: string;
@@ -33,19 +31,30 @@ export interface SandboxRecord {
   annotations: Record<string, string>;
   dns: { servers: string[]; search: string[]; options: string[] };
   hostNetwork: boolean;
-  /** Its containers share one PID namespace (namespaces.pid, held by pidHolder). */
-  sharedPid?: boolean;
-  /** The host's PID and IPC namespaces (absent in records older than them: false). */
-  hostPid?: boolean;
-  hostIpc?: boolean;
-  /** Privileged containers may run in it (absent in older records: false). */
-  privileged?: boolean;
+  /** Containers share one PID namespace (kubelet's shareProcessNamespace). */
+  sharedPid: boolean;
+  /** The host's PID namespace (NamespaceOption.pid NODE, kubelet's hostPID). */
+  hostPid: boolean;
+  /** The host's IPC namespace (NamespaceOption.ipc NODE, kubelet's hostIPC): no IPC namespace of the pod's own. */
+  hostIpc: boolean;
+  /** Privileged containers may run in it (kubelet asks for it when one of the pod's containers is). */
+  privileged: boolean;
   /** Host ports published through the CNI chain's portMappings capability (the portmap plugin). */
   portMappings: PortMapping[];
   sysctls: Record<string, string>;
   cgroupParent: string;
   /** As kubelet asked ('' = the default). */
   runtimeHandler: string;
+}
+
+/** What records written before these fields existed lack (read as false). */
+type LaterFields = 'sharedPid' | 'hostPid' | 'hostIpc' | 'privileged';
+
+/** A pod sandbox as stored: the request, and what RunPodSandbox made of it. */
+export interface SandboxRecord extends Omit<SandboxRequest, LaterFields>, Partial<Pick<SandboxRequest, LaterFields>> {
+  id: string;
+  /** Unique among pods: name, namespace, uid and attempt joined, as containerd names sandboxes. */
+  key: string;
   /** The berthd runtime the handler came to at RunPodSandbox, which the pod's containers run with (absent in older records: the daemon's default). */
   runtime?: string;
   namespaces: PodNamespaces;
