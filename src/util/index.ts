@@ -8,3 +8,4 @@ export * from './idle-workers.js';
 export * from './slots.js';
 export * from './resumable.js';
 export * from './tree-usage.js';
+export { distPath } from './dist-path.js';

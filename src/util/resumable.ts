@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Digest } from './digest.js';
 import { nodeCrypto } from './crypto.js';
+import { distPath } from './dist-path.js';
 
 /**
  * berth's native helpers (src/native/resumable.cc, built by scripts/setup into dist/native/): a
@@ -50,15 +50,8 @@ let loaded: NativeResumable | null | undefined;
  * and beside the bundles in dist/ (the pull worker's).
  */
 export function nativeAddonPath(): string | null {
-  for (const rel of ['../../native/resumable.node', './native/resumable.node']) {
-    try {
-      const p = fileURLToPath(new URL(rel, import.meta.url));
-      if (existsSync(p)) return p;
-    } catch {
-      return null; // bundled without import.meta.url: no addon
-    }
-  }
-  return null;
+  const p = distPath('native/resumable.node');
+  return existsSync(p) ? p : null;
 }
 
 /**

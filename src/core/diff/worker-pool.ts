@@ -1,6 +1,7 @@
+import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import * as errdefs from '../../errdefs/index.js';
-import { IdleWorkers, type Digest } from '../../util/index.js';
+import { distPath, IdleWorkers, type Digest } from '../../util/index.js';
 import type { LayerFormat } from './apply.js';
 import type { FromWorker, ToWorker } from './apply-worker.js';
 
@@ -18,7 +19,7 @@ const IDLE_MS = 10_000;
  * come back as the same errdefs classes; an abort stops the worker's unpack.
  */
 export class LayerWorkers {
-  readonly #workers = new IdleWorkers(new URL('./apply-worker.js', import.meta.url), IDLE_MS);
+  readonly #workers = new IdleWorkers(pathToFileURL(distPath('src/core/diff/apply-worker.js')), IDLE_MS);
   /** Numbers jobs, so that a late message of an earlier job on a reused worker is ignored. */
   #jobs = 0;
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
+import { distPath } from '../../util/index.js';
 
 /*
  * Why @grpc/grpc-js with @grpc/proto-loader: grpc-js is gRPC's own pure-JS implementation (no native
@@ -14,8 +15,7 @@ import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Where api.proto is: beside this module once scripts/setup copied it into dist/, else in the source tree. */
 export function criProtoPath(): string {
-  const here = import.meta.dirname;
-  const candidates = [join(here, 'proto', 'api.proto'), resolve(here, '../../../../src/server/cri/proto/api.proto')];
+  const candidates = [distPath('src/server/cri/proto/api.proto'), resolve(distPath('..'), 'src/server/cri/proto/api.proto')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`the CRI definitions (api.proto) are missing from this build; looked in ${candidates.join(', ')}`);
   return found;

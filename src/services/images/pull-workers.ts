@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Remote } from '../../core/remotes/index.js';
 import { fromPlainError, Internal, isPlainBerthError } from '../../errdefs/index.js';
-import type { Digest } from '../../util/index.js';
+import { distPath, type Digest } from '../../util/index.js';
 import type { FromPullWorker, ToPullWorker } from './pull-worker.js';
 import type { LayerStreamJob, LayerStreamProgress } from './stream-layer.js';
 
@@ -121,11 +122,11 @@ let script: URL | undefined;
  */
 function workerScript(): URL {
   if (script) return script;
-  const bundle = new URL('../../../berth-pull-worker.cjs', import.meta.url);
-  const mtime = (u: URL): number | undefined => statSync(u, { throwIfNoEntry: false })?.mtimeMs;
+  const bundle = distPath('berth-pull-worker.cjs');
+  const mtime = (p: string): number | undefined => statSync(p, { throwIfNoEntry: false })?.mtimeMs;
   const built = mtime(bundle);
-  const fresh = built !== undefined && built >= (mtime(new URL('../../../.tsbuildinfo', import.meta.url)) ?? 0);
-  script = !process.env.BERTH_NO_BUNDLE && fresh ? bundle : new URL('./pull-worker.js', import.meta.url);
+  const fresh = built !== undefined && built >= (mtime(distPath('.tsbuildinfo')) ?? 0);
+  script = pathToFileURL(!process.env.BERTH_NO_BUNDLE && fresh ? bundle : distPath('src/services/images/pull-worker.js'));
   return script;
 }
 
