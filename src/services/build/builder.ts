@@ -267,7 +267,7 @@ export class Build {
     try {
       await this.deps.fs.withRootfs(rec.id, 'read', (root) => fn(root, false));
     } finally {
-      await this.#remove(rec.id);
+      this.#remove(rec.id);
     }
   }
 
@@ -504,10 +504,10 @@ export class Build {
     } finally {
       // A step with mounts does not keep its container: it would hold the cache, secret and socket paths.
       if (!this.opts.keepContainers || step.extra.length) {
-        await this.#remove(rec.id);
+        this.#remove(rec.id);
         this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
       }
-      trace.mark('removed');
+      trace.mark('removal begun');
       trace.end();
     }
   }
@@ -524,7 +524,7 @@ export class Build {
       await this.deps.fs.withRootfs(rec.id, 'write', fill);
       return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
     } finally {
-      await this.#remove(rec.id);
+      this.#remove(rec.id);
     }
   }
 
@@ -538,8 +538,8 @@ export class Build {
       trace.mark('filled');
       return await this.deps.fs.withLayer(rec.id, commit, this.#signal).finally(() => trace.mark('layer+commit'));
     } finally {
-      await this.#remove(rec.id);
-      trace.mark('removed');
+      this.#remove(rec.id);
+      trace.mark('removal begun');
       trace.end();
     }
   }
@@ -560,8 +560,16 @@ export class Build {
     });
   }
 
-  async #remove(id: string): Promise<void> {
-    await this.deps.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`removing build container ${id}`, e));
+  /**
+   * Removes a step's container without holding up the next step (its files and record go while the
+   * build goes on); the build waits for every removal before it ends.
+   */
+  #remove(id: string): void {
+    const removing = this.deps.containers
+      .remove(id, { force: true, volumes: true })
+      .catch((e: unknown) => this.deps.log(`removing build container ${id}`, e))
+      .finally(() => this.shared.removals.delete(removing));
+    this.shared.removals.add(removing);
   }
 
   #proxies(): Record<string, string> {
