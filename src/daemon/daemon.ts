@@ -257,6 +257,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, version: str
     scratchDir: join(opts.dataRoot, 'tmp'),
     cacheMountsDir: join(opts.dataRoot, 'build-cache', 'mounts'),
     log: (msg, err) => log.warn(msg, err),
+    ...(process.env['BERTH_TRACE'] === '1' ? { trace: (line: string) => log.info(line) } : {}),
   });
   const server = createEngineServer({
     containers: svc,

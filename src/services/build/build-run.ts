@@ -54,6 +54,8 @@ export interface BuildRun {
   sources: CacheSource[] | null;
   /** Steps being made now, by cache key, with the image they end with (null if they failed). */
   steps: Map<string, Promise<StoredImage | null>>;
+  /** Step containers being removed: off each step's path, and all gone before the build ends. */
+  removals: Set<Promise<void>>;
 }
 
 /** The finished stage a FROM, --from or from= names: by name, or (numeric) by index. */

@@ -5,7 +5,7 @@ import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
-import { defaultContainerSpec, type CreateSpec, type MountRequest } from '../containers/index.js';
+import { defaultContainerSpec, stepTrace, type CreateSpec, type MountRequest } from '../containers/index.js';
 import type { FilesystemService } from '../fs/index.js';
 import type { Blobs, Credentials, ImageConfigJson, ImageRecords, ImageService, RemoteImages, StoredImage } from '../images/index.js';
 import { SCRATCH_CONFIG, stageResult, type BuildRun, type StageResult } from './build-run.js';
@@ -36,6 +36,8 @@ export interface BuildDeps {
   /** The directories of RUN --mount=type=cache, made from cacheMountsDir when absent. */
   caches?: CacheMounts;
   log(msg: string, err?: unknown): void;
+  /** Where the timed phases of each step go (BERTH_TRACE=1); none when absent. */
+  trace?: (line: string) => void;
 }
 
 function short(id: string): string {
@@ -265,7 +267,7 @@ export class Build {
     try {
       await this.deps.fs.withRootfs(rec.id, 'read', (root) => fn(root, false));
     } finally {
-      await this.#remove(rec.id);
+      this.#remove(rec.id);
     }
   }
 
@@ -287,7 +289,10 @@ export class Build {
     }
     let img: StoredImage | null = null;
     try {
+      const trace = stepTrace(this.deps.trace, `step ${stepCmd.join(' ').slice(0, 40)}`);
       const hit = running ? await running : this.opts.noCache ? null : await this.#probe(st, cc, stepCmd);
+      trace.mark(hit ? 'cache hit' : 'cache miss');
+      trace.end();
       if (hit) {
         if (!this.opts.quiet) this.sink.cached();
         img = hit;
@@ -475,6 +480,8 @@ export class Build {
     });
     this.#say(` ---> Running in ${short(rec.id)}\n`);
     const { containers } = this.deps;
+    const trace = stepTrace(this.deps.trace, `RUN ${short(rec.id)}`);
+    trace.mark('created');
     try {
       // The runtime makes the mount points that the image lacks: they are taken out of the layer again.
       const targets = step.extra.map((m) => m.destination);
@@ -484,19 +491,24 @@ export class Build {
       const exited = Promise.race([containers.wait(rec.id, 'next-exit', this.#signal), hangup]);
       exited.catch(() => undefined);
       await containers.start(rec.id);
+      trace.mark('started');
       this.#signal.throwIfAborted();
       const logs = containers.readLogs(rec.id, { follow: true, stopWhen: exited, signal: this.#signal });
       for await (const e of logs) if (!this.opts.quiet) this.sink.log(e.line.toString('utf8'));
+      trace.mark('logs');
       const { statusCode } = await exited;
+      trace.mark('exited');
       if (statusCode !== 0) throw new RunFailed(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode, argv.join(' '));
       if (stubs.length) await this.deps.fs.withRootfs(rec.id, 'write', (root) => removeStubs(root, stubs));
-      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal).finally(() => trace.mark('layer+commit'));
     } finally {
       // A step with mounts does not keep its container: it would hold the cache, secret and socket paths.
       if (!this.opts.keepContainers || step.extra.length) {
-        await this.#remove(rec.id);
+        this.#remove(rec.id);
         this.#say(` ---> Removed intermediate container ${short(rec.id)}\n`);
       }
+      trace.mark('removal begun');
+      trace.end();
     }
   }
 
@@ -512,18 +524,23 @@ export class Build {
       await this.deps.fs.withRootfs(rec.id, 'write', fill);
       return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
     } finally {
-      await this.#remove(rec.id);
+      this.#remove(rec.id);
     }
   }
 
   /** A stopped container on the current image whose rootfs `fill` changes; its changes become the layer. */
   async #inContainer(st: StageState, commit: Commit, fill: (root: string) => Promise<void>): Promise<StoredImage> {
+    const trace = stepTrace(this.deps.trace, 'filesystem step');
     const rec = await this.#create(st.image?.id ?? (await this.#scratchRef()), ['#(nop)'], {});
+    trace.mark('created');
     try {
       await this.deps.fs.withRootfs(rec.id, 'write', fill);
-      return await this.deps.fs.withLayer(rec.id, commit, this.#signal);
+      trace.mark('filled');
+      return await this.deps.fs.withLayer(rec.id, commit, this.#signal).finally(() => trace.mark('layer+commit'));
     } finally {
-      await this.#remove(rec.id);
+      this.#remove(rec.id);
+      trace.mark('removal begun');
+      trace.end();
     }
   }
 
@@ -543,8 +560,16 @@ export class Build {
     });
   }
 
-  async #remove(id: string): Promise<void> {
-    await this.deps.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => this.deps.log(`removing build container ${id}`, e));
+  /**
+   * Removes a step's container without holding up the next step (its files and record go while the
+   * build goes on); the build waits for every removal before it ends.
+   */
+  #remove(id: string): void {
+    const removing = this.deps.containers
+      .remove(id, { force: true, volumes: true })
+      .catch((e: unknown) => this.deps.log(`removing build container ${id}`, e))
+      .finally(() => this.shared.removals.delete(removing));
+    this.shared.removals.add(removing);
   }
 
   #proxies(): Record<string, string> {

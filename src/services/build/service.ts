@@ -1,6 +1,7 @@
 import { parseStages } from '../../core/dockerfile/index.js';
 import { InvalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../util/index.js';
+import { stepTrace } from '../containers/index.js';
 import type { StoredImage } from '../images/index.js';
 import type { BuildDeps } from './builder.js';
 import { CacheMounts, type CacheMountUsage } from './cache-mounts.js';
@@ -64,15 +65,20 @@ export class BuildService {
   }
 
   async #build(body: AsyncIterable<Uint8Array>, opts: BuildOptions, out: (m: BuildMessage) => void, started: () => void): Promise<Digest> {
+    const trace = stepTrace(this.deps.trace, 'build');
     const ctx = await receiveContext(body, this.#scratchDir, opts.dockerfile || 'Dockerfile', opts.signal);
+    trace.mark('context received');
     let id: Digest;
     let key: string;
     try {
       const df = parseStages(ctx.dockerfile);
       started();
       ({ id, key } = await runBuild(this.deps, opts, ctx.dir, df, out));
+      trace.mark('stages built');
     } finally {
       await ctx.release();
+      trace.mark('context released');
+      trace.end();
     }
     const { images } = this.deps;
     const exporting = new Date();

@@ -121,7 +121,7 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
   const expand = (w: string): string => expandWord(w, lookup, df.escape);
   const triggers = await stageTriggers(deps, df, expand);
   const plan = planStages(df, opts.target, expand, (i) => triggers.get(i));
-  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map() };
+  const run: BuildRun = { df, meta, used, results: new Map(), scratch: new ScratchImage(deps), sources: await cacheSources(deps, opts.cacheFrom), steps: new Map(), removals: new Set() };
   const labels = Object.entries(opts.labels);
   const key = randomUUID();
 
@@ -191,6 +191,8 @@ export async function runBuild(deps: BuildDeps, opts: BuildOptions, contextDir: 
     await Promise.allSettled(started.values());
   } finally {
     opts.signal.removeEventListener('abort', onAbort);
+    // The step containers go before the scratch image they may stand on.
+    await Promise.all(run.removals);
     await run.scratch.drop();
   }
   if (failure) throw (failure as { error: unknown }).error;

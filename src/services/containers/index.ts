@@ -22,3 +22,4 @@ export { Checkpoints } from './checkpoints.js';
 export { endOf } from './exits.js';
 export type { CheckpointPlace } from './checkpoints.js';
 export { checkCgroupParent } from './resources.js';
+export { stepTrace } from './trace.js';
