@@ -3,6 +3,8 @@ import { trimHeap } from '../sys/index.js';
 /** How often berthd looks at its RSS, and how much growth since the last trim is worth one. */
 const EVERY_MS = 15_000;
 const GROWTH_BYTES = 16 * 1024 * 1024;
+/** When the trim after start-up comes. */
+const START_SETTLE_MS = 2_000;
 
 /**
  * Gives memory that large operations freed back to the system: when berthd's RSS is 16 MB above
@@ -15,6 +17,13 @@ export function startHeapTrim(log: (msg: string) => void): () => void {
   let floor = process.memoryUsage.rss();
   let lastAfter = floor;
   let lastAt = 0;
+  // Start-up itself leaves freed memory in the C heap (module loading, the store's first queries):
+  // about 1.5 MB given back once it has settled.
+  const settled = setTimeout(() => {
+    if (!trimHeap()) return;
+    floor = lastAfter = process.memoryUsage.rss();
+  }, START_SETTLE_MS);
+  settled.unref();
   const timer = setInterval(() => {
     const rss = process.memoryUsage.rss();
     if (rss < floor + GROWTH_BYTES) return;
@@ -29,5 +38,8 @@ export function startHeapTrim(log: (msg: string) => void): () => void {
     floor = Math.min(floor, after);
   }, EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearTimeout(settled);
+    clearInterval(timer);
+  };
 }
