@@ -3,7 +3,6 @@ import { cleanComponents, RootResolver } from '../../core/diff/index.js';
 import { expandWord, parseInstructions, parseRunMount, stepError, withLine, type Instruction, type RunMount, type RunNetwork, type Stage } from '../../core/dockerfile/index.js';
 import { resolveUser } from '../../core/runtime/index.js';
 import { InvalidArgument, NotFound } from '../../errdefs/index.js';
-import type { Digest } from '../../util/index.js';
 import type { ContainerService } from '../containers/index.js';
 import { defaultContainerSpec, stepTrace, type CreateSpec, type MountRequest } from '../containers/index.js';
 import type { FilesystemService } from '../fs/index.js';
@@ -18,6 +17,7 @@ import { cannotRun, configPlatform, formatPlatform, parseBuildPlatform, samePlat
 import type { StepSink } from './progress.js';
 import type { CacheMounts } from './cache-mounts.js';
 import { missingTargets, mountCacheKey, openMounts, removeStubs, type HeldSource, type MountSources } from './run-mounts.js';
+import { cachedChild, canonical, descends } from './step-cache.js';
 import { applyMeta, isMeta, nopCmd, PROXY_ARGS, StageState, type MetaInstruction } from './state.js';
 import { RunFailed, UnknownSource, type BuildOptions } from './types.js';
 
@@ -42,11 +42,6 @@ export interface BuildDeps {
 
 function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** JSON with sorted keys, so that configs compare by content. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 }
 
 /** Makes a layer and records the step's image from it. */
@@ -335,10 +330,10 @@ export class Build {
    * cache-from image itself at its last step).
    */
   async #probe(st: StageState, cc: Record<string, unknown>, stepCmd: string[]): Promise<StoredImage | null> {
-    const local = await this.#probeLocal(st, cc);
+    const local = await cachedChild(this.deps, st, cc);
     const sources = this.#sources;
     if (!sources) return local;
-    if (local && sources.some((s) => this.#descends(s.image.id, local.id))) return local;
+    if (local && sources.some((s) => descends(this.deps.records, s.image.id, local.id))) return local;
     const records = this.deps.records;
     const parentCfg = st.image ? st.config : null;
     const n = parentCfg?.history?.length ?? 0;
@@ -364,29 +359,6 @@ export class Build {
       // As Docker: once a source served a step, the rest come from it alone.
       this.#sources = [s];
       return img;
-    }
-    return null;
-  }
-
-  /** Whether `ancestor` is among the parents of `id`. */
-  #descends(id: string, ancestor: string): boolean {
-    const records = this.deps.records;
-    const seen = new Set<string>();
-    for (let cur = records.get(id as Digest)?.parent; cur && !seen.has(cur); cur = records.get(cur as Digest)?.parent) {
-      if (cur === ancestor) return true;
-      seen.add(cur);
-    }
-    return false;
-  }
-
-  async #probeLocal(st: StageState, cc: Record<string, unknown>): Promise<StoredImage | null> {
-    const want = canonical(cc);
-    const records = this.deps.records;
-    for (const id of records.childrenOf(st.image?.id ?? '')) {
-      const img = records.get(id);
-      if (!img) continue;
-      const cfg = await this.deps.images.config(img).catch(() => null);
-      if (cfg && canonical(cfg.container_config) === want && (cfg.author ?? undefined) === st.author) return img;
     }
     return null;
   }
