@@ -5,19 +5,6 @@
 // (the berth CLI passes the same flag when it runs this launcher).
 // It runs dist/berth-registry.cjs, the registry as one bundle (scripts/setup builds it), when that is
 // newer than the last tsc build, else the compiled modules: one file to compile instead of ~40 to
-// resolve and load, which keeps the idle server ~6 MB smaller. BERTH_DIST points at another build of
-// the tree (tests of work in progress); default ../dist. BERTH_NO_BUNDLE=1 skips the bundle.
+// resolve and load, which keeps the idle server ~6 MB smaller (bin/launch.cjs; BERTH_DIST, BERTH_NO_BUNDLE).
 'use strict';
-const { statSync } = require('node:fs');
-const { join, resolve } = require('node:path');
-const { pathToFileURL } = require('node:url');
-const dist = process.env.BERTH_DIST ? resolve(process.env.BERTH_DIST) : join(__dirname, '../dist');
-const bundle = join(dist, 'berth-registry.cjs');
-const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs;
-const built = mtime(bundle);
-const args = process.argv.slice(2);
-if (!process.env.BERTH_NO_BUNDLE && built !== undefined && built >= (mtime(join(dist, '.tsbuildinfo')) ?? 0)) {
-  require(bundle).main(args);
-} else {
-  import(pathToFileURL(join(dist, 'src/registryd/main.js')).href).then((m) => m.main(args));
-}
+require('./launch.cjs').launch('berth-registry.cjs', 'src/registryd/main.js');

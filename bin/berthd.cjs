@@ -9,19 +9,6 @@
 // its RSS after bench/run 81 -> 77 MB; steady-state code is optimized as before, just later.
 // It runs dist/berthd.cjs, berthd as one bundle (scripts/setup builds it), when that is newer than
 // the last tsc build, else the compiled modules: one file instead of ~370 modules, about 8 MB less
-// resident memory and ~200 ms less to its socket. BERTH_DIST points at another build of the tree
-// (tests of work in progress); default ../dist. BERTH_NO_BUNDLE=1 skips the bundle.
+// resident memory and ~200 ms less to its socket (bin/launch.cjs; BERTH_DIST, BERTH_NO_BUNDLE).
 'use strict';
-const { statSync } = require('node:fs');
-const { join, resolve } = require('node:path');
-const { pathToFileURL } = require('node:url');
-const dist = process.env.BERTH_DIST ? resolve(process.env.BERTH_DIST) : join(__dirname, '../dist');
-const bundle = join(dist, 'berthd.cjs');
-const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs;
-const built = mtime(bundle);
-const args = process.argv.slice(2);
-if (!process.env.BERTH_NO_BUNDLE && built !== undefined && built >= (mtime(join(dist, '.tsbuildinfo')) ?? 0)) {
-  require(bundle).main(args);
-} else {
-  import(pathToFileURL(join(dist, 'src/daemon/main.js')).href).then((m) => m.main(args));
-}
+require('./launch.cjs').launch('berthd.cjs', 'src/daemon/main.js');
