@@ -3,7 +3,7 @@ import { readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict } from '../../errdefs/index.js';
-import { initAlive } from './state.js';
+import { initAlive, type RuncStateFile } from './state.js';
 
 /*
  * Two steps of a container's life that berthd takes itself, on runc's own state files (as
@@ -14,21 +14,9 @@ import { initAlive } from './state.js';
  * systemd driver, Intel RDT, a cgroup that will not go), they answer false and runc does the step.
  */
 
-interface RuncState {
-  init_process_pid?: number;
-  init_process_start?: number;
-  cgroup_paths?: Record<string, string>;
-  intel_rdt_path?: string;
-  config?: {
-    namespaces?: { type: string; path?: string }[];
-    cgroups?: { systemd?: boolean };
-    Hooks?: Record<string, unknown[] | null> | null;
-  };
-}
-
-async function readState(dir: string): Promise<RuncState | null> {
+async function readState(dir: string): Promise<RuncStateFile | null> {
   try {
-    return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as RuncState;
+    return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as RuncStateFile;
   } catch {
     return null;
   }

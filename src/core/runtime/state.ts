@@ -3,10 +3,17 @@ import { join } from 'node:path';
 
 export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
 
-interface RuncStateFile {
+/** The parts of runc's `<root>/<id>/state.json` that berthd reads (runc 1.1's field names). */
+export interface RuncStateFile {
   init_process_pid?: number;
   init_process_start?: number;
   cgroup_paths?: Record<string, string>;
+  intel_rdt_path?: string;
+  config?: {
+    namespaces?: { type: string; path?: string }[];
+    cgroups?: { systemd?: boolean };
+    Hooks?: Record<string, unknown[] | null> | null;
+  };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Unavailable } from '../../errdefs/index.js';
-import { createNetns } from '../../core/network/index.js';
-import { MNT_DETACH, createNamespaceAt, umount2 } from '../../sys/index.js';
+import { createNetns, removeNetns } from '../../core/network/index.js';
+import { createNamespaceAt } from '../../sys/index.js';
 
 /** The namespace files of one pod: what its containers join by path. */
 export interface PodNamespaces {
@@ -48,12 +48,8 @@ export async function createPodNamespaces(dir: string, hostname: string, host: {
 
 /** Unmounts and deletes one namespace file; a missing or unmounted one is fine. */
 export async function removeNamespaceFile(path: string): Promise<void> {
-  try {
-    umount2(path, MNT_DETACH);
-  } catch {
-    /* not mounted: never made, or already removed */
-  }
-  await rm(path, { force: true });
+  // core/network's removal takes any namespace file, not only a network one.
+  await removeNetns(path);
 }
 
 export async function removePodNamespaces(ns: PodNamespaces): Promise<void> {
